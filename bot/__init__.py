@@ -1,0 +1,1 @@
+"""Nudge's face: the Slack app, the conversation engine, the console, the CLI and HTTP endpoints."""

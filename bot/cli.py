@@ -1,0 +1,67 @@
+"""The `nudge` command line: every capability of Nudge from a terminal.
+
+`nudge run` is what `make run` starts; the other commands are grouped by area (`db`, `import`,
+`segment`, `audience`, `draft`, `campaign`, ...). A bad setting or bad input ends the command
+with one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tools.context import ToolError
+from tools.settings import SettingsError, get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
+db_app = typer.Typer(no_args_is_help=True, help="Database schema commands.")
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"nudge: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending Alembic migration to DATABASE_URL."""
+    from tools import db as nudge_db
+
+    settings = get_settings()
+    nudge_db.upgrade(settings.database_url)
+    revisions = ", ".join(nudge_db.current_revisions(settings.database_url))
+    typer.echo(f"database {settings.database_url} is at revision {revisions}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Interface to listen on (default NUDGE_HTTP_HOST)."),
+    port: int = typer.Option(None, help="Port to listen on (default NUDGE_HTTP_PORT)."),
+) -> None:
+    """Serve the HTTP endpoints (ingest, tracking, Slack HTTP mode) with uvicorn."""
+    import uvicorn
+
+    from bot.web import build_app
+
+    settings = get_settings()
+    host, port = host or settings.http_host, port or settings.http_port
+    typer.echo(f"nudge: HTTP server on http://{host}:{port} (database {settings.database_url})")
+    uvicorn.run(build_app(settings), host=host, port=port, log_level="warning")
+
+
+def register_commands() -> None:
+    """Attach each area's commands. Add an area by adding its module's `register(app)` here."""
+
+
+def main() -> None:
+    register_commands()
+    try:
+        app()
+    except SettingsError as error:
+        typer.echo(f"nudge: setting {error}", err=True)
+        sys.exit(2)
+    except ToolError as error:
+        typer.echo(f"nudge: {error}", err=True)
+        sys.exit(2)

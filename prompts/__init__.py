@@ -1,0 +1,1 @@
+"""Prompt and template files (data, not code), read through `prompts.loader`."""

@@ -1,0 +1,1 @@
+"""Nudge's clock: APScheduler jobs, the outbox worker and email delivery."""

@@ -1,0 +1,1 @@
+"""Tests for Nudge; see tests/conftest.py for the shared fixtures."""
