@@ -36,6 +36,14 @@ def db_upgrade() -> None:
 
 
 @app.command()
+def run() -> None:
+    """Migrate, seed a demo store if empty, serve HTTP, start the scheduler, then talk (Slack or console)."""
+    from bot.launcher import run as launch
+
+    launch(get_settings(), typer.echo)
+
+
+@app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to listen on (default NUDGE_HTTP_HOST)."),
     port: int = typer.Option(None, help="Port to listen on (default NUDGE_HTTP_PORT)."),
@@ -53,6 +61,27 @@ def serve(
 
 def register_commands() -> None:
     """Attach each area's commands. Add an area by adding its module's `register(app)` here."""
+    from bot import cli_drafts
+
+    cli_drafts.register(app)
+    from bot import cli_data
+
+    cli_data.register(app)
+    from bot import cli_privacy
+
+    cli_privacy.register(app)
+    from bot import cli_report
+
+    cli_report.register(app)
+    from bot import cli_chat
+
+    cli_chat.register(app)
+    from bot import cli_campaigns
+
+    cli_campaigns.register(app)
+    from bot import cli_segments
+
+    cli_segments.register(app)
 
 
 def main() -> None:

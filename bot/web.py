@@ -22,7 +22,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 def door_routes(settings: Settings) -> list[BaseRoute]:
     """Every door's routes. Add a door by adding its module's `routes(settings)` here."""
-    return []
+    from bot import web_ingest, web_slack, web_tracking
+
+    return [*web_ingest.routes(settings), *web_slack.routes(settings), *web_tracking.routes(settings)]
 
 
 def build_app(settings: Settings | None = None, migrate: bool = True) -> Starlette:

@@ -267,6 +267,7 @@ class Message(Base):
         UniqueConstraint("campaign_id", "step_id", "contact_id", "round"),
         Index("ix_messages_status_due", "status", "due_at"),
         Index("ix_messages_contact_sent", "contact_id", "sent_at"),
+        Index("ix_messages_sent_campaign", "sent_at", "campaign_id"),
     )
 
 
@@ -280,7 +281,10 @@ class MessageEvent(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_message_events_message_kind", "message_id", "kind"),)
+    __table_args__ = (
+        Index("ix_message_events_message_kind", "message_id", "kind"),
+        Index("ix_message_events_occurred_kind", "occurred_at", "kind", "message_id"),
+    )
 
 
 class Conversion(Base):
@@ -295,7 +299,10 @@ class Conversion(Base):
     revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("event_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index("ix_conversions_occurred_campaign", "occurred_at", "campaign_id"),
+    )
 
 
 class Suppression(Base):

@@ -38,7 +38,41 @@ def tool(function: Callable[..., ToolResult], approver_only: bool = False) -> To
 
 def _all_tools() -> list[Tool]:
     # Each capability module is imported here and only here; add a tool by adding a line.
-    return []
+    from tools import audit_trail, privacy
+    from tools import reporting
+    from tools import approvals, sequences
+    from tools import audiences, segments
+    from tools import compliance, drafting, frequency, preflight
+
+    return [
+        tool(privacy.forget_contact, approver_only=True),
+        tool(privacy.export_contact, approver_only=True),
+        tool(audit_trail.audit_log),
+        tool(reporting.campaign_report),
+        tool(approvals.approve_draft, approver_only=True),
+        tool(approvals.reject_draft, approver_only=True),
+        tool(sequences.create_sequence),
+        tool(sequences.schedule_campaign),
+        tool(sequences.pause_campaign),
+        tool(sequences.resume_campaign),
+        tool(sequences.cancel_campaign),
+        tool(sequences.list_campaigns),
+        tool(sequences.explain_contact),
+        tool(segments.create_segment),
+        tool(segments.preview_segment),
+        tool(segments.list_segments),
+        tool(audiences.export_audience, approver_only=True),
+        tool(audiences.export_buyer_suppression, approver_only=True),
+        tool(audiences.export_lookalike_seed, approver_only=True),
+        tool(drafting.draft_email),
+        tool(drafting.draft_ad_copy),
+        tool(drafting.revise_draft),
+        tool(drafting.preview_draft),
+        tool(compliance.check_compliance),
+        tool(frequency.set_rule),
+        tool(frequency.show_rules),
+        tool(preflight.preflight),
+    ]
 
 
 TOOLS: list[Tool] = _all_tools()

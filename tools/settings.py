@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     sender: str = _env("", "NUDGE_SENDER")
     postal_address: str = _env("", "NUDGE_POSTAL_ADDRESS")
     shop_name: str = _env("Our shop", "NUDGE_SHOP_NAME")
+    shop_url: str = _env("", "NUDGE_SHOP_URL")
     http_host: str = _env("127.0.0.1", "NUDGE_HTTP_HOST")
     http_port: int = _env(8080, "NUDGE_HTTP_PORT")
     optin_everywhere: bool = _env(False, "NUDGE_OPTIN_EVERYWHERE")

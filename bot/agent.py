@@ -1,0 +1,140 @@
+"""The LLM planner: a LangChain agent whose tools are the registry's tools, and nothing else.
+
+Used when a model is configured (OPENAI_API_KEY and/or OPENAI_BASE_URL, model NUDGE_MODEL; any
+OpenAI-compatible endpoint). Each registry tool becomes a `StructuredTool` whose schema is the
+tool's own pydantic input model, so the model meets exactly the validation a user meets. Each
+tool call runs in its own transaction as the asking user (approver-only tools stay approver-
+only); a refusal or a bad argument goes back to the model as the tool's answer so it can
+correct itself. A step limit stops loops, and an unreachable model becomes a plain reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.chat_models import init_chat_model
+from langchain_core.messages import AIMessage
+from langchain_core.tools import StructuredTool
+from langgraph.errors import GraphRecursionError
+from pydantic import ValidationError
+
+from bot import messages
+from bot.memory import ThreadState
+from tools import registry
+from tools.context import ToolError
+from tools.db import session_scope
+from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+STEP_LIMIT = 24  # graph steps: about ten tool calls and their answers
+RESULT_CHARS = 6000
+
+
+def chat_model(settings: Settings):
+    return init_chat_model(
+        settings.model, model_provider="openai", base_url=settings.openai_base_url or None,
+        api_key=settings.openai_api_key or "not-needed", temperature=0, timeout=60, max_retries=1,
+    )
+
+
+def system_prompt() -> str:
+    from prompts.loader import read
+
+    return read("system.md")
+
+
+class ToolRunner:
+    """Runs the agent's tool calls for one request and remembers what they did."""
+
+    def __init__(self, conversation, user: str, thread: str, state: ThreadState) -> None:
+        self.conversation = conversation
+        self.user = user
+        self.thread = thread
+        self.state = state
+        self.calls: list = []
+
+    def run(self, name: str, arguments: dict[str, Any]) -> str:
+        from bot.conversation import CallRecord
+
+        arguments = _plain(arguments)
+        try:
+            with session_scope(self.conversation.engine) as session:
+                result = registry.call(self.conversation.context(session, self.user, self.thread), name, arguments)
+        except ToolError as error:
+            self.calls.append(CallRecord(name, arguments, str(error), ok=False))
+            return f"Error: {error}"
+        self.state.absorb(name, arguments, result)
+        self.calls.append(CallRecord(name, arguments, result.summary))
+        return result.model_dump_json()[:RESULT_CHARS]
+
+    def tools(self) -> list[StructuredTool]:
+        return [self._structured(entry) for entry in registry.TOOLS]
+
+    def _structured(self, entry: registry.Tool) -> StructuredTool:
+        def invoke(**arguments: Any) -> str:
+            return self.run(entry.name, arguments)
+
+        return StructuredTool.from_function(
+            func=invoke, name=entry.name, description=entry.description,
+            args_schema=entry.input_model, handle_validation_error=_validation_answer,
+        )
+
+
+def run_agent(conversation, text: str, user: str, thread: str, state: ThreadState,
+              history: list[tuple[str, str]]):
+    """Answer `text` with the model; returns the engine's Outcome."""
+    from bot.conversation import Outcome
+
+    runner = ToolRunner(conversation, user, thread, ThreadState.from_dict(state.to_dict()))
+    agent = create_agent(chat_model(conversation.settings), runner.tools(),
+                         system_prompt=system_prompt() + thread_context(state, user))
+    chat = [{"role": role, "content": content} for role, content in history if role in {"user", "assistant"}]
+    try:
+        result = agent.invoke({"messages": [*chat, {"role": "user", "content": text}]},
+                              config={"recursion_limit": STEP_LIMIT})
+        answer = final_text(result["messages"]) or "\n\n".join(c.summary for c in runner.calls) or "Done."
+    except GraphRecursionError:
+        answer = messages.STEP_LIMIT.format(steps=STEP_LIMIT)
+    except Exception as error:  # the endpoint is outside our control; say so plainly
+        log.warning("model call failed: %s", type(error).__name__)
+        answer = messages.MODEL_UNAVAILABLE.format(kind=type(error).__name__)
+    return Outcome(answer, runner.calls, runner.state)
+
+
+def thread_context(state: ThreadState, user: str) -> str:
+    if state.campaign_id is None and not state.draft_ids:
+        return f"\n\n## This thread\nThe person asking is {user}. Nothing has been built in this thread yet."
+    request = json.dumps(state.sequence_request)[:2000] if state.sequence_request else "none"
+    return (
+        f"\n\n## This thread\nThe person asking is {user}. This thread built campaign "
+        f"{state.campaign_id} (status {state.campaign_status}); latest drafts {state.draft_ids}; "
+        f"the create_sequence arguments were: {request}. Follow-ups such as \"make day 5 15% off\" "
+        "or \"exclude Canada\" refer to it."
+    )
+
+
+def final_text(history: list[Any]) -> str:
+    for message in reversed(history):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            content = message.content
+            return content if isinstance(content, str) else " ".join(
+                part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def _validation_answer(error: ValidationError) -> str:
+    return f"Error: invalid arguments: {registry.validation_message(error)}"
+
+
+def _plain(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments as JSON-ready values (LangChain hands over parsed pydantic models)."""
+    return json.loads(json.dumps(arguments, default=_dump))
+
+
+def _dump(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return str(value)

@@ -1,0 +1,133 @@
+"""Campaign and delivery commands: `nudge campaign list|schedule|pause|resume|cancel`,
+`nudge explain CONTACT CAMPAIGN`, `nudge worker` and `nudge scheduler`.
+
+Campaign commands run the same tools Slack uses, so approvals, checks and audit entries are the
+same. `nudge worker` delivers outbox messages (run several, on several machines, against one
+PostgreSQL to send faster); `nudge scheduler` runs the scheduler in the foreground, on standby
+while another process leads.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import typer
+
+from bot.cli import fail
+from bot.runtime import database, tool_context
+from scheduler.outbox import OutboxWorker
+from scheduler.senders import sender_for
+from scheduler.setup import start_scheduler
+from tools import registry
+from tools.clock import SYSTEM_CLOCK
+from tools.context import ToolError
+from tools.settings import get_settings
+
+campaign_app = typer.Typer(no_args_is_help=True, help="List, schedule, pause, resume or cancel campaigns.")
+
+
+def _call(name: str, arguments: dict):
+    settings = get_settings()
+    engine = database(settings)
+    try:
+        with tool_context(actor="cli", settings=settings, engine=engine) as ctx:
+            result = registry.call(ctx, name, arguments)
+    except ToolError as error:
+        fail(str(error))
+    typer.echo(result.summary)
+    return result
+
+
+@campaign_app.command("list")
+def campaign_list(status: str = typer.Option(None, help="Only campaigns in this status.")) -> None:
+    """List campaigns with status, steps, entrants and emails sent."""
+    _call("list_campaigns", {"status": status} if status else {})
+
+
+@campaign_app.command("schedule")
+def campaign_schedule(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+    """Start sending (every step's draft must be approved and compliant)."""
+    _call("schedule_campaign", {"campaign": campaign})
+
+
+@campaign_app.command("pause")
+def campaign_pause(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+    """Pause an active campaign."""
+    _call("pause_campaign", {"campaign": campaign})
+
+
+@campaign_app.command("resume")
+def campaign_resume(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+    """Resume a paused campaign."""
+    _call("resume_campaign", {"campaign": campaign})
+
+
+@campaign_app.command("cancel")
+def campaign_cancel(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+    """Cancel a campaign for good; unsent steps are dropped."""
+    _call("cancel_campaign", {"campaign": campaign})
+
+
+def explain(
+    contact: str = typer.Argument(..., metavar="CONTACT", help="user_id, email or contact id."),
+    campaign: str = typer.Argument(..., metavar="CAMPAIGN", help="Campaign id or name."),
+) -> None:
+    """Why a contact got, did not get, or will get each step of a campaign."""
+    _call("explain_contact", {"contact": contact, "campaign": campaign})
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="Deliver what is due now, then exit."),
+    batch_size: int = typer.Option(200, min=1, max=5000, help="Messages claimed per batch."),
+    interval: float = typer.Option(2.0, min=0.1, help="Seconds between polls when idle."),
+) -> None:
+    """Deliver due outbox messages (SMTP_URL, or the Maildir in NUDGE_OUTBOX_DIR)."""
+    settings = get_settings()
+    sender = _sender(settings)
+    outbox = OutboxWorker(database(settings), settings, SYSTEM_CLOCK, sender, batch_size=batch_size)
+    typer.echo(f"nudge: worker {outbox.name} delivering to {sender.describe()}", err=True)
+    stop = _stop_event()
+    while True:
+        stats = outbox.run_once()
+        if stats.counts:
+            typer.echo(f"nudge: {stats.text()}", err=True)
+        if once or stop.wait(interval):
+            return
+
+
+def scheduler() -> None:
+    """Run the scheduler in the foreground (standby while another process leads)."""
+    settings = get_settings()
+    runner = start_scheduler(database(settings), settings, SYSTEM_CLOCK, sender=_sender(settings))
+    typer.echo("nudge: scheduler started; it runs jobs while it holds the database's leadership "
+               "(Ctrl-C to stop)", err=True)
+    stop = _stop_event()
+    leader = None
+    while not stop.wait(1.0):
+        if runner.is_leader != leader:
+            leader = runner.is_leader
+            typer.echo("nudge: this process is the scheduler leader" if leader else
+                       "nudge: on standby: another scheduler leads this database", err=True)
+    runner.stop()
+
+
+def _sender(settings):
+    try:
+        return sender_for(settings)
+    except ValueError as error:
+        fail(f"setting SMTP_URL: {error}")
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(campaign_app, name="campaign")
+    app.command("explain")(explain)
+    app.command("worker")(worker)
+    app.command("scheduler")(scheduler)

@@ -1,0 +1,114 @@
+"""The local console: the conversation engine in a terminal, cards as text, buttons as numbers.
+
+`nudge chat` (and `make run` without Slack tokens) uses it. The local user ("console") is an
+approver, so a marketer can build, approve and schedule a campaign without Slack. Typing a
+number presses that button: Approve and Schedule act at once, Edit asks for the new subject,
+preheader and body (an empty line keeps the current one), Reject asks for a reason. Every
+button runs the same tools as the Slack buttons. End of input ends the session cleanly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from bot import blocks as kit
+from bot import cards, ids
+from bot.conversation import Conversation, Reply
+from tools import registry
+from tools.context import ToolError
+from tools.db import session_scope
+from tools.models import Draft
+from tools.sequences import newest_version
+
+PROMPT = "you> "
+USER = "console"
+
+
+class Console:
+    def __init__(self, conversation: Conversation, lines: Iterator[str], write: Callable[[str], None],
+                 thread: str = "console", user: str = USER) -> None:
+        self.conversation = conversation
+        self.lines = lines
+        self.write = write
+        self.thread = thread
+        self.user = user
+        self.choices: list[tuple[str, str, str]] = []
+
+    def run(self) -> None:
+        self.write("Nudge console. Ask for a campaign, e.g. \"build an abandoned-cart sequence\"; "
+                   "type a number to press a button, 'help' for examples, Ctrl-D to quit.")
+        while (line := self.ask(PROMPT)) is not None:
+            line = line.strip()
+            if not line:
+                continue
+            if line.lower() in {"quit", "exit"}:
+                break
+            if line.isdigit() and self.choices:
+                self.press(int(line))
+            else:
+                self.show(self.conversation.handle(line, self.user, self.thread))
+        self.write("bye")
+
+    def ask(self, prompt: str) -> str | None:
+        self.write(prompt.rstrip())
+        return next(self.lines, None)
+
+    def show(self, reply: Reply) -> None:
+        self.render(reply.blocks)
+
+    def render(self, blocks: list[dict]) -> None:
+        text, self.choices = kit.as_text(blocks)
+        self.write(text)
+
+    def press(self, number: int) -> None:
+        if not 1 <= number <= len(self.choices):
+            self.write(f"There is no button {number}; choose 1 to {len(self.choices)}.")
+            return
+        _label, action_id, value = self.choices[number - 1]
+        handler = {ids.APPROVE: self.approve, ids.REJECT: self.reject, ids.EDIT: self.edit,
+                   ids.SCHEDULE: self.schedule}[action_id]
+        handler(int(value))
+
+    def approve(self, draft_id: int) -> None:
+        self.act("approve_draft", {"draft_id": draft_id}, draft_id)
+
+    def reject(self, draft_id: int) -> None:
+        reason = (self.ask("reason> ") or "").strip()
+        if not reason:
+            self.write("Not rejected: a reason is needed so the writer knows what to change.")
+            return
+        self.act("reject_draft", {"draft_id": draft_id, "reason": reason}, draft_id)
+
+    def edit(self, draft_id: int) -> None:
+        with session_scope(self.conversation.engine) as session:
+            draft = session.get(Draft, newest_version(session, draft_id))
+            current = cards.editable_copy(draft)
+        self.write(f"Editing draft {draft_id}. Press Enter to keep a field as it is; write \\n for a new line.")
+        changes = {}
+        for name in ("subject", "preheader", "body"):
+            self.write(f"current {name}: {current[name][:300]}")
+            answer = (self.ask(f"{name}> ") or "").strip()
+            changes[name] = answer.replace("\\n", "\n") if answer else current[name]
+        self.act("revise_draft", {"draft_id": draft_id, **changes}, draft_id)
+
+    def schedule(self, campaign_id: int) -> None:
+        result = self.call("schedule_campaign", {"campaign": str(campaign_id)})
+        if result is not None:
+            with session_scope(self.conversation.engine) as session:
+                ctx = self.conversation.context(session, self.user, self.thread)
+                self.render(cards.campaign_blocks(ctx, campaign_id, None, result.summary))
+
+    def act(self, name: str, arguments: dict, draft_id: int) -> None:
+        result = self.call(name, arguments)
+        if result is not None:
+            with session_scope(self.conversation.engine) as session:
+                ctx = self.conversation.context(session, self.user, self.thread)
+                self.render(cards.message_blocks(ctx, draft_id, None, result.summary))
+
+    def call(self, name: str, arguments: dict):
+        try:
+            with session_scope(self.conversation.engine) as session:
+                return registry.call(self.conversation.context(session, self.user, self.thread), name, arguments)
+        except ToolError as error:
+            self.write(f"Not done: {error}")
+            return None

@@ -1,0 +1,182 @@
+"""The conversation engine: text, user and thread in; a reply (text, blocks, tool calls) out.
+
+Slack, the console, `nudge ask` and the tests all come through `Conversation.handle`. A thread
+is a conversation: each user and assistant turn is stored in `conversation_turns` with the
+thread's `ThreadState`, so follow-ups refer to what the thread built even after a restart.
+Plans come from the LLM agent when a model is configured, otherwise from the offline planner;
+both call the same tools through `tools.registry.call`. An offline plan runs in one
+transaction, so a tool error mid-plan leaves nothing half-created; the agent gives each tool
+call its own transaction and hands errors back to the model. Nothing here raises on user text:
+every failure becomes a plain reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bot import blocks as kit
+from bot import cards, messages, planner
+from bot.memory import ThreadState
+from tools import registry
+from tools.clock import SYSTEM_CLOCK, Clock
+from tools.context import ToolContext, ToolError
+from tools.db import session_scope
+from tools.models import ConversationTurn
+from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+HISTORY_TURNS = 20
+
+
+@dataclass
+class CallRecord:
+    """One tool call made for a request: what was asked, and the plain-words outcome."""
+
+    name: str
+    arguments: dict[str, Any]
+    summary: str
+    ok: bool = True
+
+
+@dataclass
+class Reply:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
+
+    def calls_json(self) -> list[dict[str, Any]]:
+        return [asdict(call) for call in self.calls]
+
+
+@dataclass
+class Outcome:
+    """What a planner run produced before it is rendered into a reply."""
+
+    text: str
+    calls: list[CallRecord]
+    state: ThreadState
+    blocks: list[dict[str, Any]] | None = None
+
+
+class Conversation:
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock = SYSTEM_CLOCK,
+                 use_agent: bool | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.use_agent = settings.llm_configured if use_agent is None else use_agent
+
+    def handle(self, text: str, user: str, thread: str | None = None) -> Reply:
+        """Answer one request in `thread` (defaults to a per-user thread)."""
+        thread = thread or f"direct:{user}"
+        text = text or ""
+        if len(text) > messages.MAX_REQUEST_CHARS:
+            return self._refuse(messages.too_long(len(text)), text, user, thread)
+        state, history = self._load(thread)
+        self._store(thread, "user", user, text, {})
+        try:
+            outcome = self._run(text, user, thread, state, history)
+        except Exception as error:  # a bug must still get a plain reply, never a traceback
+            log.exception("conversation failed in thread %s", thread)
+            outcome = Outcome(messages.INTERNAL_ERROR.format(kind=type(error).__name__), [], state)
+        reply = self._render(outcome)
+        self._store(thread, "assistant", None, reply.text,
+                    {"state": outcome.state.to_dict(), "calls": reply.calls_json()})
+        return reply
+
+    def _run(self, text: str, user: str, thread: str, state: ThreadState,
+             history: list[tuple[str, str]]) -> Outcome:
+        if self.use_agent:
+            from bot.agent import run_agent
+
+            return run_agent(self, text, user, thread, state, history)
+        plan = planner.plan(text, state)
+        if plan.answer is not None:
+            return Outcome(plan.answer, [], state)
+        if plan.action == "digest":
+            return self.digest(state)
+        return self.execute(plan.calls, user, thread, state)
+
+    def digest(self, state: ThreadState) -> Outcome:
+        """Today's digest (about yesterday), as the morning post would show it."""
+        from tools.digest import build_digest
+
+        with session_scope(self.engine) as session:
+            today = self.clock.now().astimezone(self.settings.zone).date()
+            built = build_digest(session, self.settings, today)
+        return Outcome(built.text, [], state, blocks=built.blocks)
+
+    def execute(self, calls: list[planner.PlannedCall], user: str, thread: str,
+                state: ThreadState) -> Outcome:
+        """Run an offline plan in one transaction: all of it happens, or none of it."""
+        working = ThreadState.from_dict(state.to_dict())
+        records: list[CallRecord] = []
+        try:
+            with session_scope(self.engine) as session:
+                ctx = self.context(session, user, thread)
+                for planned in calls:
+                    arguments = resolve(planned.arguments, working)
+                    result = registry.call(ctx, planned.name, arguments)
+                    working.absorb(planned.name, arguments, result)
+                    records.append(CallRecord(planned.name, arguments, result.summary))
+        except ToolError as error:
+            records.append(CallRecord(planned.name, arguments, str(error), ok=False))
+            return Outcome(messages.PLAN_FAILED.format(error=error), records, state)
+        text = "\n\n".join(record.summary for record in records)
+        return Outcome(text, records, working)
+
+    def context(self, session, user: str, thread: str | None) -> ToolContext:
+        return ToolContext(db=session, settings=self.settings, actor=user, thread=thread, clock=self.clock)
+
+    def _render(self, outcome: Outcome) -> Reply:
+        """The reply's blocks: the campaign's cards, a new draft's card, or the text alone."""
+        if outcome.blocks is not None:
+            return Reply(outcome.text, outcome.blocks, outcome.calls)
+        done = {record.name for record in outcome.calls if record.ok}
+        state = outcome.state
+        with session_scope(self.engine) as session:
+            ctx = self.context(session, "console", None)
+            if done & CAMPAIGN_TOOLS and state.campaign_id is not None:
+                return Reply(outcome.text, cards.campaign_blocks(ctx, state.campaign_id, outcome.text), outcome.calls)
+            if done & DRAFT_TOOLS and state.draft_ids:
+                return Reply(outcome.text, cards.message_blocks(ctx, state.draft_ids[-1], outcome.text), outcome.calls)
+        return Reply(outcome.text, kit.text_blocks(outcome.text), outcome.calls)
+
+    def _refuse(self, answer: str, text: str, user: str, thread: str) -> Reply:
+        self._store(thread, "user", user, text[: messages.MAX_REQUEST_CHARS], {"truncated_from": len(text)})
+        self._store(thread, "assistant", None, answer, {})
+        return Reply(answer, kit.text_blocks(answer), [])
+
+    def _load(self, thread: str) -> tuple[ThreadState, list[tuple[str, str]]]:
+        with session_scope(self.engine) as session:
+            turns = list(session.scalars(
+                select(ConversationTurn).where(ConversationTurn.thread == thread)
+                .order_by(ConversationTurn.id.desc()).limit(HISTORY_TURNS)
+            ))
+        turns.reverse()
+        state = ThreadState()
+        for turn in turns:
+            if turn.role == "assistant" and turn.data.get("state"):
+                state = ThreadState.from_dict(turn.data["state"])
+        return state, [(turn.role, turn.content) for turn in turns]
+
+    def _store(self, thread: str, role: str, user: str | None, content: str, data: dict[str, Any]) -> None:
+        with session_scope(self.engine) as session:
+            session.add(ConversationTurn(thread=thread[:200], role=role, user_id=user, content=content,
+                                         data=data, created_at=self.clock.now()))
+
+
+def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:
+    """Fill the planner's placeholders from what earlier calls in the plan created."""
+    return {
+        key: (str(state.campaign_id) if value == planner.CAMPAIGN else value)
+        for key, value in arguments.items()
+    }
+
+
+CAMPAIGN_TOOLS = {"create_sequence", "preflight", "schedule_campaign"}
+DRAFT_TOOLS = {"draft_email", "draft_ad_copy", "revise_draft"}

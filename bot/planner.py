@@ -1,0 +1,621 @@
+"""The offline planner: turns the requests marketers make most into tool calls, with no model.
+
+Used when no language model is configured, and a deterministic reference for the agent. Each
+intent is one small function that reads its parameters from the normalised text (days,
+discounts, windows, platforms, countries, campaign references) and returns the same registry
+calls the LLM agent would make. Follow-ups ("make day 5 15% off", "exclude Canada") read the
+thread's `ThreadState`. Anything not understood gets a plan with no calls and a helpful answer
+listing examples; the planner never raises on text.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import messages
+from bot.memory import ThreadState
+
+CAMPAIGN = "$campaign_id"  # filled in by the engine from the previous call's result
+
+EXAMPLES = [
+    "build an abandoned-cart sequence: reminder on day 1, reviews on day 3, 10% off on day 5, stop when they buy",
+    "set up browse abandonment for people who viewed a product in the last 2 days",
+    "win back customers who haven't ordered in 90 days with 15% off",
+    "how many people abandoned a cart in the last 24 hours?",
+    "create a segment called vip of customers who spent over 500",
+    "draft an email announcing our summer sale",
+    "write google ad copy for our new running shoes",
+    "export the cart abandoners to meta",
+    "at most 2 emails per week / quiet hours 21:00 to 08:00",
+    "what's scheduled? / pause campaign 3 / resume it / cancel the cart sequence",
+    "how did the cart sequence do last week?",
+    "send the digest now",
+    "why didn't jo@example.com get the day 3 email?",
+    "forget jo@example.com",
+    "follow-ups in a thread: \"make day 5 15% off\", \"exclude Canada\"",
+]
+
+COUNTRIES = {
+    "canada": "CA", "united states": "US", "usa": "US", "us": "US", "america": "US",
+    "united kingdom": "GB", "uk": "GB", "britain": "GB", "england": "GB", "germany": "DE",
+    "france": "FR", "spain": "ES", "italy": "IT", "netherlands": "NL", "ireland": "IE",
+    "australia": "AU", "mexico": "MX", "sweden": "SE", "belgium": "BE", "austria": "AT",
+    "poland": "PL", "portugal": "PT", "denmark": "DK", "finland": "FI", "norway": "NO",
+    "switzerland": "CH", "japan": "JP", "brazil": "BR", "india": "IN", "new zealand": "NZ",
+}
+PLATFORMS = {
+    "google search": "google_rsa", "responsive search": "google_rsa", "rsa": "google_rsa",
+    "google display": "google_display", "display": "google_display", "google": "google_rsa",
+    "meta": "meta", "facebook": "meta", "instagram": "meta", "fb": "meta", "linkedin": "linkedin",
+}
+EXPORT_PLATFORMS = {"meta": "meta", "facebook": "meta", "instagram": "meta", "fb": "meta", "google": "google"}
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+    "a": 1, "an": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "seventh": 7, "tenth": 10,
+}
+EXCLUDE_VERBS = r"exclud\w*|except|without|not in|minus|outside|remove|drop|leave out|skip|(?:don't|do not|never) (?:send|email|include|target)"
+EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass
+class PlannedCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """Tool calls to run; or a direct `answer`; or a local `action` the engine performs itself."""
+
+    intent: str
+    calls: list[PlannedCall] = field(default_factory=list)
+    answer: str | None = None
+    action: str | None = None
+
+
+def help_text(intro: str = "Here is what I can do:") -> str:
+    return intro + "\n" + "\n".join(f"• {example}" for example in EXAMPLES)
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
+    text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
+    text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    text = re.sub(
+        rf"\b({words})(?=[\s-]+(?:day|days|hour|hours|week|weeks|month|months|percent|%)\b)",
+        lambda m: str(NUMBER_WORDS[m.group(1).lower()]), text, flags=re.I,
+    )
+    text = re.sub(rf"\b(day)[\s-]+({words})\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plan(text: str, state: ThreadState | None = None) -> Plan:
+    """The calls that carry out `text` in the context of `state`, or an answer with examples."""
+    state = state or ThreadState()
+    clean = normalise(text)
+    lowered = clean.lower()
+    if not lowered.strip(" ?!.@"):
+        return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
+    for matcher, builder in INTENTS:
+        if matcher(lowered):
+            return builder(clean, lowered, state)
+    return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+def _has(lowered: str, pattern: str) -> bool:
+    return re.search(pattern, lowered) is not None
+
+
+def percent(lowered: str) -> int | None:
+    match = re.search(r"(\d{1,2}(?:\.\d+)?)\s*%", lowered)
+    return round(float(match.group(1))) if match else None
+
+
+def duration_hours(lowered: str, default: int) -> int:
+    """The audience window: 'in the last 48 hours', 'within 2 days', 'past week'."""
+    match = re.search(
+        r"(?:last|past|within|previous|in)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?|months?)\b", lowered
+    )
+    if match:
+        return int(match.group(1)) * _unit_hours(match.group(2))
+    match = re.search(r"(?:last|past|previous)\s+(day|week|month)\b", lowered)
+    return _unit_hours(match.group(1)) if match else default
+
+
+def lapsed_days(lowered: str, default: int = 90) -> int:
+    match = re.search(r"(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", lowered)
+    if not match:
+        return default
+    unit = match.group(2)
+    factor = 365 if unit.startswith("y") else 30 if unit.startswith("mo") else 7 if unit.startswith("w") else 1
+    return int(match.group(1)) * factor
+
+
+def _unit_hours(unit: str) -> int:
+    if unit.startswith("h"):
+        return 1
+    if unit.startswith("w"):
+        return 168
+    if unit.startswith("mo"):
+        return 720
+    return 24
+
+
+def countries_after(lowered: str, verbs: str) -> list[str]:
+    """Country codes named after words like 'exclude' / 'except' / 'not in'."""
+    found: list[str] = []
+    for match in re.finditer(rf"\b(?:{verbs})\b([^.;]*)", lowered):
+        found += _countries_in(match.group(1))
+    return sorted(set(found))
+
+
+def _countries_in(fragment: str) -> list[str]:
+    found = [code for name, code in COUNTRIES.items() if re.search(rf"\b{re.escape(name)}\b", fragment)]
+    found += [code.upper() for code in re.findall(r"\b([a-z]{2})\b", fragment) if code.upper() in set(COUNTRIES.values()) and code not in {"us", "in", "at", "no", "de", "it", "be"}]
+    return found
+
+
+def included_countries(lowered: str) -> list[str]:
+    match = re.search(r"\b(?:in|from|living in|based in)\s+((?:the\s+)?[a-z ,]+?)(?:\s+who|\s+that|[?.!]|$)", lowered)
+    excluded = set(countries_after(lowered, EXCLUDE_VERBS))
+    return sorted(set(_countries_in(match.group(1))) - excluded) if match else []
+
+
+def campaign_reference(clean: str, state: ThreadState) -> str | None:
+    """'campaign 3' / '#3' / a quoted name / this thread's campaign, as the tools' `campaign`."""
+    lowered = clean.lower()
+    match = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
+    if match:
+        return match.group(1)
+    match = re.search(r"['\"]([^'\"]{1,200})['\"]", clean)
+    if match:
+        return match.group(1)
+    if state.campaign_id is not None:
+        return str(state.campaign_id)
+    for pattern, name in ((r"\bcart", "Abandoned cart"), (r"\bbrows", "Browse abandonment"), (r"\bwin.?back", "Win-back")):
+        if re.search(pattern, lowered):
+            return name
+    return None
+
+
+def platform(lowered: str, table: dict[str, str]) -> str | None:
+    for name, code in table.items():
+        if re.search(rf"\b{re.escape(name)}\b", lowered):
+            return code
+    return None
+
+
+# --- segments (specs in tools.segments' language) ----------------------------------------
+
+
+def abandoned_cart_spec(hours: int) -> dict[str, Any]:
+    return {"since": "Checkout Started", "within_last": f"{hours}h", "then_not": "Order Completed"}
+
+
+def browse_spec(hours: int) -> dict[str, Any]:
+    return {"since": "Product Viewed", "within_last": f"{hours}h", "then_not": "Order Completed"}
+
+
+def lapsed_spec(days: int) -> dict[str, Any]:
+    return {"since": "Order Completed", "inactive_for": f"{days}d"}
+
+
+def spend_spec(amount: float) -> dict[str, Any]:
+    return {"aggregate": "sum", "event": "Order Completed", "property": "total", "op": "gt", "value": amount}
+
+
+def with_countries(spec: dict[str, Any], include: list[str], exclude: list[str]) -> dict[str, Any]:
+    parts = list(spec["all"]) if set(spec) == {"all"} else [spec]
+    if include:
+        parts.append({"attribute": "country", "op": "in", "value": include})
+    if exclude:
+        parts.append({"not": {"attribute": "country", "op": "in", "value": exclude}})
+    return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+def audience_spec(lowered: str) -> dict[str, Any] | None:
+    """The audience a question describes, or None when it names none we know."""
+    spec: dict[str, Any] | None = None
+    if _has(lowered, r"abandon|left .*cart|cart|checkout"):
+        spec = abandoned_cart_spec(duration_hours(lowered, 24))
+    elif _has(lowered, r"view|brows|look(ed)? at"):
+        spec = browse_spec(duration_hours(lowered, 48))
+    elif _has(lowered, r"lapsed|haven't (ordered|bought|purchased)|have not (ordered|bought|purchased)|inactive|churn"):
+        spec = lapsed_spec(lapsed_days(lowered))
+    elif match := re.search(r"spent (?:over|more than|above|at least) \$?(\d+(?:\.\d+)?)", lowered):
+        spec = spend_spec(float(match.group(1)))
+    elif _has(lowered, r"bought|ordered|purchased|customers|buyers"):
+        spec = {"event": "Order Completed", "within_last": f"{duration_hours(lowered, 24 * 365)}h"}
+    elif _has(lowered, r"subscri|contacts|people|everyone|reachable"):
+        spec = {"attribute": "email", "op": "exists"}
+    if spec is None:
+        return None
+    exclude = countries_after(lowered, EXCLUDE_VERBS)
+    return with_countries(spec, included_countries(lowered), exclude)
+
+
+# --- sequences -----------------------------------------------------------------------------
+
+CART_DEFAULT = [(1, "cart_reminder", None), (3, "social_proof", None), (5, "cart_discount", 10)]
+
+
+def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]]) -> list[dict[str, Any]]:
+    """Steps named in the text ('reminder on day 1, reviews on day 3, 10% off on day 5')."""
+    clauses = re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered)
+    steps: list[dict[str, Any]] = []
+    for clause in clauses:
+        delay = _delay(clause)
+        if delay is None:
+            continue
+        purpose = _purpose(clause, len(steps), defaults)
+        step: dict[str, Any] = {**delay, "purpose": purpose}
+        if purpose in {"cart_discount", "winback"} and (value := percent(clause)):
+            step["discount_percent"] = value
+        elif purpose == "cart_discount":
+            step["discount_percent"] = percent(lowered) or 10
+        steps.append(step)
+    if not steps:
+        steps = [_default_step(day, purpose, discount, lowered) for day, purpose, discount in defaults]
+    return sorted(steps, key=lambda s: s.get("delay_days", 0) * 24 + s.get("delay_hours", 0))
+
+
+def _delay(clause: str) -> dict[str, int] | None:
+    match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
+    if match:
+        return {"delay_days": int(match.group(1) or match.group(2))}
+    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|(\d+)\s*(h|hours?|d|days?)\s+(?:later|after)", clause)
+    if not match:
+        return None
+    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    hours = int(amount) * _unit_hours(unit)
+    return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
+
+
+def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]]) -> str:
+    if _has(clause, r"\d+\s*%|discount|coupon|\boff\b|promo|code|deal|incentive"):
+        return "cart_discount" if defaults is CART_DEFAULT else defaults[-1][1]
+    if _has(clause, r"review|social proof|testimonial|rating|star|what others|bestseller|popular"):
+        return "social_proof"
+    if _has(clause, r"remind|nudge|left|forgot|still (in|waiting)|check.?in"):
+        return defaults[0][1]
+    return defaults[min(index, len(defaults) - 1)][1]
+
+
+def _default_step(day: int, purpose: str, discount: int | None, lowered: str) -> dict[str, Any]:
+    step: dict[str, Any] = {"delay_days": day, "purpose": purpose}
+    if discount is not None:
+        step["discount_percent"] = percent(lowered) or discount
+    return step
+
+
+def holdout(lowered: str) -> float:
+    match = re.search(r"(\d{1,2})\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?(\d{1,2})\s*%|hold(?:ing)? back (\d{1,2})\s*%", lowered)
+    return float(next(group for group in match.groups() if group)) if match else 0.0
+
+
+def exit_event(lowered: str) -> str | None:
+    if _has(lowered, r"(don't|do not|never) (stop|exit)|keep (sending|going) even"):
+        return None
+    return "Order Completed"
+
+
+def sequence_plan(intent: str, name: str, segment: dict[str, Any], steps: list[dict[str, Any]], lowered: str) -> Plan:
+    arguments = {
+        "name": name,
+        "segment": segment,
+        "steps": steps,
+        "exit_event": exit_event(lowered),
+        "holdout_percent": holdout(lowered),
+    }
+    return Plan(intent, [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
+
+
+def _strip_holdout(lowered: str) -> str:
+    return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
+
+
+def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    hours = duration_hours(re.sub(r"\bday\s*\d+", "", lowered), 24)
+    exclude = countries_after(lowered, EXCLUDE_VERBS)
+    segment = with_countries(abandoned_cart_spec(hours), included_countries(lowered), exclude)
+    steps = parse_steps(_strip_holdout(lowered), CART_DEFAULT)
+    return sequence_plan("cart_sequence", "Abandoned cart", segment, steps, lowered)
+
+
+def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    hours = duration_hours(re.sub(r"\bday\s*\d+", "", lowered), 48)
+    exclude = countries_after(lowered, EXCLUDE_VERBS)
+    segment = with_countries(browse_spec(hours), included_countries(lowered), exclude)
+    steps = parse_steps(_strip_holdout(lowered), [(1, "browse_abandonment", None)])
+    return sequence_plan("browse_sequence", "Browse abandonment", segment, steps, lowered)
+
+
+def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    without_steps = re.sub(r"\bday\s*\d+|(after|then|wait)\s+\d+\s*\w+", "", lowered)
+    exclude = countries_after(lowered, EXCLUDE_VERBS)
+    segment = with_countries(lapsed_spec(lapsed_days(without_steps)), included_countries(lowered), exclude)
+    discount = percent(_strip_holdout(lowered))
+    defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
+    steps = parse_steps(_strip_holdout(lowered), defaults)
+    return sequence_plan("winback_sequence", "Win-back", segment, steps, lowered)
+
+
+# --- follow-ups on the thread's campaign ---------------------------------------------------
+
+
+def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    day_match = re.search(r"day\s*(\d+)", lowered)
+    value = percent(lowered)
+    request = _copy_request(state)
+    targets = [s for s in request["steps"] if day_match is None and s["purpose"] == "cart_discount"
+               or day_match is not None and s.get("delay_days") == int(day_match.group(1))]
+    if not targets:
+        days = ", ".join(str(s.get("delay_days", 0)) for s in request["steps"])
+        return Plan("follow_up", answer=messages.STEP_NOT_FOUND.format(day=day_match.group(1) if day_match else "?", days=days))
+    for step in targets:
+        step["discount_percent"] = value
+        if step["purpose"] not in {"cart_discount", "winback"}:
+            step["purpose"] = "cart_discount"
+    return rebuild(state, request, "change_discount")
+
+
+def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    codes = countries_after(lowered, EXCLUDE_VERBS)
+    request = _copy_request(state)
+    request["segment"] = with_countries(request["segment"], [], codes)
+    return rebuild(state, request, "exclude_countries")
+
+
+def _follow_up_refusal(state: ThreadState) -> Plan | None:
+    if not state.sequence_request:
+        return Plan("follow_up", answer=messages.NOTHING_TO_REFER)
+    if state.campaign_live:
+        return Plan("follow_up", answer=messages.CAMPAIGN_LIVE.format(campaign_id=state.campaign_id, status=state.campaign_status))
+    return None
+
+
+def rebuild(state: ThreadState, request: dict[str, Any], intent: str) -> Plan:
+    """Follow-ups on a not-yet-scheduled campaign replace it: cancel, rebuild, preflight."""
+    calls = [PlannedCall("cancel_campaign", {"campaign": str(state.campaign_id)})] if state.campaign_id else []
+    calls += [PlannedCall("create_sequence", request), PlannedCall("preflight", {"campaign": CAMPAIGN})]
+    return Plan(intent, calls)
+
+
+def _copy_request(state: ThreadState) -> dict[str, Any]:
+    return copy.deepcopy(state.sequence_request or {})
+
+
+# --- single-call intents ---------------------------------------------------------------------
+
+
+def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
+    spec = audience_spec(lowered)
+    if spec is None:
+        return Plan("how_many", answer="Which audience? For example: \"how many people abandoned a cart in the last 24 hours?\", \"how many customers in Germany spent over 500?\"")
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})])
+
+
+def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
+    name_match = re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
+    spec = audience_spec(re.sub(r"(called|named)\s+['\"]?[\w-]+['\"]?", "", lowered))
+    if spec is None or not name_match:
+        return Plan("create_segment", answer="Tell me a name and who is in it, e.g. \"create a segment called vip of customers who spent over 500\".")
+    return Plan("create_segment", [PlannedCall("create_segment", {"name": name_match.group(1).lower(), "spec": spec})])
+
+
+def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
+    match = re.search(r"segment\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
+    if not match:
+        return how_many(clean, lowered, state)
+    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": match.group(1).lower()})])
+
+
+TONES = {"friendly": "friendly", "warm": "friendly", "casual": "friendly", "playful": "playful",
+         "fun": "playful", "formal": "professional", "professional": "professional", "luxur": "professional",
+         "urgent": "urgent"}
+PURPOSES = (
+    (r"cart", "cart_reminder"), (r"brows|viewed", "browse_abandonment"), (r"win.?back|lapsed|miss you", "winback"),
+    (r"welcome", "welcome"), (r"announc|launch|sale|new collection|new arrival", "announcement"),
+    (r"review|social proof", "social_proof"),
+)
+
+
+def offer(clean: str, lowered: str) -> dict[str, Any]:
+    """Purpose, tone, discount and brief: what draft_email and draft_ad_copy share."""
+    purpose = next((name for pattern, name in PURPOSES if _has(lowered, pattern)), "custom")
+    arguments: dict[str, Any] = {"purpose": purpose}
+    if purpose in {"custom", "announcement"}:
+        arguments["brief"] = brief(clean)
+    if value := percent(lowered):
+        arguments["discount_percent"] = value
+    tone = next((name for word, name in TONES.items() if re.search(rf"\b{word}", lowered)), None)
+    if tone:
+        arguments["tone"] = tone
+    return arguments
+
+
+def brief(clean: str) -> str:
+    """The request without its leading command ('draft an email announcing ...')."""
+    stripped = re.sub(
+        r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose|create|make)(?:\s+me)?(?:\s+an?|\s+some)?"
+        r"(?:\s+[\w-]+)?\s+(?:email|newsletter|mail|ad copy|ads?)\s*(?:for|about|on|to)?\s*",
+        "", clean, flags=re.I,
+    )
+    return (stripped or clean)[:2000]
+
+
+def draft_email(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("draft_email", [PlannedCall("draft_email", offer(clean, lowered))])
+
+
+def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
+    chosen = platform(lowered, PLATFORMS)
+    if chosen is None:
+        return Plan("draft_ad_copy", answer="For which platform? I write ad copy for google (search or display), meta and linkedin, e.g. \"write meta ad copy for our summer sale\".")
+    arguments = {"platform": chosen, **offer(clean, lowered)}
+    if arguments["purpose"] == "custom":
+        arguments["purpose"] = "announcement"
+    return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)])
+
+
+def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """Exports need a saved segment: a described audience is saved (as a new version) first."""
+    chosen = platform(lowered, EXPORT_PLATFORMS)
+    if chosen is None:
+        return Plan("export_audience", answer="Export for which platform: meta or google? e.g. \"export the cart abandoners to meta\".")
+    arguments: dict[str, Any] = {"platform": chosen}
+    match = re.search(r"(?:bought|converted|purchased|buyers)\D*(\d+)\s*(d|days?)", lowered)
+    if match:
+        arguments["exclude_converted_within"] = f"{match.group(1)}d"
+    named = re.search(r"segment\s+['\"]?([\w-]+)", clean, flags=re.I)
+    if named:
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": named.group(1).lower(), **arguments})])
+    spec = audience_spec(re.sub(r"(bought|converted|purchased|buyers).*", "", lowered))
+    if spec is None and state.segment:
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})])
+    spec = spec or {"event": "Product Viewed", "within_last": "30d"}
+    name = f"{chosen}-retargeting"
+    save = PlannedCall("create_segment", {"name": name, "spec": spec, "replace": True,
+                                          "description": f"retargeting audience: {clean[:200]}"})
+    return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})])
+
+
+def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if _has(lowered, r"(no|turn off|disable|remove|without) quiet hours|quiet hours? off"):
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": "off"})])
+    quiet = re.search(r"quiet hours?\D*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:to|-|until|till|and)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", lowered)
+    if quiet:
+        start = _clock(quiet.group(1), quiet.group(2), quiet.group(3))
+        end = _clock(quiet.group(4), quiet.group(5), quiet.group(6))
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
+    cap = re.search(r"(\d+)\s*(?:marketing\s+)?(emails?|ads?|impressions?|messages?)\s*(?:per|a|every|each|in)?\s*(\d+)?\s*(hours?|days?|weeks?)\b", lowered)
+    if not cap:
+        return Plan("set_rule", answer="Say the cap or the quiet hours, e.g. \"at most 2 emails per week\" or \"quiet hours 21:00 to 08:00\".")
+    count, kind, amount, unit = cap.groups()
+    hours = int(amount or 1) * _unit_hours(unit)
+    if kind and kind.startswith(("ad", "impression")):
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "ads_daily_cap", "value": str(max(1, round(int(count) * 24 / hours)))})])
+    if hours == 168:
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "email_weekly_cap", "value": count})])
+    gap = max(1, hours // max(1, int(count)))
+    return Plan("set_rule", [PlannedCall("set_rule", {"key": "email_min_gap_hours", "value": str(gap)})])
+
+
+def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
+    value = int(hour) % 24
+    if meridiem == "pm" and value < 12:
+        value += 12
+    if meridiem == "am" and value == 12:
+        value = 0
+    return f"{value:02d}:{int(minute or 0):02d}"
+
+
+def list_campaigns(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("list_campaigns", [PlannedCall("list_campaigns", {})])
+
+
+def campaign_action(clean: str, lowered: str, state: ThreadState) -> Plan:
+    verb = re.search(r"\b(pause|resume|unpause|restart|cancel|stop|kill|halt)\b", lowered).group(1)
+    tool = {"pause": "pause_campaign", "halt": "pause_campaign", "resume": "resume_campaign",
+            "unpause": "resume_campaign", "restart": "resume_campaign"}.get(verb, "cancel_campaign")
+    reference = campaign_reference(clean, state)
+    if reference is None:
+        return Plan(tool, answer=f"Which campaign? Say e.g. \"{verb} campaign 3\", or ask \"what's scheduled?\" to see them.")
+    return Plan(tool, [PlannedCall(tool, {"campaign": reference})])
+
+
+def schedule(clean: str, lowered: str, state: ThreadState) -> Plan:
+    reference = campaign_reference(clean, state)
+    if reference is None:
+        return Plan("schedule_campaign", answer=messages.NOTHING_TO_REFER)
+    return Plan("schedule_campaign", [PlannedCall("schedule_campaign", {"campaign": reference})])
+
+
+def report(clean: str, lowered: str, state: ThreadState) -> Plan:
+    arguments: dict[str, Any] = {"period": f"{max(1, duration_hours(lowered, 168) // 24)}d"}
+    if _has(lowered, r"yesterday"):
+        arguments["period"] = "1d"
+    reference = campaign_reference(clean, state)
+    if reference is not None:
+        arguments["campaign"] = reference
+    return Plan("campaign_report", [PlannedCall("campaign_report", arguments)])
+
+
+def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("digest", action="digest")
+
+
+def person(clean: str, after: str) -> str | None:
+    """An email address, or a user id named after `after` ('user u42', 'forget u42')."""
+    if contact := EMAIL_RE.search(clean):
+        return contact.group(0)
+    named = re.search(r"\b(?:user|contact|customer|id)\s+([\w.-]+)", clean, flags=re.I)
+    if named:
+        return named.group(1)
+    bare = re.search(rf"\b(?:{after})\s+([\w.-]*\d[\w.-]*)", clean, flags=re.I)
+    return bare.group(1) if bare else None
+
+
+def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
+    who = person(clean, r"didn't|did not|hasn't|has not|wasn't|was not|doesn't|does not|never")
+    if who is None:
+        return Plan("explain_contact", answer="Whom do you mean? Give their email or user id, e.g. \"why didn't jo@example.com get the day 3 email?\"")
+    reference = campaign_reference(EMAIL_RE.sub(" ", clean), state)
+    if reference is None:
+        return Plan("explain_contact", answer=f"Which campaign? e.g. \"why didn't {who} get campaign 3?\" (ask \"what's scheduled?\" to see them).")
+    arguments: dict[str, Any] = {"contact": who, "campaign": reference}
+    return Plan("explain_contact", [PlannedCall("explain_contact", arguments)])
+
+
+def forget(clean: str, lowered: str, state: ThreadState) -> Plan:
+    who = person(clean, r"forget|erase|delete|for")
+    if who is None:
+        return Plan("forget_contact", answer="Whom should I forget? Give their email or user id, e.g. \"forget jo@example.com\".")
+    return Plan("forget_contact", [PlannedCall("forget_contact", {"contact": who})])
+
+
+def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("help", answer=help_text())
+
+
+Matcher = Callable[[str], bool]
+INTENTS: list[tuple[Matcher, Callable[[str, str, ThreadState], Plan]]] = [
+    (lambda t: _has(t, r"^(help|\?|what can you do|commands|examples|how do i use)"), show_help),
+    (lambda t: _has(t, r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))"), forget),
+    (lambda t: _has(t, r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b"), explain),
+    (lambda t: _has(t, r"\bdigest\b"), digest),
+    (lambda t: _has(t, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b|^show .*\b(results|report|performance|stats)\b"), report),
+    (lambda t: _has(t, r"quiet hours|\b(at most|max(imum)?|no more than|cap|limit|up to)\b.*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b|frequency cap"), frequency_rule),
+    (lambda t: _has(t, r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%") and not _has(t, r"sequence|flow|campaign for"), change_discount),
+    (lambda t: _has(t, rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b") and bool(countries_after(t, EXCLUDE_VERBS)), exclude_countries),
+    (lambda t: _has(t, r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b") and not _has(t, r"sequence|flow|series|emails"), draft_email),
+    (lambda t: _has(t, r"\b(export|upload|retarget|custom audience|customer list|customer match)"), export_audience),
+    (lambda t: _has(t, r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)") and not _has(t, r"\bsequence|flow\b"), draft_ad_copy),
+    (lambda t: _has(t, r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b"), how_many),
+    (lambda t: _has(t, r"\b(schedule|go live|launch|activate|start sending)\b") and not _has(t, r"what'?s scheduled|what is scheduled|scheduled\?"), schedule),
+    (lambda t: _has(t, r"\b(pause|resume|unpause|restart|cancel|kill|halt)\b|^stop\b"), campaign_action),
+    (lambda t: _has(t, r"abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"), cart_sequence),
+    (lambda t: _has(t, r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)"), browse_sequence),
+    (lambda t: _has(t, r"win.?back|re-?engage|lapsed|haven't (ordered|bought|purchased)|have not (ordered|bought|purchased)|come back"), winback_sequence),
+    (lambda t: _has(t, r"\b(create|save|make|build|define|new)\b.*\bsegment\b"), create_segment),
+    (lambda t: _has(t, r"\b(preview|show|describe|who is in)\b.*\bsegment\b"), preview_named_segment),
+    (lambda t: _has(t, r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b"), draft_email),
+    (lambda t: _has(t, r"what'?s (scheduled|running|live|active)|what is (scheduled|running|live)|list (the |my |all )?campaigns|(active|running|scheduled) campaigns|show (me )?(the )?campaigns"), list_campaigns),
+    (lambda t: _has(t, r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b"), report),
+]

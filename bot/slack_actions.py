@@ -1,0 +1,153 @@
+"""Draft card buttons: Approve, Edit (opens a modal), Reject (asks a reason), Schedule.
+
+Every click is acked at once and handled in a lazy listener. Only approvers (NUDGE_APPROVERS)
+may approve, reject or schedule: anyone else gets an ephemeral refusal, and the attempt is
+written to the audit log. Approving is idempotent in the tool (one approval per draft version),
+so a double click approves once. After a change the card message is rebuilt from the database
+and updated in place, so what Slack shows is always what is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks as kit
+from bot import cards, ids, messages
+from bot.slack_app import user_of
+from bot.slack_events import update
+from tools import audit, registry
+from tools.context import ToolError, ToolResult
+from tools.db import session_scope
+from tools.models import Draft
+from tools.sequences import newest_version
+
+log = logging.getLogger(__name__)
+UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")
+
+
+def register(app: App, services) -> None:
+    def approve(body: dict[str, Any], client: WebClient) -> None:
+        click = Click(body)
+        if click.draft_id is None or not allowed(services, client, click, "approve drafts"):
+            return
+        result = run_tool(services, client, click, "approve_draft", {"draft_id": click.draft_id})
+        if result is not None:
+            refresh(services, client, click, click.draft_id)
+
+    def schedule(body: dict[str, Any], client: WebClient) -> None:
+        click = Click(body)
+        if click.number is None or not allowed(services, client, click, "schedule campaigns"):
+            return
+        result = run_tool(services, client, click, "schedule_campaign", {"campaign": str(click.number)})
+        if result is not None:
+            with session_scope(services.engine) as session:
+                ctx = services.conversation.context(session, click.user, click.thread)
+                note = f"Scheduled by <@{click.user}>: {result.summary}"
+                blocks = cards.campaign_blocks(ctx, click.number, click.intro, note)
+            update(client, click.channel, click.ts, click.intro or note, blocks)
+
+    def edit(body: dict[str, Any], client: WebClient) -> None:
+        click = Click(body)
+        if click.draft_id is None:
+            return
+        with session_scope(services.engine) as session:
+            draft = session.get(Draft, newest_version(session, click.draft_id))
+            if draft is None:
+                return ephemeral(client, click, messages.DRAFT_MISSING.format(draft_id=click.draft_id))
+            copy = cards.editable_copy(draft)
+            card = kit.DraftCard(draft.id, draft.version, draft.purpose, subject=copy["subject"],
+                                 preheader=copy["preheader"])
+        client.views_open(trigger_id=body["trigger_id"], view=kit.edit_modal(card, copy["body"], click.metadata(draft.id)))
+
+    def reject(body: dict[str, Any], client: WebClient) -> None:
+        click = Click(body)
+        if click.draft_id is None or not allowed(services, client, click, "reject drafts"):
+            return
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=kit.reject_modal(click.draft_id, click.metadata(click.draft_id)))
+
+    def unknown(body: dict[str, Any], client: WebClient) -> None:
+        click = Click(body)
+        ephemeral(client, click, messages.UNKNOWN_ACTION.format(action_id=click.action_id[:100]))
+
+    app.action(ids.APPROVE)(ack=ack_now, lazy=[approve])
+    app.action(ids.SCHEDULE)(ack=ack_now, lazy=[schedule])
+    app.action(ids.EDIT)(ack=ack_now, lazy=[edit])
+    app.action(ids.REJECT)(ack=ack_now, lazy=[reject])
+    app.action(UNKNOWN_ACTIONS)(ack=ack_now, lazy=[unknown])
+
+
+def ack_now(ack: Ack) -> None:
+    ack()
+
+
+class Click:
+    """The parts of a block_actions payload the listeners use, read defensively."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        action = (body.get("actions") or [{}])[0]
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        self.action_id = str(action.get("action_id") or "")
+        self.value = str(action.get("value") or "")
+        self.user = user_of(body) or "unknown"
+        self.channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        self.ts = container.get("message_ts") or message.get("ts")
+        self.intro = message.get("text") if message.get("text") != messages.WORKING else None
+        self.thread = f"{self.channel}:{message.get('thread_ts') or self.ts}"
+        self.number = int(self.value) if self.value.isdigit() else None
+
+    @property
+    def draft_id(self) -> int | None:
+        return self.number
+
+    def metadata(self, draft_id: int) -> dict[str, Any]:
+        return {"draft_id": draft_id, "channel": self.channel, "ts": self.ts, "thread": self.thread}
+
+
+def allowed(services, client: WebClient, click: Click, action: str) -> bool:
+    """True for approvers; anyone else is told why not, and the attempt is audited."""
+    if services.is_approver(click.user):
+        return True
+    with session_scope(services.engine) as session:
+        audit.record(session, click.user, "slack.refused", f"{click.action_id}:{click.value}"[:200],
+                     {"reason": "not an approver", "action": click.action_id}, click.thread,
+                     services.clock.now())
+    ephemeral(client, click, messages.not_approver(action))
+    return False
+
+
+def run_tool(services, client: WebClient, click: Click, name: str, arguments: dict[str, Any]) -> ToolResult | None:
+    """Run one tool as the clicking user; a refusal goes back to them only."""
+    try:
+        with session_scope(services.engine) as session:
+            return registry.call(services.conversation.context(session, click.user, click.thread), name, arguments)
+    except ToolError as error:
+        ephemeral(client, click, str(error))
+        return None
+
+
+def refresh(services, client: WebClient, click: Click, draft_id: int, note: str | None = None) -> None:
+    with session_scope(services.engine) as session:
+        ctx = services.conversation.context(session, click.user, click.thread)
+        blocks = cards.message_blocks(ctx, draft_id, click.intro, note)
+    update(client, click.channel, click.ts, click.intro or note or "Draft updated.", blocks)
+
+
+def ephemeral(client: WebClient, click: Click, text: str) -> None:
+    if click.channel:
+        client.chat_postEphemeral(channel=click.channel, user=click.user, text=text)
+
+
+def parse_metadata(raw: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

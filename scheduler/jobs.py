@@ -1,0 +1,194 @@
+"""The scheduler's jobs: enrol new segment members into sequences, and dispatch due steps.
+
+Each job is a short loop over batches that is safe to run twice at once (unique keys and
+insert-or-ignore make a duplicate run a no-op), so a takeover mid-run or an overlapping worker
+cannot enrol anyone twice or create a second message for the same step.
+- `enrol`: for every active campaign, contacts now in its segment who are not in it yet (or
+  whose last pass ended more than the cooldown ago) enter, with a deterministic holdout.
+- `dispatch`: every step now due for an active enrolment becomes one outbox message (unique on
+  campaign, step, contact and round), then the outbox worker decides and delivers what is due.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.outbox import OutboxWorker, Stats
+from tools import audit
+from tools.bulk import chunked, insert_ignoring_duplicates, lock_for_writing
+from tools.clock import Clock
+from tools.db import session_scope
+from tools.models import Campaign, CampaignStep, Enrolment, Message, Segment
+from tools.settings import Settings
+
+log = logging.getLogger("nudge.jobs")
+
+CHUNK = 2000
+OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")
+
+
+def enrol(engine: Engine, settings: Settings, clock: Clock) -> int:
+    """Enter new members of every active campaign's segment; returns how many entered."""
+    now = clock.now()
+    with session_scope(engine) as db:
+        campaigns = list(db.scalars(select(Campaign).where(Campaign.status == "active")))
+    return sum(enrol_campaign(engine, campaign.id, now) for campaign in campaigns)
+
+
+def enrol_campaign(engine: Engine, campaign_id: int, now: datetime) -> int:
+    with session_scope(engine) as db:
+        campaign = db.get(Campaign, campaign_id)
+        if not _enrolment_open(campaign, now):
+            return 0
+        spec = db.get(Segment, campaign.segment_id).spec
+        member_ids = list(_members(db, spec, now))
+    entered = sum(_enrol_chunk(engine, campaign_id, chunk, now) for chunk in chunked(member_ids, CHUNK))
+    with session_scope(engine) as db:
+        campaign = db.get(Campaign, campaign_id)
+        if campaign.kind == "one_off":
+            campaign.settings = {**(campaign.settings or {}), "enrolled_at": now.isoformat()}
+        if entered:
+            audit.record(db, "scheduler", "campaign.enrolled", f"campaign:{campaign_id}",
+                         {"entered": entered}, at=now)
+    return entered
+
+
+def _enrolment_open(campaign: Campaign | None, now: datetime) -> bool:
+    if campaign is None or campaign.status != "active" or campaign.segment_id is None:
+        return False
+    if campaign.kind != "one_off":
+        return True
+    starts = campaign.send_at or campaign.activated_at or now
+    return starts <= now and not (campaign.settings or {}).get("enrolled_at")
+
+
+def _members(db: Session, spec: dict, now: datetime) -> Iterator[int]:
+    from tools.segments import member_ids
+
+    for item in member_ids(db, spec, now):
+        yield from (item if isinstance(item, (list, tuple)) else (item,))
+
+
+def _enrol_chunk(engine: Engine, campaign_id: int, contact_ids: list[int], now: datetime) -> int:
+    with session_scope(engine) as db:
+        lock_for_writing(db)
+        campaign = db.get(Campaign, campaign_id)
+        latest = _latest_enrolments(db, campaign_id, contact_ids)
+        rows = [row for contact_id in contact_ids
+                if (row := _entry(campaign, contact_id, latest.get(contact_id), now))]
+        if rows:
+            statement = insert_ignoring_duplicates(db, Enrolment.__table__, ("campaign_id", "contact_id", "round"))
+            return db.execute(statement, rows).rowcount or 0
+    return 0
+
+
+def _latest_enrolments(db: Session, campaign_id: int, contact_ids: list[int]) -> dict[int, Enrolment]:
+    rows = db.scalars(select(Enrolment).where(
+        Enrolment.campaign_id == campaign_id, Enrolment.contact_id.in_(contact_ids)))
+    latest: dict[int, Enrolment] = {}
+    for row in rows:
+        if row.contact_id not in latest or row.round > latest[row.contact_id].round:
+            latest[row.contact_id] = row
+    return latest
+
+
+def _entry(campaign: Campaign, contact_id: int, last: Enrolment | None, now: datetime) -> dict | None:
+    """The enrolment row to insert for this member, or None when they may not (re-)enter now."""
+    if last is not None:
+        cooldown = timedelta(days=campaign.reentry_cooldown_days)
+        if campaign.kind == "one_off" or last.status == "active" or last.entered_at + cooldown > now:
+            return None
+    held_out = in_holdout(campaign.id, contact_id, float(campaign.holdout_percent or 0))
+    return {"campaign_id": campaign.id, "contact_id": contact_id,
+            "round": (last.round + 1) if last else 1, "entered_at": now,
+            "status": "held_out" if held_out else "active", "holdout": held_out}
+
+
+def in_holdout(campaign_id: int, contact_id: int, percent: float) -> bool:
+    """Deterministic by (campaign, contact): the same person is always in or out of the control."""
+    if percent <= 0:
+        return False
+    digest = hashlib.sha256(f"holdout:{campaign_id}:{contact_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 10000 < percent * 100
+
+
+def materialise(engine: Engine, clock: Clock) -> int:
+    """Create the outbox message for every step now due for an active enrolment."""
+    now = clock.now()
+    with session_scope(engine) as db:
+        steps = list(db.execute(
+            select(CampaignStep, Campaign.kind).join(Campaign, Campaign.id == CampaignStep.campaign_id)
+            .where(Campaign.status == "active").order_by(CampaignStep.campaign_id, CampaignStep.position)))
+    return sum(_materialise_step(engine, step, now) for step, _kind in steps)
+
+
+def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:
+    cutoff = now - timedelta(minutes=step.delay_minutes)
+    created, after = 0, 0
+    while True:
+        with session_scope(engine) as db:
+            lock_for_writing(db)
+            due = list(db.execute(_due_enrolments(step, cutoff, after)))
+            if not due:
+                return created
+            rows = [_message_row(step, enrolment, now) for enrolment in due]
+            statement = insert_ignoring_duplicates(
+                db, Message.__table__, ("campaign_id", "step_id", "contact_id", "round"))
+            created += db.execute(statement, rows).rowcount or 0
+            after = due[-1].id
+
+
+def _due_enrolments(step: CampaignStep, cutoff: datetime, after: int):
+    has_message = select(Message.id).where(Message.enrolment_id == Enrolment.id,
+                                           Message.step_id == step.id).exists()
+    return (select(Enrolment.id, Enrolment.contact_id, Enrolment.round, Enrolment.entered_at)
+            .where(Enrolment.campaign_id == step.campaign_id, Enrolment.status == "active",
+                   Enrolment.entered_at <= cutoff, Enrolment.id > after, ~has_message)
+            .order_by(Enrolment.id).limit(CHUNK))
+
+
+def _message_row(step: CampaignStep, enrolment, now: datetime) -> dict:
+    due = enrolment.entered_at + timedelta(minutes=step.delay_minutes)
+    deadline = due + timedelta(minutes=step.deadline_minutes) if step.deadline_minutes else None
+    return {"campaign_id": step.campaign_id, "step_id": step.id, "contact_id": enrolment.contact_id,
+            "enrolment_id": enrolment.id, "round": enrolment.round, "draft_id": step.draft_id,
+            "channel": step.channel, "status": "pending", "due_at": due, "deadline_at": deadline,
+            "attempts": 0, "created_at": now, "updated_at": now}
+
+
+def finish_one_offs(engine: Engine, clock: Clock) -> int:
+    """A one-off campaign whose audience has entered and whose messages are all final finishes."""
+    now = clock.now()
+    with session_scope(engine) as db:
+        done = 0
+        for campaign in db.scalars(select(Campaign).where(Campaign.status == "active",
+                                                          Campaign.kind == "one_off")):
+            if (campaign.settings or {}).get("enrolled_at") and not _open_messages(db, campaign.id):
+                campaign.status = "finished"
+                audit.record(db, "scheduler", "campaign.finished", f"campaign:{campaign.id}", {}, at=now)
+                done += 1
+        return done
+
+
+def _open_messages(db: Session, campaign_id: int) -> int:
+    active = select(func.count()).select_from(Enrolment).where(
+        Enrolment.campaign_id == campaign_id, Enrolment.status == "active")
+    open_messages = select(func.count()).select_from(Message).where(
+        Message.campaign_id == campaign_id, Message.status.in_(OPEN_MESSAGE_STATUSES))
+    return (db.scalar(open_messages) or 0) + (db.scalar(active) or 0)
+
+
+def dispatch(engine: Engine, settings: Settings, clock: Clock, sender) -> Stats:
+    """Turn due steps into outbox messages, then decide and deliver everything due."""
+    created = materialise(engine, clock)
+    stats = OutboxWorker(engine, settings, clock, sender).run_once()
+    if created:
+        stats.add("queued", created)
+    finish_one_offs(engine, clock)
+    return stats

@@ -1,0 +1,383 @@
+"""The outbox worker: claims due messages, decides each at send time, and delivers it once.
+
+Named queries, each with its side effect:
+- `claim`: marks up to N due messages (pending or deferred, campaign active, unclaimed or with
+  an expired claim) as claimed by this worker until `now + lease`. PostgreSQL uses
+  `SELECT ... FOR UPDATE SKIP LOCKED`, so many workers take disjoint batches; SQLite runs the
+  same UPDATE atomically under its single writer lock.
+- `mark_sending`: the commit point. Sets status "sending" only if the claim is still ours and
+  the address is not suppressed; called by the sender after the body is transmitted and before
+  the final "." (see scheduler/senders.py).
+- `mark_outcome`: sent / retry later (deferred with backoff) / bounced (failed + suppression) /
+  failed, for a message still ours.
+- `recover_in_doubt`: a message left in "sending" by a dead worker is marked failed, not resent.
+
+Exactly once, as far as SMTP allows: a crash before the commit point leaves the message claimed
+and unsent (the SMTP server discards a DATA without its final "."), and it is re-claimed when the
+claim expires. A crash after the commit point, in the window between sending "." and storing
+"sent" (one round trip plus one commit, for at most one message per worker), cannot be resolved
+from our side: the server may or may not have accepted it. Nudge then prefers never to send
+twice: the message is marked failed with "outcome unknown" and its Message-ID, never resent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Engine, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from scheduler import delivery
+from scheduler.senders import Envelope, Outcome
+from tools import audit
+from tools.clock import Clock
+from tools.db import session_scope
+from tools.identity import email_hash, email_salt, token_secret
+from tools.models import (
+    Campaign, CampaignStep, Contact, Conversion, Draft, Enrolment, Event, Message, MessageEvent,
+    Suppression,
+)
+from tools.settings import Settings
+from tools.sequences import FINAL_MESSAGE_STATUSES, approved_by_approver
+from tools.bulk import insert_ignoring_duplicates, lock_for_writing
+
+log = logging.getLogger("nudge.outbox")
+
+CLAIMABLE = ("pending", "deferred")
+RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                 timedelta(hours=1), timedelta(hours=4))
+MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Stats:
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, outcome: str, n: int = 1) -> None:
+        self.counts[outcome] += n
+
+    def __getitem__(self, outcome: str) -> int:
+        return self.counts[outcome]
+
+    def text(self) -> str:
+        return ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items())) or "nothing due"
+
+
+@dataclass
+class Prepared:
+    """A message decided "send", rendered and ready to hand to the sender."""
+
+    message_id: int
+    email_hash: str
+    envelope: Envelope
+    mime_id: str
+    attempts: int
+
+
+class OutboxWorker:
+    """Delivers due outbox messages in batches; safe to run in many processes at once."""
+
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock, sender, *,
+                 name: str | None = None, batch_size: int = 200,
+                 lease: timedelta = timedelta(minutes=5)) -> None:
+        self.engine, self.settings, self.clock, self.sender = engine, settings, clock, sender
+        self.name = name or worker_name()
+        self.batch_size, self.lease = batch_size, lease
+        self.postgres = engine.dialect.name == "postgresql"
+
+    def run_once(self, max_batches: int | None = None) -> Stats:
+        """Deliver everything due now (or `max_batches` batches); returns what happened."""
+        stats = Stats()
+        recovered = self.recover_in_doubt()
+        if recovered:
+            stats.add("in_doubt", recovered)
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            ids = self.claim()
+            if not ids:
+                break
+            self.process(ids, stats)
+            batches += 1
+        return stats
+
+    # --- named queries -----------------------------------------------------------------------
+
+    def claim(self) -> list[int]:
+        """Claim up to batch_size due messages for this worker (see module docstring)."""
+        now = self.clock.now()
+        due = (
+            select(Message.id)
+            .join(Campaign, Campaign.id == Message.campaign_id)
+            .where(Message.status.in_(CLAIMABLE), Message.due_at <= now, Campaign.status == "active")
+            .where(or_(Message.claimed_until.is_(None), Message.claimed_until < now))
+            .order_by(Message.due_at, Message.id)
+            .limit(self.batch_size)
+        )
+        if self.postgres:
+            due = due.with_for_update(of=Message, skip_locked=True)
+        claim = (
+            update(Message)
+            .where(Message.id.in_(due.scalar_subquery()))
+            .values(claimed_by=self.name, claimed_until=now + self.lease, updated_at=now)
+            .returning(Message.id)
+        )
+        with self.engine.begin() as connection:
+            return sorted(connection.execute(claim).scalars())
+
+    def recover_in_doubt(self) -> int:
+        """Mark messages a dead worker left in "sending" as failed: never resent (no duplicates)."""
+        now = self.clock.now()
+        statement = (
+            update(Message)
+            .where(Message.status == "sending", Message.claimed_until < now)
+            .values(status="failed", claimed_until=None, updated_at=now,
+                    error="outcome unknown: the worker stopped after handing this message to the "
+                    "mail server (Message-ID " + func.coalesce(Message.email_message_id, "?")
+                    + "); not resent to avoid a duplicate")
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount
+
+    def mark_sending(self, prepared: Prepared) -> bool:
+        """The commit point: still ours, still claimable, address not suppressed -> "sending"."""
+        now = self.clock.now()
+        suppressed = exists().where(Suppression.email_hash == prepared.email_hash)
+        statement = (
+            update(Message)
+            .where(Message.id == prepared.message_id, Message.claimed_by == self.name)
+            .where(Message.status.in_(CLAIMABLE), ~suppressed)
+            .values(status="sending", email_message_id=prepared.mime_id,
+                    claimed_until=now + self.lease, updated_at=now)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def mark_outcome(self, prepared: Prepared, outcome: Outcome, stats: Stats) -> None:
+        now = self.clock.now()
+        values, kind = self._outcome_values(prepared, outcome, now)
+        statement = (
+            update(Message)
+            .where(Message.id == prepared.message_id, Message.claimed_by == self.name)
+            .where(Message.status.in_((*CLAIMABLE, "sending")))
+            .values({"claimed_until": None, "updated_at": now, "attempts": Message.attempts + 1, **values})
+        )
+        with session_scope(self.engine) as db:
+            if db.execute(statement).rowcount and kind == "bounce":
+                self._suppress_bounce(db, prepared, outcome, now)
+        stats.add(kind)
+
+    def _outcome_values(self, prepared: Prepared, outcome: Outcome, now: datetime) -> tuple[dict, str]:
+        if outcome.kind == "sent":
+            return {"status": "sent", "sent_at": now, "error": None}, "sent"
+        if outcome.kind == "retry" and prepared.attempts + 1 < MAX_ATTEMPTS:
+            wait = RETRY_BACKOFF[min(prepared.attempts, len(RETRY_BACKOFF) - 1)]
+            return {"status": "deferred", "due_at": now + wait, "error": outcome.detail,
+                    "claimed_by": None,
+                    "reason": f"mail_server_retry; deferred {now.isoformat()}"}, "retried"
+        if outcome.kind == "retry":
+            return {"status": "failed", "error": f"gave up after {MAX_ATTEMPTS} attempts: "
+                    f"{outcome.detail}"}, "failed"
+        if outcome.kind == "bounce":
+            return {"status": "failed", "reason": "bounced", "error": outcome.detail}, "bounce"
+        if outcome.kind == "aborted":
+            # Lost the claim or the address was suppressed meanwhile: decide again next pass.
+            return {"claimed_by": None, "attempts": Message.attempts}, "released"
+        if outcome.kind == "unknown":
+            return {"status": "failed", "error": f"outcome unknown, not resent: {outcome.detail}"}, "in_doubt"
+        return {"status": "failed", "error": outcome.detail}, "failed"
+
+    def _suppress_bounce(self, db: Session, prepared: Prepared, outcome: Outcome, now: datetime) -> None:
+        db.add(MessageEvent(message_id=prepared.message_id, kind="bounce", occurred_at=now))
+        db.execute(insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason")).values(
+            email_hash=prepared.email_hash, reason="bounced", source=f"smtp: {outcome.detail}"[:200],
+            created_at=now))
+        audit.record(db, "scheduler", "contact.suppressed", f"message:{prepared.message_id}",
+                     {"reason": "bounced", "detail": outcome.detail[:300]}, at=now)
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    def process(self, ids: list[int], stats: Stats) -> None:
+        with session_scope(self.engine) as db:
+            lock_for_writing(db)
+            prepared = Batch(self, db, ids, stats).decide_and_render()
+        if not prepared:
+            return
+        connection = self.sender.connect()
+        try:
+            for item in prepared:
+                outcome = connection.send(item.envelope, lambda item=item: self.mark_sending(item))
+                self.mark_outcome(item, outcome, stats)
+        finally:
+            connection.close()
+        self.finish_enrolments(ids)
+
+    def finish_enrolments(self, ids: list[int]) -> None:
+        """Enrolments whose every step has a final message are completed."""
+        with session_scope(self.engine) as db:
+            touched = select(Message.enrolment_id).where(Message.id.in_(ids)).scalar_subquery()
+            steps = (select(func.count()).select_from(CampaignStep)
+                     .where(CampaignStep.campaign_id == Enrolment.campaign_id).scalar_subquery())
+            final = (select(func.count()).select_from(Message)
+                     .where(Message.enrolment_id == Enrolment.id,
+                            Message.status.in_(FINAL_MESSAGE_STATUSES)).scalar_subquery())
+            db.execute(update(Enrolment)
+                       .where(Enrolment.id.in_(touched), Enrolment.status == "active", final >= steps)
+                       .values(status="completed", exited_at=self.clock.now())
+                       .execution_options(synchronize_session=False))
+
+
+class Batch:
+    """One claimed batch in one session: load everything once, decide each, render the sends."""
+
+    def __init__(self, worker: OutboxWorker, db: Session, ids: list[int], stats: Stats) -> None:
+        self.worker, self.db, self.stats = worker, db, stats
+        self.settings, self.now = worker.settings, worker.clock.now()
+        self.messages = list(db.scalars(select(Message).where(
+            Message.id.in_(ids), Message.claimed_by == worker.name).order_by(Message.id)))
+        self._load_related()
+        self.salt = email_salt(db)
+        self.secret = token_secret(db, self.settings.secret)
+
+    def _load_related(self) -> None:
+        def by_id(model, ids):
+            ids = set(ids) - {None}
+            return {row.id: row for row in self.db.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+        self.contacts = by_id(Contact, (m.contact_id for m in self.messages))
+        self.enrolments = by_id(Enrolment, (m.enrolment_id for m in self.messages))
+        self.campaigns = by_id(Campaign, (m.campaign_id for m in self.messages))
+        self.drafts = by_id(Draft, (m.draft_id for m in self.messages))
+        self.exits = self._exit_events()
+
+    def _exit_events(self) -> dict[tuple[int, str], list[Event]]:
+        names = {c.exit_event for c in self.campaigns.values() if c.exit_event}
+        if not names or not self.enrolments:
+            return {}
+        since = min(e.entered_at for e in self.enrolments.values())
+        rows = self.db.scalars(select(Event).where(
+            Event.contact_id.in_(list(self.contacts)), Event.name.in_(names),
+            Event.occurred_at >= since, Event.occurred_at <= self.now).order_by(Event.occurred_at))
+        found: dict[tuple[int, str], list[Event]] = {}
+        for event in rows:
+            found.setdefault((event.contact_id, event.name), []).append(event)
+        return found
+
+    def decide_and_render(self) -> list[Prepared]:
+        ready, busy = [], set()
+        for message in self.messages:
+            if message.contact_id in busy:
+                # A second step for the same contact waits a pass, so frequency rules see the first.
+                message.claimed_by, message.claimed_until = None, None
+                self.stats.add("released")
+                continue
+            if self.decide(message):
+                item = self.render(message)
+                if item:
+                    ready.append(item)
+                    busy.add(message.contact_id)
+        return ready
+
+    def decide(self, message: Message) -> bool:
+        """Apply every send-time rule; True to send, else the row now says why not."""
+        enrolment = self.enrolments.get(message.enrolment_id)
+        campaign = self.campaigns[message.campaign_id]
+        contact = self.contacts[message.contact_id]
+        if enrolment is not None and enrolment.status != "active":
+            return self.skip(message, enrolment.exit_reason or f"enrolment {enrolment.status}")
+        exit_event = self.exit_event(campaign, enrolment)
+        if exit_event is not None:
+            return self.exit(message, campaign, enrolment, exit_event)
+        if message.deadline_at and self.now > message.deadline_at:
+            return self.skip(message, "deadline_passed")
+        if not approved_by_approver(self.db, message.draft_id, self.settings.approver_ids):
+            return self.skip(message, "draft_not_approved")
+        return self.policy_allows(message, contact)
+
+    def policy_allows(self, message: Message, contact: Contact) -> bool:
+        from tools.audience_policy import check_contact
+        from tools.frequency import decide
+
+        verdict = check_contact(self.db, contact, message.channel, self.settings, self.now)
+        if not verdict.allowed:
+            return self.skip(message, verdict.reason)
+        decision = decide(self.db, contact, message.channel, self.now, self.settings,
+                          deadline=message.deadline_at)
+        if decision.action == "defer":
+            return self.defer(message, decision.until, decision.cause or decision.reason)
+        if decision.action == "skip":
+            return self.skip(message, decision.reason)
+        return True
+
+    def exit_event(self, campaign: Campaign, enrolment: Enrolment | None) -> Event | None:
+        if not campaign.exit_event or enrolment is None:
+            return None
+        events = self.exits.get((enrolment.contact_id, campaign.exit_event), [])
+        return next((e for e in events if e.occurred_at >= enrolment.entered_at), None)
+
+    def exit(self, message: Message, campaign: Campaign, enrolment: Enrolment, event: Event) -> bool:
+        reason = f"exited: {event.name} on {event.occurred_at:%Y-%m-%d %H:%M} UTC"
+        enrolment.status, enrolment.exit_reason, enrolment.exited_at = "exited", reason, self.now
+        last_sent = self.db.scalar(select(Message.id).where(
+            Message.enrolment_id == enrolment.id, Message.status == "sent").order_by(Message.sent_at.desc()))
+        self.db.execute(insert_ignoring_duplicates(self.db, Conversion.__table__, ("event_id",)).values(
+            event_id=event.id, contact_id=event.contact_id, campaign_id=campaign.id,
+            message_id=last_sent, revenue=_revenue(event), occurred_at=event.occurred_at))
+        return self.skip(message, reason)
+
+    def skip(self, message: Message, reason: str | None) -> bool:
+        message.status, message.reason = "skipped", reason or "not allowed"
+        message.claimed_until, message.updated_at = None, self.now
+        self.stats.add("skipped")
+        return False
+
+    def defer(self, message: Message, until: datetime | None, reason: str | None) -> bool:
+        message.status, message.due_at = "deferred", until or self.now + timedelta(minutes=15)
+        message.reason = f"{reason or 'rules'}; deferred {self.now.isoformat()}"
+        message.claimed_by, message.claimed_until, message.updated_at = None, None, self.now
+        self.stats.add("deferred")
+        return False
+
+    def render(self, message: Message) -> Prepared | None:
+        from tools.render import draft_urls, personalisation, render_email
+
+        contact, draft = self.contacts[message.contact_id], self.drafts[message.draft_id]
+        tracking = delivery.Tracking(self.settings, self.secret, message.id)
+        mime_id = message.email_message_id or delivery.new_message_id(self.settings, message.id)
+        try:
+            recipient = delivery.recipient_address(contact.email or "")
+            rendered = render_email(draft, contact, extra=personalisation(self.db, contact, self.now),
+                                    links={"unsubscribe_url": tracking.unsubscribe_url},
+                                    settings=self.settings, variant=message.variant or "a")
+            email = delivery.build_email(
+                rendered=rendered, to_email=recipient, to_name=contact.first_name,
+                message_id=mime_id, settings=self.settings, tracking=tracking,
+                trackable=draft_urls(draft), now=self.now)
+        except Exception as error:  # noqa: BLE001 - one bad row must not stop the batch
+            log.warning("message %s could not be built: %s", message.id, type(error).__name__)
+            message.status, message.error = "failed", f"could not build the email: {error}"[:500]
+            message.claimed_until = None
+            self.stats.add("failed")
+            return None
+        envelope = Envelope(delivery.sender_address(self.settings), recipient, email.as_bytes())
+        return Prepared(message.id, email_hash(self.salt, recipient), envelope, mime_id, message.attempts)
+
+
+def _revenue(event: Event) -> Decimal:
+    props = event.properties or {}
+    for key in ("revenue", "total", "value"):
+        try:
+            return Decimal(str(props[key]))
+        except (KeyError, InvalidOperation, ValueError):
+            continue
+    return Decimal(0)

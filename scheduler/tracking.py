@@ -1,0 +1,70 @@
+"""What happens when a recipient opens, clicks or unsubscribes: the database side of `/o /c /u`.
+
+Each function takes an already verified token (tools.tokens) and records the event on the
+outbox message. `unsubscribe` takes effect at once: the address's hash is suppressed (so no
+campaign may reach it, and the outbox's commit point refuses even a message already in a
+worker's batch), the contact is marked opted out, and their waiting messages are skipped.
+Unsubscribing twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from tools import audit
+from tools.bulk import insert_ignoring_duplicates
+from tools.identity import email_hash, email_salt
+from tools.models import Contact, Draft, Message, MessageEvent, Suppression
+from tools.tokens import Token
+
+WAITING = ("pending", "deferred")
+
+
+def record_open(db: Session, token: Token, now: datetime) -> bool:
+    if db.get(Message, token.message_id) is None:
+        return False
+    db.add(MessageEvent(message_id=token.message_id, kind="open", occurred_at=now))
+    return True
+
+
+def click_target(db: Session, token: Token, now: datetime) -> str | None:
+    """The URL to redirect to, if it is one the approved draft contains; records the click."""
+    from tools.render import draft_urls
+
+    message = db.get(Message, token.message_id)
+    draft = db.get(Draft, message.draft_id) if message and message.draft_id else None
+    if draft is None or token.url not in draft_urls(draft):
+        return None
+    db.add(MessageEvent(message_id=message.id, kind="click", url=token.url[:2000], occurred_at=now))
+    return token.url
+
+
+def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:
+    """Suppress the message's recipient at once; False if the message is unknown."""
+    message = db.get(Message, token.message_id)
+    contact = db.get(Contact, message.contact_id) if message else None
+    if contact is None:
+        return False
+    if contact.email:
+        hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
+        new = db.execute(insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
+                         .values(email_hash=hashed, reason="unsubscribed", source=source,
+                                 created_at=now)).rowcount
+        if new:
+            _opt_out(db, contact, message, source, now)
+    return True
+
+
+def _opt_out(db: Session, contact: Contact, message: Message, source: str, now: datetime) -> None:
+    contact.email_consent = "opt_out"
+    db.add(MessageEvent(message_id=message.id, kind="unsubscribe", occurred_at=now))
+    skipped = db.execute(
+        update(Message).where(Message.contact_id == contact.id, Message.status.in_(WAITING))
+        .values(status="skipped", reason="unsubscribed", claimed_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record(db, f"contact:{contact.id}", "contact.unsubscribed", f"message:{message.id}",
+                 {"source": source, "waiting_messages_skipped": skipped}, at=now)

@@ -1,0 +1,254 @@
+"""Hostile input through the Slack door (`POST /slack/events`, HTTP mode, against a fake Slack).
+
+Requests are signed the way Slack signs them, or deliberately not: unsigned, badly signed,
+signed with another secret, too old, from the future, replayed and retried; payloads of unknown
+types or with fields missing; approvals and schedules by a non-approver and by an approver's id
+from another workspace. Each must be refused (4xx) or acknowledged without effect, and nothing
+stored may change except the audit entry that records a refused attempt. A hypothesis target
+sends arbitrary signed JSON. Hostile cases tried: 30 fixed cases + 60 generated per backend.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from tests.security.conftest import STATE, audit_actions, snapshot
+from tools.db import session_scope
+from tools.models import Approval, Draft
+
+SECRET = "slack-signing-secret-for-tests"
+TEAM = "T0FAKE"
+FUZZ = hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator:
+    from tests.fakes.slack_api import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack(settings, monkeypatch, fake_slack) -> Iterator[TestClient]:
+    from bot.web import build_app
+    from tools.settings import get_settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.base_url)
+    monkeypatch.setenv("SLACK_TEAM_ID", TEAM)
+    get_settings.cache_clear()
+    with TestClient(build_app(get_settings())) as client:
+        yield client
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def draft_id(engine) -> int:
+    with session_scope(engine) as db:
+        draft = Draft(purpose="reminder", subject="Your cart misses you", text="Hi {{ first_name }}")
+        db.add(draft)
+        db.flush()
+        return draft.id
+
+
+def signed(body: bytes, secret: str = SECRET, age: int = 0, stamp: str | None = None) -> dict:
+    timestamp = stamp or str(int(time.time()) - age)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+
+
+def mention(event_id: str = "Ev1", team: str = TEAM, **event) -> bytes:
+    payload = {
+        "type": "event_callback", "team_id": team, "event_id": event_id,
+        "event": {"type": "app_mention", "user": "UMARKETER", "channel": "C1",
+                  "ts": "1700000000.000100", "text": "<@UNUDGEBOT> help", **event},
+    }
+    return json.dumps(payload).encode()
+
+
+def click(action_id: str, value: str, user: str = "UAPPROVER", team: str = TEAM) -> bytes:
+    payload = {
+        "type": "block_actions", "team": {"id": team}, "user": {"id": user, "team_id": team},
+        "trigger_id": "1.2.3", "container": {"channel_id": "C1", "message_ts": "1700000000.000200"},
+        "channel": {"id": "C1"}, "message": {"ts": "1700000000.000200", "text": "cards"},
+        "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def post(client: TestClient, body: bytes, headers: dict, form: bool = False):
+    kind = "application/x-www-form-urlencoded" if form else "application/json"
+    return client.post("/slack/events", content=body, headers={"Content-Type": kind, **headers})
+
+
+SIGNATURE_ATTACKS = {
+    "unsigned": lambda body: {},
+    "signature of another body": lambda body: signed(b"{}"),
+    "another secret": lambda body: signed(body, secret="not-the-secret"),
+    "six minutes old": lambda body: signed(body, age=360),
+    "ten minutes ahead": lambda body: signed(body, age=-600),
+    "timestamp not a number": lambda body: signed(body, stamp="yesterday"),
+    "v0 prefix only": lambda body: {**signed(body), "X-Slack-Signature": "v0="},
+    "signature flipped": lambda body: {
+        **signed(body), "X-Slack-Signature": signed(body)["X-Slack-Signature"][:-1] + "0"},
+}
+
+
+@pytest.mark.parametrize("name", list(SIGNATURE_ATTACKS))
+def test_badly_signed_requests_are_refused_before_anything_runs(slack, fake_slack, engine, name):
+    body = mention(event_id=f"Ev-{name}")
+    before = snapshot(engine, STATE)
+
+    response = post(slack, body, SIGNATURE_ATTACKS[name](body))
+
+    assert response.status_code == 401
+    time.sleep(0.2)
+    assert fake_slack.calls("chat.postMessage") == []
+    assert snapshot(engine, STATE) == before
+
+
+def test_a_replayed_or_retried_event_is_handled_once(slack, fake_slack):
+    body = mention(event_id="EvReplay")
+
+    first = post(slack, body, signed(body))
+    fake_slack.wait_for("chat.update")
+    replay = post(slack, body, signed(body))
+    retry = post(slack, body, {**signed(body), "X-Slack-Retry-Num": "1",
+                               "X-Slack-Retry-Reason": "http_timeout"})
+    time.sleep(0.5)
+
+    assert [first.status_code, replay.status_code, retry.status_code] == [200, 200, 200]
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+
+
+def test_a_replay_of_a_captured_request_after_five_minutes_is_refused(slack, fake_slack):
+    body = mention(event_id="EvOld")
+    captured = signed(body, age=301)
+
+    assert post(slack, body, captured).status_code == 401
+
+
+MALFORMED = {
+    "unknown envelope type": (json.dumps({"type": "surprise", "team_id": TEAM}).encode(), False),
+    "unknown event type": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev9",
+                                       "event": {"type": "reaction_added"}}).encode(), False),
+    "event missing": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev8"}).encode(), False),
+    "mention without channel": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev7",
+                                            "event": {"type": "app_mention", "user": "U1"}}).encode(), False),
+    "mention text not a string": (mention(event_id="Ev6", text={"$gt": ""}), False),
+    "body not JSON": (b"{not json", False),
+    "JSON list": (b"[]", False),
+    "interaction payload not JSON": (urlencode({"payload": "{oops"}).encode(), True),
+    "interaction without actions": (urlencode({"payload": json.dumps(
+        {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "UAPPROVER"}})}).encode(), True),
+    "unknown action id": (click("nudge_launch_missiles", "1"), True),
+    "approve without a value": (click("nudge_approve", ""), True),
+    "approve a negative id": (click("nudge_approve", "-1"), True),
+    "approve a path": (click("nudge_approve", "../../etc/passwd"), True),
+    "unknown view submission": (urlencode({"payload": json.dumps(
+        {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": "UAPPROVER"},
+         "view": {"callback_id": "nope", "state": {"values": {}}}})}).encode(), True),
+    "slash command missing channel": (urlencode({"command": "/nudge", "team_id": TEAM,
+                                                 "user_id": "U1", "text": "help"}).encode(), True),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_or_unknown_payloads_change_nothing(slack, fake_slack, engine, draft_id, name):
+    body, form = MALFORMED[name]
+    before = snapshot(engine, STATE)
+
+    response = post(slack, body, signed(body), form=form)
+    time.sleep(0.3)
+
+    assert response.status_code < 500
+    assert snapshot(engine, STATE) == before
+    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+
+
+def test_an_oversized_body_is_refused(slack):
+    body = mention(text="x" * 1_100_000)
+
+    assert post(slack, body, signed(body)).status_code == 413
+
+
+def test_invalid_utf8_is_refused(slack):
+    body = b'{"type":"event_callback","text":"\xff\xfe"}'
+
+    assert post(slack, body, signed(body)).status_code in (400, 401)
+
+
+@pytest.mark.parametrize("action_id, words", [("nudge_approve", "approve"), ("nudge_schedule", "schedule"),
+                                               ("nudge_reject", "reject")])
+def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, engine, draft_id,
+                                                          action_id, words):
+    body = click(action_id, str(draft_id), user="UINTERN")
+
+    response = post(slack, body, signed(body), form=True)
+    [refusal] = fake_slack.wait_for("chat.postEphemeral")
+
+    assert response.status_code == 200
+    assert refusal["user"] == "UINTERN" and "Only approvers" in refusal["text"]
+    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert "slack.refused" in audit_actions(engine)
+
+
+@pytest.mark.parametrize("body_for", [
+    lambda draft: click("nudge_approve", str(draft), user="UAPPROVER", team="T0OTHER"),
+    lambda draft: click("nudge_schedule", "1", user="UAPPROVER", team="T0OTHER"),
+    lambda draft: mention(event_id="EvOther", team="T0OTHER", text="forget alice@example.com"),
+])
+def test_an_approver_id_from_another_workspace_is_refused(slack, fake_slack, engine, draft_id, body_for):
+    body = body_for(draft_id)
+    form = body.startswith(b"payload=")
+
+    response = post(slack, body, signed(body), form=form)
+    time.sleep(0.3)
+
+    assert response.status_code == 403
+    assert fake_slack.methods() in ([], ["auth.test"])
+    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert audit_actions(engine) == ["slack.wrong_workspace"]
+
+
+def test_an_approver_of_this_workspace_still_can_approve(slack, fake_slack, engine, draft_id):
+    body = click("nudge_approve", str(draft_id))
+
+    assert post(slack, body, signed(body), form=True).status_code == 200
+    fake_slack.wait_for("chat.update")
+
+    assert engine.connect().scalar(select(Approval.decided_by)) == "UAPPROVER"
+
+
+SLACK_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["type", "event", "user", "team", "team_id", "channel", "text", "actions",
+                         "event_id", "view", "value", "action_id", "id"]), children, max_size=5),
+    max_leaves=15,
+)
+
+
+@FUZZ
+@given(payload=SLACK_JSON, as_form=st.booleans())
+def test_fuzz_signed_payloads_never_fail_the_server(slack, engine, payload, as_form):
+    text = json.dumps(payload)
+    body = urlencode({"payload": text}).encode() if as_form else text.encode()
+
+    response = post(slack, body, signed(body), form=as_form)
+
+    assert response.status_code < 500, response.text
+    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0

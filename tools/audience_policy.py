@@ -1,0 +1,211 @@
+"""Who Nudge may reach, per contact and channel, and why not: one rule set, in Python and in SQL.
+
+Email: a suppressed address (erased, complained, bounced, unsubscribed) or an opted-out contact
+is never emailed. The EU/EEA, the UK and Canada need consent: `opt_in` or `soft_opt_in` (the
+ePrivacy/PECR soft opt-in, recorded as such), and in Canada a purchase in the last two years is
+CASL implied consent. Elsewhere the CAN-SPAM opt-out model applies: allowed unless opted out.
+`NUDGE_OPTIN_EVERYWHERE` requires consent everywhere. A contact with no country is treated as
+needing consent, because guessing the lenient rule would be the unsafe mistake.
+
+Ads (customer-list uploads): never a suppressed or `do_not_sell` contact (CCPA/CPRA "sharing"
+for cross-context behavioural advertising); the EU/EEA and UK (or unknown country) need
+`ad_consent`. The opt-in-everywhere setting is about email and does not change ads.
+
+`may_contact` decides in Python at send time; `reason_expression` states the same rules as one
+SQL CASE over contacts for counts and exports. A test checks both agree on the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from tools.models import Contact, Event, Suppression
+from tools.settings import Settings
+
+EU_EEA = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+UK = frozenset({"GB", "UK"})
+EMAIL_CONSENT_COUNTRIES = EU_EEA | UK | {"CA"}
+AD_CONSENT_COUNTRIES = EU_EEA | UK
+CONSENTED = ("opt_in", "soft_opt_in")
+CHANNELS = ("email", "ads")
+PURCHASE_EVENT = "Order Completed"
+IMPLIED_CONSENT_PERIOD = timedelta(days=730)
+# A suppression with any other reason still suppresses; it is reported as "unsubscribed".
+SEVERE_SUPPRESSIONS = ("erased", "complained", "bounced")
+REASONS = ("erased", "complained", "bounced", "unsubscribed", "no_email", "no_consent",
+           "do_not_sell", "no_ad_consent")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str | None = None
+
+
+ALLOWED = Verdict(True)
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel '{channel}'; known channels: {', '.join(CHANNELS)}")
+
+
+def _country(contact: Contact) -> str:
+    return (contact.country or "").upper()
+
+
+def _suppression_reason(contact: Contact, suppressed: set[str], email_opt_out: bool) -> str | None:
+    if "erased" in suppressed or is_tombstone(contact):
+        return "erased"
+    for reason in SEVERE_SUPPRESSIONS[1:]:
+        if reason in suppressed:
+            return reason
+    if suppressed or email_opt_out:
+        return "unsubscribed"
+    return None
+
+
+def is_tombstone(contact: Contact) -> bool:
+    """An erased person's placeholder row (see tools.privacy): no address, user id 'erased-<id>'."""
+    return not contact.email and contact.user_id == f"erased-{contact.id}"
+
+
+def may_contact(
+    contact: Contact,
+    channel: str,
+    *,
+    suppressed: set[str],
+    settings: Settings,
+    now: datetime,
+    purchased_within_2y: bool,
+) -> Verdict:
+    """May Nudge reach `contact` on `channel`? `suppressed` holds the suppression reasons on
+    file for the contact's address (empty when none); `now` is the moment of the decision."""
+    _check_channel(channel)
+    opted_out = channel == "email" and contact.email_consent == "opt_out"
+    reason = _suppression_reason(contact, suppressed, opted_out)
+    if reason is None and not contact.email:
+        reason = "no_email"
+    if reason is None:
+        reason = (_email_consent_reason if channel == "email" else _ad_reason)(
+            contact, settings, purchased_within_2y
+        )
+    return ALLOWED if reason is None else Verdict(False, reason)
+
+
+def _email_consent_reason(contact: Contact, settings: Settings, purchased: bool) -> str | None:
+    country = _country(contact)
+    if contact.email_consent in CONSENTED or (country == "CA" and purchased):
+        return None
+    if settings.optin_everywhere or not country or country in EMAIL_CONSENT_COUNTRIES:
+        return "no_consent"
+    return None
+
+
+def _ad_reason(contact: Contact, settings: Settings, purchased: bool) -> str | None:
+    if contact.do_not_sell:
+        return "do_not_sell"
+    country = _country(contact)
+    if not contact.ad_consent and (not country or country in AD_CONSENT_COUNTRIES):
+        return "no_ad_consent"
+    return None
+
+
+def suppression_reasons(db: Session, contact: Contact) -> set[str]:
+    """The suppression reasons on file for the contact's address."""
+    if not contact.email_hash:
+        return set()
+    query = select(Suppression.reason).where(Suppression.email_hash == contact.email_hash)
+    return set(db.scalars(query))
+
+
+def purchased_since(db: Session, contact_id: int, since: datetime) -> bool:
+    query = select(Event.id).where(
+        Event.contact_id == contact_id, Event.name == PURCHASE_EVENT, Event.occurred_at >= since
+    )
+    return db.scalar(query.limit(1)) is not None
+
+
+def check_contact(db: Session, contact: Contact, channel: str, settings: Settings, now: datetime) -> Verdict:
+    """`may_contact`, loading the contact's suppressions and recent purchases itself."""
+    purchased = _country(contact) == "CA" and purchased_since(
+        db, contact.id, now - IMPLIED_CONSENT_PERIOD
+    )
+    return may_contact(
+        contact, channel, suppressed=suppression_reasons(db, contact), settings=settings,
+        now=now, purchased_within_2y=purchased,
+    )
+
+
+def _suppressed(reason: str | None = None) -> ColumnElement[bool]:
+    query = exists().where(Suppression.email_hash == Contact.email_hash)
+    return query.where(Suppression.reason == reason) if reason else query
+
+
+def _no_country() -> ColumnElement[bool]:
+    return or_(Contact.country.is_(None), Contact.country == "")
+
+
+def _in_countries(countries: frozenset[str]) -> ColumnElement[bool]:
+    return func.upper(Contact.country).in_(sorted(countries))
+
+
+def _purchased_sql(now: datetime) -> ColumnElement[bool]:
+    return exists().where(
+        Event.contact_id == Contact.id,
+        Event.name == PURCHASE_EVENT,
+        Event.occurred_at >= now - IMPLIED_CONSENT_PERIOD,
+    )
+
+
+def _tombstone_sql() -> ColumnElement[bool]:
+    no_email = or_(Contact.email.is_(None), Contact.email == "")
+    return and_(no_email, Contact.user_id == literal("erased-", String) + cast(Contact.id, String))
+
+
+def reason_expression(channel: str, settings: Settings, now: datetime) -> ColumnElement[str | None]:
+    """The same decision as `may_contact`, as SQL over Contact: the reason, or NULL if allowed."""
+    _check_channel(channel)
+    unsubscribed = _suppressed()
+    if channel == "email":
+        unsubscribed = or_(unsubscribed, Contact.email_consent == "opt_out")
+    whens = [
+        (or_(_suppressed("erased"), _tombstone_sql()), "erased"),
+        (_suppressed("complained"), "complained"),
+        (_suppressed("bounced"), "bounced"),
+        (unsubscribed, "unsubscribed"),
+        (or_(Contact.email.is_(None), Contact.email == ""), "no_email"),
+    ]
+    whens += _email_whens(settings, now) if channel == "email" else _ad_whens()
+    return case(*whens, else_=None)
+
+
+def _email_whens(settings: Settings, now: datetime) -> list[tuple]:
+    needs_consent = (
+        true() if settings.optin_everywhere else or_(_no_country(), _in_countries(EMAIL_CONSENT_COUNTRIES))
+    )
+    return [
+        (Contact.email_consent.in_(CONSENTED), None),
+        (and_(func.upper(Contact.country) == "CA", _purchased_sql(now)), None),
+        (needs_consent, "no_consent"),
+    ]
+
+
+def _ad_whens() -> list[tuple]:
+    needs_consent = or_(_no_country(), _in_countries(AD_CONSENT_COUNTRIES))
+    return [
+        (Contact.do_not_sell, "do_not_sell"),
+        (and_(Contact.ad_consent == False, needs_consent), "no_ad_consent"),  # noqa: E712
+    ]
+
+
+def reachable_clause(channel: str, settings: Settings, now: datetime) -> ColumnElement[bool]:
+    """True for contacts Nudge may reach on `channel` now (SQL over Contact)."""
+    return reason_expression(channel, settings, now).is_(None)

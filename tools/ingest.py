@@ -1,0 +1,223 @@
+"""Segment-format `identify` and `track` calls: validating each one and storing the valid ones fast.
+
+Shops already emit the Segment HTTP Tracking API format, so Nudge accepts it as is: unknown
+top-level fields (`context`, `integrations`, `sentAt`, ...) are ignored as Segment does. Every
+call is validated on its own and a bad one is reported by its position with the reason, so a
+batch with one broken item still stores all the others. Duplicates are dropped by `messageId`
+(the events table's unique key for `track`; an idempotency key for `identify`); a call without
+one gets an id derived from its content when it carries a timestamp, so re-importing the same
+file stores nothing twice. Events are written with one executemany per batch, and an event for
+an unknown userId creates a bare contact (no email, no consent) to hang it on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tools.bulk import chunked, insert_ignoring_duplicates
+from tools.contacts import contact_fields, contact_ids, describe, upsert_contacts
+from tools.identity import email_salt
+from tools.models import Event, IdempotencyKey
+
+MAX_CALL_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+MAX_DEPTH = 32
+FUTURE_LIMIT = timedelta(hours=24)
+PAST_LIMIT = timedelta(days=3653)
+KINDS = ("identify", "track")
+IDEMPOTENCY_SCOPE = "ingest"
+EVENTS = Event.__table__
+
+
+class Call(BaseModel):
+    """One Segment call; `type` is implied by the endpoint, or given per item in a batch."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    type: Literal["identify", "track"]
+    userId: str | None = Field(None, max_length=255)
+    anonymousId: str | None = Field(None, max_length=255)
+    messageId: str | None = Field(None, max_length=255)
+    timestamp: datetime | None = None
+    event: str | None = Field(None, max_length=200)
+    traits: dict[str, Any] | None = None
+    properties: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Call:
+        if not self.userId and not self.anonymousId:
+            raise ValueError("needs a userId or an anonymousId")
+        if self.type == "track" and not (self.event and self.event.strip()):
+            raise ValueError("a track call needs an 'event' name (e.g. \"Product Viewed\")")
+        if self.type == "identify" and not self.userId:
+            raise ValueError("an identify call needs a userId (Nudge keeps contacts by userId)")
+        return self
+
+
+@dataclass
+class Rejection:
+    index: int
+    error: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    contacts_created: int = 0
+    contacts_updated: int = 0
+
+
+@dataclass
+class _Parsed:
+    identifies: list[tuple[Call, dict]] = field(default_factory=list)
+    tracks: list[Call] = field(default_factory=list)
+
+
+def ingest_calls(
+    db: Session,
+    items: list[Any],
+    now: datetime,
+    kind: str | None = None,
+    check_sizes: bool = True,
+    may_contain_nul: bool = True,
+) -> IngestResult:
+    """Validate `items` (Segment calls), store the valid ones, and report each rejected one.
+
+    `kind` is the endpoint's call type for single calls; `check_sizes` measures each item
+    against the 32 KB limit (skip it when the whole body is already smaller than that);
+    `may_contain_nul` scans strings for NUL, which no database column can hold.
+    """
+    result = IngestResult()
+    parsed = _Parsed()
+    for index, item in enumerate(items):
+        try:
+            call = parse_call(item, now, kind, check_sizes, may_contain_nul)
+            if call.type == "identify":
+                parsed.identifies.append((call, contact_fields(call.userId, call.traits or {})))
+            else:
+                parsed.tracks.append(call)
+        except ValueError as error:
+            result.rejected.append(Rejection(index, str(error)))
+    result.accepted = len(parsed.identifies) + len(parsed.tracks)
+    _store_identifies(db, parsed.identifies, now, result)
+    _store_tracks(db, parsed.tracks, now)
+    return result
+
+
+def parse_call(
+    item: Any, now: datetime, kind: str | None = None, check_size: bool = True,
+    may_contain_nul: bool = True,
+) -> Call:
+    """One validated call, or ValueError with the reason in plain words."""
+    if not isinstance(item, dict):
+        raise ValueError("each call must be a JSON object")
+    if check_size and len(orjson.dumps(item)) > MAX_CALL_BYTES:
+        raise ValueError(f"call is larger than {MAX_CALL_BYTES // 1024} KB")
+    problem = _structure_problem(item, may_contain_nul)
+    if problem:
+        raise ValueError(problem)
+    if kind is not None:
+        item = {**item, "type": kind}
+    try:
+        call = Call.model_validate(item)
+    except ValidationError as error:
+        raise ValueError(_call_error(error)) from None
+    call.timestamp = _checked_time(call.timestamp, now)
+    call.messageId = call.messageId or _derived_id(item)
+    return call
+
+
+def _call_error(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    if first["loc"] == ("type",):
+        return f"unsupported call type {first.get('input')!r}; supported: {', '.join(KINDS)}"
+    return describe(error)
+
+
+def _structure_problem(item: dict, may_contain_nul: bool) -> str | None:
+    """Too deep a nesting or a NUL character anywhere in the call, else None."""
+    stack: list[tuple[Any, int]] = [(item, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in children:
+            if may_contain_nul and "\x00" in str(key):
+                return "contains a NUL character (\\u0000), which cannot be stored"
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1))
+            elif may_contain_nul and isinstance(value, str) and "\x00" in value:
+                return "contains a NUL character (\\u0000), which cannot be stored"
+    return None
+
+
+def _checked_time(timestamp: datetime | None, now: datetime) -> datetime:
+    if timestamp is None:
+        return now
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=timezone.utc)
+    if timestamp > now + FUTURE_LIMIT:
+        raise ValueError(f"timestamp {timestamp.isoformat()} is more than 24 hours in the future")
+    if timestamp < now - PAST_LIMIT:
+        raise ValueError(f"timestamp {timestamp.isoformat()} is more than 10 years in the past")
+    return timestamp
+
+
+def _derived_id(item: dict) -> str | None:
+    """A stable id for a timestamped call sent without messageId, so a resend is a duplicate."""
+    if "timestamp" not in item:
+        return None
+    digest = hashlib.sha256(orjson.dumps(item, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"nudge-{digest[:40]}"
+
+
+def _store_identifies(db, identifies: list[tuple[Call, dict]], now, result: IngestResult) -> None:
+    fresh = _first_time(db, [call.messageId for call, _ in identifies if call.messageId], now)
+    rows = [row for call, row in identifies if not call.messageId or call.messageId in fresh]
+    if not rows:
+        return
+    summary = upsert_contacts(db, rows, email_salt(db), now)
+    result.contacts_created += summary.created
+    result.contacts_updated += summary.updated
+
+
+def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
+    """The keys never seen before (recording them now); duplicates within `keys` count once."""
+    fresh = set(keys)
+    table = IdempotencyKey.__table__
+    for chunk in chunked(sorted(fresh), 1000):
+        seen = select(table.c.key).where(table.c.scope == IDEMPOTENCY_SCOPE, table.c.key.in_(chunk))
+        fresh.difference_update(db.scalars(seen))
+    if fresh:
+        rows = [{"scope": IDEMPOTENCY_SCOPE, "key": key, "created_at": now} for key in fresh]
+        db.execute(insert_ignoring_duplicates(db, table, ["scope", "key"]), rows)
+    return fresh
+
+
+def _store_tracks(db: Session, tracks: list[Call], now: datetime) -> None:
+    if not tracks:
+        return
+    ids = contact_ids(db, {call.userId for call in tracks if call.userId}, now)
+    rows = [
+        {
+            "message_id": call.messageId,
+            "contact_id": ids.get(call.userId) if call.userId else None,
+            "anonymous_id": call.anonymousId,
+            "name": call.event.strip(),
+            "properties": call.properties or {},
+            "occurred_at": call.timestamp,
+            "received_at": now,
+        }
+        for call in tracks
+    ]
+    db.execute(insert_ignoring_duplicates(db, EVENTS, ["message_id"]), rows)

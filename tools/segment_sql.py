@@ -1,0 +1,219 @@
+"""Compiling a `SegmentSpec` into one SQLAlchemy query over contacts, with only bound values.
+
+Every event-based leaf becomes "the set of contacts whose events match", a small query over
+`events` that the indexes in migration 0002 answer (name, time, contact). A leaf is either
+membership in that set or, when contacts with no matching events also qualify (spend under 50,
+did at most 2 times), membership in its complement. Negation is pushed down to the leaves, so
+a negated set test is always `NOT EXISTS`, which both databases run as an anti-join.
+
+Two forms of the same condition exist, because the databases differ in what they run fast:
+- "set": positive tests are `contacts.id IN (subquery)`; SQLite computes the subquery once and
+  can drive the query from it, so a rare segment (abandoned carts) costs only its own events.
+- "exists": every test is a correlated `EXISTS`; PostgreSQL turns these into semi/anti-joins
+  even under OR, and a keyset page (`id > last ORDER BY id LIMIT n`) stops after n members,
+  so streaming a million members costs one pass, not one pass per page.
+A property test checks both forms against a plain-Python evaluator on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, not_, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from tools.json_sql import is_true, json_is, json_number, json_text
+from tools.models import Contact, Event
+from tools.segment_spec import (
+    AggregateCondition,
+    AllOf,
+    AnyOf,
+    AttributeCondition,
+    EventCondition,
+    NotOf,
+    PropertyFilter,
+    SegmentSpec,
+    SinceCondition,
+    moment,
+    window_delta,
+)
+
+FORMS = ("set", "exists")
+
+
+def form_for(dialect_name: str) -> str:
+    """The faster form on a database: "set" for SQLite, "exists" for PostgreSQL."""
+    return "set" if dialect_name == "sqlite" else "exists"
+
+
+def condition(spec: SegmentSpec, now: datetime, form: str = "set") -> ColumnElement[bool]:
+    """The spec as a WHERE condition over `Contact`."""
+    if form not in FORMS:
+        raise ValueError(f"unknown form '{form}'; known forms: {', '.join(FORMS)}")
+    return _node(spec.root, now, True, form)
+
+
+def compile_spec(spec: SegmentSpec, now: datetime, form: str = "set") -> Select:
+    """One SELECT of the ids of the contacts the spec describes at `now`."""
+    return select(Contact.id).where(condition(spec, now, form))
+
+
+def _node(node: Any, now: datetime, member: bool, form: str) -> ColumnElement[bool]:
+    if isinstance(node, (AllOf, AnyOf)):
+        children = [_node(child, now, member, form) for child in (node.all if isinstance(node, AllOf) else node.any)]
+        conjunction = isinstance(node, AllOf) == member
+        return and_(*children) if conjunction else or_(*children)
+    if isinstance(node, NotOf):
+        return _node(node.not_, now, not member, form)
+    if isinstance(node, AttributeCondition):
+        test = _attribute(node, now)
+        return test if member else not_(test)
+    query, complement = _event_set(node, now)
+    return _membership(query, member != complement, form)
+
+
+def _membership(query: Select, member: bool, form: str) -> ColumnElement[bool]:
+    if member and form == "set":
+        return Contact.id.in_(query)
+    correlated = query.where(query.selected_columns[0] == Contact.id).exists()
+    return correlated if member else ~correlated
+
+
+def _event_set(node: Any, now: datetime) -> tuple[Select, bool]:
+    if isinstance(node, EventCondition):
+        return _event_leaf(node, now)
+    if isinstance(node, SinceCondition):
+        return _since_leaf(node, now), False
+    return _aggregate_leaf(node, now)
+
+
+def _window(node: Any, now: datetime) -> tuple[datetime | None, datetime | None]:
+    if node.within_last:
+        return now - window_delta(node.within_last), None
+    between = getattr(node, "between", None)
+    return between if between else (None, None)
+
+
+def _criteria(table: Any, name: str, filters: list[PropertyFilter], window: tuple) -> list:
+    start, end = window
+    found = [table.contact_id.is_not(None), table.name == name]
+    if start is not None:
+        found.append(table.occurred_at >= start)
+    if end is not None:
+        found.append(table.occurred_at < end)
+    return found + [json_test(table.properties, f.property, f.op, f.value) for f in filters]
+
+
+def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool]:
+    at_least = 1 if node.at_least is None else node.at_least
+    base = select(Event.contact_id).where(*_criteria(Event, node.event, node.where, _window(node, now)))
+    grouped = base.group_by(Event.contact_id)
+    if at_least == 0:
+        # Zero occurrences qualify: members are everyone except those with too many.
+        too_many = false() if node.at_most is None else func.count() > node.at_most
+        query, complement = grouped.having(too_many), True
+    elif at_least == 1 and node.at_most is None:
+        query, complement = base, False
+    else:
+        enough = func.count() >= at_least
+        bounds = enough if node.at_most is None else and_(enough, func.count() <= node.at_most)
+        query, complement = grouped.having(bounds), False
+    return query, complement if node.did else not complement
+
+
+def _since_leaf(node: SinceCondition, now: datetime) -> Select:
+    first = aliased(Event)
+    found = select(first.contact_id).where(*_criteria(first, node.since, node.where, _window(node, now)))
+    if node.then_not:
+        after = aliased(Event)
+        followed = select(after.id).where(
+            after.contact_id == first.contact_id,
+            after.name == node.then_not,
+            after.occurred_at > first.occurred_at,
+        )
+        return found.where(~followed.exists())
+    cutoff = now - window_delta(node.inactive_for)
+    return found.group_by(first.contact_id).having(func.max(first.occurred_at) < cutoff)
+
+
+COMPARE = {
+    "eq": lambda left, right: left == right,
+    "ne": lambda left, right: left != right,
+    "gt": lambda left, right: left > right,
+    "lt": lambda left, right: left < right,
+}
+
+
+def _aggregate_leaf(node: AggregateCondition, now: datetime) -> tuple[Select, bool]:
+    if node.aggregate == "count":
+        total = func.count()
+    else:
+        total = func.coalesce(func.sum(json_number(Event.properties, node.property)), 0.0)
+    test = COMPARE[node.op](total, node.value)
+    # Contacts without matching events have a total of 0; when 0 passes the test they are
+    # members too, so the set is the complement of those whose total fails it.
+    zero_passes = COMPARE[node.op](0, node.value)
+    query = select(Event.contact_id).where(*_criteria(Event, node.event, node.where, _window(node, now)))
+    query = query.group_by(Event.contact_id).having(not_(test) if zero_passes else test)
+    return query, zero_passes
+
+
+def json_test(document: Any, key: str, op: str, value: Any) -> ColumnElement[bool]:
+    """A plainly true/false test of one JSON key (an event property or a contact trait)."""
+    if op == "ne":
+        return not_(_json_equals(document, key, [value]))
+    if op in ("eq", "in"):
+        return _json_equals(document, key, value if op == "in" else [value])
+    if op == "contains":
+        return is_true(func.lower(json_text(document, key)).contains(value.lower(), autoescape=True))
+    if op in ("gt", "lt"):
+        return is_true(COMPARE[op](json_number(document, key), value))
+    present = json_is(document, key, "present")
+    return present if value else not_(present)
+
+
+def _json_equals(document: Any, key: str, values: list) -> ColumnElement[bool]:
+    flags = {value for value in values if isinstance(value, bool)}
+    numbers = [value for value in values if not isinstance(value, (bool, str))]
+    texts = [value for value in values if isinstance(value, str)]
+    tests = [json_is(document, key, str(flag).lower()) for flag in sorted(flags)]
+    if numbers:
+        tests.append(is_true(json_number(document, key).in_(numbers)))
+    if texts:
+        tests.append(is_true(json_text(document, key).in_(texts)))
+    return or_(*tests)
+
+
+def _attribute(node: AttributeCondition, now: datetime) -> ColumnElement[bool]:
+    if node.kind == "json":
+        return json_test(Contact.traits, node.trait, node.op, node.value)
+    column = getattr(Contact, node.attribute)
+    if node.kind == "time":
+        return _time_test(column, node.op, node.value, now)
+    if node.op == "ne":
+        return not_(_column_test(column, "eq", node.value))
+    return _column_test(column, node.op, node.value)
+
+
+def _time_test(column: Any, op: str, value: str, now: datetime) -> ColumnElement[bool]:
+    if op == "within_last":
+        return column >= now - window_delta(value)
+    return COMPARE[op](column, moment(value, now))
+
+
+def _column_test(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if op == "exists":
+        present = and_(column.is_not(None), column != "")
+        return present if value else not_(present)
+    if isinstance(value, bool):
+        return column == value
+    if column is Contact.email:
+        value = [item.lower() for item in value] if op == "in" else value.lower()
+    # "IS NOT NULL AND ..." keeps each test two-valued (never NULL), so NOT means "not".
+    if op == "eq":
+        return and_(column.is_not(None), column == value)
+    if op == "in":
+        return and_(column.is_not(None), column.in_(value))
+    return and_(column.is_not(None), func.lower(column).contains(value.lower(), autoescape=True))
