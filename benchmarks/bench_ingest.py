@@ -7,7 +7,7 @@ Core executemany (the bulk insert Nudge's ingest is built on, one transaction pe
 each HTTP batch is one transaction), and prints events per second for both and their ratio.
 Targets (issue 2): HTTP at 50% or more of the bare rate, and at least 20,000 events/s on SQLite.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--events 200000] [--database-url URL]
+    .venv/bin/python benchmarks/bench_ingest.py [--events 200000]
 """
 
 from __future__ import annotations

@@ -44,7 +44,6 @@ class CampaignView:
     name: str
     status: str
     cards: list[DraftCard]
-    preflight: str | None = None
     note: str | None = None
 
     @property
@@ -149,8 +148,7 @@ def campaign_message(view: CampaignView, intro: str | None = None) -> list[dict[
     blocks: list[dict[str, Any]] = []
     if intro:
         blocks += text_blocks(intro)
-    head = f"*{view.name}* (campaign {view.campaign_id}, {view.status.replace('_', ' ')})"
-    blocks.append(section(head + (f"\n{view.preflight}" if view.preflight else "")))
+    blocks.append(section(f"*{view.name}* (campaign {view.campaign_id}, {view.status.replace('_', ' ')})"))
     for card in view.cards:
         blocks.append({"type": "divider"})
         blocks += draft_card(card)

@@ -1,5 +1,5 @@
 """Gathering what a draft card shows: the newest version of each step's draft, rendered for one
-real contact of the audience, its compliance verdict, its approval, and the preflight numbers.
+real contact of the audience, its compliance verdict and its approval.
 
 The Block Kit builders in `bot/blocks.py` are pure; this module is the one place that reads the
 database (through the drafting, compliance and rendering interfaces) to fill them, for Slack
@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 FIRST_LINES = 3
 
 
-def campaign_view(ctx: ToolContext, campaign_id: int, with_preflight: bool = False,
-                  note: str | None = None) -> CampaignView | None:
+def campaign_view(ctx: ToolContext, campaign_id: int, note: str | None = None) -> CampaignView | None:
     campaign = ctx.db.get(Campaign, campaign_id)
     if campaign is None:
         return None
@@ -32,8 +31,7 @@ def campaign_view(ctx: ToolContext, campaign_id: int, with_preflight: bool = Fal
     steps = ctx.db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
                            .order_by(CampaignStep.position))
     cards = [step_card(ctx, step, sample) for step in steps if step.draft_id is not None]
-    preflight = preflight_text(ctx, campaign.id) if with_preflight else None
-    return CampaignView(campaign.id, campaign.name, campaign.status, cards, preflight, note)
+    return CampaignView(campaign.id, campaign.name, campaign.status, cards, note=note)
 
 
 def step_card(ctx: ToolContext, step: CampaignStep, sample: Contact | None) -> DraftCard:
@@ -87,13 +85,6 @@ def fill_findings(ctx: ToolContext, card: DraftCard, draft: Draft) -> None:
         (card.blocking if finding.severity == "block" else card.warnings).append(line)
 
 
-def preflight_text(ctx: ToolContext, campaign_id: int) -> str | None:
-    try:
-        return registry.call(ctx, "preflight", {"campaign": str(campaign_id)}).summary
-    except ToolError as error:
-        return f"Preflight unavailable: {error}"
-
-
 def sample_contact(ctx: ToolContext, campaign: Campaign) -> Contact | None:
     """The first member of the campaign's audience, for a realistic preview."""
     segment = ctx.db.get(Segment, campaign.segment_id) if campaign.segment_id else None
@@ -128,9 +119,9 @@ def delay_words(minutes: int) -> str:
 
 
 def campaign_of_draft(db, draft_id: int) -> int | None:
-    """The campaign whose step uses this draft or one of its earlier versions."""
+    """The campaign whose step uses any version of this draft (edits may move the step on)."""
     chain = []
-    current = db.get(Draft, draft_id)
+    current = db.get(Draft, newest_version(db, draft_id))
     while current is not None and len(chain) < 100:
         chain.append(current.id)
         current = db.get(Draft, current.previous_id) if current.previous_id else None

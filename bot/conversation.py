@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from bot import blocks as kit
 from bot import cards, messages, planner
 from bot.memory import ThreadState
-from tools import registry
+from tools import audit, registry
 from tools.clock import SYSTEM_CLOCK, Clock
 from tools.context import ToolContext, ToolError
 from tools.db import session_scope
@@ -118,6 +118,7 @@ class Conversation:
         try:
             with session_scope(self.engine) as session:
                 ctx = self.context(session, user, thread)
+                self._audit(session, user, thread, "conversation.plan", [c.name for c in calls])
                 for planned in calls:
                     arguments = resolve(planned.arguments, working)
                     result = registry.call(ctx, planned.name, arguments)
@@ -125,9 +126,19 @@ class Conversation:
                     records.append(CallRecord(planned.name, arguments, result.summary))
         except ToolError as error:
             records.append(CallRecord(planned.name, arguments, str(error), ok=False))
+            with session_scope(self.engine) as session:
+                self._audit(session, user, thread, "conversation.plan_failed", [r.name for r in records], str(error))
             return Outcome(messages.PLAN_FAILED.format(error=error), records, state)
         text = "\n\n".join(record.summary for record in records)
         return Outcome(text, records, working)
+
+    def _audit(self, session, user: str, thread: str, action: str, names: list[str], error: str | None = None) -> None:
+        # Written first and flushed: besides the audit trail, this opens the database
+        # transaction with a write, so on SQLite a tool's savepoint nests inside the plan's
+        # transaction instead of committing on release (pysqlite starts transactions lazily).
+        details = {"tools": names, **({"error": error[:500]} if error else {})}
+        audit.record(session, user, action, thread[:200], details, thread, self.clock.now())
+        session.flush()
 
     def context(self, session, user: str, thread: str | None) -> ToolContext:
         return ToolContext(db=session, settings=self.settings, actor=user, thread=thread, clock=self.clock)

@@ -25,7 +25,6 @@ BODY_INPUT = "body"
 REASON_BLOCK = "nudge_reason"
 REASON_INPUT = "reason"
 
-DRAFT_BLOCK_PREFIX = "nudge_draft_"
 ACTIONS_BLOCK_PREFIX = "nudge_actions_"
 SCHEDULE_BLOCK = "nudge_schedule_actions"
 

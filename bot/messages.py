@@ -18,10 +18,8 @@ NOT_APPROVER = (
 )
 WRONG_WORKSPACE = "This Nudge installation serves another Slack workspace."
 UNKNOWN_ACTION = "That button is not one I know ({action_id}); the message may be out of date."
-MALFORMED_ACTION = "That button carried no draft or campaign id; please ask me again."
+MALFORMED_ACTION = "That button carried no valid draft or campaign id; please ask me again."
 DRAFT_MISSING = "Draft {draft_id} no longer exists; ask me to show the campaign again."
-CAMPAIGN_MISSING = "Campaign {campaign_id} no longer exists; ask me what is scheduled."
-ALREADY_DECIDED = "Draft {draft_id} was already {decision}; nothing changed."
 INTERNAL_ERROR = (
     "Something went wrong on my side while handling that ({kind}); nothing was changed. "
     "Please try again, and tell your Nudge admin if it keeps happening."

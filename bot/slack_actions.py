@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -34,16 +35,21 @@ UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")
 def register(app: App, services) -> None:
     def approve(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if click.draft_id is None or not allowed(services, client, click, "approve drafts"):
+        if not well_formed(client, click) or not allowed(services, client, click, "approve drafts"):
             return
-        result = run_tool(services, client, click, "approve_draft", {"draft_id": click.draft_id})
-        if result is not None:
-            refresh(services, client, click, click.draft_id)
+        with message_lock(click):
+            result = run_tool(services, client, click, "approve_draft", {"draft_id": click.draft_id})
+            if result is not None:
+                refresh(services, client, click, click.draft_id)
 
     def schedule(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if click.number is None or not allowed(services, client, click, "schedule campaigns"):
+        if not well_formed(client, click) or not allowed(services, client, click, "schedule campaigns"):
             return
+        with message_lock(click):
+            scheduled(click, client)
+
+    def scheduled(click: Click, client: WebClient) -> None:
         result = run_tool(services, client, click, "schedule_campaign", {"campaign": str(click.number)})
         if result is not None:
             with session_scope(services.engine) as session:
@@ -54,7 +60,7 @@ def register(app: App, services) -> None:
 
     def edit(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if click.draft_id is None:
+        if not well_formed(client, click):
             return
         with session_scope(services.engine) as session:
             draft = session.get(Draft, newest_version(session, click.draft_id))
@@ -67,7 +73,7 @@ def register(app: App, services) -> None:
 
     def reject(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if click.draft_id is None or not allowed(services, client, click, "reject drafts"):
+        if not well_formed(client, click) or not allowed(services, client, click, "reject drafts"):
             return
         client.views_open(trigger_id=body["trigger_id"],
                           view=kit.reject_modal(click.draft_id, click.metadata(click.draft_id)))
@@ -85,6 +91,15 @@ def register(app: App, services) -> None:
 
 def ack_now(ack: Ack) -> None:
     ack()
+
+
+_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def message_lock(click: Click) -> threading.Lock:
+    """Clicks on one message take turns, so the last update shows every decision before it.
+    A fixed pool of locks (by hash) keeps memory flat however many messages there are."""
+    return _LOCKS[hash(f"{click.channel}:{click.ts}") % len(_LOCKS)]
 
 
 class Click:
@@ -109,6 +124,13 @@ class Click:
 
     def metadata(self, draft_id: int) -> dict[str, Any]:
         return {"draft_id": draft_id, "channel": self.channel, "ts": self.ts, "thread": self.thread}
+
+
+def well_formed(client: WebClient, click: Click) -> bool:
+    if click.number is None:
+        ephemeral(client, click, messages.MALFORMED_ACTION)
+        return False
+    return True
 
 
 def allowed(services, client: WebClient, click: Click, action: str) -> bool:

@@ -40,8 +40,8 @@ def endpoint_for(slack_app: App):
             return PlainTextResponse("request body too large", status_code=413)
         try:
             bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
+        except ValueError:  # not UTF-8, or JSON that does not parse (UnicodeDecodeError is one)
+            return PlainTextResponse("request body is not valid UTF-8 JSON or form data", status_code=400)
         return to_starlette_response(await run_in_threadpool(slack_app.dispatch, bolt_request))
 
     return slack_events

@@ -84,7 +84,7 @@ def _enrol_chunk(engine: Engine, campaign_id: int, contact_ids: list[int], now: 
                 if (row := _entry(campaign, contact_id, latest.get(contact_id), now))]
         if rows:
             statement = insert_ignoring_duplicates(db, Enrolment.__table__, ("campaign_id", "contact_id", "round"))
-            return db.execute(statement, rows).rowcount or 0
+            return len(db.execute(statement.returning(Enrolment.id), rows).all())
     return 0
 
 
@@ -140,7 +140,7 @@ def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:
             rows = [_message_row(step, enrolment, now) for enrolment in due]
             statement = insert_ignoring_duplicates(
                 db, Message.__table__, ("campaign_id", "step_id", "contact_id", "round"))
-            created += db.execute(statement, rows).rowcount or 0
+            created += len(db.execute(statement.returning(Message.id), rows).all())
             after = due[-1].id
 
 

@@ -172,9 +172,13 @@ class OutboxWorker:
             .where(Message.status.in_((*CLAIMABLE, "sending")))
             .values({"claimed_until": None, "updated_at": now, "attempts": Message.attempts + 1, **values})
         )
-        with session_scope(self.engine) as db:
-            if db.execute(statement).rowcount and kind == "bounce":
-                self._suppress_bounce(db, prepared, outcome, now)
+        if kind != "bounce":
+            with self.engine.begin() as connection:
+                connection.execute(statement)
+        else:
+            with session_scope(self.engine) as db:
+                if db.execute(statement).rowcount:
+                    self._suppress_bounce(db, prepared, outcome, now)
         stats.add(kind)
 
     def _outcome_values(self, prepared: Prepared, outcome: Outcome, now: datetime) -> tuple[dict, str]:
@@ -255,10 +259,23 @@ class Batch:
             return {row.id: row for row in self.db.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
 
         self.contacts = by_id(Contact, (m.contact_id for m in self.messages))
+        self.suppressions = self._suppressions()
+        self.approvals: dict[int | None, bool] = {}
         self.enrolments = by_id(Enrolment, (m.enrolment_id for m in self.messages))
         self.campaigns = by_id(Campaign, (m.campaign_id for m in self.messages))
         self.drafts = by_id(Draft, (m.draft_id for m in self.messages))
         self.exits = self._exit_events()
+
+    def _suppressions(self) -> dict[str, set[str]]:
+        """The suppression reasons per address hash for this batch's contacts (one query)."""
+        hashes = {c.email_hash for c in self.contacts.values() if c.email_hash}
+        found: dict[str, set[str]] = {}
+        if hashes:
+            rows = self.db.execute(select(Suppression.email_hash, Suppression.reason)
+                                   .where(Suppression.email_hash.in_(hashes)))
+            for hashed, reason in rows:
+                found.setdefault(hashed, set()).add(reason)
+        return found
 
     def _exit_events(self) -> dict[tuple[int, str], list[Event]]:
         names = {c.exit_event for c in self.campaigns.values() if c.exit_event}
@@ -300,15 +317,26 @@ class Batch:
             return self.exit(message, campaign, enrolment, exit_event)
         if message.deadline_at and self.now > message.deadline_at:
             return self.skip(message, "deadline_passed")
-        if not approved_by_approver(self.db, message.draft_id, self.settings.approver_ids):
+        if not self.approved(message.draft_id):
             return self.skip(message, "draft_not_approved")
         return self.policy_allows(message, contact)
 
+    def approved(self, draft_id: int | None) -> bool:
+        """Belt and braces: the message's draft version itself carries an approver's approval."""
+        if draft_id not in self.approvals:
+            self.approvals[draft_id] = draft_id is not None and bool(
+                approved_by_approver(self.db, draft_id, self.settings.approver_ids))
+        return self.approvals[draft_id]
+
     def policy_allows(self, message: Message, contact: Contact) -> bool:
-        from tools.audience_policy import check_contact
+        from tools.audience_policy import may_contact, purchased_since, IMPLIED_CONSENT_PERIOD
         from tools.frequency import decide
 
-        verdict = check_contact(self.db, contact, message.channel, self.settings, self.now)
+        purchased = (contact.country or "").upper() == "CA" and purchased_since(
+            self.db, contact.id, self.now - IMPLIED_CONSENT_PERIOD)
+        verdict = may_contact(contact, message.channel, settings=self.settings, now=self.now,
+                              suppressed=self.suppressions.get(contact.email_hash, set()),
+                              purchased_within_2y=purchased)
         if not verdict.allowed:
             return self.skip(message, verdict.reason)
         decision = decide(self.db, contact, message.channel, self.now, self.settings,

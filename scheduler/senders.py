@@ -88,6 +88,9 @@ class SmtpSender:
                 smtp.ehlo()
         if self.username:
             smtp.login(self.username, self.password or "")
+        # The final "." is a tiny write after the body; without NODELAY, Nagle's algorithm holds
+        # it until the server's delayed ACK, which costs tens of milliseconds per message.
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
 

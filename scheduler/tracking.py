@@ -50,10 +50,10 @@ def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:
         return False
     if contact.email:
         hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
-        new = db.execute(insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
-                         .values(email_hash=hashed, reason="unsubscribed", source=source,
-                                 created_at=now)).rowcount
-        if new:
+        statement = insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
+        new = db.execute(statement.values(email_hash=hashed, reason="unsubscribed", source=source,
+                                          created_at=now).returning(Suppression.id)).first()
+        if new is not None:
             _opt_out(db, contact, message, source, now)
     return True
 

@@ -79,9 +79,9 @@ class World:
         return message
 
     def messages(self, step: CampaignStep, people: list[Contact], sent_at: datetime,
-                 round: int = 1) -> list[Message]:
+                 round: int = 1, variant: str | None = None) -> list[Message]:
         made = [Message(campaign_id=step.campaign_id, step_id=step.id, contact_id=person.id, round=round,
-                        status="sent", due_at=sent_at, sent_at=sent_at) for person in people]
+                        variant=variant, status="sent", due_at=sent_at, sent_at=sent_at) for person in people]
         self.db.add_all(made)
         self.db.flush()
         return made
@@ -91,6 +91,10 @@ class World:
         self.db.add(event)
         self.db.flush()
         return event
+
+    def track_all(self, messages: list[Message], kind: str, when: datetime) -> None:
+        self.db.add_all(MessageEvent(message_id=m.id, kind=kind, occurred_at=when) for m in messages)
+        self.db.flush()
 
     def order(self, contact: Contact | None, when: datetime, total: float | str | None = 50,
               **properties) -> Event:

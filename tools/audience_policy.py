@@ -166,25 +166,29 @@ def _purchased_sql(now: datetime) -> ColumnElement[bool]:
 
 
 def _tombstone_sql() -> ColumnElement[bool]:
-    no_email = or_(Contact.email.is_(None), Contact.email == "")
-    return and_(no_email, Contact.user_id == literal("erased-", String) + cast(Contact.id, String))
+    return and_(_no_email(), Contact.user_id == literal("erased-", String) + cast(Contact.id, String))
 
 
 def reason_expression(channel: str, settings: Settings, now: datetime) -> ColumnElement[str | None]:
     """The same decision as `may_contact`, as SQL over Contact: the reason, or NULL if allowed."""
     _check_channel(channel)
-    unsubscribed = _suppressed()
-    if channel == "email":
-        unsubscribed = or_(unsubscribed, Contact.email_consent == "opt_out")
-    whens = [
-        (or_(_suppressed("erased"), _tombstone_sql()), "erased"),
+    # Most addresses are not suppressed: one probe settles that, the inner CASE names the reason.
+    which = case(
+        (_suppressed("erased"), "erased"),
         (_suppressed("complained"), "complained"),
         (_suppressed("bounced"), "bounced"),
-        (unsubscribed, "unsubscribed"),
-        (or_(Contact.email.is_(None), Contact.email == ""), "no_email"),
-    ]
+        else_="unsubscribed",
+    )
+    whens = [(_tombstone_sql(), "erased"), (_suppressed(), which)]
+    if channel == "email":
+        whens.append((Contact.email_consent == "opt_out", "unsubscribed"))
+    whens.append((_no_email(), "no_email"))
     whens += _email_whens(settings, now) if channel == "email" else _ad_whens()
     return case(*whens, else_=None)
+
+
+def _no_email() -> ColumnElement[bool]:
+    return or_(Contact.email.is_(None), Contact.email == "")
 
 
 def _email_whens(settings: Settings, now: datetime) -> list[tuple]:
@@ -207,5 +211,22 @@ def _ad_whens() -> list[tuple]:
 
 
 def reachable_clause(channel: str, settings: Settings, now: datetime) -> ColumnElement[bool]:
-    """True for contacts Nudge may reach on `channel` now (SQL over Contact)."""
-    return reason_expression(channel, settings, now).is_(None)
+    """True for contacts Nudge may reach on `channel` now (SQL over Contact).
+
+    Equal to `reason_expression(...) IS NULL`, written as a conjunction with the cheap column
+    tests first and the suppression probe last, so the database skips most probes. (A
+    tombstone has no address, so "has an address" already leaves it out.)"""
+    _check_channel(channel)
+    if channel == "email":
+        needs_consent = (
+            true() if settings.optin_everywhere else or_(_no_country(), _in_countries(EMAIL_CONSENT_COUNTRIES))
+        )
+        permission = and_(
+            Contact.email_consent != "opt_out",
+            or_(Contact.email_consent.in_(CONSENTED), ~needs_consent,
+                and_(Contact.country.is_not(None), func.upper(Contact.country) == "CA", _purchased_sql(now))),
+        )
+    else:
+        needs_consent = or_(_no_country(), _in_countries(AD_CONSENT_COUNTRIES))
+        permission = and_(Contact.do_not_sell == False, or_(Contact.ad_consent == True, ~needs_consent))  # noqa: E712
+    return and_(~_no_email(), permission, ~_suppressed())

@@ -33,8 +33,8 @@ from tools.identity import normalise_email
 from tools.json_sql import json_number
 from tools.models import Contact, Event, ExportRecord
 from tools.segment_spec import Window, window_delta
-from tools.segment_sql import condition, form_for
-from tools.segments import load_spec
+from tools.segment_sql import condition
+from tools.segments import load_spec, query_form
 
 Platform = Literal["meta", "google"]
 EMAIL_COLUMN = {"meta": "email", "google": "Email"}
@@ -75,7 +75,7 @@ def export_audience(ctx: ToolContext, args: ExportAudienceInput) -> ExportResult
     leaving out contacts the ads rules exclude and, by default, anyone who bought in the last
     30 days. Reports the exclusions per rule and the recommended frequency cap."""
     now = ctx.now()
-    members = condition(load_spec(ctx.db, args.segment), now, form_for(ctx.db.get_bind().dialect.name))
+    members = condition(load_spec(ctx.db, args.segment), now, query_form(ctx.db))
     converted = _bought_within(now, args.exclude_converted_within)
     excluded = _exclusions(ctx, members, converted, now)
     wanted = and_(members, reason_expression("ads", ctx.settings, now).is_(None))

@@ -22,7 +22,7 @@ from tools import ad_copy, frequency
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.models import Campaign, CampaignStep, Draft
 from tools.placeholders import sample_values
-from tools.render import draft_errors, environment, render_email
+from tools.render import draft_errors, render_email, template
 from tools.settings import Settings, get_settings
 
 PROBE_UNSUBSCRIBE = "https://unsubscribe.invalid/u/probe-token"
@@ -154,12 +154,12 @@ def _sender_findings(settings: Settings) -> list[Finding]:
 def _subject_lines(draft: Draft) -> list[str]:
     values = sample_values()
     sources = [s for s in (draft.subject, draft.subject_b) if s]
-    return [" ".join(environment(False).from_string(s).render(values).split()) for s in sources]
+    return [" ".join(template(s, False).render(values).split()) for s in sources]
 
 
 def _subject_findings(draft: Draft) -> list[Finding]:
     findings = []
-    preheader = environment(False).from_string(draft.preheader or "").render(sample_values())
+    preheader = template(draft.preheader or "", False).render(sample_values())
     for subject in _subject_lines(draft):
         if _REPLY_PREFIX.search(subject) or _FAKE_NOTICE.search(subject) or _FAKE_NOTICE.search(preheader):
             findings.append(Finding(

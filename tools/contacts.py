@@ -146,7 +146,8 @@ def upsert_contacts(db: Session, rows: list[dict], salt: str, now: datetime) -> 
     erased = _erased_hashes(db, salt, merged.values(), existing.values())
     summary = UpsertSummary()
     inserts, updates = [], []
-    for user_id, row in merged.items():
+    # Sorted, so concurrent writers take row and unique-key locks in the same order.
+    for user_id, row in sorted(merged.items()):
         before = existing.get(user_id)
         after = _apply(before, row, salt, erased, now)
         if before is None:
@@ -204,6 +205,7 @@ def _apply(before: dict | None, row: dict, salt: str, erased: set[str], now: dat
         if name in row and name not in ("traits", "email_hash", "consent_at"):
             after[name] = row[name]
     after["traits"] = {**(after["traits"] or {}), **row.get("traits", {})}
+    after["email"] = normalise_email(after["email"])
     after["email_hash"] = email_hash(salt, after["email"]) if after["email"] else None
     if after["email_hash"] in erased and not _fresh_consent(row):
         same_address = before is not None and before["email_hash"] == after["email_hash"]
@@ -259,7 +261,8 @@ def _write_inserts(db, inserts, merged, salt, now, summary: UpsertSummary) -> No
 def contact_ids(db: Session, user_ids: set[str], now: datetime) -> dict[str, int]:
     """Contact ids for `user_ids`, creating a bare contact (no email, no consent) for unknown ones."""
     ids = _ids_for(db, user_ids)
-    missing = [user_id for user_id in user_ids if user_id not in ids]
+    # Sorted, so concurrent writers take unique-key locks in the same order (no deadlock).
+    missing = sorted(user_id for user_id in user_ids if user_id not in ids)
     if missing:
         bare = [{"user_id": user_id, **_blank(), "created_at": now, "updated_at": now} for user_id in missing]
         db.execute(insert_ignoring_duplicates(db, CONTACTS, ["user_id"]), bare)

@@ -21,7 +21,7 @@ from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.email_copy import EmailCopy, compose, copy_errors
 from tools.models import Campaign, CampaignStep, Contact, Draft, Product, Segment
 from tools.placeholders import sample_values
-from tools.render import environment, personalisation, product_item, render_email
+from tools.render import personalisation, product_item, render_email, template
 from tools.segments import member_ids
 
 Purpose = Literal[
@@ -65,6 +65,9 @@ def draft_email(ctx: ToolContext, args: DraftEmailInput) -> DraftResult:
     """
     request = _request(ctx, args)
     written = writers.write_email(ctx.settings, request)
+    errors = copy_errors(written.copy)
+    if errors:
+        raise ToolError("; ".join(errors))
     draft = _new_email_draft(ctx, written.copy, args.purpose, _params(args, request), written.writer)
     return _result(ctx, draft, written.note)
 
@@ -145,7 +148,7 @@ def _result(ctx: ToolContext, draft: Draft, note: str = "") -> DraftResult:
 
 def sample_subject(draft: Draft) -> str:
     """The subject as a sample contact would see it (the stored one is a template)."""
-    return " ".join(environment(False).from_string(draft.subject or "").render(sample_values()).split())
+    return " ".join(template(draft.subject or "", False).render(sample_values()).split())
 
 
 class DraftAdCopyInput(_Offer):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from prompts import loader
 from tools.placeholders import sample_values
-from tools.render import environment, template_errors
+from tools.render import template, template_errors
 
 SUBJECT_MAX = 150
 PREHEADER_MAX = 200
@@ -70,7 +70,7 @@ def _length_errors(copy: EmailCopy) -> list[str]:
     for field, limit in (("subject", SUBJECT_MAX), ("subject_b", SUBJECT_MAX), ("preheader", PREHEADER_MAX)):
         source = getattr(copy, field)
         if source:
-            rendered = " ".join(environment(False).from_string(source).render(sample_values()).split())
+            rendered = " ".join(template(source, False).render(sample_values()).split())
             if len(rendered) > limit:
                 errors.append(f"{field} is {len(rendered)} characters with sample data; keep it under {limit}")
     return errors

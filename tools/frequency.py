@@ -69,7 +69,8 @@ class Rules:
 
 @dataclass(frozen=True)
 class Decision:
-    """`send`, `defer` (until, reason) or `skip` (reason); `cause` names the rule that acted."""
+    """`send`, `defer` (until, reason) or `skip` (reason); `cause` names the rule that acted:
+    smart_sending, weekly_cap, quiet_hours or ads_cap."""
 
     action: str
     until: datetime | None = None
@@ -136,15 +137,18 @@ def next_allowed(
     rules: Rules, history: list[datetime], channel: str, at: datetime, zone: ZoneInfo
 ) -> tuple[datetime, str | None, str | None]:
     """The first moment from `at` that every rule allows, with the first rule that moved it."""
-    checks = [_ads_cap] if channel == AD_CHANNEL else [_min_gap, _weekly_cap, _quiet_hours]
+    checks = [("ads_cap", _ads_cap)] if channel == AD_CHANNEL else [
+        ("smart_sending", _min_gap), ("weekly_cap", _weekly_cap), ("quiet_hours", _quiet_hours)
+    ]
     moment, cause, why = at, None, None
+    # Each move only goes forward and caps only loosen with time, so this settles quickly.
     for _ in range(2 * len(history) + 4):
         moved = False
-        for check in checks:
+        for name, check in checks:
             later, reason = check(rules, history, moment, zone)
             if later > moment:
                 moment, moved = later, True
-                cause, why = (cause, why) if cause else (check.__name__.strip("_"), reason)
+                cause, why = (cause, why) if cause else (name, reason)
         if not moved:
             break
     return moment, cause, why

@@ -49,6 +49,7 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    new_events: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     def reject(self, line: int, reason: str, on_problem: Problem | None) -> None:
@@ -62,6 +63,8 @@ class ImportSummary:
         done = f"{self.path}: {self.rows:,} rows read, {self.imported:,} imported, {self.rejected:,} rejected"
         if self.kind == "contacts":
             done += f" ({self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged)"
+        else:
+            done += f" ({self.new_events:,} new events; calls already stored are skipped)"
         return [done]
 
 
@@ -244,6 +247,7 @@ def _flush_events(engine, calls: list, numbers: list[int], now, summary: ImportS
         lock_for_writing(db)
         outcome = ingest_calls(db, calls, now, check_sizes=False)
     summary.imported += outcome.accepted
+    summary.new_events += outcome.new_events
     for rejection in outcome.rejected:
         summary.reject(numbers[rejection.index], rejection.error, on_problem)
     calls.clear()

@@ -33,6 +33,7 @@ MAX_DEPTH = 32
 FUTURE_LIMIT = timedelta(hours=24)
 PAST_LIMIT = timedelta(days=3653)
 KINDS = ("identify", "track")
+NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 IDEMPOTENCY_SCOPE = "ingest"
 EVENTS = Event.__table__
 
@@ -40,7 +41,7 @@ EVENTS = Event.__table__
 class Call(BaseModel):
     """One Segment call; `type` is implied by the endpoint, or given per item in a batch."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, str_strip_whitespace=True)
 
     type: Literal["identify", "track"]
     userId: str | None = Field(None, max_length=255)
@@ -55,7 +56,7 @@ class Call(BaseModel):
     def _complete(self) -> Call:
         if not self.userId and not self.anonymousId:
             raise ValueError("needs a userId or an anonymousId")
-        if self.type == "track" and not (self.event and self.event.strip()):
+        if self.type == "track" and not self.event:
             raise ValueError("a track call needs an 'event' name (e.g. \"Product Viewed\")")
         if self.type == "identify" and not self.userId:
             raise ValueError("an identify call needs a userId (Nudge keeps contacts by userId)")
@@ -72,8 +73,7 @@ class Rejection:
 class IngestResult:
     accepted: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    contacts_created: int = 0
-    contacts_updated: int = 0
+    new_events: int = 0
 
 
 @dataclass
@@ -108,8 +108,8 @@ def ingest_calls(
         except ValueError as error:
             result.rejected.append(Rejection(index, str(error)))
     result.accepted = len(parsed.identifies) + len(parsed.tracks)
-    _store_identifies(db, parsed.identifies, now, result)
-    _store_tracks(db, parsed.tracks, now)
+    _store_identifies(db, parsed.identifies, now)
+    result.new_events = _store_tracks(db, parsed.tracks, now)
     return result
 
 
@@ -122,42 +122,57 @@ def parse_call(
         raise ValueError("each call must be a JSON object")
     if check_size and len(orjson.dumps(item)) > MAX_CALL_BYTES:
         raise ValueError(f"call is larger than {MAX_CALL_BYTES // 1024} KB")
-    problem = _structure_problem(item, may_contain_nul)
-    if problem:
-        raise ValueError(problem)
+    for part in ("properties", "traits"):
+        problem = _structure_problem(item.get(part), may_contain_nul)
+        if problem:
+            raise ValueError(f"{part} {problem}")
     if kind is not None:
         item = {**item, "type": kind}
     try:
         call = Call.model_validate(item)
     except ValidationError as error:
         raise ValueError(_call_error(error)) from None
+    identifiers = (call.userId, call.anonymousId, call.messageId, call.event)
+    if may_contain_nul and any("\x00" in (value or "") for value in identifiers):
+        raise ValueError(NUL_PROBLEM)
+    given_time = call.timestamp is not None
     call.timestamp = _checked_time(call.timestamp, now)
-    call.messageId = call.messageId or _derived_id(item)
+    if not call.messageId and given_time:
+        call.messageId = _derived_id(call)
     return call
 
 
 def _call_error(error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
+    if first["loc"] == ("type",) and first["type"] == "missing":
+        return f"missing 'type': each batch item needs one of {', '.join(KINDS)}"
+    if first["loc"] == ("timestamp",):
+        return f"timestamp {str(first.get('input'))[:40]!r} is not an ISO 8601 time (e.g. 2026-05-01T10:00:00Z)"
     if first["loc"] == ("type",):
         return f"unsupported call type {first.get('input')!r}; supported: {', '.join(KINDS)}"
     return describe(error)
 
 
-def _structure_problem(item: dict, may_contain_nul: bool) -> str | None:
-    """Too deep a nesting or a NUL character anywhere in the call, else None."""
-    stack: list[tuple[Any, int]] = [(item, 1)]
+def _structure_problem(value: Any, may_contain_nul: bool) -> str | None:
+    """Too deep a nesting or a NUL character in a part that is stored, else None.
+
+    Only `properties` and `traits` are walked: ignored parts such as `context` are never stored.
+    """
+    if not isinstance(value, (dict, list)):
+        return None
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             return f"nested deeper than {MAX_DEPTH} levels"
         children = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in children:
+        for key, child in children:
             if may_contain_nul and "\x00" in str(key):
-                return "contains a NUL character (\\u0000), which cannot be stored"
-            if isinstance(value, (dict, list)):
-                stack.append((value, depth + 1))
-            elif may_contain_nul and isinstance(value, str) and "\x00" in value:
-                return "contains a NUL character (\\u0000), which cannot be stored"
+                return NUL_PROBLEM
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif may_contain_nul and isinstance(child, str) and "\x00" in child:
+                return NUL_PROBLEM
     return None
 
 
@@ -173,22 +188,19 @@ def _checked_time(timestamp: datetime | None, now: datetime) -> datetime:
     return timestamp
 
 
-def _derived_id(item: dict) -> str | None:
+def _derived_id(call: Call) -> str:
     """A stable id for a timestamped call sent without messageId, so a resend is a duplicate."""
-    if "timestamp" not in item:
-        return None
-    digest = hashlib.sha256(orjson.dumps(item, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    stored = [call.type, call.userId, call.anonymousId, call.event, call.timestamp.isoformat(),
+              call.properties, call.traits]
+    digest = hashlib.sha256(orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return f"nudge-{digest[:40]}"
 
 
-def _store_identifies(db, identifies: list[tuple[Call, dict]], now, result: IngestResult) -> None:
+def _store_identifies(db: Session, identifies: list[tuple[Call, dict]], now: datetime) -> None:
     fresh = _first_time(db, [call.messageId for call, _ in identifies if call.messageId], now)
     rows = [row for call, row in identifies if not call.messageId or call.messageId in fresh]
-    if not rows:
-        return
-    summary = upsert_contacts(db, rows, email_salt(db), now)
-    result.contacts_created += summary.created
-    result.contacts_updated += summary.updated
+    if rows:
+        upsert_contacts(db, rows, email_salt(db), now)
 
 
 def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
@@ -204,20 +216,22 @@ def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
     return fresh
 
 
-def _store_tracks(db: Session, tracks: list[Call], now: datetime) -> None:
+def _store_tracks(db: Session, tracks: list[Call], now: datetime) -> int:
+    """Insert the events, skipping known messageIds; returns how many were new."""
     if not tracks:
-        return
+        return 0
     ids = contact_ids(db, {call.userId for call in tracks if call.userId}, now)
     rows = [
         {
             "message_id": call.messageId,
             "contact_id": ids.get(call.userId) if call.userId else None,
             "anonymous_id": call.anonymousId,
-            "name": call.event.strip(),
+            "name": call.event,
             "properties": call.properties or {},
             "occurred_at": call.timestamp,
             "received_at": now,
         }
         for call in tracks
     ]
-    db.execute(insert_ignoring_duplicates(db, EVENTS, ["message_id"]), rows)
+    statement = insert_ignoring_duplicates(db, EVENTS, ["message_id"]).returning(EVENTS.c.id)
+    return len(db.execute(statement, rows).all())

@@ -40,8 +40,9 @@ from tools.models import (
 )
 
 ERASED = "erased"
-# A message in one of these states has already had its outcome; anything else may still go out.
-SETTLED_STATUSES = ("sent", "skipped", "failed", "bounced", "cancelled")
+# A message in one of these states has had its outcome or is past the outbox's commit point
+# ("sending"); anything else could still go out and is cancelled.
+OUT_OF_REACH = ("sent", "sending", "skipped", "failed", "bounced", "cancelled")
 CONTACT_HELP = "an email address (alice@example.com) or the shop's user id (u123)"
 
 
@@ -182,7 +183,7 @@ def _cancel_pending(db: Session, ids: list[int]) -> int:
     )
     result = db.execute(
         update(Message)
-        .where(Message.contact_id.in_(ids), Message.status.not_in(SETTLED_STATUSES))
+        .where(Message.contact_id.in_(ids), Message.status.not_in(OUT_OF_REACH))
         .values(status="skipped", reason=ERASED, claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )

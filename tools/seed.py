@@ -273,7 +273,7 @@ class _StoreMaker:
 
 
 def _view_properties(product: dict) -> dict:
-    return {k: product[k] for k in ("product_id", "name", "price", "category", "url", "image_url")}
+    return {k: product[k] for k in ("product_id", "name", "price", "category", "url")}
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

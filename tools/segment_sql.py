@@ -18,7 +18,7 @@ A property test checks both forms against a plain-Python evaluator on both datab
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Union
 
 from sqlalchemy import Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
@@ -41,21 +41,20 @@ from tools.segment_spec import (
 )
 
 FORMS = ("set", "exists")
+# A form, or a chooser that picks one per ungrouped event test from a query that sizes it: the
+# test's events by name and window only, which the (name, occurred_at) index counts cheaply
+# (see tools.segments.query_form).
+Form = Union[str, Callable[[Select], str]]
 
 
-def form_for(dialect_name: str) -> str:
-    """The faster form on a database: "set" for SQLite, "exists" for PostgreSQL."""
-    return "set" if dialect_name == "sqlite" else "exists"
-
-
-def condition(spec: SegmentSpec, now: datetime, form: str = "set") -> ColumnElement[bool]:
+def condition(spec: SegmentSpec, now: datetime, form: Form = "set") -> ColumnElement[bool]:
     """The spec as a WHERE condition over `Contact`."""
-    if form not in FORMS:
+    if not callable(form) and form not in FORMS:
         raise ValueError(f"unknown form '{form}'; known forms: {', '.join(FORMS)}")
     return _node(spec.root, now, True, form)
 
 
-def compile_spec(spec: SegmentSpec, now: datetime, form: str = "set") -> Select:
+def compile_spec(spec: SegmentSpec, now: datetime, form: Form = "set") -> Select:
     """One SELECT of the ids of the contacts the spec describes at `now`."""
     return select(Contact.id).where(condition(spec, now, form))
 
@@ -70,23 +69,31 @@ def _node(node: Any, now: datetime, member: bool, form: str) -> ColumnElement[bo
     if isinstance(node, AttributeCondition):
         test = _attribute(node, now)
         return test if member else not_(test)
-    query, complement = _event_set(node, now)
-    return _membership(query, member != complement, form)
+    query, complement, sizer = _event_set(node, now)
+    return _membership(query, member != complement, form, sizer)
 
 
-def _membership(query: Select, member: bool, form: str) -> ColumnElement[bool]:
-    if member and form == "set":
+def _membership(query: Select, member: bool, form: Form, sizer: Select | None) -> ColumnElement[bool]:
+    # A grouped set is never cheap to build, so it has no sizer and is always probed per contact.
+    chosen = ("exists" if sizer is None else form(sizer)) if callable(form) else form
+    if member and chosen == "set":
         return Contact.id.in_(query)
     correlated = query.where(query.selected_columns[0] == Contact.id).exists()
     return correlated if member else ~correlated
 
 
-def _event_set(node: Any, now: datetime) -> tuple[Select, bool]:
+def _event_set(node: Any, now: datetime) -> tuple[Select, bool, Select | None]:
+    """(contacts' query, whether members are its complement, its sizer or None if grouped)."""
     if isinstance(node, EventCondition):
         return _event_leaf(node, now)
     if isinstance(node, SinceCondition):
-        return _since_leaf(node, now), False
-    return _aggregate_leaf(node, now)
+        sizer = _sizer(node.since, _window(node, now)) if node.then_not else None
+        return _since_leaf(node, now), False, sizer
+    return _aggregate_leaf(node, now) + (None,)
+
+
+def _sizer(name: str, window: tuple) -> Select:
+    return select(Event.id).where(*_criteria(Event, name, [], window))
 
 
 def _window(node: Any, now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -106,21 +113,21 @@ def _criteria(table: Any, name: str, filters: list[PropertyFilter], window: tupl
     return found + [json_test(table.properties, f.property, f.op, f.value) for f in filters]
 
 
-def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool]:
+def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool, Select | None]:
     at_least = 1 if node.at_least is None else node.at_least
     base = select(Event.contact_id).where(*_criteria(Event, node.event, node.where, _window(node, now)))
+    if at_least == 1 and node.at_most is None:
+        return base, not node.did, _sizer(node.event, _window(node, now))
     grouped = base.group_by(Event.contact_id)
     if at_least == 0:
         # Zero occurrences qualify: members are everyone except those with too many.
         too_many = false() if node.at_most is None else func.count() > node.at_most
         query, complement = grouped.having(too_many), True
-    elif at_least == 1 and node.at_most is None:
-        query, complement = base, False
     else:
         enough = func.count() >= at_least
         bounds = enough if node.at_most is None else and_(enough, func.count() <= node.at_most)
         query, complement = grouped.having(bounds), False
-    return query, complement if node.did else not complement
+    return query, complement == node.did, None
 
 
 def _since_leaf(node: SinceCondition, now: datetime) -> Select:

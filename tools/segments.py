@@ -26,9 +26,9 @@ from tools.audience_policy import reason_expression
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.models import Contact, Event, Segment
 from tools.segment_spec import SegmentSpec, event_names
-from tools.segment_sql import compile_spec, condition, form_for
+from tools.segment_sql import Form, compile_spec, condition
 
-__all__ = ["compile_spec", "member_ids", "member_batches", "load_spec", "resolve", "count_members"]
+__all__ = ["compile_spec", "member_ids", "member_batches", "load_spec", "resolve", "count_members", "query_form"]
 
 # Segment's e-commerce spec v2 names, plus page views; names already tracked are accepted too.
 KNOWN_EVENTS = (
@@ -46,6 +46,7 @@ REACHABILITY = ("reachable", "no_email", "no_consent", "unsubscribed", "bounced"
 SAMPLE_SIZE = 5
 TOP = 10
 PAGE_SIZE = 5000
+SMALL_SET = 50_000
 
 
 class CreateSegmentInput(ToolInput):
@@ -164,7 +165,7 @@ def preview_segment(ctx: ToolContext, args: SegmentInput) -> PreviewSegmentResul
     if args.spec is not None:
         check_event_names(ctx.db, spec)
     now = ctx.now()
-    where = condition(spec, now, form_for(ctx.db.get_bind().dialect.name))
+    where = condition(spec, now, query_form(ctx.db))
     groups = _breakdown(ctx, where, now)
     count = sum(groups.values())
     countries, regions, reachability = _tallies(groups)
@@ -279,8 +280,25 @@ def _tracked_names(db: Session) -> list[str]:
     return list(db.scalars(select(Event.name).distinct().limit(200)))
 
 
+def query_form(db: Session) -> Form:
+    """How to phrase event tests for counting on this database.
+
+    PostgreSQL plans correlated EXISTS as semi/anti-joins, so it always gets "exists". SQLite
+    runs `id IN (subquery)` by building the whole set first, which wins for a rare event (24 h
+    of checkouts) and loses badly for a common one (a month of product views), where probing
+    each contact's events is cheaper; a probe capped at SMALL_SET rows tells the two apart."""
+    if db.get_bind().dialect.name != "sqlite":
+        return "exists"
+
+    def choose(query) -> str:
+        probe = select(func.count()).select_from(query.limit(SMALL_SET).subquery())
+        return "set" if db.scalar(probe) < SMALL_SET else "exists"
+
+    return choose
+
+
 def count_members(db: Session, spec: SegmentSpec, now: datetime) -> int:
-    where = condition(spec, now, form_for(db.get_bind().dialect.name))
+    where = condition(spec, now, query_form(db))
     return db.scalar(select(func.count()).select_from(Contact).where(where))
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, create_model
 from prompts import loader
 from tools import ad_copy, placeholders
 from tools.email_copy import EmailCopy, copy_errors, paragraphs
-from tools.render import environment
+from tools.render import template
 from tools.settings import Settings
 
 PURPOSES = {
@@ -160,7 +160,7 @@ def _ad_lines(lines: list[str], request: Request, platform: str) -> list[str]:
     rendered = []
     for line in lines:
         try:
-            rendered.append(environment(False, strict=True).from_string(line).render(known).strip())
+            rendered.append(template(line, False, strict=True).render(known).strip())
         except UndefinedError:
             continue  # the line needs a product or discount this request does not have
     return rendered
@@ -199,11 +199,11 @@ def _prompt(name: str, request: Request, **extra: Any) -> str:
         "shop_name": request.shop_name,
         **extra,
     }
-    return environment(False).from_string(loader.read(name)).render(values)
+    return template(loader.read(name), False).render(values)
 
 
 def system_prompt(shop_name: str) -> str:
-    return environment(False).from_string(loader.read("drafting.md")).render(
+    return template(loader.read("drafting.md"), False).render(
         shop_name=shop_name, placeholder_list=placeholders.describe()
     )
 

@@ -58,6 +58,7 @@ def test_headline_story_through_slack(slack, db):
     assert response.status_code == 200
     edited = last_update(fake, 2)
     drafts = buttons(edited["blocks"], ids.APPROVE)
+    assert len(drafts) == 3
     assert drafts[0] != buttons(card["blocks"], ids.APPROVE)[0]
     assert "Your cart misses you" in json.dumps(edited["blocks"])
 

@@ -4,7 +4,8 @@ Each attack must get a clear 4xx JSON error (or, for a batch, a per-item rejecti
 stored data unchanged: wrong or missing keys, oversize and gzip-bomb bodies, deep nesting,
 invalid UTF-8, huge numbers, far-off timestamps, NULs, 10,000 distinct event names and bursts
 past the per-key rate limit. Two hypothesis targets throw arbitrary JSON and arbitrary bytes.
-Hostile cases tried: 44 fixed cases + 2 x 60 generated = 164 per database backend.
+Hostile cases tried: 50 fixed (9 key, 32 body, 1 stream, 5 batch items, 10,000 names, a burst,
+an erased address) + 120 generated (2 targets x 60), per database backend.
 """
 
 from __future__ import annotations

@@ -5,19 +5,23 @@ signed with another secret, too old, from the future, replayed and retried; payl
 types or with fields missing; approvals and schedules by a non-approver and by an approver's id
 from another workspace. Each must be refused (4xx) or acknowledged without effect, and nothing
 stored may change except the audit entry that records a refused attempt. A hypothesis target
-sends arbitrary signed JSON. Hostile cases tried: 30 fixed cases + 60 generated per backend.
+sends arbitrary signed JSON. Hostile cases tried: 50 fixed (8 signatures, 3 replays, 15 malformed
+signed + the same 15 unsigned, oversize, bad UTF-8, 4 non-approver, 3 other-workspace) + 60
+generated, per backend.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -65,8 +69,10 @@ def draft_id(engine) -> int:
 
 
 def signed(body: bytes, secret: str = SECRET, age: int = 0, stamp: str | None = None) -> dict:
+    """Slack's v0 signature headers over the raw bytes (any bytes, even invalid UTF-8)."""
     timestamp = stamp or str(int(time.time()) - age)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    base = b"v0:" + timestamp.encode() + b":" + body
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
@@ -179,6 +185,13 @@ def test_malformed_or_unknown_payloads_change_nothing(slack, fake_slack, engine,
     assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
 
 
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_payloads_without_a_signature_are_401_not_a_crash(slack, name):
+    body, form = MALFORMED[name]
+
+    assert post(slack, body, {}, form=form).status_code == 401
+
+
 def test_an_oversized_body_is_refused(slack):
     body = mention(text="x" * 1_100_000)
 
@@ -188,7 +201,7 @@ def test_an_oversized_body_is_refused(slack):
 def test_invalid_utf8_is_refused(slack):
     body = b'{"type":"event_callback","text":"\xff\xfe"}'
 
-    assert post(slack, body, signed(body)).status_code in (400, 401)
+    assert post(slack, body, signed(body)).status_code == 400
 
 
 @pytest.mark.parametrize("action_id, words", [("nudge_approve", "approve"), ("nudge_schedule", "schedule"),
@@ -222,6 +235,22 @@ def test_an_approver_id_from_another_workspace_is_refused(slack, fake_slack, eng
     assert fake_slack.methods() in ([], ["auth.test"])
     assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
     assert audit_actions(engine) == ["slack.wrong_workspace"]
+
+
+def test_a_non_approver_asking_in_words_to_erase_someone_is_refused(slack, fake_slack, engine):
+    from tests.privacy_data import add_person
+    from tools.models import Contact
+
+    with session_scope(engine) as db:
+        add_person(db, datetime.now(timezone.utc))
+    body = mention(event_id="EvForget", user="UINTERN", text="<@UNUDGEBOT> forget alice@example.com")
+
+    assert post(slack, body, signed(body)).status_code == 200
+    [reply] = fake_slack.wait_for("chat.update")
+
+    assert "approver" in reply["text"].lower()
+    with session_scope(engine) as db:
+        assert db.scalar(select(Contact.email)) == "alice@example.com"
 
 
 def test_an_approver_of_this_workspace_still_can_approve(slack, fake_slack, engine, draft_id):

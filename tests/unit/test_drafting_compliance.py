@@ -44,12 +44,10 @@ def _raw_draft(db, **columns) -> int:
     return draft.id
 
 
-def test_a_good_draft_passes_every_rule(ctx):
-    result = registry.call(ctx, "check_compliance", {"draft_id": _email(ctx)})
-    assert [f.rule for f in result.findings if f.rule != "broken_link"] == []
-    assert not result.blocked and "passes" in registry.call(
-        ctx.__class__(ctx.db, load_settings(shop_url="https://shop.example"), clock=ctx.clock),
-        "check_compliance", {"draft_id": _email(ctx)}).summary
+def test_a_good_draft_passes_every_rule(ctx, db):
+    shop = ToolContext(db, load_settings(shop_url="https://shop.example"), clock=ctx.clock)
+    result = registry.call(shop, "check_compliance", {"draft_id": _email(shop)})
+    assert result.findings == [] and not result.blocked and "passes every compliance check" in result.summary
 
 
 def test_unsubscribe_link_hidden_by_the_body_blocks(ctx, db):
@@ -159,6 +157,7 @@ def _campaign(db, ctx, exit_event="Order Completed", delays=(0, 48 * 60)) -> Cam
     campaign = Campaign(name=f"seq-{len(delays)}-{exit_event}", segment_id=segment.id, exit_event=exit_event)
     db.add(campaign)
     db.flush()
+    campaign.exit_event = exit_event  # an explicit None must survive the column default
     for position, delay in enumerate(delays, start=1):
         db.add(CampaignStep(campaign_id=campaign.id, position=position, delay_minutes=delay, draft_id=_email(ctx)))
     db.flush()
@@ -194,3 +193,19 @@ def test_bad_targets_are_refused(ctx):
         registry.call(ctx, "check_compliance", {"draft_id": 999})
     with pytest.raises(ToolError, match="no campaign"):
         registry.call(ctx, "check_compliance", {"campaign": "nope"})
+
+
+def test_step_without_a_draft_blocks(ctx, db):
+    campaign = _campaign(db, ctx, delays=(0,))
+    assert "missing_draft" not in _rules(ctx, campaign=campaign.name)
+    db.query(CampaignStep).filter_by(campaign_id=campaign.id).one().draft_id = None
+    assert "missing_draft" in _rules(ctx, campaign=campaign.name)
+
+
+def test_a_link_that_goes_nowhere_for_sparse_contacts_warns(ctx, db):
+    draft_id = _email(ctx)
+    assert "broken_link" in _rules(ctx, draft_id=draft_id)
+    with_shop = ToolContext(db, load_settings(shop_url="https://shop.example"), clock=ctx.clock)
+    assert "broken_link" not in _rules(with_shop, draft_id=draft_id)
+    literal = _email(ctx, cta_url="https://shop.example/cart")
+    assert "broken_link" not in _rules(ctx, draft_id=literal)

@@ -104,7 +104,10 @@ def test_unknown_placeholder_is_rejected_with_the_known_list(ctx, db):
     assert "favourite_colour" in str(error.value) and "first_name" in str(error.value) and "cart_items" in str(error.value)
 
 
-@pytest.mark.parametrize("source", ["{{ ''.__class__.__mro__ }}", "{{ cart_items.__class__ }}", "{% for x in %}"])
+@pytest.mark.parametrize("source", [
+    "{{ ''.__class__.__mro__ }}", "{{ cart_items.__class__ }}", "{% for x in %}", "{{ 'x' * 100000000 }}",
+    "{{ 9 ** 99999999 }}", "{% for i in range(10) %}{% endfor %}", "{{ cart_items.append(1) }}",
+])
 def test_sandbox_escapes_and_syntax_errors_are_rejected(ctx, source):
     draft_id = registry.call(ctx, "draft_email", {"purpose": "welcome"}).draft_id
     with pytest.raises(ToolError):
@@ -147,6 +150,11 @@ def test_preview_takes_the_first_members_of_a_segment(ctx, db):
     registry.call(ctx, "create_segment", {"name": "everyone", "spec": {"attribute": "email", "op": "exists"}})
     result = registry.call(ctx, "preview_draft", {"draft_id": draft_id, "segment": "everyone", "contacts": 1})
     assert len(result.previews) == 1
+
+
+def test_a_brief_with_an_unknown_placeholder_is_refused(ctx):
+    with pytest.raises(ToolError, match="nickname"):
+        registry.call(ctx, "draft_email", {"purpose": "custom", "brief": "Hi {{ nickname }}, big news."})
 
 
 def test_bad_requests_name_what_is_missing(ctx):

@@ -1,0 +1,108 @@
+"""Ad copy: characters counted as the platforms count them, hard limits enforced, recommendations warned."""
+
+import pytest
+
+from tools import registry
+from tools.ad_copy import SPECS, check, count, graphemes
+from tools.context import ToolContext, ToolError
+from tools.models import Draft, Product
+
+
+@pytest.mark.parametrize(("text", "google", "meta"), [
+    ("Cart", 4, 4),
+    ("Caf\u00e9", 4, 4),                     # precomposed é
+    ("Cafe\u0301", 4, 4),                    # e + combining acute accent is one character
+    ("\U0001F6D2", 2, 1),                    # shopping cart emoji
+    ("\u2764\ufe0f", 2, 1),                  # heart + variation selector
+    ("\U0001F44D\U0001F3FD", 2, 1),          # thumbs up + skin tone
+    ("\U0001F469\u200d\U0001F469\u200d\U0001F467", 2, 1),  # family, joined by ZWJ
+    ("\U0001F1EC\U0001F1E7\U0001F1EB\U0001F1F7", 4, 2),    # two flags: GB, FR
+    ("\u65e5\u672c", 4, 2),                  # CJK is double width on Google
+    ("Sale \U0001F6D2!", 8, 7),
+])
+def test_characters_are_counted_as_platforms_count(text, google, meta):
+    assert count(text, "google_rsa") == google
+    assert count(text, "meta") == meta
+    assert count(text, "linkedin") == meta
+
+
+def test_graphemes_keep_combining_sequences_together():
+    assert graphemes("a\u0301b\u0308") == ["a\u0301", "b\u0308"]
+
+
+def test_google_headline_limit_counts_emoji_as_two():
+    fits = "x" * 28 + "\U0001F6D2"      # 28 + 2 = 30
+    too_long = "x" * 29 + "\U0001F6D2"  # 29 + 2 = 31
+    fields = {"headlines": [fits, "Two", "Three"], "descriptions": ["One", "Two"]}
+    assert not [p for p in check("google_rsa", fields) if p.severity == "block"]
+    blocks = [p for p in check("google_rsa", {**fields, "headlines": [too_long, "Two", "Three"]}) if p.severity == "block"]
+    assert blocks and "31 characters" in blocks[0].message
+
+
+@pytest.fixture
+def ctx(db, settings):
+    return ToolContext(db=db, settings=settings, actor="cli")
+
+
+@pytest.mark.parametrize("platform", sorted(SPECS))
+@pytest.mark.parametrize("purpose", ["cart_reminder", "browse_abandonment", "winback", "social_proof"])
+def test_template_writer_fits_every_platform(ctx, db, platform, purpose):
+    db.add(Product(id="p1", name="Brass lamp", price=80))
+    result = registry.call(ctx, "draft_ad_copy", {"platform": platform, "purpose": purpose, "product": "p1"})
+    assert not [f for f in result.findings if f.severity == "block"], result.summary
+    assert not check(platform, result.fields) or all(p.severity == "warn" for p in check(platform, result.fields))
+    assert db.get(Draft, result.draft_id).channel == "ads"
+
+
+def test_discount_lines_appear_only_with_a_discount(ctx):
+    plain = registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "purpose": "cart_discount", "discount_code": "SAVE10"})
+    assert any("SAVE10" in line for line in plain.fields["headlines"])
+    assert not any("%" in line for line in plain.fields["headlines"])
+    percent = registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "purpose": "cart_discount", "discount_percent": 15})
+    assert "15% Off Your Cart" in percent.fields["headlines"]
+
+
+def test_hard_limits_refuse_your_own_lines(ctx):
+    fields = {"headlines": ["A" * 31, "B", "C"], "descriptions": ["d", "e"]}
+    with pytest.raises(ToolError, match="allows 30"):
+        registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "fields": fields})
+    with pytest.raises(ToolError, match="needs 3-15 headlines"):
+        registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "fields": {**fields, "headlines": ["One"]}})
+    with pytest.raises(ToolError, match="not a field of google_rsa"):
+        registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "fields": {**fields, "captions": ["x"]}})
+
+
+def test_long_business_name_is_refused(ctx):
+    with pytest.raises(ToolError, match="business_name"):
+        registry.call(ctx, "draft_ad_copy", {"platform": "google_display", "business_name": "The Extremely Long Shop Name Ltd"})
+
+
+def test_recommended_limits_warn(ctx):
+    fields = {"primary_texts": ["x" * 130], "headlines": ["A headline of thirty-one chars"], "descriptions": []}
+    result = registry.call(ctx, "draft_ad_copy", {"platform": "meta", "fields": fields})
+    messages = [f.message for f in result.findings if f.severity == "warn"]
+    assert any("125 recommended" in m for m in messages)
+    assert any("Facebook Feed shows 27" in m for m in messages)
+    assert registry.call(ctx, "check_compliance", {"draft_id": result.draft_id}).blocked is False
+
+
+def test_google_emoji_warns(ctx):
+    fields = {"headlines": ["Sale \U0001F6D2", "Two", "Three"], "descriptions": ["One", "Two"]}
+    result = registry.call(ctx, "draft_ad_copy", {"platform": "google_rsa", "fields": fields})
+    assert any("emoji" in f.message for f in result.findings)
+
+
+def test_revising_ad_copy_makes_a_new_version(ctx, db):
+    first = registry.call(ctx, "draft_ad_copy", {"platform": "linkedin"})
+    second = registry.call(ctx, "revise_draft", {"draft_id": first.draft_id, "fields": {"headline": ["Back for more?"]}})
+    assert second.version == 2 and second.fields["headline"] == ["Back for more?"]
+    assert second.fields["intro"] == first.fields["intro"]
+    with pytest.raises(ToolError, match="allows 200"):
+        registry.call(ctx, "revise_draft", {"draft_id": second.draft_id, "fields": {"headline": ["x" * 201]}})
+    with pytest.raises(ToolError, match="give fields"):
+        registry.call(ctx, "revise_draft", {"draft_id": second.draft_id, "subject": "Hi"})
+
+
+def test_unknown_platform_is_refused(ctx):
+    with pytest.raises(ToolError, match="platform"):
+        registry.call(ctx, "draft_ad_copy", {"platform": "myspace"})

@@ -1,0 +1,43 @@
+"""The demo store: what `seed_store` makes is realistic enough to build campaigns on."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from tools.identity import email_hash, email_salt
+from tools.models import Contact, Event, Product, Suppression
+from tools.seed import seed_store, store_is_empty
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+ZONE_PREFIX = {"US": "America/", "CA": "America/", "GB": "Europe/London", "DE": "Europe/Berlin"}
+
+
+def test_seeded_store_has_consents_suppressions_and_abandoned_carts(engine, db):
+    assert store_is_empty(engine)
+
+    summary = seed_store(engine, 400, days=7, seed=11, now=NOW)
+
+    assert not store_is_empty(engine)
+    contacts = list(db.scalars(select(Contact)))
+    assert [c.user_id for c in sorted(contacts, key=lambda c: c.id)][:3] == ["u1", "u2", "u3"]
+    assert all(c.timezone.startswith(ZONE_PREFIX[c.country]) for c in contacts if c.country in ZONE_PREFIX)
+    assert {c.email_consent for c in contacts} == {"opt_in", "soft_opt_in", "none"}
+    assert any(c.do_not_sell for c in contacts) and any(not c.ad_consent for c in contacts)
+    salt = email_salt(db)
+    assert all(c.email_hash == email_hash(salt, c.email) for c in contacts)
+    unsubscribed = set(db.scalars(select(Suppression.email_hash).where(Suppression.reason == "unsubscribed")))
+    assert unsubscribed and all(c.email_consent == "none" for c in contacts if c.email_hash in unsubscribed)
+    assert len(list(db.scalars(select(Product)))) == summary.products == 60
+
+    events = list(db.scalars(select(Event)))
+    assert len(events) == summary.events and all(e.occurred_at <= NOW for e in events)
+    ordered = {e.properties["cart_id"] for e in events if e.name == "Order Completed"}
+    recent_carts = {e.properties["cart_id"] for e in events
+                    if e.name == "Product Added" and e.occurred_at >= NOW - timedelta(hours=24)}
+    assert len(recent_carts - ordered) >= summary.abandoned_carts_24h > 0
+    order = next(e for e in events if e.name == "Order Completed")
+    assert order.properties["revenue"] == order.properties["total"] > 0 and order.properties["products"]
+    added = next(e for e in events if e.name == "Product Added")
+    assert {"product_id", "name", "price", "quantity", "cart_id", "url"} <= set(added.properties)
