@@ -23,6 +23,7 @@ from tools.clock import SYSTEM_CLOCK
 from tools.context import ToolError
 from tools.db import session_scope
 from tools.digest import build_digest
+from tools.safe_output import output_path
 from tools.settings import get_settings
 
 
@@ -47,16 +48,17 @@ def report(
 def digest(
     day: str = typer.Option(None, "--date", help="Digest date YYYY-MM-DD (reports the day before); default today."),
     print_only: bool = typer.Option(False, "--print", help="Print it here instead of posting to Slack."),
-    png: Path = typer.Option(None, "--png", help="Also write the chart to this PNG file."),
+    png: Path = typer.Option(None, "--png", help="Also write the chart to this PNG file (inside the working directory)."),
 ) -> None:
     """Build the daily digest now: print it, save its chart, or post it to the digest channel."""
     settings = get_settings()
     when = _digest_date(day, settings)
+    target = _chart_path(png) if png is not None else None
     engine = database(settings)
     with session_scope(engine) as db:
         built = build_digest(db, settings, when)
-    if png is not None:
-        _write_png(png, built.chart_png)
+    if target is not None:
+        _write_png(target, built.chart_png)
     client = None if print_only else slack_client_for(settings)
     if client is None:
         typer.echo(built.text)
@@ -80,6 +82,13 @@ def _digest_date(text: str | None, settings) -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"--date '{text}' is not a date; use YYYY-MM-DD, e.g. 2026-11-28")
+
+
+def _chart_path(requested: Path) -> Path:
+    try:
+        return output_path(requested)
+    except ToolError as error:
+        fail(str(error))
 
 
 def _write_png(path: Path, data: bytes) -> None:

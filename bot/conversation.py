@@ -73,7 +73,7 @@ class Conversation:
     def handle(self, text: str, user: str, thread: str | None = None) -> Reply:
         """Answer one request in `thread` (defaults to a per-user thread)."""
         thread = thread or f"direct:{user}"
-        text = text or ""
+        text = (text or "").replace("\x00", "")  # no database text column can hold NUL
         if len(text) > messages.MAX_REQUEST_CHARS:
             return self._refuse(messages.too_long(len(text)), text, user, thread)
         state, history = self._load(thread)
@@ -147,15 +147,23 @@ class Conversation:
         """The reply's blocks: the campaign's cards, a new draft's card, or the text alone."""
         if outcome.blocks is not None:
             return Reply(outcome.text, outcome.blocks, outcome.calls)
+        try:
+            blocks = self._cards(outcome)
+        except Exception:  # the work is done and stored; a card that fails to draw must not hide it
+            log.exception("drawing cards failed")
+            blocks = None
+        return Reply(outcome.text, blocks or kit.text_blocks(outcome.text), outcome.calls)
+
+    def _cards(self, outcome: Outcome) -> list[dict[str, Any]] | None:
         done = {record.name for record in outcome.calls if record.ok}
         state = outcome.state
         with session_scope(self.engine) as session:
             ctx = self.context(session, "console", None)
             if done & CAMPAIGN_TOOLS and state.campaign_id is not None:
-                return Reply(outcome.text, cards.campaign_blocks(ctx, state.campaign_id, outcome.text), outcome.calls)
+                return cards.campaign_blocks(ctx, state.campaign_id, outcome.text)
             if done & DRAFT_TOOLS and state.draft_ids:
-                return Reply(outcome.text, cards.message_blocks(ctx, state.draft_ids[-1], outcome.text), outcome.calls)
-        return Reply(outcome.text, kit.text_blocks(outcome.text), outcome.calls)
+                return cards.message_blocks(ctx, state.draft_ids[-1], outcome.text)
+        return None
 
     def _refuse(self, answer: str, text: str, user: str, thread: str) -> Reply:
         self._store(thread, "user", user, text[: messages.MAX_REQUEST_CHARS], {"truncated_from": len(text)})

@@ -40,7 +40,7 @@ EXAMPLES = [
 ]
 
 COUNTRIES = {
-    "canada": "CA", "united states": "US", "usa": "US", "us": "US", "america": "US",
+    "canada": "CA", "united states": "US", "usa": "US", "u.s.": "US", "america": "US",
     "united kingdom": "GB", "uk": "GB", "britain": "GB", "england": "GB", "germany": "DE",
     "france": "FR", "spain": "ES", "italy": "IT", "netherlands": "NL", "ireland": "IE",
     "australia": "AU", "mexico": "MX", "sweden": "SE", "belgium": "BE", "austria": "AT",
@@ -60,6 +60,8 @@ NUMBER_WORDS = {
     "a": 1, "an": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "seventh": 7, "tenth": 10,
 }
+# Two-letter codes that are not also common English words ("in", "it", "no", "us", "be", ...).
+SAFE_CODES = {"ca", "gb", "fr", "es", "nl", "ie", "au", "mx", "se", "pl", "pt", "dk", "fi", "ch", "jp", "br", "nz"}
 EXCLUDE_VERBS = r"exclud\w*|except|without|not in|minus|outside|remove|drop|leave out|skip|(?:don't|do not|never) (?:send|email|include|target)"
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -119,7 +121,7 @@ def _has(lowered: str, pattern: str) -> bool:
 
 
 def percent(lowered: str) -> int | None:
-    match = re.search(r"(\d{1,2}(?:\.\d+)?)\s*%", lowered)
+    match = re.search(r"\b(\d{1,2}(?:\.\d+)?)\s*%", lowered)
     return round(float(match.group(1))) if match else None
 
 
@@ -135,7 +137,7 @@ def duration_hours(lowered: str, default: int) -> int:
 
 
 def lapsed_days(lowered: str, default: int = 90) -> int:
-    match = re.search(r"(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", lowered)
+    match = re.search(r"\b(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", lowered)
     if not match:
         return default
     unit = match.group(2)
@@ -157,14 +159,13 @@ def countries_after(lowered: str, verbs: str) -> list[str]:
     """Country codes named after words like 'exclude' / 'except' / 'not in'."""
     found: list[str] = []
     for match in re.finditer(rf"\b(?:{verbs})\b([^.;]*)", lowered):
-        found += _countries_in(match.group(1))
+        found += _countries_in(re.split(r"\bbut\b|\bonly\b", match.group(1))[0])
     return sorted(set(found))
 
 
 def _countries_in(fragment: str) -> list[str]:
     found = [code for name, code in COUNTRIES.items() if re.search(rf"\b{re.escape(name)}\b", fragment)]
-    found += [code.upper() for code in re.findall(r"\b([a-z]{2})\b", fragment) if code.upper() in set(COUNTRIES.values()) and code not in {"us", "in", "at", "no", "de", "it", "be"}]
-    return found
+    return found + [code.upper() for code in re.findall(r"\b([a-z]{2})\b", fragment) if code in SAFE_CODES]
 
 
 def included_countries(lowered: str) -> list[str]:
@@ -275,7 +276,7 @@ def _delay(clause: str) -> dict[str, int] | None:
     match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
     if match:
         return {"delay_days": int(match.group(1) or match.group(2))}
-    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|(\d+)\s*(h|hours?|d|days?)\s+(?:later|after)", clause)
+    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?)\s+(?:later|after)", clause)
     if not match:
         return None
     amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
@@ -301,7 +302,7 @@ def _default_step(day: int, purpose: str, discount: int | None, lowered: str) ->
 
 
 def holdout(lowered: str) -> float:
-    match = re.search(r"(\d{1,2})\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?(\d{1,2})\s*%|hold(?:ing)? back (\d{1,2})\s*%", lowered)
+    match = re.search(r"\b(\d{1,2})\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?(\d{1,2})\s*%|hold(?:ing)? back (\d{1,2})\s*%", lowered)
     return float(next(group for group in match.groups() if group)) if match else 0.0
 
 
@@ -499,12 +500,13 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
 def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
     if _has(lowered, r"(no|turn off|disable|remove|without) quiet hours|quiet hours? off"):
         return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": "off"})])
-    quiet = re.search(r"quiet hours?\D*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:to|-|until|till|and)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", lowered)
+    window = lowered[lowered.find("quiet"):][:80]
+    quiet = re.search(r"quiet hours?\D*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:to|-|until|till|and)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", window)
     if quiet:
         start = _clock(quiet.group(1), quiet.group(2), quiet.group(3))
         end = _clock(quiet.group(4), quiet.group(5), quiet.group(6))
         return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
-    cap = re.search(r"(\d+)\s*(?:marketing\s+)?(emails?|ads?|impressions?|messages?)\s*(?:per|a|every|each|in)?\s*(\d+)?\s*(hours?|days?|weeks?)\b", lowered)
+    cap = re.search(r"\b(\d+)\s*(?:marketing\s+)?(emails?|ads?|impressions?|messages?)\s*(?:per|a|every|each|in)?\s*(\d+)?\s*(hours?|days?|weeks?)\b", lowered)
     if not cap:
         return Plan("set_rule", answer="Say the cap or the quiet hours, e.g. \"at most 2 emails per week\" or \"quiet hours 21:00 to 08:00\".")
     count, kind, amount, unit = cap.groups()

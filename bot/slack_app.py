@@ -65,7 +65,7 @@ def build_slack_app(settings: Settings, engine: Engine, clock: Clock = SYSTEM_CL
     )
     app.middleware(same_workspace(services))
     app.middleware(once_per_event(services))
-    app.error(_log_error)
+    app.error(on_error)
     for surface in (slack_events, slack_commands, slack_actions, slack_views):
         surface.register(app, services)
     return app
@@ -123,8 +123,14 @@ def first_time(services: SlackServices, scope: str, key: str) -> bool:
     return True
 
 
-def _log_error(error: Exception, body: dict[str, Any]) -> None:
+def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    """A payload Bolt cannot read is the sender's error (400); anything else is logged as ours."""
+    if isinstance(error, (KeyError, AttributeError, TypeError, ValueError)):
+        log.info("unreadable Slack payload (%s): %s", body.get("type") if isinstance(body, dict) else "?",
+                 type(error).__name__)
+        return BoltResponse(status=400, body="malformed Slack payload")
     log.error("slack listener failed for %s: %s", body.get("type"), type(error).__name__, exc_info=error)
+    return None
 
 
 def run_socket_mode(settings: Settings, engine: Engine) -> None:

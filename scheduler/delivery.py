@@ -13,12 +13,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
-from email.headerregistry import Address
+from functools import lru_cache
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import quote
 
+from tools.identity import normalise_email
 from tools.settings import Settings
 from tools.tokens import make_token
 
@@ -45,7 +46,12 @@ class Tracking:
 
 def sender_address(settings: Settings) -> str:
     """The bare address in NUDGE_SENDER (for MAIL FROM and the mailto unsubscribe)."""
-    return parseaddr(settings.sender)[1]
+    return _bare_address(settings.sender)
+
+
+@lru_cache(maxsize=16)
+def _bare_address(sender: str) -> str:
+    return parseaddr(sender)[1]
 
 
 def new_message_id(settings: Settings, outbox_id: int) -> str:
@@ -99,8 +105,10 @@ def build_email(
 
 def recipient_address(email: str) -> str:
     """The address as SMTP wants it in RCPT TO; raises ValueError for a malformed one."""
-    address = Address(addr_spec=email)
-    return address.addr_spec
+    address = normalise_email(email)
+    if address is None or _CONTROL.search(address) or address.count("@") != 1:
+        raise ValueError(f"not a deliverable address: {email!r}")
+    return address
 
 
 def _clean(value: str) -> str:

@@ -82,7 +82,7 @@ def catch_up_digest(engine: Engine, settings: Settings, clock: Clock, slack_clie
     try:
         return run_daily_digest(engine, settings, clock, slack_client)
     except Exception:  # starting the scheduler must not fail because Slack or the digest did
-        log.exception("catching up on today's digest failed; the next run will try again")
+        log.exception("catching up on today's digest failed; `nudge digest` can post it by hand")
         return "failed"
 
 

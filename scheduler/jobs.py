@@ -12,11 +12,10 @@ cannot enrol anyone twice or create a second message for the same step.
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.outbox import OutboxWorker, Stats
@@ -26,8 +25,6 @@ from tools.clock import Clock
 from tools.db import session_scope
 from tools.models import Campaign, CampaignStep, Enrolment, Message, Segment
 from tools.settings import Settings
-
-log = logging.getLogger("nudge.jobs")
 
 CHUNK = 2000
 OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")

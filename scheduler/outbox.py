@@ -25,13 +25,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Engine, and_, exists, func, or_, select, update
+from sqlalchemy import Connection, Engine, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler import delivery
@@ -63,6 +64,7 @@ def worker_name() -> str:
 @dataclass
 class Stats:
     counts: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)  # "prepare" (decide, render), "deliver"
 
     def add(self, outcome: str, n: int = 1) -> None:
         self.counts[outcome] += n
@@ -149,7 +151,7 @@ class OutboxWorker:
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount
 
-    def mark_sending(self, prepared: Prepared) -> bool:
+    def mark_sending(self, connection: Connection, prepared: Prepared) -> bool:
         """The commit point: still ours, still claimable, address not suppressed -> "sending"."""
         now = self.clock.now()
         suppressed = exists().where(Suppression.email_hash == prepared.email_hash)
@@ -160,10 +162,11 @@ class OutboxWorker:
             .values(status="sending", email_message_id=prepared.mime_id,
                     claimed_until=now + self.lease, updated_at=now)
         )
-        with self.engine.begin() as connection:
+        with connection.begin():
             return connection.execute(statement).rowcount == 1
 
-    def mark_outcome(self, prepared: Prepared, outcome: Outcome, stats: Stats) -> None:
+    def mark_outcome(self, connection: Connection, prepared: Prepared, outcome: Outcome,
+                     stats: Stats) -> None:
         now = self.clock.now()
         values, kind = self._outcome_values(prepared, outcome, now)
         statement = (
@@ -173,7 +176,7 @@ class OutboxWorker:
             .values({"claimed_until": None, "updated_at": now, "attempts": Message.attempts + 1, **values})
         )
         if kind != "bounce":
-            with self.engine.begin() as connection:
+            with connection.begin():
                 connection.execute(statement)
         else:
             with session_scope(self.engine) as db:
@@ -212,19 +215,27 @@ class OutboxWorker:
     # --- one batch ---------------------------------------------------------------------------
 
     def process(self, ids: list[int], stats: Stats) -> None:
+        started = time.perf_counter()
         with session_scope(self.engine) as db:
             lock_for_writing(db)
             prepared = Batch(self, db, ids, stats).decide_and_render()
-        if not prepared:
-            return
-        connection = self.sender.connect()
-        try:
-            for item in prepared:
-                outcome = connection.send(item.envelope, lambda item=item: self.mark_sending(item))
-                self.mark_outcome(item, outcome, stats)
-        finally:
-            connection.close()
+        stats.seconds["prepare"] += time.perf_counter() - started
+        if prepared:
+            started = time.perf_counter()
+            self.deliver(prepared, stats)
+            stats.seconds["deliver"] += time.perf_counter() - started
         self.finish_enrolments(ids)
+
+    def deliver(self, prepared: list[Prepared], stats: Stats) -> None:
+        # One database connection and one mail connection for the whole batch.
+        with self.engine.connect() as marks:
+            mail = self.sender.connect()
+            try:
+                for item in prepared:
+                    outcome = mail.send(item.envelope, lambda item=item: self.mark_sending(marks, item))
+                    self.mark_outcome(marks, item, outcome, stats)
+            finally:
+                mail.close()
 
     def finish_enrolments(self, ids: list[int]) -> None:
         """Enrolments whose every step has a final message are completed."""
@@ -261,6 +272,7 @@ class Batch:
         self.contacts = by_id(Contact, (m.contact_id for m in self.messages))
         self.suppressions = self._suppressions()
         self.approvals: dict[int | None, bool] = {}
+        self.links: dict[int, set[str]] = {}
         self.enrolments = by_id(Enrolment, (m.enrolment_id for m in self.messages))
         self.campaigns = by_id(Campaign, (m.campaign_id for m in self.messages))
         self.drafts = by_id(Draft, (m.draft_id for m in self.messages))
@@ -376,8 +388,15 @@ class Batch:
         self.stats.add("deferred")
         return False
 
+    def trackable(self, draft: Draft) -> set[str]:
+        from tools.render import draft_urls
+
+        if draft.id not in self.links:
+            self.links[draft.id] = draft_urls(draft)
+        return self.links[draft.id]
+
     def render(self, message: Message) -> Prepared | None:
-        from tools.render import draft_urls, personalisation, render_email
+        from tools.render import personalisation, render_email
 
         contact, draft = self.contacts[message.contact_id], self.drafts[message.draft_id]
         tracking = delivery.Tracking(self.settings, self.secret, message.id)
@@ -390,7 +409,7 @@ class Batch:
             email = delivery.build_email(
                 rendered=rendered, to_email=recipient, to_name=contact.first_name,
                 message_id=mime_id, settings=self.settings, tracking=tracking,
-                trackable=draft_urls(draft), now=self.now)
+                trackable=self.trackable(draft), now=self.now)
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the batch
             log.warning("message %s could not be built: %s", message.id, type(error).__name__)
             message.status, message.error = "failed", f"could not build the email: {error}"[:500]

@@ -57,8 +57,17 @@ def _check_channel(channel: str) -> None:
         raise ValueError(f"unknown channel '{channel}'; known channels: {', '.join(CHANNELS)}")
 
 
-def _country(contact: Contact) -> str:
-    return (contact.country or "").upper()
+def _either_case(codes: frozenset[str]) -> frozenset[str]:
+    # Codes are stored upper-case (the contacts module normalises them); accepting lower case
+    # too keeps a stray "de" strict without an upper() call on every row of a million.
+    return codes | {code.lower() for code in codes}
+
+
+def _in(contact: Contact, codes: frozenset[str]) -> bool:
+    return (contact.country or "") in _either_case(codes)
+
+
+CANADA = frozenset({"CA"})
 
 
 def _suppression_reason(contact: Contact, suppressed: set[str], email_opt_out: bool) -> str | None:
@@ -101,10 +110,9 @@ def may_contact(
 
 
 def _email_consent_reason(contact: Contact, settings: Settings, purchased: bool) -> str | None:
-    country = _country(contact)
-    if contact.email_consent in CONSENTED or (country == "CA" and purchased):
+    if contact.email_consent in CONSENTED or (_in(contact, CANADA) and purchased):
         return None
-    if settings.optin_everywhere or not country or country in EMAIL_CONSENT_COUNTRIES:
+    if settings.optin_everywhere or not contact.country or _in(contact, EMAIL_CONSENT_COUNTRIES):
         return "no_consent"
     return None
 
@@ -112,8 +120,7 @@ def _email_consent_reason(contact: Contact, settings: Settings, purchased: bool)
 def _ad_reason(contact: Contact, settings: Settings, purchased: bool) -> str | None:
     if contact.do_not_sell:
         return "do_not_sell"
-    country = _country(contact)
-    if not contact.ad_consent and (not country or country in AD_CONSENT_COUNTRIES):
+    if not contact.ad_consent and (not contact.country or _in(contact, AD_CONSENT_COUNTRIES)):
         return "no_ad_consent"
     return None
 
@@ -135,7 +142,7 @@ def purchased_since(db: Session, contact_id: int, since: datetime) -> bool:
 
 def check_contact(db: Session, contact: Contact, channel: str, settings: Settings, now: datetime) -> Verdict:
     """`may_contact`, loading the contact's suppressions and recent purchases itself."""
-    purchased = _country(contact) == "CA" and purchased_since(
+    purchased = _in(contact, CANADA) and purchased_since(
         db, contact.id, now - IMPLIED_CONSENT_PERIOD
     )
     return may_contact(
@@ -154,7 +161,7 @@ def _no_country() -> ColumnElement[bool]:
 
 
 def _in_countries(countries: frozenset[str]) -> ColumnElement[bool]:
-    return func.upper(Contact.country).in_(sorted(countries))
+    return and_(Contact.country.is_not(None), Contact.country.in_(sorted(_either_case(countries))))
 
 
 def _purchased_sql(now: datetime) -> ColumnElement[bool]:
@@ -197,7 +204,7 @@ def _email_whens(settings: Settings, now: datetime) -> list[tuple]:
     )
     return [
         (Contact.email_consent.in_(CONSENTED), None),
-        (and_(func.upper(Contact.country) == "CA", _purchased_sql(now)), None),
+        (and_(_in_countries(CANADA), _purchased_sql(now)), None),
         (needs_consent, "no_consent"),
     ]
 
@@ -224,7 +231,7 @@ def reachable_clause(channel: str, settings: Settings, now: datetime) -> ColumnE
         permission = and_(
             Contact.email_consent != "opt_out",
             or_(Contact.email_consent.in_(CONSENTED), ~needs_consent,
-                and_(Contact.country.is_not(None), func.upper(Contact.country) == "CA", _purchased_sql(now))),
+                and_(_in_countries(CANADA), _purchased_sql(now))),
         )
     else:
         needs_consent = or_(_no_country(), _in_countries(AD_CONSENT_COUNTRIES))

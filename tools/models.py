@@ -267,6 +267,7 @@ class Message(Base):
         UniqueConstraint("campaign_id", "step_id", "contact_id", "round"),
         Index("ix_messages_status_due", "status", "due_at"),
         Index("ix_messages_contact_sent", "contact_id", "sent_at"),
+        Index("ix_messages_enrolment_step", "enrolment_id", "step_id"),
         Index("ix_messages_sent_campaign", "sent_at", "campaign_id"),
     )
 

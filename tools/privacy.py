@@ -47,9 +47,7 @@ CONTACT_HELP = "an email address (alice@example.com) or the shop's user id (u123
 
 
 class ContactInput(ToolInput):
-    contact: str = Field(
-        min_length=1, max_length=320, description=f"Who: {CONTACT_HELP}."
-    )
+    contact: str = Field(min_length=1, max_length=320, description=f"Who: {CONTACT_HELP}.")
 
 
 class ExportNotice(ToolResult):
@@ -88,7 +86,6 @@ def forget_contact(ctx: ToolContext, args: ContactInput) -> ForgetContactResult:
     contacts, address = _find_person(ctx.db, args.contact)
     if not contacts and address is None:
         raise ToolError(f"no contact with user id '{args.contact}'; give {CONTACT_HELP}")
-    address = address or _first_email(contacts)
     hashed = email_hash(email_salt(ctx.db), address) if address else None
     exports = _exports_holding(ctx.db, contacts, address)
     subject = _subject(contacts, hashed)
@@ -120,7 +117,6 @@ def export_contact(ctx: ToolContext, args: ContactInput) -> ExportContactResult:
     contacts, address = _find_person(ctx.db, args.contact)
     if not contacts and address is None:
         raise ToolError(f"no contact with user id '{args.contact}'; give {CONTACT_HELP}")
-    address = address or _first_email(contacts)
     data = {
         "generated_at": _plain(ctx.now()),
         "request": "GDPR Art. 15 access",
@@ -143,16 +139,28 @@ def export_contact(ctx: ToolContext, args: ContactInput) -> ExportContactResult:
 
 
 def _find_person(db: Session, who: str) -> tuple[list[Contact], str | None]:
-    """The contacts a request names, and the address when it was given as an email."""
+    """Every contact row of the person a request names, and their address when known.
+
+    A person is their address: asked by user id, the other rows holding the same address are
+    theirs too.
+    """
     who = who.strip()
-    if "@" not in who:
-        return list(db.scalars(select(Contact).where(Contact.user_id == who))), None
-    address = normalise_email(who)
+    if "@" in who:
+        address = normalise_email(who)
+        if address is None:
+            raise ToolError(f"'{who}' is not a valid email address; give {CONTACT_HELP}")
+        return _holding(db, address), address
+    named = list(db.scalars(select(Contact).where(Contact.user_id == who)))
+    address = _first_email(named)
     if address is None:
-        raise ToolError(f"'{who}' is not a valid email address; give {CONTACT_HELP}")
+        return named, None
+    return sorted({*named, *_holding(db, address)}, key=lambda c: c.id), address
+
+
+def _holding(db: Session, address: str) -> list[Contact]:
     hashed = email_hash(email_salt(db), address)
     query = select(Contact).where(or_(Contact.email == address, Contact.email_hash == hashed))
-    return list(db.scalars(query.order_by(Contact.id))), address
+    return list(db.scalars(query.order_by(Contact.id)))
 
 
 def _first_email(contacts: list[Contact]) -> str | None:

@@ -41,17 +41,19 @@ from tools.segment_spec import (
 )
 
 FORMS = ("set", "exists")
-# A form, or a chooser that picks one per ungrouped event test from a query that sizes it: the
-# test's events by name and window only, which the (name, occurred_at) index counts cheaply
-# (see tools.segments.query_form).
-Form = Union[str, Callable[[Select], str]]
+# A form, or a chooser `choose(sizer, top) -> form` asked per positive event test: `sizer`
+# selects the test's events by name and window only (None for a grouped test, which is never
+# cheap to build), `top` says the test is a conjunct of the whole condition rather than under
+# an OR (see tools.segments.query_form).
+Chooser = Callable[[Union[Select, None], bool], str]
+Form = Union[str, Chooser]
 
 
 def condition(spec: SegmentSpec, now: datetime, form: Form = "set") -> ColumnElement[bool]:
     """The spec as a WHERE condition over `Contact`."""
     if not callable(form) and form not in FORMS:
         raise ValueError(f"unknown form '{form}'; known forms: {', '.join(FORMS)}")
-    return _node(spec.root, now, True, form)
+    return _node(spec.root, now, True, form, True)
 
 
 def compile_spec(spec: SegmentSpec, now: datetime, form: Form = "set") -> Select:
@@ -59,24 +61,24 @@ def compile_spec(spec: SegmentSpec, now: datetime, form: Form = "set") -> Select
     return select(Contact.id).where(condition(spec, now, form))
 
 
-def _node(node: Any, now: datetime, member: bool, form: str) -> ColumnElement[bool]:
+def _node(node: Any, now: datetime, member: bool, form: Form, top: bool) -> ColumnElement[bool]:
+    """`node` (or, when not `member`, its negation) as SQL; `top`: a conjunct of the whole."""
     if isinstance(node, (AllOf, AnyOf)):
-        children = [_node(child, now, member, form) for child in (node.all if isinstance(node, AllOf) else node.any)]
         conjunction = isinstance(node, AllOf) == member
-        return and_(*children) if conjunction else or_(*children)
+        children = node.all if isinstance(node, AllOf) else node.any
+        parts = [_node(child, now, member, form, top and conjunction) for child in children]
+        return and_(*parts) if conjunction else or_(*parts)
     if isinstance(node, NotOf):
-        return _node(node.not_, now, not member, form)
+        return _node(node.not_, now, not member, form, top)
     if isinstance(node, AttributeCondition):
         test = _attribute(node, now)
         return test if member else not_(test)
     query, complement, sizer = _event_set(node, now)
-    return _membership(query, member != complement, form, sizer)
+    return _membership(query, member != complement, form, sizer, top)
 
 
-def _membership(query: Select, member: bool, form: Form, sizer: Select | None) -> ColumnElement[bool]:
-    # A grouped set is never cheap to build, so it has no sizer and is always probed per contact.
-    chosen = ("exists" if sizer is None else form(sizer)) if callable(form) else form
-    if member and chosen == "set":
+def _membership(query: Select, member: bool, form: Form, sizer: Select | None, top: bool) -> ColumnElement[bool]:
+    if member and (form(sizer, top) if callable(form) else form) == "set":
         return Contact.id.in_(query)
     correlated = query.where(query.selected_columns[0] == Contact.id).exists()
     return correlated if member else ~correlated

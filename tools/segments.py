@@ -46,7 +46,7 @@ REACHABILITY = ("reachable", "no_email", "no_consent", "unsubscribed", "bounced"
 SAMPLE_SIZE = 5
 TOP = 10
 PAGE_SIZE = 5000
-SMALL_SET = 50_000
+SMALL_SET = 100_000
 
 
 class CreateSegmentInput(ToolInput):
@@ -281,17 +281,21 @@ def _tracked_names(db: Session) -> list[str]:
 
 
 def query_form(db: Session) -> Form:
-    """How to phrase event tests for counting on this database.
+    """How to phrase positive event tests for counting on this database.
 
-    PostgreSQL plans correlated EXISTS as semi/anti-joins, so it always gets "exists". SQLite
-    runs `id IN (subquery)` by building the whole set first, which wins for a rare event (24 h
-    of checkouts) and loses badly for a common one (a month of product views), where probing
-    each contact's events is cheaper; a probe capped at SMALL_SET rows tells the two apart."""
+    PostgreSQL turns `IN (subquery)` into a semi-join only as a conjunct of the whole WHERE;
+    under an OR it would hash the whole subquery per query, or worse, so there it gets a
+    correlated EXISTS. SQLite runs `IN (subquery)` by building the whole set first, which wins
+    for a rare event (24 h of checkouts) and loses badly for a common one (a month of product
+    views), where probing each contact's events is cheaper; counting the test's events by name
+    and window, capped at SMALL_SET, tells the two apart."""
     if db.get_bind().dialect.name != "sqlite":
-        return "exists"
+        return lambda sizer, top: "set" if top else "exists"
 
-    def choose(query) -> str:
-        probe = select(func.count()).select_from(query.limit(SMALL_SET).subquery())
+    def choose(sizer, top: bool) -> str:
+        if sizer is None:
+            return "exists"
+        probe = select(func.count()).select_from(sizer.limit(SMALL_SET).subquery())
         return "set" if db.scalar(probe) < SMALL_SET else "exists"
 
     return choose

@@ -15,14 +15,14 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from scheduler import jobs
 from scheduler.outbox import OutboxWorker
 from scheduler.senders import SmtpSender
-from tests.delivery_support import add_contacts, approved_sequence, statuses
+from tests.delivery_support import add_contacts, approved_sequence, daytime_zone, statuses
 from tests.fakes.smtp_server import FakeSMTP
 from tools.clock import SYSTEM_CLOCK, ManualClock
 from tools.db import session_scope
@@ -30,12 +30,6 @@ from tools.models import Message
 
 CONTACTS = 40
 STALL_AT = 10
-
-
-def daytime_zone(now: datetime) -> str:
-    """A fixed-offset zone where it is about noon now, so quiet hours never defer the test."""
-    offset = max(-12, min(14, 12 - now.hour))
-    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
 
 
 def test_kill_mid_batch_and_restart_delivers_each_message_exactly_once(engine, settings, monkeypatch):

@@ -120,3 +120,21 @@ def test_a_550_bounces_and_suppresses_the_address(engine, settings, smtp):
     outcomes = [(status, reason) for contact, status, reason in statuses(engine) if contact == 2]
     assert outcomes[0] == ("failed", "bounced")
     assert all(outcome == ("skipped", "bounced") for outcome in outcomes[1:])
+
+
+def test_a_one_off_sends_once_at_its_time_and_finishes(engine, settings, smtp):
+    clock = ManualClock(START)
+    add_contacts(engine, 2)
+    campaign = approved_sequence(engine, settings, [{"delay_hours": 0, "purpose": "announcement",
+                                                     "brief": "New winter range"}],
+                                 name="Winter", kind="one_off", send_at=(START + days(0.1)).isoformat())
+    run(engine, settings, clock, smtp)
+    assert smtp.messages == []
+    clock.set(START + days(0.2))
+    run(engine, settings, clock, smtp)
+    add_contacts(engine, 1, prefix="late")
+    clock.set(START + days(1))
+    run(engine, settings, clock, smtp)
+    assert sorted(smtp.recipients()) == ["u0@example.com", "u1@example.com"]
+    listed = call(engine, settings, "list_campaigns", {"status": "finished"}, clock=clock)
+    assert [line.campaign_id for line in listed.campaigns] == [campaign]

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from scheduler import jobs
-from tests.delivery_support import add_contacts, approved_sequence, statuses
-from tests.integration.test_delivery_crash import daytime_zone
+from tests.delivery_support import add_contacts, approved_sequence, daytime_zone, statuses
 from tools.clock import SYSTEM_CLOCK
 
 MESSAGES = 10_000
@@ -33,6 +32,7 @@ def delivered_to(maildir: Path) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_four_workers_deliver_ten_thousand_messages_exactly_once(engine, settings):
     if engine.dialect.name != "postgresql":
         pytest.skip("scale-out workers are a PostgreSQL feature")
@@ -45,7 +45,7 @@ def test_four_workers_deliver_ten_thousand_messages_exactly_once(engine, setting
                                  "--once", "--batch-size", "100"], env=dict(os.environ),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                for _ in range(WORKERS)]
-    errors = [worker.communicate(timeout=300)[1].decode() for worker in workers]
+    errors = [worker.communicate(timeout=900)[1].decode() for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * WORKERS, errors
     received = Counter(delivered_to(Path(settings.outbox_dir)))
     assert len(received) == MESSAGES and set(received.values()) == {1}

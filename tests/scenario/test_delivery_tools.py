@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.delivery_support import EVERYONE, THREE_STEPS, add_contacts, call
 from tools.context import ToolError
 from tools.db import session_scope
-from tools.models import Approval, AuditEntry, Campaign, CampaignStep
+from tools.models import Approval, AuditEntry, Campaign
 
 
 def create(engine, settings, **extra):

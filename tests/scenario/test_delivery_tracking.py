@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from scheduler import jobs
 from scheduler.senders import sender_for
-from tests.delivery_support import START, add_contacts, call, days, statuses
+from tests.delivery_support import START, add_contacts, call, days
 from tools.clock import ManualClock
 from tools.db import session_scope
 from tools.models import Contact, MessageEvent, Suppression

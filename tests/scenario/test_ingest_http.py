@@ -148,13 +148,13 @@ def test_gzip_bodies_are_accepted(http, engine):
 
 
 def test_requests_past_the_rate_limit_get_429_with_retry_after(settings, engine):
-    app = build_app(load_settings(ingest_rate_limit=3), migrate=False)
+    app = build_app(load_settings(ingest_rate_limit=1), migrate=False)
     with TestClient(app) as client:
-        statuses = [client.post("/v1/track", headers=KEY, json=VIEW) for _ in range(6)]
+        answers = [client.post("/v1/track", headers=KEY, json=VIEW) for _ in range(3)]
 
-    assert [answer.status_code for answer in statuses[:3]] == [200, 200, 200]
-    limited = [answer for answer in statuses if answer.status_code == 429]
+    assert answers[0].status_code == 200
+    limited = [answer for answer in answers if answer.status_code == 429]
     assert limited and int(limited[0].headers["Retry-After"]) >= 1
     assert "rate limit" in limited[0].json()["error"]
     with engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(Event)) == 6 - len(limited)
+        assert connection.scalar(select(func.count()).select_from(Event)) == 3 - len(limited)

@@ -47,6 +47,6 @@ def test_threads_do_not_share_state(settings, engine):
 
 def test_help_and_unknown_requests_are_answered_without_tools(settings, engine):
     conversation = Conversation(engine, settings, use_agent=False)
-    for text in ("", "help", "tell me a joke", "{{ ''.__class__ }}"):
+    for text in ("", "help", "tell me a joke", "{{ ''.__class__ }}", "\x00hello\x00"):
         reply = conversation.handle(text, "U1", "t")
         assert reply.calls == [] and "abandoned-cart" in reply.text and reply.blocks

@@ -68,6 +68,11 @@ def draft_id(engine) -> int:
         return draft.id
 
 
+def approvals(engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Approval))
+
+
 def signed(body: bytes, secret: str = SECRET, age: int = 0, stamp: str | None = None) -> dict:
     """Slack's v0 signature headers over the raw bytes (any bytes, even invalid UTF-8)."""
     timestamp = stamp or str(int(time.time()) - age)
@@ -121,7 +126,7 @@ def test_badly_signed_requests_are_refused_before_anything_runs(slack, fake_slac
     response = post(slack, body, SIGNATURE_ATTACKS[name](body))
 
     assert response.status_code == 401
-    time.sleep(0.2)
+    time.sleep(0.1)
     assert fake_slack.calls("chat.postMessage") == []
     assert snapshot(engine, STATE) == before
 
@@ -178,18 +183,20 @@ def test_malformed_or_unknown_payloads_change_nothing(slack, fake_slack, engine,
     before = snapshot(engine, STATE)
 
     response = post(slack, body, signed(body), form=form)
-    time.sleep(0.3)
+    time.sleep(0.1)
 
     assert response.status_code < 500
     assert snapshot(engine, STATE) == before
-    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert approvals(engine) == 0
 
 
 @pytest.mark.parametrize("name", list(MALFORMED))
-def test_malformed_payloads_without_a_signature_are_401_not_a_crash(slack, name):
+def test_malformed_payloads_without_a_signature_are_refused_not_a_crash(slack, engine, name):
     body, form = MALFORMED[name]
+    before = snapshot(engine, STATE)
 
-    assert post(slack, body, {}, form=form).status_code == 401
+    assert post(slack, body, {}, form=form).status_code in (400, 401)
+    assert snapshot(engine, STATE) == before
 
 
 def test_an_oversized_body_is_refused(slack):
@@ -215,7 +222,7 @@ def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, eng
 
     assert response.status_code == 200
     assert refusal["user"] == "UINTERN" and "Only approvers" in refusal["text"]
-    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert approvals(engine) == 0
     assert "slack.refused" in audit_actions(engine)
 
 
@@ -229,11 +236,11 @@ def test_an_approver_id_from_another_workspace_is_refused(slack, fake_slack, eng
     form = body.startswith(b"payload=")
 
     response = post(slack, body, signed(body), form=form)
-    time.sleep(0.3)
+    time.sleep(0.1)
 
     assert response.status_code == 403
     assert fake_slack.methods() in ([], ["auth.test"])
-    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert approvals(engine) == 0
     assert audit_actions(engine) == ["slack.wrong_workspace"]
 
 
@@ -259,7 +266,8 @@ def test_an_approver_of_this_workspace_still_can_approve(slack, fake_slack, engi
     assert post(slack, body, signed(body), form=True).status_code == 200
     fake_slack.wait_for("chat.update")
 
-    assert engine.connect().scalar(select(Approval.decided_by)) == "UAPPROVER"
+    with engine.connect() as connection:
+        assert connection.scalar(select(Approval.decided_by)) == "UAPPROVER"
 
 
 SLACK_JSON = st.recursive(
@@ -280,4 +288,4 @@ def test_fuzz_signed_payloads_never_fail_the_server(slack, engine, payload, as_f
     response = post(slack, body, signed(body), form=as_form)
 
     assert response.status_code < 500, response.text
-    assert engine.connect().scalar(select(func.count()).select_from(Approval)) == 0
+    assert approvals(engine) == 0

@@ -194,3 +194,14 @@ def test_only_approvers_may_forget(db, settings):
 
     assert db.scalar(select(Contact.email)) == "alice@example.com"
     assert db.scalar(select(func.count()).select_from(Suppression)) == 0
+
+
+def test_forget_by_user_id_erases_every_row_holding_the_same_address(ctx, db):
+    add_person(db, NOW)
+    twin = add_person(db, NOW, user_id="legacy-7", campaign_name="Winback")
+
+    result = forget(ctx, "u1")
+
+    assert result.contacts_erased == 2
+    assert db.get(Contact, twin.contact_id).email is None
+    assert db.scalar(select(func.count()).select_from(Contact).where(Contact.email.is_not(None))) == 0

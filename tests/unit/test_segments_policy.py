@@ -12,7 +12,7 @@ from tests.unit.segments_support import NOW, add_contact, add_event, suppress
 from tools.audience_policy import check_contact, may_contact, reachable_clause, reason_expression
 from tools.models import Contact
 
-COUNTRIES = ["DE", "GB", "CA", "US", "BR", None]
+COUNTRIES = ["DE", "GB", "CA", "US", "BR", "de", None]
 CONSENTS = ["none", "opt_in", "soft_opt_in", "opt_out"]
 SUPPRESSIONS = [None, "unsubscribed", "bounced", "complained", "erased", "spam_trap"]
 PURCHASES = [None, 300, 1000]  # days ago

@@ -325,3 +325,20 @@ def test_anything_else_gets_examples(text):
 
 def test_help():
     assert "forget" in plan("help").answer
+
+
+@pytest.mark.parametrize("text", [
+    "in " * 1300, "abandon " * 500 + "x", "day 1 " * 650, "exclude " * 500, "%" * 4000, "a" * 4000,
+    "why didn't " + "x" * 3980, "quiet hours " + "1" * 3980,
+])
+def test_long_adversarial_requests_plan_quickly(text):
+    import time
+
+    started = time.perf_counter()
+    plan(text[:4000])
+    assert time.perf_counter() - started < 1.0
+
+
+def test_two_letter_words_are_not_mistaken_for_countries():
+    arguments = sequence_request("abandoned cart sequence excluding CA, but it is ok to send in the us")
+    assert arguments["segment"]["all"][-1] == {"not": {"attribute": "country", "op": "in", "value": ["CA"]}}
