@@ -9,13 +9,13 @@ messages, button clicks and the console alike.
 from __future__ import annotations
 
 import logging
+
 from sqlalchemy import select
 
 from bot import blocks as kit
 from bot.blocks import CampaignView, DraftCard
-from tools import registry
 from tools.approvals import approval_of
-from tools.context import ToolContext, ToolError
+from tools.context import ToolContext
 from tools.models import Campaign, CampaignStep, Contact, Draft, Segment
 from tools.sequences import newest_version
 

@@ -55,3 +55,6 @@ CAMPAIGN_LIVE = (
     "Campaign {campaign_id} is already {status}; I won't change it while it runs. Pause or cancel "
     "it, then ask me to build a new one."
 )
+NOT_IN_CHANNEL = (
+    "I can't post in this channel yet. Invite me with `/invite @nudge`, or send me a direct message."
+)

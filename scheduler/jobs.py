@@ -12,7 +12,6 @@ cannot enrol anyone twice or create a second message for the same step.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
@@ -24,6 +23,7 @@ from tools.bulk import chunked, insert_ignoring_duplicates, lock_for_writing
 from tools.clock import Clock
 from tools.db import session_scope
 from tools.models import Campaign, CampaignStep, Enrolment, Message, Segment
+from tools.segments import member_ids
 from tools.settings import Settings
 
 CHUNK = 2000
@@ -44,8 +44,8 @@ def enrol_campaign(engine: Engine, campaign_id: int, now: datetime) -> int:
         if not _enrolment_open(campaign, now):
             return 0
         spec = db.get(Segment, campaign.segment_id).spec
-        member_ids = list(_members(db, spec, now))
-    entered = sum(_enrol_chunk(engine, campaign_id, chunk, now) for chunk in chunked(member_ids, CHUNK))
+        members = list(member_ids(db, spec, now))
+    entered = sum(_enrol_chunk(engine, campaign_id, chunk, now) for chunk in chunked(members, CHUNK))
     with session_scope(engine) as db:
         campaign = db.get(Campaign, campaign_id)
         if campaign.kind == "one_off":
@@ -63,13 +63,6 @@ def _enrolment_open(campaign: Campaign | None, now: datetime) -> bool:
         return True
     starts = campaign.send_at or campaign.activated_at or now
     return starts <= now and not (campaign.settings or {}).get("enrolled_at")
-
-
-def _members(db: Session, spec: dict, now: datetime) -> Iterator[int]:
-    from tools.segments import member_ids
-
-    for item in member_ids(db, spec, now):
-        yield from (item if isinstance(item, (list, tuple)) else (item,))
 
 
 def _enrol_chunk(engine: Engine, campaign_id: int, contact_ids: list[int], now: datetime) -> int:
@@ -119,10 +112,10 @@ def materialise(engine: Engine, clock: Clock) -> int:
     """Create the outbox message for every step now due for an active enrolment."""
     now = clock.now()
     with session_scope(engine) as db:
-        steps = list(db.execute(
-            select(CampaignStep, Campaign.kind).join(Campaign, Campaign.id == CampaignStep.campaign_id)
+        steps = list(db.scalars(
+            select(CampaignStep).join(Campaign, Campaign.id == CampaignStep.campaign_id)
             .where(Campaign.status == "active").order_by(CampaignStep.campaign_id, CampaignStep.position)))
-    return sum(_materialise_step(engine, step, now) for step, _kind in steps)
+    return sum(_materialise_step(engine, step, now) for step in steps)
 
 
 def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:

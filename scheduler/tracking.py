@@ -18,6 +18,7 @@ from tools import audit
 from tools.bulk import insert_ignoring_duplicates
 from tools.identity import email_hash, email_salt
 from tools.models import Contact, Draft, Message, MessageEvent, Suppression
+from tools.render import draft_urls
 from tools.tokens import Token
 
 WAITING = ("pending", "deferred")
@@ -32,8 +33,6 @@ def record_open(db: Session, token: Token, now: datetime) -> bool:
 
 def click_target(db: Session, token: Token, now: datetime) -> str | None:
     """The URL to redirect to, if it is one the approved draft contains; records the click."""
-    from tools.render import draft_urls
-
     message = db.get(Message, token.message_id)
     draft = db.get(Draft, message.draft_id) if message and message.draft_id else None
     if draft is None or token.url not in draft_urls(draft):

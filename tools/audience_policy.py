@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, true
+from sqlalchemy import String, and_, case, cast, exists, literal, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -198,10 +198,14 @@ def _no_email() -> ColumnElement[bool]:
     return or_(Contact.email.is_(None), Contact.email == "")
 
 
+def _needs_email_consent(settings: Settings) -> ColumnElement[bool]:
+    if settings.optin_everywhere:
+        return true()
+    return or_(_no_country(), _in_countries(EMAIL_CONSENT_COUNTRIES))
+
+
 def _email_whens(settings: Settings, now: datetime) -> list[tuple]:
-    needs_consent = (
-        true() if settings.optin_everywhere else or_(_no_country(), _in_countries(EMAIL_CONSENT_COUNTRIES))
-    )
+    needs_consent = _needs_email_consent(settings)
     return [
         (Contact.email_consent.in_(CONSENTED), None),
         (and_(_in_countries(CANADA), _purchased_sql(now)), None),
@@ -213,7 +217,7 @@ def _ad_whens() -> list[tuple]:
     needs_consent = or_(_no_country(), _in_countries(AD_CONSENT_COUNTRIES))
     return [
         (Contact.do_not_sell, "do_not_sell"),
-        (and_(Contact.ad_consent == False, needs_consent), "no_ad_consent"),  # noqa: E712
+        (and_(~Contact.ad_consent, needs_consent), "no_ad_consent"),
     ]
 
 
@@ -225,9 +229,7 @@ def reachable_clause(channel: str, settings: Settings, now: datetime) -> ColumnE
     tombstone has no address, so "has an address" already leaves it out.)"""
     _check_channel(channel)
     if channel == "email":
-        needs_consent = (
-            true() if settings.optin_everywhere else or_(_no_country(), _in_countries(EMAIL_CONSENT_COUNTRIES))
-        )
+        needs_consent = _needs_email_consent(settings)
         permission = and_(
             Contact.email_consent != "opt_out",
             or_(Contact.email_consent.in_(CONSENTED), ~needs_consent,
@@ -235,5 +237,5 @@ def reachable_clause(channel: str, settings: Settings, now: datetime) -> ColumnE
         )
     else:
         needs_consent = or_(_no_country(), _in_countries(AD_CONSENT_COUNTRIES))
-        permission = and_(Contact.do_not_sell == False, or_(Contact.ad_consent == True, ~needs_consent))  # noqa: E712
+        permission = and_(~Contact.do_not_sell, or_(Contact.ad_consent, ~needs_consent))
     return and_(~_no_email(), permission, ~_suppressed())

@@ -64,7 +64,7 @@ class ImportSummary:
         if self.kind == "contacts":
             done += f" ({self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged)"
         else:
-            done += f" ({self.new_events:,} new events; calls already stored are skipped)"
+            done += f" ({self.new_events:,} new events; duplicates skipped)"
         return [done]
 
 
@@ -79,9 +79,11 @@ def import_contacts(
         reader = csv.reader(counter.lines())
         header = _header(reader, path)
         pending: list[dict] = []
-        for line, cells in _rows(reader, counter):
+        for line, cells, problem in _rows(reader, counter):
             summary.rows += 1
             try:
+                if problem:
+                    raise ValueError(problem)
                 pending.append(_contact_row(header, cells))
             except ValueError as error:
                 summary.reject(line, str(error), on_problem)
@@ -174,35 +176,26 @@ def _column(name: str) -> str:
     return name.lower() if name.lower() in KNOWN_COLUMNS else name
 
 
-def _rows(reader, counter: _ByteCounter) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) per record; an `_Unreadable` stands in for a broken record."""
+def _rows(reader, counter: _ByteCounter) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line number, cells, problem) per record; blank lines are skipped."""
     first = 2
     while True:
+        problem = None
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            cells = _Unreadable(f"unreadable CSV ({error})")
+            cells, problem = [], f"unreadable CSV ({error})"
         if any(first <= number <= reader.line_num for number in counter.bad_lines):
-            cells = _Unreadable("not valid UTF-8; save the file as UTF-8")
+            problem = "not valid UTF-8; save the file as UTF-8"
         counter.bad_lines.clear()
-        if cells or isinstance(cells, _Unreadable):
-            yield first, cells
+        if cells or problem:
+            yield first, cells, problem
         first = reader.line_num + 1
 
 
-class _Unreadable(list):
-    """Stands in for a record the csv module could not parse, carrying its error."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
 def _contact_row(header: list[str], cells: list[str]) -> dict:
-    if isinstance(cells, _Unreadable):
-        raise ValueError(cells.reason)
     if len(cells) != len(header):
         raise ValueError(f"has {len(cells)} cells but the header has {len(header)} columns")
     if sum(len(cell) for cell in cells) > MAX_CALL_BYTES:

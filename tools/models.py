@@ -87,7 +87,7 @@ class Contact(Base):
     ad_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     do_not_sell: Mapped[bool] = mapped_column(Boolean, default=False)
     traits: Mapped[dict] = mapped_column(Json, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -66,6 +66,8 @@ def _node(node: Any, now: datetime, member: bool, form: Form, top: bool) -> Colu
     if isinstance(node, (AllOf, AnyOf)):
         conjunction = isinstance(node, AllOf) == member
         children = node.all if isinstance(node, AllOf) else node.any
+        if conjunction and member:
+            return _all_of(children, now, form, top)
         parts = [_node(child, now, member, form, top and conjunction) for child in children]
         return and_(*parts) if conjunction else or_(*parts)
     if isinstance(node, NotOf):
@@ -77,7 +79,38 @@ def _node(node: Any, now: datetime, member: bool, form: Form, top: bool) -> Colu
     return _membership(query, member != complement, form, sizer, top)
 
 
-def _membership(query: Select, member: bool, form: Form, sizer: Select | None, top: bool) -> ColumnElement[bool]:
+def _all_of(children: list, now: datetime, form: Form, top: bool) -> ColumnElement[bool]:
+    """A conjunction, where per-contact totals over the same events ("spent over 500" and "no
+    order for 60 days") share one grouped query with both tests in its HAVING."""
+    parts, shared = [], {}
+    for child in children:
+        having = _group_test(child, now)
+        if having is None:
+            parts.append(_node(child, now, True, form, top))
+            continue
+        name = child.event if isinstance(child, AggregateCondition) else child.since
+        key = (name, tuple(f.model_dump_json() for f in child.where), child.within_last)
+        shared.setdefault(key, (child, name, []))[2].append(having)
+    for child, name, havings in shared.values():
+        query = select(Event.contact_id).where(*_criteria(Event, name, child.where, _window(child, now)))
+        grouped = query.group_by(Event.contact_id).having(and_(*havings))
+        parts.append(_membership(grouped, True, form, None, top))
+    return and_(*parts)
+
+
+def _group_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
+    """The HAVING test of a lapsed or aggregate leaf whose members hold matching events."""
+    if isinstance(node, SinceCondition) and node.inactive_for:
+        return _lapsed_test(node, now, Event)
+    if isinstance(node, AggregateCondition):
+        test, zero_passes = _aggregate_test(node)
+        return None if zero_passes else test
+    return None
+
+
+def _membership(
+    query: Select, member: bool, form: Form, sizer: Select | None, top: bool
+) -> ColumnElement[bool]:
     if member and (form(sizer, top) if callable(form) else form) == "set":
         return Contact.id.in_(query)
     correlated = query.where(query.selected_columns[0] == Contact.id).exists()
@@ -143,8 +176,11 @@ def _since_leaf(node: SinceCondition, now: datetime) -> Select:
             after.occurred_at > first.occurred_at,
         )
         return found.where(~followed.exists())
-    cutoff = now - window_delta(node.inactive_for)
-    return found.group_by(first.contact_id).having(func.max(first.occurred_at) < cutoff)
+    return found.group_by(first.contact_id).having(_lapsed_test(node, now, first))
+
+
+def _lapsed_test(node: SinceCondition, now: datetime, table: Any) -> ColumnElement[bool]:
+    return func.max(table.occurred_at) < now - window_delta(node.inactive_for)
 
 
 COMPARE = {
@@ -155,15 +191,19 @@ COMPARE = {
 }
 
 
-def _aggregate_leaf(node: AggregateCondition, now: datetime) -> tuple[Select, bool]:
+def _aggregate_test(node: AggregateCondition) -> tuple[ColumnElement[bool], bool]:
+    """The HAVING test, and whether a contact with no matching events (total 0) passes it."""
     if node.aggregate == "count":
         total = func.count()
     else:
         total = func.coalesce(func.sum(json_number(Event.properties, node.property)), 0.0)
-    test = COMPARE[node.op](total, node.value)
+    return COMPARE[node.op](total, node.value), COMPARE[node.op](0, node.value)
+
+
+def _aggregate_leaf(node: AggregateCondition, now: datetime) -> tuple[Select, bool]:
     # Contacts without matching events have a total of 0; when 0 passes the test they are
     # members too, so the set is the complement of those whose total fails it.
-    zero_passes = COMPARE[node.op](0, node.value)
+    test, zero_passes = _aggregate_test(node)
     query = select(Event.contact_id).where(*_criteria(Event, node.event, node.where, _window(node, now)))
     query = query.group_by(Event.contact_id).having(not_(test) if zero_passes else test)
     return query, zero_passes

@@ -28,7 +28,9 @@ from tools.models import Contact, Event, Segment
 from tools.segment_spec import SegmentSpec, event_names
 from tools.segment_sql import Form, compile_spec, condition
 
-__all__ = ["compile_spec", "member_ids", "member_batches", "load_spec", "resolve", "count_members", "query_form"]
+__all__ = [
+    "compile_spec", "count_members", "load_spec", "member_batches", "member_ids", "query_form", "resolve",
+]
 
 # Segment's e-commerce spec v2 names, plus page views; names already tracked are accepted too.
 KNOWN_EVENTS = (
@@ -245,7 +247,8 @@ def load_spec(db: Session, name: str) -> SegmentSpec:
     """The current spec of a saved segment, or a ToolError listing the saved names."""
     row = current_segment(db, name)
     if row is None:
-        names = list(db.scalars(select(Segment.name).where(Segment.is_current.is_(True)).order_by(Segment.name)))
+        current = select(Segment.name).where(Segment.is_current.is_(True)).order_by(Segment.name)
+        names = list(db.scalars(current))
         known = ", ".join(names) if names else "none saved yet"
         raise ToolError(f"no segment named '{name}'; saved segments: {known}")
     return SegmentSpec.model_validate(row.spec)

@@ -20,10 +20,11 @@ from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tools import audit
+from tools import audit, segments
 from tools.approvals import approval_of
+from tools.compliance import block_findings
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
-from tools.drafting import Purpose
+from tools.drafting import DraftEmailInput, Purpose, draft_email
 from tools.models import Campaign, CampaignStep, Contact, Draft, Enrolment, Message, Segment
 
 STATUSES = ("draft", "awaiting_approval", "active", "paused", "finished", "cancelled")
@@ -256,8 +257,6 @@ def approved_by_approver(db: Session, draft_id: int, approvers: frozenset[str]) 
 # --- helpers ---------------------------------------------------------------------------------
 
 def _resolve_segment(ctx: ToolContext, segment: str | dict, campaign_name: str) -> Segment:
-    from tools import segments
-
     if isinstance(segment, dict):
         # An unsaved spec is saved under the campaign's name, with the segment tool's checks.
         name = re.sub(r"[^A-Za-z0-9 ._-]+", "-", f"{campaign_name} audience").strip(" .-_")[:100]
@@ -288,8 +287,6 @@ def _add_step(ctx: ToolContext, campaign: Campaign, position: int, step: StepInp
 
 
 def _write_draft(ctx: ToolContext, step: StepInput) -> int:
-    from tools.drafting import DraftEmailInput, draft_email
-
     arguments = {"purpose": step.purpose, "discount_percent": step.discount_percent, "brief": step.brief}
     result = draft_email(ctx, DraftEmailInput(**{k: v for k, v in arguments.items() if v is not None}))
     return result.draft_id
@@ -302,8 +299,6 @@ def _step_problems(ctx: ToolContext, step: CampaignStep) -> list[str]:
     if not approved_by_approver(ctx.db, step.draft_id, ctx.settings.approver_ids):
         return [f"step {step.position}: draft {step.draft_id} is not approved by an approver "
                 f"(approve_draft {step.draft_id})"]
-    from tools.compliance import block_findings
-
     findings = block_findings(ctx.db, ctx.db.get(Draft, step.draft_id), ctx.settings)
     return [f"step {step.position}: draft {step.draft_id} is blocked: {_finding_text(f)}"
             for f in findings]

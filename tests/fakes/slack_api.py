@@ -7,7 +7,9 @@ order. Bodies sent as JSON or as forms both come back as dicts; form fields hold
 (`blocks`, `view`, `files`) are decoded. File uploads follow Slack's external-upload flow:
 `files.getUploadURLExternal` hands out an upload URL on this server, the bytes posted there are
 recorded under the method name "upload", and `files.completeUploadExternal` finishes it.
-`fail(method, error)` makes a method answer `ok: false` so tests can exercise Slack errors.
+Messages sent to a slash command's `response_url` (use `fake.response_url`) are recorded under
+"response_url". `fail(method, error)` makes a method answer `ok: false` so tests can exercise
+Slack errors.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ class FakeSlack:
     def base_url(self) -> str:
         """What `WebClient(base_url=...)` / SLACK_API_URL should be set to (ends with '/')."""
         return f"{self.root}/api/"
+
+    @property
+    def response_url(self) -> str:
+        """A slash command's `response_url` that lands on this server."""
+        return f"{self.root}/response/1"
 
     def __enter__(self) -> FakeSlack:
         self._thread.start()
@@ -199,6 +206,11 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             url = urlparse(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {name.lower(): value for name, value in self.headers.items()}
+            if url.path.startswith("/response/"):
+                body = _decode_body(raw, headers.get("content-type", ""), url.query)
+                fake.record("response_url", body, headers)
+                self._reply(200, b"ok", "text/plain")
+                return
             if url.path.startswith("/upload/"):
                 file_id = url.path.rsplit("/", 1)[-1]
                 fake.record("upload", {"file_id": file_id, "size": len(raw), "data": raw}, headers)

@@ -81,5 +81,16 @@ def test_one_leader_runs_each_job_and_the_standby_takes_over(engine, settings, r
     assert received == {address: 1 for address in recipients + ["late0@example.com", "late1@example.com"]}
 
 
-def test_jobs_are_declared_with_stable_ids():
+def test_jobs_are_declared_with_stable_ids_and_their_triggers():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tools.settings import load_settings
+
     assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "daily_digest", "purge_expired"]
+    settings = load_settings(digest_time="07:30", timezone="Europe/Paris")
+    triggers = {spec.id: spec.trigger(settings, Timings()) for spec in setup.JOBS}
+    assert triggers["enrol"].interval.total_seconds() == 30 == triggers["dispatch"].interval.total_seconds()
+    evening = datetime(2026, 12, 1, 20, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    digest = triggers["daily_digest"].get_next_fire_time(None, evening)
+    assert (digest.day, digest.hour, digest.minute, str(digest.tzinfo)) == (2, 7, 30, "Europe/Paris")

@@ -138,3 +138,40 @@ def test_a_one_off_sends_once_at_its_time_and_finishes(engine, settings, smtp):
     assert sorted(smtp.recipients()) == ["u0@example.com", "u1@example.com"]
     listed = call(engine, settings, "list_campaigns", {"status": "finished"}, clock=clock)
     assert [line.campaign_id for line in listed.campaigns] == [campaign]
+
+
+def test_quiet_hours_defer_to_the_morning_and_explain_says_so(engine, settings, smtp):
+    clock = ManualClock(START.replace(hour=6, minute=14))  # 22:14 the evening before in Los Angeles
+    add_contacts(engine, 1, zone="America/Los_Angeles")
+    campaign = approved_sequence(engine, settings, [{"delay_hours": 0, "purpose": "welcome"}])
+    run(engine, settings, clock, smtp)
+    assert smtp.messages == [] and statuses(engine)[0][1] == "deferred"
+    waiting = call(engine, settings, "explain_contact", {"contact": "u0", "campaign": str(campaign)}, clock=clock)
+    assert "deferred by quiet hours at 22:14 their time (America/Los_Angeles), until 2026-12-01 08:00" in waiting.summary
+    clock.set(START.replace(hour=16, minute=0))
+    run(engine, settings, clock, smtp)
+    assert smtp.recipients() == ["u0@example.com"]
+    done = call(engine, settings, "explain_contact", {"contact": "u0", "campaign": str(campaign)}, clock=clock)
+    assert ("step 1 (welcome): deferred by quiet hours at 22:14 their time (America/Los_Angeles), "
+            "sent 2026-12-01 08:00 their time (America/Los_Angeles)") in done.summary
+
+
+def test_holdout_is_deterministic_and_members_re_enter_after_the_cooldown(engine, settings, smtp):
+    clock = ManualClock(START)
+    recipients = add_contacts(engine, 20)
+    campaign = approved_sequence(engine, settings, [{"delay_days": 1, "purpose": "welcome"}],
+                                 holdout_percent=50, reentry_cooldown_days=10)
+    for day in (0, 1, 2):
+        clock.set(START + days(day))
+        run(engine, settings, clock, smtp)
+    first_round = set(smtp.recipients())
+    assert 3 <= len(first_round) <= 17, "about half are held out"
+    held_out = sorted(set(recipients) - first_round)
+    explained = call(engine, settings, "explain_contact", {"contact": held_out[0], "campaign": str(campaign)},
+                     clock=clock)
+    assert "held out as the control group (50" in explained.summary
+    for day in (12, 13):
+        clock.set(START + days(day))
+        run(engine, settings, clock, smtp)
+    counts = Counter(smtp.recipients())
+    assert set(counts) == first_round and set(counts.values()) == {2}, "same holdout, second round"

@@ -60,7 +60,7 @@ class SlackHarness:
 
     def command(self, text: str, user: str = MARKETER, team: str = TEAM):
         form = {"token": "legacy", "team_id": team, "channel_id": CHANNEL, "user_id": user,
-                "command": "/nudge", "text": text, "response_url": "https://hooks.invalid/r",
+                "command": "/nudge", "text": text, "response_url": self.fake.response_url,
                 "trigger_id": "trig.1"}
         return self.signed(urlencode(form), "application/x-www-form-urlencoded")
 

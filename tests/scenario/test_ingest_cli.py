@@ -100,7 +100,7 @@ def test_import_events_from_json_lines_dedupes_and_reports_bad_lines(settings, e
     assert "line 3: not valid UTF-8 JSON" in first.stderr
     assert "line 4: a track call needs an 'event' name" in first.stderr
     assert "5 rows read, 3 imported, 2 rejected (2 new events" in first.stdout
-    assert "(0 new events" in second.stdout
+    assert "(0 new events; duplicates skipped)" in second.stdout
     assert count(engine, Event) == 2, "re-importing (even without messageId, given a timestamp) adds nothing"
 
 

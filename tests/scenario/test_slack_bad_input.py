@@ -169,3 +169,10 @@ def test_signing_secret_is_required_for_http_mode(settings, monkeypatch):
 
     assert routes(load_settings(slack_bot_token="xoxb-1", slack_signing_secret="")) == []
     assert SIGNING_SECRET not in messages.INTERNAL_ERROR
+
+
+def test_slash_command_where_nudge_may_not_post_is_answered_privately(slack):
+    slack.fake.fail("chat.postMessage", "not_in_channel")
+    assert slack.command("what's scheduled?").status_code == 200
+    answer = slack.fake.wait_for("response_url")[0]
+    assert "invite" in answer["text"].lower() and answer["response_type"] == "ephemeral"

@@ -38,7 +38,8 @@ def nested(depth: int) -> dict:
 @pytest.fixture
 def stored(http, engine):
     """A store with one contact and one event, and its snapshot before the attack."""
-    http.post("/v1/identify", headers=KEY, json={"userId": "u0", "traits": {"email": "a@x.example"}})
+    http.post("/v1/identify", headers=KEY,
+              json={"userId": "u0", "traits": {"email": "a@x.example"}})
     http.post("/v1/track", headers=KEY, json={**GOOD, "userId": "u0", "messageId": "m0"})
     return snapshot(engine)
 
@@ -56,72 +57,85 @@ AUTH_ATTACKS = {
 }
 
 
-@pytest.mark.parametrize("name", list(AUTH_ATTACKS))
-def test_wrong_or_missing_key_is_401_and_stores_nothing(http, engine, stored, name):
-    response = http.post("/v1/track", headers=AUTH_ATTACKS[name], json={**GOOD, "messageId": "x"})
+def test_wrong_or_missing_key_is_401_and_stores_nothing(http, engine, stored):
+    answers = {name: http.post("/v1/track", headers=headers, json={**GOOD, "messageId": name})
+               for name, headers in AUTH_ATTACKS.items()}
 
-    assert response.status_code == 401
-    assert "write key" in response.json()["error"]
+    wrong = {name: answer.status_code for name, answer in answers.items()
+             if answer.status_code != 401 or "write key" not in answer.json()["error"]}
+    assert wrong == {}
     assert snapshot(engine) == stored
 
 
+def call(**fields) -> bytes:
+    """A track call body: the good one with `fields` changed."""
+    return json.dumps({**GOOD, **fields}).encode()
+
+
+def identify(traits: dict) -> bytes:
+    return json.dumps({"userId": "u9", "traits": traits}).encode()
+
+
+def raw(properties: bytes) -> bytes:
+    return b'{"userId":"u1","event":"E","properties":' + properties + b"}"
+
+
 def bodies() -> dict[str, tuple[str, bytes, dict[str, str], int]]:
-    big_call = json.dumps({**GOOD, "properties": {"blob": "x" * 40_000}}).encode()
+    track, batch, gz = "/v1/track", "/v1/batch", {"Content-Encoding": "gzip"}
     big_batch = json.dumps({"batch": [{**GOOD, "type": "track", "properties": {"b": "y" * 20_000}}
                                       for _ in range(30)]}).encode()
-    bomb = gzip.compress(json.dumps({**GOOD, "properties": {"z": "0" * 5_000_000}}).encode())
-    deep_object = json.dumps({**GOOD, "properties": nested(40)}).encode()
-    very_deep = b'{"userId":"u1","event":"E","properties":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    bomb = gzip.compress(call(properties={"z": "0" * 5_000_000}))
     return {
-        "call over 32 KB": ("/v1/track", big_call, {}, 413),
-        "batch over 500 KB": ("/v1/batch", big_batch, {}, 413),
-        "gzip bomb": ("/v1/track", bomb, {"Content-Encoding": "gzip"}, 413),
-        "not gzip": ("/v1/track", b"plain", {"Content-Encoding": "gzip"}, 400),
-        "unknown encoding": ("/v1/track", b"{}", {"Content-Encoding": "br"}, 415),
-        "nested 40 deep": ("/v1/track", deep_object, {}, 400),
-        "nested 100000 deep": ("/v1/batch", very_deep, {}, 400),
-        "nested 10000 deep": ("/v1/track", b'{"p":' + b"[" * 10_000 + b"]" * 10_000 + b"}", {}, 400),
-        "invalid UTF-8": ("/v1/track", b'{"userId":"u1","event":"\xff\xfe\xc0\xaf"}', {}, 400),
-        "lone surrogate": ("/v1/track", b'{"userId":"u1","event":"\\ud800"}', {}, 400),
-        "NUL in event name": ("/v1/track", b'{"userId":"u1","event":"a\\u0000b"}', {}, 400),
-        "NUL in a property key": ("/v1/track", b'{"userId":"u1","event":"E","properties":{"a\\u0000":1}}', {}, 400),
-        "truncated JSON": ("/v1/track", b'{"userId":"u1","event":', {}, 400),
-        "NaN literal": ("/v1/track", b'{"userId":"u1","event":"E","properties":{"v":NaN}}', {}, 400),
-        "empty body": ("/v1/track", b"", {}, 400),
-        "JSON array": ("/v1/track", b"[1,2,3]", {}, 400),
-        "JSON string": ("/v1/track", b'"track"', {}, 400),
-        "batch not a list": ("/v1/batch", b'{"batch":{"a":1}}', {}, 400),
-        "integer over 64 bits": ("/v1/track", b'{"userId":"u1","event":"E","properties":{"n":' + b"9" * 400 + b"}}", {}, 400),
-        "float overflow": ("/v1/track", b'{"userId":"u1","event":"E","properties":{"n":1e400}}', {}, 400),
-        "year 9999": ("/v1/track", json.dumps({**GOOD, "timestamp": "9999-12-31T23:59:59Z"}).encode(), {}, 400),
-        "year 1": ("/v1/track", json.dumps({**GOOD, "timestamp": "0001-01-01T00:00:00Z"}).encode(), {}, 400),
-        "tomorrow and a bit": ("/v1/track", json.dumps({**GOOD, "timestamp": "2999-01-01T00:00:00+14:00"}).encode(), {}, 400),
-        "epoch 1e20": ("/v1/track", json.dumps({**GOOD, "timestamp": 1e20}).encode(), {}, 400),
-        "garbage timestamp": ("/v1/track", json.dumps({**GOOD, "timestamp": "yesterday"}).encode(), {}, 400),
-        "userId object": ("/v1/track", json.dumps({**GOOD, "userId": {"$ne": None}}).encode(), {}, 400),
-        "userId 10k chars": ("/v1/track", json.dumps({**GOOD, "userId": "u" * 10_000}).encode(), {}, 400),
-        "event 5k chars": ("/v1/track", json.dumps({**GOOD, "event": "E" * 5_000}).encode(), {}, 400),
-        "no user": ("/v1/track", json.dumps({"event": "E"}).encode(), {}, 400),
-        "blank event": ("/v1/track", json.dumps({"userId": "u1", "event": "   "}).encode(), {}, 400),
-        "bad email trait": ("/v1/identify", json.dumps({"userId": "u9", "traits": {"email": "=cmd|' /C calc'!A0"}}).encode(), {}, 400),
-        "bad consent trait": ("/v1/identify", json.dumps({"userId": "u9", "traits": {"email_consent": "yes please"}}).encode(), {}, 400),
+        "call over 32 KB": (track, call(properties={"blob": "x" * 40_000}), {}, 413),
+        "batch over 500 KB": (batch, big_batch, {}, 413),
+        "gzip bomb": (track, bomb, gz, 413),
+        "not gzip": (track, b"plain", gz, 400),
+        "unknown encoding": (track, b"{}", {"Content-Encoding": "br"}, 415),
+        "nested 40 deep": (track, call(properties=nested(40)), {}, 400),
+        "nested 100000 deep": (batch, raw(b"[" * 100_000 + b"]" * 100_000), {}, 400),
+        "nested 10000 deep": (track, raw(b"[" * 10_000 + b"]" * 10_000), {}, 400),
+        "invalid UTF-8": (track, b'{"userId":"u1","event":"\xff\xfe\xc0\xaf"}', {}, 400),
+        "lone surrogate": (track, b'{"userId":"u1","event":"\\ud800"}', {}, 400),
+        "NUL in event name": (track, b'{"userId":"u1","event":"a\\u0000b"}', {}, 400),
+        "NUL in a property key": (track, raw(b'{"a\\u0000":1}'), {}, 400),
+        "truncated JSON": (track, b'{"userId":"u1","event":', {}, 400),
+        "NaN literal": (track, raw(b'{"v":NaN}'), {}, 400),
+        "empty body": (track, b"", {}, 400),
+        "JSON array": (track, b"[1,2,3]", {}, 400),
+        "JSON string": (track, b'"track"', {}, 400),
+        "batch not a list": (batch, b'{"batch":{"a":1}}', {}, 400),
+        "integer over 64 bits": (track, raw(b'{"n":' + b"9" * 400 + b"}"), {}, 400),
+        "float overflow": (track, raw(b'{"n":1e400}'), {}, 400),
+        "year 9999": (track, call(timestamp="9999-12-31T23:59:59Z"), {}, 400),
+        "year 1": (track, call(timestamp="0001-01-01T00:00:00Z"), {}, 400),
+        "year 2999 at +14:00": (track, call(timestamp="2999-01-01T00:00:00+14:00"), {}, 400),
+        "epoch 1e20": (track, call(timestamp=1e20), {}, 400),
+        "garbage timestamp": (track, call(timestamp="yesterday"), {}, 400),
+        "userId object": (track, call(userId={"$ne": None}), {}, 400),
+        "userId 10k chars": (track, call(userId="u" * 10_000), {}, 400),
+        "event 5k chars": (track, call(event="E" * 5_000), {}, 400),
+        "no user": (track, json.dumps({"event": "E"}).encode(), {}, 400),
+        "blank event": (track, call(event="   "), {}, 400),
+        "formula as email": ("/v1/identify", identify({"email": "=cmd|' /C calc'!A0"}), {}, 400),
+        "bad consent trait": ("/v1/identify", identify({"email_consent": "yes please"}), {}, 400),
     }
 
 
 BODIES = bodies()
 
 
-@pytest.mark.parametrize("name", list(BODIES))
-def test_hostile_bodies_get_a_clear_error_and_store_nothing(http, engine, stored, name):
-    path, body, headers, status = BODIES[name]
-
-    response = http.post(path, headers={**KEY, "Content-Type": "application/json", **headers},
-                         content=body)
-
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert isinstance(error, str) and 10 < len(error) < 500
-    assert snapshot(engine) == stored
+def test_hostile_bodies_get_a_clear_error_and_store_nothing(http, engine, stored):
+    problems = {}
+    for name, (path, body, headers, status) in BODIES.items():
+        response = http.post(path, content=body,
+                             headers={**KEY, "Content-Type": "application/json", **headers})
+        error = response.json().get("error") if response.status_code != 500 else None
+        clear = isinstance(error, str) and 10 < len(error) < 500
+        if response.status_code != status or not clear:
+            problems[name] = (response.status_code, response.text[:200])
+        elif snapshot(engine) != stored:
+            problems[name] = "stored data changed"
+    assert problems == {}
 
 
 def test_a_streamed_body_without_length_is_cut_off_at_the_limit(http, engine, stored):
@@ -218,9 +232,10 @@ def test_identify_cannot_resubscribe_an_erased_address(http, engine, settings):
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
 CALL_LIKE = st.fixed_dictionaries(
@@ -251,7 +266,8 @@ def test_fuzz_batches_never_fail_the_server(http, items):
 
 
 @FUZZ
-@given(body=st.binary(max_size=300), path=st.sampled_from(["/v1/track", "/v1/identify", "/v1/batch"]))
+@given(body=st.binary(max_size=300),
+       path=st.sampled_from(["/v1/track", "/v1/identify", "/v1/batch"]))
 def test_fuzz_raw_bytes_never_fail_the_server(http, body, path):
     response = http.post(path, headers=KEY, content=body)
 

@@ -38,6 +38,14 @@ DRAFT = dict(purpose="reminder", subject="Hi {{ first_name }}", preheader="For {
                   "<li>{{ item.name }}</li>{% endfor %}</ul>")
 
 
+@pytest.fixture(scope="module")
+def shop():
+    """Settings for rendering only: these tests need no database, so they run once."""
+    from tools.settings import load_settings
+
+    return load_settings(postal_address="1 Main St", shop_name="Demo Shop")
+
+
 def render_for(settings, first_name: str, product_title: str = "Teapot"):
     from tools.render import render_email
 
@@ -49,8 +57,8 @@ def render_for(settings, first_name: str, product_title: str = "Teapot"):
 
 
 @pytest.mark.parametrize("hostile", INJECTIONS)
-def test_template_syntax_in_a_name_or_product_title_renders_as_plain_text(settings, hostile):
-    email = render_for(settings, hostile, product_title=hostile)
+def test_template_syntax_in_a_name_or_product_title_renders_as_plain_text(shop, hostile):
+    email = render_for(shop, hostile, product_title=hostile)
 
     assert "\n" not in email.subject and "\r" not in email.subject
     assert email.subject == "Hi " + " ".join(hostile.split())
@@ -60,6 +68,8 @@ def test_template_syntax_in_a_name_or_product_title_renders_as_plain_text(settin
     assert "<script>" not in email.html
 
 
+REFUSALS = {"SecurityError", "TemplateNotFound", "TemplatesNotFound", "TemplateSyntaxError",
+            "UndefinedError", "OverflowError", "TypeError"}
 HOSTILE_SOURCES = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ first_name.__class__.__base__ }}",
@@ -84,16 +94,15 @@ def test_hostile_draft_sources_are_refused_before_approval(source):
 
 
 @pytest.mark.parametrize("source", HOSTILE_SOURCES)
-def test_a_hostile_draft_source_stays_inert_even_if_rendered(settings, source):
+def test_a_hostile_draft_source_stays_inert_even_if_rendered(shop, source):
     from tools.render import render_email
 
     draft = Draft(purpose="reminder", subject="Hi", text=f"Hello {source}", html=f"<p>{source}</p>")
     try:
-        email = render_email(draft, None, extra={}, links={"unsubscribe_url": "https://n.example/u/T"},
-                             settings=settings)
+        links = {"unsubscribe_url": "https://n.example/u/T"}
+        email = render_email(draft, None, extra={}, links=links, settings=shop)
     except Exception as error:  # noqa: BLE001 - a refusal is an acceptable outcome here
-        assert type(error).__name__ in {"SecurityError", "TemplateNotFound", "TemplateSyntaxError",
-                                        "UndefinedError", "OverflowError", "TypeError", "TemplatesNotFound"}
+        assert type(error).__name__ in REFUSALS
         return
     for leaked in ("<class", "uid=", "root:", "built-in", "function", "module"):
         assert leaked not in email.text + email.html
@@ -173,5 +182,8 @@ def test_same_request_plans_the_same_calls_with_clean_or_poisoned_data(engine, s
 
     poisoned = conversation.handle(REQUESTS[0], "UMARKETER", thread="C1:poisoned")
 
-    assert [(c.name, c.arguments) for c in poisoned.calls] == [(c.name, c.arguments) for c in clean.calls]
+    def plan(reply):
+        return [(call.name, call.arguments) for call in reply.calls]
+
+    assert plan(poisoned) == plan(clean)
     assert [c.summary for c in poisoned.calls] == [c.summary for c in clean.calls]

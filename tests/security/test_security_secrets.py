@@ -60,7 +60,8 @@ def secret_settings(settings, monkeypatch) -> Iterator:
         monkeypatch.setenv("SLACK_API_URL", fake.base_url)
         monkeypatch.setenv("SLACK_TEAM_ID", "T0FAKE")
         monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
-        monkeypatch.setenv("SMTP_URL", f"smtp://mailer:{SECRETS['SMTP_PASSWORD']}@127.0.0.1:{closed_port()}")
+        password = SECRETS["SMTP_PASSWORD"]
+        monkeypatch.setenv("SMTP_URL", f"smtp://mailer:{password}@127.0.0.1:{closed_port()}")
         get_settings.cache_clear()
         yield get_settings(), fake
     get_settings.cache_clear()
@@ -86,14 +87,16 @@ def test_no_secret_reaches_logs_errors_or_replies_in_a_whole_story(
     key = basic(SECRETS["NUDGE_WRITE_KEY"])
     with TestClient(build_app(settings), raise_server_exceptions=False) as http:
         for n in range(3):
-            seen.append(http.post("/v1/identify", headers=key, json={
-                "userId": f"u{n}", "traits": {"email": f"u{n}@example.com", "email_consent": "opt_in",
-                                              "consent_source": "checkout"}}).text)
-        seen.append(http.post("/v1/track", headers=basic("wrong-key"), json={"userId": "u1", "event": "E"}).text)
+            traits = {"email": f"u{n}@example.com", "email_consent": "opt_in",
+                      "consent_source": "checkout"}
+            seen.append(http.post("/v1/identify", headers=key,
+                                  json={"userId": f"u{n}", "traits": traits}).text)
+        refused = http.post("/v1/track", headers=basic("wrong"), json={"userId": "u1", "event": "E"})
+        seen.append(refused.text)
         seen.append(http.post("/v1/track", headers=key, content=b"{broken").text)
         body = mention(event_id="EvSecret", text="<@UNUDGEBOT> how many people abandoned a cart?")
         seen.append(post(http, body, signed(body)).text)
-        fake.wait_for("chat.update")
+        fake.wait_for("chat.update", timeout=30)
         seen.append(post(http, body, signed(body, secret="wrong")).text)
         denied = click("nudge_approve", "1", user="UINTERN")
         seen.append(post(http, denied, signed(denied), form=True).text)
@@ -111,14 +114,15 @@ def test_no_secret_reaches_logs_errors_or_replies_in_a_whole_story(
 
     register_commands()
     runner = CliRunner()
-    for arguments in (["audit", "--since", "2w"], ["audit", "--csv"], ["forget", "u2"], ["forget", "nobody"]):
+    for arguments in (["audit", "--since", "2w"], ["audit", "--csv"], ["forget", "u2"],
+                      ["forget", "nobody"]):
         result = runner.invoke(app, arguments)
         seen += [result.stdout, result.stderr]
 
     with session_scope(engine) as db:
         seen += [str(row) for row in db.scalars(select(Message.error))]
-        seen += [json.dumps(entry.details) + str(entry.subject) for entry in db.scalars(select(AuditEntry))]
-        seen += [turn.content + json.dumps(turn.data) for turn in db.scalars(select(ConversationTurn))]
+        seen += [json.dumps(e.details) + str(e.subject) for e in db.scalars(select(AuditEntry))]
+        seen += [t.content + json.dumps(t.data) for t in db.scalars(select(ConversationTurn))]
         seen += [str(row) for row in db.execute(text("select * from app_state"))]
     for call in fake.all_calls():
         seen.append(json.dumps(call.body, default=str))

@@ -21,7 +21,9 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -62,7 +64,7 @@ def slack(settings, monkeypatch, fake_slack) -> Iterator[TestClient]:
 @pytest.fixture
 def draft_id(engine) -> int:
     with session_scope(engine) as db:
-        draft = Draft(purpose="reminder", subject="Your cart misses you", text="Hi {{ first_name }}")
+        draft = Draft(purpose="reminder", subject="Your cart misses you", text="Hi there")
         db.add(draft)
         db.flush()
         return draft.id
@@ -118,15 +120,16 @@ SIGNATURE_ATTACKS = {
 }
 
 
-@pytest.mark.parametrize("name", list(SIGNATURE_ATTACKS))
-def test_badly_signed_requests_are_refused_before_anything_runs(slack, fake_slack, engine, name):
-    body = mention(event_id=f"Ev-{name}")
+def test_badly_signed_requests_are_refused_before_anything_runs(slack, fake_slack, engine):
     before = snapshot(engine, STATE)
 
-    response = post(slack, body, SIGNATURE_ATTACKS[name](body))
+    answers = {}
+    for name, sign in SIGNATURE_ATTACKS.items():
+        body = mention(event_id=f"Ev-{name}")
+        answers[name] = post(slack, body, sign(body)).status_code
+    time.sleep(0.2)
 
-    assert response.status_code == 401
-    time.sleep(0.1)
+    assert {name: status for name, status in answers.items() if status != 401} == {}
     assert fake_slack.calls("chat.postMessage") == []
     assert snapshot(engine, STATE) == before
 
@@ -152,50 +155,56 @@ def test_a_replay_of_a_captured_request_after_five_minutes_is_refused(slack, fak
     assert post(slack, body, captured).status_code == 401
 
 
+def envelope(event_id: str, event: dict | None = None) -> bytes:
+    body = {"type": "event_callback", "team_id": TEAM, "event_id": event_id}
+    return json.dumps({**body, "event": event} if event else body).encode()
+
+
+def interaction(payload: dict) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 MALFORMED = {
     "unknown envelope type": (json.dumps({"type": "surprise", "team_id": TEAM}).encode(), False),
-    "unknown event type": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev9",
-                                       "event": {"type": "reaction_added"}}).encode(), False),
-    "event missing": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev8"}).encode(), False),
-    "mention without channel": (json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev7",
-                                            "event": {"type": "app_mention", "user": "U1"}}).encode(), False),
+    "unknown event type": (envelope("Ev9", {"type": "reaction_added"}), False),
+    "event missing": (envelope("Ev8"), False),
+    "mention without channel": (envelope("Ev7", {"type": "app_mention", "user": "U1"}), False),
     "mention text not a string": (mention(event_id="Ev6", text={"$gt": ""}), False),
     "body not JSON": (b"{not json", False),
     "JSON list": (b"[]", False),
     "interaction payload not JSON": (urlencode({"payload": "{oops"}).encode(), True),
-    "interaction without actions": (urlencode({"payload": json.dumps(
-        {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "UAPPROVER"}})}).encode(), True),
+    "interaction without actions": (interaction(
+        {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "UAPPROVER"}}), True),
     "unknown action id": (click("nudge_launch_missiles", "1"), True),
     "approve without a value": (click("nudge_approve", ""), True),
     "approve a negative id": (click("nudge_approve", "-1"), True),
     "approve a path": (click("nudge_approve", "../../etc/passwd"), True),
-    "unknown view submission": (urlencode({"payload": json.dumps(
+    "unknown view submission": (interaction(
         {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": "UAPPROVER"},
-         "view": {"callback_id": "nope", "state": {"values": {}}}})}).encode(), True),
+         "view": {"callback_id": "nope", "state": {"values": {}}}}), True),
     "slash command missing channel": (urlencode({"command": "/nudge", "team_id": TEAM,
                                                  "user_id": "U1", "text": "help"}).encode(), True),
 }
 
 
-@pytest.mark.parametrize("name", list(MALFORMED))
-def test_malformed_or_unknown_payloads_change_nothing(slack, fake_slack, engine, draft_id, name):
-    body, form = MALFORMED[name]
+def test_malformed_or_unknown_payloads_change_nothing(slack, engine, draft_id):
     before = snapshot(engine, STATE)
 
-    response = post(slack, body, signed(body), form=form)
-    time.sleep(0.1)
+    answers = {name: post(slack, body, signed(body), form=form).status_code
+               for name, (body, form) in MALFORMED.items()}
+    time.sleep(0.3)
 
-    assert response.status_code < 500
+    assert {name: status for name, status in answers.items() if status >= 500} == {}
     assert snapshot(engine, STATE) == before
-    assert approvals(engine) == 0
 
 
-@pytest.mark.parametrize("name", list(MALFORMED))
-def test_malformed_payloads_without_a_signature_are_refused_not_a_crash(slack, engine, name):
-    body, form = MALFORMED[name]
+def test_malformed_payloads_without_a_signature_are_refused_not_a_crash(slack, engine):
     before = snapshot(engine, STATE)
 
-    assert post(slack, body, {}, form=form).status_code in (400, 401)
+    answers = {name: post(slack, body, {}, form=form).status_code
+               for name, (body, form) in MALFORMED.items()}
+
+    assert {name: status for name, status in answers.items() if status not in (400, 401)} == {}
     assert snapshot(engine, STATE) == before
 
 
@@ -211,10 +220,9 @@ def test_invalid_utf8_is_refused(slack):
     assert post(slack, body, signed(body)).status_code == 400
 
 
-@pytest.mark.parametrize("action_id, words", [("nudge_approve", "approve"), ("nudge_schedule", "schedule"),
-                                               ("nudge_reject", "reject")])
+@pytest.mark.parametrize("action_id", ["nudge_approve", "nudge_schedule", "nudge_reject"])
 def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, engine, draft_id,
-                                                          action_id, words):
+                                                          action_id):
     body = click(action_id, str(draft_id), user="UINTERN")
 
     response = post(slack, body, signed(body), form=True)
@@ -231,7 +239,9 @@ def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, eng
     lambda draft: click("nudge_schedule", "1", user="UAPPROVER", team="T0OTHER"),
     lambda draft: mention(event_id="EvOther", team="T0OTHER", text="forget alice@example.com"),
 ])
-def test_an_approver_id_from_another_workspace_is_refused(slack, fake_slack, engine, draft_id, body_for):
+def test_an_approver_id_from_another_workspace_is_refused(
+    slack, fake_slack, engine, draft_id, body_for
+):
     body = body_for(draft_id)
     form = body.startswith(b"payload=")
 
@@ -250,7 +260,8 @@ def test_a_non_approver_asking_in_words_to_erase_someone_is_refused(slack, fake_
 
     with session_scope(engine) as db:
         add_person(db, datetime.now(timezone.utc))
-    body = mention(event_id="EvForget", user="UINTERN", text="<@UNUDGEBOT> forget alice@example.com")
+    body = mention(event_id="EvForget", user="UINTERN",
+                   text="<@UNUDGEBOT> forget alice@example.com")
 
     assert post(slack, body, signed(body)).status_code == 200
     [reply] = fake_slack.wait_for("chat.update")
@@ -280,6 +291,7 @@ SLACK_JSON = st.recursive(
 
 
 @FUZZ
+@example(payload={"type": "", "event": None}, as_form=False)
 @given(payload=SLACK_JSON, as_form=st.booleans())
 def test_fuzz_signed_payloads_never_fail_the_server(slack, engine, payload, as_form):
     text = json.dumps(payload)

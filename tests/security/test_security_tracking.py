@@ -26,6 +26,7 @@ from tools.models import Draft, Message, MessageEvent, Suppression
 from tools.tokens import make_token
 
 SECRET = "test-secret-0123456789abcdef"
+SALT = "nudge.tracking.v1"
 CART = "https://shop.example/cart"
 NOW = datetime.now(timezone.utc)
 FUZZ = hypothesis_settings(
@@ -52,7 +53,7 @@ def forged_payloads(message_id: int, route: str) -> dict[str, str]:
     evil_payload = base64.urlsafe_b64encode(json.dumps([1, message_id, "https://evil.example"])
                                             .encode()).decode().rstrip("=")
     return {
-        "another secret": URLSafeSerializer("guess", salt="nudge.tracking.v1").dumps([1, message_id, CART]),
+        "another secret": URLSafeSerializer("guess", salt=SALT).dumps([1, message_id, CART]),
         "no salt": URLSafeSerializer(SECRET).dumps([1, message_id, CART]),
         "payload swapped for evil URL": f"{evil_payload}.{signature}",
         "truncated by one": real_click[:-1],

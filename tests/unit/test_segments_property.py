@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
 from pydantic import ValidationError
-from hypothesis import assume
 
 from tests.unit.segments_support import NOW, add_contact, add_event, empty_store, evaluate
 from tools.segment_spec import SegmentSpec
@@ -49,19 +48,18 @@ def stores(draw):
     return people, draw(st.lists(event, max_size=15))
 
 
-def _json_test(op: str):
-    values = {
+def _values_for(op: str):
+    return {
         "eq": SCALARS, "ne": SCALARS, "in": st.lists(SCALARS, min_size=1, max_size=3),
         "contains": st.sampled_from(["p", "1", "AB", "x"]), "gt": NUMBERS, "lt": NUMBERS,
         "exists": st.booleans(),
     }[op]
-    return values
 
 
 @st.composite
 def property_filters(draw):
     op = draw(st.sampled_from(["eq", "ne", "in", "contains", "gt", "lt", "exists"]))
-    return {"property": draw(st.sampled_from(["total", "product_id"])), "op": op, "value": draw(_json_test(op))}
+    return {"property": draw(st.sampled_from(["total", "product_id"])), "op": op, "value": draw(_values_for(op))}
 
 
 @st.composite
@@ -69,7 +67,7 @@ def attributes(draw):
     choice = draw(st.sampled_from(["country", "email", "region", "email_consent", "ad_consent", "created_at", "trait"]))
     if choice == "trait":
         op = draw(st.sampled_from(["eq", "ne", "in", "contains", "gt", "lt", "exists"]))
-        return {"attribute": f"traits.{draw(st.sampled_from(['plan', 'score']))}", "op": op, "value": draw(_json_test(op))}
+        return {"attribute": f"traits.{draw(st.sampled_from(['plan', 'score']))}", "op": op, "value": draw(_values_for(op))}
     if choice == "country":
         op = draw(st.sampled_from(["eq", "ne", "in", "exists"]))
         value = {"in": st.lists(st.sampled_from(["DE", "US", "CA"]), min_size=1, max_size=2), "exists": st.booleans()}
