@@ -12,7 +12,7 @@ import sys
 import typer
 
 from tools.context import ToolError
-from tools.settings import SettingsError, get_settings
+from tools.settings import SettingsError, get_settings, redact_url
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 db_app = typer.Typer(no_args_is_help=True, help="Database schema commands.")
@@ -32,7 +32,7 @@ def db_upgrade() -> None:
     settings = get_settings()
     nudge_db.upgrade(settings.database_url)
     revisions = ", ".join(nudge_db.current_revisions(settings.database_url))
-    typer.echo(f"database {settings.database_url} is at revision {revisions}")
+    typer.echo(f"database {redact_url(settings.database_url)} is at revision {revisions}")
 
 
 @app.command()
@@ -55,7 +55,7 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.http_host, port or settings.http_port
-    typer.echo(f"nudge: HTTP server on http://{host}:{port} (database {settings.database_url})")
+    typer.echo(f"nudge: HTTP server on http://{host}:{port} (database {redact_url(settings.database_url)})")
     uvicorn.run(build_app(settings), host=host, port=port, log_level="warning")
 
 

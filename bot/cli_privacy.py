@@ -79,7 +79,7 @@ def purge() -> None:
     """Purge events and delivery details older than NUDGE_RETENTION_MONTHS now."""
     settings = get_settings()
     with session_scope(database(settings)) as db:
-        summary = purge_expired(db, settings, SYSTEM_CLOCK.now())
+        summary = purge_expired(db, settings, SYSTEM_CLOCK.now(), actor="cli")
     typer.echo(summary.text)
 
 

@@ -23,7 +23,7 @@ from tools import registry
 from tools.clock import ManualClock
 from tools.db import engine_for, session_scope, upgrade
 from tools.models import Enrolment, Message
-from tools.settings import Settings, get_settings, load_settings
+from tools.settings import Settings, get_settings, load_settings, redact_url
 
 REQUEST = ("build an abandoned-cart sequence: reminder on day 1, reviews on day 3, "
            "10% off on day 5, stop when they buy")
@@ -53,7 +53,7 @@ def run_demo(contacts: int, say: Callable[[str], None]) -> None:
     upgrade(settings.database_url)
     engine = engine_for(settings.database_url)
     clock = ManualClock(_start_of_hour())
-    step(say, 1, f"A fresh demo store of {contacts} contacts ({settings.database_url})")
+    step(say, 1, f"A fresh demo store of {contacts} contacts ({redact_url(settings.database_url)})")
     seed_store(engine, contacts=contacts, now=clock.now())
 
     conversation = Conversation(engine, settings, clock, use_agent=False)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from bot.runtime import database
 from tools.clock import SYSTEM_CLOCK
-from tools.settings import Settings
+from tools.settings import Settings, redact_url
 
 DEMO_STORE_CONTACTS = 2_000
 
@@ -28,7 +28,7 @@ Echo = Callable[[str], None]
 
 def run(settings: Settings, echo: Echo) -> None:
     engine = database(settings)
-    echo(f"nudge: database {redacted(settings.database_url)} is migrated")
+    echo(f"nudge: database {redact_url(settings.database_url)} is migrated")
     seed_demo_store_if_empty(engine, echo)
     server = start_http_server(settings, echo)
     runner = start_scheduler(engine, settings, echo)
@@ -39,16 +39,6 @@ def run(settings: Settings, echo: Echo) -> None:
         if server is not None:
             server.should_exit = True
         echo("nudge: stopped")
-
-
-def redacted(url: str) -> str:
-    """The database URL without its password, fit for a terminal or a log."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
 def seed_demo_store_if_empty(engine: Engine, echo: Echo) -> None:
@@ -97,7 +87,7 @@ def start_scheduler(engine: Engine, settings: Settings, echo: Echo):
 
         slack_client = web_client(settings)
     runner = start(engine, settings, SYSTEM_CLOCK, slack_client)
-    mail = f"SMTP {redacted(settings.smtp_url)}" if settings.smtp_url else f"Maildir ./{settings.outbox_dir}"
+    mail = f"SMTP {redact_url(settings.smtp_url)}" if settings.smtp_url else f"Maildir ./{settings.outbox_dir}"
     echo(f"nudge: scheduler started (enrol and dispatch every 30 s, digest at {settings.digest_time} "
          f"{settings.timezone}); mail goes to {mail}")
     return runner

@@ -42,6 +42,42 @@ REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."
 PLAN_FAILED = "I couldn't finish that: {error}\nNothing from this request was saved."
 
 
+CAMPAIGN_LIVE = (
+    "Campaign {campaign_id} is already {status}; I won't change it while it runs. Pause or cancel "
+    "it, then ask me to build a new one."
+)
+NOT_IN_CHANNEL = (
+    "I can't post in this channel yet. Invite me with `/invite @nudge`, or send me a direct message."
+)
+
+# Questions back when a request lacks a part the planner needs.
+ASK_AUDIENCE = (
+    "Which audience? For example: \"how many people abandoned a cart in the last 24 hours?\", \"how many customers in Germany spent over 500?\""
+)
+ASK_SEGMENT = (
+    "Tell me a name and who is in it, e.g. \"create a segment called vip of customers who spent over 500\"."
+)
+ASK_AD_PLATFORM = (
+    "For which platform? I write ad copy for google (search or display), meta and linkedin, e.g. \"write meta ad copy for our summer sale\"."
+)
+ASK_EXPORT_PLATFORM = (
+    "Export for which platform: meta or google? e.g. \"export the cart abandoners to meta\"."
+)
+ASK_RULE = (
+    "Say the cap or the quiet hours, e.g. \"at most 2 emails per week\" or \"quiet hours 21:00 to 08:00\"."
+)
+ASK_WHOM_EXPLAIN = (
+    "Whom do you mean? Give their email or user id, e.g. \"why didn't jo@example.com get the day 3 email?\""
+)
+ASK_WHOM_FORGET = (
+    "Whom should I forget? Give their email or user id, e.g. \"forget jo@example.com\"."
+)
+ASK_CAMPAIGN = "Which campaign? Say e.g. \"{verb} campaign 3\", or ask \"what's scheduled?\" to see them."
+ASK_CAMPAIGN_EXPLAIN = (
+    "Which campaign? e.g. \"why didn't {who} get campaign 3?\" (ask \"what's scheduled?\" to see them)."
+)
+
+
 def too_long(length: int) -> str:
     return (
         f"That message is {length:,} characters long; I read requests of up to "
@@ -51,10 +87,3 @@ def too_long(length: int) -> str:
 
 def not_approver(action: str) -> str:
     return NOT_APPROVER.format(action=action)
-CAMPAIGN_LIVE = (
-    "Campaign {campaign_id} is already {status}; I won't change it while it runs. Pause or cancel "
-    "it, then ask me to build a new one."
-)
-NOT_IN_CHANNEL = (
-    "I can't post in this channel yet. Invite me with `/invite @nudge`, or send me a direct message."
-)

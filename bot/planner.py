@@ -107,9 +107,9 @@ def plan(text: str, state: ThreadState | None = None) -> Plan:
     lowered = clean.lower()
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
-    for matcher, builder in INTENTS:
-        if matcher(lowered):
-            return builder(clean, lowered, state)
+    for intent in INTENTS:
+        if intent.matches(lowered) and (built := intent.builder(clean, lowered, state)) is not None:
+            return built
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 
@@ -374,10 +374,12 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
     return rebuild(state, request, "change_discount")
 
 
-def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan:
+def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    codes = countries_after(lowered, EXCLUDE_VERBS)
+    if not codes:
+        return None
     if refusal := _follow_up_refusal(state):
         return refusal
-    codes = countries_after(lowered, EXCLUDE_VERBS)
     request = _copy_request(state)
     request["segment"] = with_countries(request["segment"], [], codes)
     return rebuild(state, request, "exclude_countries")
@@ -408,7 +410,7 @@ def _copy_request(state: ThreadState) -> dict[str, Any]:
 def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
     spec = audience_spec(lowered)
     if spec is None:
-        return Plan("how_many", answer="Which audience? For example: \"how many people abandoned a cart in the last 24 hours?\", \"how many customers in Germany spent over 500?\"")
+        return Plan("how_many", answer=messages.ASK_AUDIENCE)
     return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})])
 
 
@@ -416,7 +418,7 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
     name_match = re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
     spec = audience_spec(re.sub(r"(called|named)\s+['\"]?[\w-]+['\"]?", "", lowered))
     if spec is None or not name_match:
-        return Plan("create_segment", answer="Tell me a name and who is in it, e.g. \"create a segment called vip of customers who spent over 500\".")
+        return Plan("create_segment", answer=messages.ASK_SEGMENT)
     return Plan("create_segment", [PlannedCall("create_segment", {"name": name_match.group(1).lower(), "spec": spec})])
 
 
@@ -468,7 +470,7 @@ def draft_email(clean: str, lowered: str, state: ThreadState) -> Plan:
 def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
     chosen = platform(lowered, PLATFORMS)
     if chosen is None:
-        return Plan("draft_ad_copy", answer="For which platform? I write ad copy for google (search or display), meta and linkedin, e.g. \"write meta ad copy for our summer sale\".")
+        return Plan("draft_ad_copy", answer=messages.ASK_AD_PLATFORM)
     arguments = {"platform": chosen, **offer(clean, lowered)}
     if arguments["purpose"] == "custom":
         arguments["purpose"] = "announcement"
@@ -479,7 +481,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Exports need a saved segment: a described audience is saved (as a new version) first."""
     chosen = platform(lowered, EXPORT_PLATFORMS)
     if chosen is None:
-        return Plan("export_audience", answer="Export for which platform: meta or google? e.g. \"export the cart abandoners to meta\".")
+        return Plan("export_audience", answer=messages.ASK_EXPORT_PLATFORM)
     arguments: dict[str, Any] = {"platform": chosen}
     match = re.search(r"(?:bought|converted|purchased|buyers)\D*(\d+)\s*(d|days?)", lowered)
     if match:
@@ -508,7 +510,7 @@ def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
     cap = re.search(r"\b(\d+)\s*(?:marketing\s+)?(emails?|ads?|impressions?|messages?)\s*(?:per|a|every|each|in)?\s*(\d+)?\s*(hours?|days?|weeks?)\b", lowered)
     if not cap:
-        return Plan("set_rule", answer="Say the cap or the quiet hours, e.g. \"at most 2 emails per week\" or \"quiet hours 21:00 to 08:00\".")
+        return Plan("set_rule", answer=messages.ASK_RULE)
     count, kind, amount, unit = cap.groups()
     hours = int(amount or 1) * _unit_hours(unit)
     if kind and kind.startswith(("ad", "impression")):
@@ -538,7 +540,7 @@ def campaign_action(clean: str, lowered: str, state: ThreadState) -> Plan:
             "unpause": "resume_campaign", "restart": "resume_campaign"}.get(verb, "cancel_campaign")
     reference = campaign_reference(clean, state)
     if reference is None:
-        return Plan(tool, answer=f"Which campaign? Say e.g. \"{verb} campaign 3\", or ask \"what's scheduled?\" to see them.")
+        return Plan(tool, answer=messages.ASK_CAMPAIGN.format(verb=verb))
     return Plan(tool, [PlannedCall(tool, {"campaign": reference})])
 
 
@@ -577,10 +579,10 @@ def person(clean: str, after: str) -> str | None:
 def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
     who = person(clean, r"didn't|did not|hasn't|has not|wasn't|was not|doesn't|does not|never")
     if who is None:
-        return Plan("explain_contact", answer="Whom do you mean? Give their email or user id, e.g. \"why didn't jo@example.com get the day 3 email?\"")
+        return Plan("explain_contact", answer=messages.ASK_WHOM_EXPLAIN)
     reference = campaign_reference(EMAIL_RE.sub(" ", clean), state)
     if reference is None:
-        return Plan("explain_contact", answer=f"Which campaign? e.g. \"why didn't {who} get campaign 3?\" (ask \"what's scheduled?\" to see them).")
+        return Plan("explain_contact", answer=messages.ASK_CAMPAIGN_EXPLAIN.format(who=who))
     arguments: dict[str, Any] = {"contact": who, "campaign": reference}
     return Plan("explain_contact", [PlannedCall("explain_contact", arguments)])
 
@@ -588,7 +590,7 @@ def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
 def forget(clean: str, lowered: str, state: ThreadState) -> Plan:
     who = person(clean, r"forget|erase|delete|for")
     if who is None:
-        return Plan("forget_contact", answer="Whom should I forget? Give their email or user id, e.g. \"forget jo@example.com\".")
+        return Plan("forget_contact", answer=messages.ASK_WHOM_FORGET)
     return Plan("forget_contact", [PlannedCall("forget_contact", {"contact": who})])
 
 
@@ -596,28 +598,49 @@ def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("help", answer=help_text())
 
 
-Matcher = Callable[[str], bool]
-INTENTS: list[tuple[Matcher, Callable[[str, str, ThreadState], Plan]]] = [
-    (lambda t: _has(t, r"^(help|\?|what can you do|commands|examples|how do i use)"), show_help),
-    (lambda t: _has(t, r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))"), forget),
-    (lambda t: _has(t, r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b"), explain),
-    (lambda t: _has(t, r"\bdigest\b"), digest),
-    (lambda t: _has(t, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b|^show .*\b(results|report|performance|stats)\b"), report),
-    (lambda t: _has(t, r"quiet hours|\b(at most|max(imum)?|no more than|cap|limit|up to)\b.*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b|frequency cap"), frequency_rule),
-    (lambda t: _has(t, r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%") and not _has(t, r"sequence|flow|campaign for"), change_discount),
-    (lambda t: _has(t, rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b") and bool(countries_after(t, EXCLUDE_VERBS)), exclude_countries),
-    (lambda t: _has(t, r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b") and not _has(t, r"sequence|flow|series|emails"), draft_email),
-    (lambda t: _has(t, r"\b(export|upload|retarget|custom audience|customer list|customer match)"), export_audience),
-    (lambda t: _has(t, r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)") and not _has(t, r"\bsequence|flow\b"), draft_ad_copy),
-    (lambda t: _has(t, r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b"), how_many),
-    (lambda t: _has(t, r"\b(schedule|go live|launch|activate|start sending)\b") and not _has(t, r"what'?s scheduled|what is scheduled|scheduled\?"), schedule),
-    (lambda t: _has(t, r"\b(pause|resume|unpause|restart|cancel|kill|halt)\b|^stop\b"), campaign_action),
-    (lambda t: _has(t, r"abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"), cart_sequence),
-    (lambda t: _has(t, r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)"), browse_sequence),
-    (lambda t: _has(t, r"win.?back|re-?engage|lapsed|haven't (ordered|bought|purchased)|have not (ordered|bought|purchased)|come back"), winback_sequence),
-    (lambda t: _has(t, r"\b(create|save|make|build|define|new)\b.*\bsegment\b"), create_segment),
-    (lambda t: _has(t, r"\b(preview|show|describe|who is in)\b.*\bsegment\b"), preview_named_segment),
-    (lambda t: _has(t, r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b"), draft_email),
-    (lambda t: _has(t, r"what'?s (scheduled|running|live|active)|what is (scheduled|running|live)|list (the |my |all )?campaigns|(active|running|scheduled) campaigns|show (me )?(the )?campaigns"), list_campaigns),
-    (lambda t: _has(t, r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b"), report),
+@dataclass(frozen=True)
+class Intent:
+    """A request shape: its words (`pattern`), words that rule it out, and what builds its plan."""
+
+    builder: Callable[[str, str, ThreadState], Plan | None]
+    pattern: str
+    unless: str | None = None
+
+    def matches(self, lowered: str) -> bool:
+        return _has(lowered, self.pattern) and not (self.unless and _has(lowered, self.unless))
+
+
+# First match wins, so the more specific shapes come first. A builder returning None declines.
+INTENTS = [
+    Intent(show_help, r"^(help|\?|what can you do|commands|examples|how do i use)"),
+    Intent(forget, r"\b(forget|erase|gdpr|right to be forgotten"
+                   r"|delete (all )?(the )?(data|contact|everything|personal))"),
+    Intent(explain, r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b"),
+    Intent(digest, r"\bdigest\b"),
+    Intent(report, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
+                   r"|^show .*\b(results|report|performance|stats)\b"),
+    Intent(frequency_rule, r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
+                           r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"),
+    Intent(change_discount, r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%",
+           unless=r"sequence|flow|campaign for"),
+    Intent(exclude_countries, rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b"),
+    Intent(draft_email, r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", unless=r"sequence|flow|series|emails"),
+    Intent(export_audience, r"\b(export|upload|retarget|custom audience|customer list|customer match)"),
+    Intent(draft_ad_copy, r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", unless=r"\bsequence|flow\b"),
+    Intent(how_many, r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b"),
+    Intent(schedule, r"\b(schedule|go live|launch|activate|start sending)\b",
+           unless=r"what'?s scheduled|what is scheduled|scheduled\?"),
+    Intent(campaign_action, r"\b(pause|resume|unpause|restart|cancel|kill|halt)\b|^stop\b"),
+    Intent(cart_sequence, r"abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)"
+                          r"|abandoned.?checkout|left .*(in|items in) (their|the) cart"),
+    Intent(browse_sequence, r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)"),
+    Intent(winback_sequence, r"win.?back|re-?engage|lapsed|come back"
+                             r"|(haven't|have not) (ordered|bought|purchased)"),
+    Intent(create_segment, r"\b(create|save|make|build|define|new)\b.*\bsegment\b"),
+    Intent(preview_named_segment, r"\b(preview|show|describe|who is in)\b.*\bsegment\b"),
+    Intent(draft_email, r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b"),
+    Intent(list_campaigns, r"what'?s (scheduled|running|live|active)|what is (scheduled|running|live)"
+                           r"|list (the |my |all )?campaigns|(active|running|scheduled) campaigns"
+                           r"|show (me )?(the )?campaigns"),
+    Intent(report, r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b"),
 ]

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 
 from bot import blocks as kit
 from bot import cards, ids, messages
-from bot.slack_app import user_of
+from bot.slack_app import SlackServices, user_of
 from bot.slack_events import update
 from tools import audit, registry
 from tools.context import ToolError, ToolResult
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")
 
 
-def register(app: App, services) -> None:
+def register(app: App, services: SlackServices) -> None:
     def approve(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
         if not well_formed(client, click) or not allowed(services, client, click, "approve drafts"):
@@ -133,7 +133,7 @@ def well_formed(client: WebClient, click: Click) -> bool:
     return True
 
 
-def allowed(services, client: WebClient, click: Click, action: str) -> bool:
+def allowed(services: SlackServices, client: WebClient, click: Click, action: str) -> bool:
     """True for approvers; anyone else is told why not, and the attempt is audited."""
     if services.is_approver(click.user):
         return True
@@ -145,7 +145,7 @@ def allowed(services, client: WebClient, click: Click, action: str) -> bool:
     return False
 
 
-def run_tool(services, client: WebClient, click: Click, name: str, arguments: dict[str, Any]) -> ToolResult | None:
+def run_tool(services: SlackServices, client: WebClient, click: Click, name: str, arguments: dict[str, Any]) -> ToolResult | None:
     """Run one tool as the clicking user; a refusal goes back to them only."""
     try:
         with session_scope(services.engine) as session:
@@ -155,7 +155,7 @@ def run_tool(services, client: WebClient, click: Click, name: str, arguments: di
         return None
 
 
-def refresh(services, client: WebClient, click: Click, draft_id: int, note: str | None = None) -> None:
+def refresh(services: SlackServices, client: WebClient, click: Click, draft_id: int, note: str | None = None) -> None:
     with session_scope(services.engine) as session:
         ctx = services.conversation.context(session, click.user, click.thread)
         blocks = cards.message_blocks(ctx, draft_id, click.intro, note)

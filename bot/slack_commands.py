@@ -14,10 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids, messages
+from bot.slack_app import SlackServices
 from bot.slack_events import answer_in_place
 
 
-def register(app: App, services) -> None:
+def register(app: App, services: SlackServices) -> None:
     def run(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             answer_in_place(services, client, command["channel_id"], None, command.get("text", ""),

@@ -17,13 +17,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks as kit
 from bot import messages
+from bot.slack_app import SlackServices
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 FALLBACK_TEXT_LIMIT = 3000
 
 
-def register(app: App, services) -> None:
+def register(app: App, services: SlackServices) -> None:
     def on_mention(event: dict[str, Any], client: WebClient) -> None:
         thread_ts = event.get("thread_ts") or event.get("ts")
         answer_in_place(services, client, event["channel"], thread_ts, event.get("text", ""), event.get("user"))
@@ -48,7 +49,7 @@ def is_direct_message(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
 
 
-def answer_in_place(services, client: WebClient, channel: str, thread_ts: str | None, text: str,
+def answer_in_place(services: SlackServices, client: WebClient, channel: str, thread_ts: str | None, text: str,
                     user: str | None, thread_key: str | None = None) -> None:
     """Post "Working on it...", answer through the conversation engine, update the post."""
     working = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=messages.WORKING)

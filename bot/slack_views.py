@@ -15,14 +15,14 @@ from slack_sdk import WebClient
 
 from bot import cards, ids, messages
 from bot.slack_actions import parse_metadata
-from bot.slack_app import user_of
+from bot.slack_app import SlackServices, user_of
 from bot.slack_events import update
 from tools import audit, registry
 from tools.context import ToolError
 from tools.db import session_scope
 
 
-def register(app: App, services) -> None:
+def register(app: App, services: SlackServices) -> None:
     def save_edit(body: dict[str, Any], client: WebClient) -> None:
         values, meta, user = edit_values(body["view"]), parse_metadata(body["view"].get("private_metadata")), user_of(body)
         if edit_errors(values) or not isinstance(meta.get("draft_id"), int):
@@ -81,7 +81,7 @@ def edit_errors(values: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def finish(services, client: WebClient, meta: dict[str, Any], user: str | None, name: str,
+def finish(services: SlackServices, client: WebClient, meta: dict[str, Any], user: str | None, name: str,
            arguments: dict[str, Any], verb: str) -> None:
     """Run the tool as `user`, then rebuild the card message the modal came from."""
     channel, ts = meta.get("channel"), meta.get("ts")

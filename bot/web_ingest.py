@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from tools.bulk import lock_for_writing
+from tools.bulk import lock_for_writing, write_turn
 from tools.clock import SYSTEM_CLOCK
 from tools.db import session_scope
 from tools.ingest import MAX_BATCH_BYTES, MAX_CALL_BYTES, IngestResult, ingest_calls
@@ -182,7 +182,7 @@ def parse_items(body: bytes, kind: str | None) -> list:
 
 
 def store(engine, items: list, kind, now: datetime, check_sizes: bool, may_contain_nul: bool) -> IngestResult:
-    with session_scope(engine) as db:
+    with write_turn(engine), session_scope(engine) as db:
         lock_for_writing(db)
         return ingest_calls(db, items, now, kind, check_sizes, may_contain_nul)
 

@@ -62,6 +62,17 @@ RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=1
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
 
 
+# Built once: this runs for every message, between the body and the final "." of its DATA.
+MARK_SENDING = (
+    update(Message)
+    .where(Message.id == bindparam("message"), Message.claimed_by == bindparam("worker"))
+    .where(Message.status.in_(CLAIMABLE),
+           ~exists().where(Suppression.email_hash == bindparam("hash")))
+    .values(status="sending", email_message_id=bindparam("mime_id"),
+            claimed_until=bindparam("until"), updated_at=bindparam("now"))
+)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -154,16 +165,11 @@ class OutboxWorker:
     def mark_sending(self, marks: "Marks", prepared: Prepared) -> bool:
         """The commit point: still ours, still claimable, address not suppressed -> "sending"."""
         now = self.clock.now()
-        suppressed = exists().where(Suppression.email_hash == prepared.email_hash)
-        statement = (
-            update(Message)
-            .where(Message.id == prepared.message_id, Message.claimed_by == self.name)
-            .where(Message.status.in_(CLAIMABLE), ~suppressed)
-            .values(status="sending", email_message_id=prepared.mime_id,
-                    claimed_until=now + self.lease, updated_at=now)
-        )
         with marks.transaction() as connection:
-            return connection.execute(statement).rowcount == 1
+            return connection.execute(MARK_SENDING, {
+                "message": prepared.message_id, "worker": self.name, "hash": prepared.email_hash,
+                "mime_id": prepared.mime_id, "until": now + self.lease, "now": now,
+            }).rowcount == 1
 
     def mark_outcome(self, marks: "Marks", prepared: Prepared, outcome: Outcome, stats: Stats) -> None:
         """Store what the sender reported; "sent" is stored with the next commit (see Marks)."""

@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import Engine
 
 from tools.audit import record
-from tools.bulk import lock_for_writing
+from tools.bulk import lock_for_writing, write_turn
 from tools.clock import SYSTEM_CLOCK, Clock
 from tools.context import ToolError
 from tools.contacts import ContactTraits, contact_fields, upsert_contacts
@@ -214,7 +214,7 @@ def _contact_row(header: list[str], cells: list[str]) -> dict:
 def _flush_contacts(engine: Engine, pending: list[dict], now: datetime, summary: ImportSummary) -> None:
     if not pending:
         return
-    with session_scope(engine) as db:
+    with write_turn(engine), session_scope(engine) as db:
         lock_for_writing(db)
         outcome = upsert_contacts(db, pending, email_salt(db), now)
     summary.imported += len(pending)
@@ -236,9 +236,9 @@ def _json_call(text: bytes) -> dict:
 def _flush_events(engine, calls: list, numbers: list[int], now, summary: ImportSummary, on_problem) -> None:
     if not calls:
         return
-    with session_scope(engine) as db:
+    with write_turn(engine), session_scope(engine) as db:
         lock_for_writing(db)
-        outcome = ingest_calls(db, calls, now, check_sizes=False)
+        outcome = ingest_calls(db, calls, now, check_sizes=False, count_new=True)
     summary.imported += outcome.accepted
     summary.new_events += outcome.new_events
     for rejection in outcome.rejected:

@@ -89,12 +89,14 @@ def ingest_calls(
     kind: str | None = None,
     check_sizes: bool = True,
     may_contain_nul: bool = True,
+    count_new: bool = False,
 ) -> IngestResult:
     """Validate `items` (Segment calls), store the valid ones, and report each rejected one.
 
     `kind` is the endpoint's call type for single calls; `check_sizes` measures each item
     against the 32 KB limit (skip it when the whole body is already smaller than that);
-    `may_contain_nul` scans strings for NUL, which no database column can hold.
+    `may_contain_nul` scans strings for NUL, which no database column can hold; `count_new`
+    fills `new_events` (it costs a RETURNING clause, so the HTTP door does not ask).
     """
     result = IngestResult()
     parsed = _Parsed()
@@ -109,7 +111,7 @@ def ingest_calls(
             result.rejected.append(Rejection(index, str(error)))
     result.accepted = len(parsed.identifies) + len(parsed.tracks)
     _store_identifies(db, parsed.identifies, now)
-    result.new_events = _store_tracks(db, parsed.tracks, now)
+    result.new_events = _store_tracks(db, parsed.tracks, now, count_new)
     return result
 
 
@@ -216,8 +218,8 @@ def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
     return fresh
 
 
-def _store_tracks(db: Session, tracks: list[Call], now: datetime) -> int:
-    """Insert the events, skipping known messageIds; returns how many were new."""
+def _store_tracks(db: Session, tracks: list[Call], now: datetime, count_new: bool) -> int:
+    """Insert the events, skipping known messageIds; returns how many were new if asked."""
     if not tracks:
         return 0
     ids = contact_ids(db, {call.userId for call in tracks if call.userId}, now)
@@ -233,5 +235,8 @@ def _store_tracks(db: Session, tracks: list[Call], now: datetime) -> int:
         }
         for call in tracks
     ]
-    statement = insert_ignoring_duplicates(db, EVENTS, ["message_id"]).returning(EVENTS.c.id)
-    return len(db.execute(statement, rows).all())
+    statement = insert_ignoring_duplicates(db, EVENTS, ["message_id"])
+    if not count_new:
+        db.execute(statement, rows)
+        return 0
+    return len(db.execute(statement.returning(EVENTS.c.id), rows).all())

@@ -42,7 +42,7 @@ class PurgeSummary:
 
 
 def purge_expired(
-    db: Session, settings: Settings, now: datetime, batch: int = BATCH
+    db: Session, settings: Settings, now: datetime, batch: int = BATCH, actor: str = "scheduler"
 ) -> PurgeSummary:
     """Purge what is older than the retention period; commits after every batch."""
     if settings.retention_months < 1:
@@ -55,7 +55,7 @@ def purge_expired(
     scrubbed = _in_batches(db, old_messages, _scrub_messages, batch)
     summary = PurgeSummary(cutoff, deleted, stripped, scrubbed)
     if deleted or stripped or scrubbed:
-        audit.record(db, "scheduler", "purge_expired", f"before {cutoff:%Y-%m-%d}", {
+        audit.record(db, actor, "purge_expired", f"before {cutoff:%Y-%m-%d}", {
             "events_deleted": deleted, "orders_stripped": stripped,
             "messages_scrubbed": scrubbed, "retention_months": settings.retention_months,
         }, at=now)

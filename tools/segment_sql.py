@@ -1,18 +1,22 @@
 """Compiling a `SegmentSpec` into one SQLAlchemy query over contacts, with only bound values.
 
 Every event-based leaf becomes "the set of contacts whose events match", a small query over
-`events` that the indexes in migration 0002 answer (name, time, contact). A leaf is either
-membership in that set or, when contacts with no matching events also qualify (spend under 50,
-did at most 2 times), membership in its complement. Negation is pushed down to the leaves, so
-a negated set test is always `NOT EXISTS`, which both databases run as an anti-join.
+`events` that the 0001 indexes answer (name, time, contact). A leaf is either membership in
+that set or, when contacts with no matching events also qualify (spend under 50, did at most
+2 times), membership in its complement. Negation is pushed down to the leaves, so a negated
+set test is always `NOT EXISTS`, which both databases run as an anti-join; per-contact totals
+over the same events in one `all` ("spent over 500" and "no order for 60 days") share one
+grouped query.
 
-Two forms of the same condition exist, because the databases differ in what they run fast:
-- "set": positive tests are `contacts.id IN (subquery)`; SQLite computes the subquery once and
-  can drive the query from it, so a rare segment (abandoned carts) costs only its own events.
-- "exists": every test is a correlated `EXISTS`; PostgreSQL turns these into semi/anti-joins
-  even under OR, and a keyset page (`id > last ORDER BY id LIMIT n`) stops after n members,
-  so streaming a million members costs one pass, not one pass per page.
-A property test checks both forms against a plain-Python evaluator on both databases.
+A positive set test has two phrasings, because the databases differ in what they run fast:
+- "set", `contacts.id IN (subquery)`: SQLite builds the set once and can drive the query from
+  it, so a rare segment (abandoned carts) costs only its own events; PostgreSQL makes it a
+  semi-join, but only as a conjunct of the whole WHERE.
+- "exists", a correlated `EXISTS`: one index probe per contact, cheaper than building a set of
+  millions of events, and a keyset page (`id > last ORDER BY id LIMIT n`) stops after n
+  members, so streaming a million members costs one pass, not one pass per page.
+`tools.segments.query_form` picks per test for counting; a property test checks both
+phrasings (and the chooser) against a plain-Python evaluator on both databases.
 """
 
 from __future__ import annotations

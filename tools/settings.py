@@ -20,13 +20,24 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def redact_url(url: str) -> str:
+    """`url` with any password replaced by ***, fit for a terminal, a log or an error."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    if ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+
+
 class SettingsError(RuntimeError):
     """A setting is malformed or unknown; the message names the variable and the fix."""
 
 
-def _env(default: Any, variable: str) -> Any:
-    """A field read from `variable`, or by its attribute name when passed explicitly."""
-    return Field(default, validation_alias=AliasChoices(variable))
+def _env(default: Any, variable: str, secret: bool = False) -> Any:
+    """A field read from `variable`; a secret one is left out of repr() so it never reaches a log."""
+    return Field(default, validation_alias=AliasChoices(variable), repr=not secret)
 
 
 class Settings(BaseSettings):
@@ -36,10 +47,10 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    database_url: str = _env("sqlite:///nudge.db", "DATABASE_URL")
-    write_key: str = _env("", "NUDGE_WRITE_KEY")
+    database_url: str = _env("sqlite:///nudge.db", "DATABASE_URL", secret=True)
+    write_key: str = _env("", "NUDGE_WRITE_KEY", secret=True)
     public_url: str = _env("http://localhost:8080", "NUDGE_PUBLIC_URL")
-    secret: str = _env("", "NUDGE_SECRET")
+    secret: str = _env("", "NUDGE_SECRET", secret=True)
     timezone: str = _env("UTC", "NUDGE_TIMEZONE")
     sender: str = _env("", "NUDGE_SENDER")
     postal_address: str = _env("", "NUDGE_POSTAL_ADDRESS")
@@ -58,15 +69,15 @@ class Settings(BaseSettings):
     approvers: str = _env("", "NUDGE_APPROVERS")
     digest_channel: str = _env("", "NUDGE_DIGEST_CHANNEL")
     digest_time: str = _env("09:00", "NUDGE_DIGEST_TIME")
-    slack_bot_token: str = _env("", "SLACK_BOT_TOKEN")
-    slack_app_token: str = _env("", "SLACK_APP_TOKEN")
-    slack_signing_secret: str = _env("", "SLACK_SIGNING_SECRET")
+    slack_bot_token: str = _env("", "SLACK_BOT_TOKEN", secret=True)
+    slack_app_token: str = _env("", "SLACK_APP_TOKEN", secret=True)
+    slack_signing_secret: str = _env("", "SLACK_SIGNING_SECRET", secret=True)
     slack_api_url: str = _env("", "SLACK_API_URL")
     slack_team_id: str = _env("", "SLACK_TEAM_ID")
-    openai_api_key: str = _env("", "OPENAI_API_KEY")
+    openai_api_key: str = _env("", "OPENAI_API_KEY", secret=True)
     openai_base_url: str = _env("", "OPENAI_BASE_URL")
     model: str = _env("gpt-4o-mini", "NUDGE_MODEL")
-    smtp_url: str = _env("", "SMTP_URL")
+    smtp_url: str = _env("", "SMTP_URL", secret=True)
 
     @field_validator("timezone")
     @classmethod
@@ -88,7 +99,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
-            raise ValueError(f"'{value}' is not a sqlite:/// or postgresql+psycopg:// URL")
+            raise ValueError(f"'{redact_url(value)}' is not a sqlite:/// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value

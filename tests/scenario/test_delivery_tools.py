@@ -117,3 +117,16 @@ def test_explain_before_entry_says_why(engine, settings):
                      "(it awaits approval)"]
     with pytest.raises(ToolError, match="no contact 'nobody@example.com'"):
         call(engine, settings, "explain_contact", {"contact": "nobody@example.com", "campaign": "1"})
+
+
+def test_two_simultaneous_clicks_store_one_approval(engine, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    draft_id = create(engine, settings).draft_ids[0]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: call(engine, settings, "approve_draft", {"draft_id": draft_id}),
+                                range(4)))
+    assert sorted(result.already_decided for result in results) == [False, True, True, True]
+    with session_scope(engine) as db:
+        assert db.scalar(select(func.count()).select_from(Approval)) == 1
+    assert audit_actions(engine).count(("UAPPROVER", "draft.approved")) == 1

@@ -137,3 +137,4 @@ def test_purge_applies_the_retention_period_now(runner, db, settings):
     assert result.exit_code == 0, result.output
     assert "deleted 1 event(s)" in result.stdout
     assert db.scalar(select(Event.anonymous_id)) == "a2"
+    assert db.scalar(select(AuditEntry.actor).where(AuditEntry.action == "purge_expired")) == "cli"

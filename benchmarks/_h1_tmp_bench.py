@@ -1,0 +1,171 @@
+"""Ingest throughput: events through `POST /v1/batch` over real HTTP against a bare bulk insert.
+
+Starts the real Nudge HTTP server (uvicorn, in a subprocess on 127.0.0.1 and a free port) on a
+fresh SQLite database and posts N `track` calls in batches of 500 from two concurrent clients.
+The 20,000 contacts the events belong to exist beforehand in both databases (as if
+identified earlier). Then, in the same run, inserts the same event rows into another fresh
+database with a bare Core executemany (the bulk insert Nudge's ingest is built on, one transaction per 500 rows, as
+each HTTP batch is one transaction), and prints events per second for both and their ratio.
+Targets (issue 2): HTTP at 50% or more of the bare rate, and at least 20,000 events/s on SQLite.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--events 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools import db as nudge_db  # noqa: E402
+from tools.contacts import contact_ids  # noqa: E402
+from tools.models import Event  # noqa: E402
+
+BATCH = 500
+CLIENTS = 2
+USERS = 20_000
+WRITE_KEY = "bench-write-key"
+NAMES = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
+
+
+def make_calls(count: int, now: datetime) -> list[dict]:
+    return [
+        {
+            "type": "track",
+            "userId": f"u{n % USERS}",
+            "event": NAMES[n % 4],
+            "messageId": f"bench-{n}",
+            "timestamp": (now - timedelta(seconds=n)).isoformat(),
+            "properties": {
+                "product_id": f"p{n % 60}", "name": "Linen Shirt", "price": 39.0,
+                "quantity": 1, "cart_id": f"c{n // 3}", "url": f"https://shop.example/p/{n % 60}",
+            },
+            "context": {"library": {"name": "analytics.js", "version": "5.2.0"}},
+        }
+        for n in range(count)
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(database_url: str, port: int) -> subprocess.Popen:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NUDGE_")},
+        "DATABASE_URL": database_url, "NUDGE_WRITE_KEY": WRITE_KEY,
+        "NUDGE_INGEST_RATE_LIMIT": "100000",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "h1srv:build_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env={**env, "PYTHONPATH": "/tmp/h1/srv:" + str(Path(__file__).resolve().parents[1])}, cwd=Path(__file__).resolve().parents[1],
+    )
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the HTTP server did not start")
+
+
+def post_all(port: int, bodies: list[bytes]) -> float:
+    url = f"http://127.0.0.1:{port}/v1/batch"
+
+    def send(share: list[bytes]) -> None:
+        with httpx.Client(auth=(WRITE_KEY, ""), timeout=60) as client:
+            for body in share:
+                answer = client.post(url, content=body, headers={"content-type": "application/json"})
+                if answer.status_code != 200 or answer.json()["rejected"]:
+                    raise SystemExit(f"ingest refused a batch: {answer.status_code} {answer.text[:200]}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(send, [bodies[i::CLIENTS] for i in range(CLIENTS)]))
+    return time.perf_counter() - started
+
+
+def known_contacts(database_url: str, calls: list[dict], now: datetime) -> dict[str, int]:
+    """The contacts the events belong to, created up front (the shop identified them earlier)."""
+    with nudge_db.session_scope(nudge_db.engine_for(database_url)) as db:
+        return contact_ids(db, {call["userId"] for call in calls}, now)
+
+
+def bare_insert(database_url: str, calls: list[dict], now: datetime) -> float:
+    engine = nudge_db.engine_for(database_url)
+    ids = known_contacts(database_url, calls, now)
+    rows = [
+        {
+            "message_id": call["messageId"], "contact_id": ids[call["userId"]], "anonymous_id": None,
+            "name": call["event"], "properties": call["properties"],
+            "occurred_at": datetime.fromisoformat(call["timestamp"]), "received_at": now,
+        }
+        for call in calls
+    ]
+    started = time.perf_counter()
+    for start in range(0, len(rows), BATCH):
+        with engine.begin() as connection:
+            connection.execute(Event.__table__.insert(), rows[start:start + BATCH])
+    return time.perf_counter() - started
+
+
+def count_events(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    with nudge_db.engine_for(database_url).connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Event.__table__))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    args = parser.parse_args()
+    now = datetime.now(timezone.utc)
+    calls = make_calls(args.events, now)
+    bodies = [orjson.dumps({"batch": calls[i:i + BATCH]}) for i in range(0, len(calls), BATCH)]
+    with tempfile.TemporaryDirectory() as scratch:
+        http_url, bare_url = f"sqlite:///{scratch}/http.db", f"sqlite:///{scratch}/bare.db"
+        for url in (http_url, bare_url):
+            nudge_db.upgrade(url)
+        known_contacts(http_url, calls, now)
+        port = free_port()
+        server = start_server(http_url, port)
+        try:
+            c0 = cpu(server.pid); cc = time.process_time(); http_seconds = post_all(port, bodies); print("server cpu us/event", (cpu(server.pid)-c0)/args.events*1e6, "client cpu us/event", (time.process_time()-cc)/args.events*1e6)
+        finally:
+            server.terminate()
+            server.wait()
+        stored = count_events(http_url)
+        bare_seconds = bare_insert(bare_url, calls, now)
+    if stored != args.events:
+        raise SystemExit(f"HTTP ingest stored {stored} events, expected {args.events}")
+    http_rate, bare_rate = args.events / http_seconds, args.events / bare_seconds
+    print(f"events: {args.events:,} in batches of {BATCH}, {CLIENTS} HTTP clients, SQLite")
+    print(f"HTTP /v1/batch : {http_rate:>10,.0f} events/s ({http_seconds:.2f} s)")
+    print(f"bare insert    : {bare_rate:>10,.0f} events/s ({bare_seconds:.2f} s)")
+    print(f"ratio HTTP/bare: {http_rate / bare_rate:.2f} (target >= 0.50; HTTP target >= 20,000 events/s)")
+
+
+
+def cpu(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+if __name__ == "__main__":
+    main()
