@@ -27,6 +27,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_first_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -38,6 +39,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_before_first_savepoint(connection, _name) -> None:
+    # pysqlite opens its transaction lazily, at the first INSERT/UPDATE/DELETE. A SAVEPOINT
+    # issued before that runs outside any transaction, and releasing it would commit at once,
+    # so a later rollback of the session could not undo it. Opening the transaction here keeps
+    # every session atomic; IMMEDIATE takes the write lock now, as a savepoint precedes a write.
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
