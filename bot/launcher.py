@@ -19,6 +19,8 @@ from sqlalchemy import Engine
 
 from bot.runtime import database
 from tools.clock import SYSTEM_CLOCK
+from tools.db import session_scope
+from tools.models import KeyValue
 from tools.settings import Settings, redact_url
 
 DEMO_STORE_CONTACTS = 2_000
@@ -26,10 +28,18 @@ DEMO_STORE_CONTACTS = 2_000
 Echo = Callable[[str], None]
 
 
+DEMO_STORE_FLAG = "demo_store"
+DEMO_IDENTITY = {
+    "sender": "Demo Shop <hello@shop.example>",
+    "postal_address": "1 Market St, Springfield, OR 97477, USA",
+}
+
+
 def run(settings: Settings, echo: Echo) -> None:
     engine = database(settings)
     echo(f"nudge: database {redact_url(settings.database_url)} is migrated")
     seed_demo_store_if_empty(engine, echo)
+    settings = with_demo_identity(settings, engine, echo)
     server = start_http_server(settings, echo)
     runner = start_scheduler(engine, settings, echo)
     try:
@@ -48,8 +58,27 @@ def seed_demo_store_if_empty(engine: Engine, echo: Echo) -> None:
         return
     echo(f"nudge: the database is empty; seeding a demo store of {DEMO_STORE_CONTACTS:,} contacts")
     summary = seed_store(engine, contacts=DEMO_STORE_CONTACTS)
+    with session_scope(engine) as session:
+        session.merge(KeyValue(key=DEMO_STORE_FLAG, value="1"))
     for line in summary.lines():
         echo(f"  {line}")
+
+
+def with_demo_identity(settings: Settings, engine: Engine, echo: Echo) -> Settings:
+    """A demo store that mails only the local Maildir gets a stand-in sender and address.
+
+    Compliance rightly blocks scheduling without NUDGE_SENDER and NUDGE_POSTAL_ADDRESS; on the
+    seeded demo store, with no SMTP relay, that would only stop a new user trying Nudge out.
+    """
+    missing = {key: value for key, value in DEMO_IDENTITY.items() if not getattr(settings, key)}
+    if not missing or settings.smtp_url:
+        return settings
+    with session_scope(engine) as session:
+        if session.get(KeyValue, DEMO_STORE_FLAG) is None:
+            return settings
+    echo("nudge: demo store: using a stand-in " + " and ".join(k.replace("_", " ") for k in missing)
+         + "; set NUDGE_SENDER and NUDGE_POSTAL_ADDRESS before mailing real customers")
+    return settings.model_copy(update=missing)
 
 
 def start_http_server(settings: Settings, echo: Echo) -> uvicorn.Server | None:
