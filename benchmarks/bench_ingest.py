@@ -2,10 +2,11 @@
 
 Starts the real Nudge HTTP server (uvicorn, in a subprocess on 127.0.0.1 and a free port) on a
 fresh SQLite database and posts N `track` calls in batches of 500 from two concurrent clients.
-The 20,000 contacts the events belong to exist beforehand in both databases (as if
-identified earlier). Then, in the same run, inserts the same event rows into another fresh
-database with a bare Core executemany (the bulk insert Nudge's ingest is built on, one transaction per 500 rows, as
+Then, in the same run, inserts the same event rows into another fresh database with a bare
+Core executemany (the bulk insert Nudge's ingest is built on, one transaction per 500 rows, as
 each HTTP batch is one transaction), and prints events per second for both and their ratio.
+The 20,000 contacts the events belong to exist beforehand in both databases (as if identified
+earlier), so both sides time the same event inserts.
 Targets (issue 2): HTTP at 50% or more of the bare rate, and at least 20,000 events/s on SQLite.
 
     .venv/bin/python benchmarks/bench_ingest.py [--events 200000]

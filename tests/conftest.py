@@ -55,6 +55,11 @@ def postgres_database_url() -> Iterator[str]:
 def _empty_postgres(url: str) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with nudge_db.engine_for(url).begin() as connection:
+        # A connection an earlier test leaked (idle in transaction) would block TRUNCATE forever.
+        connection.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
 
