@@ -46,10 +46,10 @@ from tools.segment_spec import (
 
 FORMS = ("set", "exists")
 # A form, or a chooser `choose(sizer, top) -> form` asked per positive event test: `sizer`
-# selects the test's events by name and window only (None for a grouped test, which is never
-# cheap to build), `top` says the test is a conjunct of the whole condition rather than under
-# an OR (see tools.segments.query_form).
-Chooser = Callable[[Union[Select, None], bool], str]
+# selects the test's events by name and window only (what an index range counts cheaply),
+# `top` says the test is a conjunct of the whole condition rather than under an OR (see
+# tools.segments.query_form).
+Chooser = Callable[[Select, bool], str]
 Form = Union[str, Chooser]
 
 
@@ -98,7 +98,7 @@ def _all_of(children: list, now: datetime, form: Form, top: bool) -> ColumnEleme
     for child, name, havings in shared.values():
         query = select(Event.contact_id).where(*_criteria(Event, name, child.where, _window(child, now)))
         grouped = query.group_by(Event.contact_id).having(and_(*havings))
-        parts.append(_membership(grouped, True, form, None, top))
+        parts.append(_membership(grouped, True, form, _sizer(name, _window(child, now)), top))
     return and_(*parts)
 
 
@@ -112,23 +112,23 @@ def _group_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
     return None
 
 
-def _membership(
-    query: Select, member: bool, form: Form, sizer: Select | None, top: bool
-) -> ColumnElement[bool]:
+def _membership(query: Select, member: bool, form: Form, sizer: Select, top: bool) -> ColumnElement[bool]:
     if member and (form(sizer, top) if callable(form) else form) == "set":
         return Contact.id.in_(query)
     correlated = query.where(query.selected_columns[0] == Contact.id).exists()
     return correlated if member else ~correlated
 
 
-def _event_set(node: Any, now: datetime) -> tuple[Select, bool, Select | None]:
-    """(contacts' query, whether members are its complement, its sizer or None if grouped)."""
+def _event_set(node: Any, now: datetime) -> tuple[Select, bool, Select]:
+    """(contacts' query, whether members are its complement, its sizer)."""
     if isinstance(node, EventCondition):
-        return _event_leaf(node, now)
-    if isinstance(node, SinceCondition):
-        sizer = _sizer(node.since, _window(node, now)) if node.then_not else None
-        return _since_leaf(node, now), False, sizer
-    return _aggregate_leaf(node, now) + (None,)
+        query, complement = _event_leaf(node, now)
+        name = node.event
+    elif isinstance(node, SinceCondition):
+        query, complement, name = _since_leaf(node, now), False, node.since
+    else:
+        (query, complement), name = _aggregate_leaf(node, now), node.event
+    return query, complement, _sizer(name, _window(node, now))
 
 
 def _sizer(name: str, window: tuple) -> Select:
@@ -152,11 +152,11 @@ def _criteria(table: Any, name: str, filters: list[PropertyFilter], window: tupl
     return found + [json_test(table.properties, f.property, f.op, f.value) for f in filters]
 
 
-def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool, Select | None]:
+def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool]:
     at_least = 1 if node.at_least is None else node.at_least
     base = select(Event.contact_id).where(*_criteria(Event, node.event, node.where, _window(node, now)))
     if at_least == 1 and node.at_most is None:
-        return base, not node.did, _sizer(node.event, _window(node, now))
+        return base, not node.did
     grouped = base.group_by(Event.contact_id)
     if at_least == 0:
         # Zero occurrences qualify: members are everyone except those with too many.
@@ -166,7 +166,7 @@ def _event_leaf(node: EventCondition, now: datetime) -> tuple[Select, bool, Sele
         enough = func.count() >= at_least
         bounds = enough if node.at_most is None else and_(enough, func.count() <= node.at_most)
         query, complement = grouped.having(bounds), False
-    return query, complement == node.did, None
+    return query, complement == node.did
 
 
 def _since_leaf(node: SinceCondition, now: datetime) -> Select:

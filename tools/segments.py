@@ -290,16 +290,16 @@ def query_form(db: Session) -> Form:
     under an OR it would hash the whole subquery per query, or worse, so there it gets a
     correlated EXISTS. SQLite runs `IN (subquery)` by building the whole set first, which wins
     for a rare event (24 h of checkouts) and loses badly for a common one (a month of product
-    views), where probing each contact's events is cheaper; counting the test's events by name
-    and window, capped at SMALL_SET, tells the two apart."""
+    views), where probing each contact's events is cheaper. Measured on a million contacts, the
+    set wins up to about two events per contact; counting the test's events by name and window
+    (an index range, capped there) tells which side of that a test is on."""
     if db.get_bind().dialect.name != "sqlite":
         return lambda sizer, top: "set" if top else "exists"
+    limit = max(SMALL_SET, 2 * (db.scalar(select(func.max(Contact.id))) or 0))
 
     def choose(sizer, top: bool) -> str:
-        if sizer is None:
-            return "exists"
-        probe = select(func.count()).select_from(sizer.limit(SMALL_SET).subquery())
-        return "set" if db.scalar(probe) < SMALL_SET else "exists"
+        probe = select(func.count()).select_from(sizer.limit(limit).subquery())
+        return "set" if db.scalar(probe) < limit else "exists"
 
     return choose
 
