@@ -36,6 +36,8 @@ EXAMPLES = [
     "send the digest now",
     "why didn't jo@example.com get the day 3 email?",
     "forget jo@example.com",
+    "what data do we have on jo@example.com? / export everything we hold on jo@example.com",
+    "who approved the cart sequence? / what did U123 do this week? / show the audit log for the last 7 days",
     "follow-ups in a thread: \"make day 5 15% off\", \"exclude Canada\"",
 ]
 
@@ -594,6 +596,67 @@ def forget(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("forget_contact", [PlannedCall("forget_contact", {"contact": who})])
 
 
+def export_person(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A subject access request; without a person it declines, so audience exports still match."""
+    who = person(clean, r"on|about|for|of")
+    if who is None:
+        return None
+    return Plan("export_contact", [PlannedCall("export_contact", {"contact": who})])
+
+
+# Question verbs and the part of the audit action names (e.g. "draft.approved") they mean.
+AUDIT_VERBS = (
+    (r"approv", "approved"), (r"reject", "rejected"), (r"schedul|launch|went live", "scheduled"),
+    (r"paus", "paused"), (r"resum|unpaus", "resumed"), (r"cancel|stopp", "cancelled"),
+    (r"eras|forg[eo]t|delet", "forget"), (r"export", "export"), (r"edit|revis", "revised"),
+)
+AUDIT_ACTOR = re.compile(r"(?<![\w@.])(U[A-Z0-9]{2,}|W[A-Z0-9]{2,})(?![\w@.-])|\b(scheduler|cli|console)\b")
+
+
+def audit_question(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """'who approved the cart sequence?', 'what did U123 do this week?', 'show the audit log'."""
+    asks_who = _has(lowered, r"\bwho\b")
+    arguments: dict[str, Any] = {"since": audit_since(lowered, "365d" if asks_who else "7d")}
+    verb = re.search(r"\b(?:who|what (?:did|has|have) \S+)\s+(?:\w+ly\s+)?(\w+)", lowered)
+    if verb and (action := next((name for stem, name in AUDIT_VERBS if re.match(stem, verb.group(1))), None)):
+        arguments["action"] = action
+    if subject := audit_subject(clean, state):
+        arguments["subject"] = subject
+    if actor := AUDIT_ACTOR.search(clean):
+        arguments["actor"] = actor.group(1) or actor.group(2).lower()
+    return Plan("audit_log", [PlannedCall("audit_log", arguments)])
+
+
+def audit_since(lowered: str, default: str) -> str:
+    if _has(lowered, r"\btoday\b|\bsince this morning\b"):
+        return "1d"
+    if _has(lowered, r"\byesterday\b"):
+        return "2d"
+    if _has(lowered, r"\bthis month\b"):
+        return "30d"
+    if _has(lowered, r"\bthis week\b"):
+        return "7d"
+    hours = duration_hours(lowered, 0)
+    if not hours:
+        return default
+    return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+
+
+def audit_subject(clean: str, state: ThreadState) -> str | None:
+    """A campaign ('campaign 2', a name, this thread's), a draft or a segment the question names."""
+    lowered = clean.lower()
+    if draft := re.search(r"\bdraft\s*[#:]?\s*(\d+)\b", lowered):
+        return f"draft:{draft.group(1)}"
+    if segment := re.search(r"\bsegment\s+['\"]?([\w-]+)", clean, flags=re.I):
+        return segment.group(1).lower()
+    named = campaign_reference(clean, ThreadState())
+    if named is not None:
+        return f"campaign:{named}" if named.isdigit() else named
+    if state.campaign_id is not None and _has(lowered, r"\b(it|this|that|the) ?(campaign|sequence|flow)?\b\W*$"):
+        return f"campaign:{state.campaign_id}"
+    return None
+
+
 def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("help", answer=help_text())
 
@@ -613,6 +676,16 @@ class Intent:
 # First match wins, so the more specific shapes come first. A builder returning None declines.
 INTENTS = [
     Intent(show_help, r"^(help|\?|what can you do|commands|examples|how do i use)"),
+    Intent(audit_question, r"\baudit\b|\bwho (\w+ly )?(approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
+                           r"|stopped|erased|forgot|deleted|exported|edited|revised|changed|created)\b"
+                           r"|\bwhat (did|has|have) \S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
+                           r"|\b(activity|actions) (of|by|from) "),
+    Intent(export_person, r"\b(subject access|access request|dsar|right of access|data export)\b"
+                          r"|\bexport\b(?=.*\b(everything|all|data|records?|profile)\b)(?=.*\b(on|about|for|of)\b)"
+                          r"|\bwhat (data|information|info|records?|personal data)\b.*\b(on|about|for|of)\b"
+                          r"|\b(what|everything) do (we|you) (know|hold|have|store|keep) (on|about)\b"
+                          r"|\b(everything|all (the )?(data|information)) (we|you) (hold|have|store|keep) (on|about|for)\b",
+           unless=r"\b(forget|erase|delete|remove|right to be forgotten)\b"),
     Intent(forget, r"\b(forget|erase|gdpr|right to be forgotten"
                    r"|delete (all )?(the )?(data|contact|everything|personal))"),
     Intent(explain, r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b"),

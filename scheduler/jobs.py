@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from scheduler.outbox import OutboxWorker, Stats
 from tools import audit
-from tools.bulk import chunked, insert_ignoring_duplicates, lock_for_writing
+from tools.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.clock import Clock
 from tools.db import session_scope
-from tools.models import Campaign, CampaignStep, Enrolment, Message, Segment
-from tools.segments import member_ids
+from tools.models import Campaign, CampaignStep, Contact, Enrolment, Message, Segment
+from tools.preflight import recently_converted
+from tools.segments import member_batches
 from tools.settings import Settings
 
 CHUNK = 2000
@@ -44,8 +45,8 @@ def enrol_campaign(engine: Engine, campaign_id: int, now: datetime) -> int:
         if not _enrolment_open(campaign, now):
             return 0
         spec = db.get(Segment, campaign.segment_id).spec
-        members = list(member_ids(db, spec, now))
-    entered = sum(_enrol_chunk(engine, campaign_id, chunk, now) for chunk in chunked(members, CHUNK))
+        entered = sum(_enrol_chunk(engine, campaign_id, page, now)
+                      for page in member_batches(db, spec, now, CHUNK))
     with session_scope(engine) as db:
         campaign = db.get(Campaign, campaign_id)
         if campaign.kind == "one_off":
@@ -70,8 +71,10 @@ def _enrol_chunk(engine: Engine, campaign_id: int, contact_ids: list[int], now: 
         lock_for_writing(db)
         campaign = db.get(Campaign, campaign_id)
         latest = _latest_enrolments(db, campaign_id, contact_ids)
+        converted = set(db.scalars(select(Contact.id).where(
+            Contact.id.in_(contact_ids), recently_converted(campaign, now))))
         rows = [row for contact_id in contact_ids
-                if (row := _entry(campaign, contact_id, latest.get(contact_id), now))]
+                if (row := _entry(campaign, contact_id, latest.get(contact_id), now, contact_id in converted))]
         if rows:
             statement = insert_ignoring_duplicates(db, Enrolment.__table__, ("campaign_id", "contact_id", "round"))
             return len(db.execute(statement.returning(Enrolment.id), rows).all())
@@ -88,16 +91,25 @@ def _latest_enrolments(db: Session, campaign_id: int, contact_ids: list[int]) ->
     return latest
 
 
-def _entry(campaign: Campaign, contact_id: int, last: Enrolment | None, now: datetime) -> dict | None:
-    """The enrolment row to insert for this member, or None when they may not (re-)enter now."""
+def _entry(campaign: Campaign, contact_id: int, last: Enrolment | None, now: datetime,
+           converted: bool = False) -> dict | None:
+    """The enrolment row to insert for this member, or None when they may not (re-)enter now.
+
+    A member who converted in the last day enters already exited, so the reason is on file.
+    """
     if last is not None:
         cooldown = timedelta(days=campaign.reentry_cooldown_days)
         if campaign.kind == "one_off" or last.status == "active" or last.entered_at + cooldown > now:
             return None
     held_out = in_holdout(campaign.id, contact_id, float(campaign.holdout_percent or 0))
-    return {"campaign_id": campaign.id, "contact_id": contact_id,
-            "round": (last.round + 1) if last else 1, "entered_at": now,
-            "status": "held_out" if held_out else "active", "holdout": held_out}
+    row = {"campaign_id": campaign.id, "contact_id": contact_id,
+           "round": (last.round + 1) if last else 1, "entered_at": now,
+           "status": "held_out" if held_out else "active", "holdout": held_out,
+           "exited_at": None, "exit_reason": None}
+    if converted and not held_out:
+        row.update(status="exited", exited_at=now,
+                   exit_reason=f"already converted: {campaign.exit_event} in the 24 hours before entry")
+    return row
 
 
 def in_holdout(campaign_id: int, contact_id: int, percent: float) -> bool:

@@ -24,10 +24,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from scheduler import jobs
+from scheduler.digest import digest_trigger
 from scheduler.leadership import leadership_for
 from scheduler.senders import sender_for
 from tools.clock import Clock
@@ -96,8 +98,7 @@ def dispatch_job(runtime_key: str) -> None:
             log.info("dispatch: %s", stats.text())
 
 
-@job("daily_digest", lambda settings, t: CronTrigger(
-    hour=settings.digest_clock.hour, minute=settings.digest_clock.minute, timezone=settings.zone))
+@job("daily_digest", lambda settings, t: digest_trigger(settings))
 def daily_digest_job(runtime_key: str) -> None:
     """Post yesterday's performance digest to the digest channel."""
     runtime = _RUNTIMES.get(runtime_key)
@@ -105,6 +106,16 @@ def daily_digest_job(runtime_key: str) -> None:
         from scheduler.digest import run_daily_digest
 
         run_daily_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
+
+
+@job("digest_catch_up", lambda settings, t: DateTrigger())
+def digest_catch_up_job(runtime_key: str) -> None:
+    """On taking the lead: post today's digest if its time has passed and nobody posted it."""
+    runtime = _RUNTIMES.get(runtime_key)
+    if runtime:
+        from scheduler.digest import catch_up_digest
+
+        catch_up_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
 
 
 @job("purge_expired", lambda settings, t: CronTrigger(hour=t.purge_hour, minute=17, timezone=settings.zone))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import ColumnElement, String, cast, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
@@ -22,6 +22,7 @@ from tools.models import AuditEntry, Campaign, CampaignStep, Draft
 SINCE_HELP = "a duration such as 30m, 24h, 7d or 2w, or a date such as 2026-11-01"
 _DURATION = re.compile(r"^(\d{1,5})\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CAMPAIGN_ID = re.compile(r"^(?:campaign\s*[:#]?\s*|#)(\d{1,9})$", re.IGNORECASE)
 
 
 class AuditLogInput(ToolInput):
@@ -32,7 +33,10 @@ class AuditLogInput(ToolInput):
     )
     subject: str | None = Field(
         None, max_length=200,
-        description="What it was about: a campaign or segment name, or 'draft:12'.",
+        description="What it was about: a campaign name or 'campaign:3', a segment name, or 'draft:12'.",
+    )
+    actor: str | None = Field(
+        None, max_length=200, description="Who did it: a Slack user id such as U123, 'scheduler' or 'cli'.",
     )
     limit: int = Field(50, ge=1, le=500, description="At most this many, newest first.")
 
@@ -64,7 +68,7 @@ def audit_log(ctx: ToolContext, args: AuditLogInput) -> AuditLogResult:
     "cart") or "what was erased this week?" (action "forget", since "7d").
     """
     since = since_moment(args.since, ctx.now())
-    found = matching_entries(ctx.db, since, args.action, args.subject)
+    found = matching_entries(ctx.db, since, args.action, args.subject, args.actor)
     newest = list(reversed(found[-args.limit:]))
     lines = [AuditLine.model_validate(entry, from_attributes=True) for entry in newest]
     summary = _summary(lines, len(found), since)
@@ -93,20 +97,26 @@ def _parse_since(text: str) -> timedelta | datetime:
 
 
 def matching_entries(
-    db: Session, since: datetime, action: str | None = None, subject: str | None = None
+    db: Session, since: datetime, action: str | None = None, subject: str | None = None,
+    actor: str | None = None,
 ) -> list[AuditEntry]:
-    """Audit entries at or after `since`, oldest first, filtered by action and subject words."""
+    """Audit entries at or after `since`, oldest first, filtered by action, subject and actor."""
     query = select(AuditEntry).where(AuditEntry.at >= since).order_by(AuditEntry.at, AuditEntry.id)
     if action and action.strip():
         query = query.where(AuditEntry.action.ilike(_contains(action), escape="\\"))
     if subject and subject.strip():
         query = query.where(_about(db, subject.strip()))
+    if actor and actor.strip():
+        query = query.where(func.lower(AuditEntry.actor) == actor.strip().lower())
     return list(db.scalars(query))
 
 
 def _about(db: Session, subject: str) -> ColumnElement[bool]:
+    by_id = _CAMPAIGN_ID.match(subject)
+    if by_id:  # exactly that campaign: "campaign:2" must not also match campaign 20
+        return AuditEntry.subject.in_(_campaign_subjects(db, Campaign.id == int(by_id[1])))
     pattern = _contains(subject)
-    exact = _campaign_subjects(db, pattern)
+    exact = _campaign_subjects(db, Campaign.name.ilike(pattern, escape="\\"))
     return or_(
         AuditEntry.subject.ilike(pattern, escape="\\"),
         cast(AuditEntry.details, String).ilike(pattern, escape="\\"),
@@ -114,9 +124,9 @@ def _about(db: Session, subject: str) -> ColumnElement[bool]:
     )
 
 
-def _campaign_subjects(db: Session, pattern: str) -> set[str]:
-    """Subjects naming the campaigns whose name matches, and every version of their drafts."""
-    named = select(Campaign.id).where(Campaign.name.ilike(pattern, escape="\\"))
+def _campaign_subjects(db: Session, which: ColumnElement[bool]) -> set[str]:
+    """Subjects naming the campaigns `which` selects, and every version of their drafts."""
+    named = select(Campaign.id).where(which)
     campaigns = set(db.scalars(named))
     if not campaigns:
         return set()

@@ -4,8 +4,8 @@ For the campaign's real audience (its segment's members now), each step is forec
 planned moment (now, or the campaign's send time, plus the step's delay). Every member is
 counted once, under the first cause that applies: excluded for no consent (including no
 address, do-not-sell, no ad consent), suppressed (unsubscribed, bounced, complained, erased),
-already converted (did the exit event within the re-entry cooldown, so the sequence would stop
-at once), or already in another active sequence; deferred for the frequency cap (messages
+already converted (did the exit event in the last 24 hours, so the sequence would stop at
+once), or already in another active sequence; deferred for the frequency cap (messages
 already sent plus this campaign's earlier steps) or for quiet hours in their time zone; the rest
 are reached on time. The counting is SQL grouped by cause and time zone over the segment's
 members; only the quiet-hours test per zone runs in Python.
@@ -77,7 +77,7 @@ def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> 
     cause = case(
         (reason.in_(SUPPRESSION_REASONS), "suppressed"),
         (reason.is_not(None), "no_consent"),
-        (_converted(campaign, now), "already_converted"),
+        (recently_converted(campaign, now), "already_converted"),
         (_other_sequence(campaign), "other_sequence"),
         (_capped(step, steps, planned, rules, at) if channel == "email" else false(), "frequency_cap"),
         else_="",
@@ -105,12 +105,20 @@ def _zone(name: str | None, settings: Settings) -> ZoneInfo:
         return settings.zone
 
 
-def _converted(campaign: Campaign, now: datetime) -> ColumnElement[bool]:
+RECENT_CONVERSION = timedelta(hours=24)
+
+
+def recently_converted(campaign: Campaign, now: datetime) -> ColumnElement[bool]:
+    """Contacts who did the campaign's exit event in the last 24 hours.
+
+    Enrolment lets them enter already exited, with that reason stored, so nobody who bought an
+    hour ago is reminded of their cart; older orders do not count, or a loyal customer's new
+    abandoned cart would never be followed up.
+    """
     if not campaign.exit_event:
         return false()
-    since = now - timedelta(days=campaign.reentry_cooldown_days or 0)
     return exists().where(Event.contact_id == Contact.id, Event.name == campaign.exit_event,
-                          Event.occurred_at >= since, Event.occurred_at <= now)
+                          Event.occurred_at >= now - RECENT_CONVERSION, Event.occurred_at <= now)
 
 
 def _other_sequence(campaign: Campaign) -> ColumnElement[bool]:

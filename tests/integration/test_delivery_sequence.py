@@ -175,3 +175,17 @@ def test_holdout_is_deterministic_and_members_re_enter_after_the_cooldown(engine
         run(engine, settings, clock, smtp)
     counts = Counter(smtp.recipients())
     assert set(counts) == first_round and set(counts.values()) == {2}, "same holdout, second round"
+
+
+def test_a_contact_who_bought_in_the_last_day_enters_already_exited(engine, settings, smtp):
+    clock = ManualClock(START)
+    add_contacts(engine, 2)
+    track(engine, "u0", "Order Completed", START - days(0.25), order_id="o0", revenue=10)
+    campaign = approved_sequence(engine, settings, THREE_STEPS)
+    for day in range(7):
+        clock.set(START + days(day))
+        run(engine, settings, clock, smtp)
+    assert len(smtp.messages) == 3
+    explained = " ".join(call(engine, settings, "explain_contact", {"contact": "u0", "campaign": str(campaign)},
+                              clock=clock).lines)
+    assert "already converted" in explained

@@ -38,7 +38,7 @@ def store(db):
     de, fr  Germany/France, no consent            -> no consent
     unsub   US, address suppressed                -> suppressed
     optout  US, opted out                         -> suppressed
-    buyer   US, ordered 2 days ago                -> already converted
+    buyer   US, ordered 3 hours ago               -> already converted
     busy    US, active in another sequence        -> other sequence
     capped  US, emailed 3 hours ago               -> frequency cap
     tokyo   US address, Tokyo time zone (21:00)   -> quiet hours
@@ -54,7 +54,7 @@ def store(db):
     db.add(Suppression(email_hash=unsub.email_hash, reason="unsubscribed"))
     _add(db, "optout", email_consent="opt_out")
     buyer = _add(db, "buyer")
-    db.add(Event(contact_id=buyer.id, name="Order Completed", occurred_at=NOW - timedelta(days=2), properties={}))
+    db.add(Event(contact_id=buyer.id, name="Order Completed", occurred_at=NOW - timedelta(hours=3), properties={}))
     busy, capped = _add(db, "busy"), _add(db, "capped")
     _add(db, "tokyo", timezone="Asia/Tokyo")
     _add(db, "london", timezone="Europe/London")
