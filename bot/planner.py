@@ -617,7 +617,7 @@ def audit_question(clean: str, lowered: str, state: ThreadState) -> Plan:
     """'who approved the cart sequence?', 'what did U123 do this week?', 'show the audit log'."""
     asks_who = _has(lowered, r"\bwho\b")
     arguments: dict[str, Any] = {"since": audit_since(lowered, "365d" if asks_who else "7d")}
-    verb = re.search(r"\b(?:who|what (?:did|has|have) \S+)\s+(?:\w+ly\s+)?(\w+)", lowered)
+    verb = re.search(r"\b(?:who|what (?:did|has|have) (?:the )?\S+)\s+(?:\w+ly\s+)?(\w+)", lowered)
     if verb and (action := next((name for stem, name in AUDIT_VERBS if re.match(stem, verb.group(1))), None)):
         arguments["action"] = action
     if subject := audit_subject(clean, state):
@@ -678,7 +678,7 @@ INTENTS = [
     Intent(show_help, r"^(help|\?|what can you do|commands|examples|how do i use)"),
     Intent(audit_question, r"\baudit\b|\bwho (\w+ly )?(approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
                            r"|stopped|erased|forgot|deleted|exported|edited|revised|changed|created)\b"
-                           r"|\bwhat (did|has|have) \S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
+                           r"|\bwhat (did|has|have) (the )?\S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
                            r"|\b(activity|actions) (of|by|from) "),
     Intent(export_person, r"\b(subject access|access request|dsar|right of access|data export)\b"
                           r"|\bexport\b(?=.*\b(everything|all|data|records?|profile)\b)(?=.*\b(on|about|for|of)\b)"

@@ -5,18 +5,24 @@ and postal address). This module adds what makes it deliverable and measurable: 
 multipart/alternative message with text and HTML, a stable `Message-ID`, `Date`, `From`
 (NUDGE_SENDER), RFC 8058 one-click unsubscribe headers, an open pixel, and click tracking for
 the links the approved draft contains (other links stay direct, so the redirect can never be
-used to send someone elsewhere).
+used to send someone elsewhere). The MIME is built with the compat32 classes and a policy that
+writes short ASCII headers as they are (the stdlib folds and RFC 2047-encodes everything else):
+a send builds thousands of these, and the modern `EmailMessage` re-parses every header it sets.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import secrets
 from datetime import datetime
-from functools import lru_cache
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 
 from tools.identity import normalise_email
@@ -25,6 +31,21 @@ from tools.tokens import make_token
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable source and smaller than base64 for mostly-ASCII copy
+
+
+class _SmtpPolicy(Compat32):
+    """compat32 with CRLF line ends that passes short single-line ASCII headers straight through."""
+
+    def fold_binary(self, name, value):
+        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 77 \
+                and "\n" not in value and "\r" not in value:
+            return f"{name}: {value}\r\n".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = _SmtpPolicy(linesep="\r\n")
 
 
 class Tracking:
@@ -39,7 +60,7 @@ class Tracking:
         prefix = {"open": "o", "click": "c", "unsubscribe": "u"}[kind]
         return f"{self.base}/{prefix}/{make_token(self.secret, kind, self.message_id, target)}"
 
-    @property
+    @cached_property
     def unsubscribe_url(self) -> str:
         return self.url("unsubscribe")
 
@@ -52,6 +73,12 @@ def sender_address(settings: Settings) -> str:
 @lru_cache(maxsize=16)
 def _bare_address(sender: str) -> str:
     return parseaddr(sender)[1]
+
+
+@lru_cache(maxsize=16)
+def _from_header(sender: str) -> str:
+    # Only the display name may be RFC 2047-encoded, never the address itself.
+    return formataddr(parseaddr(sender))
 
 
 def new_message_id(settings: Settings, outbox_id: int) -> str:
@@ -86,21 +113,34 @@ def build_email(
     tracking: Tracking,
     trackable: set[str],
     now: datetime,
-) -> EmailMessage:
-    """The complete email for one contact: headers, text part and tracked HTML part."""
-    email = EmailMessage(policy=SMTP)
-    email["From"] = settings.sender
+) -> MIMEMultipart:
+    """The complete email for one contact: headers, text part and tracked HTML part.
+
+    `.as_bytes()` gives the message with CRLF line ends, ready for SMTP DATA.
+    """
+    # QP bodies write every "=" as "=3D", so a boundary starting "=_" can never occur in them.
+    email = MIMEMultipart("alternative", boundary=f"=_{secrets.token_hex(12)}", policy=SMTP_POLICY)
+    email["From"] = _from_header(settings.sender)
     email["To"] = formataddr((_clean(to_name or ""), to_email))
-    email["Subject"] = _clean(rendered.subject)
+    email["Subject"] = _encoded(_clean(rendered.subject))
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id
     mailto = f"mailto:{sender_address(settings)}?subject={quote('unsubscribe ' + message_id.strip('<>'))}"
     email["List-Unsubscribe"] = f"<{tracking.unsubscribe_url}>, <{mailto}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(rendered.text or "", subtype="plain", charset="utf-8")
-    email.add_alternative(track_html(rendered.html or "", tracking, trackable),
-                          subtype="html", charset="utf-8")
+    email.attach(_text_part(rendered.text or "", "plain"))
+    email.attach(_text_part(track_html(rendered.html or "", tracking, trackable), "html"))
     return email
+
+
+def _text_part(body: str, subtype: str) -> MIMEText:
+    part = MIMEText(body, subtype, _UTF8_QP, policy=SMTP_POLICY)
+    del part["MIME-Version"]  # belongs on the top-level message only
+    return part
+
+
+def _encoded(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def recipient_address(email: str) -> str:

@@ -50,7 +50,7 @@ from tools.models import (
     Campaign, CampaignStep, Contact, Conversion, Draft, Enrolment, Event, Message, MessageEvent,
     Suppression,
 )
-from tools.render import draft_urls, personalisation, render_email
+from tools.render import draft_urls, personalisations, render_email
 from tools.sequences import FINAL_MESSAGE_STATUSES, approved_by_approver
 from tools.settings import Settings
 
@@ -314,6 +314,7 @@ class Batch:
         self.suppressions = self._suppressions()
         self.approvals: dict[int | None, bool] = {}
         self.links: dict[int, set[str]] = {}
+        self.extras: dict[int, dict] | None = None  # personalisation, loaded at the first render
         self.enrolments = by_id(Enrolment, (m.enrolment_id for m in self.messages))
         self.campaigns = by_id(Campaign, (m.campaign_id for m in self.messages))
         self.drafts = by_id(Draft, (m.draft_id for m in self.messages))
@@ -431,13 +432,19 @@ class Batch:
             self.links[draft.id] = draft_urls(draft)
         return self.links[draft.id]
 
+    def personalisation(self, contact: Contact) -> dict:
+        """The contact's values; the first call loads them for the whole batch at once."""
+        if self.extras is None:
+            self.extras = personalisations(self.db, self.contacts.values(), self.now)
+        return self.extras[contact.id]
+
     def render(self, message: Message) -> Prepared | None:
         contact, draft = self.contacts[message.contact_id], self.drafts[message.draft_id]
         tracking = delivery.Tracking(self.settings, self.secret, message.id)
         mime_id = message.email_message_id or delivery.new_message_id(self.settings, message.id)
         try:
             recipient = delivery.recipient_address(contact.email or "")
-            rendered = render_email(draft, contact, extra=personalisation(self.db, contact, self.now),
+            rendered = render_email(draft, contact, extra=self.personalisation(contact),
                                     links={"unsubscribe_url": tracking.unsubscribe_url},
                                     settings=self.settings, variant=message.variant or "a")
             email = delivery.build_email(

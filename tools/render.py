@@ -6,13 +6,15 @@ named `{{7*7}}` or `<script>` and a product titled `{{ ''.__class__ }}` come out
 placeholders (`tools.placeholders`); `template_errors` rejects anything else and anything the
 sandbox refuses. `render_email` wraps the draft's body in the layout from `prompts/email/`, whose
 footer always carries the unsubscribe link and the postal address. `personalisation` builds a
-contact's values (cart, product in focus, best sellers) from their events and the catalogue.
+contact's values (cart, product in focus, best sellers) from their events and the catalogue;
+`personalisations` does the same for a whole outbox batch in a fixed number of queries.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from prompts import loader
@@ -213,8 +215,25 @@ def draft_urls(draft: Draft) -> set[str]:
 
 def personalisation(db: Session, contact: Contact, now: datetime) -> dict[str, Any]:
     """A contact's values: latest open cart, product in focus and the shop's best sellers."""
-    items, cart_url = _latest_cart(db, contact.id, now)
-    focus = items[0] if items else _last_viewed(db, contact.id, now)
+    return personalisations(db, [contact], now)[contact.id]
+
+
+def personalisations(db: Session, contacts: Iterable[Contact], now: datetime) -> dict[int, dict[str, Any]]:
+    """`personalisation` for many contacts at once, by contact id, in four queries in all."""
+    contacts = list(contacts)
+    carts = _latest_carts(db, [c.id for c in contacts], now)
+    viewed = _last_viewed(db, [c.id for c in contacts if not carts.get(c.id, ([], ""))[0]], now)
+    keys = {line["product_id"] for lines, _ in carts.values() for line in lines}
+    keys |= {str(props["product_id"]) for props in viewed.values() if props.get("product_id")}
+    catalogue = _catalogue(db, keys)
+    return {c.id: _contact_personalisation(db, c, carts.get(c.id), viewed.get(c.id), catalogue, now)
+            for c in contacts}
+
+
+def _contact_personalisation(db, contact, cart, viewed, catalogue, now) -> dict[str, Any]:
+    lines, cart_url = cart or ([], "")
+    items = [_item(line["props"], catalogue.get(line["product_id"]), line["quantity"]) for line in lines]
+    focus = items[0] if items else _viewed_item(viewed, catalogue)
     values: dict[str, Any] = {
         **contact_values(contact),
         "cart_items": items,
@@ -230,13 +249,23 @@ def personalisation(db: Session, contact: Contact, now: datetime) -> dict[str, A
     return values
 
 
-def _latest_cart(db: Session, contact_id: int, now: datetime) -> tuple[list[dict], str]:
+def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[int, tuple[list[dict], str]]:
+    """Each contact's open cart lines and cart URL, from their cart events of the lookback."""
+    if not contact_ids:
+        return {}
     events = db.scalars(
         select(Event)
-        .where(Event.contact_id == contact_id, Event.name.in_(CART_EVENTS))
+        .where(Event.contact_id.in_(contact_ids), Event.name.in_(CART_EVENTS))
         .where(Event.occurred_at >= now - CART_LOOKBACK, Event.occurred_at <= now)
-        .order_by(Event.occurred_at, Event.id)
+        .order_by(Event.contact_id, Event.occurred_at, Event.id)
     )
+    by_contact: dict[int, list[Event]] = {}
+    for event in events:
+        by_contact.setdefault(event.contact_id, []).append(event)
+    return {contact_id: _replay_cart(found) for contact_id, found in by_contact.items()}
+
+
+def _replay_cart(events: list[Event]) -> tuple[list[dict], str]:
     cart: dict[str, dict] = {}
     cart_id, cart_url = None, ""
     for event in events:
@@ -250,7 +279,7 @@ def _latest_cart(db: Session, contact_id: int, now: datetime) -> tuple[list[dict
             cart_id = props.get("cart_id")
         cart_url = str(props.get("cart_url") or cart_url)
         _apply_cart_event(cart, event.name, props)
-    return _with_catalogue(db, list(cart.values())), cart_url
+    return list(cart.values()), cart_url
 
 
 def _apply_cart_event(cart: dict[str, dict], name: str, props: dict) -> None:
@@ -277,10 +306,8 @@ def _quantity(value: Any) -> int:
         return 1
 
 
-def _with_catalogue(db: Session, lines: list[dict]) -> list[dict]:
-    ids = [line["product_id"] for line in lines]
-    catalogue = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
-    return [_item(line["props"], catalogue.get(line["product_id"]), line["quantity"]) for line in lines]
+def _catalogue(db: Session, keys: set[str]) -> dict[str, Product]:
+    return {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(keys)))} if keys else {}
 
 
 def _item(props: dict, product: Product | None, quantity: int = 1) -> dict[str, Any]:
@@ -327,17 +354,25 @@ def _cart_total(items: list[dict]) -> str:
     return _money(sum(item["amount"] * item["quantity"] for item in priced), currencies.pop())
 
 
-def _last_viewed(db: Session, contact_id: int, now: datetime) -> dict[str, Any] | None:
-    event = db.scalars(
-        select(Event)
-        .where(Event.contact_id == contact_id, Event.name == "Product Viewed", Event.occurred_at <= now)
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(1)
-    ).first()
-    if event is None:
+def _last_viewed(db: Session, contact_ids: list[int], now: datetime) -> dict[int, dict]:
+    """The properties of each contact's latest "Product Viewed" event up to `now`."""
+    if not contact_ids:
+        return {}
+    order = (Event.occurred_at.desc(), Event.id.desc())
+    ranked = (
+        select(Event.contact_id, Event.properties,
+               func.row_number().over(partition_by=Event.contact_id, order_by=order).label("rank"))
+        .where(Event.contact_id.in_(contact_ids), Event.name == "Product Viewed", Event.occurred_at <= now)
+        .subquery()
+    )
+    rows = db.execute(select(ranked.c.contact_id, ranked.c.properties).where(ranked.c.rank == 1))
+    return {contact_id: props or {} for contact_id, props in rows}
+
+
+def _viewed_item(props: dict | None, catalogue: dict[str, Product]) -> dict[str, Any] | None:
+    if props is None:
         return None
-    props = event.properties or {}
-    product = db.get(Product, str(props["product_id"])) if props.get("product_id") else None
+    product = catalogue.get(str(props["product_id"])) if props.get("product_id") else None
     return _item(props, product)
 
 

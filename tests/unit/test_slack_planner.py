@@ -263,6 +263,66 @@ def test_forget_without_whom_asks():
     assert plan("forget them").answer.startswith("Whom")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("who approved the cart sequence?", {"since": "365d", "action": "approved", "subject": "Abandoned cart"}),
+    ("Who approved the abandoned cart emails", {"since": "365d", "action": "approved", "subject": "Abandoned cart"}),
+    ("who approved campaign 2", {"since": "365d", "action": "approved", "subject": "campaign:2"}),
+    ("<@U0NUDGE> who approved #2?", {"since": "365d", "action": "approved", "subject": "campaign:2"}),
+    ("who rejected draft 12 yesterday?", {"since": "2d", "action": "rejected", "subject": "draft:12"}),
+    ("who paused the winback campaign?", {"since": "365d", "action": "paused", "subject": "Win-back"}),
+    ("who changed segment vip?", {"since": "365d", "subject": "vip"}),
+    ("who erased jo@example.com?", {"since": "365d", "action": "forget"}),
+    ("show the audit log for the last 7 days", {"since": "7d"}),
+    ("audit trail for the past 48 hours", {"since": "2d"}),
+    ("show me the audit log for the last 12 hours", {"since": "12h"}),
+    ("audit log", {"since": "7d"}),
+    ("what did U123 do this week?", {"since": "7d", "actor": "U123"}),
+    ("What has UAPPROVER done today", {"since": "1d", "actor": "UAPPROVER"}),
+    ("actions by U9F2KQ in the last 30 days", {"since": "30d", "actor": "U9F2KQ"}),
+    ("what did the scheduler do this month?", {"since": "30d", "actor": "scheduler"}),
+    ("what did we erase this week?", {"since": "7d", "action": "forget"}),
+])
+def test_audit_questions(text, expected):
+    call = only_call(text)
+    assert (call.name, call.arguments) == ("audit_log", expected)
+
+
+def test_audit_questions_about_it_use_the_threads_campaign_and_never_act():
+    assert only_call("who approved it?", ThreadState(campaign_id=7)).arguments["subject"] == "campaign:7"
+    assert only_call("who approved the cart sequence?", ThreadState(campaign_id=7)).arguments["subject"] == "Abandoned cart"
+    assert "subject" not in only_call("who approved it?").arguments
+    for text in ("who cancelled campaign 3?", "who erased u17?", "who exported segment vip?"):
+        assert only_call(text).name == "audit_log"
+
+
+@pytest.mark.parametrize("text, who", [
+    ("export everything we hold on jo@example.com", "jo@example.com"),
+    ("what data do we have on jo@example.com", "jo@example.com"),
+    ("What personal data do we hold about <mailto:Jo@Example.com|Jo@Example.com>?", "Jo@Example.com"),
+    ("what do we know about user u17?", "u17"),
+    ("subject access request for jo@example.com", "jo@example.com"),
+    ("GDPR data export for customer u42", "u42"),
+    ("export all data on contact u5", "u5"),
+    ("everything we store on jo@example.com please", "jo@example.com"),
+])
+def test_export_a_persons_data(text, who):
+    call = only_call(text)
+    assert (call.name, call.arguments) == ("export_contact", {"contact": who})
+
+
+@pytest.mark.parametrize("text, tool", [
+    ("delete all data for user u17", "forget_contact"),
+    ("export all the data for segment vip to meta", "export_audience"),
+    ("export the cart abandoners to meta", "create_segment"),
+])
+def test_erasure_and_audience_exports_are_not_mistaken_for_access_requests(text, tool):
+    assert plan(text).calls[0].name == tool
+
+
+def test_an_access_request_without_a_person_is_not_run():
+    assert plan("what data do we have on them?").calls == []
+
+
 BUILT = {
     "name": "Abandoned cart",
     "segment": {"since": "Checkout Started", "within_last": "24h", "then_not": "Order Completed"},
@@ -324,12 +384,15 @@ def test_anything_else_gets_examples(text):
 
 
 def test_help():
-    assert "forget" in plan("help").answer
+    answer = plan("help").answer
+    assert "forget" in answer and "who approved the cart sequence?" in answer
+    assert "export everything we hold on jo@example.com" in answer
 
 
 @pytest.mark.parametrize("text", [
     "in " * 1300, "abandon " * 500 + "x", "day 1 " * 650, "exclude " * 500, "%" * 4000, "a" * 4000,
-    "why didn't " + "x" * 3980, "quiet hours " + "1" * 3980,
+    "why didn't " + "x" * 3980, "quiet hours " + "1" * 3980, "export all " * 400, "what data " * 400,
+    "who approved " * 300, "what did " * 500,
 ])
 def test_long_adversarial_requests_plan_quickly(text):
     import time
