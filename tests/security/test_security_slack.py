@@ -115,9 +115,13 @@ SIGNATURE_ATTACKS = {
     "ten minutes ahead": lambda body: signed(body, age=-600),
     "timestamp not a number": lambda body: signed(body, stamp="yesterday"),
     "v0 prefix only": lambda body: {**signed(body), "X-Slack-Signature": "v0="},
-    "signature flipped": lambda body: {
-        **signed(body), "X-Slack-Signature": signed(body)["X-Slack-Signature"][:-1] + "0"},
+    "signature flipped": lambda body: {**signed(body), "X-Slack-Signature": flipped(signed(body)["X-Slack-Signature"])},
 }
+
+
+def flipped(signature: str) -> str:
+    """The signature with its last hex digit changed (always to a different digit)."""
+    return signature[:-1] + ("1" if signature[-1] == "0" else "0")
 
 
 def test_badly_signed_requests_are_refused_before_anything_runs(slack, fake_slack, engine):
