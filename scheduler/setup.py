@@ -24,12 +24,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from scheduler import jobs
-from scheduler.digest import digest_trigger
+from scheduler.digest import catch_up_digest, digest_trigger
 from scheduler.leadership import leadership_for
 from scheduler.senders import sender_for
 from tools.clock import Clock
@@ -108,16 +107,6 @@ def daily_digest_job(runtime_key: str) -> None:
         run_daily_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
 
 
-@job("digest_catch_up", lambda settings, t: DateTrigger())
-def digest_catch_up_job(runtime_key: str) -> None:
-    """On taking the lead: post today's digest if its time has passed and nobody posted it."""
-    runtime = _RUNTIMES.get(runtime_key)
-    if runtime:
-        from scheduler.digest import catch_up_digest
-
-        catch_up_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
-
-
 @job("purge_expired", lambda settings, t: CronTrigger(hour=t.purge_hour, minute=17, timezone=settings.zone))
 def purge_expired_job(runtime_key: str) -> None:
     """Delete personal data older than the retention period (NUDGE_RETENTION_MONTHS)."""
@@ -127,6 +116,11 @@ def purge_expired_job(runtime_key: str) -> None:
 
         with session_scope(runtime.engine) as db:
             purge_expired(db, runtime.settings, runtime.clock.now())
+
+
+def catch_up_on_digest(runtime: Runtime) -> None:
+    """Post today's digest if its time has passed and nobody posted it (errors are logged)."""
+    catch_up_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
 
 
 @dataclass
@@ -190,6 +184,10 @@ class SchedulerRunner:
                               id=spec.id, name=spec.id, replace_existing=True)
         scheduler.start()
         self.scheduler = scheduler
+        # Not a scheduled job: a one-off run at takeover, so a digest missed while no scheduler
+        # led (the machine was off at its time) is posted the same day.
+        threading.Thread(target=catch_up_on_digest, args=[self.runtime], name="nudge-digest-catch-up",
+                         daemon=True).start()
         log.info("this process is the scheduler leader (jobs: %s)", ", ".join(s.id for s in JOBS))
 
     def _step_down(self) -> None:

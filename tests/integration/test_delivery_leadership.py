@@ -87,11 +87,10 @@ def test_jobs_are_declared_with_stable_ids_and_their_triggers():
 
     from tools.settings import load_settings
 
-    assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "daily_digest", "digest_catch_up", "purge_expired"]
+    assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "daily_digest", "purge_expired"]
     settings = load_settings(digest_time="07:30", timezone="Europe/Paris")
     triggers = {spec.id: spec.trigger(settings, Timings()) for spec in setup.JOBS}
     assert triggers["enrol"].interval.total_seconds() == 30 == triggers["dispatch"].interval.total_seconds()
     evening = datetime(2026, 12, 1, 20, 0, tzinfo=ZoneInfo("Europe/Paris"))
     digest = triggers["daily_digest"].get_next_fire_time(None, evening)
     assert (digest.day, digest.hour, digest.minute, str(digest.tzinfo)) == (2, 7, 30, "Europe/Paris")
-    assert type(triggers["digest_catch_up"]).__name__ == "DateTrigger"  # once, on taking the lead

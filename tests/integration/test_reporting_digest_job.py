@@ -127,3 +127,21 @@ def test_the_trigger_fires_at_the_digest_time_in_the_team_zone(settings):
     start = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
     fire = trigger.get_next_fire_time(None, start)
     assert fire.astimezone(timezone.utc) == datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
+
+
+def test_a_scheduler_taking_the_lead_after_the_digest_time_posts_the_missed_digest(engine, digest_settings, slack):
+    import time
+
+    from scheduler.setup import Timings, start_scheduler
+
+    seed(engine)
+    quick = Timings(enrol_seconds=3600, dispatch_seconds=3600, heartbeat_seconds=0.1, lease_seconds=1)
+    runner = start_scheduler(engine, digest_settings, ManualClock(at(20, 15, 0)), client(slack),
+                             sender=object(), timings=quick)
+    try:
+        deadline = time.monotonic() + 20
+        while not slack.calls("chat.postMessage") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        runner.stop()
+    assert len(slack.calls("chat.postMessage")) == 1
