@@ -120,6 +120,8 @@ def purge_expired_job(runtime_key: str) -> None:
 
 def catch_up_on_digest(runtime: Runtime) -> None:
     """Post today's digest if its time has passed and nobody posted it (errors are logged)."""
+    if not runtime.settings.digest_channel:
+        return  # no digest is wanted; the 09:00 job says so once a day, not at every start
     catch_up_digest(runtime.engine, runtime.settings, runtime.clock, runtime.slack_client)
 
 
