@@ -10,6 +10,7 @@ console renders the same data and tests build click payloads from the same ids.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +209,9 @@ def _input(block_id: str, action_id: str, label: str, initial: str, limit: int,
             "optional": optional}
 
 
+SLACK_MENTION = re.compile(r"<@([A-Za-z0-9_.-]+)>")
+
+
 def as_text(blocks: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str, str]]]:
     """Render blocks for a terminal: the text, and the buttons as (label, action_id, value)."""
     lines: list[str] = []
@@ -224,4 +228,4 @@ def as_text(blocks: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str, str
             for element in block["elements"]:
                 choices.append((element["text"]["text"], element["action_id"], element["value"]))
                 lines.append(f"  [{len(choices)}] {element['text']['text']} ({element['value']})")
-    return "\n".join(lines), choices
+    return SLACK_MENTION.sub(r"@\1", "\n".join(lines)), choices

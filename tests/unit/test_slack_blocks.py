@@ -73,3 +73,10 @@ def test_terminal_rendering_numbers_the_buttons():
     text, choices = kit.as_text(kit.draft_card(card()))
     assert "[1] Approve (7)" in text and "[3] Reject (7)" in text
     assert choices[1] == ("Edit", ids.EDIT, "7")
+
+
+def test_the_console_shows_slack_mentions_as_plain_names():
+    from bot.blocks import as_text
+
+    text, _ = as_text([{"type": "context", "elements": [{"type": "mrkdwn", "text": "Approved by <@console>"}]}])
+    assert text == "Approved by @console"
