@@ -6,6 +6,7 @@ import pytest
 
 from tools import registry
 from tools.compliance import block_findings
+from tools.clock import ManualClock
 from tools.context import ToolContext, ToolError
 from tools.models import Campaign, CampaignStep, Draft, Segment
 from tools.settings import load_settings
@@ -13,14 +14,9 @@ from tools.settings import load_settings
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 
 
-class FixedClock:
-    def now(self):
-        return NOW
-
-
 @pytest.fixture
 def ctx(db, settings):
-    return ToolContext(db=db, settings=settings, actor="cli", clock=FixedClock())
+    return ToolContext(db=db, settings=settings, actor="cli", clock=ManualClock(NOW))
 
 
 def _rules(ctx, **target) -> set[str]:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tools import registry
+from tools.clock import ManualClock
 from tools.context import ToolContext, ToolError
 from tools.identity import email_hash, email_salt
 from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Message, Segment, Suppression
@@ -12,14 +13,9 @@ from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Mess
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)  # 08:00 New York, 13:00 London, 21:00 Tokyo
 
 
-class FixedClock:
-    def now(self):
-        return NOW
-
-
 @pytest.fixture
 def ctx(db, settings):
-    return ToolContext(db=db, settings=settings, actor="cli", clock=FixedClock())
+    return ToolContext(db=db, settings=settings, actor="cli", clock=ManualClock(NOW))
 
 
 def _add(db, name, **fields) -> Contact:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tools import registry
+from tools.clock import ManualClock
 from tools.context import ToolContext, ToolError
 from tools.models import Contact, Draft, Event, Product
 from tools.render import draft_urls, personalisation, render_email
@@ -24,14 +25,9 @@ HOSTILE = ["{{7*7}}", "<script>alert(1)</script>", "{{ ''.__class__ }}"]
 LINKS = {"unsubscribe_url": "https://nudge.shop.example/u/token-1"}
 
 
-class FixedClock:
-    def now(self):
-        return NOW
-
-
 @pytest.fixture
 def ctx(db, settings):
-    return ToolContext(db=db, settings=settings, actor="cli", clock=FixedClock())
+    return ToolContext(db=db, settings=settings, actor="cli", clock=ManualClock(NOW))
 
 
 def _store(db):
