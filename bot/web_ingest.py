@@ -6,7 +6,8 @@ empty password, as Segment's libraries send it. Each key gets a token bucket of
 capped before they are read in full (32 KB per call, 500 KB per batch; gzip is accepted and
 capped after inflating). Every refusal is a JSON `{"error": ...}` saying what to fix; a batch
 answers 200 with the number accepted and a `rejected` list of `{index, error}`, so one bad item
-never costs the good ones. Database work runs in a worker thread, off the event loop.
+never costs the good ones. Validation and database work run in a worker thread, off the event
+loop; validation happens before the request takes its turn to write.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from starlette.routing import BaseRoute, Route
 from tools.bulk import lock_for_writing, write_turn
 from tools.clock import SYSTEM_CLOCK
 from tools.db import session_scope
-from tools.ingest import MAX_BATCH_BYTES, MAX_CALL_BYTES, IngestResult, ingest_calls
+from tools.ingest import MAX_BATCH_BYTES, MAX_CALL_BYTES, IngestResult, store_calls, validate_calls
 from tools.settings import Settings
 
 
@@ -182,9 +183,12 @@ def parse_items(body: bytes, kind: str | None) -> list:
 
 
 def store(engine, items: list, kind, now: datetime, check_sizes: bool, may_contain_nul: bool) -> IngestResult:
+    # Validating before taking the write turn lets one request's validation overlap another's
+    # insert (SQLite releases the GIL while it writes); inside the turn it only queued behind it.
+    calls = validate_calls(items, now, kind, check_sizes, may_contain_nul)
     with write_turn(engine), session_scope(engine) as db:
         lock_for_writing(db)
-        return ingest_calls(db, items, now, kind, check_sizes, may_contain_nul)
+        return store_calls(db, calls, now)
 
 
 def _now(request: Request) -> datetime:

@@ -34,6 +34,17 @@ MUTABLE = (
     "email_consent", "consent_source", "consent_at", "ad_consent", "do_not_sell", "traits",
 )
 LOOKUP_CHUNK = 1000
+# Lookups by a list of keys are built once with an expanding parameter: `in_(values)` builds
+# a bound parameter per value on every call, which cost more than the lookup itself.
+_IDS_BY_USER_ID = select(CONTACTS.c.user_id, CONTACTS.c.id).where(
+    CONTACTS.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
+_CONTACTS_BY_USER_ID = select(CONTACTS.c.id, CONTACTS.c.user_id, *(CONTACTS.c[name] for name in MUTABLE)).where(
+    CONTACTS.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
+_ERASED_AMONG = select(Suppression.email_hash).where(
+    Suppression.reason == "erased", Suppression.email_hash.in_(bindparam("hashes", expanding=True))
+)
 
 
 class ContactTraits(BaseModel):
@@ -177,10 +188,8 @@ def _merge_by_user(rows: list[dict]) -> dict[str, dict]:
 
 def _existing(db: Session, user_ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
-    columns = [CONTACTS.c.id, CONTACTS.c.user_id, *(CONTACTS.c[name] for name in MUTABLE)]
     for chunk in chunked(user_ids, LOOKUP_CHUNK):
-        query = select(*columns).where(CONTACTS.c.user_id.in_(chunk))
-        for record in db.execute(query).mappings():
+        for record in db.execute(_CONTACTS_BY_USER_ID, {"user_ids": chunk}).mappings():
             found[record["user_id"]] = dict(record)
     return found
 
@@ -191,10 +200,7 @@ def _erased_hashes(db: Session, salt: str, rows, befores) -> set[str]:
     hashes = [email_hash(salt, email) for email in emails]
     erased: set[str] = set()
     for chunk in chunked(hashes, LOOKUP_CHUNK):
-        query = select(Suppression.email_hash).where(
-            Suppression.reason == "erased", Suppression.email_hash.in_(chunk)
-        )
-        erased.update(db.scalars(query))
+        erased.update(db.scalars(_ERASED_AMONG, {"hashes": chunk}))
     return erased
 
 
@@ -273,6 +279,5 @@ def contact_ids(db: Session, user_ids: set[str], now: datetime) -> dict[str, int
 def _ids_for(db: Session, user_ids) -> dict[str, int]:
     ids: dict[str, int] = {}
     for chunk in chunked(sorted(user_ids), LOOKUP_CHUNK):
-        query = select(CONTACTS.c.user_id, CONTACTS.c.id).where(CONTACTS.c.user_id.in_(chunk))
-        ids.update(tuple(record) for record in db.execute(query))
+        ids.update(db.execute(_IDS_BY_USER_ID, {"user_ids": chunk}).all())
     return ids

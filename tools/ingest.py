@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ KINDS = ("identify", "track")
 NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 IDEMPOTENCY_SCOPE = "ingest"
 EVENTS = Event.__table__
+CONTAINERS = (dict, list)
 
 
 class Call(BaseModel):
@@ -63,6 +65,9 @@ class Call(BaseModel):
         return self
 
 
+_CALL_LIST = TypeAdapter(list[Call])
+
+
 @dataclass
 class Rejection:
     index: int
@@ -77,9 +82,12 @@ class IngestResult:
 
 
 @dataclass
-class _Parsed:
+class ValidCalls:
+    """The calls of one request that passed validation, and the ones that did not."""
+
     identifies: list[tuple[Call, dict]] = field(default_factory=list)
     tracks: list[Call] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
 
 
 def ingest_calls(
@@ -98,21 +106,61 @@ def ingest_calls(
     `may_contain_nul` scans strings for NUL, which no database column can hold; `count_new`
     fills `new_events` (it costs a RETURNING clause, so the HTTP door does not ask).
     """
-    result = IngestResult()
-    parsed = _Parsed()
+    return store_calls(db, validate_calls(items, now, kind, check_sizes, may_contain_nul), now, count_new)
+
+
+def validate_calls(
+    items: list[Any], now: datetime, kind: str | None = None, check_sizes: bool = True,
+    may_contain_nul: bool = True,
+) -> ValidCalls:
+    """Validate without touching the database, so a server can do it outside its write turn."""
+    calls = ValidCalls()
+    shaped: list[tuple[int, dict]] = []
     for index, item in enumerate(items):
+        problem = _shape_problem(item, check_sizes, may_contain_nul)
+        if problem:
+            calls.rejected.append(Rejection(index, problem))
+        else:
+            shaped.append((index, item if kind is None else {**item, "type": kind}))
+    for index, outcome in _models(shaped):
         try:
-            call = parse_call(item, now, kind, check_sizes, may_contain_nul)
+            call = _finished(outcome, now, may_contain_nul)
             if call.type == "identify":
-                parsed.identifies.append((call, contact_fields(call.userId, call.traits or {})))
+                calls.identifies.append((call, contact_fields(call.userId, call.traits or {})))
             else:
-                parsed.tracks.append(call)
+                calls.tracks.append(call)
         except ValueError as error:
-            result.rejected.append(Rejection(index, str(error)))
-    result.accepted = len(parsed.identifies) + len(parsed.tracks)
-    _store_identifies(db, parsed.identifies, now)
-    result.new_events = _store_tracks(db, parsed.tracks, now, count_new)
-    return result
+            calls.rejected.append(Rejection(index, str(error)))
+    calls.rejected.sort(key=lambda rejection: rejection.index)
+    return calls
+
+
+def _models(shaped: list[tuple[int, dict]]) -> Iterator[tuple[int, Call | ValueError]]:
+    """Pydantic models for the items, or the reason each one is invalid.
+
+    A whole batch is validated in one call into pydantic (a quarter cheaper than one call per
+    item); only a batch with an invalid item pays for validating item by item to say which.
+    """
+    try:
+        models = _CALL_LIST.validate_python([item for _, item in shaped])
+    except ValidationError:
+        yield from ((index, _model_or_reason(item)) for index, item in shaped)
+        return
+    yield from zip((index for index, _ in shaped), models)
+
+
+def _model_or_reason(item: dict) -> Call | ValueError:
+    try:
+        return Call.model_validate(item)
+    except ValidationError as error:
+        return ValueError(_call_error(error))
+
+
+def store_calls(db: Session, calls: ValidCalls, now: datetime, count_new: bool = False) -> IngestResult:
+    """Store validated calls (identifies first, so a batch's events find its new contacts)."""
+    _store_identifies(db, calls.identifies, now)
+    new_events = _store_tracks(db, calls.tracks, now, count_new)
+    return IngestResult(len(calls.identifies) + len(calls.tracks), calls.rejected, new_events)
 
 
 def parse_call(
@@ -120,20 +168,30 @@ def parse_call(
     may_contain_nul: bool = True,
 ) -> Call:
     """One validated call, or ValueError with the reason in plain words."""
+    problem = _shape_problem(item, check_size, may_contain_nul)
+    if problem:
+        raise ValueError(problem)
+    return _finished(_model_or_reason(item if kind is None else {**item, "type": kind}), now, may_contain_nul)
+
+
+def _shape_problem(item: Any, check_size: bool, may_contain_nul: bool) -> str | None:
+    """What is wrong with the raw item before its fields are validated, if anything."""
     if not isinstance(item, dict):
-        raise ValueError("each call must be a JSON object")
+        return "each call must be a JSON object"
     if check_size and len(orjson.dumps(item)) > MAX_CALL_BYTES:
-        raise ValueError(f"call is larger than {MAX_CALL_BYTES // 1024} KB")
+        return f"call is larger than {MAX_CALL_BYTES // 1024} KB"
     for part in ("properties", "traits"):
         problem = _structure_problem(item.get(part), may_contain_nul)
         if problem:
-            raise ValueError(f"{part} {problem}")
-    if kind is not None:
-        item = {**item, "type": kind}
-    try:
-        call = Call.model_validate(item)
-    except ValidationError as error:
-        raise ValueError(_call_error(error)) from None
+            return f"{part} {problem}"
+    return None
+
+
+def _finished(outcome: Call | ValueError, now: datetime, may_contain_nul: bool) -> Call:
+    """The validated call with its time checked and its messageId filled in when derivable."""
+    if isinstance(outcome, ValueError):
+        raise outcome
+    call = outcome
     identifiers = (call.userId, call.anonymousId, call.messageId, call.event)
     if may_contain_nul and any("\x00" in (value or "") for value in identifiers):
         raise ValueError(NUL_PROBLEM)
@@ -160,8 +218,10 @@ def _structure_problem(value: Any, may_contain_nul: bool) -> str | None:
 
     Only `properties` and `traits` are walked: ignored parts such as `context` are never stored.
     """
-    if not isinstance(value, (dict, list)):
+    if type(value) not in CONTAINERS:
         return None
+    if not may_contain_nul:
+        return f"nested deeper than {MAX_DEPTH} levels" if _deeper_than(value, MAX_DEPTH) else None
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -169,20 +229,37 @@ def _structure_problem(value: Any, may_contain_nul: bool) -> str | None:
             return f"nested deeper than {MAX_DEPTH} levels"
         children = node.items() if isinstance(node, dict) else enumerate(node)
         for key, child in children:
-            if may_contain_nul and "\x00" in str(key):
+            if "\x00" in str(key):
                 return NUL_PROBLEM
             if isinstance(child, (dict, list)):
                 stack.append((child, depth + 1))
-            elif may_contain_nul and isinstance(child, str) and "\x00" in child:
+            elif isinstance(child, str) and "\x00" in child:
                 return NUL_PROBLEM
     return None
 
 
+def _deeper_than(node: dict | list, levels: int) -> bool:
+    """Whether containers nest more than `levels` deep: the hot path for bodies free of NUL.
+
+    Parsed JSON holds only plain dicts and lists, so an exact type test suffices, and flat
+    properties (the usual case) cost one pass over their values.
+    """
+    for child in node.values() if type(node) is dict else node:
+        if type(child) in CONTAINERS and (levels <= 1 or _deeper_than(child, levels - 1)):
+            return True
+    return False
+
+
 def _checked_time(timestamp: datetime | None, now: datetime) -> datetime:
+    """The call's time in UTC, refused when implausibly far in the future or past."""
     if timestamp is None:
         return now
+    # In the stdlib UTC zone: comparing and binding datetimes in pydantic's zone object calls
+    # into it each time, and that was a sixth of validating a call.
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=timezone.utc)
+    else:
+        timestamp = timestamp.astimezone(timezone.utc)
     if timestamp > now + FUTURE_LIMIT:
         raise ValueError(f"timestamp {timestamp.isoformat()} is more than 24 hours in the future")
     if timestamp < now - PAST_LIMIT:

@@ -5,7 +5,9 @@ catalogue, contacts `u1..uN` across the US, Canada, the UK and the EU (each with
 zone and a realistic consent mix: opt-in, soft opt-in, none, some unsubscribed or bounced with
 suppression rows, some do-not-sell, EU ad consent for some), and sessions over the last D days:
 Product Viewed -> Product Added -> Checkout Started -> Order Completed, with some carts abandoned
-in the last 24 hours. The same seed gives the same store. It is built for size (a million
+in the last 24 hours. Before that clickstream window, returning customers also have an order
+history going back to their sign-up (orders only, as a shop's order export would give), so
+lifetime spend and "lapsed for 60 days" mean something. The same seed gives the same store. It is built for size (a million
 contacts, ten million events): rows are generated in chunks as plain tuples and written with
 the driver's executemany on SQLite and COPY on PostgreSQL, never through the ORM.
 """
@@ -29,6 +31,8 @@ from tools.models import Contact, Event, Product
 
 CHUNK = 20_000
 SESSIONS_PER_DAY = 0.1
+# Orders a year before the clickstream window, by kind of customer: most never came back.
+PAST_ORDERS_PER_YEAR = ((0.55, 0.0), (0.3, 1.0), (0.15, 4.0))
 SHOP = "https://shop.example"
 CATEGORIES = {
     "Shirts": (["Linen", "Oxford", "Flannel", "Denim", "Poplin"], ["Shirt", "Overshirt"], (29, 79)),
@@ -81,18 +85,21 @@ class SeedSummary:
     events: int = 0
     products: int = 0
     orders: int = 0
+    past_orders: int = 0
     abandoned_carts_24h: int = 0
     unsubscribed: int = 0
     bounced: int = 0
     do_not_sell: int = 0
     seconds: float = 0.0
+    days: int = 0
     by_country: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         countries = ", ".join(f"{code} {count:,}" for code, count in sorted(self.by_country.items()))
         return [
             f"{self.products} products, {self.contacts:,} contacts ({countries})",
-            f"{self.events:,} events: {self.orders:,} orders, "
+            f"{self.events:,} events: {self.orders:,} orders in the last {self.days} days "
+            f"and {self.past_orders:,} before, "
             f"{self.abandoned_carts_24h:,} carts abandoned in the last 24 hours",
             f"{self.unsubscribed:,} unsubscribed, {self.bounced:,} bounced, "
             f"{self.do_not_sell:,} do-not-sell; took {self.seconds:.1f} s",
@@ -121,7 +128,7 @@ def seed_store(
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     with session_scope(engine) as db:
         salt = email_salt(db)
-    maker = _StoreMaker(random.Random(seed), salt, now, days)
+    maker = _StoreMaker(seed, salt, now, days)
     with _BackgroundWriter(_writer(engine)) as writer:
         writer.write("products", PRODUCT_COLUMNS, maker.product_rows())
         for first in range(1, contacts + 1, CHUNK):
@@ -144,10 +151,13 @@ def _stamp(moment: datetime) -> str:
 class _StoreMaker:
     """Generates the rows, consuming one random stream in a fixed order (hence deterministic)."""
 
-    def __init__(self, rng: random.Random, salt: str, now: datetime, days: int) -> None:
+    def __init__(self, seed: int, salt: str, now: datetime, days: int) -> None:
         # Naive UTC throughout: ten million timezone conversions would cost seconds.
-        self.rng, self.salt, self.now, self.days = rng, salt, now.replace(tzinfo=None), days
-        self.summary = SeedSummary()
+        self.rng, self.salt, self.now, self.days = random.Random(seed), salt, now.replace(tzinfo=None), days
+        # Order history has its own stream and ids, so adding it changed no other seeded row.
+        self.history_rng = random.Random(f"order-history-{seed}")
+        self.past_order_ids = 0
+        self.summary = SeedSummary(days=days)
         self.products = self._catalogue()
         self.received = _stamp(self.now)
         self.carts = 0
@@ -180,6 +190,7 @@ class _StoreMaker:
             people.append(person)
             if suppression:
                 suppressions.append(suppression)
+            events.extend(self._past_orders(number, created=datetime.fromisoformat(person[-2])))
             events.extend(self._activity(number))
         return people, events, suppressions
 
@@ -236,6 +247,29 @@ class _StoreMaker:
         if abandoned_at:
             self.summary.abandoned_carts_24h += 1
             yield from self._session(number, abandoned_at, "abandon")
+
+    def _past_orders(self, number: int, created: datetime) -> Iterator[tuple]:
+        """Orders between sign-up and the start of the clickstream window, oldest first."""
+        rng = self.history_rng
+        window_start = self.now - timedelta(days=self.days)
+        years = (window_start - created).total_seconds() / (365 * 86400)
+        per_year = rng.choices([rate for _, rate in PAST_ORDERS_PER_YEAR],
+                               [share for share, _ in PAST_ORDERS_PER_YEAR])[0]
+        if years <= 0 or not per_year:
+            return
+        span = (window_start - created).total_seconds()
+        for offset in sorted(rng.uniform(0, span) for _ in range(_poisson(rng, per_year * years))):
+            self.past_order_ids += 1
+            order_id = f"h{self.past_order_ids}"
+            items = rng.sample(self.products, rng.randint(1, 3))
+            lines = [{"product_id": p["product_id"], "name": p["name"], "price": p["price"],
+                      "quantity": rng.choice((1, 1, 2))} for p in items]
+            total = round(sum(line["price"] * line["quantity"] for line in lines), 2)
+            self.summary.past_orders += 1
+            yield self._event(number, "Order Completed", created + timedelta(seconds=offset), {
+                "cart_id": order_id, "order_id": order_id, "total": total,
+                "revenue": total, "currency": "USD", "products": lines,
+            })
 
     def _session(self, number: int, at: datetime, outcome: str | None) -> Iterator[tuple]:
         """One visit: views, maybe a cart, maybe a checkout, maybe an order."""
@@ -327,6 +361,15 @@ class _PostgresWriter:
             "SELECT setval(pg_get_serial_sequence('contacts', 'id'), COALESCE(MAX(id), 1)) FROM contacts"
         )
         self.connection.commit()
+        # Freshly copied tables have no planner statistics and no visibility map until
+        # autovacuum gets round to them; segment queries need both (for index-only scans) now.
+        driver = self.connection.dbapi_connection
+        driver.autocommit = True
+        try:
+            for table in ("products", "contacts", "suppressions", "events"):
+                driver.execute(f"VACUUM (ANALYZE) {table}")
+        finally:
+            driver.autocommit = False
         self.connection.close()
 
 

@@ -41,3 +41,21 @@ def test_seeded_store_has_consents_suppressions_and_abandoned_carts(engine, db):
     assert order.properties["revenue"] == order.properties["total"] > 0 and order.properties["products"]
     added = next(e for e in events if e.name == "Product Added")
     assert {"product_id", "name", "price", "quantity", "cart_id", "url"} <= set(added.properties)
+
+
+def test_returning_customers_have_an_order_history_before_the_clickstream(engine, db):
+    summary = seed_store(engine, 400, days=7, seed=11, now=NOW)
+
+    window_start = NOW - timedelta(days=7)
+    orders = list(db.scalars(select(Event).where(Event.name == "Order Completed")))
+    past = [o for o in orders if o.occurred_at < window_start]
+    assert len(past) == summary.past_orders > 0
+    signed_up = dict(db.execute(select(Contact.id, Contact.created_at)).all())
+    assert all(signed_up[o.contact_id] <= o.occurred_at for o in past)
+    assert all(o.properties["order_id"].startswith("h") and o.properties["total"] > 0 for o in past)
+    spend: dict[int, float] = {}
+    for order in past:
+        spend[order.contact_id] = spend.get(order.contact_id, 0) + order.properties["total"]
+    assert max(spend.values()) > 500, "some customers are VIPs by lifetime spend"
+    assert f"{summary.past_orders:,} before" in summary.lines()[1]
+
