@@ -20,8 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/nudge run
 
+# One pytest worker per core (pytest-xdist); each worker gets its own scratch databases.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/nudge demo

@@ -29,6 +29,9 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine  # noqa: E402
 
 from tools import db as nudge_db  # noqa: E402
 from tools.contacts import contact_ids  # noqa: E402
@@ -161,6 +164,7 @@ def main() -> None:
     print(f"HTTP /v1/batch : {http_rate:>10,.0f} events/s ({http_seconds:.2f} s)")
     print(f"bare insert    : {bare_rate:>10,.0f} events/s ({bare_seconds:.2f} s)")
     print(f"ratio HTTP/bare: {http_rate / bare_rate:.2f} (target >= 0.50; HTTP target >= 20,000 events/s)")
+    print(machine.describe())
 
 
 if __name__ == "__main__":

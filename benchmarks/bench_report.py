@@ -29,6 +29,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine  # noqa: E402
 
 from tools import db as nudge_db  # noqa: E402
 from tools.digest import CHART_DAYS, build_digest  # noqa: E402
@@ -240,6 +243,7 @@ def main() -> None:
     print(f"hand-written SQL:     {baseline_time:.3f} s (same numbers, checked equal)")
     print(f"ratio:                {query_time / baseline_time:.2f}x (target <= 1.5x)")
     print(f"whole build_digest:   {digest_time:.3f} s incl. attribution check and chart (target < 3 s)")
+    print(machine.describe())
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine  # noqa: E402
 
 from tools import db as nudge_db  # noqa: E402
 from tools.audience_policy import EU_EEA, reachable_clause  # noqa: E402
@@ -245,6 +248,7 @@ def main() -> None:
     if pg:
         report += bench_database(pg, options.contacts, settings)
     print("\n".join(report))
+    print(machine.describe())
 
 
 if __name__ == "__main__":

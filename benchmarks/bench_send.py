@@ -27,6 +27,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine  # noqa: E402
 
 from sqlalchemy import select  # noqa: E402
 
@@ -180,6 +183,7 @@ def main() -> None:
     print(f"\nratios: delivery / bare smtplib = {delivery / baseline:.2f} (target >= 0.60); "
           f"end-to-end / bare smtplib = {end_to_end / baseline:.2f}")
     print(f"per core: decide {decide_rate:,.0f} msgs/s, render {render_rate:,.0f} msgs/s (target >= 2,000 each)")
+    print(machine.describe())
 
 
 if __name__ == "__main__":
