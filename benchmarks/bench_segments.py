@@ -156,7 +156,8 @@ def timed(run) -> tuple[float, object]:
 
 
 def compiled_where(case: Case, now: datetime, db, settings):
-    """The segment's condition as Nudge builds it (including its size probes, which are timed)."""
+    """The segment's condition as Nudge builds it (including its size probes, which are timed),
+    with the channel's reachability rule as `export_audience` applies it."""
     where = condition(SegmentSpec.model_validate(case.spec), now, query_form(db))
     if case.channel:
         where = and_(where, reachable_clause(case.channel, settings, now))

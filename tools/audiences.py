@@ -27,7 +27,7 @@ from sqlalchemy import Select, and_, desc, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tools import audit
-from tools.audience_policy import PURCHASE_EVENT, reason_expression
+from tools.audience_policy import PURCHASE_EVENT, reachable_clause, reason_expression
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.identity import normalise_email
 from tools.json_sql import json_number
@@ -78,7 +78,7 @@ def export_audience(ctx: ToolContext, args: ExportAudienceInput) -> ExportResult
     members = condition(load_spec(ctx.db, args.segment), now, query_form(ctx.db))
     converted = _bought_within(now, args.exclude_converted_within)
     excluded = _exclusions(ctx, members, converted, now)
-    wanted = and_(members, reason_expression("ads", ctx.settings, now).is_(None))
+    wanted = and_(members, reachable_clause("ads", ctx.settings, now))
     if converted is not None:
         wanted = and_(wanted, ~converted)
     path = _target(ctx, args.out, f"{_slug(args.segment)}-{args.platform}", now)
@@ -98,7 +98,7 @@ def export_buyer_suppression(ctx: ToolContext, args: ExportBuyersInput) -> Expor
     now = ctx.now()
     buyers = _bought_within(now, args.within)
     excluded = _exclusions(ctx, buyers, None, now)
-    wanted = and_(buyers, reason_expression("ads", ctx.settings, now).is_(None))
+    wanted = and_(buyers, reachable_clause("ads", ctx.settings, now))
     path = _target(ctx, args.out, f"buyers-{args.within}-{args.platform}", now)
     rows = _write(path, [EMAIL_COLUMN[args.platform]], _hashed_rows(ctx, wanted), excluded)
     _record(ctx, "buyer_suppression", args.platform, None, path, rows, excluded)
