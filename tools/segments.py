@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -304,6 +304,22 @@ def query_form(db: Session) -> Form:
     return choose
 
 
+def _page(db: Session, query: Select) -> list[int]:
+    """One keyset page of member ids.
+
+    PostgreSQL answers a "did not" test on such a page with a merge anti-join that reads the
+    event index from the lowest contact id on every page: 0.5 s a page on a million contacts,
+    25 s to stream 400,000 members. Probing each candidate's events (a nested loop) takes
+    0.05 s a page, so merge joins are off for the page query and back on straight after.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return list(db.scalars(query))
+    db.execute(text("SET LOCAL enable_mergejoin = off"))
+    page = list(db.scalars(query))
+    db.execute(text("SET LOCAL enable_mergejoin = DEFAULT"))
+    return page
+
+
 def count_members(db: Session, spec: SegmentSpec, now: datetime) -> int:
     where = condition(spec, now, query_form(db))
     return db.scalar(select(func.count()).select_from(Contact).where(where))
@@ -318,7 +334,7 @@ def member_batches(
     last = 0
     while True:
         query = select(Contact.id).where(where, Contact.id > last).order_by(Contact.id).limit(batch_size)
-        page = list(db.scalars(query))
+        page = _page(db, query)
         if page:
             yield page
         if len(page) < batch_size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.unit.segments_support import NOW, add_contact, add_event, context
 from tools import registry
@@ -135,6 +136,9 @@ def test_pages_are_ascending_and_bounded(db, people):
     pages = list(member_batches(db, spec, NOW, batch_size=2))
     assert [len(page) for page in pages] == [2, 2, 1]
     assert sum(pages, []) == sorted(people.values())
+    if db.get_bind().dialect.name == "postgresql":
+        # Paging turns merge joins off for its own queries only, not for the caller's next ones.
+        assert db.scalar(text("SHOW enable_mergejoin")) == "on"
 
 
 def test_compiled_sql_carries_user_text_only_as_parameters(db, people):
