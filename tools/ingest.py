@@ -13,9 +13,9 @@ an unknown userId creates a bare contact (no email, no consent) to hang it on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import orjson
