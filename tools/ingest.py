@@ -163,17 +163,6 @@ def store_calls(db: Session, calls: ValidCalls, now: datetime, count_new: bool =
     return IngestResult(len(calls.identifies) + len(calls.tracks), calls.rejected, new_events)
 
 
-def parse_call(
-    item: Any, now: datetime, kind: str | None = None, check_size: bool = True,
-    may_contain_nul: bool = True,
-) -> Call:
-    """One validated call, or ValueError with the reason in plain words."""
-    problem = _shape_problem(item, check_size, may_contain_nul)
-    if problem:
-        raise ValueError(problem)
-    return _finished(_model_or_reason(item if kind is None else {**item, "type": kind}), now, may_contain_nul)
-
-
 def _shape_problem(item: Any, check_size: bool, may_contain_nul: bool) -> str | None:
     """What is wrong with the raw item before its fields are validated, if anything."""
     if not isinstance(item, dict):
@@ -218,36 +207,26 @@ def _structure_problem(value: Any, may_contain_nul: bool) -> str | None:
 
     Only `properties` and `traits` are walked: ignored parts such as `context` are never stored.
     """
-    if type(value) not in CONTAINERS:
-        return None
-    if not may_contain_nul:
-        return f"nested deeper than {MAX_DEPTH} levels" if _deeper_than(value, MAX_DEPTH) else None
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return f"nested deeper than {MAX_DEPTH} levels"
-        children = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, child in children:
-            if "\x00" in str(key):
-                return NUL_PROBLEM
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-            elif isinstance(child, str) and "\x00" in child:
-                return NUL_PROBLEM
-    return None
+    return _walk(value, MAX_DEPTH, may_contain_nul) if type(value) in CONTAINERS else None
 
 
-def _deeper_than(node: dict | list, levels: int) -> bool:
-    """Whether containers nest more than `levels` deep: the hot path for bodies free of NUL.
+def _walk(node: dict | list, levels: int, may_contain_nul: bool) -> str | None:
+    """The first problem in `node`, allowed `levels` more levels of containers.
 
-    Parsed JSON holds only plain dicts and lists, so an exact type test suffices, and flat
-    properties (the usual case) cost one pass over their values.
+    Parsed JSON holds only plain dicts and lists, so an exact type test suffices; for a body
+    free of NUL, flat properties (the usual case) cost one pass over their values.
     """
+    if may_contain_nul and type(node) is dict and any("\x00" in str(key) for key in node):
+        return NUL_PROBLEM
     for child in node.values() if type(node) is dict else node:
-        if type(child) in CONTAINERS and (levels <= 1 or _deeper_than(child, levels - 1)):
-            return True
-    return False
+        if type(child) in CONTAINERS:
+            problem = (f"nested deeper than {MAX_DEPTH} levels" if levels <= 1
+                       else _walk(child, levels - 1, may_contain_nul))
+            if problem:
+                return problem
+        elif may_contain_nul and type(child) is str and "\x00" in child:
+            return NUL_PROBLEM
+    return None
 
 
 def _checked_time(timestamp: datetime | None, now: datetime) -> datetime:

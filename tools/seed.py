@@ -186,15 +186,15 @@ class _StoreMaker:
     def chunk(self, first: int, last: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
         people, events, suppressions = [], [], []
         for number in range(first, last):
-            person, suppression = self._contact(number)
+            person, suppression, created = self._contact(number)
             people.append(person)
             if suppression:
                 suppressions.append(suppression)
-            events.extend(self._past_orders(number, created=datetime.fromisoformat(person[-2])))
+            events.extend(self._past_orders(number, created))
             events.extend(self._activity(number))
         return people, events, suppressions
 
-    def _contact(self, number: int) -> tuple[tuple, tuple | None]:
+    def _contact(self, number: int) -> tuple[tuple, tuple | None, datetime]:
         rng, summary = self.rng, self.summary
         country, _, places = rng.choices(GEOGRAPHY, WEIGHTS)[0]
         region, zone = rng.choice(places)
@@ -223,7 +223,7 @@ class _StoreMaker:
             number, f"u{number}", email, hashed, first, last, zone, country, region, consent,
             source, consent_at, ad_consent, do_not_sell, "{}", stamp, stamp,
         )
-        return person, suppression
+        return person, suppression, created
 
     def _consent(self, country: str) -> tuple[str, str | None]:
         roll = self.rng.random()
