@@ -24,7 +24,8 @@ from sqlalchemy import String, and_, case, cast, exists, literal, or_, select, t
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from tools.models import Contact, Event, Suppression
+from tools.models import Contact, Suppression
+from tools.order_rollup import ordered_since
 from tools.settings import Settings
 
 EU_EEA = frozenset(
@@ -35,7 +36,6 @@ EMAIL_CONSENT_COUNTRIES = EU_EEA | UK | {"CA"}
 AD_CONSENT_COUNTRIES = EU_EEA | UK
 CONSENTED = ("opt_in", "soft_opt_in")
 CHANNELS = ("email", "ads")
-PURCHASE_EVENT = "Order Completed"
 IMPLIED_CONSENT_PERIOD = timedelta(days=730)
 # A suppression with any other reason still suppresses; it is reported as "unsubscribed".
 SEVERE_SUPPRESSIONS = ("erased", "complained", "bounced")
@@ -134,10 +134,10 @@ def suppression_reasons(db: Session, contact: Contact) -> set[str]:
 
 
 def purchased_since(db: Session, contact_id: int, since: datetime) -> bool:
-    query = select(Event.id).where(
-        Event.contact_id == contact_id, Event.name == PURCHASE_EVENT, Event.occurred_at >= since
-    )
-    return db.scalar(query.limit(1)) is not None
+    """Did the contact order at `since` or later? Read from the row, not the session's copy of
+    it: the order rollup (migration 0007) changes when events are written, behind the ORM."""
+    last_order = db.scalar(select(Contact.last_order_at).where(Contact.id == contact_id))
+    return last_order is not None and last_order >= since
 
 
 def check_contact(db: Session, contact: Contact, channel: str, settings: Settings, now: datetime) -> Verdict:
@@ -165,11 +165,9 @@ def _in_countries(countries: frozenset[str]) -> ColumnElement[bool]:
 
 
 def _purchased_sql(now: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        Event.contact_id == Contact.id,
-        Event.name == PURCHASE_EVENT,
-        Event.occurred_at >= now - IMPLIED_CONSENT_PERIOD,
-    )
+    # A column of the row, not a probe of events: under the OR of the consent rules a subquery
+    # kept PostgreSQL from scanning contacts in parallel.
+    return ordered_since(now - IMPLIED_CONSENT_PERIOD)
 
 
 def _tombstone_sql() -> ColumnElement[bool]:

@@ -27,11 +27,12 @@ from sqlalchemy import Select, and_, desc, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tools import audit
-from tools.audience_policy import PURCHASE_EVENT, reachable_clause, reason_expression
+from tools.audience_policy import reachable_clause, reason_expression
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.identity import normalise_email
 from tools.json_sql import json_number
 from tools.models import Contact, Event, ExportRecord
+from tools.order_rollup import PURCHASE_EVENT, ordered_since
 from tools.segment_spec import Window, window_delta
 from tools.segment_sql import condition
 from tools.segments import load_spec, query_form
@@ -141,11 +142,7 @@ def export_lookalike_seed(ctx: ToolContext, args: ExportLookalikeInput) -> Expor
 def _bought_within(now: datetime, window: str | None) -> ColumnElement[bool] | None:
     if window is None:
         return None
-    return select(Event.id).where(
-        Event.contact_id == Contact.id,
-        Event.name == PURCHASE_EVENT,
-        Event.occurred_at >= now - window_delta(window),
-    ).exists()
+    return ordered_since(now - window_delta(window))
 
 
 def _ranking(metric: str, top: int):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -89,6 +90,11 @@ class Contact(Base):
     traits: Mapped[dict] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The order rollup: database triggers recount these from "Order Completed" events on every
+    # write (migration 0007), so Python never sets them and they never drift from the events.
+    order_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    lifetime_spend: Mapped[float] = mapped_column(Float, server_default="0")
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Base):

@@ -14,6 +14,7 @@ the database by `tools.segments`, and `tools.segment_sql` turns a valid spec int
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal, Union
@@ -55,6 +56,8 @@ WINDOW_PATTERN = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
 WINDOW_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 MAX_LIST = 1000
 MAX_LEAVES = 40
+# What the comparison operators mean, for SQL expressions and Python values alike.
+COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "lt": operator.lt}
 
 Operator = Literal["eq", "ne", "in", "contains", "gt", "lt", "exists", "within_last"]
 PropertyOperator = Literal["eq", "ne", "in", "contains", "gt", "lt", "exists"]

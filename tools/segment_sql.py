@@ -1,6 +1,8 @@
 """Compiling a `SegmentSpec` into one SQLAlchemy query over contacts, with only bound values.
 
-Every event-based leaf becomes "the set of contacts whose events match", a small query over
+A leaf about orders that the per-contact order rollup answers (lifetime spend, "no order for
+60 days", "did not buy this week") is a test of the contact row (`tools.order_rollup`). Every
+other event-based leaf becomes "the set of contacts whose events match", a small query over
 `events` that the 0001 indexes answer (name, time, contact). A leaf is either membership in
 that set or, when contacts with no matching events also qualify (spend under 50, did at most
 2 times), membership in its complement. Negation is pushed down to the leaves, so a negated
@@ -15,6 +17,9 @@ A positive set test has two phrasings, because the databases differ in what they
 - "exists", a correlated `EXISTS`: one index probe per contact, cheaper than building a set of
   millions of events, and a keyset page (`id > last ORDER BY id LIMIT n`) stops after n
   members, so streaming a million members costs one pass, not one pass per page.
+- "array" (PostgreSQL only), `contacts.id = ANY(ARRAY(subquery))`: the subquery runs once and
+  its ids are looked up in the contacts key, where a semi-join scans every contact. That wins
+  for a small set: the abandoned carts of a day among a million contacts.
 `tools.segments.query_form` picks per test for counting; a property test checks both
 phrasings (and the chooser) against a plain-Python evaluator on both databases.
 """
@@ -24,13 +29,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from sqlalchemy import Select, and_, false, func, not_, or_, select
+from sqlalchemy import Select, and_, any_, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from tools.json_sql import is_true, json_is, json_number, json_text
 from tools.models import Contact, Event
+from tools.order_rollup import rollup_test
 from tools.segment_spec import (
+    COMPARE,
     AggregateCondition,
     AllOf,
     AnyOf,
@@ -44,7 +51,8 @@ from tools.segment_spec import (
     window_delta,
 )
 
-FORMS = ("set", "exists")
+PORTABLE_FORMS = ("set", "exists")
+FORMS = (*PORTABLE_FORMS, "array")
 # A form, or a chooser `choose(sizer, top) -> form` asked per positive event test: `sizer`
 # selects the test's events by name and window only (what an index range counts cheaply),
 # `top` says the test is a conjunct of the whole condition rather than under an OR (see
@@ -79,6 +87,9 @@ def _node(node: Any, now: datetime, member: bool, form: Form, top: bool) -> Colu
     if isinstance(node, AttributeCondition):
         test = _attribute(node, now)
         return test if member else not_(test)
+    rollup = rollup_test(node, now)
+    if rollup is not None:
+        return rollup if member else not_(rollup)
     query, complement, sizer = _event_set(node, now)
     return _membership(query, member != complement, form, sizer, top)
 
@@ -103,7 +114,10 @@ def _all_of(children: list, now: datetime, form: Form, top: bool) -> ColumnEleme
 
 
 def _group_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
-    """The HAVING test of a lapsed or aggregate leaf whose members hold matching events."""
+    """The HAVING test of a lapsed or aggregate leaf whose members hold matching events (None
+    for a leaf the order rollup answers: a column test beats any grouped query)."""
+    if rollup_test(node, now) is not None:
+        return None
     if isinstance(node, SinceCondition) and node.inactive_for:
         return _lapsed_test(node, now, Event)
     if isinstance(node, AggregateCondition):
@@ -113,8 +127,11 @@ def _group_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
 
 
 def _membership(query: Select, member: bool, form: Form, sizer: Select, top: bool) -> ColumnElement[bool]:
-    if member and (form(sizer, top) if callable(form) else form) == "set":
+    chosen = (form(sizer, top) if callable(form) else form) if member else "exists"
+    if chosen == "set":
         return Contact.id.in_(query)
+    if chosen == "array":
+        return Contact.id == any_(func.array(query.scalar_subquery()))
     correlated = query.where(query.selected_columns[0] == Contact.id).exists()
     return correlated if member else ~correlated
 
@@ -185,14 +202,6 @@ def _since_leaf(node: SinceCondition, now: datetime) -> Select:
 
 def _lapsed_test(node: SinceCondition, now: datetime, table: Any) -> ColumnElement[bool]:
     return func.max(table.occurred_at) < now - window_delta(node.inactive_for)
-
-
-COMPARE = {
-    "eq": lambda left, right: left == right,
-    "ne": lambda left, right: left != right,
-    "gt": lambda left, right: left > right,
-    "lt": lambda left, right: left < right,
-}
 
 
 def _aggregate_test(node: AggregateCondition) -> tuple[ColumnElement[bool], bool]:

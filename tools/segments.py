@@ -49,6 +49,11 @@ SAMPLE_SIZE = 5
 TOP = 10
 PAGE_SIZE = 5000
 SMALL_SET = 100_000
+# Below this many events PostgreSQL looks a test's contacts up by key instead of scanning all
+# contacts for a semi-join (the "array" form of tools.segment_sql). On a million contacts that
+# won from 34,000 events (0.08 s against 0.14 s) to 480,000 (0.31 s against 0.36 s); the cap
+# bounds the array the server builds in memory.
+ARRAY_SET = 200_000
 
 
 class CreateSegmentInput(ToolInput):
@@ -292,16 +297,17 @@ def query_form(db: Session) -> Form:
     for a rare event (24 h of checkouts) and loses badly for a common one (a month of product
     views), where probing each contact's events is cheaper. Measured on a million contacts, the
     set wins up to about two events per contact; counting the test's events by name and window
-    (an index range, capped there) tells which side of that a test is on."""
+    (an index range, capped there) tells which side of that a test is on. On PostgreSQL the same
+    count picks the "array" form for a conjunct with a small set of events."""
     if db.get_bind().dialect.name != "sqlite":
-        return lambda sizer, top: "set" if top else "exists"
+        return lambda sizer, top: ("array" if _fewer(db, sizer, ARRAY_SET) else "set") if top else "exists"
     limit = max(SMALL_SET, 2 * (db.scalar(select(func.max(Contact.id))) or 0))
+    return lambda sizer, top: "set" if _fewer(db, sizer, limit) else "exists"
 
-    def choose(sizer, top: bool) -> str:
-        probe = select(func.count()).select_from(sizer.limit(limit).subquery())
-        return "set" if db.scalar(probe) < limit else "exists"
 
-    return choose
+def _fewer(db: Session, sizer: Select, limit: int) -> bool:
+    """Does the test select fewer than `limit` events? (Counting stops at the limit.)"""
+    return db.scalar(select(func.count()).select_from(sizer.limit(limit).subquery())) < limit
 
 
 def _page(db: Session, query: Select) -> list[int]:

@@ -1,0 +1,198 @@
+"""The order rollup (migration 0007): every way events change keeps each contact's columns equal
+to a recount of their "Order Completed" events, on both databases.
+
+The segment property test checks the segment answers built on these columns; this file checks
+the columns themselves through every kind of write: ORM and Core inserts, the ingest path,
+updates that move, rename, retime or strip an order (retention and erasure strip), deletes,
+erasure through `forget_contact`, the migration's backfill of an existing store, and
+(PostgreSQL) two writers adding orders at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from sqlalchemy import create_engine, delete, insert, select, text, update
+
+from tests.privacy_data import add_person
+from tests.unit.segments_support import NOW, add_contact, add_event, empty_store
+from tools import db as nudge_db, registry
+from tools.clock import ManualClock
+from tools.context import ToolContext
+from tools.ingest import ingest_calls
+from tools.models import Contact, Event
+from tools.order_rollup import PURCHASE_EVENT
+
+NAMES = [PURCHASE_EVENT, "Product Viewed"]
+TOTALS = st.sampled_from([10, 25.5, -3, 0, "12", None, True])
+
+
+def rollup(db, contact_id: int) -> tuple[int, float, datetime | None]:
+    row = db.execute(
+        select(Contact.order_count, Contact.lifetime_spend, Contact.last_order_at).where(Contact.id == contact_id)
+    ).one()
+    return row.order_count, row.lifetime_spend, row.last_order_at
+
+
+def recount(db, contact_id: int) -> tuple[int, float, datetime | None]:
+    """What the columns must hold, computed in Python from the contact's events."""
+    orders = db.scalars(select(Event).where(Event.contact_id == contact_id, Event.name == PURCHASE_EVENT)).all()
+    totals = [o.properties.get("total") for o in orders]
+    spend = sum(t for t in totals if isinstance(t, (int, float)) and not isinstance(t, bool))
+    return len(orders), float(spend), max((o.occurred_at for o in orders), default=None)
+
+
+def test_orders_added_through_the_orm_and_ingest_are_counted(db):
+    shopper = add_contact(db, 1, user_id="shopper")
+    add_event(db, shopper, PURCHASE_EVENT, 48, total=120.5)
+    add_event(db, shopper, PURCHASE_EVENT, 24, total="lots")
+    add_event(db, shopper, "Product Viewed", 1, total=999)
+    add_event(db, None, PURCHASE_EVENT, 2, total=50)
+    result = ingest_calls(db, [{"type": "track", "userId": "shopper", "event": PURCHASE_EVENT,
+                                "properties": {"total": 30}, "timestamp": (NOW - timedelta(hours=3)).isoformat()}], NOW)
+    assert result.rejected == []
+    assert rollup(db, shopper.id) == (3, 150.5, NOW - timedelta(hours=3))
+    assert rollup(db, add_contact(db, 2).id) == (0, 0.0, None), "a contact with no orders"
+
+
+def test_changing_and_deleting_orders_recounts_both_sides(db):
+    first, second = add_contact(db, 1), add_contact(db, 2)
+    early = add_event(db, first, PURCHASE_EVENT, 72, total=100)
+    late = add_event(db, first, PURCHASE_EVENT, 5, total=40)
+    db.execute(update(Event).where(Event.id == late.id).values(contact_id=second.id))
+    assert rollup(db, first.id) == (1, 100.0, NOW - timedelta(hours=72))
+    assert rollup(db, second.id) == (1, 40.0, NOW - timedelta(hours=5))
+    db.execute(update(Event).where(Event.id == early.id).values(properties={}))
+    assert rollup(db, first.id) == (1, 0.0, NOW - timedelta(hours=72)), "a stripped order keeps its count"
+    db.execute(update(Event).where(Event.id == late.id).values(name="Order Refunded"))
+    assert rollup(db, second.id) == (0, 0.0, None)
+    db.execute(delete(Event).where(Event.id == early.id))
+    assert rollup(db, first.id) == (0, 0.0, None)
+
+
+def test_erasing_a_buyer_keeps_only_the_bare_attributed_order(db, settings):
+    person = add_person(db, NOW)
+    add_event(db, db.get(Contact, person.contact_id), PURCHASE_EVENT, 2, total=60)
+    assert rollup(db, person.contact_id)[:2] == (2, 102.5)
+    ctx = ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW))
+    registry.call(ctx, "forget_contact", {"contact": person.email})
+    order_time = db.get(Event, person.order_event_id).occurred_at
+    assert rollup(db, person.contact_id) == (1, 0.0, order_time), "the report's order, stripped of its total"
+
+
+OPERATIONS = st.lists(st.one_of(
+    st.tuples(st.just("insert"), st.sampled_from([0, 1, 2, None]), st.sampled_from(NAMES), TOTALS,
+              st.integers(-24, 24 * 30)),
+    st.tuples(st.just("total"), st.integers(0, 20), TOTALS),
+    st.tuples(st.just("move"), st.integers(0, 20), st.sampled_from([0, 1, 2, None])),
+    st.tuples(st.just("rename"), st.integers(0, 20), st.sampled_from(NAMES)),
+    st.tuples(st.just("retime"), st.integers(0, 20), st.integers(-24, 24 * 30)),
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+), max_size=25)
+
+
+@hypothesis_settings(max_examples=100, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(operations=OPERATIONS)
+def test_any_sequence_of_event_writes_leaves_the_rollup_equal_to_a_recount(db, operations):
+    empty_store(db)
+    people = [add_contact(db, number).id for number in range(3)]
+    event_ids: list[int] = []
+    for operation in operations:
+        _apply(db, operation, people, event_ids)
+    for contact_id in people:
+        assert rollup(db, contact_id) == recount(db, contact_id)
+
+
+def _apply(db, operation: tuple, people: list[int], event_ids: list[int]) -> None:
+    kind, *args = operation
+    if kind == "insert":
+        owner, name, total, hours = args
+        values = {"contact_id": None if owner is None else people[owner], "name": name,
+                  "properties": {} if total is None else {"total": total},
+                  "occurred_at": NOW - timedelta(hours=hours), "received_at": NOW}
+        event_ids.append(db.execute(insert(Event).values(values).returning(Event.id)).scalar_one())
+        return
+    if not event_ids:
+        return
+    target = Event.id == event_ids[args[0] % len(event_ids)]
+    if kind == "delete":
+        db.execute(delete(Event).where(target))
+        event_ids.remove(event_ids[args[0] % len(event_ids)])
+        return
+    column = {"total": "properties", "move": "contact_id", "rename": "name", "retime": "occurred_at"}[kind]
+    value = args[1]
+    if kind == "total":
+        value = {} if value is None else {"total": value}
+    elif kind == "move":
+        value = None if value is None else people[value]
+    elif kind == "retime":
+        value = NOW - timedelta(hours=value)
+    db.execute(update(Event).where(target).values({column: value}))
+
+
+def test_the_migration_fills_the_rollup_of_an_existing_store(database_url):
+    """A store with orders before 0007 gets its columns filled when it upgrades."""
+    engine = nudge_db.engine_for(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM events"))
+        connection.execute(text("DELETE FROM contacts"))
+    _downgrade(database_url, "0006_segment_statistics")
+    stamp = datetime(2026, 11, 1, 9, 30)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO contacts (id, user_id, email_consent, ad_consent, do_not_sell, traits, created_at, updated_at) "
+            "VALUES (7, 'old-buyer', 'none', false, false, '{}', :at, :at), "
+            "(8, 'browser', 'none', false, false, '{}', :at, :at)"), {"at": stamp})
+        connection.execute(text(
+            "INSERT INTO events (contact_id, name, properties, occurred_at, received_at) VALUES "
+            "(7, 'Order Completed', '{\"total\": 80}', :early, :at), "
+            "(7, 'Order Completed', '{\"total\": 19.5}', :at, :at), "
+            "(8, 'Product Viewed', '{\"total\": 5}', :at, :at)"),
+            {"at": stamp, "early": stamp - timedelta(days=3)})
+    nudge_db.upgrade(database_url)
+    with nudge_db.session_scope(engine) as db:
+        assert rollup(db, 7) == (2, 99.5, stamp.replace(tzinfo=timezone.utc))
+        assert rollup(db, 8) == (0, 0.0, None)
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    with nudge_db.engine_for(url).begin() as connection:
+        config = nudge_db.alembic_config(url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+@pytest.mark.postgres
+def test_two_writers_adding_orders_at_once_are_both_counted(database_url):
+    """Each recount waits for the other writer's lock and then sees its committed order."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    engine = create_engine(database_url)
+    with nudge_db.session_scope(engine) as db:
+        contact_id = add_contact(db, 1).id
+    order = {"contact_id": contact_id, "name": PURCHASE_EVENT, "received_at": NOW}
+    first = engine.connect()
+    first.begin()
+    first.execute(insert(Event).values(**order, properties={"total": 10}, occurred_at=NOW - timedelta(hours=2)))
+    second_done = threading.Event()
+
+    def second_writer() -> None:
+        with engine.begin() as connection:
+            connection.execute(insert(Event).values(**order, properties={"total": 5}, occurred_at=NOW))
+        second_done.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert not second_done.wait(0.5), "the second writer waits for the first one's contact lock"
+    first.commit()
+    first.close()
+    thread.join(10)
+    with nudge_db.session_scope(engine) as db:
+        assert rollup(db, contact_id) == (2, 15.0, NOW)
+    engine.dispose()
