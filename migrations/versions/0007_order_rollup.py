@@ -11,8 +11,11 @@ The triggers recount the changed contacts from `events` rather than adding delta
 columns equal what `tools.segment_sql` computes from events, to the last bit of a float sum.
 On PostgreSQL the trigger runs once per statement and first locks the affected contact rows in
 id order: a concurrent writer's orders are then committed and seen by the recount (it runs on
-a fresh snapshot), and two writers never wait on each other in opposite orders. SQLite has one
-writer at a time, so a row trigger is enough there.
+a fresh snapshot), and two recounts never wait on each other in opposite orders. The lock is
+FOR NO KEY UPDATE, the one an UPDATE of these columns takes anyway: it does not wait for the
+KEY SHARE locks that every event insert's foreign-key check holds on its contact, so two
+writers adding events for one contact cannot deadlock. SQLite has one writer at a time, so a
+row trigger is enough there.
 
 Revision ID: 0007_order_rollup
 Revises: 0006_segment_statistics
@@ -58,7 +61,7 @@ BEGIN
     IF cardinality(changed_ids) = 0 THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM contacts WHERE id = ANY(changed_ids) ORDER BY id FOR UPDATE;
+    PERFORM 1 FROM contacts WHERE id = ANY(changed_ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE contacts c
     SET order_count = recount.orders, lifetime_spend = recount.spend,
         last_order_at = recount.last_order

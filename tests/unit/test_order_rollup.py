@@ -196,3 +196,35 @@ def test_two_writers_adding_orders_at_once_are_both_counted(database_url):
     with nudge_db.session_scope(engine) as db:
         assert rollup(db, contact_id) == (2, 15.0, NOW)
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_open_writer_of_other_events_neither_blocks_nor_deadlocks_an_order_writer(database_url):
+    """Every event insert holds a KEY SHARE lock on its contact (the foreign key) until commit;
+    the recount must not wait for it, or two writers of one contact's events would deadlock."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    engine = create_engine(database_url)
+    with nudge_db.session_scope(engine) as db:
+        contact_id = add_contact(db, 1).id
+    event = {"contact_id": contact_id, "received_at": NOW, "occurred_at": NOW}
+    first = engine.connect()
+    first.begin()
+    first.execute(insert(Event).values(**event, name="Product Viewed", properties={}))
+    second_done = threading.Event()
+
+    def order_writer() -> None:
+        with engine.begin() as connection:
+            connection.execute(insert(Event).values(**event, name=PURCHASE_EVENT, properties={"total": 5}))
+        second_done.set()
+
+    thread = threading.Thread(target=order_writer)
+    thread.start()
+    assert second_done.wait(10), "the order writer finished while the other writer stayed open"
+    first.execute(insert(Event).values(**event, name=PURCHASE_EVENT, properties={"total": 7}))
+    first.commit()
+    first.close()
+    thread.join(10)
+    with nudge_db.session_scope(engine) as db:
+        assert rollup(db, contact_id) == (2, 12.0, NOW)
+    engine.dispose()
