@@ -168,63 +168,66 @@ def _downgrade(url: str, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-@pytest.mark.postgres
-def test_two_writers_adding_orders_at_once_are_both_counted(database_url):
-    """Each recount waits for the other writer's lock and then sees its committed order."""
+@pytest.fixture
+def two_writers(database_url):
+    """(engine, contact id, open first connection, start_second): two PostgreSQL writers of one
+    contact's events; `start_second(values)` inserts and commits an event on a thread and
+    returns a threading.Event set once it has committed."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has one writer at a time")
     engine = create_engine(database_url)
     with nudge_db.session_scope(engine) as db:
         contact_id = add_contact(db, 1).id
-    order = {"contact_id": contact_id, "name": PURCHASE_EVENT, "received_at": NOW}
     first = engine.connect()
     first.begin()
-    first.execute(insert(Event).values(**order, properties={"total": 10}, occurred_at=NOW - timedelta(hours=2)))
-    second_done = threading.Event()
+    threads: list[threading.Thread] = []
 
-    def second_writer() -> None:
-        with engine.begin() as connection:
-            connection.execute(insert(Event).values(**order, properties={"total": 5}, occurred_at=NOW))
-        second_done.set()
+    def start_second(values: dict) -> threading.Event:
+        done = threading.Event()
 
-    thread = threading.Thread(target=second_writer)
-    thread.start()
+        def write() -> None:
+            with engine.begin() as connection:
+                connection.execute(insert(Event).values(**values))
+            done.set()
+
+        threads.append(threading.Thread(target=write))
+        threads[-1].start()
+        return done
+
+    yield engine, contact_id, first, start_second
+    first.close()
+    for thread in threads:
+        thread.join(10)
+    engine.dispose()
+
+
+def _event(contact_id: int, name: str, total: float, at: datetime = NOW) -> dict:
+    return {"contact_id": contact_id, "name": name, "properties": {"total": total},
+            "occurred_at": at, "received_at": NOW}
+
+
+@pytest.mark.postgres
+def test_two_writers_adding_orders_at_once_are_both_counted(two_writers):
+    """Each recount waits for the other writer's lock and then sees its committed order."""
+    engine, contact_id, first, start_second = two_writers
+    first.execute(insert(Event).values(**_event(contact_id, PURCHASE_EVENT, 10, NOW - timedelta(hours=2))))
+    second_done = start_second(_event(contact_id, PURCHASE_EVENT, 5))
     assert not second_done.wait(0.5), "the second writer waits for the first one's contact lock"
     first.commit()
-    first.close()
-    thread.join(10)
+    assert second_done.wait(10)
     with nudge_db.session_scope(engine) as db:
         assert rollup(db, contact_id) == (2, 15.0, NOW)
-    engine.dispose()
 
 
 @pytest.mark.postgres
-def test_an_open_writer_of_other_events_neither_blocks_nor_deadlocks_an_order_writer(database_url):
+def test_an_open_writer_of_other_events_neither_blocks_nor_deadlocks_an_order_writer(two_writers):
     """Every event insert holds a KEY SHARE lock on its contact (the foreign key) until commit;
     the recount must not wait for it, or two writers of one contact's events would deadlock."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer at a time")
-    engine = create_engine(database_url)
-    with nudge_db.session_scope(engine) as db:
-        contact_id = add_contact(db, 1).id
-    event = {"contact_id": contact_id, "received_at": NOW, "occurred_at": NOW}
-    first = engine.connect()
-    first.begin()
-    first.execute(insert(Event).values(**event, name="Product Viewed", properties={}))
-    second_done = threading.Event()
-
-    def order_writer() -> None:
-        with engine.begin() as connection:
-            connection.execute(insert(Event).values(**event, name=PURCHASE_EVENT, properties={"total": 5}))
-        second_done.set()
-
-    thread = threading.Thread(target=order_writer)
-    thread.start()
+    engine, contact_id, first, start_second = two_writers
+    first.execute(insert(Event).values(**_event(contact_id, "Product Viewed", 1)))
+    second_done = start_second(_event(contact_id, PURCHASE_EVENT, 5))
     assert second_done.wait(10), "the order writer finished while the other writer stayed open"
-    first.execute(insert(Event).values(**event, name=PURCHASE_EVENT, properties={"total": 7}))
+    first.execute(insert(Event).values(**_event(contact_id, PURCHASE_EVENT, 7)))
     first.commit()
-    first.close()
-    thread.join(10)
     with nudge_db.session_scope(engine) as db:
         assert rollup(db, contact_id) == (2, 12.0, NOW)
-    engine.dispose()
