@@ -136,7 +136,7 @@ def downgrade() -> None:
             " ON events" if op.get_bind().dialect.name == "postgresql" else ""))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS nudge_recount_orders()")
-    with op.batch_alter_table("contacts") as batch:
-        batch.drop_column("last_order_at")
-        batch.drop_column("lifetime_spend")
-        batch.drop_column("order_count")
+    # A plain DROP COLUMN (SQLite 3.35 and later), never a batch copy of contacts: dropping the
+    # old table would cascade to every event through the foreign key.
+    for column in ("last_order_at", "lifetime_spend", "order_count"):
+        op.execute(f"ALTER TABLE contacts DROP COLUMN {column}")
