@@ -2,7 +2,7 @@
 
 Migration 0007 keeps `contacts.order_count`, `lifetime_spend` and `last_order_at` equal to a
 recount of each contact's "Order Completed" events (`lifetime_spend` sums the numeric `total`
-properties). A leaf about those events that filters no property and has no `between` window
+properties, rounded to a millionth as every segment sum is). A leaf about those events that filters no property and has no `between` window
 gets the same answer from those columns as from the events: lifetime spend or order count,
 "no order for D" (within a trailing window or ever), and "ordered (or not) in the last D". A
 column of the contact row costs nothing next to reading every order and parsing its JSON, so

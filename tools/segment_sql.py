@@ -29,10 +29,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from sqlalchemy import Boolean, Select, and_, any_, false, func, not_, or_, select, true
+from sqlalchemy import Boolean, Float, Select, and_, any_, false, func, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from tools.json_sql import is_true, json_is, json_number, json_text
 from tools.models import Contact, Event
@@ -54,6 +55,7 @@ from tools.segment_spec import (
 
 PORTABLE_FORMS = ("set", "exists")
 FORMS = (*PORTABLE_FORMS, "array")
+SUM_DECIMALS = 6
 # A form, or a chooser `choose(sizer, top) -> form` asked per positive event test: `sizer`
 # selects the test's events by name and window only (what an index range counts cheaply),
 # `top` says the test is a conjunct of the whole condition rather than under an OR (see
@@ -229,12 +231,36 @@ def _lapsed_test(node: SinceCondition, now: datetime, table: Any) -> ColumnEleme
     return func.max(table.occurred_at) < now - window_delta(node.inactive_for)
 
 
+class _Rounded(FunctionElement):
+    """A float sum rounded to a millionth (`SUM_DECIMALS`), on every database.
+
+    Adding the same amounts in another order can change a float sum's last bit (PostgreSQL's
+    plans add in varying orders), and 0.1 + 0.2 is not 0.3 in floats. Money never has six
+    decimals, so rounding there removes that noise without changing any real amount, and
+    "spent over 500" means the same every time, from events or from the order rollup
+    (migration 0007 rounds the same way)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_Rounded)
+def _rounded(element: _Rounded, compiler: Any, **kw: Any) -> str:
+    return f"round({compiler.process(list(element.clauses)[0], **kw)}, {SUM_DECIMALS})"
+
+
+@compiles(_Rounded, "postgresql")
+def _rounded_pg(element: _Rounded, compiler: Any, **kw: Any) -> str:
+    total = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST(round(CAST({total} AS NUMERIC), {SUM_DECIMALS}) AS DOUBLE PRECISION)"
+
+
 def _aggregate_test(node: AggregateCondition) -> tuple[ColumnElement[bool], bool]:
     """The HAVING test, and whether a contact with no matching events (total 0) passes it."""
     if node.aggregate == "count":
         total = func.count()
     else:
-        total = func.coalesce(func.sum(json_number(Event.properties, node.property)), 0.0)
+        total = _Rounded(func.coalesce(func.sum(json_number(Event.properties, node.property)), 0.0))
     return COMPARE[node.op](total, node.value), COMPARE[node.op](0, node.value)
 
 

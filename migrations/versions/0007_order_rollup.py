@@ -8,7 +8,8 @@ instead, and triggers keep them equal to a recount for every writer (HTTP ingest
 seed's COPY, identity changes, erasure and retention), so no Python path can forget them.
 
 The triggers recount the changed contacts from `events` rather than adding deltas, so the
-columns equal what `tools.segment_sql` computes from events, to the last bit of a float sum.
+columns equal what `tools.segment_sql` computes from events; both round spend to a millionth,
+because adding floats in another order (PostgreSQL's plans vary it) can change the last bit.
 On PostgreSQL the trigger runs once per statement and first locks the affected contact rows in
 id order: a concurrent writer's orders are then committed and seen by the recount (it runs on
 a fresh snapshot), and two recounts never wait on each other in opposite orders. The lock is
@@ -31,10 +32,14 @@ branch_labels = None
 depends_on = None
 
 ORDER = "'Order Completed'"
+# Spend is rounded to a millionth, as tools.segment_sql rounds sums of event properties: the
+# order in which a database adds floats then never shows in the last bit.
+PG_ROUND = """CAST(round(CAST(coalesce(sum(CASE WHEN jsonb_typeof({total} -> 'total') = 'number'
+    THEN CAST({total} ->> 'total' AS DOUBLE PRECISION) END), 0.0) AS NUMERIC), 6) AS DOUBLE PRECISION)"""
 SQLITE_RECOUNT = f"""
     (SELECT count(*),
-            coalesce(sum(CASE WHEN json_type(e.properties, '$.total') IN ('integer', 'real')
-                              THEN json_extract(e.properties, '$.total') END), 0.0),
+            round(coalesce(sum(CASE WHEN json_type(e.properties, '$.total') IN ('integer', 'real')
+                                    THEN json_extract(e.properties, '$.total') END), 0.0), 6),
             max(e.occurred_at)
      FROM events e WHERE e.contact_id = contacts.id AND e.name = {ORDER})"""
 SQLITE_TRIGGERS = {
@@ -67,9 +72,7 @@ BEGIN
         last_order_at = recount.last_order
     FROM (
         SELECT ids.id, count(e.id) AS orders,
-               coalesce(sum(CASE WHEN jsonb_typeof(e.properties -> 'total') = 'number'
-                                 THEN CAST(e.properties ->> 'total' AS DOUBLE PRECISION) END),
-                        0.0) AS spend,
+               {PG_ROUND.format(total="e.properties")} AS spend,
                max(e.occurred_at) AS last_order
         FROM unnest(changed_ids) AS ids(id)
         LEFT JOIN events e ON e.contact_id = ids.id AND e.name = {ORDER}
@@ -121,9 +124,7 @@ def _upgrade_postgresql() -> None:
             last_order_at = recount.last_order
         FROM (
             SELECT contact_id, count(*) AS orders,
-                   coalesce(sum(CASE WHEN jsonb_typeof(properties -> 'total') = 'number'
-                                     THEN CAST(properties ->> 'total' AS DOUBLE PRECISION) END),
-                            0.0) AS spend,
+                   {PG_ROUND.format(total="properties")} AS spend,
                    max(occurred_at) AS last_order
             FROM events WHERE name = {ORDER} AND contact_id IS NOT NULL GROUP BY contact_id
         ) AS recount

@@ -174,6 +174,8 @@ def _aggregate(node: AggregateCondition, events: list[Event], now: datetime) -> 
     if node.aggregate == "count":
         total = len(found)
     else:
-        total = sum(e.properties.get(node.property) for e in found if _is_number(e.properties.get(node.property)))
+        # Sums are rounded to a millionth in SQL, so float noise never decides a comparison.
+        total = round(sum(e.properties.get(node.property) for e in found
+                          if _is_number(e.properties.get(node.property))), 6)
     return {"eq": total == node.value, "ne": total != node.value,
             "gt": total > node.value, "lt": total < node.value}[node.op]

@@ -25,6 +25,8 @@ from tools.context import ToolContext
 from tools.ingest import ingest_calls
 from tools.models import Contact, Event
 from tools.order_rollup import PURCHASE_EVENT
+from tools.segment_spec import SegmentSpec
+from tools.segment_sql import compile_spec
 
 NAMES = [PURCHASE_EVENT, "Product Viewed"]
 TOTALS = st.sampled_from([10, 25.5, -3, 0, "12", None, True])
@@ -42,7 +44,7 @@ def recount(db, contact_id: int) -> tuple[int, float, datetime | None]:
     orders = db.scalars(select(Event).where(Event.contact_id == contact_id, Event.name == PURCHASE_EVENT)).all()
     totals = [o.properties.get("total") for o in orders]
     spend = sum(t for t in totals if isinstance(t, (int, float)) and not isinstance(t, bool))
-    return len(orders), float(spend), max((o.occurred_at for o in orders), default=None)
+    return len(orders), round(float(spend), 6), max((o.occurred_at for o in orders), default=None)
 
 
 def test_orders_added_through_the_orm_and_ingest_are_counted(db):
@@ -56,6 +58,19 @@ def test_orders_added_through_the_orm_and_ingest_are_counted(db):
     assert result.rejected == []
     assert rollup(db, shopper.id) == (3, 150.5, NOW - timedelta(hours=3))
     assert rollup(db, add_contact(db, 2).id) == (0, 0.0, None), "a contact with no orders"
+
+
+def test_spend_is_the_sum_a_person_would_write_down_on_both_routes(db):
+    """0.1 + 0.2 is 0.30000000000000004 in floats; a shop's 0.30 spend must still equal 0.3,
+    from the rollup (lifetime) and from events (a window) alike."""
+    shopper = add_contact(db, 1)
+    for total in (0.1, 0.2):
+        add_event(db, shopper, PURCHASE_EVENT, 24, total=total)
+    assert rollup(db, shopper.id)[1] == 0.3
+    for window in ({}, {"within_last": "30d"}):
+        spec = SegmentSpec.model_validate({"aggregate": "sum", "event": PURCHASE_EVENT, "property": "total",
+                                           "op": "eq", "value": 0.3, **window})
+        assert list(db.scalars(compile_spec(spec, NOW))) == [shopper.id], window or "lifetime"
 
 
 def test_changing_and_deleting_orders_recounts_both_sides(db):
