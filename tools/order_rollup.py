@@ -2,12 +2,13 @@
 
 Migration 0007 keeps `contacts.order_count`, `lifetime_spend` and `last_order_at` equal to a
 recount of each contact's "Order Completed" events (`lifetime_spend` sums the numeric `total`
-properties, rounded to a millionth as every segment sum is). A leaf about those events that filters no property and has no `between` window
-gets the same answer from those columns as from the events: lifetime spend or order count,
-"no order for D" (within a trailing window or ever), and "ordered (or not) in the last D". A
-column of the contact row costs nothing next to reading every order and parsing its JSON, so
-`tools.segment_sql` asks here first and compiles every other leaf from events. The segment
-property test checks both routes against the plain-Python reference.
+properties, rounded to a millionth as every segment sum is). A leaf about those events that
+filters no property and has no `between` window gets the same answer from those columns as
+from the events: lifetime spend or order count, "no order for D" (within a trailing window or
+ever), and "ordered (or not) in the last D". A column of the contact row costs nothing next to
+reading every order and parsing its JSON, so `tools.segment_sql` asks here first and compiles
+every other leaf from events. The segment property test checks both routes against the
+plain-Python reference.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ SPEND_PROPERTY = "total"
 def rollup_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
     """A never-NULL test of the contact row equal to the leaf `node`, or None when the rollup
     cannot answer it (another event, a property filter, a `between` window, a windowed total)."""
-    name = node.event if isinstance(node, (EventCondition, AggregateCondition)) else getattr(node, "since", None)
+    about = (EventCondition, AggregateCondition)
+    name = node.event if isinstance(node, about) else getattr(node, "since", None)
     if name != PURCHASE_EVENT or node.where or getattr(node, "between", None):
         return None
     start = now - window_delta(node.within_last) if node.within_last else None

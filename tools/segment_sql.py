@@ -10,7 +10,7 @@ set test is always `NOT EXISTS`, which both databases run as an anti-join; per-c
 over the same events in one `all` ("spent over 500" and "no order for 60 days") share one
 grouped query.
 
-A positive set test has two phrasings, because the databases differ in what they run fast:
+A positive set test has three phrasings, because the databases differ in what they run fast:
 - "set", `contacts.id IN (subquery)`: SQLite builds the set once and can drive the query from
   it, so a rare segment (abandoned carts) costs only its own events; PostgreSQL makes it a
   semi-join, but only as a conjunct of the whole WHERE.
@@ -20,8 +20,8 @@ A positive set test has two phrasings, because the databases differ in what they
 - "array" (PostgreSQL only), `contacts.id = ANY(ARRAY(subquery))`: the subquery runs once and
   its ids are looked up in the contacts key, where a semi-join scans every contact. That wins
   for a small set: the abandoned carts of a day among a million contacts.
-`tools.segments.query_form` picks per test for counting; a property test checks both
-phrasings (and the chooser) against a plain-Python evaluator on both databases.
+`tools.segments.query_form` picks per test for counting; a property test checks every
+phrasing (and the chooser) against a plain-Python evaluator on both databases.
 """
 
 from __future__ import annotations
