@@ -34,8 +34,6 @@ depends_on = None
 ORDER = "'Order Completed'"
 # Spend is rounded to a millionth, as tools.segment_sql rounds sums of event properties: the
 # order in which a database adds floats then never shows in the last bit.
-PG_ROUND = """CAST(round(CAST(coalesce(sum(CASE WHEN jsonb_typeof({total} -> 'total') = 'number'
-    THEN CAST({total} ->> 'total' AS DOUBLE PRECISION) END), 0.0) AS NUMERIC), 6) AS DOUBLE PRECISION)"""
 SQLITE_RECOUNT = f"""
     (SELECT count(*),
             round(coalesce(sum(CASE WHEN json_type(e.properties, '$.total') IN ('integer', 'real')
@@ -48,7 +46,25 @@ SQLITE_TRIGGERS = {
     "update": ("AFTER UPDATE OF contact_id, name, properties, occurred_at ON events",
                f"OLD.name = {ORDER} OR NEW.name = {ORDER}", "OLD.contact_id, NEW.contact_id"),
 }
-PG_FUNCTION = f"""
+PG_RECOUNT = f"""
+CREATE FUNCTION nudge_recount_orders_of(contact_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    UPDATE contacts c
+    SET order_count = recount.orders, lifetime_spend = recount.spend,
+        last_order_at = recount.last_order
+    FROM (
+        SELECT ids.id, count(e.id) AS orders,
+               CAST(round(CAST(coalesce(sum(
+                   CASE WHEN jsonb_typeof(e.properties -> 'total') = 'number'
+                        THEN CAST(e.properties ->> 'total' AS DOUBLE PRECISION) END), 0.0)
+                   AS NUMERIC), 6) AS DOUBLE PRECISION) AS spend,
+               max(e.occurred_at) AS last_order
+        FROM unnest(contact_ids) AS ids(id)
+        LEFT JOIN events e ON e.contact_id = ids.id AND e.name = {ORDER}
+        GROUP BY ids.id
+    ) AS recount
+    WHERE c.id = recount.id
+$$"""
+PG_TRIGGER_FUNCTION = f"""
 CREATE FUNCTION nudge_recount_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     changed_ids bigint[];
@@ -67,18 +83,7 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM 1 FROM contacts WHERE id = ANY(changed_ids) ORDER BY id FOR NO KEY UPDATE;
-    UPDATE contacts c
-    SET order_count = recount.orders, lifetime_spend = recount.spend,
-        last_order_at = recount.last_order
-    FROM (
-        SELECT ids.id, count(e.id) AS orders,
-               {PG_ROUND.format(total="e.properties")} AS spend,
-               max(e.occurred_at) AS last_order
-        FROM unnest(changed_ids) AS ids(id)
-        LEFT JOIN events e ON e.contact_id = ids.id AND e.name = {ORDER}
-        GROUP BY ids.id
-    ) AS recount
-    WHERE c.id = recount.id;
+    PERFORM nudge_recount_orders_of(changed_ids);
     RETURN NULL;
 END $$"""
 PG_TRIGGERS = {
@@ -112,31 +117,26 @@ def _upgrade_sqlite() -> None:
 
 
 def _upgrade_postgresql() -> None:
-    op.execute(PG_FUNCTION)
+    op.execute(PG_RECOUNT)
+    op.execute(PG_TRIGGER_FUNCTION)
     for event, timing in PG_TRIGGERS.items():
         op.execute(
             f"CREATE TRIGGER events_recount_orders_{event} {timing} "
             "FOR EACH STATEMENT EXECUTE FUNCTION nudge_recount_orders()"
         )
-    op.execute(f"""
-        UPDATE contacts c
-        SET order_count = recount.orders, lifetime_spend = recount.spend,
-            last_order_at = recount.last_order
-        FROM (
-            SELECT contact_id, count(*) AS orders,
-                   {PG_ROUND.format(total="properties")} AS spend,
-                   max(occurred_at) AS last_order
-            FROM events WHERE name = {ORDER} AND contact_id IS NOT NULL GROUP BY contact_id
-        ) AS recount
-        WHERE c.id = recount.contact_id""")
+    op.execute(
+        "SELECT nudge_recount_orders_of(ARRAY("
+        f"SELECT DISTINCT contact_id FROM events WHERE name = {ORDER} AND contact_id IS NOT NULL))"
+    )
 
 
 def downgrade() -> None:
-    for event in SQLITE_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS events_recount_orders_{event}" + (
-            " ON events" if op.get_bind().dialect.name == "postgresql" else ""))
-    if op.get_bind().dialect.name == "postgresql":
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for event in SQLITE_TRIGGERS:  # the same three events on both databases
+        op.execute(f"DROP TRIGGER IF EXISTS events_recount_orders_{event}" + (" ON events" if postgresql else ""))
+    if postgresql:
         op.execute("DROP FUNCTION IF EXISTS nudge_recount_orders()")
+        op.execute("DROP FUNCTION IF EXISTS nudge_recount_orders_of(bigint[])")
     # A plain DROP COLUMN (SQLite 3.35 and later), never a batch copy of contacts: dropping the
     # old table would cascade to every event through the foreign key.
     for column in ("last_order_at", "lifetime_spend", "order_count"):
