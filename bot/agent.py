@@ -3,9 +3,17 @@
 Used when a model is configured (OPENAI_API_KEY and/or OPENAI_BASE_URL, model NUDGE_MODEL; any
 OpenAI-compatible endpoint). Each registry tool becomes a `StructuredTool` whose schema is the
 tool's own pydantic input model, so the model meets exactly the validation a user meets. Each
-tool call runs in its own transaction as the asking user (approver-only tools stay approver-
-only); a refusal or a bad argument goes back to the model as the tool's answer so it can
-correct itself. A step limit stops loops, and an unreachable model becomes a plain reply.
+tool call runs in its own transaction as the asking user, through `registry.call`, so the model
+meets the same permissions, the same question rule (a question turn may only read) and the
+same confirmations as a person: an irreversible call becomes a stored proposal with Confirm /
+Cancel buttons for the person, and the model is told it is waiting. A refusal or a bad argument
+goes back to the model as the tool's answer so it can correct itself. A step limit stops loops,
+and an unreachable model becomes a plain reply.
+
+LangChain's HumanInTheLoopMiddleware was considered for the confirmations: it interrupts the
+graph and needs a checkpointer to resume it, so a Confirm click landing on another process (or
+after a restart) would have to restore the agent's state. A proposal stored by the registry's
+rule is the same on every surface, survives restarts, and runs exactly the call that was shown.
 """
 
 from __future__ import annotations
@@ -23,9 +31,10 @@ from pydantic import ValidationError
 
 from bot import messages
 from bot.memory import ThreadState
-from tools import registry
+from tools import proposals, registry
 from tools.context import ToolError
 from tools.db import session_scope
+from tools.models import Proposal
 from tools.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,12 +58,12 @@ def system_prompt() -> str:
 class ToolRunner:
     """Runs the agent's tool calls for one request and remembers what they did."""
 
-    def __init__(self, conversation, user: str, thread: str, state: ThreadState) -> None:
+    def __init__(self, conversation, turn, state: ThreadState) -> None:
         self.conversation = conversation
-        self.user = user
-        self.thread = thread
+        self.turn = turn
         self.state = state
         self.calls: list = []
+        self.proposal: Proposal | None = None
 
     def run(self, name: str, arguments: dict[str, Any]) -> str:
         from bot.conversation import CallRecord
@@ -62,7 +71,13 @@ class ToolRunner:
         arguments = _plain(arguments)
         try:
             with session_scope(self.conversation.engine) as session:
-                result = registry.call(self.conversation.context(session, self.user, self.thread), name, arguments)
+                ctx = self.conversation.turn_context(session, self.turn)
+                result = proposals.call_or_propose(ctx, name, arguments)
+                if isinstance(result, Proposal):
+                    self.proposal = result
+                    self.calls.append(CallRecord(name, arguments, result.summary, ok=False))
+                    return (f"Waiting for the person's confirmation: {result.summary} A Confirm button "
+                            "is shown to them. Do not call this tool again and do not say it is done.")
         except ToolError as error:
             self.calls.append(CallRecord(name, arguments, str(error), ok=False))
             return f"Error: {error}"
@@ -83,14 +98,13 @@ class ToolRunner:
         )
 
 
-def run_agent(conversation, text: str, user: str, thread: str, state: ThreadState,
-              history: list[tuple[str, str]]):
+def run_agent(conversation, text: str, turn, state: ThreadState, history: list[tuple[str, str]]):
     """Answer `text` with the model; returns the engine's Outcome."""
-    from bot.conversation import Outcome
+    from bot.conversation import Outcome, proposal_outcome
 
-    runner = ToolRunner(conversation, user, thread, ThreadState.from_dict(state.to_dict()))
+    runner = ToolRunner(conversation, turn, ThreadState.from_dict(state.to_dict()))
     agent = create_agent(chat_model(conversation.settings), runner.tools(),
-                         system_prompt=system_prompt() + thread_context(state, user))
+                         system_prompt=system_prompt() + thread_context(state, turn.user, turn.question))
     chat = [{"role": role, "content": content} for role, content in history if role in {"user", "assistant"}]
     try:
         result = agent.invoke({"messages": [*chat, {"role": "user", "content": text}]},
@@ -101,18 +115,27 @@ def run_agent(conversation, text: str, user: str, thread: str, state: ThreadStat
     except Exception as error:  # the endpoint is outside our control; say so plainly
         log.warning("model call failed: %s", type(error).__name__)
         answer = messages.MODEL_UNAVAILABLE.format(kind=type(error).__name__)
+    if runner.proposal is not None:
+        return proposal_outcome(turn, runner.proposal, answer, runner.calls, runner.state)
     return Outcome(answer, runner.calls, runner.state)
 
 
-def thread_context(state: ThreadState, user: str) -> str:
+QUESTION_RULE = (
+    "\n\nThis message asks for information, not for a change: answer it with tools that only "
+    "read (previews, counts, reports, explanations). Tools that change something will be refused."
+)
+
+
+def thread_context(state: ThreadState, user: str, question: bool = False) -> str:
+    rule = QUESTION_RULE if question else ""
     if state.campaign_id is None and not state.draft_ids:
-        return f"\n\n## This thread\nThe person asking is {user}. Nothing has been built in this thread yet."
+        return f"\n\n## This thread\nThe person asking is {user}. Nothing has been built in this thread yet.{rule}"
     request = json.dumps(state.sequence_request)[:2000] if state.sequence_request else "none"
     return (
         f"\n\n## This thread\nThe person asking is {user}. This thread built campaign "
         f"{state.campaign_id} (status {state.campaign_status}); latest drafts {state.draft_ids}; "
         f"the create_sequence arguments were: {request}. Follow-ups such as \"make day 5 15% off\" "
-        "or \"exclude Canada\" refer to it."
+        "or \"exclude Canada\" refer to it." + rule
     )
 
 

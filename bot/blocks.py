@@ -164,6 +164,16 @@ def campaign_message(view: CampaignView, intro: str | None = None) -> list[dict[
     return fit(blocks)
 
 
+def proposal_blocks(text: str, proposal_id: int) -> list[dict[str, Any]]:
+    """What an irreversible action would do, with Confirm / Cancel for the person who asked."""
+    value = str(proposal_id)
+    return fit(text_blocks(":warning: " + text) + [{
+        "type": "actions",
+        "block_id": f"{ids.PROPOSAL_BLOCK_PREFIX}{proposal_id}",
+        "elements": [button("Confirm", ids.CONFIRM, value, "danger"), button("Cancel", ids.CANCEL, value)],
+    }])
+
+
 def fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep within Slack's 50-block limit, saying so rather than failing the whole message."""
     if len(blocks) <= MAX_BLOCKS:

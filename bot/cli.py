@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from bot.cli_common import set_user
 from tools.context import ToolError
 from tools.settings import SettingsError, get_settings, redact_url
 
@@ -19,9 +20,12 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 app.add_typer(db_app, name="db")
 
 
-def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"nudge: {message}", err=True)
-    raise typer.Exit(code)
+@app.callback()
+def options(
+    user: str = typer.Option("cli", "--user", help="Act as this Slack user id (default: the local "
+                             "operator, an approver); permissions are checked as for that user."),
+) -> None:
+    set_user(user)
 
 
 @db_app.command("upgrade")

@@ -14,27 +14,19 @@ import threading
 
 import typer
 
-from bot.cli import fail
-from bot.runtime import database, tool_context
+from bot.cli_common import YES_OPTION, fail, run_tool
+from bot.runtime import database
 from scheduler.outbox import OutboxWorker
 from scheduler.senders import sender_for
 from scheduler.setup import start_scheduler
-from tools import registry
 from tools.clock import SYSTEM_CLOCK
-from tools.context import ToolError
 from tools.settings import get_settings
 
 campaign_app = typer.Typer(no_args_is_help=True, help="List, schedule, pause, resume or cancel campaigns.")
 
 
-def _call(name: str, arguments: dict):
-    settings = get_settings()
-    engine = database(settings)
-    try:
-        with tool_context(actor="cli", settings=settings, engine=engine) as ctx:
-            result = registry.call(ctx, name, arguments)
-    except ToolError as error:
-        fail(str(error))
+def _call(name: str, arguments: dict, yes: bool = False):
+    result = run_tool(name, arguments, yes)
     typer.echo(result.summary)
     return result
 
@@ -46,9 +38,9 @@ def campaign_list(status: str = typer.Option(None, help="Only campaigns in this 
 
 
 @campaign_app.command("schedule")
-def campaign_schedule(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+def campaign_schedule(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
     """Start sending (every step's draft must be approved and compliant)."""
-    _call("schedule_campaign", {"campaign": campaign})
+    _call("schedule_campaign", {"campaign": campaign}, yes)
 
 
 @campaign_app.command("pause")
@@ -58,15 +50,15 @@ def campaign_pause(campaign: str = typer.Argument(..., metavar="ID")) -> None:
 
 
 @campaign_app.command("resume")
-def campaign_resume(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+def campaign_resume(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
     """Resume a paused campaign."""
-    _call("resume_campaign", {"campaign": campaign})
+    _call("resume_campaign", {"campaign": campaign}, yes)
 
 
 @campaign_app.command("cancel")
-def campaign_cancel(campaign: str = typer.Argument(..., metavar="ID")) -> None:
+def campaign_cancel(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
     """Cancel a campaign for good; unsent steps are dropped."""
-    _call("cancel_campaign", {"campaign": campaign})
+    _call("cancel_campaign", {"campaign": campaign}, yes)
 
 
 def explain(

@@ -48,12 +48,15 @@ def ask(
     user: str = typer.Option("cli", help="Who is asking (a Slack user id, or cli)."),
     thread: str = typer.Option(None, help="Conversation thread, to follow up on an earlier request."),
     as_json: bool = typer.Option(False, "--json", help="Print the reply and the tool calls as JSON."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Go ahead with an irreversible action (erasing, "
+                             "scheduling, exporting personal data) instead of only saying what it would do."),
 ) -> None:
     """Ask Nudge one thing and print the answer."""
     from bot.blocks import as_text
 
     settings = get_settings()
-    reply = Conversation(database(settings), settings).handle(text, user, thread or f"cli:{user}")
+    reply = Conversation(database(settings), settings).handle(text, user, thread or f"cli:{user}",
+                                                              surface="ask", confirmed=yes)
     if as_json:
         typer.echo(json.dumps({"reply": reply.text, "calls": reply.calls_json()}, indent=2, default=str))
         return

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-from bot.cli import fail
+from bot.cli_common import fail
 from bot.runtime import database
 from tools import importer
 from tools.seed import seed_store, store_is_empty

@@ -13,25 +13,16 @@ from typing import Any, Optional
 
 import typer
 
-from bot.cli import fail
-from bot.runtime import database, tool_context
-from tools import registry
-from tools.context import ToolError, ToolResult
-from tools.settings import get_settings
+from bot.cli_common import YES_OPTION, run_tool
+from tools.context import ToolResult
 
 draft_app = typer.Typer(no_args_is_help=True, help="Draft, revise and preview emails and ad copy.")
 rules_app = typer.Typer(invoke_without_command=True, help="Show or change the frequency rules.")
 JSON_OPTION = typer.Option(False, "--json", help="Print the full result as JSON.")
 
 
-def _run(name: str, arguments: dict[str, Any], as_json: bool = False) -> ToolResult:
-    settings = get_settings()
-    engine = database(settings)
-    try:
-        with tool_context(actor="cli", settings=settings, engine=engine) as ctx:
-            result = registry.call(ctx, name, {k: v for k, v in arguments.items() if v is not None})
-    except ToolError as error:
-        fail(str(error))
+def _run(name: str, arguments: dict[str, Any], as_json: bool = False, yes: bool = False) -> ToolResult:
+    result = run_tool(name, {k: v for k, v in arguments.items() if v is not None}, yes)
     typer.echo(json.dumps(result.model_dump(mode="json"), indent=2) if as_json else result.summary)
     return result
 
@@ -128,9 +119,9 @@ def rules(ctx: typer.Context) -> None:
 
 
 @rules_app.command("set")
-def set_rule(key: str = typer.Argument(...), value: str = typer.Argument(...)) -> None:
+def set_rule(key: str = typer.Argument(...), value: str = typer.Argument(...), yes: bool = YES_OPTION) -> None:
     """Change a rule, e.g. `nudge rules set quiet_hours 22:00-07:00`."""
-    _run("set_rule", {"key": key, "value": value})
+    _run("set_rule", {"key": key, "value": value}, yes=yes)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,9 +12,8 @@ import sys
 
 import typer
 
-from bot.cli import fail
-from bot.runtime import database, tool_context
-from tools import registry
+from bot.cli_common import YES_OPTION, fail, run_tool
+from bot.runtime import database
 from tools.audit_trail import matching_entries, since_moment
 from tools.clock import SYSTEM_CLOCK
 from tools.context import ToolError
@@ -28,22 +27,24 @@ AUDIT_COLUMNS = ["at", "actor", "action", "subject", "thread", "details"]
 
 def forget(
     contact: str = typer.Argument(..., metavar="EMAIL_OR_ID", help="Email address or user id."),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Erase a person (GDPR right to erasure); lists ad exports to withdraw by hand."""
-    result = _run_tool("forget_contact", contact)
+    result = run_tool("forget_contact", {"contact": contact}, yes)
     typer.echo(result.summary)
 
 
 def export_contact(
     contact: str = typer.Argument(..., metavar="EMAIL", help="Email address or user id."),
     out: str = typer.Option(None, "--out", help="Write the JSON here (inside this directory)."),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Everything held about a person as JSON (GDPR right of access), on stdout or to --out."""
     try:
         target = output_path(out) if out is not None else None
     except ToolError as error:
         fail(str(error))
-    result = _run_tool("export_contact", contact)
+    result = run_tool("export_contact", {"contact": contact}, yes)
     document = json.dumps(result.data, indent=2, ensure_ascii=False)
     if target is None:
         typer.echo(document)
@@ -81,16 +82,6 @@ def purge() -> None:
     with session_scope(database(settings)) as db:
         summary = purge_expired(db, settings, SYSTEM_CLOCK.now(), actor="cli")
     typer.echo(summary.text)
-
-
-def _run_tool(name: str, contact: str):
-    settings = get_settings()
-    engine = database(settings)
-    try:
-        with tool_context(actor="cli", settings=settings, engine=engine) as ctx:
-            return registry.call(ctx, name, {"contact": contact})
-    except ToolError as error:
-        fail(str(error))
 
 
 def _audit_row(entry) -> list:

@@ -15,10 +15,9 @@ from pathlib import Path
 import typer
 from slack_sdk.errors import SlackApiError
 
-from bot.cli import fail
-from bot.runtime import database, tool_context
+from bot.cli_common import fail, run_tool
+from bot.runtime import database
 from scheduler.digest import post_digest, slack_client_for
-from tools import registry
 from tools.clock import SYSTEM_CLOCK
 from tools.context import ToolError
 from tools.db import session_scope
@@ -34,14 +33,7 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
 ) -> None:
     """Campaign performance: sends, skips, opens, clicks, orders, revenue, lift and subject tests."""
-    settings = get_settings()
-    database(settings)
-    try:
-        with tool_context(actor="cli", settings=settings) as ctx:
-            result = registry.call(ctx, "campaign_report",
-                                   {"campaign": campaign, "period": since, "ab_metric": ab_metric})
-    except ToolError as error:
-        fail(str(error))
+    result = run_tool("campaign_report", {"campaign": campaign, "period": since, "ab_metric": ab_metric})
     typer.echo(json.dumps(result.model_dump(mode="json"), indent=2) if as_json else result.summary)
 
 

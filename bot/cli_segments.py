@@ -14,24 +14,15 @@ from typing import Any
 
 import typer
 
-from bot.cli import fail
-from bot.runtime import database, tool_context
-from tools import registry
-from tools.context import ToolError, ToolResult
-from tools.settings import get_settings
+from bot.cli_common import YES_OPTION, fail, run_tool
+from tools.context import ToolResult
 
 segment_app = typer.Typer(no_args_is_help=True, help="Build, preview and list segments.")
 audience_app = typer.Typer(no_args_is_help=True, help="Export hashed ad audiences (Meta, Google).")
 
 
-def _run(name: str, arguments: dict[str, Any]) -> ToolResult:
-    settings = get_settings()
-    engine = database(settings)
-    try:
-        with tool_context(actor="cli", settings=settings, engine=engine) as ctx:
-            return registry.call(ctx, name, arguments)
-    except ToolError as error:
-        fail(str(error))
+def _run(name: str, arguments: dict[str, Any], yes: bool = False) -> ToolResult:
+    return run_tool(name, arguments, yes)
 
 
 def _read_spec(path: str) -> Any:
@@ -96,11 +87,12 @@ def export(
     out: str = typer.Option(None, "--out", help="The CSV file to write (default: the export folder)."),
     exclude_converted_within: str = typer.Option("30d", help="Leave out buyers of this window."),
     keep_buyers: bool = typer.Option(False, "--keep-buyers", help="Do not leave out recent buyers."),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Write a segment as a hashed customer-list CSV for Meta or Google."""
     arguments = {"segment": segment, "platform": platform, "out": _out(out),
                  "exclude_converted_within": None if keep_buyers else exclude_converted_within}
-    typer.echo(_run("export_audience", arguments).summary)
+    typer.echo(_run("export_audience", arguments, yes).summary)
 
 
 @audience_app.command("buyers")
@@ -108,10 +100,11 @@ def buyers(
     platform: str = typer.Option("meta", help="meta or google."),
     within: str = typer.Option("30d", help="Buyers who ordered within this window."),
     out: str = typer.Option(None, "--out", help="The CSV file to write."),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Write recent buyers as a hashed exclusion list."""
     arguments = {"platform": platform, "within": within, "out": _out(out)}
-    typer.echo(_run("export_buyer_suppression", arguments).summary)
+    typer.echo(_run("export_buyer_suppression", arguments, yes).summary)
 
 
 @audience_app.command("lookalike")
@@ -120,10 +113,11 @@ def lookalike(
     metric: str = typer.Option("spend", help="spend or orders."),
     top: int = typer.Option(1000, help="How many best customers."),
     out: str = typer.Option(None, "--out", help="The CSV file to write."),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Write the best customers as a hashed lookalike seed list."""
     arguments = {"platform": platform, "metric": metric, "top": top, "out": _out(out)}
-    typer.echo(_run("export_lookalike_seed", arguments).summary)
+    typer.echo(_run("export_lookalike_seed", arguments, yes).summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,8 +3,11 @@
 `nudge chat` (and `make run` without Slack tokens) uses it. The local user ("console") is an
 approver, so a marketer can build, approve and schedule a campaign without Slack. Typing a
 number presses that button: Approve and Schedule act at once, Edit asks for the new subject,
-preheader and body (an empty line keeps the current one), Reject asks for a reason. Every
-button runs the same tools as the Slack buttons. End of input ends the session cleanly.
+preheader and body (an empty line keeps the current one), Reject asks for a reason, and an
+irreversible action (Schedule, or "forget jo@example.com" typed in) is shown with what it would
+do and the numbered choices Confirm and Cancel. Every button runs the same tools as the Slack
+buttons, through `tools.registry.call`, which decides who may do what. End of input ends the
+session cleanly.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from bot import blocks as kit
-from bot import cards, ids
+from bot import cards, ids, messages
 from bot.conversation import Conversation, Reply
-from tools import registry
+from tools import proposals
 from tools.context import ToolError
 from tools.db import session_scope
-from tools.models import Draft
+from tools.models import Draft, Proposal
 from tools.sequences import newest_version
 
 PROMPT = "you> "
 USER = "console"
+SURFACE = "console"
 
 
 class Console:
@@ -46,7 +50,7 @@ class Console:
             if line.isdigit() and self.choices:
                 self.press(int(line))
             else:
-                self.show(self.conversation.handle(line, self.user, self.thread))
+                self.show(self.conversation.handle(line, self.user, self.thread, surface=SURFACE))
         self.write("bye")
 
     def ask(self, prompt: str) -> str | None:
@@ -66,8 +70,14 @@ class Console:
             return
         _label, action_id, value = self.choices[number - 1]
         handler = {ids.APPROVE: self.approve, ids.REJECT: self.reject, ids.EDIT: self.edit,
-                   ids.SCHEDULE: self.schedule}[action_id]
+                   ids.SCHEDULE: self.schedule, ids.CONFIRM: self.confirm, ids.CANCEL: self.cancel}[action_id]
         handler(int(value))
+
+    def confirm(self, proposal_id: int) -> None:
+        self.show(self.conversation.decide(proposal_id, self.user, self.thread, True, f"{SURFACE}/button"))
+
+    def cancel(self, proposal_id: int) -> None:
+        self.show(self.conversation.decide(proposal_id, self.user, self.thread, False, f"{SURFACE}/button"))
 
     def approve(self, draft_id: int) -> None:
         self.act("approve_draft", {"draft_id": draft_id}, draft_id)
@@ -106,9 +116,16 @@ class Console:
                 self.render(cards.message_blocks(ctx, draft_id, None, result.summary))
 
     def call(self, name: str, arguments: dict):
+        """Run a button's tool as the console user; an irreversible one is proposed instead."""
         try:
             with session_scope(self.conversation.engine) as session:
-                return registry.call(self.conversation.context(session, self.user, self.thread), name, arguments)
+                ctx = self.conversation.context(session, self.user, self.thread, f"{SURFACE}/button")
+                result = proposals.call_or_propose(ctx, name, arguments)
+                if not isinstance(result, Proposal):
+                    return result
+                blocks = kit.proposal_blocks(messages.proposed(result.summary), result.id)
         except ToolError as error:
-            self.write(f"Not done: {error}")
+            self.write(messages.not_done(error))
             return None
+        self.render(blocks)
+        return None

@@ -8,6 +8,11 @@ both call the same tools through `tools.registry.call`. An offline plan runs in 
 transaction, so a tool error mid-plan leaves nothing half-created; the agent gives each tool
 call its own transaction and hands errors back to the model. Nothing here raises on user text:
 every failure becomes a plain reply.
+
+Before any tool runs, the turn is classified (`bot.speech.is_question`): a question's tool
+contexts are marked so `registry.call` refuses every writing tool, whichever planner chose it.
+An irreversible call (`NeedsConfirmation`) is not run: it becomes a stored proposal, with the
+rest of the plan, shown with Confirm / Cancel; `decide` acts on it for the proposer only.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from sqlalchemy import Engine, select
 from bot import blocks as kit
 from bot import cards, messages, planner
 from bot.memory import ThreadState
-from tools import audit, registry
+from bot.speech import is_question
+from tools import audit, proposals
 from tools.clock import SYSTEM_CLOCK, Clock
 from tools.context import ToolContext, ToolError
 from tools.db import session_scope
-from tools.models import ConversationTurn
+from tools.models import ConversationTurn, Proposal
 from tools.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,7 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
+    failed: bool = False  # nothing was done (a refusal, an expired proposal): show it privately
 
     def calls_json(self) -> list[dict[str, Any]]:
         return [asdict(call) for call in self.calls]
@@ -60,6 +67,21 @@ class Outcome:
     calls: list[CallRecord]
     state: ThreadState
     blocks: list[dict[str, Any]] | None = None
+    proposal_id: int | None = None
+
+
+ASK_SURFACE = "ask"
+
+
+@dataclass
+class Turn:
+    """Who asks, where, and how: what every tool context of one request carries."""
+
+    user: str
+    thread: str
+    surface: str = "chat"
+    question: bool = False
+    confirmed: bool = False
 
 
 class Conversation:
@@ -70,16 +92,22 @@ class Conversation:
         self.clock = clock
         self.use_agent = settings.llm_configured if use_agent is None else use_agent
 
-    def handle(self, text: str, user: str, thread: str | None = None) -> Reply:
-        """Answer one request in `thread` (defaults to a per-user thread)."""
+    def handle(self, text: str, user: str, thread: str | None = None, surface: str = "chat",
+               confirmed: bool = False) -> Reply:
+        """Answer one request in `thread` (defaults to a per-user thread).
+
+        `surface` names where it came from ("slack", "console", "ask") for the audit log;
+        `confirmed` (`nudge ask --yes`) runs irreversible calls without a proposal.
+        """
         thread = thread or f"direct:{user}"
         text = (text or "").replace("\x00", "")  # no database text column can hold NUL
         if len(text) > messages.MAX_REQUEST_CHARS:
             return self._refuse(messages.too_long(len(text)), text, user, thread)
+        turn = Turn(user, thread, surface, is_question(text), confirmed)
         state, history = self._load(thread)
-        self._store(thread, "user", user, text, {})
+        self._store(thread, "user", user, text, {"question": turn.question})
         try:
-            outcome = self._run(text, user, thread, state, history)
+            outcome = self._run(text, turn, state, history)
         except Exception as error:  # a bug must still get a plain reply, never a traceback
             log.exception("conversation failed in thread %s", thread)
             outcome = Outcome(messages.INTERNAL_ERROR.format(kind=type(error).__name__), [], state)
@@ -88,18 +116,18 @@ class Conversation:
                     {"state": outcome.state.to_dict(), "calls": reply.calls_json()})
         return reply
 
-    def _run(self, text: str, user: str, thread: str, state: ThreadState,
+    def _run(self, text: str, turn: Turn, state: ThreadState,
              history: list[tuple[str, str]]) -> Outcome:
         if self.use_agent:
             from bot.agent import run_agent
 
-            return run_agent(self, text, user, thread, state, history)
+            return run_agent(self, text, turn, state, history)
         plan = planner.plan(text, state)
         if plan.answer is not None:
             return Outcome(plan.answer, [], state)
         if plan.action == "digest":
             return self.digest(state)
-        return self.execute(plan.calls, user, thread, state)
+        return self.execute(plan.calls, turn, state)
 
     def digest(self, state: ThreadState) -> Outcome:
         """Today's digest (about yesterday), as the morning post would show it."""
@@ -110,27 +138,53 @@ class Conversation:
             built = build_digest(session, self.settings, today)
         return Outcome(built.text, [], state, blocks=built.blocks)
 
-    def execute(self, calls: list[planner.PlannedCall], user: str, thread: str,
-                state: ThreadState) -> Outcome:
-        """Run an offline plan in one transaction: all of it happens, or none of it."""
+    def execute(self, calls: list[planner.PlannedCall], turn: Turn, state: ThreadState) -> Outcome:
+        """Run an offline plan in one transaction: all of it happens, or none of it.
+
+        A call that needs confirmation stops the plan there: what ran before it is kept, and it
+        and the calls after it become one proposal.
+        """
         working = ThreadState.from_dict(state.to_dict())
         records: list[CallRecord] = []
         try:
             with session_scope(self.engine) as session:
-                ctx = self.context(session, user, thread)
-                self._audit(session, user, thread, "conversation.plan", [c.name for c in calls])
-                for planned in calls:
+                ctx = self.turn_context(session, turn)
+                self._audit(session, turn.user, turn.thread, "conversation.plan", [c.name for c in calls])
+                for index, planned in enumerate(calls):
                     arguments = resolve(planned.arguments, working)
-                    result = registry.call(ctx, planned.name, arguments)
+                    rest = [{"name": c.name, "arguments": resolve(c.arguments, working)} for c in calls[index + 1:]]
+                    result = proposals.call_or_propose(ctx, planned.name, arguments, then=rest)
+                    if isinstance(result, Proposal):
+                        done = "\n\n".join(record.summary for record in records)
+                        return proposal_outcome(turn, result, done, records, working)
                     working.absorb(planned.name, arguments, result)
                     records.append(CallRecord(planned.name, arguments, result.summary))
         except ToolError as error:
             records.append(CallRecord(planned.name, arguments, str(error), ok=False))
             with session_scope(self.engine) as session:
-                self._audit(session, user, thread, "conversation.plan_failed", [r.name for r in records], str(error))
+                self._audit(session, turn.user, turn.thread, "conversation.plan_failed", [r.name for r in records], str(error))
             return Outcome(messages.PLAN_FAILED.format(error=error), records, state)
         text = "\n\n".join(record.summary for record in records)
         return Outcome(text, records, working)
+
+    def decide(self, proposal_id: int, user: str, thread: str | None, confirm: bool, surface: str) -> Reply:
+        """Confirm or cancel a proposal as `user`; the reply says what happened."""
+        records: list[CallRecord] = []
+        state = ThreadState()
+        try:
+            with session_scope(self.engine) as session:
+                ctx = self.context(session, user, thread, surface=surface)
+                for name, arguments, result in proposals.decide(ctx, proposal_id, confirm):
+                    state.absorb(name, arguments, result)
+                    records.append(CallRecord(name, arguments, result.summary))
+        except ToolError as error:
+            text = messages.not_done(error)
+            return Reply(text, kit.text_blocks(text), [], failed=True)
+        if not confirm:
+            text = messages.CANCELLED.format(proposal_id=proposal_id, user=user)
+            return Reply(text, kit.text_blocks(text), [])
+        text = messages.CONFIRMED.format(user=user) + "\n\n".join(record.summary for record in records)
+        return self._render(Outcome(text, records, state))
 
     def _audit(self, session, user: str, thread: str, action: str, names: list[str], error: str | None = None) -> None:
         # Written first and flushed: besides the audit trail, this opens the database
@@ -140,13 +194,23 @@ class Conversation:
         audit.record(session, user, action, thread[:200], details, thread, self.clock.now())
         session.flush()
 
-    def context(self, session, user: str, thread: str | None) -> ToolContext:
-        return ToolContext(db=session, settings=self.settings, actor=user, thread=thread, clock=self.clock)
+    def context(self, session, user: str, thread: str | None, surface: str = "chat",
+                question: bool = False, confirmed: bool = False) -> ToolContext:
+        return ToolContext(db=session, settings=self.settings, actor=user, thread=thread, clock=self.clock,
+                           surface=surface, question=question, confirmed=confirmed)
+
+    def turn_context(self, session, turn: Turn) -> ToolContext:
+        planner_name = "agent" if self.use_agent else "planner"
+        return self.context(session, turn.user, turn.thread, f"{turn.surface}/{planner_name}",
+                            turn.question, turn.confirmed)
 
     def _render(self, outcome: Outcome) -> Reply:
-        """The reply's blocks: the campaign's cards, a new draft's card, or the text alone."""
+        """The reply's blocks: a proposal's Confirm / Cancel, the campaign's cards, a new draft's
+        card, or the text alone."""
         if outcome.blocks is not None:
             return Reply(outcome.text, outcome.blocks, outcome.calls)
+        if outcome.proposal_id is not None:
+            return Reply(outcome.text, kit.proposal_blocks(outcome.text, outcome.proposal_id), outcome.calls)
         try:
             blocks = self._cards(outcome)
         except Exception:  # the work is done and stored; a card that fails to draw must not hide it
@@ -187,6 +251,16 @@ class Conversation:
         with session_scope(self.engine) as session:
             session.add(ConversationTurn(thread=thread[:200], role=role, user_id=user, content=content,
                                          data=data, created_at=self.clock.now()))
+
+
+def proposal_outcome(turn: Turn, proposal: Proposal, done: str, records: list[CallRecord],
+                     state: ThreadState) -> Outcome:
+    """What a proposed irreversible call looks like in the reply: Confirm / Cancel buttons, or,
+    for `nudge ask` (which has no buttons), how to go ahead with --yes."""
+    buttons = turn.surface != ASK_SURFACE
+    asked = messages.proposed(proposal.summary) if buttons else messages.ASK_YES.format(summary=proposal.summary)
+    text = "\n\n".join(part for part in (done, asked) if part)
+    return Outcome(text, records, state, proposal_id=proposal.id if buttons else None)
 
 
 def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:

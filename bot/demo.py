@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.blocks import as_text
 from bot.cards import campaign_of_draft
 from bot.conversation import Conversation
-from tools import registry
+from tools import proposals
 from tools.clock import ManualClock
 from tools.db import engine_for, session_scope, upgrade
 from tools.models import Enrolment, Message
@@ -66,7 +66,9 @@ def run_demo(contacts: int, say: Callable[[str], None]) -> None:
     for _label, action_id, value in as_text(reply.blocks)[1]:
         if action_id == "nudge_approve":
             say(call(engine, settings, clock, "approve_draft", {"draft_id": int(value)}).summary)
-    say(call(engine, settings, clock, "schedule_campaign", {"campaign": str(campaign_id)}).summary)
+    proposal = call(engine, settings, clock, "schedule_campaign", {"campaign": str(campaign_id)})
+    say(f"Nudge asks first: {proposal.summary}\nThe approver presses Confirm.")
+    say(conversation.decide(proposal.id, USER, "demo", True, "demo").text)
 
     step(say, 4, f"Simulated time runs {DAYS} days through the scheduler (enrol, dispatch)")
     buyer = fast_forward(engine, settings, clock, campaign_id, say)
@@ -102,11 +104,12 @@ def campaign_of(engine, reply) -> int:
 
 
 def call(engine, settings: Settings, clock: ManualClock, name: str, arguments: dict):
+    """Run a tool as the demo's approver, as a button would: irreversible ones are proposed."""
     from tools.context import ToolContext
 
     with session_scope(engine) as session:
-        ctx = ToolContext(db=session, settings=settings, actor=USER, thread="demo", clock=clock)
-        return registry.call(ctx, name, arguments)
+        ctx = ToolContext(db=session, settings=settings, actor=USER, thread="demo", clock=clock, surface="demo")
+        return proposals.call_or_propose(ctx, name, arguments)
 
 
 def fast_forward(engine, settings: Settings, clock: ManualClock, campaign_id: int,

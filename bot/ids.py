@@ -11,7 +11,9 @@ APPROVE = "nudge_approve"
 EDIT = "nudge_edit"
 REJECT = "nudge_reject"
 SCHEDULE = "nudge_schedule"
-ACTION_IDS = (APPROVE, EDIT, REJECT, SCHEDULE)
+CONFIRM = "nudge_confirm"
+CANCEL = "nudge_cancel"
+ACTION_IDS = (APPROVE, EDIT, REJECT, SCHEDULE, CONFIRM, CANCEL)
 
 EDIT_VIEW = "nudge_edit_view"
 REJECT_VIEW = "nudge_reject_view"
@@ -27,5 +29,6 @@ REASON_INPUT = "reason"
 
 ACTIONS_BLOCK_PREFIX = "nudge_actions_"
 SCHEDULE_BLOCK = "nudge_schedule_actions"
+PROPOSAL_BLOCK_PREFIX = "nudge_proposal_"
 
 SLASH_COMMAND = "/nudge"

@@ -87,3 +87,17 @@ def too_long(length: int) -> str:
 
 def not_approver(action: str) -> str:
     return NOT_APPROVER.format(action=action)
+
+
+CANCELLED = "Cancelled by <@{user}>: proposal {proposal_id} will not run. Nothing was changed."
+CONFIRMED = "Confirmed by <@{user}>: "
+PROPOSED = "{summary}\nThis needs your confirmation: press Confirm to go ahead or Cancel to drop it (it expires in 30 minutes)."
+ASK_YES = "{summary}\nNothing was done. Run the same command again with --yes to go ahead."
+
+
+def proposed(summary: str) -> str:
+    return PROPOSED.format(summary=summary)
+
+
+def not_done(error: Exception) -> str:
+    return f"Not done: {error}"

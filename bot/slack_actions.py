@@ -1,10 +1,13 @@
-"""Draft card buttons: Approve, Edit (opens a modal), Reject (asks a reason), Schedule.
+"""Card buttons: Approve, Edit (opens a modal), Reject (asks a reason), Schedule, and the
+Confirm / Cancel of a proposed irreversible action.
 
-Every click is acked at once and handled in a lazy listener. Only approvers (NUDGE_APPROVERS)
-may approve, reject or schedule: anyone else gets an ephemeral refusal, and the attempt is
-written to the audit log. Approving is idempotent in the tool (one approval per draft version),
-so a double click approves once. After a change the card message is rebuilt from the database
-and updated in place, so what Slack shows is always what is stored.
+Every click is acked at once and handled in a lazy listener that runs the tool through
+`tools.registry.call` as the clicking user; who may do what is decided there (and audited
+there), and a refusal is shown to the clicker privately. Schedule proposes: its Confirm / Cancel
+message is posted in the thread, and only the person who clicked Schedule can confirm it, once.
+Approving is idempotent in the tool (one approval per draft version), so a double click
+approves once. After a change the card message is rebuilt from the database and updated in
+place, so what Slack shows is always what is stored.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from bot import blocks as kit
 from bot import cards, ids, messages
 from bot.slack_app import SlackServices, user_of
 from bot.slack_events import update
-from tools import audit, registry
+from tools import proposals, registry
 from tools.context import ToolError, ToolResult
 from tools.db import session_scope
-from tools.models import Draft
+from tools.models import Draft, Proposal
 from tools.sequences import newest_version
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")
 def register(app: App, services: SlackServices) -> None:
     def approve(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if not well_formed(client, click) or not allowed(services, client, click, "approve drafts"):
+        if not well_formed(client, click):
             return
         with message_lock(click):
             result = run_tool(services, client, click, "approve_draft", {"draft_id": click.draft_id})
@@ -44,19 +47,20 @@ def register(app: App, services: SlackServices) -> None:
 
     def schedule(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if not well_formed(client, click) or not allowed(services, client, click, "schedule campaigns"):
+        if not well_formed(client, click):
             return
         with message_lock(click):
-            scheduled(click, client)
+            run_tool(services, client, click, "schedule_campaign", {"campaign": str(click.number)})
 
-    def scheduled(click: Click, client: WebClient) -> None:
-        result = run_tool(services, client, click, "schedule_campaign", {"campaign": str(click.number)})
-        if result is not None:
-            with session_scope(services.engine) as session:
-                ctx = services.conversation.context(session, click.user, click.thread)
-                note = f"Scheduled by <@{click.user}>: {result.summary}"
-                blocks = cards.campaign_blocks(ctx, click.number, click.intro, note)
-            update(client, click.channel, click.ts, click.intro or note, blocks)
+    def decide(body: dict[str, Any], client: WebClient, confirm: bool) -> None:
+        click = Click(body)
+        if not well_formed(client, click):
+            return
+        with message_lock(click):
+            reply = services.conversation.decide(click.number, click.user, click.thread, confirm, SURFACE)
+            if reply.failed:
+                return ephemeral(client, click, reply.text)
+            update(client, click.channel, click.ts, reply.text, reply.blocks)
 
     def edit(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
@@ -73,7 +77,7 @@ def register(app: App, services: SlackServices) -> None:
 
     def reject(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if not well_formed(client, click) or not allowed(services, client, click, "reject drafts"):
+        if not well_formed(client, click) or not may_run(services, client, click, "reject_draft"):
             return
         client.views_open(trigger_id=body["trigger_id"],
                           view=kit.reject_modal(click.draft_id, click.metadata(click.draft_id)))
@@ -84,9 +88,14 @@ def register(app: App, services: SlackServices) -> None:
 
     app.action(ids.APPROVE)(ack=ack_now, lazy=[approve])
     app.action(ids.SCHEDULE)(ack=ack_now, lazy=[schedule])
+    app.action(ids.CONFIRM)(ack=ack_now, lazy=[lambda body, client: decide(body, client, True)])
+    app.action(ids.CANCEL)(ack=ack_now, lazy=[lambda body, client: decide(body, client, False)])
     app.action(ids.EDIT)(ack=ack_now, lazy=[edit])
     app.action(ids.REJECT)(ack=ack_now, lazy=[reject])
     app.action(UNKNOWN_ACTIONS)(ack=ack_now, lazy=[unknown])
+
+
+SURFACE = "slack/button"
 
 
 def ack_now(ack: Ack) -> None:
@@ -115,7 +124,8 @@ class Click:
         self.channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
         self.ts = container.get("message_ts") or message.get("ts")
         self.intro = message.get("text") if message.get("text") != messages.WORKING else None
-        self.thread = f"{self.channel}:{message.get('thread_ts') or self.ts}"
+        self.thread_ts = message.get("thread_ts") or self.ts
+        self.thread = f"{self.channel}:{self.thread_ts}"
         self.number = int(self.value) if self.value.isdigit() else None
 
     @property
@@ -133,26 +143,38 @@ def well_formed(client: WebClient, click: Click) -> bool:
     return True
 
 
-def allowed(services: SlackServices, client: WebClient, click: Click, action: str) -> bool:
-    """True for approvers; anyone else is told why not, and the attempt is audited."""
-    if services.is_approver(click.user):
-        return True
-    with session_scope(services.engine) as session:
-        audit.record(session, click.user, "slack.refused", f"{click.action_id}:{click.value}"[:200],
-                     {"reason": "not an approver", "action": click.action_id}, click.thread,
-                     services.clock.now())
-    ephemeral(client, click, messages.not_approver(action))
-    return False
+def may_run(services: SlackServices, client: WebClient, click: Click, name: str) -> bool:
+    """Ask the registry whether the clicker may run `name` (it audits a refusal); show a refusal."""
+    try:
+        with session_scope(services.engine) as session:
+            registry.check(services.conversation.context(session, click.user, click.thread, SURFACE), name)
+    except ToolError as error:
+        ephemeral(client, click, sentence(str(error)))
+        return False
+    return True
 
 
 def run_tool(services: SlackServices, client: WebClient, click: Click, name: str, arguments: dict[str, Any]) -> ToolResult | None:
-    """Run one tool as the clicking user; a refusal goes back to them only."""
+    """Run one tool as the clicking user; a refusal goes back to them only, and a call that
+    needs confirmation is posted in the thread with Confirm / Cancel."""
     try:
         with session_scope(services.engine) as session:
-            return registry.call(services.conversation.context(session, click.user, click.thread), name, arguments)
+            ctx = services.conversation.context(session, click.user, click.thread, SURFACE)
+            result = proposals.call_or_propose(ctx, name, arguments)
+            if not isinstance(result, Proposal):
+                return result
+            text = messages.proposed(result.summary)
+            blocks = kit.proposal_blocks(text, result.id)
     except ToolError as error:
-        ephemeral(client, click, str(error))
+        ephemeral(client, click, sentence(str(error)))
         return None
+    if click.channel:
+        client.chat_postMessage(channel=click.channel, thread_ts=click.thread_ts, text=text, blocks=blocks)
+    return None
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def refresh(services: SlackServices, client: WebClient, click: Click, draft_id: int, note: str | None = None) -> None:

@@ -40,9 +40,6 @@ class SlackServices:
     conversation: Conversation
     clock: Clock = SYSTEM_CLOCK
 
-    def is_approver(self, user: str | None) -> bool:
-        return bool(user) and user in self.settings.approver_ids
-
 
 def web_client(settings: Settings) -> WebClient:
     if settings.slack_api_url:

@@ -55,7 +55,8 @@ def answer_in_place(services: SlackServices, client: WebClient, channel: str, th
     working = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=messages.WORKING)
     thread_ts = thread_ts or working["ts"]
     request = MENTION.sub(" ", text or "").strip()
-    reply = services.conversation.handle(request, user or "unknown", thread_key or f"{channel}:{thread_ts}")
+    reply = services.conversation.handle(request, user or "unknown", thread_key or f"{channel}:{thread_ts}",
+                                         surface="slack")
     update(client, channel, working["ts"], reply.text, reply.blocks)
 
 

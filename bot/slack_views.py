@@ -3,7 +3,8 @@
 The ack validates the fields (an empty subject, body or reason is shown back in the modal as
 an error); a lazy listener then runs the tool as the submitting user and updates the card
 message the modal was opened from. Saving an edit makes a new version, so its compliance is
-checked again and it needs its own approval.
+checked again and it needs its own approval. Who may reject is decided by `registry.call`,
+which also audits a refusal; the listener only shows it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import cards, ids, messages
-from bot.slack_actions import parse_metadata
+from bot.slack_actions import parse_metadata, sentence
 from bot.slack_app import SlackServices, user_of
 from bot.slack_events import update
-from tools import audit, registry
+from tools import registry
 from tools.context import ToolError
 from tools.db import session_scope
 
@@ -35,11 +36,6 @@ def register(app: App, services: SlackServices) -> None:
         meta, user = parse_metadata(body["view"].get("private_metadata")), user_of(body)
         reason = field(body["view"], ids.REASON_BLOCK, ids.REASON_INPUT)
         if not reason or not isinstance(meta.get("draft_id"), int):
-            return
-        if not services.is_approver(user):
-            with session_scope(services.engine) as session:
-                audit.record(session, user or "unknown", "slack.refused", f"draft:{meta['draft_id']}",
-                             {"reason": "not an approver", "action": "reject"}, meta.get("thread"), services.clock.now())
             return
         finish(services, client, meta, user, "reject_draft", {"draft_id": meta["draft_id"], "reason": reason}, "rejected")
 
@@ -87,11 +83,11 @@ def finish(services: SlackServices, client: WebClient, meta: dict[str, Any], use
     channel, ts = meta.get("channel"), meta.get("ts")
     try:
         with session_scope(services.engine) as session:
-            ctx = services.conversation.context(session, user or "unknown", meta.get("thread"))
+            ctx = services.conversation.context(session, user or "unknown", meta.get("thread"), "slack/modal")
             result = registry.call(ctx, name, arguments)
     except ToolError as error:
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=str(error))
+            client.chat_postEphemeral(channel=channel, user=user, text=sentence(str(error)))
         return
     if not (channel and ts):
         return

@@ -379,7 +379,7 @@ class Batch:
         """Belt and braces: the message's draft version itself carries an approver's approval."""
         if draft_id not in self.approvals:
             self.approvals[draft_id] = draft_id is not None and bool(
-                approved_by_approver(self.db, draft_id, self.settings.approver_ids))
+                approved_by_approver(self.db, draft_id, self.settings))
         return self.approvals[draft_id]
 
     def policy_allows(self, message: Message, contact: Contact) -> bool:

@@ -217,7 +217,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "audience"
 
 
+def check_target(ctx: ToolContext, out: str | None) -> None:
+    """Refuse an `out` the export may not write, before anything else is asked or done."""
+    if out is not None:
+        _target_path(ctx, out, "", ctx.now())
+
+
 def _target(ctx: ToolContext, out: str | None, stem: str, now: datetime) -> Path:
+    path = _target_path(ctx, out, stem, now)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _target_path(ctx: ToolContext, out: str | None, stem: str, now: datetime) -> Path:
     """Where to write: under the export folder, or inside the working directory; never over an
     existing file and never outside those two places."""
     folder = Path(ctx.settings.export_dir).expanduser().resolve()
@@ -233,7 +245,6 @@ def _target(ctx: ToolContext, out: str | None, stem: str, now: datetime) -> Path
             )
     if path.exists():
         raise ToolError(f"'{path}' already exists; choose another file name (nothing was written)")
-    path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -7,7 +7,7 @@ only ever created by `upgrade()`, which runs the revisions in `migrations/`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +63,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+AFTER_ROLLBACK = "nudge_after_rollback"
+
+
+def keep_after_rollback(session: Session, write: Callable[[Session], None]) -> None:
+    """Have `write` done again, in a transaction of its own, if this session rolls back.
+
+    A refusal is audited in the transaction of the call it refuses, and the refusal itself
+    usually rolls that transaction back; the audit row must outlive it.
+    """
+    session.info.setdefault(AFTER_ROLLBACK, []).append(write)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
@@ -70,11 +82,25 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        session.info.pop(AFTER_ROLLBACK, None)  # committed with the rest
     except BaseException:
         session.rollback()
+        _redo_after_rollback(session)
         raise
     finally:
         session.close()
+
+
+def _redo_after_rollback(session: Session) -> None:
+    writes = session.info.pop(AFTER_ROLLBACK, [])
+    if not writes:
+        return
+    try:
+        for write in writes:
+            write(session)
+        session.commit()
+    except Exception:  # the original error matters more than its audit row
+        session.rollback()
 
 
 def alembic_config(url: str) -> Config:

@@ -348,6 +348,26 @@ class AuditEntry(Base):
     thread: Mapped[str | None] = mapped_column(String(200))
 
 
+class Proposal(Base):
+    """An irreversible action proposed to a person and waiting for their Confirm or Cancel.
+
+    `calls` are the registry calls to run on confirmation, in order; only `actor` may decide,
+    before `expires_at`, and `decided_at` is set once (a double click confirms once).
+    """
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    surface: Mapped[str] = mapped_column(String(40))
+    thread: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    calls: Mapped[list] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(20))
+
+
 class ConversationTurn(Base):
     """One turn of a Slack thread or console conversation, so a restart loses nothing."""
 

@@ -83,9 +83,7 @@ def forget_contact(ctx: ToolContext, args: ContactInput) -> ForgetContactResult:
     lists ad-platform export files written since they became a contact, to withdraw by hand.
     Only approvers may use it; it cannot be undone.
     """
-    contacts, address = _find_person(ctx.db, args.contact)
-    if not contacts and address is None:
-        raise ToolError(f"no contact with user id '{args.contact}'; give {CONTACT_HELP}")
+    contacts, address = find_person(ctx.db, args.contact)
     hashed = email_hash(email_salt(ctx.db), address) if address else None
     exports = _exports_holding(ctx.db, contacts, address)
     subject = _subject(contacts, hashed)
@@ -114,9 +112,7 @@ def export_contact(ctx: ToolContext, args: ContactInput) -> ExportContactResult:
     clicks, attributed orders, suppressions of their address and ad exports that may hold them.
     Only approvers may use it, since the answer is the person's whole record.
     """
-    contacts, address = _find_person(ctx.db, args.contact)
-    if not contacts and address is None:
-        raise ToolError(f"no contact with user id '{args.contact}'; give {CONTACT_HELP}")
+    contacts, address = find_person(ctx.db, args.contact)
     data = {
         "generated_at": _plain(ctx.now()),
         "request": "GDPR Art. 15 access",
@@ -138,12 +134,20 @@ def export_contact(ctx: ToolContext, args: ContactInput) -> ExportContactResult:
     )
 
 
-def _find_person(db: Session, who: str) -> tuple[list[Contact], str | None]:
-    """Every contact row of the person a request names, and their address when known.
+def find_person(db: Session, who: str) -> tuple[list[Contact], str | None]:
+    """Every contact row of the person a request names, and their address when known, or a
+    ToolError when the request names nobody (an unknown user id, a malformed address).
 
     A person is their address: asked by user id, the other rows holding the same address are
-    theirs too.
+    theirs too. An unknown address is still a person to suppress, so it is not an error.
     """
+    contacts, address = _find_person(db, who)
+    if not contacts and address is None:
+        raise ToolError(f"no contact with user id '{who}'; give {CONTACT_HELP}")
+    return contacts, address
+
+
+def _find_person(db: Session, who: str) -> tuple[list[Contact], str | None]:
     who = who.strip()
     if "@" in who:
         address = normalise_email(who)

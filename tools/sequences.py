@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from tools import audit, segments
 from tools.approvals import approval_of
 from tools.compliance import block_findings
-from tools.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.context import ToolContext, ToolError, ToolInput, ToolResult, is_approver
 from tools.drafting import DraftEmailInput, Purpose, draft_email
 from tools.models import Campaign, CampaignStep, Contact, Draft, Enrolment, Message, Segment
+from tools.settings import Settings
 
 STATUSES = ("draft", "awaiting_approval", "active", "paused", "finished", "cancelled")
 FINAL_MESSAGE_STATUSES = ("sent", "skipped", "failed")
@@ -146,18 +147,24 @@ def create_sequence(ctx: ToolContext, args: CreateSequenceInput) -> CampaignResu
 def schedule_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
     """Start sending a campaign. Refused unless every step's draft is approved by an approver
     and has no blocking compliance finding; the refusal says which step needs what."""
-    campaign = find_campaign(ctx.db, args.campaign)
+    campaign = schedulable(ctx, args.campaign)
+    campaign.activated_at = ctx.now()
+    _change(ctx, campaign, "active", "campaign.scheduled", {})
+    when = "as contacts enter the segment" if campaign.kind == "sequence" else _when(campaign)
+    return CampaignResult(summary=f"Campaign {campaign.id} '{campaign.name}' is active; "
+                          f"it sends {when}.", campaign_id=campaign.id, status=campaign.status)
+
+
+def schedulable(ctx: ToolContext, ref: str) -> Campaign:
+    """The campaign `ref`, or a ToolError saying what stops it being scheduled now."""
+    campaign = find_campaign(ctx.db, ref)
     if campaign.status not in ("draft", "awaiting_approval"):
         raise ToolError(f"campaign {campaign.id} is {campaign.status}; only a campaign awaiting "
                         "approval can be scheduled (use resume_campaign for a paused one)")
     problems = [problem for step in steps_of(ctx.db, campaign) for problem in _step_problems(ctx, step)]
     if problems:
         raise ToolError(f"campaign {campaign.id} cannot be scheduled: " + "; ".join(problems))
-    campaign.activated_at = ctx.now()
-    _change(ctx, campaign, "active", "campaign.scheduled", {})
-    when = "as contacts enter the segment" if campaign.kind == "sequence" else _when(campaign)
-    return CampaignResult(summary=f"Campaign {campaign.id} '{campaign.name}' is active; "
-                          f"it sends {when}.", campaign_id=campaign.id, status=campaign.status)
+    return campaign
 
 
 def pause_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
@@ -245,11 +252,10 @@ def newest_version(db: Session, draft_id: int) -> int:
         draft_id = newer
 
 
-def approved_by_approver(db: Session, draft_id: int, approvers: frozenset[str]) -> str | None:
+def approved_by_approver(db: Session, draft_id: int, settings: Settings) -> str | None:
     """Who approved this draft version, if it was an allowed approver; else None."""
     approval = approval_of(db, draft_id)
-    allowed = approvers | {"console", "cli"}
-    if approval and approval.decision == "approved" and approval.decided_by in allowed:
+    if approval and approval.decision == "approved" and is_approver(settings, approval.decided_by):
         return approval.decided_by
     return None
 
@@ -296,7 +302,7 @@ def _step_problems(ctx: ToolContext, step: CampaignStep) -> list[str]:
     if step.draft_id is None:
         return [f"step {step.position} has no draft"]
     step.draft_id = newest_version(ctx.db, step.draft_id)
-    if not approved_by_approver(ctx.db, step.draft_id, ctx.settings.approver_ids):
+    if not approved_by_approver(ctx.db, step.draft_id, ctx.settings):
         return [f"step {step.position}: draft {step.draft_id} is not approved by an approver "
                 f"(approve_draft {step.draft_id})"]
     findings = block_findings(ctx.db, ctx.db.get(Draft, step.draft_id), ctx.settings)

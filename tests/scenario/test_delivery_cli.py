@@ -35,7 +35,10 @@ def test_schedule_send_and_explain_from_the_cli(engine, settings, nudge):
     assert refused.exit_code == 2 and "is not approved" in refused.stderr
     assert "Traceback" not in refused.output
     call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
-    assert nudge("campaign", "schedule", str(created.campaign_id)).exit_code == 0
+    unconfirmed = nudge("campaign", "schedule", str(created.campaign_id))
+    assert unconfirmed.exit_code == 2 and "--yes" in unconfirmed.stderr and "2 contact(s)" in unconfirmed.stderr
+    assert "(sequence, awaiting approval)" in nudge("campaign", "list").stdout
+    assert nudge("campaign", "schedule", str(created.campaign_id), "--yes").exit_code == 0
     assert "(sequence, active)" in nudge("campaign", "list").stdout
     jobs.enrol(engine, settings, SYSTEM_CLOCK)
     jobs.materialise(engine, SYSTEM_CLOCK)

@@ -32,7 +32,7 @@ def nudge(runner: CliRunner, *arguments: str):
 def test_forget_from_the_cli_erases_and_says_what_it_did(runner, db, settings):
     person = add_person(db, NOW)
 
-    result = nudge(runner, "forget", "alice@example.com")
+    result = nudge(runner, "forget", "alice@example.com", "--yes")
 
     assert result.exit_code == 0, result.output
     assert "Erased 1 contact record(s)" in result.stdout
@@ -53,7 +53,7 @@ def test_forget_of_an_unknown_user_id_is_one_clear_line(runner, settings):
 def test_export_contact_writes_json_inside_the_working_directory(runner, db, settings, tmp_path):
     add_person(db, NOW)
 
-    result = nudge(runner, "export-contact", "alice@example.com", "--out", "requests/alice.json")
+    result = nudge(runner, "export-contact", "alice@example.com", "--out", "requests/alice.json", "--yes")
 
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "requests" / "alice.json").read_text())
@@ -63,7 +63,7 @@ def test_export_contact_writes_json_inside_the_working_directory(runner, db, set
 def test_export_contact_without_out_prints_json(runner, db, settings):
     add_person(db, NOW)
 
-    result = nudge(runner, "export-contact", "u1")
+    result = nudge(runner, "export-contact", "u1", "--yes")
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["contacts"][0]["profile"]["user_id"] == "u1"

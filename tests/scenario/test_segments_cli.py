@@ -40,7 +40,7 @@ def test_preview_create_list_and_export(store, tmp_path):
     listed = run("segment", "list")
     assert "visitors  v1" in listed.output
     assert run("segment", "preview", "visitors").exit_code == 0
-    exported = run("audience", "export", "visitors", "--platform", "meta", "--out", "meta.csv")
+    exported = run("audience", "export", "visitors", "--platform", "meta", "--out", "meta.csv", "--yes")
     assert exported.exit_code == 0, exported.output
     assert "Left out: no ad consent 1" in exported.output
     with open(tmp_path / "meta.csv", newline="") as handle:

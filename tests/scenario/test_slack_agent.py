@@ -142,8 +142,13 @@ def test_headline_story_through_slack_with_the_model(settings, database_url, mon
             harness.fake.wait_for("chat.update", 4)
             schedule = next(e["value"] for b in harness.fake.calls("chat.update")[-1]["blocks"]
                             if b["type"] == "actions" for e in b["elements"] if e["action_id"] == ids.SCHEDULE)
+            posted = len(harness.fake.calls("chat.postMessage"))
             harness.click(ids.SCHEDULE, schedule, message_ts=card["ts"])
-            assert "Scheduled by" in json.dumps(harness.fake.wait_for("chat.update", 5)[-1]["blocks"])
+            proposal = harness.fake.wait_for("chat.postMessage", posted + 1)[-1]
+            confirm = next(e["value"] for b in proposal["blocks"] if b["type"] == "actions"
+                           for e in b["elements"] if e["action_id"] == ids.CONFIRM)
+            harness.click(ids.CONFIRM, confirm, message_ts="1700000099.000100")
+            assert "Confirmed by" in json.dumps(harness.fake.wait_for("chat.update", 5)[-1]["blocks"])
             db.expire_all()
             assert db.scalar(select(func.count()).select_from(Approval)) == 3
             assert db.get(Campaign, int(schedule)).status == "active"

@@ -14,7 +14,7 @@ from tests.scenario.slack_kit import APPROVER, HEADLINE, MARKETER
 from tools import registry
 from tools.context import ToolContext
 from tools.db import session_scope
-from tools.models import AuditEntry, Campaign, CampaignStep, Contact
+from tools.models import AuditEntry, Campaign, CampaignStep, Contact, Proposal
 from tools.seed import seed_store
 
 
@@ -22,7 +22,7 @@ def approve_first_draft(engine, settings, campaign_id: int, actor: str = APPROVE
     with session_scope(engine) as session:
         draft_id = session.scalars(select(CampaignStep.draft_id).where(CampaignStep.campaign_id == campaign_id)
                                    .order_by(CampaignStep.id)).first()
-        ctx = ToolContext(db=session, settings=settings, actor=actor, thread=None)
+        ctx = ToolContext(db=session, settings=settings, actor=actor, thread=None, confirmed=True)
         registry.call(ctx, "approve_draft", {"draft_id": draft_id})
     return draft_id
 
@@ -65,9 +65,14 @@ def test_exporting_a_contacts_data_is_for_approvers_only(settings, engine, db):
     db.expire_all()
     assert not db.scalars(select(AuditEntry).where(AuditEntry.action == "export_contact")).all()
 
-    exported = conversation.handle(f"export everything we hold on {email}", APPROVER, "C2:2.0")
+    proposed = conversation.handle(f"export everything we hold on {email}", APPROVER, "C2:2.0")
+    assert proposed.calls == [] and "personal data" in proposed.text
+    db.expire_all()
+    assert not db.scalars(select(AuditEntry).where(AuditEntry.action == "export_contact")).all()
+    proposal = db.scalar(select(Proposal.id).where(Proposal.actor == APPROVER))
+    exported = conversation.decide(proposal, APPROVER, "C2:2.0", True, "slack/button")
     assert [(c.name, c.ok) for c in exported.calls] == [("export_contact", True)]
-    assert exported.text.startswith("Exported 1 contact record(s)")
+    assert "Exported 1 contact record(s)" in exported.text
     db.expire_all()
     assert db.scalars(select(AuditEntry.actor).where(AuditEntry.action == "export_contact")).all() == [APPROVER]
 

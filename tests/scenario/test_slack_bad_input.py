@@ -102,9 +102,9 @@ def test_unknown_action_ids_get_an_ephemeral_answer(slack):
 def test_buttons_with_bad_values_change_nothing(slack, db):
     slack.click(ids.APPROVE, "not-a-number")
     slack.click(ids.APPROVE, "987654")
-    answers = sorted(call["text"] for call in slack.fake.wait_for("chat.postEphemeral", 2))
-    assert "no valid draft or campaign id" in answers[0]
-    assert "no draft with id 987654" in answers[1]
+    answers = sorted(call["text"].lower() for call in slack.fake.wait_for("chat.postEphemeral", 2))
+    assert "no draft with id 987654" in answers[0]
+    assert "no valid draft or campaign id" in answers[1]
     settle()
     assert len(slack.fake.calls("chat.postEphemeral")) == 2
     assert count(db, AuditEntry) == 0
@@ -129,8 +129,9 @@ def test_schedule_by_a_non_approver_is_refused(slack, db):
     refusal = slack.fake.wait_for("chat.postEphemeral")[0]
     assert "NUDGE_APPROVERS" in refusal["text"]
     db.expire_all()
-    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "slack.refused"))
-    assert entry.actor == "UMARKETER" and entry.details["action"] == ids.SCHEDULE
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "tool.refused"))
+    assert entry.actor == "UMARKETER" and entry.details["tool"] == "schedule_campaign"
+    assert entry.details["surface"] == "slack/button"
 
 
 def test_reject_modal_is_not_opened_for_a_non_approver(slack):

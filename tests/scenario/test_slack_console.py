@@ -28,13 +28,15 @@ runner = CliRunner()
 def test_console_builds_edits_approves_and_schedules(settings, engine, db):
     seed_store(engine, contacts=150)
     # Edit is button 2 of the first card; once a card is approved its buttons go, so the next
-    # card's Approve becomes button 1; with all approved, button 1 is Schedule.
-    script = [HEADLINE, "2", "Back in stock: your cart, {{ first_name }}", "", "", "1", "1", "1", "1"]
+    # card's Approve becomes button 1; with all approved, button 1 is Schedule, which shows what
+    # it would do with Confirm as button 1.
+    script = [HEADLINE, "2", "Back in stock: your cart, {{ first_name }}", "", "", "1", "1", "1", "1", "1"]
     result = runner.invoke(app, ["chat"], input="\n".join(script) + "\n")
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith("bye")
     assert "Back in stock: your cart" in result.output
     assert "] Schedule (" in result.output
+    assert "] Confirm (" in result.output and "Confirmed by @console" in result.output
     db.expire_all()
     campaign = db.scalar(select(Campaign))
     assert campaign.status == "active", result.output[-3000:]

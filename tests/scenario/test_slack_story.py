@@ -69,7 +69,7 @@ def test_headline_story_through_slack(slack, db):
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Approval)) == 0
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "slack.refused", AuditEntry.actor == MARKETER)) == 1
+        AuditEntry.action == "tool.refused", AuditEntry.actor == MARKETER)) == 1
 
     # The approver approves all three, double-clicking the first: one approval each.
     for draft in [drafts[0], *drafts]:
@@ -81,15 +81,32 @@ def test_headline_story_through_slack(slack, db):
     schedule = buttons(final["blocks"], ids.SCHEDULE)
     assert schedule, "every step approved: the Schedule button appears"
 
+    # Schedule proposes first: what will happen, with Confirm / Cancel for the approver only.
+    posted = len(fake.calls("chat.postMessage"))
     slack.click(ids.SCHEDULE, schedule[0], message_ts=message_ts)
+    proposal = fake.wait_for("chat.postMessage", posted + 1)[-1]
+    assert "contact(s) in its segment" in proposal["text"] and "cannot be recalled" in proposal["text"]
+    db.expire_all()
+    assert db.get(Campaign, int(schedule[0])).status == "awaiting_approval"
+    [confirm] = buttons(proposal["blocks"], ids.CONFIRM)
+    slack.click(ids.CONFIRM, confirm, user=MARKETER, message_ts=PROPOSAL_TS)
+    assert "who asked for this" in fake.wait_for("chat.postEphemeral", 2)[-1]["text"]
+    for _double_click in range(2):
+        slack.click(ids.CONFIRM, confirm, message_ts=PROPOSAL_TS)
     scheduled = last_update(fake, 7)
-    assert "Scheduled by" in json.dumps(scheduled["blocks"])
+    assert "Confirmed by" in json.dumps(scheduled["blocks"])
+    assert "already confirmed" in fake.wait_for("chat.postEphemeral", 3)[-1]["text"]
     db.expire_all()
     campaign = db.get(Campaign, int(schedule[0]))
     assert campaign.status == "active"
+    assert db.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "campaign.scheduled")) == 1
 
     sent = run_scheduler(slack)
     assert sent > 0
+
+
+PROPOSAL_TS = "1700000099.000100"
 
 
 def run_scheduler(slack) -> int:
@@ -113,7 +130,8 @@ def test_follow_up_in_the_thread_refers_to_the_campaign(slack, db):
     slack.mention(HEADLINE)
     first = fake.wait_for("chat.update")[0]
     root = fake.calls("chat.postMessage")[0]["thread_ts"]
-    slack.mention("make day 5 15% off", thread_ts=root)
+    # The follow-up rebuilds the campaign, cancelling the draft one: cancelling is an approver's.
+    slack.mention("make day 5 15% off", thread_ts=root, user=APPROVER)
     second = fake.wait_for("chat.update", 2)[-1]
     assert "15% off" in json.dumps(second["blocks"]) or "15%" in second["text"]
     db.expire_all()

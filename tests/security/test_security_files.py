@@ -69,7 +69,7 @@ def test_formula_cells_are_imported_as_plain_text(settings, engine, tmp_path):
 def test_csv_exports_of_customer_text_carry_a_leading_quote(settings, engine, tmp_path):
     nudge("import", "contacts", str(import_formulas(tmp_path)))
     with session_scope(engine) as db:
-        ctx = ToolContext(db=db, settings=settings)
+        ctx = ToolContext(db=db, settings=settings, confirmed=True)
         for n, formula in enumerate(FORMULAS):
             registry.call(ctx, "forget_contact", {"contact": f"f{n}"})
     from tools import audit

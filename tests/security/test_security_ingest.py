@@ -220,7 +220,7 @@ def test_identify_cannot_resubscribe_an_erased_address(http, engine, settings):
         "userId": "u5", "traits": {"email": "gone@x.example", "email_consent": "opt_in",
                                    "consent_source": "signup"}})
     with session_scope(engine) as db:
-        registry.call(ToolContext(db=db, settings=settings), "forget_contact",
+        registry.call(ToolContext(db=db, settings=settings, confirmed=True), "forget_contact",
                       {"contact": "gone@x.example"})
 
     http.post("/v1/identify", headers=KEY, json={

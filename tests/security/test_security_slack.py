@@ -235,7 +235,7 @@ def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, eng
     assert response.status_code == 200
     assert refusal["user"] == "UINTERN" and "Only approvers" in refusal["text"]
     assert approvals(engine) == 0
-    assert "slack.refused" in audit_actions(engine)
+    assert "tool.refused" in audit_actions(engine)
 
 
 @pytest.mark.parametrize("body_for", [

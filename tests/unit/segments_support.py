@@ -34,7 +34,7 @@ MISSING = object()
 
 
 def context(db: Session, settings, actor: str = "cli") -> ToolContext:
-    return ToolContext(db=db, settings=settings, actor=actor, clock=ManualClock(NOW))
+    return ToolContext(db=db, settings=settings, actor=actor, clock=ManualClock(NOW), confirmed=True)
 
 
 def add_contact(db: Session, number: int, **fields: Any) -> Contact:

@@ -15,7 +15,7 @@ NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)  # 08:00 New York, 13:00
 
 @pytest.fixture
 def ctx(db, settings):
-    return ToolContext(db=db, settings=settings, actor="cli", clock=ManualClock(NOW))
+    return ToolContext(db=db, settings=settings, actor="cli", clock=ManualClock(NOW), confirmed=True)
 
 
 def _add(db, name, **fields) -> Contact:

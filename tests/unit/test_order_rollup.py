@@ -92,7 +92,7 @@ def test_erasing_a_buyer_keeps_only_the_bare_attributed_order(db, settings):
     person = add_person(db, NOW)
     add_event(db, db.get(Contact, person.contact_id), PURCHASE_EVENT, 2, total=60)
     assert rollup(db, person.contact_id)[:2] == (2, 102.5)
-    ctx = ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW))
+    ctx = ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW), confirmed=True)
     registry.call(ctx, "forget_contact", {"contact": person.email})
     order_time = db.get(Event, person.order_event_id).occurred_at
     assert rollup(db, person.contact_id) == (1, 0.0, order_time), "the report's order, stripped of its total"

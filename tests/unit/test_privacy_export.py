@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def ctx(db, settings) -> ToolContext:
-    return ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW))
+    return ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW), confirmed=True)
 
 
 def test_export_holds_profile_events_messages_orders_and_suppressions(ctx, db):

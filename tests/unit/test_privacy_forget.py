@@ -34,7 +34,7 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def ctx(db, settings) -> ToolContext:
     return ToolContext(db=db, settings=settings, actor="UAPPROVER", thread="C1:1700000000.1",
-                       clock=ManualClock(NOW))
+                       clock=ManualClock(NOW), confirmed=True)
 
 
 def forget(ctx: ToolContext, who: str):
