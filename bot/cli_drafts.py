@@ -79,6 +79,22 @@ def revise(
                           "signoff": signoff}, as_json)
 
 
+@draft_app.command("approve")
+def approve(draft_id: int = typer.Argument(..., help="The draft version to approve."), as_json: bool = JSON_OPTION) -> None:
+    """Approve a draft version so its campaign can be scheduled (approvers only)."""
+    _run("approve_draft", {"draft_id": draft_id}, as_json)
+
+
+@draft_app.command("reject")
+def reject(
+    draft_id: int = typer.Argument(..., help="The draft version to reject."),
+    reason: str = typer.Option(..., "--reason", help="Why, so the writer knows what to change."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Reject a draft version with a reason (approvers only); revise it to make a new version."""
+    _run("reject_draft", {"draft_id": draft_id, "reason": reason}, as_json)
+
+
 @draft_app.command("preview")
 def preview(
     draft_id: int = typer.Argument(..., help="The draft to preview."),

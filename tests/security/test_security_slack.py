@@ -29,7 +29,7 @@ from starlette.testclient import TestClient
 
 from tests.security.conftest import STATE, audit_actions, snapshot
 from tools.db import session_scope
-from tools.models import Approval, Draft
+from tools.models import Approval, Campaign, Draft
 
 SECRET = "slack-signing-secret-for-tests"
 TEAM = "T0FAKE"
@@ -225,17 +225,33 @@ def test_invalid_utf8_is_refused(slack):
 
 
 @pytest.mark.parametrize("action_id", ["nudge_approve", "nudge_schedule", "nudge_reject"])
-def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, engine, draft_id,
+def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, engine, settings, draft_id,
                                                           action_id):
-    body = click(action_id, str(draft_id), user="UINTERN")
+    # Schedule is tried on a campaign an approver could schedule right now, so the refusal can
+    # only come from who clicks (tests/security/test_permissions.py tries every surface).
+    value = ready_campaign(engine, settings) if action_id == "nudge_schedule" else str(draft_id)
+    body = click(action_id, value, user="UINTERN")
+    approved_before = approvals(engine)
 
     response = post(slack, body, signed(body), form=True)
     [refusal] = fake_slack.wait_for("chat.postEphemeral")
 
     assert response.status_code == 200
     assert refusal["user"] == "UINTERN" and "Only approvers" in refusal["text"]
-    assert approvals(engine) == 0
+    assert approvals(engine) == approved_before
     assert "tool.refused" in audit_actions(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "active")) == 0
+
+
+def ready_campaign(engine, settings) -> str:
+    from tests.delivery_support import EVERYONE, add_contacts, call
+
+    add_contacts(engine, 2)
+    created = call(engine, settings, "create_sequence", {
+        "name": "Ready", "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
+    call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
+    return str(created.campaign_id)
 
 
 @pytest.mark.parametrize("body_for", [

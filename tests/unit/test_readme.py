@@ -33,3 +33,26 @@ def test_every_command_is_documented():
 
 def test_the_two_commands_are_shown():
     assert "make run" in README and "make test" in README
+
+
+def _permission_rows() -> dict[str, tuple[str, str, bool]]:
+    """tool -> (who, reads or writes, confirmed first) from the README's permission table."""
+    section = README.split("<!-- permissions:", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        for name in cells[0].replace("`", "").split(","):
+            rows[name.strip()] = (cells[1].split()[0], cells[2], bool(cells[3]))
+    return rows
+
+
+def test_the_permission_table_matches_the_registry():
+    from tools import registry
+
+    documented = _permission_rows()
+    actual = {tool.name: ("approvers" if tool.approver_only else "everyone",
+                          "writes" if tool.writes else "reads", tool.confirm is not None)
+              for tool in registry.TOOLS}
+    assert documented == actual

@@ -1,0 +1,232 @@
+"""Every protected tool, tried by a non-approver on every surface that can reach it.
+
+The list of protected tools comes from the registry itself (`approver_only`), so a tool added
+later with approver-only access is tried here without anyone writing a test for it, and a
+protected tool that no surface table below knows fails `test_every_protected_tool_has_a_path`.
+The store is built so that every call *would* succeed for an approver (checked first, with the
+same arguments): a refusal therefore comes from who asks, never from a campaign that cannot be
+scheduled anyway. Each attempt must be refused, change no stored row, and add exactly one
+`tool.refused` audit entry naming the actor, the tool and the surface.
+
+Mutations tried: `schedule_campaign` declared for everyone in tools/registry.py fails
+`test_every_protected_tool_has_a_path` (and the README's permission table test); the question
+rule switched off in `registry.refusal` fails `test_questions_never_write_whatever_plans_them`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot import cli
+from bot.console import Console
+from bot.conversation import Conversation
+from tests.delivery_support import EVERYONE, add_contacts, call
+from tests.fakes.openai_server import FakeOpenAI, Reply
+from tools import registry
+from tools.context import ToolContext, ToolRefused
+from tools.db import session_scope
+from tools.models import AuditEntry, Base
+from tools.settings import get_settings
+
+INTRUDER = "UINTRUDER"
+PROTECTED = sorted(tool.name for tool in registry.TOOLS if tool.approver_only)
+UNWATCHED = {"audit_log", "conversation_turns", "idempotency_keys", "app_state", "apscheduler_jobs"}
+runner = CliRunner()
+cli.register_commands()
+
+
+@dataclass
+class Store:
+    pending_draft: int
+    ready: str  # a campaign with every draft approved: schedulable right now
+    live: str
+    paused: str
+
+
+@pytest.fixture
+def store(engine, settings) -> Store:
+    add_contacts(engine, 3, now=datetime.now(timezone.utc))
+    call(engine, settings, "create_segment", {"name": "vip", "spec": EVERYONE})
+    campaigns = []
+    for name in ("Ready", "Live", "Held"):
+        created = call(engine, settings, "create_sequence", {
+            "name": name, "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
+        call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
+        campaigns.append(str(created.campaign_id))
+    call(engine, settings, "schedule_campaign", {"campaign": campaigns[1]})
+    call(engine, settings, "schedule_campaign", {"campaign": campaigns[2]})
+    call(engine, settings, "pause_campaign", {"campaign": campaigns[2]})
+    pending = call(engine, settings, "draft_email", {"purpose": "welcome"}).draft_id
+    return Store(pending, *campaigns)
+
+
+def arguments(tool: str, store: Store) -> dict[str, Any]:
+    """Arguments with which `tool` succeeds for an approver on `store`."""
+    return {
+        "forget_contact": {"contact": "u0@example.com"},
+        "export_contact": {"contact": "u1@example.com"},
+        "approve_draft": {"draft_id": store.pending_draft},
+        "reject_draft": {"draft_id": store.pending_draft, "reason": "too pushy"},
+        "schedule_campaign": {"campaign": store.ready},
+        "resume_campaign": {"campaign": store.paused},
+        "cancel_campaign": {"campaign": store.live},
+        "export_audience": {"segment": "vip", "platform": "meta"},
+        "export_buyer_suppression": {"platform": "meta"},
+        "export_lookalike_seed": {"platform": "meta"},
+        "set_rule": {"key": "quiet_hours", "value": "off"},
+    }[tool]
+
+
+def command_line(tool: str, store: Store) -> list[str]:
+    """The `nudge` command that runs `tool` (with --yes, so only the permission can stop it)."""
+    return {
+        "forget_contact": ["forget", "u0@example.com", "--yes"],
+        "export_contact": ["export-contact", "u1@example.com", "--yes"],
+        "approve_draft": ["draft", "approve", str(store.pending_draft)],
+        "reject_draft": ["draft", "reject", str(store.pending_draft), "--reason", "too pushy"],
+        "schedule_campaign": ["campaign", "schedule", store.ready, "--yes"],
+        "resume_campaign": ["campaign", "resume", store.paused, "--yes"],
+        "cancel_campaign": ["campaign", "cancel", store.live, "--yes"],
+        "export_audience": ["audience", "export", "vip", "--platform", "meta", "--yes"],
+        "export_buyer_suppression": ["audience", "buyers", "--platform", "meta", "--yes"],
+        "export_lookalike_seed": ["audience", "lookalike", "--platform", "meta", "--yes"],
+        "set_rule": ["rules", "set", "quiet_hours", "off", "--yes"],
+    }[tool]
+
+
+def phrase(tool: str, store: Store) -> str | None:
+    """A request in words that the offline planner turns into `tool`, or None (not in words yet)."""
+    return {
+        "forget_contact": "forget u0@example.com",
+        "export_contact": "export everything we hold on u1@example.com",
+        "schedule_campaign": f"schedule campaign {store.ready}",
+        "resume_campaign": f"resume campaign {store.paused}",
+        "cancel_campaign": f"cancel campaign {store.live}",
+        "export_audience": "export segment vip to meta",
+        "set_rule": "turn off quiet hours",
+    }.get(tool)
+
+
+def snapshot(engine) -> dict[str, list]:
+    with engine.connect() as connection:
+        return {table.name: sorted(map(repr, connection.execute(select(table))))
+                for table in Base.metadata.sorted_tables if table.name not in UNWATCHED}
+
+
+def refusals(engine, tool: str) -> list[dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEntry.actor, AuditEntry.details).where(
+            AuditEntry.action == "tool.refused", AuditEntry.subject == tool))
+        return [{"actor": actor, **details} for actor, details in rows]
+
+
+@pytest.fixture
+def model(settings, monkeypatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def attempts(tool: str, store: Store, engine, settings, model: FakeOpenAI):
+    """(surface, audit surface, attempt) for each way a non-approver can ask for `tool`."""
+    args = arguments(tool, store)
+
+    def direct() -> None:
+        with session_scope(engine) as db:
+            registry.call(ToolContext(db=db, settings=settings, actor=INTRUDER, confirmed=True), tool, args)
+
+    def command() -> None:
+        result = runner.invoke(cli.app, ["--user", INTRUDER, *command_line(tool, store)])
+        assert result.exit_code == 2 and "only approvers" in result.stderr, result.output
+
+    def agent() -> None:
+        model.script(Reply.tool_calls((tool, args)), Reply.text("done"))
+        reply = Conversation(engine, settings, use_agent=True).handle("please go ahead", INTRUDER, f"agent-{tool}",
+                                                                       surface="ask")
+        assert [(c.name, c.ok) for c in reply.calls] == [(tool, False)], reply.calls
+
+    yield "registry", "cli", direct
+    yield "cli", "cli", command
+    yield "agent", "ask/agent", agent
+    words = phrase(tool, store)
+    if words is None:
+        return
+
+    def ask() -> None:
+        get_settings.cache_clear()  # the offline planner: no model for this one
+        offline = {"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None}
+        result = runner.invoke(cli.app, ["ask", words, "--user", INTRUDER, "--yes"], env=offline)
+        get_settings.cache_clear()
+        assert result.exit_code == 0 and "only approvers" in result.output, result.output
+
+    def console() -> None:
+        lines = iter([words + "\n"])
+        output: list[str] = []
+        Console(Conversation(engine, settings, use_agent=False), lines, output.append, user=INTRUDER).run()
+        assert "only approvers" in "\n".join(output)
+
+    yield "nudge ask", "ask/planner", ask
+    yield "console", "console/planner", console
+
+
+def test_every_protected_tool_has_a_path():
+    """A new approver-only tool must be added to the tables above (or this fails), and the
+    registry's protected set is the one the README and the issue name."""
+    dummy = Store(1, "1", "2", "3")
+    assert PROTECTED == sorted(["approve_draft", "cancel_campaign", "export_audience", "export_buyer_suppression",
+                                "export_contact", "export_lookalike_seed", "forget_contact", "reject_draft",
+                                "resume_campaign", "schedule_campaign", "set_rule"])
+    for tool in PROTECTED:
+        assert arguments(tool, dummy) and command_line(tool, dummy)
+
+
+@pytest.mark.parametrize("tool", PROTECTED)
+def test_a_non_approver_is_refused_on_every_surface(tool, store, engine, settings, model, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    get_settings.cache_clear()
+    settings = get_settings()
+    # The same call succeeds for an approver, so the refusals below are about who asks.
+    with session_scope(engine) as db:
+        approver = ToolContext(db=db, settings=settings, actor="UAPPROVER", confirmed=True)
+        registry.call(approver, tool, arguments(tool, store))
+        db.rollback()
+    for surface, audited_as, attempt in attempts(tool, store, engine, settings, model):
+        before, audited = snapshot(engine), len(refusals(engine, tool))
+        try:
+            attempt()
+        except ToolRefused:
+            pass
+        assert snapshot(engine) == before, f"{surface} changed the store"
+        rows = refusals(engine, tool)
+        assert len(rows) == audited + 1, f"{surface}: expected one audit row, saw {rows[audited:]}"
+        assert rows[-1]["actor"] == INTRUDER and rows[-1]["surface"] == audited_as, surface
+        assert rows[-1]["reason"] == "not an approver"
+
+
+def test_questions_never_write_whatever_plans_them(store, engine, settings, model, monkeypatch):
+    """A question turn reaches only reading tools: a writing call from the offline planner or
+    the model is refused with a plain sentence and audited, and nothing changes."""
+    monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    get_settings.cache_clear()
+    agent = Conversation(engine, get_settings(), use_agent=True)
+    before = snapshot(engine)
+    model.script(Reply.tool_calls(("pause_campaign", {"campaign": store.live})), Reply.text("paused"))
+    reply = agent.handle(f"is campaign {store.live} still sending?", "UAPPROVER", "q1")
+    assert [(c.name, c.ok) for c in reply.calls] == [("pause_campaign", False)]
+    assert "reads as a question" in reply.calls[0].summary
+    assert snapshot(engine) == before
+    [row] = refusals(engine, "pause_campaign")
+    assert row["reason"] == "question" and row["surface"] == "chat/agent"
+
+    with session_scope(engine) as db:
+        from tools.models import Campaign
+
+        assert db.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "active")) == 1
