@@ -220,9 +220,25 @@ def _input(block_id: str, action_id: str, label: str, initial: str, limit: int,
 
 
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9_.-]+)>")
+SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
+# Slack's emoji shortcodes that Nudge writes, as the symbols a terminal shows.
+SYMBOLS = {":white_check_mark:": "✓", ":warning:": "⚠", ":no_entry:": "⛔", ":hourglass:": "⏳",
+           ":x:": "✗", ":chart_with_upwards_trend:": "↗", ":chart_with_downwards_trend:": "↘",
+           ":bulb:": "💡", ":tada:": "🎉"}
+BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
 
-def as_text(blocks: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str, str]]]:
+def terminal(text: str, ansi: bool = False) -> str:
+    """Slack mrkdwn as a terminal shows it: mentions as @id, links as 'label (url)', emoji as
+    symbols, *bold* in bold where the terminal supports it (plain otherwise)."""
+    text = SLACK_MENTION.sub(r"@\1", text)
+    text = SLACK_LINK.sub(r"\2 (\1)", text)
+    for code, symbol in SYMBOLS.items():
+        text = text.replace(code, symbol)
+    return BOLD.sub(r"\033[1m\1\033[0m" if ansi else r"\1", text)
+
+
+def as_text(blocks: list[dict[str, Any]], ansi: bool = False) -> tuple[str, list[tuple[str, str, str]]]:
     """Render blocks for a terminal: the text, and the buttons as (label, action_id, value)."""
     lines: list[str] = []
     choices: list[tuple[str, str, str]] = []
@@ -238,4 +254,4 @@ def as_text(blocks: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str, str
             for element in block["elements"]:
                 choices.append((element["text"]["text"], element["action_id"], element["value"]))
                 lines.append(f"  [{len(choices)}] {element['text']['text']} ({element['value']})")
-    return SLACK_MENTION.sub(r"@\1", "\n".join(lines)), choices
+    return terminal("\n".join(lines), ansi), choices

@@ -33,14 +33,14 @@ def chat(
     seed: bool = typer.Option(True, help="Seed a small demo store when the database is empty."),
 ) -> None:
     """Chat with Nudge in the terminal; buttons become numbered choices. Ctrl-D quits."""
-    from bot.console import Console
+    from bot.console import Console, terminal_prompt
 
     settings = get_settings()
     engine = database(settings)
     if seed:
         seed_if_empty(engine)
     lines = iter(sys.stdin.readline, "")
-    Console(Conversation(engine, settings), lines, typer.echo, thread=thread).run()
+    Console(Conversation(engine, settings), lines, typer.echo, thread=thread, **terminal_prompt()).run()
 
 
 def ask(

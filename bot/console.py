@@ -12,6 +12,7 @@ session cleanly.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 
 from bot import blocks as kit
@@ -28,12 +29,28 @@ USER = "console"
 SURFACE = "console"
 
 
+def terminal_prompt() -> dict:
+    """Console options for a person at a terminal: an inline prompt and bold text."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return {}
+
+    def prompt(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    return {"prompt": prompt, "ansi": True}
+
+
 class Console:
     def __init__(self, conversation: Conversation, lines: Iterator[str], write: Callable[[str], None],
-                 thread: str = "console", user: str = USER) -> None:
+                 thread: str = "console", user: str = USER, prompt: Callable[[str], None] | None = None,
+                 ansi: bool = False) -> None:
         self.conversation = conversation
         self.lines = lines
         self.write = write
+        # On a terminal the prompt stays on the line the person types on; piped, it is a line.
+        self.prompt = prompt or (lambda text: write(text.rstrip()))
+        self.ansi = ansi
         self.thread = thread
         self.user = user
         self.choices: list[tuple[str, str, str]] = []
@@ -54,14 +71,14 @@ class Console:
         self.write("bye")
 
     def ask(self, prompt: str) -> str | None:
-        self.write(prompt.rstrip())
+        self.prompt(prompt)
         return next(self.lines, None)
 
     def show(self, reply: Reply) -> None:
         self.render(reply.blocks)
 
     def render(self, blocks: list[dict]) -> None:
-        text, self.choices = kit.as_text(blocks)
+        text, self.choices = kit.as_text(blocks, self.ansi)
         self.write(text)
 
     def press(self, number: int) -> None:

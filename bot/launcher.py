@@ -144,12 +144,12 @@ def wait_forever() -> None:
 
 
 def run_console(settings: Settings, engine: Engine, echo: Echo) -> None:
-    from bot.console import Console
+    from bot.console import Console, terminal_prompt
     from bot.conversation import Conversation
 
     echo("nudge: no Slack tokens set, so this is the local console (you are an approver)")
     lines = iter(sys.stdin.readline, "")
     try:
-        Console(Conversation(engine, settings), lines, echo).run()
+        Console(Conversation(engine, settings), lines, echo, **terminal_prompt()).run()
     except KeyboardInterrupt:
         echo("")

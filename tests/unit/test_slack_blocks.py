@@ -80,3 +80,11 @@ def test_the_console_shows_slack_mentions_as_plain_names():
 
     text, _ = as_text([{"type": "context", "elements": [{"type": "mrkdwn", "text": "Approved by <@console>"}]}])
     assert text == "Approved by @console"
+
+
+def test_the_terminal_shows_symbols_bold_and_links_not_slack_markup():
+    from bot.blocks import terminal
+
+    marked = ":white_check_mark: *Compliant*: see <https://shop.example/c|the cart> :hourglass: 2*3*4"
+    assert terminal(marked) == "✓ Compliant: see the cart (https://shop.example/c) ⏳ 2*3*4"
+    assert terminal("*Subject:* Hi", ansi=True) == "\033[1mSubject:\033[0m Hi"
