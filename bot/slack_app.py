@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,17 @@ from tools.settings import Settings
 log = logging.getLogger(__name__)
 # What Bolt raises when it reads a payload field that is missing or of the wrong shape.
 UNREADABLE = (LookupError, AttributeError, TypeError, ValueError)
+
+
+class ClientWinsIsIntended(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client Nudge passes
+    (same token, SLACK_API_URL's base) wins over it; that is the intent, so it is not printed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(ClientWinsIsIntended())
 
 
 @dataclass

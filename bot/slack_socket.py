@@ -50,6 +50,16 @@ class QuickSwitchClient(SocketModeClient):
             old.close = lambda: close_now(old)  # type: ignore[method-assign]
         super().connect()
 
+    def close(self) -> None:
+        # The same wait on the reader made every close (Ctrl-C) take up to 3 s.
+        self.auto_reconnect_enabled = False
+        self.closed = True
+        self.message_queue.put(None)  # wakes the message processor, which waits 1 s for input
+        if self.current_session is not None:
+            self.current_session_state.terminated = True
+            close_now(self.current_session)
+        super().close()
+
 
 def close_now(connection: Connection) -> None:
     sock = connection.sock
