@@ -124,10 +124,15 @@ def start_scheduler(engine: Engine, settings: Settings, echo: Echo):
 
 def talk(settings: Settings, engine: Engine, server: uvicorn.Server | None, echo: Echo) -> None:
     if settings.slack_bot_token and settings.slack_app_token:
-        from bot.slack_app import run_socket_mode
+        from bot.slack_app import connect_socket_mode
 
-        echo("nudge: connecting to Slack over Socket Mode; Ctrl-C stops")
-        run_socket_mode(settings, engine)
+        echo("nudge: connecting to Slack over Socket Mode")
+        handler = connect_socket_mode(settings, engine)
+        echo("nudge: connected to Slack over Socket Mode; mention @nudge, message it or use /nudge; Ctrl-C stops")
+        try:
+            wait_forever()
+        finally:
+            handler.close()
     elif settings.slack_bot_token and settings.slack_signing_secret and server is not None:
         echo(f"nudge: Slack HTTP mode: point the app's request URL at {settings.public_url}/slack/events; "
              "Ctrl-C stops")

@@ -1,7 +1,7 @@
 """The Bolt app: built from settings, with the listeners of every Slack surface registered.
 
 One `App` serves both modes: HTTP (Slack posts to `/slack/events`, see `bot/web_slack.py`) and
-Socket Mode (`run_socket_mode`, when SLACK_APP_TOKEN is set). Listeners ack at once and do the
+Socket Mode (`run_socket_mode`, when SLACK_APP_TOKEN is set; see `bot/slack_socket.py`). Listeners ack at once and do the
 work in lazy listeners (`process_before_response=False`, so Bolt answers Slack before the work
 runs on its thread pool). Two global middlewares run first: requests from another workspace
 than SLACK_TEAM_ID are refused and audited, and an event Slack retries (same `event_id`, with
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,19 @@ from tools.models import IdempotencyKey
 from tools.settings import Settings
 
 log = logging.getLogger(__name__)
+# What Bolt raises when it reads a payload field that is missing or of the wrong shape.
+UNREADABLE = (LookupError, AttributeError, TypeError, ValueError)
+
+
+class ClientWinsIsIntended(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client Nudge passes
+    (same token, SLACK_API_URL's base) wins over it; that is the intent, so it is not printed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(ClientWinsIsIntended())
 
 
 @dataclass
@@ -120,9 +134,34 @@ def first_time(services: SlackServices, scope: str, key: str) -> bool:
     return True
 
 
+def well_formed(body: Any) -> bool:
+    """The shape Bolt reads before any middleware runs (HTTP and Socket Mode alike).
+
+    An object with a string `type`, or a slash command; an event has an `event` object with a
+    `type`; a button click has a non-empty list of `actions` (Bolt takes the first one for every
+    listener's arguments); a modal event has a `view` object.
+    """
+    if not isinstance(body, dict):
+        return False
+    if isinstance(body.get("command"), str):
+        return True
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        return "ssl_check" in body
+    if kind == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and isinstance(event.get("type"), str)
+    if kind == "block_actions" or (kind == "interactive_message" and "callback_id" in body):
+        actions = body.get("actions")
+        return isinstance(actions, list) and bool(actions) and isinstance(actions[0], dict)
+    if kind in {"view_submission", "view_closed"}:
+        return isinstance(body.get("view"), dict)
+    return True
+
+
 def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     """A payload Bolt cannot read is the sender's error (400); anything else is logged as ours."""
-    if isinstance(error, (KeyError, AttributeError, TypeError, ValueError)):
+    if isinstance(error, UNREADABLE):
         log.info("unreadable Slack payload (%s): %s", body.get("type") if isinstance(body, dict) else "?",
                  type(error).__name__)
         return BoltResponse(status=400, body="malformed Slack payload")
@@ -130,8 +169,18 @@ def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     return None
 
 
-def run_socket_mode(settings: Settings, engine: Engine) -> None:
-    """Connect to Slack over Socket Mode (SLACK_APP_TOKEN) and serve until interrupted."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def connect_socket_mode(settings: Settings, engine: Engine):
+    """Connect to Slack over Socket Mode (SLACK_APP_TOKEN); returns the handler to close().
 
-    SocketModeHandler(build_slack_app(settings, engine), settings.slack_app_token).start()
+    A token Slack refuses raises SettingsError naming SLACK_APP_TOKEN (see bot/slack_socket.py).
+    """
+    from bot import slack_socket
+
+    return slack_socket.connect(build_slack_app(settings, engine), settings.slack_app_token)
+
+
+def run_socket_mode(settings: Settings, engine: Engine) -> None:
+    """Connect to Slack over Socket Mode and serve until interrupted."""
+    from bot import slack_socket
+
+    slack_socket.serve_until_interrupted(connect_socket_mode(settings, engine))

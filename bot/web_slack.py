@@ -10,7 +10,6 @@ than on the event loop.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.slack_app import build_slack_app
+from bot.slack_app import UNREADABLE, build_slack_app, well_formed
 from tools.db import engine_for
 from tools.settings import Settings
 
@@ -32,18 +31,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
         return []
     slack_app = build_slack_app(settings, engine_for(settings.database_url))
     return [Route("/slack/events", endpoint_for(slack_app), methods=["POST"])]
-
-
-def well_formed(body: Any) -> bool:
-    """The outer shape Bolt relies on: an object with a string `type`, or a slash command."""
-    if not isinstance(body, dict):
-        return False
-    if isinstance(body.get("command"), str):
-        return True
-    if not isinstance(body.get("type"), str):
-        return "ssl_check" in body
-    event = body.get("event")
-    return body["type"] != "event_callback" or (isinstance(event, dict) and isinstance(event.get("type"), str))
 
 
 def endpoint_for(slack_app: App):
@@ -66,7 +53,7 @@ def endpoint_for(slack_app: App):
             return PlainTextResponse("not a Slack event, command or interaction payload", status_code=400)
         try:
             response = await run_in_threadpool(slack_app.dispatch, bolt_request)
-        except (KeyError, AttributeError, TypeError, ValueError) as error:
+        except UNREADABLE as error:
             # Bolt reads payload fields without checking them; a payload it cannot read is the
             # sender's error, not ours.
             log.info("unreadable Slack payload refused: %s", type(error).__name__)

@@ -9,7 +9,10 @@ order. Bodies sent as JSON or as forms both come back as dicts; form fields hold
 recorded under the method name "upload", and `files.completeUploadExternal` finishes it.
 Messages sent to a slash command's `response_url` (use `fake.response_url`) are recorded under
 "response_url". `fail(method, error)` makes a method answer `ok: false` so tests can exercise
-Slack errors.
+Slack errors. `apps.connections.open` (how a Socket Mode client gets its websocket URL) answers
+only while a `FakeSocketMode` (tests/fakes/socket_mode.py) serves this fake: with that fake's
+URL for its app-level token, `invalid_auth` for any other token, and `not_allowed_token_type`
+for a bot token.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
@@ -45,6 +49,8 @@ class FakeSlack:
         self._condition = threading.Condition(self._lock)
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
+        self._app_token: str | None = None
+        self._socket_url: Callable[[], str] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -107,6 +113,11 @@ class FakeSlack:
             self._calls.clear()
             self._failures.clear()
 
+    def serve_socket_mode(self, app_token: str | None, issue_url: Callable[[], str] | None) -> None:
+        """Let `apps.connections.open` hand out `issue_url()` to `app_token` (None: stop)."""
+        with self._lock:
+            self._app_token, self._socket_url = app_token, issue_url
+
     def record(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         with self._condition:
             self._calls.append(Call(method, body, headers))
@@ -114,7 +125,21 @@ class FakeSlack:
             failure = self._failures.get(method)
         if failure:
             return {"ok": False, "error": failure}
+        if method == "apps.connections.open":
+            return self._open_connection(headers)
         return self._answer(method, body)
+
+    def _open_connection(self, headers: dict[str, str]) -> dict[str, Any]:
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self._lock:
+            app_token, issue_url = self._app_token, self._socket_url
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token.startswith("xoxb-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if issue_url is None or token != app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": issue_url()}
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = _ANSWERS.get(method)
