@@ -10,17 +10,18 @@ file stores nothing twice. Events are written with one executemany per batch, an
 an unknown userId creates a bare contact (no email, no consent) to hang it on.
 
 Concurrent batches must not deadlock on PostgreSQL, so one ingest transaction takes its locks in
-one global order, phase by phase, each phase sorted: identify idempotency keys (by key), the
-batch's existing contacts (by id, the order the order-rollup trigger locks them in), new
-contacts, identify and bare alike, in one sorted insert (by userId), then events (by messageId).
-A lock is then never waited for while one later in that order is held; what still conflicts
-(a race with another writer's first insert) is rerun by the caller (`db.transaction_attempts`).
+one global order, phase by phase, each phase sorted: identify idempotency keys (by key), every
+contact the batch names that does not exist yet, in one insert (by userId, a bare contact, for
+identify and track alike), all the batch's contacts locked (by id, the order the order-rollup
+trigger locks them in), identify updates of those locked rows, then events (by messageId). A
+lock is then never waited for while a later one is held; a conflict that still happens (with a
+writer outside this order) is rerun by the caller (`db.transaction_attempts`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -31,7 +32,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tools.bulk import chunked, insert_ignoring_duplicates
-from tools.contacts import CONTACTS, LOOKUP_CHUNK, contact_fields, describe, upsert_contacts
+from tools.contacts import CONTACTS, LOOKUP_CHUNK, contact_fields, contact_ids, describe, upsert_contacts
 from tools.identity import email_salt
 from tools.models import Event, IdempotencyKey
 
@@ -46,7 +47,7 @@ IDEMPOTENCY_SCOPE = "ingest"
 EVENTS = Event.__table__
 CONTAINERS = (dict, list)
 _LOCK_CONTACTS = (
-    select(CONTACTS.c.id).where(CONTACTS.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    select(CONTACTS.c.id).where(CONTACTS.c.id.in_(bindparam("ids", expanding=True)))
     # key_share: FOR NO KEY UPDATE, the lock an UPDATE of these rows and the trigger take.
     .order_by(CONTACTS.c.id).with_for_update(key_share=True)
 )
@@ -176,27 +177,27 @@ def store_calls(db: Session, calls: ValidCalls, now: datetime, count_new: bool =
     """
     fresh = _first_time(db, [call.messageId for call, _ in calls.identifies if call.messageId], now)
     rows = [row for call, row in calls.identifies if not call.messageId or call.messageId in fresh]
-    # A track call's contact goes into the same upsert as a row of userId alone: a no-op on an
-    # existing contact, a bare contact otherwise, so every new contact is one sorted insert.
-    rows += [{"user_id": user_id} for user_id in {call.userId for call in calls.tracks if call.userId}]
-    ids: dict[str, int] = {}
+    named = {row["user_id"] for row in rows} | {call.userId for call in calls.tracks if call.userId}
+    # Every contact the batch names exists after this one sorted insert (a bare contact for an
+    # unknown userId), so the identifies below only update rows this transaction has locked.
+    ids = contact_ids(db, named, now) if named else {}
+    _lock_contacts(db, ids.values())
     if rows:
-        _lock_existing_contacts(db, {row["user_id"] for row in rows})
-        ids = upsert_contacts(db, rows, email_salt(db), now).ids
+        upsert_contacts(db, rows, email_salt(db), now)
     new_events = _store_tracks(db, calls.tracks, ids, now, count_new)
     return IngestResult(len(calls.identifies) + len(calls.tracks), calls.rejected, new_events)
 
 
-def _lock_existing_contacts(db: Session, user_ids: set[str]) -> None:
-    """On PostgreSQL, lock the batch's existing contacts now, in id order, before any write.
+def _lock_contacts(db: Session, contact_ids: Iterable[int]) -> None:
+    """On PostgreSQL, lock the batch's contacts now, in id order, before updating any of them.
 
-    The updates below and the order-rollup trigger after the event insert lock these rows too;
-    taken here first and in one order, they are already held then. SQLite has one writer anyway.
+    The identify updates and the order-rollup trigger after the event insert lock these rows
+    too; taken here first and in one order, they are already held then. SQLite has one writer.
     """
     if db.get_bind().dialect.name != "postgresql":
         return
-    for chunk in chunked(sorted(user_ids), LOOKUP_CHUNK):
-        db.execute(_LOCK_CONTACTS, {"user_ids": chunk}).all()
+    for chunk in chunked(sorted(contact_ids), LOOKUP_CHUNK):
+        db.execute(_LOCK_CONTACTS, {"ids": chunk}).all()
 
 
 def _shape_problem(item: Any, check_size: bool, may_contain_nul: bool) -> str | None:
