@@ -2,7 +2,8 @@
 
 `nudge run` is what `make run` starts; the other commands are grouped by area (`db`, `import`,
 `segment`, `audience`, `draft`, `campaign`, ...). A bad setting or bad input ends the command
-with one clear line on stderr and exit code 2, never a traceback.
+with one clear line on stderr and exit code 2, never a traceback; so does a database that cannot
+be used (missing, unreachable, locked), naming DATABASE_URL with its password masked.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ def options(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending Alembic migration to DATABASE_URL."""
+    from bot.runtime import database
     from tools import db as nudge_db
 
     settings = get_settings()
-    nudge_db.upgrade(settings.database_url)
+    database(settings)
     revisions = ", ".join(nudge_db.current_revisions(settings.database_url))
     typer.echo(f"database {redact_url(settings.database_url)} is at revision {revisions}")
 
@@ -59,8 +61,9 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.http_host, port or settings.http_port
+    web_app = build_app(settings)  # first, so a database that is gone is the only line printed
     typer.echo(f"nudge: HTTP server on http://{host}:{port} (database {redact_url(settings.database_url)})")
-    uvicorn.run(build_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 def register_commands() -> None:
@@ -98,3 +101,19 @@ def main() -> None:
     except ToolError as error:
         typer.echo(f"nudge: {error}", err=True)
         sys.exit(2)
+    except Exception as error:
+        # Every command opens the database through bot.runtime; one that fails later (the
+        # server going away mid-command) is reported the same way.
+        from tools import db as nudge_db
+
+        if not nudge_db.is_unavailable(error):
+            raise
+        typer.echo(f"nudge: {nudge_db.unavailable(error, _database_url())}", err=True)
+        sys.exit(2)
+
+
+def _database_url() -> str:
+    try:
+        return get_settings().database_url
+    except SettingsError:
+        return "(unreadable: check the settings)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 
 from tools import db as nudge_db
 from tools.clock import SYSTEM_CLOCK, Clock
@@ -18,10 +18,19 @@ from tools.settings import Settings, get_settings
 
 
 def database(settings: Settings | None = None, migrate: bool = True) -> Engine:
-    """The engine for the configured database, migrated to the latest schema when asked."""
+    """The engine for the configured database, migrated to the latest schema when asked.
+
+    A database that cannot be used (missing, unreachable, locked) raises DatabaseUnavailable,
+    whose message is the one line `nudge` prints before exiting 2.
+    """
     settings = settings or get_settings()
     if migrate:
-        nudge_db.upgrade(settings.database_url)
+        try:
+            nudge_db.upgrade(settings.database_url)
+        except exc.SQLAlchemyError as error:
+            if not nudge_db.is_unavailable(error):
+                raise
+            raise nudge_db.unavailable(error, settings.database_url) from None
     return nudge_db.engine_for(settings.database_url)
 
 

@@ -7,7 +7,10 @@ capped before they are read in full (32 KB per call, 500 KB per batch; gzip is a
 capped after inflating). Every refusal is a JSON `{"error": ...}` saying what to fix; a batch
 answers 200 with the number accepted and a `rejected` list of `{index, error}`, so one bad item
 never costs the good ones. Validation and database work run in a worker thread, off the event
-loop; validation happens before the request takes its turn to write.
+loop; validation happens before the request takes its turn to write. A batch's transaction that
+PostgreSQL aborts as a deadlock is rerun; when the database cannot be used (gone, unreachable,
+a SQLite write lock held past `INGEST_BUSY_TIMEOUT_MS`) the app answers 503 with `Retry-After`
+(bot/web.py), which Segment retries, and nothing of the batch is stored.
 """
 
 from __future__ import annotations
@@ -29,9 +32,15 @@ from starlette.routing import BaseRoute, Route
 
 from tools.bulk import lock_for_writing, write_turn
 from tools.clock import SYSTEM_CLOCK
-from tools.db import session_scope
+from tools.db import busy_timeout, session_scope, transaction_attempts
 from tools.ingest import MAX_BATCH_BYTES, MAX_CALL_BYTES, IngestResult, store_calls, validate_calls
 from tools.settings import Settings
+
+# How long a batch waits for another process's SQLite write lock (an import, the scheduler)
+# before answering 503: the usual 30 s outlasts the sender's own timeout, so its retry of a
+# batch still waiting would queue behind it. This process's own writers take turns on a
+# thread lock (write_turn), not on this timeout.
+INGEST_BUSY_TIMEOUT_MS = 5_000
 
 
 class IngestRefused(Exception):
@@ -186,9 +195,12 @@ def store(engine, items: list, kind, now: datetime, check_sizes: bool, may_conta
     # Validating before taking the write turn lets one request's validation overlap another's
     # insert (SQLite releases the GIL while it writes); inside the turn it only queued behind it.
     calls = validate_calls(items, now, kind, check_sizes, may_contain_nul)
-    with write_turn(engine), session_scope(engine) as db:
-        lock_for_writing(db)
-        return store_calls(db, calls, now)
+    for attempt in transaction_attempts():
+        with attempt, write_turn(engine), session_scope(engine) as db:
+            with busy_timeout(db, INGEST_BUSY_TIMEOUT_MS):
+                lock_for_writing(db)
+                result = store_calls(db, calls, now)
+    return result
 
 
 def _now(request: Request) -> datetime:

@@ -38,8 +38,12 @@ def lock_for_writing(db: Session) -> None:
     when another connection wrote in between; taking the lock up front makes it wait its turn
     instead (busy timeout). PostgreSQL needs nothing: its row locks and ON CONFLICT cope.
     """
-    if db.get_bind().dialect.name == "sqlite" and not db.in_transaction():
-        db.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    # The driver's own flag: the session may have begun (a PRAGMA ran) before pysqlite has.
+    connection = db.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

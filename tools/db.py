@@ -3,6 +3,12 @@
 SQLite is the embedded default (one file, WAL journal, foreign keys on, a busy timeout so the
 scheduler and the HTTP server can share it); PostgreSQL is the scale-out database. The schema is
 only ever created by `upgrade()`, which runs the revisions in `migrations/`.
+
+Faults are classified here, once: `is_unavailable()` says an error means the database cannot be
+used right now (gone, unreachable, locked past the busy timeout), which callers turn into one
+line on the terminal or `503` with `Retry-After` over HTTP; `transaction_attempts()` reruns a
+transaction that PostgreSQL aborted as a deadlock or serialization failure; `database_problem()`
+probes whether the database can be read or written, for `/healthz` and `/readyz`.
 """
 
 from __future__ import annotations
@@ -14,24 +20,44 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 import migrations
+from tools.settings import redact_url
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 5
+# SQLSTATEs PostgreSQL uses for a transaction it aborted only because of a concurrent one:
+# serialization_failure and deadlock_detected. Rerunning the transaction is the documented cure.
+CONFLICT_STATES = frozenset({"40001", "40P01"})
+CONFLICT_ATTEMPTS = 5
+# sqlite3 raises OperationalError for a schema mistake ("no such table") too; only these say
+# the file cannot be used right now.
+SQLITE_OUTAGES = ("database is locked", "database table is locked", "unable to open database",
+                  "disk i/o error", "database or disk is full", "readonly database")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used right now; the message names DATABASE_URL (redacted) and why."""
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite tuned for several processes sharing one file."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                  "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "savepoint", _begin_before_first_savepoint)
         return engine
     # JIT compilation costs ~170 ms per segment query and never pays back at Nudge's query sizes.
+    # pool_pre_ping replaces a connection the server dropped (restart, failover, a database
+    # recreated), so the process recovers by itself; the connect timeout bounds the wait on an
+    # unreachable host, so a request answers 503 instead of hanging.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         connect_args={"options": "-c jit=off"})
+                         connect_args={"options": "-c jit=off", "connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -39,7 +65,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -51,6 +77,24 @@ def _begin_before_first_savepoint(connection, _name) -> None:
     dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def busy_timeout(db: Session, milliseconds: int) -> Iterator[None]:
+    """On SQLite, wait at most `milliseconds` for another process's write lock inside the block.
+
+    The connection goes back to the pool afterwards, so its usual timeout is restored.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = db.connection()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(milliseconds)}")
+    try:
+        yield
+    finally:
+        if not connection.invalidated:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 @lru_cache(maxsize=8)
@@ -128,3 +172,94 @@ def current_revisions(url: str) -> list[str]:
 
 def is_migrated(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
+
+
+def is_conflict(error: BaseException) -> bool:
+    """A transaction PostgreSQL aborted for a deadlock or serialization failure: rerun it."""
+    return isinstance(error, exc.DBAPIError) and getattr(error.orig, "sqlstate", None) in CONFLICT_STATES
+
+
+def transaction_attempts() -> Retrying:
+    """Attempts at one transaction, rerun after a conflict with a short random (jittered) wait.
+
+    Use as `for attempt in transaction_attempts(): with attempt: <open, write, commit>`; the
+    whole transaction goes inside, as PostgreSQL has rolled all of it back. After the last
+    attempt the conflict is raised (and `is_unavailable` then calls it a transient outage).
+    """
+    return Retrying(
+        retry=retry_if_exception(is_conflict), stop=stop_after_attempt(CONFLICT_ATTEMPTS),
+        wait=wait_random_exponential(multiplier=0.02, max=0.5), reraise=True,
+    )
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be used right now, rather than a bug.
+
+    PostgreSQL: a failed or lost connection, the server shutting down or refusing connections,
+    a database that no longer exists, a conflict that outlived its retries (all OperationalError
+    in psycopg); SQLite: a lock held past the busy timeout, a file that cannot be opened or
+    written. A full connection pool (pool timeout) counts too.
+    """
+    if isinstance(error, DatabaseUnavailable | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(outage in str(error.orig).lower() for outage in SQLITE_OUTAGES)
+    return True
+
+
+def outage_reason(error: BaseException, url: str) -> str:
+    """The driver's one-line reason for an outage, with any password in it masked."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    line = " ".join(reason[0].split()) if reason else type(error).__name__
+    password = make_url(url).password if "://" in url else None
+    return line.replace(password, "***") if password else line
+
+
+def unavailable(error: BaseException, url: str) -> DatabaseUnavailable:
+    """A DatabaseUnavailable for `error` naming DATABASE_URL, to print as one line."""
+    if isinstance(error, DatabaseUnavailable):
+        return error
+    return DatabaseUnavailable(
+        f"the database at DATABASE_URL={redact_url(url)} cannot be used: {outage_reason(error, url)}"
+        " (start or create it, or fix DATABASE_URL)"
+    )
+
+
+def database_problem(engine: Engine, write: bool = False, timeout_ms: int = 2000) -> str | None:
+    """None when the database answers (and, with `write`, accepts a write), else the reason.
+
+    The write probe takes SQLite's write lock (BEGIN IMMEDIATE, then rolls back) or, on
+    PostgreSQL, asks for a transaction id, which a read-only server (a standby, a read-only
+    transaction default) refuses; nothing is stored either way.
+    """
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_ms)}")
+                try:
+                    if write:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    connection.exec_driver_sql("SELECT 1")
+                finally:
+                    connection.rollback()
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            else:
+                connection.exec_driver_sql(f"SET statement_timeout = {int(timeout_ms)}")
+                if write:
+                    read_only = connection.exec_driver_sql("SHOW transaction_read_only").scalar()
+                    if read_only == "on":
+                        return "the database is read-only"
+                    connection.exec_driver_sql("SELECT pg_current_xact_id()")
+                else:
+                    connection.exec_driver_sql("SELECT 1")
+                connection.rollback()
+                connection.exec_driver_sql("RESET statement_timeout")
+    except exc.SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        return outage_reason(error, engine.url.render_as_string(hide_password=False))
+    return None

@@ -8,23 +8,31 @@ batch with one broken item still stores all the others. Duplicates are dropped b
 one gets an id derived from its content when it carries a timestamp, so re-importing the same
 file stores nothing twice. Events are written with one executemany per batch, and an event for
 an unknown userId creates a bare contact (no email, no consent) to hang it on.
+
+Concurrent batches must not deadlock on PostgreSQL, so one ingest transaction takes its locks in
+one global order, phase by phase, each phase sorted: identify idempotency keys (by key), every
+contact the batch names that does not exist yet, in one insert (by userId, a bare contact, for
+identify and track alike), all the batch's contacts locked (by id, the order the order-rollup
+trigger locks them in), identify updates of those locked rows, then events (by messageId). A
+lock is then never waited for while a later one is held; a conflict that still happens (with a
+writer outside this order) is rerun by the caller (`db.transaction_attempts`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tools.bulk import chunked, insert_ignoring_duplicates
-from tools.contacts import contact_fields, contact_ids, describe, upsert_contacts
+from tools.contacts import CONTACTS, LOOKUP_CHUNK, contact_fields, contact_ids, describe, upsert_contacts
 from tools.identity import email_salt
 from tools.models import Event, IdempotencyKey
 
@@ -38,6 +46,11 @@ NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 IDEMPOTENCY_SCOPE = "ingest"
 EVENTS = Event.__table__
 CONTAINERS = (dict, list)
+_LOCK_CONTACTS = (
+    select(CONTACTS.c.id).where(CONTACTS.c.id.in_(bindparam("ids", expanding=True)))
+    # key_share: FOR NO KEY UPDATE, the lock an UPDATE of these rows and the trigger take.
+    .order_by(CONTACTS.c.id).with_for_update(key_share=True)
+)
 
 
 class Call(BaseModel):
@@ -157,10 +170,34 @@ def _model_or_reason(item: dict) -> Call | ValueError:
 
 
 def store_calls(db: Session, calls: ValidCalls, now: datetime, count_new: bool = False) -> IngestResult:
-    """Store validated calls (identifies first, so a batch's events find its new contacts)."""
-    _store_identifies(db, calls.identifies, now)
-    new_events = _store_tracks(db, calls.tracks, now, count_new)
+    """Store validated calls: contacts first, so a batch's events find its new contacts.
+
+    Takes its locks in the module's global order; `calls` is not changed, so a caller may run
+    this again in a new transaction after a deadlock.
+    """
+    fresh = _first_time(db, [call.messageId for call, _ in calls.identifies if call.messageId], now)
+    rows = [row for call, row in calls.identifies if not call.messageId or call.messageId in fresh]
+    named = {row["user_id"] for row in rows} | {call.userId for call in calls.tracks if call.userId}
+    # Every contact the batch names exists after this one sorted insert (a bare contact for an
+    # unknown userId), so the identifies below only update rows this transaction has locked.
+    ids = contact_ids(db, named, now) if named else {}
+    _lock_contacts(db, ids.values())
+    if rows:
+        upsert_contacts(db, rows, email_salt(db), now)
+    new_events = _store_tracks(db, calls.tracks, ids, now, count_new)
     return IngestResult(len(calls.identifies) + len(calls.tracks), calls.rejected, new_events)
+
+
+def _lock_contacts(db: Session, contact_ids: Iterable[int]) -> None:
+    """On PostgreSQL, lock the batch's contacts now, in id order, before updating any of them.
+
+    The identify updates and the order-rollup trigger after the event insert lock these rows
+    too; taken here first and in one order, they are already held then. SQLite has one writer.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for chunk in chunked(sorted(contact_ids), LOOKUP_CHUNK):
+        db.execute(_LOCK_CONTACTS, {"ids": chunk}).all()
 
 
 def _shape_problem(item: Any, check_size: bool, may_contain_nul: bool) -> str | None:
@@ -254,13 +291,6 @@ def _derived_id(call: Call) -> str:
     return f"nudge-{digest[:40]}"
 
 
-def _store_identifies(db: Session, identifies: list[tuple[Call, dict]], now: datetime) -> None:
-    fresh = _first_time(db, [call.messageId for call, _ in identifies if call.messageId], now)
-    rows = [row for call, row in identifies if not call.messageId or call.messageId in fresh]
-    if rows:
-        upsert_contacts(db, rows, email_salt(db), now)
-
-
 def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
     """The keys never seen before (recording them now); duplicates within `keys` count once."""
     fresh = set(keys)
@@ -269,16 +299,15 @@ def _first_time(db: Session, keys: list[str], now: datetime) -> set[str]:
         seen = select(table.c.key).where(table.c.scope == IDEMPOTENCY_SCOPE, table.c.key.in_(chunk))
         fresh.difference_update(db.scalars(seen))
     if fresh:
-        rows = [{"scope": IDEMPOTENCY_SCOPE, "key": key, "created_at": now} for key in fresh]
+        rows = [{"scope": IDEMPOTENCY_SCOPE, "key": key, "created_at": now} for key in sorted(fresh)]
         db.execute(insert_ignoring_duplicates(db, table, ["scope", "key"]), rows)
     return fresh
 
 
-def _store_tracks(db: Session, tracks: list[Call], now: datetime, count_new: bool) -> int:
-    """Insert the events, skipping known messageIds; returns how many were new if asked."""
+def _store_tracks(db: Session, tracks: list[Call], ids: dict[str, int], now: datetime, count_new: bool) -> int:
+    """Insert the events (sorted by messageId), skipping known ones; how many were new if asked."""
     if not tracks:
         return 0
-    ids = contact_ids(db, {call.userId for call in tracks if call.userId}, now)
     rows = [
         {
             "message_id": call.messageId,
@@ -289,10 +318,14 @@ def _store_tracks(db: Session, tracks: list[Call], now: datetime, count_new: boo
             "occurred_at": call.timestamp,
             "received_at": now,
         }
-        for call in tracks
+        for call in sorted(tracks, key=_by_message_id)
     ]
     statement = insert_ignoring_duplicates(db, EVENTS, ["message_id"])
     if not count_new:
         db.execute(statement, rows)
         return 0
     return len(db.execute(statement.returning(EVENTS.c.id), rows).all())
+
+
+def _by_message_id(call: Call) -> tuple[bool, str]:
+    return call.messageId is None, call.messageId or ""
