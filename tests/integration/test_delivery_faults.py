@@ -141,3 +141,35 @@ def test_a_worker_whose_clock_runs_fast_does_not_take_live_claims(engine, settin
     assert len(honest.claim()) == 3
     assert fast.claim() == [], "the claims are live on the database's clock"
     assert fast.recover_in_doubt() == 0
+
+
+def test_a_worker_outlives_its_database_session_being_terminated(engine, settings, database_url):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's (a failover's) way to drop a session")
+    from sqlalchemy import create_engine, text
+
+    from bot.cli_campaigns import _deliver_surviving_the_database
+
+    recipients, _ = queued(engine, settings, 6)
+    worker_engine = create_engine(database_url, pool_pre_ping=True,
+                                  connect_args={"application_name": "nudge-doomed-worker"})
+    terminated = []
+    with FakeSMTP() as smtp:
+        def terminate_at_the_second(received):
+            if len(smtp.messages) == 2 and not terminated:
+                with engine.begin() as admin:
+                    terminated.extend(admin.execute(text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'nudge-doomed-worker'")).scalars())
+
+        smtp.on_data = terminate_at_the_second
+        worker = OutboxWorker(worker_engine, settings, SYSTEM_CLOCK, SmtpSender(smtp.url, timeout=5))
+        started = SYSTEM_CLOCK.now()
+        stats = _deliver_surviving_the_database(worker, threading.Event())
+        # The retried pass delivered the rest at once: nothing waited for the 5-minute lease.
+        delivered = smtp.recipients()
+    worker_engine.dispose()
+    assert terminated and any(terminated)
+    assert sorted(delivered) == sorted(recipients), "each delivered exactly once"
+    assert [status for status, _, _ in outcomes(engine)] == [Status.SENT] * 6
+    assert (SYSTEM_CLOCK.now() - started).total_seconds() < 15 and stats is not None
