@@ -13,6 +13,8 @@ import signal
 import threading
 
 import typer
+from sqlalchemy.exc import DBAPIError
+from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
 from bot.cli_common import YES_OPTION, fail, run_tool
 from bot.runtime import database
@@ -81,11 +83,42 @@ def worker(
     typer.echo(f"nudge: worker {outbox.name} delivering to {sender.describe()}", err=True)
     stop = _stop_event()
     while True:
-        stats = outbox.run_once()
+        stats = _deliver_surviving_the_database(outbox, stop)
+        if stats is None:
+            return
         if stats.counts:
             typer.echo(f"nudge: {stats.text()}", err=True)
         if once or stop.wait(interval):
             return
+
+
+def _deliver_surviving_the_database(outbox: OutboxWorker, stop: threading.Event):
+    """One delivery pass; when the database connection is lost (a failover, a terminated
+    session) the pass is retried with exponential backoff (tenacity, 0.5 s up to 30 s) and the
+    worker's claims are given back at once. None when stopped meanwhile."""
+
+    def pass_once():
+        try:
+            return outbox.run_once()
+        except DBAPIError as error:
+            typer.echo(f"nudge: lost the database ({type(error.orig or error).__name__}); "
+                       "reconnecting", err=True)
+            raise
+
+    def release(_state) -> None:
+        try:
+            outbox.release_claims()
+        except DBAPIError:
+            pass  # still gone: the next attempt tries again
+
+    for attempt in Retrying(retry=retry_if_exception_type(DBAPIError), reraise=True,
+                            wait=wait_exponential(multiplier=0.5, max=30), after=release,
+                            sleep=lambda seconds: stop.wait(seconds)):
+        if stop.is_set():
+            return None
+        with attempt:
+            return pass_once()
+    return None
 
 
 def scheduler() -> None:

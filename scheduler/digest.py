@@ -50,6 +50,15 @@ def slack_client_for(settings: Settings) -> WebClient | None:
     return WebClient(token=settings.slack_bot_token)
 
 
+def slack_notifier(settings: Settings, slack_client: WebClient | None = None):
+    """A function posting one line to NUDGE_DIGEST_CHANNEL, or None when Slack is not set up
+    (the caller then only logs and audits)."""
+    client = slack_client or slack_client_for(settings)
+    if client is None or not settings.digest_channel:
+        return None
+    return lambda text: client.chat_postMessage(channel=settings.digest_channel, text=text)
+
+
 def run_daily_digest(engine: Engine, settings: Settings, clock: Clock, slack_client: WebClient | None) -> str:
     """Post today's digest unless it was already posted; returns what happened, in words."""
     client = slack_client or slack_client_for(settings)

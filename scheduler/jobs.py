@@ -186,10 +186,11 @@ def _open_messages(db: Session, campaign_id: int) -> int:
     return (db.scalar(open_messages) or 0) + (db.scalar(active) or 0)
 
 
-def dispatch(engine: Engine, settings: Settings, clock: Clock, sender) -> Stats:
-    """Turn due steps into outbox messages, then decide and deliver everything due."""
+def dispatch(engine: Engine, settings: Settings, clock: Clock, sender, notify=None) -> Stats:
+    """Turn due steps into outbox messages, then decide and deliver everything due; `notify`
+    posts to Slack when a refused message pauses a campaign."""
     created = materialise(engine, clock)
-    stats = OutboxWorker(engine, settings, clock, sender).run_once()
+    stats = OutboxWorker(engine, settings, clock, sender, notify=notify).run_once()
     if created:
         stats.add("queued", created)
     finish_one_offs(engine, clock)

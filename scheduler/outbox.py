@@ -35,11 +35,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, Engine, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    Connection, DateTime, Engine, Interval, bindparam, exists, func, or_, select, type_coerce, update,
+)
 from sqlalchemy.orm import Session
 
 from scheduler import delivery
-from scheduler.senders import Envelope, Outcome
+from scheduler.senders import Envelope, Kind, Outcome
 from tools import audit, frequency
 from tools.audience_policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
 from tools.bulk import insert_ignoring_duplicates, lock_for_writing
@@ -52,11 +54,11 @@ from tools.models import (
 )
 from tools.render import draft_urls, personalisations, render_email
 from tools.sequences import FINAL_MESSAGE_STATUSES, approved_by_approver
+from tools.message_states import ADDRESS_REASONS, CLAIMABLE, PAUSING_REASONS, Reason, Status
 from tools.settings import Settings
 
 log = logging.getLogger("nudge.outbox")
 
-CLAIMABLE = ("pending", "deferred")
 RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                  timedelta(hours=1), timedelta(hours=4))
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
@@ -67,10 +69,22 @@ MARK_SENDING = (
     update(Message)
     .where(Message.id == bindparam("message"), Message.claimed_by == bindparam("worker"))
     .where(Message.status.in_(CLAIMABLE),
-           ~exists().where(Suppression.email_hash == bindparam("hash")))
-    .values(status="sending", email_message_id=bindparam("mime_id"),
-            claimed_until=bindparam("until"), updated_at=bindparam("now"))
+           ~exists().where(Suppression.email_hash == bindparam("hash")),
+           # Pause stops a send in progress: the campaign must still be active (primary key).
+           exists().where(Campaign.id == Message.campaign_id, Campaign.status == "active"))
+    .values(status=Status.SENDING, email_message_id=bindparam("mime_id"),
+            updated_at=bindparam("now"))
 )
+
+
+def db_now(engine: Engine, plus: timedelta = timedelta(0)):
+    """The database's clock (naive UTC, as timestamps are stored), `plus` a lease: claims are
+    compared with one clock for every worker, so a worker whose own clock runs fast cannot take
+    over live claims. Due times stay on the worker's Clock (tests drive them with ManualClock)."""
+    if engine.dialect.name == "postgresql":
+        return type_coerce(func.timezone("UTC", func.now()) + bindparam(None, plus, Interval), DateTime)
+    # SQLite: the same text format SQLAlchemy stores (six fractional digits), so they compare.
+    return func.strftime("%Y-%m-%d %H:%M:%f000", "now", f"+{plus.total_seconds():.3f} seconds")
 
 
 def worker_name() -> str:
@@ -101,6 +115,7 @@ class Prepared:
     envelope: Envelope
     mime_id: str
     attempts: int
+    campaign_id: int = 0
 
 
 class OutboxWorker:
@@ -108,8 +123,12 @@ class OutboxWorker:
 
     def __init__(self, engine: Engine, settings: Settings, clock: Clock, sender, *,
                  name: str | None = None, batch_size: int = 200,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(minutes=5), notify=None) -> None:
         self.engine, self.settings, self.clock, self.sender = engine, settings, clock, sender
+        self.unflushed: list[dict] = []  # "sent" marks a lost database connection left unstored
+        self.notify = notify  # called with a line for Slack when a campaign is paused
+        # Built once per worker: this runs for every message (see MARK_SENDING).
+        self.mark_sending_statement = MARK_SENDING.values(claimed_until=db_now(engine, lease))
         self.name = name or worker_name()
         self.batch_size, self.lease = batch_size, lease
         self.postgres = engine.dialect.name == "postgresql"
@@ -133,7 +152,7 @@ class OutboxWorker:
             select(Message.id)
             .join(Campaign, Campaign.id == Message.campaign_id)
             .where(Message.status.in_(CLAIMABLE), Message.due_at <= now, Campaign.status == "active")
-            .where(or_(Message.claimed_until.is_(None), Message.claimed_until < now))
+            .where(or_(Message.claimed_until.is_(None), Message.claimed_until < db_now(self.engine)))
             .order_by(Message.due_at, Message.id)
             .limit(self.batch_size)
         )
@@ -142,7 +161,7 @@ class OutboxWorker:
         claim = (
             update(Message)
             .where(Message.id.in_(due.scalar_subquery()))
-            .values(claimed_by=self.name, claimed_until=now + self.lease, updated_at=now)
+            .values(claimed_by=self.name, claimed_until=db_now(self.engine, self.lease), updated_at=now)
             .returning(Message.id)
         )
         with self.engine.begin() as connection:
@@ -153,8 +172,8 @@ class OutboxWorker:
         now = self.clock.now()
         statement = (
             update(Message)
-            .where(Message.status == "sending", Message.claimed_until < now)
-            .values(status="failed", claimed_until=None, updated_at=now,
+            .where(Message.status == Status.SENDING, Message.claimed_until < db_now(self.engine))
+            .values(status=Status.FAILED, reason=Reason.OUTCOME_UNKNOWN, claimed_until=None, updated_at=now,
                     error="outcome unknown: the worker stopped after handing this message to the "
                     "mail server (Message-ID " + func.coalesce(Message.email_message_id, "?")
                     + "); not resent to avoid a duplicate")
@@ -166,9 +185,9 @@ class OutboxWorker:
         """The commit point: still ours, still claimable, address not suppressed -> "sending"."""
         now = self.clock.now()
         with marks.transaction() as connection:
-            return connection.execute(MARK_SENDING, {
+            return connection.execute(self.mark_sending_statement, {
                 "message": prepared.message_id, "worker": self.name, "hash": prepared.email_hash,
-                "mime_id": prepared.mime_id, "until": now + self.lease, "now": now,
+                "mime_id": prepared.mime_id, "now": now,
             }).rowcount == 1
 
     def mark_outcome(self, marks: "Marks", prepared: Prepared, outcome: Outcome, stats: Stats) -> None:
@@ -176,50 +195,82 @@ class OutboxWorker:
         now = self.clock.now()
         values, kind = self._outcome_values(prepared, outcome, now)
         stats.add(kind)
-        if kind == "sent":
+        if kind == Kind.SENT:
             marks.sent.append({"message": prepared.message_id, "at": now})
             return
         statement = (
             update(Message)
             .where(Message.id == prepared.message_id, Message.claimed_by == self.name)
-            .where(Message.status.in_((*CLAIMABLE, "sending")))
+            .where(Message.status.in_((*CLAIMABLE, Status.SENDING)))
             .values({"claimed_until": None, "updated_at": now, "attempts": Message.attempts + 1, **values})
         )
-        if kind != "bounce":
+        if kind not in (Kind.BOUNCE, Kind.REJECTED):
             with marks.transaction() as connection:
                 connection.execute(statement)
             return
         with session_scope(self.engine) as db:
-            if db.execute(statement).rowcount:
+            if not db.execute(statement).rowcount:
+                return
+            if outcome.reason in ADDRESS_REASONS:
                 self._suppress_bounce(db, prepared, outcome, now)
+            paused = outcome.reason in PAUSING_REASONS and self._pause(db, prepared, outcome, now)
+        if paused:
+            self._announce_pause(prepared, outcome)
 
     def _outcome_values(self, prepared: Prepared, outcome: Outcome, now: datetime) -> tuple[dict, str]:
-        if outcome.kind == "sent":
-            return {"status": "sent", "sent_at": now, "error": None}, "sent"
-        if outcome.kind == "retry" and prepared.attempts + 1 < MAX_ATTEMPTS:
+        if outcome.kind == Kind.SENT:
+            return {"status": Status.SENT, "sent_at": now, "error": None}, "sent"
+        if outcome.kind == Kind.RETRY and prepared.attempts + 1 < MAX_ATTEMPTS:
             wait = RETRY_BACKOFF[min(prepared.attempts, len(RETRY_BACKOFF) - 1)]
-            return {"status": "deferred", "due_at": now + wait, "error": outcome.detail,
+            return {"status": Status.DEFERRED, "due_at": now + wait, "error": outcome.detail,
                     "claimed_by": None,
-                    "reason": f"mail_server_retry; deferred {now.isoformat()}"}, "retried"
-        if outcome.kind == "retry":
-            return {"status": "failed", "error": f"gave up after {MAX_ATTEMPTS} attempts: "
-                    f"{outcome.detail}"}, "failed"
-        if outcome.kind == "bounce":
-            return {"status": "failed", "reason": "bounced", "error": outcome.detail}, "bounce"
-        if outcome.kind == "aborted":
-            # Lost the claim or the address was suppressed meanwhile: decide again next pass.
+                    "reason": f"{Reason.MAIL_SERVER_RETRY}; deferred {now.isoformat()}"}, "retried"
+        if outcome.kind == Kind.RETRY:
+            return {"status": Status.FAILED, "reason": Reason.RETRIES_EXHAUSTED,
+                    "error": f"gave up after {MAX_ATTEMPTS} attempts: {outcome.detail}"}, "failed"
+        if outcome.kind == Kind.BOUNCE:
+            return {"status": Status.FAILED, "reason": outcome.reason, "error": outcome.detail}, Kind.BOUNCE
+        if outcome.kind == Kind.REJECTED:
+            return {"status": Status.FAILED, "reason": outcome.reason, "error": outcome.detail}, Kind.REJECTED
+        if outcome.kind == Kind.ABORTED:
+            # Lost the claim, the address was suppressed or the campaign paused meanwhile:
+            # decide again next pass.
             return {"claimed_by": None, "attempts": Message.attempts}, "released"
-        if outcome.kind == "unknown":
-            return {"status": "failed", "error": f"outcome unknown, not resent: {outcome.detail}"}, "in_doubt"
-        return {"status": "failed", "error": outcome.detail}, "failed"
+        if outcome.kind == Kind.UNKNOWN:
+            return {"status": Status.FAILED, "reason": Reason.OUTCOME_UNKNOWN,
+                    "error": f"outcome unknown, not resent: {outcome.detail}"}, "in_doubt"
+        return {"status": Status.FAILED, "error": outcome.detail}, "failed"
 
     def _suppress_bounce(self, db: Session, prepared: Prepared, outcome: Outcome, now: datetime) -> None:
         db.add(MessageEvent(message_id=prepared.message_id, kind="bounce", occurred_at=now))
         db.execute(insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason")).values(
-            email_hash=prepared.email_hash, reason="bounced", source=f"smtp: {outcome.detail}"[:200],
+            email_hash=prepared.email_hash, reason=Reason.BOUNCED, source=f"smtp: {outcome.detail}"[:200],
             created_at=now))
         audit.record(db, "scheduler", "contact.suppressed", f"message:{prepared.message_id}",
-                     {"reason": "bounced", "detail": outcome.detail[:300]}, at=now)
+                     {"reason": Reason.BOUNCED, "detail": outcome.detail[:300]}, at=now)
+
+    def _pause(self, db: Session, prepared: Prepared, outcome: Outcome, now: datetime) -> bool:
+        """A message-level refusal would repeat for every recipient: pause the whole campaign
+        (steps have no status of their own), once, with an audit entry saying why."""
+        paused = db.execute(update(Campaign)
+                            .where(Campaign.id == prepared.campaign_id, Campaign.status == "active")
+                            .values(status="paused", updated_at=now)).rowcount == 1
+        if paused:
+            audit.record(db, "scheduler", "campaign.paused", f"campaign:{prepared.campaign_id}",
+                         {"from": "active", "to": "paused", "reason": outcome.reason,
+                          "message": prepared.message_id, "detail": outcome.detail[:300]}, at=now)
+        return paused
+
+    def _announce_pause(self, prepared: Prepared, outcome: Outcome) -> None:
+        text = (f"Campaign {prepared.campaign_id} is paused: the mail server refused message "
+                f"{prepared.message_id} ({outcome.reason.replace('_', ' ')}: {outcome.detail[:200]}). "
+                f"Fix the cause, then resume it with `nudge campaign resume {prepared.campaign_id}`.")
+        log.warning("%s", text)
+        if self.notify is not None:
+            try:
+                self.notify(text)
+            except Exception as error:  # noqa: BLE001 - Slack being down must not stop delivery
+                log.warning("could not post the pause to Slack: %s", error)
 
     # --- one batch ---------------------------------------------------------------------------
 
@@ -245,8 +296,24 @@ class OutboxWorker:
                     outcome = mail.send(item.envelope, lambda item=item: self.mark_sending(marks, item))
                     self.mark_outcome(marks, item, outcome, stats)
             finally:
-                mail.close()
-                marks.flush()
+                mail.close()  # aborts, never QUITs, inside an unfinished DATA
+                try:
+                    marks.flush()
+                except Exception:
+                    # The database went away: keep the delivered marks for release_claims().
+                    self.unflushed.extend(marks.sent)
+                    raise
+
+    def release_claims(self) -> int:
+        """After losing the database mid-batch: store the "sent" marks that could not be stored,
+        and give back this worker's unsent claims at once instead of after the lease."""
+        with self.engine.connect() as connection:
+            marks = Marks(connection, self.name)
+            marks.sent, self.unflushed = self.unflushed, []
+            with marks.transaction():
+                return connection.execute(
+                    update(Message).where(Message.claimed_by == self.name, Message.status.in_(CLAIMABLE))
+                    .values(claimed_by=None, claimed_until=None)).rowcount
 
     def finish_enrolments(self, ids: list[int]) -> None:
         """Enrolments whose every step has a final message are completed."""
@@ -280,9 +347,9 @@ class Marks:
             if self.sent:
                 self.connection.execute(
                     update(Message)
-                    .where(Message.id == bindparam("message"), Message.status == "sending",
+                    .where(Message.id == bindparam("message"), Message.status == Status.SENDING,
                            Message.claimed_by == self.worker_name)
-                    .values(status="sent", sent_at=bindparam("at"), updated_at=bindparam("at"),
+                    .values(status=Status.SENT, sent_at=bindparam("at"), updated_at=bindparam("at"),
                             error=None, claimed_until=None, attempts=Message.attempts + 1),
                     self.sent)
                 self.sent = []
@@ -408,7 +475,7 @@ class Batch:
         reason = f"exited: {event.name} on {event.occurred_at:%Y-%m-%d %H:%M} UTC"
         enrolment.status, enrolment.exit_reason, enrolment.exited_at = "exited", reason, self.now
         last_sent = self.db.scalar(select(Message.id).where(
-            Message.enrolment_id == enrolment.id, Message.status == "sent").order_by(Message.sent_at.desc()))
+            Message.enrolment_id == enrolment.id, Message.status == Status.SENT).order_by(Message.sent_at.desc()))
         self.db.execute(insert_ignoring_duplicates(self.db, Conversion.__table__, ("event_id",)).values(
             event_id=event.id, contact_id=event.contact_id, campaign_id=campaign.id,
             message_id=last_sent, revenue=_revenue(event), occurred_at=event.occurred_at))
@@ -453,12 +520,14 @@ class Batch:
                 trackable=self.trackable(draft), now=self.now)
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the batch
             log.warning("message %s could not be built: %s", message.id, type(error).__name__)
-            message.status, message.error = "failed", f"could not build the email: {error}"[:500]
+            message.status, message.error = Status.FAILED, f"could not build the email: {error}"[:500]
+            message.reason = Reason.UNBUILDABLE
             message.claimed_until = None
             self.stats.add("failed")
             return None
         envelope = Envelope(delivery.sender_address(self.settings), recipient, email.as_bytes())
-        return Prepared(message.id, email_hash(self.salt, recipient), envelope, mime_id, message.attempts)
+        return Prepared(message.id, email_hash(self.salt, recipient), envelope, mime_id, message.attempts,
+                        message.campaign_id)
 
 
 def _revenue(event: Event) -> Decimal:

@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from scheduler import jobs
-from scheduler.digest import catch_up_digest, digest_trigger
+from scheduler.digest import catch_up_digest, digest_trigger, slack_notifier
 from scheduler.leadership import leadership_for
 from scheduler.senders import sender_for
 from tools.clock import Clock
@@ -92,7 +92,8 @@ def dispatch_job(runtime_key: str) -> None:
     """Create due steps' outbox messages, then decide and deliver them."""
     runtime = _RUNTIMES.get(runtime_key)
     if runtime:
-        stats = jobs.dispatch(runtime.engine, runtime.settings, runtime.clock, runtime.sender)
+        stats = jobs.dispatch(runtime.engine, runtime.settings, runtime.clock, runtime.sender,
+                              notify=slack_notifier(runtime.settings, runtime.slack_client))
         if stats.counts:
             log.info("dispatch: %s", stats.text())
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, model_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tools import audit, segments
@@ -148,8 +148,7 @@ def schedule_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
     """Start sending a campaign. Refused unless every step's draft is approved by an approver
     and has no blocking compliance finding; the refusal says which step needs what."""
     campaign = schedulable(ctx, args.campaign)
-    campaign.activated_at = ctx.now()
-    _change(ctx, campaign, "active", "campaign.scheduled", {})
+    _change(ctx, campaign, "active", "campaign.scheduled", {}, activated_at=ctx.now())
     when = "as contacts enter the segment" if campaign.kind == "sequence" else _when(campaign)
     return CampaignResult(summary=f"Campaign {campaign.id} '{campaign.name}' is active; "
                           f"it sends {when}.", campaign_id=campaign.id, status=campaign.status)
@@ -328,10 +327,20 @@ def _transition(ctx: ToolContext, args: CampaignRef, allowed: set[str], new: str
                           campaign_id=campaign.id, status=new)
 
 
-def _change(ctx: ToolContext, campaign: Campaign, status: str, action: str, details: dict) -> None:
+def _change(ctx: ToolContext, campaign: Campaign, status: str, action: str, details: dict,
+            **values: Any) -> None:
+    """The state change as one conditional UPDATE ... WHERE status = <the status we read>, so of
+    several callers at once (processes, Slack and the CLI, on either database) exactly one wins
+    and writes the audit row; the others are told the campaign changed meanwhile."""
     previous = campaign.status
-    campaign.status = status
-    campaign.updated_at = ctx.now()
+    changed = ctx.db.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == previous)
+        .values(status=status, updated_at=ctx.now(), **values)
+        .execution_options(synchronize_session=False)).rowcount
+    ctx.db.refresh(campaign)
+    if changed != 1:
+        raise ToolError(f"campaign {campaign.id} changed meanwhile: it is {campaign.status} now, "
+                        f"not {previous}; nothing was done (look again, then retry)")
     audit.record(ctx.db, ctx.actor, action, f"campaign:{campaign.id}",
                  {"from": previous, "to": status, **details}, ctx.thread, ctx.now())
 

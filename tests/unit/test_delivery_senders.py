@@ -4,6 +4,7 @@ Maildir default, dot-stuffing, and an outcome for every SMTP reply class."""
 from __future__ import annotations
 
 import mailbox
+import time
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_a_lost_claim_at_the_commit_point_delivers_nothing(tmp_path):
     ("RCPT", "451 4.7.1 greylisted", "retry"),
     ("RCPT", "550 5.1.1 unknown user", "bounce"),
     ("DATA", "452 4.3.1 storage", "retry"),
-    ("DATA", "554 5.7.1 rejected", "bounce"),
+    ("DATA", "554 5.7.1 rejected", "rejected"),
 ])
 def test_every_reply_class_has_an_outcome(stage, reply, kind):
     with FakeSMTP() as smtp:
@@ -65,3 +66,40 @@ def test_an_unreachable_server_is_a_retry():
     sender = SmtpSender("smtp://127.0.0.1:9", timeout=2)
     outcome = sender.connect().send(Envelope("a@shop.example", "b@example.com", EMAIL), lambda: True)
     assert outcome.kind == "retry"
+
+
+@pytest.mark.parametrize("stage", ["RCPT", "DATA"])
+def test_after_a_421_the_next_message_goes_over_a_new_connection(stage):
+    with FakeSMTP() as smtp:
+        smtp.script("b@example.com", stage, "421 4.3.2 shutting down")
+        connection = SmtpSender(smtp.url).connect()
+        first = connection.send(Envelope("a@shop.example", "b@example.com", EMAIL), lambda: True)
+        second = connection.send(Envelope("a@shop.example", "b@example.com", EMAIL), lambda: True)
+        connection.close()
+        assert (first.kind, second.kind) == ("retry", "sent")
+        assert smtp.after_closing == 0, "no command on a session the server is closing"
+        assert smtp.sessions == 2
+
+
+def test_a_trickling_server_cannot_hold_a_transaction_past_its_deadline():
+    with FakeSMTP() as smtp:
+        smtp.trickle("RCPT", lines=40, every=0.1)
+        started = time.monotonic()
+        outcome = SmtpSender(smtp.url, timeout=2, deadline=0.5).connect().send(
+            Envelope("a@shop.example", "b@example.com", EMAIL), lambda: True)
+        assert outcome.kind == "retry" and time.monotonic() - started < 1.5
+        assert smtp.messages == []
+
+
+def test_a_commit_point_that_fails_aborts_the_data_instead_of_quitting_inside_it():
+    def database_gone():
+        raise ConnectionError("terminating connection due to administrator command")
+
+    with FakeSMTP() as smtp:
+        connection = SmtpSender(smtp.url, timeout=3).connect()
+        started = time.monotonic()
+        with pytest.raises(ConnectionError):
+            connection.send(Envelope("a@shop.example", "b@example.com", EMAIL), database_gone)
+        connection.close()
+        assert time.monotonic() - started < 1, "no QUIT sent as body text, then waited on"
+        assert smtp.messages == []
