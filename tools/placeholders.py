@@ -58,7 +58,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
             [],
             [_SAMPLE_ITEM],
         ),
-        Placeholder("discount_code", "the draft's discount code", "", "SAVE10"),
+        Placeholder("discount_code", "the draft's discount code (discount_code, else NUDGE_DISCOUNT_CODE)", "", "SAVE10"),
         Placeholder("discount_percent", "the draft's discount, in percent", "", 10),
         Placeholder("unsubscribe_url", "the contact's one-click unsubscribe link", "", "https://nudge.example/u/x"),
         Placeholder("postal_address", "the sender's postal address (NUDGE_POSTAL_ADDRESS)", "", "1 Main St"),
@@ -69,6 +69,11 @@ KNOWN = frozenset(PLACEHOLDERS)
 # Values that come from settings or links, never from a contact's personalisation.
 FIXED = frozenset({"shop_name", "shop_url", "postal_address", "unsubscribe_url"})
 PER_CONTACT = KNOWN - FIXED
+
+
+def shop_name(configured: str) -> str:
+    """The shop's name in copy: NUDGE_SHOP_NAME, else the fallback that reads right mid-sentence."""
+    return configured.strip() or PLACEHOLDERS["shop_name"].fallback
 
 
 def fallbacks() -> dict[str, Any]:

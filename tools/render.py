@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 
 from prompts import loader
 from tools import placeholders
+from tools.cart_link import cart_link, variant_id
 from tools.models import Contact, Draft, Event, Product
 from tools.settings import Settings
 
 CART_EVENTS = ("Product Added", "Product Removed", "Checkout Started", "Order Completed")
 CART_LOOKBACK = timedelta(days=30)
 TOP_PRODUCTS = 3
-_URL_PLACEHOLDERS = ("cart_url", "product_url")
 _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
@@ -164,7 +164,7 @@ def _one_line(text: str) -> str:
 def _values(draft, contact, extra, links, settings) -> dict[str, Any]:
     values = placeholders.fallbacks()
     values.update(
-        shop_name=settings.shop_name or values["shop_name"],
+        shop_name=placeholders.shop_name(settings.shop_name),
         shop_url=settings.shop_url,
         postal_address=settings.postal_address,
     )
@@ -173,8 +173,10 @@ def _values(draft, contact, extra, links, settings) -> dict[str, Any]:
     values.update(_present({k: v for k, v in extra.items() if k in placeholders.PER_CONTACT}))
     values.update(_present(draft_values(draft)))
     values.update(_present({k: v for k, v in links.items() if k in placeholders.KNOWN}))
-    for name in _URL_PLACEHOLDERS:
-        values[name] = values[name] or values["shop_url"]
+    values["cart_url"] = cart_link(
+        checkout_url=str(extra.get("checkout_url") or ""), cart_url=str(values["cart_url"] or ""),
+        items=values["cart_items"], shop_url=settings.shop_url, discount_code=values["discount_code"])
+    values["product_url"] = values["product_url"] or values["shop_url"]
     return values
 
 
@@ -231,14 +233,15 @@ def personalisations(db: Session, contacts: Iterable[Contact], now: datetime) ->
 
 
 def _contact_personalisation(db, contact, cart, viewed, catalogue, now) -> dict[str, Any]:
-    lines, cart_url = cart or ([], "")
+    lines, links = cart or ([], {})
     items = [_item(line["props"], catalogue.get(line["product_id"]), line["quantity"]) for line in lines]
     focus = items[0] if items else _viewed_item(viewed, catalogue)
     values: dict[str, Any] = {
         **contact_values(contact),
         "cart_items": items,
         "cart_total": _cart_total(items),
-        "cart_url": cart_url,
+        "cart_url": links.get("cart_url", ""),
+        "checkout_url": links.get("checkout_url", ""),
         "top_products": top_products(db, now),
     }
     if focus:
@@ -249,8 +252,9 @@ def _contact_personalisation(db, contact, cart, viewed, catalogue, now) -> dict[
     return values
 
 
-def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[int, tuple[list[dict], str]]:
-    """Each contact's open cart lines and cart URL, from their cart events of the lookback."""
+def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[int, tuple[list[dict], dict]]:
+    """Each contact's open cart lines and its latest `checkout_url` and `cart_url`, from their
+    cart events of the lookback (see tools.cart_link for how the button's link is chosen)."""
     if not contact_ids:
         return {}
     events = db.scalars(
@@ -265,21 +269,23 @@ def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[in
     return {contact_id: _replay_cart(found) for contact_id, found in by_contact.items()}
 
 
-def _replay_cart(events: list[Event]) -> tuple[list[dict], str]:
+def _replay_cart(events: list[Event]) -> tuple[list[dict], dict]:
     cart: dict[str, dict] = {}
-    cart_id, cart_url = None, ""
+    cart_id, links = None, {}
     for event in events:
         props = event.properties or {}
         if event.name == "Order Completed":
-            cart, cart_id, cart_url = {}, None, ""
+            cart, cart_id, links = {}, None, {}
             continue
         if props.get("cart_id") and props.get("cart_id") != cart_id:
             if cart_id is not None:
-                cart = {}
+                cart, links = {}, {}
             cart_id = props.get("cart_id")
-        cart_url = str(props.get("cart_url") or cart_url)
+        for key in ("checkout_url", "cart_url"):
+            if safe_url(props.get(key)):
+                links[key] = safe_url(props.get(key))
         _apply_cart_event(cart, event.name, props)
-    return list(cart.values()), cart_url
+    return list(cart.values()), links
 
 
 def _apply_cart_event(cart: dict[str, dict], name: str, props: dict) -> None:
@@ -322,13 +328,14 @@ def _item(props: dict, product: Product | None, quantity: int = 1) -> dict[str, 
         "quantity": quantity,
         "image": str((product.image_url if product else None) or props.get("image_url") or props.get("image") or ""),
         "url": str((product.url if product else None) or props.get("url") or ""),
+        "variant_id": variant_id(props),
     }
 
 
 def product_item(product: Product) -> dict[str, Any]:
     """A catalogue product as templates see an item (amount and currency dropped for storage)."""
     item = _item({}, product)
-    return {k: v for k, v in item.items() if k not in ("amount", "currency")}
+    return {k: v for k, v in item.items() if k not in ("amount", "currency", "variant_id")}
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -229,7 +229,7 @@ def ask_model(
     from langchain_core.messages import HumanMessage, SystemMessage
 
     model = chat_model(settings).with_structured_output(schema, method="function_calling", include_raw=True)
-    messages: list[Any] = [SystemMessage(system_prompt(settings.shop_name)), HumanMessage(prompt)]
+    messages: list[Any] = [SystemMessage(system_prompt(placeholders.shop_name(settings.shop_name))), HumanMessage(prompt)]
     errors: list[str] = []
     for _attempt in range(2):
         try:
