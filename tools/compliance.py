@@ -120,8 +120,8 @@ def _discount_findings(draft: Draft, settings: Settings) -> list[Finding]:
     values = {**sample_values(), "discount_code": ""}
     words = " ".join(template(source or "", False).render(values)
                      for source in (draft.subject, draft.subject_b, draft.preheader, draft.text))
-    if params.get("discount_percent") is None and draft.purpose != "cart_discount" \
-            and not _DISCOUNT_PROMISE.search(words):
+    # A storewide "25% off everything" needs no code; a discount offered to the reader does.
+    if draft.purpose != "cart_discount" and not _DISCOUNT_PROMISE.search(words):
         return []
     return [Finding(
         "discount_without_code", "block",

@@ -77,8 +77,8 @@ def _request(ctx: ToolContext, args: _Offer) -> writers.Request:
         raise ToolError("purpose custom needs a brief: say what the message should tell customers")
     if args.purpose == "cart_discount" and args.discount_percent is None and not args.discount_code:
         raise ToolError("purpose cart_discount needs discount_percent (e.g. 10) or discount_code (e.g. SAVE10)")
-    if (args.discount_percent is not None or args.purpose == "cart_discount") and not args.discount_code:
-        # A discount is a code the shop created; NUDGE_DISCOUNT_CODE is the default one.
+    if args.purpose == "cart_discount" and not args.discount_code:
+        # The discount step's code is one the shop created; NUDGE_DISCOUNT_CODE is the default.
         args.discount_code = ctx.settings.discount_code or None
     product = _product(ctx.db, args.product) if args.product else {}
     if args.purpose == "announcement" and not (product or args.brief):

@@ -21,13 +21,17 @@ class Placeholder:
     sample: Any
 
 
-_ITEM_FIELDS = "name, price, quantity, image, url"
+_ITEM_FIELDS = ("name, price, quantity, image, url, rating (average stars, e.g. 4.6, from \"Product Reviewed\" "
+                "events or a product's `rating`), reviews (their count) and review (a short quote)")
 _SAMPLE_ITEM = {
     "name": "Linen throw",
     "price": "$49.00",
     "quantity": 1,
     "image": "https://shop.example/img/throw.jpg",
     "url": "https://shop.example/p/throw",
+    "rating": "4.8",
+    "reviews": 12,
+    "review": "Soft, warm and the colour is just right.",
 }
 
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -54,7 +58,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
         Placeholder("product_image", "that product's image URL", "", "https://shop.example/img/throw.jpg"),
         Placeholder(
             "top_products",
-            f"the shop's best sellers of the last 30 days, each with {_ITEM_FIELDS}",
+            f"the shop's best sellers of the last 30 days, outside the contact's cart, each with {_ITEM_FIELDS}",
             [],
             [_SAMPLE_ITEM],
         ),
