@@ -72,3 +72,16 @@ def test_the_cart_link_rule_in_order(props, expected):
     arguments = {"checkout_url": "", "cart_url": "", "items": [], "shop_url": "https://shop.example",
                  "discount_code": "C1", **props}
     assert cart_link(**arguments) == expected
+
+
+@pytest.mark.parametrize("shop_url", ["", "https://shop.example"])
+def test_with_nothing_to_link_to_the_button_is_left_out_and_the_copy_says_so(db, settings, shop_url):
+    shop = ToolContext(db, settings.model_copy(update={"shop_url": shop_url}), actor="cli")
+    draft = db.get(Draft, registry.call(shop, "draft_email", {"purpose": "cart_reminder"}).draft_id)
+
+    email = render_email(draft, None, extra={}, links={"unsubscribe_url": "https://n.example/u/x"},
+                         settings=shop.settings)
+
+    assert 'href=""' not in email.html
+    assert ("Return to my cart: https://shop.example/cart" in email.text) == bool(shop_url)
+    assert ("one click away" in email.text) == bool(shop_url)
