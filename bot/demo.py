@@ -40,6 +40,10 @@ def demo_settings(directory: Path) -> Settings:
         sender=base.sender or "Demo Shop <hello@shop.example>",
         postal_address=base.postal_address or "1 Market St, Springfield, OR 97477, USA",
         secret=base.secret or "demo-secret-not-for-production",
+        # The seeded catalogue's shop, and a code standing in for one created in it (day 5).
+        shop_name=base.shop_name or "Demo Shop",
+        shop_url=base.shop_url or "https://shop.example",
+        discount_code=base.discount_code or "DEMO10",
         outbox_dir=base.outbox_dir,
         slack_bot_token="", openai_api_key="", openai_base_url="",
     )

@@ -22,6 +22,7 @@ from scheduler import tracking
 from tools.clock import SYSTEM_CLOCK
 from tools.db import session_scope
 from tools.identity import token_secret
+from tools.placeholders import shop_name
 from tools.settings import Settings
 from tools.tokens import read_token
 
@@ -71,7 +72,7 @@ async def unsubscribe_page(request: Request) -> Response:
     result = await _run(request, lambda db, token, now: True, "unsubscribe")
     if not result:
         return NOT_FOUND
-    shop = html.escape(request.app.state.settings.shop_name)
+    shop = html.escape(shop_name(request.app.state.settings.shop_name))
     return HTMLResponse(_page(shop, "Unsubscribe", (
         f"<p>Stop all marketing emails from {shop}?</p>"
         '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
@@ -90,7 +91,7 @@ async def one_click(request: Request) -> Response:
                         "unsubscribe")
     if not result or not result[1]:
         return NOT_FOUND
-    shop = html.escape(request.app.state.settings.shop_name)
+    shop = html.escape(shop_name(request.app.state.settings.shop_name))
     return HTMLResponse(_page(shop, "Unsubscribed", f"<p>You will get no more marketing emails "
                               f"from {shop}.</p>"), headers=NO_STORE)
 

@@ -4,8 +4,9 @@ The body comes from `tools.render.render_email` (Jinja sandbox, footer with the 
 and postal address). This module adds what makes it deliverable and measurable: a
 multipart/alternative message with text and HTML, a stable `Message-ID`, `Date`, `From`
 (NUDGE_SENDER), RFC 8058 one-click unsubscribe headers, an open pixel, and click tracking for
-the links the approved draft contains (other links stay direct, so the redirect can never be
-used to send someone elsewhere). The MIME is built with the compat32 classes and a policy that
+every http(s) link of both parts but the unsubscribe link: the draft's own, the cart button, cart
+items and best sellers. `Tracking.issued` is the set of URLs it signed; the outbox stores it on
+the message, and the redirect leads only to those (so it can never send someone elsewhere). The MIME is built with the compat32 classes and a policy that
 writes short ASCII headers as they are (the stdlib folds and RFC 2047-encodes everything else):
 a send builds thousands of these, and the modern `EmailMessage` re-parses every header it sets.
 """
@@ -30,6 +31,7 @@ from tools.settings import Settings
 from tools.tokens import make_token
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
+_TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # readable source and smaller than base64 for mostly-ASCII copy
@@ -55,10 +57,17 @@ class Tracking:
         self.base = settings.public_url.rstrip("/")
         self.secret = secret
         self.message_id = message_id
+        self.issued: set[str] = set()  # the click targets signed so far
 
     def url(self, kind: str, target: str | None = None) -> str:
         prefix = {"open": "o", "click": "c", "unsubscribe": "u"}[kind]
+        if target is not None:
+            self.issued.add(target)
         return f"{self.base}/{prefix}/{make_token(self.secret, kind, self.message_id, target)}"
+
+    def click_url(self, target: str) -> str:
+        """The signed redirect for `target`; the unsubscribe link itself stays as it is."""
+        return target if target == self.unsubscribe_url else self.url("click", target)
 
     @cached_property
     def unsubscribe_url(self) -> str:
@@ -86,14 +95,11 @@ def new_message_id(settings: Settings, outbox_id: int) -> str:
     return make_msgid(idstring=f"nudge.{outbox_id}", domain=domain)
 
 
-def track_html(body: str, tracking: Tracking, trackable: set[str]) -> str:
-    """Route the draft's own links through the click redirect and add the open pixel."""
+def track_html(body: str, tracking: Tracking) -> str:
+    """Route every http(s) link through the click redirect and add the open pixel."""
 
     def wrap(match: re.Match) -> str:
-        target = html.unescape(match.group(1))
-        if target not in trackable:
-            return match.group(0)
-        return f'href="{html.escape(tracking.url("click", target))}"'
+        return f'href="{html.escape(tracking.click_url(html.unescape(match.group(1))))}"'
 
     pixel = (f'<img src="{html.escape(tracking.url("open"))}" width="1" height="1" alt="" '
              'style="display:none">')
@@ -101,6 +107,15 @@ def track_html(body: str, tracking: Tracking, trackable: set[str]) -> str:
     if "</body>" in tracked:
         return tracked.replace("</body>", pixel + "</body>", 1)
     return tracked + pixel
+
+
+def track_text(body: str, tracking: Tracking) -> str:
+    """The plain-text part with every http(s) URL routed through the click redirect."""
+    def wrap(match: re.Match) -> str:
+        url = match.group(0).rstrip(".,;:!?)")  # sentence punctuation is not part of the link
+        return tracking.click_url(url) + match.group(0)[len(url):]
+
+    return _TEXT_URL.sub(wrap, body)
 
 
 def build_email(
@@ -111,7 +126,6 @@ def build_email(
     message_id: str,
     settings: Settings,
     tracking: Tracking,
-    trackable: set[str],
     now: datetime,
 ) -> MIMEMultipart:
     """The complete email for one contact: headers, text part and tracked HTML part.
@@ -128,8 +142,8 @@ def build_email(
     mailto = f"mailto:{sender_address(settings)}?subject={quote('unsubscribe ' + message_id.strip('<>'))}"
     email["List-Unsubscribe"] = f"<{tracking.unsubscribe_url}>, <{mailto}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.attach(_text_part(rendered.text or "", "plain"))
-    email.attach(_text_part(track_html(rendered.html or "", tracking, trackable), "html"))
+    email.attach(_text_part(track_text(rendered.text or "", tracking), "plain"))
+    email.attach(_text_part(track_html(rendered.html or "", tracking), "html"))
     return email
 
 

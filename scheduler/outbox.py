@@ -52,7 +52,7 @@ from tools.models import (
     Campaign, CampaignStep, Contact, Conversion, Draft, Enrolment, Event, Message, MessageEvent,
     Suppression,
 )
-from tools.render import draft_urls, personalisations, render_email
+from tools.render import personalisations, render_email
 from tools.sequences import FINAL_MESSAGE_STATUSES, approved_by_approver
 from tools.message_states import ADDRESS_REASONS, CLAIMABLE, PAUSING_REASONS, Reason, Status
 from tools.settings import Settings
@@ -380,7 +380,6 @@ class Batch:
         self.contacts = by_id(Contact, (m.contact_id for m in self.messages))
         self.suppressions = self._suppressions()
         self.approvals: dict[int | None, bool] = {}
-        self.links: dict[int, set[str]] = {}
         self.extras: dict[int, dict] | None = None  # personalisation, loaded at the first render
         self.enrolments = by_id(Enrolment, (m.enrolment_id for m in self.messages))
         self.campaigns = by_id(Campaign, (m.campaign_id for m in self.messages))
@@ -494,11 +493,6 @@ class Batch:
         self.stats.add("deferred")
         return False
 
-    def trackable(self, draft: Draft) -> set[str]:
-        if draft.id not in self.links:
-            self.links[draft.id] = draft_urls(draft)
-        return self.links[draft.id]
-
     def personalisation(self, contact: Contact) -> dict:
         """The contact's values; the first call loads them for the whole batch at once."""
         if self.extras is None:
@@ -516,8 +510,8 @@ class Batch:
                                     settings=self.settings, variant=message.variant or "a")
             email = delivery.build_email(
                 rendered=rendered, to_email=recipient, to_name=contact.first_name,
-                message_id=mime_id, settings=self.settings, tracking=tracking,
-                trackable=self.trackable(draft), now=self.now)
+                message_id=mime_id, settings=self.settings, tracking=tracking, now=self.now)
+            message.links = sorted(tracking.issued)  # the click redirect leads only to these
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the batch
             log.warning("message %s could not be built: %s", message.id, type(error).__name__)
             message.status, message.error = Status.FAILED, f"could not build the email: {error}"[:500]

@@ -32,13 +32,23 @@ def record_open(db: Session, token: Token, now: datetime) -> bool:
 
 
 def click_target(db: Session, token: Token, now: datetime) -> str | None:
-    """The URL to redirect to, if it is one the approved draft contains; records the click."""
+    """The URL to redirect to, if the sent email carried it; records the click.
+
+    The outbox stores every link it signed on the message (`links`, migration 0008); a message
+    sent before that falls back to the approved draft's literal links.
+    """
     message = db.get(Message, token.message_id)
-    draft = db.get(Draft, message.draft_id) if message and message.draft_id else None
-    if draft is None or token.url not in draft_urls(draft):
+    if message is None or not token.url or token.url not in _allowed(db, message):
         return None
     db.add(MessageEvent(message_id=message.id, kind="click", url=token.url[:2000], occurred_at=now))
     return token.url
+
+
+def _allowed(db: Session, message: Message) -> set[str]:
+    if message.links is not None:
+        return set(message.links)
+    draft = db.get(Draft, message.draft_id) if message.draft_id else None
+    return draft_urls(draft) if draft is not None else set()
 
 
 def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:

@@ -110,6 +110,7 @@ def settings(database_url, tmp_path, monkeypatch) -> Iterator[Settings]:
         "NUDGE_SENDER": "Demo Shop <news@shop.example>",
         "NUDGE_POSTAL_ADDRESS": "1 Market St, Springfield, OR 97477, USA",
         "NUDGE_SHOP_NAME": "Demo Shop",
+        "NUDGE_DISCOUNT_CODE": "SAVE10",
         "NUDGE_PUBLIC_URL": "https://nudge.shop.example",
         "NUDGE_OUTBOX_DIR": str(tmp_path / "outbox"),
         "NUDGE_EXPORT_DIR": str(tmp_path / "exports"),

@@ -33,6 +33,8 @@ UNSUBSCRIBE = "CAN-SPAM 15 U.S.C. 7704(a)(3)-(5), 16 CFR 316.5; GDPR Art. 21(3);
 POSTAL = "CAN-SPAM 15 U.S.C. 7704(a)(5)(A)(iii), 16 CFR 316.2(p)"
 HEADER = "CAN-SPAM 15 U.S.C. 7704(a)(1) (accurate header and sender)"
 DECEPTIVE = "CAN-SPAM 15 U.S.C. 7704(a)(2) (deceptive subject headings); FTC Act Sec. 5"
+DISCOUNT_CLAIM = ("FTC Act Sec. 5, 15 U.S.C. 45(a) (deceptive acts); 16 CFR 233.1 (Guides Against Deceptive "
+                  "Pricing); CAN-SPAM 15 U.S.C. 7704(a)(2) when the subject carries the offer")
 GMAIL = "Gmail bulk sender guidelines"
 SPAM_RULES = "Gmail bulk sender guidelines; SpamAssassin content rules"
 AD_SPECS = {
@@ -53,6 +55,12 @@ _FAKE_NOTICE = re.compile(
     r"\b(order|invoice|receipt|payment|shipment|delivery|account|password|package)\b"
     r".{0,40}\b(confirm(ed|ation)?|shipped|failed|suspended|locked|verif(y|ication)|declined|on hold|expired|overdue)\b"
     r"|\border\s*#\s*\d|\b(invoice|receipt)\s*#",
+    re.I,
+)
+# Copy that says a discount is the reader's to use: it needs a code that exists.
+_DISCOUNT_PROMISE = re.compile(
+    r"\b(discount|coupon|promo(tion)? code|voucher)\b.{0,40}\b(applied|apply|use|yours|for you|at checkout)\b"
+    r"|\buse code\b|\b\d+(\.\d+)?\s*% off (your|the) (cart|order|basket)",
     re.I,
 )
 _SENSITIVE = (
@@ -99,15 +107,39 @@ def _email_findings(draft: Draft, settings: Settings) -> list[Finding]:
     findings += _sender_findings(settings)
     findings += _subject_findings(draft)
     findings += _content_findings(draft, rendered.text, html)
-    return findings + _link_findings(draft, settings)
+    findings += _discount_findings(draft, settings)
+    return findings + _link_findings(draft, settings, html)
 
 
-def _link_findings(draft: Draft, settings: Settings) -> list[Finding]:
-    sparse = render_email(draft, None, extra={}, links={"unsubscribe_url": PROBE_UNSUBSCRIBE}, settings=settings)
-    if not _scan(sparse.html).empty_links:
+def _discount_findings(draft: Draft, settings: Settings) -> list[Finding]:
+    """A draft that offers a discount must carry the shop's code for it."""
+    params = draft.params or {}
+    if params.get("discount_code"):
+        return []
+    # Rendered without a code, the copy shows what a recipient would be promised.
+    values = {**sample_values(), "discount_code": ""}
+    words = " ".join(template(source or "", False).render(values)
+                     for source in (draft.subject, draft.subject_b, draft.preheader, draft.text))
+    # A storewide "25% off everything" needs no code; a discount offered to the reader does.
+    if draft.purpose != "cart_discount" and not _DISCOUNT_PROMISE.search(words):
         return []
     return [Finding(
-        "broken_link", "warn", "For a contact with no cart or product data a link in the email goes nowhere.",
+        "discount_without_code", "block",
+        "The email promises a discount but carries no discount code, so nothing would apply it at checkout.",
+        "Create the code in your shop and give it as discount_code (or set NUDGE_DISCOUNT_CODE), "
+        "or remove the offer from the copy.", DISCOUNT_CLAIM,
+    )]
+
+
+def _link_findings(draft: Draft, settings: Settings, full: _Scan) -> list[Finding]:
+    sparse = _scan(render_email(draft, None, extra={}, links={"unsubscribe_url": PROBE_UNSUBSCRIBE},
+                                settings=settings).html)
+    # A button left out (nothing to link to) is not broken, but the email lost its way back.
+    if not sparse.empty_links and (sparse.links - {PROBE_UNSUBSCRIBE} or not full.links - {PROBE_UNSUBSCRIBE}):
+        return []
+    return [Finding(
+        "broken_link", "warn",
+        "For a contact with no cart or product data a link in the email goes nowhere or its button is left out.",
         "Set NUDGE_SHOP_URL (links fall back to it) or use a literal https:// link.", "Nudge rendering check",
     )]
 

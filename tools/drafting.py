@@ -16,13 +16,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tools import ad_copy, audit, compliance, writers
+from tools import ad_copy, audit, compliance, placeholders, writers
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.email_copy import EmailCopy, compose, copy_errors
 from tools.models import Campaign, CampaignStep, Contact, Draft, Product, Segment
 from tools.placeholders import sample_values
 from tools.render import personalisation, product_item, render_email, template
 from tools.segments import member_ids
+from tools.settings import DISCOUNT_CODE
 
 Purpose = Literal[
     "cart_reminder", "social_proof", "cart_discount", "browse_abandonment",
@@ -30,7 +31,6 @@ Purpose = Literal[
 ]
 Tone = Literal["friendly", "professional", "playful", "urgent"]
 Platform = Literal["google_rsa", "google_display", "meta", "linkedin"]
-DISCOUNT_CODE = r"^[A-Za-z0-9_-]{2,40}$"
 
 
 class DraftResult(ToolResult):
@@ -77,12 +77,16 @@ def _request(ctx: ToolContext, args: _Offer) -> writers.Request:
         raise ToolError("purpose custom needs a brief: say what the message should tell customers")
     if args.purpose == "cart_discount" and args.discount_percent is None and not args.discount_code:
         raise ToolError("purpose cart_discount needs discount_percent (e.g. 10) or discount_code (e.g. SAVE10)")
+    if args.purpose == "cart_discount" and not args.discount_code:
+        # The discount step's code is one the shop created; NUDGE_DISCOUNT_CODE is the default.
+        args.discount_code = ctx.settings.discount_code or None
     product = _product(ctx.db, args.product) if args.product else {}
     if args.purpose == "announcement" and not (product or args.brief):
         raise ToolError("purpose announcement needs product (what is new) or a brief")
     return writers.Request(
         purpose=args.purpose, tone=args.tone, discount_percent=args.discount_percent,
-        discount_code=args.discount_code, product=product, brief=args.brief, shop_name=ctx.settings.shop_name,
+        discount_code=args.discount_code, product=product, brief=args.brief,
+        shop_name=placeholders.shop_name(ctx.settings.shop_name),
     )
 
 

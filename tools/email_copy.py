@@ -103,10 +103,11 @@ def _compose_html(copy: EmailCopy) -> str:
     parts += [f'<p style="margin:0 0 16px;">{_html_literal(p)}</p>' for p in paragraphs(copy.body)]
     if copy.show_cart:
         parts.append(loader.read("email/cart_items.html.j2").strip())
+    # With nothing to link to (no cart link, no shop URL) the button is left out, never empty.
     parts.append(
-        f"{{% set cta_href %}}{copy.cta_url.strip()}{{% endset %}}"
+        f"{{% set cta_href %}}{copy.cta_url.strip()}{{% endset %}}{{% if cta_href | safe_url %}}"
         f'<p style="margin:24px 0;"><a href="{{{{ cta_href | safe_url }}}}" style="{_BUTTON_STYLE}">'
-        f"{_html_literal(copy.cta_label.strip())}</a></p>"
+        f"{_html_literal(copy.cta_label.strip())}</a></p>{{% endif %}}"
     )
     if copy.show_products:
         parts.append(loader.read("email/top_products.html.j2").strip())
@@ -120,7 +121,8 @@ def _compose_text(copy: EmailCopy) -> str:
     parts += paragraphs(copy.body)
     if copy.show_cart:
         parts.append(loader.read("email/cart_items.txt.j2").strip())
-    parts.append(f"{copy.cta_label.strip()}: {{% set cta_href %}}{copy.cta_url.strip()}{{% endset %}}{{{{ cta_href | safe_url }}}}")
+    parts.append(f"{{% set cta_href %}}{copy.cta_url.strip()}{{% endset %}}{{% if cta_href | safe_url %}}"
+                 f"{copy.cta_label.strip()}: {{{{ cta_href | safe_url }}}}{{% endif %}}")
     if copy.show_products:
         parts.append(loader.read("email/top_products.txt.j2").strip())
     if copy.signoff.strip():

@@ -264,6 +264,8 @@ class Message(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_message_id: Mapped[str | None] = mapped_column(String(300))
+    # Every URL the sent email carried (its click redirects may lead only there); 0008.
+    links: Mapped[list | None] = mapped_column(Json)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,13 +21,17 @@ class Placeholder:
     sample: Any
 
 
-_ITEM_FIELDS = "name, price, quantity, image, url"
+_ITEM_FIELDS = ("name, price, quantity, image, url, rating (average stars, e.g. 4.6, from \"Product Reviewed\" "
+                "events or a product's `rating`), reviews (their count) and review (a short quote)")
 _SAMPLE_ITEM = {
     "name": "Linen throw",
     "price": "$49.00",
     "quantity": 1,
     "image": "https://shop.example/img/throw.jpg",
     "url": "https://shop.example/p/throw",
+    "rating": "4.8",
+    "reviews": 12,
+    "review": "Soft, warm and the colour is just right.",
 }
 
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -54,11 +58,11 @@ PLACEHOLDERS: dict[str, Placeholder] = {
         Placeholder("product_image", "that product's image URL", "", "https://shop.example/img/throw.jpg"),
         Placeholder(
             "top_products",
-            f"the shop's best sellers of the last 30 days, each with {_ITEM_FIELDS}",
+            f"the shop's best sellers of the last 30 days, outside the contact's cart, each with {_ITEM_FIELDS}",
             [],
             [_SAMPLE_ITEM],
         ),
-        Placeholder("discount_code", "the draft's discount code", "", "SAVE10"),
+        Placeholder("discount_code", "the draft's discount code (discount_code, else NUDGE_DISCOUNT_CODE)", "", "SAVE10"),
         Placeholder("discount_percent", "the draft's discount, in percent", "", 10),
         Placeholder("unsubscribe_url", "the contact's one-click unsubscribe link", "", "https://nudge.example/u/x"),
         Placeholder("postal_address", "the sender's postal address (NUDGE_POSTAL_ADDRESS)", "", "1 Main St"),
@@ -69,6 +73,11 @@ KNOWN = frozenset(PLACEHOLDERS)
 # Values that come from settings or links, never from a contact's personalisation.
 FIXED = frozenset({"shop_name", "shop_url", "postal_address", "unsubscribe_url"})
 PER_CONTACT = KNOWN - FIXED
+
+
+def shop_name(configured: str) -> str:
+    """The shop's name in copy: NUDGE_SHOP_NAME, else the fallback that reads right mid-sentence."""
+    return configured.strip() or PLACEHOLDERS["shop_name"].fallback
 
 
 def fallbacks() -> dict[str, Any]:

@@ -228,11 +228,12 @@ def _delete_events(db: Session, ids: list[int]) -> int:
 
 
 def _scrub_messages(db: Session, ids: list[int]) -> None:
-    # SMTP errors quote the address; a Message-ID can be matched to a mailbox. Counts need neither.
+    # SMTP errors quote the address; a Message-ID can be matched to a mailbox; the stored links
+    # hold the person's checkout URL. Counts need none of them.
     db.execute(
         update(Message)
         .where(Message.contact_id.in_(ids))
-        .values(error=None, email_message_id=None)
+        .values(error=None, email_message_id=None, links=None)
         .execution_options(synchronize_session=False)
     )
 

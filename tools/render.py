@@ -30,13 +30,14 @@ from sqlalchemy.orm import Session
 
 from prompts import loader
 from tools import placeholders
+from tools.cart_link import cart_link, variant_id
 from tools.models import Contact, Draft, Event, Product
 from tools.settings import Settings
 
 CART_EVENTS = ("Product Added", "Product Removed", "Checkout Started", "Order Completed")
 CART_LOOKBACK = timedelta(days=30)
+REVIEW_LOOKBACK = timedelta(days=365)
 TOP_PRODUCTS = 3
-_URL_PLACEHOLDERS = ("cart_url", "product_url")
 _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
@@ -164,7 +165,7 @@ def _one_line(text: str) -> str:
 def _values(draft, contact, extra, links, settings) -> dict[str, Any]:
     values = placeholders.fallbacks()
     values.update(
-        shop_name=settings.shop_name or values["shop_name"],
+        shop_name=placeholders.shop_name(settings.shop_name),
         shop_url=settings.shop_url,
         postal_address=settings.postal_address,
     )
@@ -173,8 +174,10 @@ def _values(draft, contact, extra, links, settings) -> dict[str, Any]:
     values.update(_present({k: v for k, v in extra.items() if k in placeholders.PER_CONTACT}))
     values.update(_present(draft_values(draft)))
     values.update(_present({k: v for k, v in links.items() if k in placeholders.KNOWN}))
-    for name in _URL_PLACEHOLDERS:
-        values[name] = values[name] or values["shop_url"]
+    values["cart_url"] = cart_link(
+        checkout_url=str(extra.get("checkout_url") or ""), cart_url=str(values["cart_url"] or ""),
+        items=values["cart_items"], shop_url=settings.shop_url, discount_code=values["discount_code"])
+    values["product_url"] = values["product_url"] or values["shop_url"]
     return values
 
 
@@ -219,7 +222,7 @@ def personalisation(db: Session, contact: Contact, now: datetime) -> dict[str, A
 
 
 def personalisations(db: Session, contacts: Iterable[Contact], now: datetime) -> dict[int, dict[str, Any]]:
-    """`personalisation` for many contacts at once, by contact id, in four queries in all."""
+    """`personalisation` for many contacts at once, by contact id, in five queries in all."""
     contacts = list(contacts)
     carts = _latest_carts(db, [c.id for c in contacts], now)
     viewed = _last_viewed(db, [c.id for c in contacts if not carts.get(c.id, ([], ""))[0]], now)
@@ -231,15 +234,19 @@ def personalisations(db: Session, contacts: Iterable[Contact], now: datetime) ->
 
 
 def _contact_personalisation(db, contact, cart, viewed, catalogue, now) -> dict[str, Any]:
-    lines, cart_url = cart or ([], "")
-    items = [_item(line["props"], catalogue.get(line["product_id"]), line["quantity"]) for line in lines]
+    lines, links = cart or ([], {})
+    reviews = product_reviews(db, now)
+    items = [_rated(_item(line["props"], catalogue.get(line["product_id"]), line["quantity"]), reviews)
+             for line in lines]
     focus = items[0] if items else _viewed_item(viewed, catalogue)
+    shown = {item["id"] for item in items} | ({focus["id"]} if focus else set())
     values: dict[str, Any] = {
         **contact_values(contact),
         "cart_items": items,
         "cart_total": _cart_total(items),
-        "cart_url": cart_url,
-        "top_products": top_products(db, now),
+        "cart_url": links.get("cart_url", ""),
+        "checkout_url": links.get("checkout_url", ""),
+        "top_products": top_products(db, now, exclude=shown),
     }
     if focus:
         values.update(
@@ -249,8 +256,9 @@ def _contact_personalisation(db, contact, cart, viewed, catalogue, now) -> dict[
     return values
 
 
-def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[int, tuple[list[dict], str]]:
-    """Each contact's open cart lines and cart URL, from their cart events of the lookback."""
+def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[int, tuple[list[dict], dict]]:
+    """Each contact's open cart lines and its latest `checkout_url` and `cart_url`, from their
+    cart events of the lookback (see tools.cart_link for how the button's link is chosen)."""
     if not contact_ids:
         return {}
     events = db.scalars(
@@ -265,21 +273,23 @@ def _latest_carts(db: Session, contact_ids: list[int], now: datetime) -> dict[in
     return {contact_id: _replay_cart(found) for contact_id, found in by_contact.items()}
 
 
-def _replay_cart(events: list[Event]) -> tuple[list[dict], str]:
+def _replay_cart(events: list[Event]) -> tuple[list[dict], dict]:
     cart: dict[str, dict] = {}
-    cart_id, cart_url = None, ""
+    cart_id, links = None, {}
     for event in events:
         props = event.properties or {}
         if event.name == "Order Completed":
-            cart, cart_id, cart_url = {}, None, ""
+            cart, cart_id, links = {}, None, {}
             continue
         if props.get("cart_id") and props.get("cart_id") != cart_id:
             if cart_id is not None:
-                cart = {}
+                cart, links = {}, {}
             cart_id = props.get("cart_id")
-        cart_url = str(props.get("cart_url") or cart_url)
+        for key in ("checkout_url", "cart_url"):
+            if safe_url(props.get(key)):
+                links[key] = safe_url(props.get(key))
         _apply_cart_event(cart, event.name, props)
-    return list(cart.values()), cart_url
+    return list(cart.values()), links
 
 
 def _apply_cart_event(cart: dict[str, dict], name: str, props: dict) -> None:
@@ -311,10 +321,11 @@ def _catalogue(db: Session, keys: set[str]) -> dict[str, Product]:
 
 
 def _item(props: dict, product: Product | None, quantity: int = 1) -> dict[str, Any]:
-    """One item as templates see it: name, price (formatted), quantity, image, url."""
+    """One item as templates see it: name, price (formatted), quantity, image, url, rating."""
     currency = (product.currency if product else props.get("currency")) or "USD"
     amount = product.price if product else _decimal(props.get("price"))
     return {
+        "id": str((product.id if product else None) or props.get("product_id") or props.get("sku") or ""),
         "name": str((product.name if product else None) or props.get("name") or "your item"),
         "price": _money(amount, str(currency)),
         "amount": amount,
@@ -322,13 +333,17 @@ def _item(props: dict, product: Product | None, quantity: int = 1) -> dict[str, 
         "quantity": quantity,
         "image": str((product.image_url if product else None) or props.get("image_url") or props.get("image") or ""),
         "url": str((product.url if product else None) or props.get("url") or ""),
+        "variant_id": variant_id(props),
+        "rating": _rating(props.get("rating")),
+        "reviews": 0,
+        "review": "",
     }
 
 
 def product_item(product: Product) -> dict[str, Any]:
     """A catalogue product as templates see an item (amount and currency dropped for storage)."""
     item = _item({}, product)
-    return {k: v for k, v in item.items() if k not in ("amount", "currency")}
+    return {k: v for k, v in item.items() if k not in ("amount", "currency", "variant_id", "rating", "reviews", "review")}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -376,12 +391,54 @@ def _viewed_item(props: dict | None, catalogue: dict[str, Product]) -> dict[str,
     return _item(props, product)
 
 
-def top_products(db: Session, now: datetime) -> list[dict[str, Any]]:
-    """The best sellers of the last 30 days (cached per session and hour: it is the same for all)."""
+def top_products(db: Session, now: datetime, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
+    """The best sellers of the last 30 days with their ratings, leaving out `exclude` (the
+    contact's own cart: a recommendation is something else). Counted once per session and hour."""
     key = ("top_products", now.replace(minute=0, second=0, microsecond=0))
     if key not in db.info:
-        db.info[key] = _count_top_products(db, now)
-    return [dict(item) for item in db.info[key]]
+        reviews = product_reviews(db, now)
+        db.info[key] = [_rated(item, reviews) for item in _count_top_products(db, now)]
+    return [dict(item) for item in db.info[key] if item["id"] not in exclude][:TOP_PRODUCTS]
+
+
+def product_reviews(db: Session, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per product id: the average `rating`, the count and the latest short `review_body` of the
+    year's "Product Reviewed" events (Segment spec), cached per session and hour."""
+    key = ("product_reviews", now.replace(minute=0, second=0, microsecond=0))
+    if key not in db.info:
+        rows = db.scalars(
+            select(Event.properties)
+            .where(Event.name == "Product Reviewed", Event.occurred_at >= now - REVIEW_LOOKBACK,
+                   Event.occurred_at <= now)
+            .order_by(Event.occurred_at.desc()).limit(5000))
+        found: dict[str, dict[str, Any]] = {}
+        for props in rows:
+            rating = _rating((props or {}).get("rating"))
+            if not rating or not (props or {}).get("product_id"):
+                continue
+            entry = found.setdefault(str(props["product_id"]), {"sum": 0.0, "reviews": 0, "review": ""})
+            entry["sum"] += float(rating)
+            entry["reviews"] += 1
+            body = " ".join(str(props.get("review_body") or "").split())
+            if not entry["review"] and 0 < len(body) <= 160:
+                entry["review"] = body
+        db.info[key] = {pid: {"rating": f"{e['sum'] / e['reviews']:.1f}", "reviews": e["reviews"],
+                              "review": e["review"]} for pid, e in found.items()}
+    return db.info[key]
+
+
+def _rated(item: dict[str, Any], reviews: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    found = reviews.get(item["id"])
+    return {**item, **found} if found else item
+
+
+def _rating(value: Any) -> str:
+    """A 0-5 star rating as "4.5", or "" for anything else."""
+    try:
+        rating = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f"{rating:.1f}" if 0 < rating <= 5 else ""
 
 
 def _count_top_products(db: Session, now: datetime) -> list[dict[str, Any]]:
@@ -398,4 +455,5 @@ def _count_top_products(db: Session, now: datetime) -> list[dict[str, Any]]:
                 counts[str(line["product_id"])] += _quantity(line.get("quantity"))
     ranked = [product_id for product_id, _ in counts.most_common(TOP_PRODUCTS * 3)]
     catalogue = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(ranked)))} if ranked else {}
-    return [_item({}, catalogue[pid]) for pid in ranked if pid in catalogue][:TOP_PRODUCTS]
+    # Three times as many as an email shows, so a contact's own cart can be left out.
+    return [_item({}, catalogue[pid]) for pid in ranked if pid in catalogue][:TOP_PRODUCTS * 3]

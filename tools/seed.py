@@ -25,9 +25,12 @@ from datetime import datetime, timedelta, timezone
 import orjson
 from sqlalchemy import Engine, func, select
 
+from tools import recipes
 from tools.db import session_scope
 from tools.identity import email_hash, email_salt
 from tools.models import Contact, Event, Product
+from tools.segment_spec import SegmentSpec
+from tools.segments import count_members
 
 CHUNK = 20_000
 SESSIONS_PER_DAY = 0.1
@@ -86,7 +89,8 @@ class SeedSummary:
     products: int = 0
     orders: int = 0
     past_orders: int = 0
-    abandoned_carts_24h: int = 0
+    abandoned_carts_24h: int = 0  # cart abandoners (tools.recipes), counted on the stored events
+    abandoned_checkouts_24h: int = 0  # the narrower checkout abandoners
     unsubscribed: int = 0
     bounced: int = 0
     do_not_sell: int = 0
@@ -100,7 +104,8 @@ class SeedSummary:
             f"{self.products} products, {self.contacts:,} contacts ({countries})",
             f"{self.events:,} events: {self.orders:,} orders in the last {self.days} days "
             f"and {self.past_orders:,} before, "
-            f"{self.abandoned_carts_24h:,} carts abandoned in the last 24 hours",
+            f"{self.abandoned_carts_24h:,} carts abandoned in the last 24 hours "
+            f"({self.abandoned_checkouts_24h:,} of them at checkout)",
             f"{self.unsubscribed:,} unsubscribed, {self.bounced:,} bounced, "
             f"{self.do_not_sell:,} do-not-sell; took {self.seconds:.1f} s",
         ]
@@ -139,8 +144,17 @@ def seed_store(
             writer.write("events", EVENT_COLUMNS, events)
             if progress:
                 progress(last - 1, contacts)
+    _count_abandoners(engine, maker.summary, now)
     maker.summary.seconds = time.perf_counter() - started
     return maker.summary
+
+
+def _count_abandoners(engine: Engine, summary: SeedSummary, now: datetime) -> None:
+    """The abandoned carts as every other screen counts them: the segment recipes, on the store."""
+    with session_scope(engine) as db:
+        summary.abandoned_carts_24h = count_members(db, SegmentSpec.model_validate(recipes.cart_abandoners("24h")), now)
+        summary.abandoned_checkouts_24h = count_members(
+            db, SegmentSpec.model_validate(recipes.checkout_abandoners("24h")), now)
 
 
 def _stamp(moment: datetime) -> str:
@@ -173,6 +187,8 @@ class _StoreMaker:
                         "product_id": f"p{number:03d}", "name": f"{adjective} {noun}",
                         "price": self.rng.randrange(low, high) + 0.99, "category": category,
                         "url": f"{SHOP}/products/{slug}", "image_url": f"{SHOP}/images/{slug}.jpg",
+                        # A Shopify-style variant id, so cart emails can rebuild the cart (tools.cart_link).
+                        "variant_id": 44_000_000_000 + number,
                     })
         self.summary.products = len(products)
         return products
@@ -245,7 +261,6 @@ class _StoreMaker:
         for start in sorted(rng.uniform(0, window) for _ in range(sessions)):
             yield from self._session(number, latest - timedelta(seconds=window - start), None)
         if abandoned_at:
-            self.summary.abandoned_carts_24h += 1
             yield from self._session(number, abandoned_at, "abandon")
 
     def _past_orders(self, number: int, created: datetime) -> Iterator[tuple]:
@@ -287,7 +302,7 @@ class _StoreMaker:
             at += timedelta(seconds=10 + 110 * rng.random())
             yield self._event(number, "Product Added", at, item)
         total = round(sum(item["price"] * item["quantity"] for item in items), 2)
-        lines = [{k: item[k] for k in ("product_id", "name", "price", "quantity")} for item in items]
+        lines = [{k: item[k] for k in ("product_id", "variant_id", "name", "price", "quantity")} for item in items]
         if (outcome == "abandon" and rng.random() < 0.5) or (outcome is None and rng.random() > 0.55):
             return
         at += timedelta(seconds=30 + 270 * rng.random())

@@ -25,6 +25,7 @@ from tools.approvals import approval_of
 from tools.compliance import block_findings
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult, is_approver
 from tools.drafting import DraftEmailInput, Purpose, draft_email
+from tools.settings import DISCOUNT_CODE
 from tools.models import Campaign, CampaignStep, Contact, Draft, Enrolment, Message, Segment
 from tools.settings import Settings
 
@@ -37,6 +38,8 @@ class StepInput(ToolInput):
     delay_hours: float | None = Field(None, ge=0, le=8760, description="Hours after entry.")
     purpose: Purpose = Field(description="What the email is for; its draft is written for it.")
     discount_percent: float | None = Field(None, gt=0, le=90)
+    discount_code: str | None = Field(None, pattern=DISCOUNT_CODE,
+                                      description="The shop's code for the discount (default NUDGE_DISCOUNT_CODE).")
     brief: str | None = Field(None, max_length=2000, description="What it should say (for custom).")
     draft_id: int | None = Field(None, description="Use this existing draft instead of writing one.")
     deadline_hours: float | None = Field(
@@ -292,7 +295,8 @@ def _add_step(ctx: ToolContext, campaign: Campaign, position: int, step: StepInp
 
 
 def _write_draft(ctx: ToolContext, step: StepInput) -> int:
-    arguments = {"purpose": step.purpose, "discount_percent": step.discount_percent, "brief": step.brief}
+    arguments = {"purpose": step.purpose, "discount_percent": step.discount_percent,
+                 "discount_code": step.discount_code, "brief": step.brief}
     result = draft_email(ctx, DraftEmailInput(**{k: v for k, v in arguments.items() if v is not None}))
     return result.draft_id
 

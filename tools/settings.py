@@ -31,6 +31,10 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
+# What a shop platform accepts as a discount code (Shopify: letters, digits, - and _).
+DISCOUNT_CODE = r"^[A-Za-z0-9_-]{2,40}$"
+
+
 class SettingsError(RuntimeError):
     """A setting is malformed or unknown; the message names the variable and the fix."""
 
@@ -54,8 +58,9 @@ class Settings(BaseSettings):
     timezone: str = _env("UTC", "NUDGE_TIMEZONE")
     sender: str = _env("", "NUDGE_SENDER")
     postal_address: str = _env("", "NUDGE_POSTAL_ADDRESS")
-    shop_name: str = _env("Our shop", "NUDGE_SHOP_NAME")
+    shop_name: str = _env("", "NUDGE_SHOP_NAME")
     shop_url: str = _env("", "NUDGE_SHOP_URL")
+    discount_code: str = _env("", "NUDGE_DISCOUNT_CODE")
     http_host: str = _env("127.0.0.1", "NUDGE_HTTP_HOST")
     http_port: int = _env(8080, "NUDGE_HTTP_PORT")
     optin_everywhere: bool = _env(False, "NUDGE_OPTIN_EVERYWHERE")
@@ -109,6 +114,14 @@ class Settings(BaseSettings):
     def _smtp_url(cls, value: str) -> str:
         if value and not re.match(r"^smtps?://", value):
             raise ValueError("must start with smtp:// (STARTTLS when offered) or smtps:// (TLS)")
+        return value
+
+    @field_validator("discount_code")
+    @classmethod
+    def _discount_code(cls, value: str) -> str:
+        if value and not re.match(DISCOUNT_CODE, value):
+            raise ValueError(f"'{value}' is not a discount code: 2-40 letters, digits, - or _ "
+                             "(the code as created in the shop, e.g. SAVE10)")
         return value
 
     @field_validator("http_port")

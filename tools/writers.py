@@ -10,6 +10,7 @@ problems, and after a second failure falls back to the template writer and says 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field, create_model
 
 from prompts import loader
 from tools import ad_copy, placeholders
-from tools.email_copy import EmailCopy, copy_errors, paragraphs
+from tools.email_copy import EmailCopy, copy_errors
 from tools.render import template
 from tools.settings import Settings
 
@@ -60,17 +61,100 @@ class ModelFailed(Exception):
     """The model's answer failed the checks twice (or the call failed); the message says why."""
 
 
+@dataclass(frozen=True)
+class Brief:
+    """What a marketer's brief is about, read without a model: the topic, the offer, the tone.
+
+    "our black friday sale, 25% off everything, make it urgent" -> topic "Black Friday sale",
+    offer "25% off everything", urgent. Clauses that instruct the writer ("make it urgent",
+    "keep it short") are never copied into the email.
+    """
+
+    topic: str
+    offer: str
+    urgent: bool
+    details: tuple[str, ...]
+
+
+_INSTRUCTION = re.compile(
+    r"^(please\s+)?(make|keep|write|use|add|mention|say|tell|send|sound|be|do|don't|include|in an?)\b", re.I)
+_OFFER = re.compile(r"\b(\d+(\.\d+)?\s*%\s*off(\s+(everything|sitewide|storewide|site-wide))?|free shipping"
+                    r"|buy one,? get one( free)?|bogo)\b", re.I)
+_URGENT = re.compile(r"\b(urgent|urgency|hurry|last chance|ends (soon|tonight|today)|limited)\b", re.I)
+_LEAD = re.compile(r"^\s*((write|draft|create|announce)\s+)?((tell|let)\s+(our\s+)?(customers|them|people|everyone)"
+                   r"\s+(know\s+)?)?((google|meta|facebook|instagram|linkedin)\s+)?"
+                   r"((an?\s+)?(email|message|ad copy|ads?|copy)\s+)?((about|for|on|announcing|to announce)\s+)?"
+                   r"((our|my|the|a|an)\s+)?", re.I)
+_TAIL = re.compile(r"\s+(with|and|for|at|on|of|to)$", re.I)
+_HOLIDAYS = re.compile(r"\b(black friday|cyber monday|christmas|boxing day|new year|valentine's day|mother's day|"
+                       r"father's day|easter|halloween|labor day|memorial day|prime day|singles day)\b", re.I)
+_EVENTS = {"sale", "sales", "event", "launch", "week", "weekend", "offer", "deals", "collection"}
+
+
+def read_brief(brief: str | None) -> Brief:
+    clauses = [c.strip(" .!") for c in re.split(r"[,;.\n]|\s+-\s+|\band make\b", brief or "") if c.strip(" .!")]
+    urgent = bool(_URGENT.search(brief or ""))
+    offer, topic, details = "", "", []
+    for clause in clauses:
+        clause = _LEAD.sub("", clause).strip()
+        if _INSTRUCTION.match(clause):
+            continue
+        found = _OFFER.search(clause)
+        if found and not offer:
+            before, after = clause[: found.start()].strip(" :-"), clause[found.end():].strip(" :-")
+            # "10% off this week" keeps its few words; a longer tail is a detail of its own.
+            offer = f"{found.group(0)} {after}".strip() if len(after.split()) < 3 else found.group(0)
+            clause = before if len(after.split()) < 3 else f"{before} {after}".strip()
+        if clause and not topic:
+            topic = _title(_TAIL.sub("", clause).strip())
+        elif clause:
+            details.append(clause[0].upper() + clause[1:])
+    return Brief(topic=topic, offer=offer, urgent=urgent, details=tuple(details))
+
+
+def _title(phrase: str) -> str:
+    """Sentence case with holidays capitalised ("black friday sale" -> "Black Friday sale")."""
+    phrase = _HOLIDAYS.sub(lambda m: m.group(0).title().replace("'S", "'s"), phrase)
+    return phrase[:1].upper() + phrase[1:]
+
+
+def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
+    """Subject, headline and body paragraphs for an email written from a brief."""
+    brief = read_brief(request.brief)
+    topic = brief.topic or (request.product.get("name") if request.product else "") or "News"
+    offer = brief.offer or (f"{_number(request.discount_percent)}% off" if request.discount_percent else "")
+    urgent = brief.urgent or request.tone == "urgent"
+    subject = f"{topic}, {offer}" if offer else topic
+    subject = f"Don't miss it: {subject}" if urgent and len(subject) < 44 else subject
+    event = topic.split()[-1].lower() in _EVENTS
+    opening = f"The {topic[0].lower() + topic[1:] if not _HOLIDAYS.match(topic) else topic} is on at" if event \
+        else f"{topic}, now at"
+    lines = [f"{opening} {{{{ shop_name }}}}" + (f": {offer}." if offer else ".")]
+    lines += [detail + "." for detail in brief.details]
+    if urgent:
+        lines.append("It will not last long, so take a look while it is on.")
+    return {**fields, "subject": _shorten(subject), "subject_b": "", "headline": _shorten(topic),
+            "preheader": _shorten(offer[0].upper() + offer[1:] + f" at {{{{ shop_name }}}}") if offer else fields["preheader"],
+            "body": "\n\n".join(lines)}
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
 def template_email(request: Request) -> EmailCopy:
-    """Ready copy for the request from `prompts/email/`."""
+    """Ready copy for the request from `prompts/email/`; a brief gives the subject matter."""
     base = "custom" if request.purpose == "announcement" and not request.product else request.purpose
     fields = loader.email_template(base)
-    greeting, signoff = loader.tones()[request.tone]
+    if base == "custom" and request.brief:
+        fields = _brief_copy(request, fields)
+    tone = "urgent" if request.tone == "friendly" and read_brief(request.brief).urgent else request.tone
+    greeting, signoff = loader.tones()[tone]
     body = [greeting, fields["body"]] if fields["body"] else [greeting]
-    if request.brief:
-        body.append(request.brief.strip())
-    subject = _brief_subject(request.brief) if base == "custom" and request.brief else fields["subject"]
+    if request.brief and base != "custom":
+        body += [f"{detail}." for detail in (read_brief(request.brief).details or ())]
     return EmailCopy(
-        subject=subject,
+        subject=fields["subject"],
         subject_b=fields.get("subject_b") or None,
         preheader=fields["preheader"],
         headline=fields["headline"],
@@ -81,13 +165,6 @@ def template_email(request: Request) -> EmailCopy:
         show_cart=fields.get("show_cart") == "yes",
         show_products=fields.get("show_products") == "yes",
     )
-
-
-def _brief_subject(brief: str) -> str:
-    first = paragraphs(brief)[0].split(". ")[0].strip().rstrip(".")
-    if len(first) <= 60:
-        return first
-    return first[:57].rsplit(" ", 1)[0] + "..."
 
 
 def write_email(settings: Settings, request: Request) -> Written:
@@ -150,11 +227,14 @@ def template_ad(platform: str, request: Request, business_name: str | None = Non
 
 
 def _ad_lines(lines: list[str], request: Request, platform: str) -> list[str]:
+    brief = read_brief(request.brief)
+    percent = _number(request.discount_percent)
     values = {
         "shop_name": request.shop_name,
-        "product_name": request.product.get("name"),
-        "discount_percent": _number(request.discount_percent),
+        "product_name": request.product.get("name") or brief.topic,
+        "discount_percent": percent,
         "discount_code": request.discount_code,
+        "offer": brief.offer or (f"{percent}% off" if percent else None),
     }
     known = {k: v for k, v in values.items() if v not in (None, "")}
     rendered = []
@@ -229,7 +309,7 @@ def ask_model(
     from langchain_core.messages import HumanMessage, SystemMessage
 
     model = chat_model(settings).with_structured_output(schema, method="function_calling", include_raw=True)
-    messages: list[Any] = [SystemMessage(system_prompt(settings.shop_name)), HumanMessage(prompt)]
+    messages: list[Any] = [SystemMessage(system_prompt(placeholders.shop_name(settings.shop_name))), HumanMessage(prompt)]
     errors: list[str] = []
     for _attempt in range(2):
         try:

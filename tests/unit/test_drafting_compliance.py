@@ -205,3 +205,23 @@ def test_a_link_that_goes_nowhere_for_sparse_contacts_warns(ctx, db):
     assert "broken_link" not in _rules(with_shop, draft_id=draft_id)
     literal = _email(ctx, cta_url="https://shop.example/cart")
     assert "broken_link" not in _rules(ctx, draft_id=literal)
+
+
+def test_a_discount_without_a_code_blocks_as_a_deceptive_claim(ctx, db):
+    no_code = ToolContext(db, ctx.settings.model_copy(update={"discount_code": ""}), clock=ctx.clock)
+    bare = registry.call(no_code, "draft_email", {"purpose": "cart_discount", "discount_percent": 10})
+    promise = registry.call(no_code, "revise_draft", {
+        "draft_id": registry.call(no_code, "draft_email", {"purpose": "cart_reminder"}).draft_id,
+        "body": "Hi,\n\nYour 15% discount is applied at checkout."})
+    sale = registry.call(no_code, "draft_email", {"purpose": "announcement", "brief": "our winter sale, 25% off everything"})
+    coded = registry.call(ctx, "draft_email", {"purpose": "cart_discount", "discount_percent": 10})
+    named = registry.call(no_code, "draft_email", {"purpose": "cart_discount", "discount_percent": 10,
+                                                   "discount_code": "XMAS-7"})
+
+    [finding] = [f for f in bare.findings if f.rule == "discount_without_code"]
+    assert finding.severity == "block" and "FTC Act Sec. 5" in finding.citation and "16 CFR" in finding.citation
+    assert "discount_without_code" in _rules(no_code, draft_id=promise.draft_id)
+    assert "discount_without_code" not in {f.rule for f in sale.findings}, "a storewide sale needs no code"
+    assert "discount_without_code" not in {f.rule for f in coded.findings + named.findings}
+    assert db.get(Draft, coded.draft_id).params["discount_code"] == "SAVE10"  # NUDGE_DISCOUNT_CODE
+    assert db.get(Draft, named.draft_id).params["discount_code"] == "XMAS-7"

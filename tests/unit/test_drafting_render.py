@@ -78,7 +78,29 @@ def test_cart_items_come_from_the_latest_cart_and_catalogue(ctx, db):
     assert values["cart_items"][1]["quantity"] == 2
     assert values["cart_total"] == "$170.00"
     assert values["product_name"].startswith("{{ ''.__class__ }}")
-    assert values["top_products"][0]["name"].startswith("{{")
+    assert values["top_products"] == [], "the only best seller is in the cart: nothing else to recommend"
+    _, empty = hostile, _
+    assert personalisation(db, empty, NOW)["top_products"][0]["name"].startswith("{{")
+
+
+def test_reviews_day_recommends_rated_products_from_outside_the_cart(ctx, db):
+    hostile, _ = _store(db)
+    db.add(Product(id="tray", name="Oak tray", price=30, url="https://shop.example/p/tray"))
+    for hours, product, rating, body in [(30, "tray", 5, "Beautiful grain."), (20, "tray", 4, ""),
+                                         (10, "lamp", 2, "Too dim.")]:
+        db.add(Event(contact_id=hostile.id, name="Product Reviewed", occurred_at=NOW - timedelta(hours=hours),
+                     properties={"product_id": product, "rating": rating, "review_body": body}))
+    db.add(Event(contact_id=hostile.id, name="Order Completed", occurred_at=NOW - timedelta(days=3),
+                 properties={"products": [{"product_id": "tray", "quantity": 3}, {"product_id": "lamp"}]}))
+    db.flush()
+    draft = db.get(Draft, registry.call(ctx, "draft_email", {"purpose": "social_proof"}).draft_id)
+
+    email = render_email(draft, hostile, extra=personalisation(db, hostile, NOW), links=LINKS, settings=ctx.settings)
+
+    recommended = email.text.split("Popular right now:")[1]
+    assert "Oak tray, $30.00, rated 4.5 of 5 (2 reviews)" in recommended and '"Beautiful grain."' in recommended
+    assert "Brass lamp" not in recommended, "a product already in the cart is not recommended"
+    assert "★ 4.5" in email.html and "how they rate it" in email.text
 
 
 def test_a_completed_order_or_removal_empties_the_cart(db, settings):

@@ -46,6 +46,7 @@ def forget(ctx: ToolContext, who: str):
 def test_forget_by_email_erases_personal_data_and_keeps_report_rows(ctx, db):
     alice = add_person(db, NOW)
     bob = add_person(db, NOW, email="bob@example.com", user_id="u2", first_name="Bob")
+    db.get(Message, alice.sent_id).links = ["https://shop.example/checkouts/a1/recover?key=k"]
 
     result = forget(ctx, "  Alice@Example.COM ")
 
@@ -62,7 +63,7 @@ def test_forget_by_email_erases_personal_data_and_keeps_report_rows(ctx, db):
         "Order Completed", {}, None, None)
     assert db.scalar(select(Conversion.revenue).where(Conversion.event_id == order.id)) == 42.5
     sent, pending = db.get(Message, alice.sent_id), db.get(Message, alice.pending_id)
-    assert (sent.status, sent.error, sent.email_message_id) == ("sent", None, None)
+    assert (sent.status, sent.error, sent.email_message_id, sent.links) == ("sent", None, None, None)
     assert (pending.status, pending.reason) == ("skipped", "erased")
     assert db.scalar(select(func.count()).select_from(MessageEvent)) == 2
     enrolment = db.scalar(select(Enrolment).where(Enrolment.contact_id == alice.contact_id))
