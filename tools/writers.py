@@ -134,7 +134,7 @@ def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
     if urgent:
         lines.append("It will not last long, so take a look while it is on.")
     return {**fields, "subject": _shorten(subject), "subject_b": "", "headline": _shorten(topic),
-            "preheader": _shorten(offer[0].upper() + offer[1:] + f" at {{{{ shop_name }}}}") if offer else fields["preheader"],
+            "preheader": _shorten(offer[0].upper() + offer[1:] + " at {{ shop_name }}") if offer else fields["preheader"],
             "body": "\n\n".join(lines)}
 
 

@@ -6,8 +6,8 @@ draft, but the cart button, cart items and best sellers come from each contact's
 time; the outbox stores them here when it renders the email (a JSON list, a few hundred bytes a
 message). Messages sent before this revision have none and keep the draft's literal links.
 
-Revision ID: 0008_message_links
-Revises: 0007_order_rollup
+Revision ID: 0009_message_links
+Revises: 0008_proposals
 Create Date: 2026-12-01 22:00:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0008_message_links"
-down_revision = "0007_order_rollup"
+revision = "0009_message_links"
+down_revision = "0008_proposals"
 branch_labels = None
 depends_on = None
 
