@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 
+from scheduler.jobs import attribute
 from tools.clock import Clock
 from tools.db import session_scope
 from tools.digest import Digest, build_digest
@@ -65,6 +66,8 @@ def run_daily_digest(engine: Engine, settings: Settings, clock: Clock, slack_cli
         # Checked while holding the lease: a holder marks the day before letting go of it.
         if already_posted(engine, day):
             return "already posted"
+        # Yesterday's last orders are attributed first (the writer), then the digest only reads.
+        attribute(engine, settings, clock)
         with session_scope(engine) as db:
             digest = build_digest(db, settings, day)
         with_chart = post_digest(client, settings.digest_channel, digest,

@@ -5,6 +5,8 @@ insert-or-ignore make a duplicate run a no-op), so a takeover mid-run or an over
 cannot enrol anyone twice or create a second message for the same step.
 - `enrol`: for every active campaign, contacts now in its segment who are not in it yet (or
   whose last pass ended more than the cooldown ago) enter, with a deterministic holdout.
+- `attribute`: every order not yet attributed gets its conversion row (`tools.attribution`,
+  the one writer of conversions; the report and the digest only read them).
 - `dispatch`: every step now due for an active enrolment becomes one outbox message (unique on
   campaign, step, contact and round), then the outbox worker decides and delivers what is due.
 """
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.outbox import OutboxWorker, Stats
 from tools import audit
+from tools.attribution import AttributionSummary, record_new_conversions
 from tools.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.clock import Clock
 from tools.db import session_scope
@@ -29,6 +32,18 @@ from tools.settings import Settings
 
 CHUNK = 2000
 OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")
+
+
+def attribute(engine: Engine, settings: Settings, clock: Clock) -> AttributionSummary:
+    """Write the conversion of every order placed since the catch-up window began and not yet seen.
+
+    Here rather than at ingest: every writer of events (HTTP, imports, the seed) is covered, and
+    ingest stays one bulk insert; opens and clicks precede the orders they earn, so a minute's
+    delay changes no answer.
+    """
+    with session_scope(engine) as db:
+        lock_for_writing(db)
+        return record_new_conversions(db, settings, clock.now())
 
 
 def enrol(engine: Engine, settings: Settings, clock: Clock) -> int:

@@ -5,7 +5,8 @@ posted): totals and each active campaign against its own average over the seven 
 the top performer, and anomalies in plain words, each with a suggested action (unsubscribe rate
 over twice its baseline, bounce rate over 2%, any spam complaint, an active campaign that sent
 nothing). It returns the text, Slack blocks and the chart; posting is the scheduler's job.
-Orders up to the end of yesterday are attributed first, so the numbers include them.
+It only reads: the scheduler's digest job attributes yesterday's orders (`tools.attribution`)
+before building it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from tools.reporting import (
     ACTIVE_STATUSES,
     Buckets,
     Tally,
-    attribute_orders,
     by_count,
     collect,
     day_buckets,
@@ -70,7 +70,6 @@ def build_digest(db: Session, settings: Settings, day: date) -> Digest:
     """The digest to post on the morning of `day` (local to NUDGE_TIMEZONE), about `day - 1`."""
     yesterday = day - timedelta(days=1)
     buckets = day_buckets(yesterday - timedelta(days=CHART_DAYS - 1), yesterday, settings.zone)
-    attribute_orders(db, settings, buckets.start, buckets.end)
     tallies = collect(db, buckets, ("campaign",))
     campaigns = _campaigns(db, {key[0] for key in tallies})
     rows = [_campaign_day(campaign, tallies, buckets) for campaign in campaigns]
