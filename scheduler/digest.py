@@ -24,6 +24,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.jobs import attribute
+from tools.charts import default_title
 from tools.clock import Clock
 from tools.db import session_scope
 from tools.digest import Digest, build_digest
@@ -104,7 +105,7 @@ def post_digest(client: WebClient, channel: str, digest: Digest, on_posted=None)
             channel=response.get("channel") or channel,
             file=digest.chart_png,
             filename=f"nudge-digest-{digest.day.isoformat()}.png",
-            title=f"Nudge: the last 14 days to {(digest.day - timedelta(days=1)):%d %b %Y}",
+            title=default_title(digest.chart_series),
         )
     except Exception as error:  # the text is posted; a chart failure must not undo that
         log.warning("digest chart upload failed: %s", type(error).__name__)

@@ -90,3 +90,15 @@ def test_days_follow_the_configured_time_zone(db, settings):
     pacific = settings.model_copy(update={"timezone": "America/Los_Angeles"})
     series = build_digest(db, pacific, DAY).chart_series
     assert series.sends[-2:] == [2, 0]
+
+
+def test_an_active_campaign_with_nothing_due_is_not_called_silent(db, settings):
+    """Active for weeks but nobody reached a step yesterday: nothing to send is not a failure;
+    a message still waiting from before yesterday is."""
+    world = World(db)
+    _, (idle_step,) = world.campaign("Idle")
+    _, (stuck_step,) = world.campaign("Stuck")
+    world.message(stuck_step, world.contact(), status="pending", due_at=at(17, 9))
+    digest = build_digest(db, settings, DAY)
+    assert [(a.campaign, a.kind) for a in digest.anomalies] == [("Stuck", "silent")]
+    assert "Idle is active" not in digest.text
