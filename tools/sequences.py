@@ -20,7 +20,8 @@ from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tools import audit, segments
+from tools import audit, frequency, segments
+from tools.audience_policy import check_contact
 from tools.approvals import approval_of
 from tools.compliance import block_findings
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
@@ -205,7 +206,7 @@ def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
                  + _not_entered_reason(ctx.db, campaign)]
     else:
         lines = [line for enrolment in enrolments
-                 for line in _explain_round(ctx.db, campaign, enrolment, zone, len(enrolments) > 1)]
+                 for line in _explain_round(ctx, campaign, contact, enrolment, zone, len(enrolments) > 1)]
         lines.insert(0, f"{who} in campaign {campaign.id} '{campaign.name}' ({campaign.status}):")
     return ExplainResult(summary="\n".join(lines), lines=lines)
 
@@ -234,6 +235,30 @@ def find_contact(db: Session, ref: str) -> Contact:
 def steps_of(db: Session, campaign: Campaign) -> list[CampaignStep]:
     return list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
                            .order_by(CampaignStep.position)))
+
+
+TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
+               "the segment names), never earlier than when they enter.")
+
+
+def step_due(enrolment: Enrolment, step: CampaignStep, steps: list[CampaignStep]) -> datetime:
+    """When a step falls due: its delay after the triggering event (the checkout, the view, the
+    last order: `triggered_at`), so "day 1" is a day after the abandonment. The entry is the
+    floor for the first step (nothing is due before the contact entered) and later steps keep
+    their spacing from it."""
+    return step_anchor(enrolment.entered_at, enrolment.triggered_at, first_delay(steps)) + timedelta(
+        minutes=step.delay_minutes)
+
+
+def first_delay(steps: list[CampaignStep]) -> int:
+    return min((s.delay_minutes for s in steps), default=0)
+
+
+def step_anchor(entered_at: datetime, triggered_at: datetime | None, first_delay_minutes: int) -> datetime:
+    # No triggering event (a segment of attributes only): the steps count from entry.
+    if triggered_at is None:
+        return entered_at
+    return max(triggered_at, entered_at - timedelta(minutes=first_delay_minutes))
 
 
 def newest_version(db: Session, draft_id: int) -> int:
@@ -363,28 +388,64 @@ def _not_entered_reason(db: Session, campaign: Campaign) -> str:
     return f"they have not been in segment '{name}' while the campaign was active"
 
 
-def _explain_round(db: Session, campaign: Campaign, enrolment: Enrolment, zone: ZoneInfo,
-                   several: bool) -> list[str]:
+def _explain_round(ctx: ToolContext, campaign: Campaign, contact: Contact, enrolment: Enrolment,
+                   zone: ZoneInfo, several: bool) -> list[str]:
+    db = ctx.db
     prefix = f"round {enrolment.round}: " if several else ""
     lines = [f"{prefix}entered {_local(enrolment.entered_at, zone)}"]
     if enrolment.holdout:
         return lines + [f"{prefix}held out as the control group ({campaign.holdout_percent}%): "
                         "gets no emails from this campaign, so its effect can be measured"]
     messages = {m.step_id: m for m in db.scalars(select(Message).where(Message.enrolment_id == enrolment.id))}
-    for step in steps_of(db, campaign):
-        due = enrolment.entered_at + timedelta(minutes=step.delay_minutes)
-        lines.append(f"{prefix}step {step.position} ({step.purpose or 'email'}): "
-                     + _step_words(messages.get(step.id), enrolment, campaign, due, zone))
+    steps = steps_of(db, campaign)
+    for step in steps:
+        due = step_due(enrolment, step, steps)
+        message = messages.get(step.id)
+        words = _step_words(message, enrolment, campaign, due, zone)
+        if _waiting(message, enrolment, campaign):
+            words = _send_time_words(ctx, contact, step.channel, message.due_at if message else due, zone) or words
+        lines.append(f"{prefix}step {step.position} ({step.purpose or 'email'}): {words}")
     if enrolment.status == "exited":
-        lines.append(f"{prefix}exited: {enrolment.exit_reason}")
+        lines.append(f"{prefix}exited: {_exit_words(enrolment.exit_reason)}")
     return lines
+
+
+def _exit_words(reason: str | None) -> str:
+    # The outbox stores "exited: <event> on <time>"; the line already says "exited".
+    text = reason or "no reason recorded"
+    return text[len("exited: "):] if text.startswith("exited: ") else text
+
+
+def _waiting(message: Message | None, enrolment: Enrolment, campaign: Campaign) -> bool:
+    """Not decided yet: the send-time rules will decide it, so the explanation applies them now."""
+    return (campaign.status == "active" and enrolment.status == "active"
+            and (message is None or message.status == "pending"))
+
+
+def _send_time_words(ctx: ToolContext, contact: Contact, channel: str, due: datetime,
+                     zone: ZoneInfo) -> str | None:
+    """What the worker's rules say about this step now (consent, suppression, caps, quiet hours):
+    the words when they hold it back, None when it would go out as planned. The same functions
+    the outbox worker and the preflight apply (tools.audience_policy, tools.frequency)."""
+    now = ctx.now()
+    verdict = check_contact(ctx.db, contact, channel, ctx.settings, now)
+    if not verdict.allowed:
+        return (f"due {_local(due, zone)}, will not be sent as things stand: {_reason_words(verdict.reason)} "
+                "(checked again at send time)")
+    decision = frequency.decide(ctx.db, contact, channel, max(due, now), ctx.settings)
+    if decision.action == "defer":
+        return (f"due {_local(due, zone)}, would wait for {_reason_words(decision.cause)} until "
+                f"{_local(decision.until, zone)}")
+    if decision.action == "skip":
+        return f"due {_local(due, zone)}, would be skipped: {decision.reason}"
+    return None
 
 
 def _step_words(message: Message | None, enrolment: Enrolment, campaign: Campaign,
                 due: datetime, zone: ZoneInfo) -> str:
     if message is None:
         if enrolment.status == "exited":
-            return f"not sent: exited ({enrolment.exit_reason})"
+            return f"not sent: exited ({_exit_words(enrolment.exit_reason)})"
         if enrolment.status == "cancelled" or campaign.status == "cancelled":
             return "not sent: the campaign was cancelled"
         if campaign.status == "paused":
