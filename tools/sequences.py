@@ -105,6 +105,7 @@ class CampaignLine(ToolResult):
     steps: int
     enrolled: int
     sent: int
+    next_send_at: datetime | None = None
 
 
 class ListCampaignsResult(ToolResult):
@@ -185,7 +186,7 @@ def list_campaigns(ctx: ToolContext, args: ListCampaignsInput) -> ListCampaignsR
     query = select(Campaign).order_by(Campaign.id)
     if args.status:
         query = query.where(Campaign.status == args.status)
-    lines = [_campaign_line(ctx.db, campaign) for campaign in ctx.db.scalars(query)]
+    lines = [_campaign_line(ctx.db, campaign, ctx.now()) for campaign in ctx.db.scalars(query)]
     if not lines:
         return ListCampaignsResult(summary="No campaigns yet.", campaigns=[])
     return ListCampaignsResult(summary="\n".join(line.summary for line in lines), campaigns=lines)
@@ -365,7 +366,35 @@ def _drop_unsent(db: Session, campaign_id: int, now: datetime) -> None:
                  Enrolment.exit_reason: "campaign cancelled"}, synchronize_session=False)
 
 
-def _campaign_line(db: Session, campaign: Campaign) -> CampaignLine:
+def _next_send(db: Session, campaign: Campaign, now: datetime) -> datetime | None:
+    """The earliest time a message of this live campaign is due (or its one-off send time)."""
+    if campaign.status not in ("active", "paused"):
+        return None
+    due = db.scalar(select(func.min(Message.due_at)).where(
+        Message.campaign_id == campaign.id, Message.status.in_(("pending", "deferred"))))
+    upcoming = [moment for moment in (due, campaign.send_at) if moment is not None]
+    if campaign.kind == "sequence":
+        upcoming += _next_step_times(db, campaign)
+    return max(min(upcoming), now) if upcoming else None
+
+
+def _next_step_times(db: Session, campaign: Campaign) -> list[datetime]:
+    """For active enrolments, when their first step without a message falls due (step_due)."""
+    steps = steps_of(db, campaign)
+    if not steps:
+        return []
+    enrolments = db.scalars(select(Enrolment).where(Enrolment.campaign_id == campaign.id,
+                                                    Enrolment.status == "active").limit(500))
+    times = []
+    for enrolment in enrolments:
+        made = set(db.scalars(select(Message.step_id).where(Message.enrolment_id == enrolment.id)))
+        pending = [step_due(enrolment, step, steps) for step in steps if step.id not in made]
+        if pending:
+            times.append(min(pending))
+    return times
+
+
+def _campaign_line(db: Session, campaign: Campaign, now: datetime) -> CampaignLine:
     steps = len(steps_of(db, campaign))
     enrolled = db.scalar(select(func.count()).select_from(Enrolment)
                          .where(Enrolment.campaign_id == campaign.id)) or 0
@@ -373,9 +402,16 @@ def _campaign_line(db: Session, campaign: Campaign) -> CampaignLine:
                      .where(Message.campaign_id == campaign.id, Message.status == "sent")) or 0
     summary = (f"{campaign.id} '{campaign.name}' ({campaign.kind.replace('_', '-')}, "
                f"{campaign.status.replace('_', ' ')}): {steps} step(s), {enrolled} entered, {sent} sent")
+    next_send = _next_send(db, campaign, now)
+    if next_send is not None:
+        summary += f", next send {next_send:%Y-%m-%d %H:%M} UTC"
+        if campaign.status == "paused":
+            summary += " (when resumed)"
+    elif campaign.status == "active":
+        summary += ", nothing due yet (waiting for new segment members)"
     return CampaignLine(summary=summary, campaign_id=campaign.id, name=campaign.name,
                         kind=campaign.kind, status=campaign.status, steps=steps,
-                        enrolled=enrolled, sent=sent)
+                        enrolled=enrolled, sent=sent, next_send_at=next_send)
 
 
 def _not_entered_reason(db: Session, campaign: Campaign) -> str:

@@ -61,3 +61,5 @@ def test_a_contact_the_preflight_counts_as_no_consent_is_not_told_will_be_sent(e
     allowed = "\n".join(call(engine, settings, "explain_contact", {"contact": "u0", "campaign": str(campaign)},
                              clock=clock).lines)
     assert "step 1 (cart_reminder): will be sent 2026-12-02 10:00" in allowed, allowed
+    listed = call(engine, settings, "list_campaigns", {}, clock=clock)
+    assert "next send 2026-12-02 10:00 UTC" in listed.summary, listed.summary
