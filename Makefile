@@ -8,17 +8,22 @@ STAMP := $(VENV)/.installed
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@echo "make: creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
 
+# pip and setuptools print hundreds of warnings while building; they go to a log, shown on failure.
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+LOG := $(VENV)/install.log
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "make: installing Nudge and its dependencies (log: $(LOG))"
+	@$(PIP) --upgrade pip > $(LOG) 2>&1 || { tail -n 30 $(LOG); exit 1; }
+	@$(PIP) -e '.[dev]' >> $(LOG) 2>&1 || { tail -n 30 $(LOG); exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nudge run
+	@$(BIN)/nudge run
 
 # One pytest worker per core (pytest-xdist); each worker gets its own scratch databases.
 test: $(STAMP)

@@ -36,7 +36,8 @@ import machine  # noqa: E402
 from tools import db as nudge_db  # noqa: E402
 from tools.digest import CHART_DAYS, build_digest  # noqa: E402
 from tools.models import Campaign, CampaignStep, Contact, Draft, Message, MessageEvent  # noqa: E402
-from tools.reporting import EVENT_KINDS, NON_SEND_STATUSES, attribute_orders, collect, day_buckets  # noqa: E402
+from tools.attribution import attribute_orders  # noqa: E402
+from tools.reporting import EVENT_KINDS, NON_SEND_STATUSES, collect, day_buckets  # noqa: E402
 from tools.seed import seed_store, store_is_empty  # noqa: E402
 from tools.settings import load_settings  # noqa: E402
 

@@ -17,7 +17,7 @@ from bot.blocks import CampaignView, DraftCard
 from tools.approvals import approval_of
 from tools.context import ToolContext
 from tools.models import Campaign, CampaignStep, Contact, Draft, Segment
-from tools.sequences import newest_version
+from tools.sequences import TIMING_NOTE, newest_version
 
 log = logging.getLogger(__name__)
 FIRST_LINES = 3
@@ -31,7 +31,9 @@ def campaign_view(ctx: ToolContext, campaign_id: int, note: str | None = None) -
     steps = ctx.db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
                            .order_by(CampaignStep.position))
     cards = [step_card(ctx, step, sample) for step in steps if step.draft_id is not None]
-    return CampaignView(campaign.id, campaign.name, campaign.status, cards, note=note)
+    timing = TIMING_NOTE if campaign.kind == "sequence" else None
+    return CampaignView(campaign.id, campaign.name, campaign.status, cards,
+                        note="\n".join(filter(None, [note, timing])) or None)
 
 
 def step_card(ctx: ToolContext, step: CampaignStep, sample: Contact | None) -> DraftCard:

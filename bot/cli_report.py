@@ -9,6 +9,7 @@ not given. An on-demand post does not count as the day's scheduled digest.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -49,14 +50,16 @@ def digest(
     engine = database(settings)
     with session_scope(engine) as db:
         built = build_digest(db, settings, when)
-    if target is not None:
-        _write_png(target, built.chart_png)
     client = None if print_only else slack_client_for(settings)
     if client is None:
         typer.echo(built.text)
+        if target is not None:
+            _write_png(target, built.chart_png)
         if not print_only:
             typer.echo("(not posted: set SLACK_BOT_TOKEN and NUDGE_DIGEST_CHANNEL to post to Slack)", err=True)
         return
+    if target is not None:
+        _write_png(target, built.chart_png)
     if not settings.digest_channel:
         fail("NUDGE_DIGEST_CHANNEL is not set; set it to the channel to post to, or use --print")
     try:
@@ -78,7 +81,7 @@ def _digest_date(text: str | None, settings) -> date:
 
 def _chart_path(requested: Path) -> Path:
     try:
-        return output_path(requested)
+        return output_path(requested, example="exports/digest.png")
     except ToolError as error:
         fail(str(error))
 
@@ -88,6 +91,7 @@ def _write_png(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as error:
         fail(f"cannot write the chart to {path}: {error.strerror}")
+    sys.stdout.flush()  # the digest text is on stdout: the note must not land inside its last line
     typer.echo(f"chart written to {path}", err=True)
 
 

@@ -50,9 +50,14 @@ def demo_settings(directory: Path) -> Settings:
 
 
 def run_demo(contacts: int, say: Callable[[str], None]) -> None:
+    # The demo store lives in a temporary folder that is removed when the demo ends.
+    with tempfile.TemporaryDirectory(prefix="nudge-demo-") as folder:
+        _run_demo(Path(folder), contacts, say)
+
+
+def _run_demo(directory: Path, contacts: int, say: Callable[[str], None]) -> None:
     from tools.seed import seed_store
 
-    directory = Path(tempfile.mkdtemp(prefix="nudge-demo-"))
     settings = demo_settings(directory)
     upgrade(settings.database_url)
     engine = engine_for(settings.database_url)
@@ -85,8 +90,14 @@ def run_demo(contacts: int, say: Callable[[str], None]) -> None:
 
     with session_scope(engine) as session:
         say(build_digest(session, settings, clock.now().astimezone(settings.zone).date()).text)
-    say(f"\nDone. The emails are in {Path(settings.outbox_dir).resolve()} (a Maildir); "
-        f"the demo database is {directory / 'demo.db'}.")
+    engine.dispose()
+    say(f"\nDone. {_where_mail_went(settings)}; the demo database was temporary and is removed.")
+
+
+def _where_mail_went(settings: Settings) -> str:
+    if settings.smtp_url:
+        return f"The emails went to the SMTP server at {redact_url(settings.smtp_url)}"
+    return f"The emails are in {Path(settings.outbox_dir).resolve()} (a Maildir)"
 
 
 def step(say: Callable[[str], None], number: int, title: str) -> None:
@@ -119,7 +130,7 @@ def call(engine, settings: Settings, clock: ManualClock, name: str, arguments: d
 def fast_forward(engine, settings: Settings, clock: ManualClock, campaign_id: int,
                  say: Callable[[str], None]) -> str:
     """Run the jobs every simulated two hours; on day 2 one enrolled contact buys."""
-    from scheduler.jobs import dispatch, enrol
+    from scheduler.jobs import attribute, dispatch, enrol
     from scheduler.senders import sender_for
 
     sender = sender_for(settings)
@@ -127,6 +138,7 @@ def fast_forward(engine, settings: Settings, clock: ManualClock, campaign_id: in
     while clock.now() < start + timedelta(days=DAYS):
         enrol(engine, settings, clock)
         dispatch(engine, settings, clock, sender)
+        attribute(engine, settings, clock)
         if buyer is None and clock.now() >= start + timedelta(days=2):
             buyer = purchase(engine, clock, campaign_id)
         clock.advance(TICK)

@@ -23,6 +23,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 
+from scheduler.jobs import attribute
+from tools.charts import default_title
 from tools.clock import Clock
 from tools.db import session_scope
 from tools.digest import Digest, build_digest
@@ -74,6 +76,8 @@ def run_daily_digest(engine: Engine, settings: Settings, clock: Clock, slack_cli
         # Checked while holding the lease: a holder marks the day before letting go of it.
         if already_posted(engine, day):
             return "already posted"
+        # Yesterday's last orders are attributed first (the writer), then the digest only reads.
+        attribute(engine, settings, clock)
         with session_scope(engine) as db:
             digest = build_digest(db, settings, day)
         with_chart = post_digest(client, settings.digest_channel, digest,
@@ -110,7 +114,7 @@ def post_digest(client: WebClient, channel: str, digest: Digest, on_posted=None)
             channel=response.get("channel") or channel,
             file=digest.chart_png,
             filename=f"nudge-digest-{digest.day.isoformat()}.png",
-            title=f"Nudge: the last 14 days to {(digest.day - timedelta(days=1)):%d %b %Y}",
+            title=default_title(digest.chart_series),
         )
     except Exception as error:  # the text is posted; a chart failure must not undo that
         log.warning("digest chart upload failed: %s", type(error).__name__)

@@ -5,7 +5,10 @@ insert-or-ignore make a duplicate run a no-op), so a takeover mid-run or an over
 cannot enrol anyone twice or create a second message for the same step.
 - `enrol`: for every active campaign, contacts now in its segment who are not in it yet (or
   whose last pass ended more than the cooldown ago) enter, with a deterministic holdout.
-- `dispatch`: every step now due for an active enrolment becomes one outbox message (unique on
+- `attribute`: every order not yet attributed gets its conversion row (`tools.attribution`,
+  the one writer of conversions; the report and the digest only read them).
+- `dispatch`: every step now due (its delay after the member's triggering event, the entry
+  being the floor: `tools.sequences.step_due`) for an active enrolment becomes one outbox message (unique on
   campaign, step, contact and round), then the outbox worker decides and delivers what is due.
 """
 
@@ -14,21 +17,36 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler.outbox import OutboxWorker, Stats
 from tools import audit
+from tools.attribution import AttributionSummary, record_new_conversions
 from tools.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.clock import Clock
 from tools.db import session_scope
-from tools.models import Campaign, CampaignStep, Contact, Enrolment, Message, Segment
+from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Message, Segment
 from tools.preflight import recently_converted
+from tools.segment_spec import SegmentSpec, event_names
 from tools.segments import member_batches
+from tools.sequences import first_delay, step_anchor, steps_of
 from tools.settings import Settings
 
 CHUNK = 2000
 OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")
+
+
+def attribute(engine: Engine, settings: Settings, clock: Clock) -> AttributionSummary:
+    """Write the conversion of every order placed since the catch-up window began and not yet seen.
+
+    Here rather than at ingest: every writer of events (HTTP, imports, the seed) is covered, and
+    ingest stays one bulk insert; opens and clicks precede the orders they earn, so a minute's
+    delay changes no answer.
+    """
+    with session_scope(engine) as db:
+        lock_for_writing(db)
+        return record_new_conversions(db, settings, clock.now())
 
 
 def enrol(engine: Engine, settings: Settings, clock: Clock) -> int:
@@ -73,12 +91,27 @@ def _enrol_chunk(engine: Engine, campaign_id: int, contact_ids: list[int], now: 
         latest = _latest_enrolments(db, campaign_id, contact_ids)
         converted = set(db.scalars(select(Contact.id).where(
             Contact.id.in_(contact_ids), recently_converted(campaign, now))))
+        triggers = _trigger_times(db, campaign, contact_ids, now)
         rows = [row for contact_id in contact_ids
                 if (row := _entry(campaign, contact_id, latest.get(contact_id), now, contact_id in converted))]
+        for row in rows:
+            row["triggered_at"] = triggers.get(row["contact_id"])
         if rows:
             statement = insert_ignoring_duplicates(db, Enrolment.__table__, ("campaign_id", "contact_id", "round"))
             return len(db.execute(statement.returning(Enrolment.id), rows).all())
     return 0
+
+
+def _trigger_times(db: Session, campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[int, datetime]:
+    """Each member's latest event of the kinds their segment names (the checkout, the view, the
+    last order): what made them eligible, and what "day 1" counts from."""
+    names = event_names(SegmentSpec.model_validate(db.get(Segment, campaign.segment_id).spec))
+    if not names:
+        return {}
+    return dict(db.execute(
+        select(Event.contact_id, func.max(Event.occurred_at))
+        .where(Event.contact_id.in_(contact_ids), Event.name.in_(sorted(names)), Event.occurred_at <= now)
+        .group_by(Event.contact_id)).all())
 
 
 def _latest_enrolments(db: Session, campaign_id: int, contact_ids: list[int]) -> dict[int, Enrolment]:
@@ -133,30 +166,37 @@ def materialise(engine: Engine, clock: Clock) -> int:
 def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:
     cutoff = now - timedelta(minutes=step.delay_minutes)
     created, after = 0, 0
+    with session_scope(engine) as db:
+        first = first_delay(steps_of(db, db.get(Campaign, step.campaign_id)))
     while True:
         with session_scope(engine) as db:
             lock_for_writing(db)
-            due = list(db.execute(_due_enrolments(step, cutoff, after)))
+            due = list(db.execute(_due_enrolments(step, cutoff, first, after)))
             if not due:
                 return created
-            rows = [_message_row(step, enrolment, now) for enrolment in due]
+            rows = [_message_row(step, enrolment, first, now) for enrolment in due]
             statement = insert_ignoring_duplicates(
                 db, Message.__table__, ("campaign_id", "step_id", "contact_id", "round"))
             created += len(db.execute(statement.returning(Message.id), rows).all())
             after = due[-1].id
 
 
-def _due_enrolments(step: CampaignStep, cutoff: datetime, after: int):
+def _due_enrolments(step: CampaignStep, cutoff: datetime, first: int, after: int):
+    """Active enrolments whose step anchor (tools.sequences.step_anchor) is at or before `cutoff`."""
     has_message = select(Message.id).where(Message.enrolment_id == Enrolment.id,
                                            Message.step_id == step.id).exists()
-    return (select(Enrolment.id, Enrolment.contact_id, Enrolment.round, Enrolment.entered_at)
+    return (select(Enrolment.id, Enrolment.contact_id, Enrolment.round, Enrolment.entered_at,
+                   Enrolment.triggered_at)
             .where(Enrolment.campaign_id == step.campaign_id, Enrolment.status == "active",
-                   Enrolment.entered_at <= cutoff, Enrolment.id > after, ~has_message)
+                   or_(and_(Enrolment.triggered_at.is_(None), Enrolment.entered_at <= cutoff),
+                       and_(Enrolment.triggered_at <= cutoff,
+                            Enrolment.entered_at <= cutoff + timedelta(minutes=first))),
+                   Enrolment.id > after, ~has_message)
             .order_by(Enrolment.id).limit(CHUNK))
 
 
-def _message_row(step: CampaignStep, enrolment, now: datetime) -> dict:
-    due = enrolment.entered_at + timedelta(minutes=step.delay_minutes)
+def _message_row(step: CampaignStep, enrolment, first: int, now: datetime) -> dict:
+    due = step_anchor(enrolment.entered_at, enrolment.triggered_at, first) + timedelta(minutes=step.delay_minutes)
     deadline = due + timedelta(minutes=step.deadline_minutes) if step.deadline_minutes else None
     return {"campaign_id": step.campaign_id, "step_id": step.id, "contact_id": enrolment.contact_id,
             "enrolment_id": enrolment.id, "round": enrolment.round, "draft_id": step.draft_id,

@@ -33,7 +33,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import (
     Connection, DateTime, Engine, Interval, bindparam, exists, func, or_, select, type_coerce, update,
@@ -49,7 +48,7 @@ from tools.clock import Clock
 from tools.db import session_scope
 from tools.identity import email_hash, email_salt, token_secret
 from tools.models import (
-    Campaign, CampaignStep, Contact, Conversion, Draft, Enrolment, Event, Message, MessageEvent,
+    Campaign, CampaignStep, Contact, Draft, Enrolment, Event, Message, MessageEvent,
     Suppression,
 )
 from tools.render import personalisations, render_email
@@ -471,13 +470,9 @@ class Batch:
         return next((e for e in events if e.occurred_at >= enrolment.entered_at), None)
 
     def exit(self, message: Message, campaign: Campaign, enrolment: Enrolment, event: Event) -> bool:
+        # No conversion is written here: tools.attribution is their one writer, by the one rule.
         reason = f"exited: {event.name} on {event.occurred_at:%Y-%m-%d %H:%M} UTC"
         enrolment.status, enrolment.exit_reason, enrolment.exited_at = "exited", reason, self.now
-        last_sent = self.db.scalar(select(Message.id).where(
-            Message.enrolment_id == enrolment.id, Message.status == Status.SENT).order_by(Message.sent_at.desc()))
-        self.db.execute(insert_ignoring_duplicates(self.db, Conversion.__table__, ("event_id",)).values(
-            event_id=event.id, contact_id=event.contact_id, campaign_id=campaign.id,
-            message_id=last_sent, revenue=_revenue(event), occurred_at=event.occurred_at))
         return self.skip(message, reason)
 
     def skip(self, message: Message, reason: str | None) -> bool:
@@ -523,12 +518,3 @@ class Batch:
         return Prepared(message.id, email_hash(self.salt, recipient), envelope, mime_id, message.attempts,
                         message.campaign_id)
 
-
-def _revenue(event: Event) -> Decimal:
-    props = event.properties or {}
-    for key in ("revenue", "total", "value"):
-        try:
-            return Decimal(str(props[key]))
-        except (KeyError, InvalidOperation, ValueError):
-            continue
-    return Decimal(0)

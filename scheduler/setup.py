@@ -44,6 +44,7 @@ class Timings:
 
     enrol_seconds: float = 30
     dispatch_seconds: float = 30
+    attribute_seconds: float = 60
     heartbeat_seconds: float = 5
     lease_seconds: float = 20
     purge_hour: int = 3
@@ -96,6 +97,14 @@ def dispatch_job(runtime_key: str) -> None:
                               notify=slack_notifier(runtime.settings, runtime.slack_client))
         if stats.counts:
             log.info("dispatch: %s", stats.text())
+
+
+@job("attribute", lambda settings, t: IntervalTrigger(seconds=t.attribute_seconds))
+def attribute_job(runtime_key: str) -> None:
+    """Attribute new orders to the message that earned them (the one writer of conversions)."""
+    runtime = _RUNTIMES.get(runtime_key)
+    if runtime:
+        jobs.attribute(runtime.engine, runtime.settings, runtime.clock)
 
 
 @job("daily_digest", lambda settings, t: digest_trigger(settings))

@@ -30,9 +30,9 @@ from tools import audit
 from tools.audience_policy import reachable_clause, reason_expression
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.identity import normalise_email
-from tools.json_sql import json_number
 from tools.models import Contact, Event, ExportRecord
 from tools.order_rollup import PURCHASE_EVENT, ordered_since
+from tools.order_value import order_value
 from tools.segment_spec import Window, window_delta
 from tools.segment_sql import condition
 from tools.segments import load_spec, query_form
@@ -146,7 +146,7 @@ def _bought_within(now: datetime, window: str | None) -> ColumnElement[bool] | N
 
 
 def _ranking(metric: str, top: int):
-    value = func.coalesce(json_number(Event.properties, "total"), json_number(Event.properties, "revenue"))
+    value = order_value(Event.properties)
     score = func.coalesce(func.sum(value), 0.0) if metric == "spend" else func.count()
     query: Select = (
         select(Event.contact_id, score.label("score"))

@@ -3,9 +3,10 @@
 `build_digest(db, settings, day)` describes the local day before `day` (the morning it is
 posted): totals and each active campaign against its own average over the seven days before,
 the top performer, and anomalies in plain words, each with a suggested action (unsubscribe rate
-over twice its baseline, bounce rate over 2%, any spam complaint, an active campaign that sent
-nothing). It returns the text, Slack blocks and the chart; posting is the scheduler's job.
-Orders up to the end of yesterday are attributed first, so the numbers include them.
+over twice its baseline, bounce rate over 2%, any spam complaint, an active campaign that had
+messages due yesterday and sent none of them). It returns the text, Slack blocks and the chart; posting is the scheduler's job.
+It only reads: the scheduler's digest job attributes yesterday's orders (`tools.attribution`)
+before building it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tools.charts import ChartSeries, digest_chart
-from tools.models import Campaign, CampaignStep
+from tools.json_sql import json_text
+from tools.models import Campaign, Conversion, Event, Message
 from tools.reporting import (
     ACTIVE_STATUSES,
     Buckets,
     Tally,
-    attribute_orders,
     by_count,
     collect,
     day_buckets,
@@ -38,6 +39,7 @@ BOUNCE_LIMIT = 0.02
 # counts as lower than a typical healthy rate, and one unsubscribe is never an anomaly.
 UNSUBSCRIBE_FLOOR = 0.002
 UNSUBSCRIBE_MIN_COUNT = 2
+WAITING_STATUSES = ("pending", "deferred")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,6 @@ def build_digest(db: Session, settings: Settings, day: date) -> Digest:
     """The digest to post on the morning of `day` (local to NUDGE_TIMEZONE), about `day - 1`."""
     yesterday = day - timedelta(days=1)
     buckets = day_buckets(yesterday - timedelta(days=CHART_DAYS - 1), yesterday, settings.zone)
-    attribute_orders(db, settings, buckets.start, buckets.end)
     tallies = collect(db, buckets, ("campaign",))
     campaigns = _campaigns(db, {key[0] for key in tallies})
     rows = [_campaign_day(campaign, tallies, buckets) for campaign in campaigns]
@@ -78,7 +79,7 @@ def build_digest(db: Session, settings: Settings, day: date) -> Digest:
              or row.yesterday.conversions]
     anomalies = [a for row in rows for a in anomalies_for(db, row, buckets.bounds[-2], buckets.end)]
     top = top_performer(shown)
-    chart = digest_chart(_series(buckets, tallies, rows))
+    chart = digest_chart(_series(buckets, tallies, rows, order_currency(db, buckets)))
     total = _sum(row.yesterday for row in rows)
     week = _sum(row.week for row in rows)
     text = _text(yesterday, total, week, shown, top, anomalies)
@@ -127,22 +128,26 @@ def anomalies_for(db: Session, row: CampaignDay, day_start: datetime, day_end: d
             f"{name}: {y.complaints} {'person' if y.complaints == 1 else 'people'} marked it as spam yesterday.",
             "Check the consent source of its audience and pause it until the copy and targeting "
             "are reviewed."))
-    if _should_have_sent(db, row.campaign, day_start, day_end) and not y.sent:
+    if not y.sent and _something_was_due(db, row.campaign, day_start, day_end):
         held = _sum_reasons(y)
-        cause = f" {held}" if held else " Nothing was even due."
-        found.append(Anomaly(name, "silent", f"{name} is active but sent nothing yesterday.{cause}",
+        found.append(Anomaly(name, "silent", f"{name} is active but sent nothing yesterday.{' ' + held if held else ''}",
             "Check that its segment still has members and its drafts are approved, or pause it."))
     return found
 
 
-def _should_have_sent(db: Session, campaign: Campaign, day_start: datetime, day_end: datetime) -> bool:
-    if campaign.status != "active" or campaign.activated_at is None:
+def _something_was_due(db: Session, campaign: Campaign, day_start: datetime, day_end: datetime) -> bool:
+    """A message of this active campaign fell due yesterday, or was due before and is still waiting.
+
+    Nothing due (an empty segment, steps not yet reached) is not a failure to send.
+    """
+    if campaign.status != "active":
         return False
-    if campaign.kind == "one_off":
-        return campaign.send_at is not None and day_start <= campaign.send_at < day_end
-    first_delay = db.scalar(select(func.min(CampaignStep.delay_minutes)).where(
-        CampaignStep.campaign_id == campaign.id)) or 0
-    return campaign.activated_at + timedelta(minutes=first_delay) <= day_start
+    if campaign.kind == "one_off" and campaign.send_at is not None and day_start <= campaign.send_at < day_end:
+        return True
+    due = select(Message.id).where(
+        Message.campaign_id == campaign.id, Message.due_at < day_end,
+        (Message.due_at >= day_start) | Message.status.in_(WAITING_STATUSES))
+    return db.scalar(due.limit(1)) is not None
 
 
 def _sum_reasons(tally: Tally) -> str:
@@ -163,7 +168,19 @@ def top_performer(rows: list[CampaignDay]) -> CampaignDay | None:
     return ranked[0]
 
 
-def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay]) -> ChartSeries:
+def order_currency(db: Session, buckets: Buckets) -> str:
+    """The currency the period's attributed orders were placed in (their `currency` property):
+    the most common one, "" when they name none."""
+    currency = json_text(Event.properties, "currency")
+    query = (select(func.upper(currency), func.count()).select_from(Conversion).join(Event, Event.id == Conversion.event_id)
+             .where(Conversion.message_id.is_not(None), Conversion.occurred_at >= buckets.start,
+                    Conversion.occurred_at < buckets.end, currency.is_not(None))
+             .group_by(func.upper(currency)).order_by(func.count().desc(), func.upper(currency)).limit(1))
+    found = db.execute(query).first()
+    return found[0][:3] if found else ""
+
+
+def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay], currency: str = "") -> ChartSeries:
     by_day = {label: Tally() for label in buckets.labels}
     revenue: dict[str, Decimal] = {}
     names = {row.campaign.id: row.campaign.name for row in rows}
@@ -176,6 +193,7 @@ def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay]) -> ChartSe
         sends=[by_day[label].sent for label in buckets.labels],
         conversions=[by_day[label].conversions for label in buckets.labels],
         revenue_by_campaign={name: float(value) for name, value in revenue.items()},
+        currency=currency,
     )
 
 

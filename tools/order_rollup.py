@@ -1,9 +1,9 @@
 """Segment leaves that the per-contact order rollup answers without reading any events.
 
 Migration 0007 keeps `contacts.order_count`, `lifetime_spend` and `last_order_at` equal to a
-recount of each contact's "Order Completed" events (`lifetime_spend` sums the numeric `total`
-properties, rounded to a millionth as every segment sum is). A leaf about those events that
-filters no property and has no `between` window gets the same answer from those columns as
+recount of each contact's "Order Completed" events (`lifetime_spend` sums their order values by
+`tools.order_value`'s rule since 0008, rounded to a millionth as every segment sum is). A leaf
+about those events that filters no property and has no `between` window gets the same answer from those columns as
 from the events: lifetime spend or order count, "no order for D" (within a trailing window or
 ever), and "ordered (or not) in the last D". A column of the contact row costs nothing next to
 reading every order and parsing its JSON, so `tools.segment_sql` asks here first and compiles
@@ -20,10 +20,10 @@ from sqlalchemy import and_
 from sqlalchemy.sql.elements import ColumnElement
 
 from tools.models import Contact
+from tools.order_value import ORDER_EVENT, ORDER_VALUE_PROPERTIES
 from tools.segment_spec import COMPARE, AggregateCondition, EventCondition, SinceCondition, window_delta
 
-PURCHASE_EVENT = "Order Completed"
-SPEND_PROPERTY = "total"
+PURCHASE_EVENT = ORDER_EVENT
 
 
 def rollup_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
@@ -52,7 +52,7 @@ def _aggregate(node: AggregateCondition) -> ColumnElement[bool] | None:
     # A contact with no orders has a count and a spend of 0, as the events route reads it.
     if node.aggregate == "count":
         return COMPARE[node.op](Contact.order_count, node.value)
-    if node.property == SPEND_PROPERTY:
+    if node.property in ORDER_VALUE_PROPERTIES:
         return COMPARE[node.op](Contact.lifetime_spend, node.value)
     return None
 

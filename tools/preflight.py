@@ -27,6 +27,7 @@ from tools.compliance import find_campaign
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Message, Segment
 from tools.segments import compile_spec, resolve
+from tools.sequences import TIMING_NOTE
 from tools.settings import Settings
 
 EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
@@ -161,7 +162,7 @@ def preflight(ctx: ToolContext, args: PreflightInput) -> PreflightResult:
     if not steps:
         return PreflightResult(summary=f"Campaign '{campaign.name}' has no steps yet.", steps=[])
     head = f"Preflight for '{campaign.name}' ({steps[0].audience} in the audience now):"
-    summary = "\n".join([head, *(step.sentence() for step in steps)])
+    summary = "\n".join([head, *(step.sentence() for step in steps), TIMING_NOTE])
     return PreflightResult(summary=summary, steps=[_plain(step) for step in steps])
 
 

@@ -2,10 +2,10 @@
 
 Counts come from SQL aggregations over the outbox (`messages`), what happened to each message
 (`message_events`) and attributed orders (`conversions`), grouped by campaign, step, variant and
-a time bucket (a local day, "yesterday", the whole period). `attribute_orders` fills the
-conversions table: an "Order Completed" counts for the last message the contact clicked within
-`attribution_click_days`, else the last one opened within `attribution_open_days`, once per
-order. Two statistics keep the numbers honest: the holdout lift (sent vs. held out, with a 95%
+a time bucket (a local day, "yesterday", the whole period). Everything here only reads:
+conversions are written by `tools.attribution` alone (its scheduler job), by the one rule (the
+last message clicked within `attribution_click_days`, else opened within `attribution_open_days`).
+Two statistics keep the numbers honest: the holdout lift (sent vs. held out, with a 95%
 Newcombe interval) separates revenue a sequence caused from revenue it merely touched, and the
 subject-line test names a winner only when a two-proportion z-test is significant. The
 `campaign_report` tool puts all of it in plain words.
@@ -19,13 +19,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, String, case, cast, distinct, exists, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, String, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult
@@ -39,9 +38,9 @@ from tools.models import (
     Message,
     MessageEvent,
 )
+from tools.order_value import ORDER_EVENT
 from tools.settings import Settings
 
-ORDER_EVENT = "Order Completed"
 NON_SEND_STATUSES = ("skipped", "deferred", "failed")
 EVENT_KINDS = {"open": "opens", "click": "clicks", "unsubscribe": "unsubscribes",
                "bounce": "bounces", "complaint": "complaints"}
@@ -272,140 +271,6 @@ def totals_by_bucket(tallies: dict[GroupKey, Tally]) -> dict[str, Tally]:
     return dict(merged)
 
 
-# --- attribution ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AttributionSummary:
-    orders: int
-    attributed: int
-    revenue: Decimal
-
-
-@dataclass(frozen=True)
-class _Touch:
-    at: datetime
-    kind: str
-    message_id: int
-    campaign_id: int
-
-
-def attribute_orders(db: Session, settings: Settings, since: datetime, until: datetime) -> AttributionSummary:
-    """Write one Conversion row for each not-yet-seen order of a known contact in [since, until).
-
-    The row names the message the order counts for (the last clicked within the click window,
-    else the last opened within the open window) or none. Orders already recorded are left
-    alone, and a concurrent run inserting the same order is ignored by the unique event_id, so
-    running this twice changes nothing.
-    """
-    orders = db.execute(_pending_orders(since, until)).all()
-    if not orders:
-        return AttributionSummary(0, 0, Decimal("0"))
-    properties = _order_properties(db, [order.id for order in orders])
-    touches = _touches_by_contact(db, settings, since, until)
-    click_window = timedelta(days=settings.attribution_click_days)
-    open_window = timedelta(days=settings.attribution_open_days)
-    rows = []
-    for order in orders:
-        touch = _credited_touch(touches.get(order.contact_id, []), order.occurred_at, click_window, open_window)
-        rows.append({
-            "event_id": order.id,
-            "contact_id": order.contact_id,
-            "campaign_id": touch.campaign_id if touch else None,
-            "message_id": touch.message_id if touch else None,
-            "revenue": order_revenue(properties.get(order.id)),
-            "occurred_at": order.occurred_at,
-        })
-    _insert_ignoring_duplicates(db, rows)
-    credited = [row for row in rows if row["message_id"] is not None]
-    return AttributionSummary(len(rows), len(credited), sum((r["revenue"] for r in credited), Decimal("0")))
-
-
-def _order_filter(since: datetime, until: datetime) -> list:
-    return [
-        Event.name == ORDER_EVENT,
-        Event.occurred_at >= since,
-        Event.occurred_at < until,
-        Event.contact_id.is_not(None),
-    ]
-
-
-def _pending_orders(since: datetime, until: datetime) -> Select:
-    # No properties here: the (name, occurred_at, contact_id) index answers this alone, so the
-    # daily "anything new?" check does not read every order row of the window.
-    return (
-        select(Event.id, Event.contact_id, Event.occurred_at)
-        .where(*_order_filter(since, until), ~exists().where(Conversion.event_id == Event.id))
-        .order_by(Event.occurred_at, Event.id)
-    )
-
-
-def _order_properties(db: Session, event_ids: list[int]) -> dict[int, dict]:
-    found: dict[int, dict] = {}
-    for start in range(0, len(event_ids), 5000):
-        chunk = event_ids[start:start + 5000]
-        found.update(db.execute(select(Event.id, Event.properties).where(Event.id.in_(chunk))).all())
-    return found
-
-
-def _touches_by_contact(db: Session, settings: Settings, since: datetime, until: datetime) -> dict[int, list[_Touch]]:
-    """Opens and clicks of the ordering contacts that could fall in some order's window."""
-    lookback = timedelta(days=max(settings.attribution_click_days, settings.attribution_open_days))
-    buyers = select(Event.contact_id).where(*_order_filter(since, until))
-    query = (
-        select(MessageEvent.occurred_at, MessageEvent.kind, Message.id, Message.campaign_id, Message.contact_id)
-        .join(Message, Message.id == MessageEvent.message_id)
-        .where(
-            MessageEvent.kind.in_(["open", "click"]),
-            MessageEvent.occurred_at >= since - lookback,
-            MessageEvent.occurred_at < until,
-            Message.contact_id.in_(buyers),
-        )
-        .order_by(MessageEvent.occurred_at, MessageEvent.id)
-    )
-    touches: dict[int, list[_Touch]] = defaultdict(list)
-    for at, kind, message_id, campaign_id, contact_id in db.execute(query):
-        touches[contact_id].append(_Touch(at, kind, message_id, campaign_id))
-    return touches
-
-
-def _credited_touch(touches: list[_Touch], ordered_at: datetime, click_window: timedelta,
-                    open_window: timedelta) -> _Touch | None:
-    """The last click within the click window, else the last open within the open window."""
-    for kind, window in (("click", click_window), ("open", open_window)):
-        eligible = [t for t in touches if t.kind == kind and ordered_at - window <= t.at <= ordered_at]
-        if eligible:
-            return eligible[-1]
-    return None
-
-
-def order_revenue(properties: dict[str, Any] | None) -> Decimal:
-    """An order's value from its properties: `revenue`, else `total`, else price x quantity."""
-    properties = properties or {}
-    for key in ("revenue", "total"):
-        value = _decimal(properties.get(key))
-        if value is not None:
-            return value
-    price, quantity = _decimal(properties.get("price")), _decimal(properties.get("quantity", 1))
-    return (price * quantity).quantize(Decimal("0.01")) if price is not None and quantity is not None else Decimal("0")
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number.quantize(Decimal("0.01")) if number.is_finite() else None
-
-
-def _insert_ignoring_duplicates(db: Session, rows: list[dict[str, Any]]) -> None:
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}[db.get_bind().dialect.name]
-    statement = dialect.insert(Conversion.__table__).on_conflict_do_nothing(index_elements=["event_id"])
-    for start in range(0, len(rows), 2000):
-        db.execute(statement, rows[start:start + 2000])
-
-
 # --- statistics -------------------------------------------------------------------------------
 
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
@@ -618,7 +483,6 @@ def campaign_report(ctx: ToolContext, args: CampaignReportInput) -> CampaignRepo
     """
     since, until = parse_period(args.period, ctx.now(), ctx.settings.zone)
     campaigns = _chosen_campaigns(ctx.db, args.campaign, since, until)
-    attribute_orders(ctx.db, ctx.settings, since, until)
     ids = [c.id for c in campaigns]
     whole = period_bucket(since, until)
     totals = collect(ctx.db, whole, ("campaign",), ids, recipients=True)

@@ -37,7 +37,7 @@ def write_csv(stream: TextIO, header: list[str], rows: Iterable[Iterable[Any]]) 
     return count
 
 
-def output_path(requested: str | Path, base: Path | None = None) -> Path:
+def output_path(requested: str | Path, base: Path | None = None, example: str = "exports/out.json") -> Path:
     """The resolved path for a file to write, refused unless it lies inside `base` (the cwd).
 
     Symbolic links are followed before the check, so a link pointing outside is refused too.
@@ -49,8 +49,9 @@ def output_path(requested: str | Path, base: Path | None = None) -> Path:
     path = (base / Path(text).expanduser()).resolve()
     if path != base and base not in path.parents:
         raise ToolError(
-            f"output path '{text}' is outside the working directory {base}; "
-            "give a path inside it, e.g. exports/out.json"
+            f"output path '{text}' is outside the working directory {base}: Nudge writes files only "
+            f"inside the directory it runs in (so no path can overwrite anything else); give a path "
+            f"inside it, e.g. {example}"
         )
     if path.is_dir():
         raise ToolError(f"output path '{text}' is a directory; give a file name inside it")

@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from tools.json_sql import is_true, json_is, json_number, json_text
+from tools.order_value import ORDER_EVENT, ORDER_VALUE_PROPERTIES, order_value
 from tools.models import Contact, Event
 from tools.order_rollup import rollup_test
 from tools.segment_spec import (
@@ -260,8 +261,15 @@ def _aggregate_test(node: AggregateCondition) -> tuple[ColumnElement[bool], bool
     if node.aggregate == "count":
         total = func.count()
     else:
-        total = _Rounded(func.coalesce(func.sum(json_number(Event.properties, node.property)), 0.0))
+        total = _Rounded(func.coalesce(func.sum(_summed(node)), 0.0))
     return COMPARE[node.op](total, node.value), COMPARE[node.op](0, node.value)
+
+
+def _summed(node: AggregateCondition) -> ColumnElement[float]:
+    # An order's total, revenue or value is its order value, by the one rule.
+    if node.event == ORDER_EVENT and node.property in ORDER_VALUE_PROPERTIES:
+        return order_value(Event.properties)
+    return json_number(Event.properties, node.property)
 
 
 def _aggregate_leaf(node: AggregateCondition, now: datetime) -> tuple[Select, bool]:

@@ -20,7 +20,8 @@ from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tools import audit, segments
+from tools import audit, frequency, segments
+from tools.audience_policy import check_contact
 from tools.approvals import approval_of
 from tools.compliance import block_findings
 from tools.context import ToolContext, ToolError, ToolInput, ToolResult, is_approver
@@ -108,6 +109,7 @@ class CampaignLine(ToolResult):
     steps: int
     enrolled: int
     sent: int
+    next_send_at: datetime | None = None
 
 
 class ListCampaignsResult(ToolResult):
@@ -193,7 +195,7 @@ def list_campaigns(ctx: ToolContext, args: ListCampaignsInput) -> ListCampaignsR
     query = select(Campaign).order_by(Campaign.id)
     if args.status:
         query = query.where(Campaign.status == args.status)
-    lines = [_campaign_line(ctx.db, campaign) for campaign in ctx.db.scalars(query)]
+    lines = [_campaign_line(ctx.db, campaign, ctx.now()) for campaign in ctx.db.scalars(query)]
     if not lines:
         return ListCampaignsResult(summary="No campaigns yet.", campaigns=[])
     return ListCampaignsResult(summary="\n".join(line.summary for line in lines), campaigns=lines)
@@ -214,7 +216,7 @@ def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
                  + _not_entered_reason(ctx.db, campaign)]
     else:
         lines = [line for enrolment in enrolments
-                 for line in _explain_round(ctx.db, campaign, enrolment, zone, len(enrolments) > 1)]
+                 for line in _explain_round(ctx, campaign, contact, enrolment, zone, len(enrolments) > 1)]
         lines.insert(0, f"{who} in campaign {campaign.id} '{campaign.name}' ({campaign.status}):")
     return ExplainResult(summary="\n".join(lines), lines=lines)
 
@@ -243,6 +245,30 @@ def find_contact(db: Session, ref: str) -> Contact:
 def steps_of(db: Session, campaign: Campaign) -> list[CampaignStep]:
     return list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
                            .order_by(CampaignStep.position)))
+
+
+TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
+               "the segment names), never earlier than when they enter.")
+
+
+def step_due(enrolment: Enrolment, step: CampaignStep, steps: list[CampaignStep]) -> datetime:
+    """When a step falls due: its delay after the triggering event (the checkout, the view, the
+    last order: `triggered_at`), so "day 1" is a day after the abandonment. The entry is the
+    floor for the first step (nothing is due before the contact entered) and later steps keep
+    their spacing from it."""
+    return step_anchor(enrolment.entered_at, enrolment.triggered_at, first_delay(steps)) + timedelta(
+        minutes=step.delay_minutes)
+
+
+def first_delay(steps: list[CampaignStep]) -> int:
+    return min((s.delay_minutes for s in steps), default=0)
+
+
+def step_anchor(entered_at: datetime, triggered_at: datetime | None, first_delay_minutes: int) -> datetime:
+    # No triggering event (a segment of attributes only): the steps count from entry.
+    if triggered_at is None:
+        return entered_at
+    return max(triggered_at, entered_at - timedelta(minutes=first_delay_minutes))
 
 
 def newest_version(db: Session, draft_id: int) -> int:
@@ -359,7 +385,35 @@ def _drop_unsent(db: Session, campaign_id: int, now: datetime) -> None:
                  Enrolment.exit_reason: "campaign cancelled"}, synchronize_session=False)
 
 
-def _campaign_line(db: Session, campaign: Campaign) -> CampaignLine:
+def _next_send(db: Session, campaign: Campaign, now: datetime) -> datetime | None:
+    """The earliest time a message of this live campaign is due (or its one-off send time)."""
+    if campaign.status not in ("active", "paused"):
+        return None
+    due = db.scalar(select(func.min(Message.due_at)).where(
+        Message.campaign_id == campaign.id, Message.status.in_(("pending", "deferred"))))
+    upcoming = [moment for moment in (due, campaign.send_at) if moment is not None]
+    if campaign.kind == "sequence":
+        upcoming += _next_step_times(db, campaign)
+    return max(min(upcoming), now) if upcoming else None
+
+
+def _next_step_times(db: Session, campaign: Campaign) -> list[datetime]:
+    """For active enrolments, when their first step without a message falls due (step_due)."""
+    steps = steps_of(db, campaign)
+    if not steps:
+        return []
+    enrolments = db.scalars(select(Enrolment).where(Enrolment.campaign_id == campaign.id,
+                                                    Enrolment.status == "active").limit(500))
+    times = []
+    for enrolment in enrolments:
+        made = set(db.scalars(select(Message.step_id).where(Message.enrolment_id == enrolment.id)))
+        pending = [step_due(enrolment, step, steps) for step in steps if step.id not in made]
+        if pending:
+            times.append(min(pending))
+    return times
+
+
+def _campaign_line(db: Session, campaign: Campaign, now: datetime) -> CampaignLine:
     steps = len(steps_of(db, campaign))
     enrolled = db.scalar(select(func.count()).select_from(Enrolment)
                          .where(Enrolment.campaign_id == campaign.id)) or 0
@@ -367,9 +421,16 @@ def _campaign_line(db: Session, campaign: Campaign) -> CampaignLine:
                      .where(Message.campaign_id == campaign.id, Message.status == "sent")) or 0
     summary = (f"{campaign.id} '{campaign.name}' ({campaign.kind.replace('_', '-')}, "
                f"{campaign.status.replace('_', ' ')}): {steps} step(s), {enrolled} entered, {sent} sent")
+    next_send = _next_send(db, campaign, now)
+    if next_send is not None:
+        summary += f", next send {next_send:%Y-%m-%d %H:%M} UTC"
+        if campaign.status == "paused":
+            summary += " (when resumed)"
+    elif campaign.status == "active":
+        summary += ", nothing due yet (waiting for new segment members)"
     return CampaignLine(summary=summary, campaign_id=campaign.id, name=campaign.name,
                         kind=campaign.kind, status=campaign.status, steps=steps,
-                        enrolled=enrolled, sent=sent)
+                        enrolled=enrolled, sent=sent, next_send_at=next_send)
 
 
 def _not_entered_reason(db: Session, campaign: Campaign) -> str:
@@ -382,28 +443,64 @@ def _not_entered_reason(db: Session, campaign: Campaign) -> str:
     return f"they have not been in segment '{name}' while the campaign was active"
 
 
-def _explain_round(db: Session, campaign: Campaign, enrolment: Enrolment, zone: ZoneInfo,
-                   several: bool) -> list[str]:
+def _explain_round(ctx: ToolContext, campaign: Campaign, contact: Contact, enrolment: Enrolment,
+                   zone: ZoneInfo, several: bool) -> list[str]:
+    db = ctx.db
     prefix = f"round {enrolment.round}: " if several else ""
     lines = [f"{prefix}entered {_local(enrolment.entered_at, zone)}"]
     if enrolment.holdout:
         return lines + [f"{prefix}held out as the control group ({campaign.holdout_percent}%): "
                         "gets no emails from this campaign, so its effect can be measured"]
     messages = {m.step_id: m for m in db.scalars(select(Message).where(Message.enrolment_id == enrolment.id))}
-    for step in steps_of(db, campaign):
-        due = enrolment.entered_at + timedelta(minutes=step.delay_minutes)
-        lines.append(f"{prefix}step {step.position} ({step.purpose or 'email'}): "
-                     + _step_words(messages.get(step.id), enrolment, campaign, due, zone))
+    steps = steps_of(db, campaign)
+    for step in steps:
+        due = step_due(enrolment, step, steps)
+        message = messages.get(step.id)
+        words = _step_words(message, enrolment, campaign, due, zone)
+        if _waiting(message, enrolment, campaign):
+            words = _send_time_words(ctx, contact, step.channel, message.due_at if message else due, zone) or words
+        lines.append(f"{prefix}step {step.position} ({step.purpose or 'email'}): {words}")
     if enrolment.status == "exited":
-        lines.append(f"{prefix}exited: {enrolment.exit_reason}")
+        lines.append(f"{prefix}exited: {_exit_words(enrolment.exit_reason)}")
     return lines
+
+
+def _exit_words(reason: str | None) -> str:
+    # The outbox stores "exited: <event> on <time>"; the line already says "exited".
+    text = reason or "no reason recorded"
+    return text[len("exited: "):] if text.startswith("exited: ") else text
+
+
+def _waiting(message: Message | None, enrolment: Enrolment, campaign: Campaign) -> bool:
+    """Not decided yet: the send-time rules will decide it, so the explanation applies them now."""
+    return (campaign.status == "active" and enrolment.status == "active"
+            and (message is None or message.status == "pending"))
+
+
+def _send_time_words(ctx: ToolContext, contact: Contact, channel: str, due: datetime,
+                     zone: ZoneInfo) -> str | None:
+    """What the worker's rules say about this step now (consent, suppression, caps, quiet hours):
+    the words when they hold it back, None when it would go out as planned. The same functions
+    the outbox worker and the preflight apply (tools.audience_policy, tools.frequency)."""
+    now = ctx.now()
+    verdict = check_contact(ctx.db, contact, channel, ctx.settings, now)
+    if not verdict.allowed:
+        return (f"due {_local(due, zone)}, will not be sent as things stand: {_reason_words(verdict.reason)} "
+                "(checked again at send time)")
+    decision = frequency.decide(ctx.db, contact, channel, max(due, now), ctx.settings)
+    if decision.action == "defer":
+        return (f"due {_local(due, zone)}, would wait for {_reason_words(decision.cause)} until "
+                f"{_local(decision.until, zone)}")
+    if decision.action == "skip":
+        return f"due {_local(due, zone)}, would be skipped: {decision.reason}"
+    return None
 
 
 def _step_words(message: Message | None, enrolment: Enrolment, campaign: Campaign,
                 due: datetime, zone: ZoneInfo) -> str:
     if message is None:
         if enrolment.status == "exited":
-            return f"not sent: exited ({enrolment.exit_reason})"
+            return f"not sent: exited ({_exit_words(enrolment.exit_reason)})"
         if enrolment.status == "cancelled" or campaign.status == "cancelled":
             return "not sent: the campaign was cancelled"
         if campaign.status == "paused":

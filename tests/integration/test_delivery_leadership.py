@@ -87,7 +87,7 @@ def test_jobs_are_declared_with_stable_ids_and_their_triggers():
 
     from tools.settings import load_settings
 
-    assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "daily_digest", "purge_expired"]
+    assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "attribute", "daily_digest", "purge_expired"]
     settings = load_settings(digest_time="07:30", timezone="Europe/Paris")
     triggers = {spec.id: spec.trigger(settings, Timings()) for spec in setup.JOBS}
     assert triggers["enrol"].interval.total_seconds() == 30 == triggers["dispatch"].interval.total_seconds()

@@ -64,7 +64,8 @@ def test_a_purchase_on_day_two_stops_steps_two_and_three(engine, settings, smtp)
                  clock=clock).lines
     text = "\n".join(lines)
     assert "step 1 (cart_reminder): sent 2026-12-02 10:00" in text
-    assert "exited: Order Completed on 2026-12-03" in text
+    assert "exited: Order Completed on 2026-12-03" in text and "exited: exited" not in text
+    assert "exited (Order Completed on 2026-12-03" in text, text
     assert "step 3 (cart_discount): not sent: exited" in text
 
 

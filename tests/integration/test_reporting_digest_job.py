@@ -54,7 +54,7 @@ def test_digest_posts_text_blocks_and_chart_to_the_channel(engine, digest_settin
     assert upload["data"][:8] == b"\x89PNG\r\n\x1a\n" and upload["size"] > 10_000
     (complete,) = slack.calls("files.completeUploadExternal")
     assert complete["channel_id"] == "#marketing"
-    assert complete["files"][0]["title"].startswith("Nudge: the last 14 days")
+    assert complete["files"][0]["title"].startswith("Nudge email performance, ")
 
 
 def test_one_digest_per_day_across_runs_restarts_and_two_schedulers(engine, digest_settings, slack):

@@ -96,4 +96,5 @@ def test_digest_without_slack_prints_and_says_how_to_post(db, settings):
 def test_digest_refuses_a_chart_path_outside_the_working_directory(db, settings, tmp_path):
     result = nudge("digest", "--print", "--png", "../escaped.png")
     assert result.exit_code == 2 and "outside the working directory" in result.stderr
+    assert "e.g. exports/digest.png" in result.stderr and "out.json" not in result.stderr
     assert not (tmp_path.parent / "escaped.png").exists()

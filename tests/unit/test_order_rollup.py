@@ -30,6 +30,27 @@ from tools.segment_sql import compile_spec
 
 NAMES = [PURCHASE_EVENT, "Product Viewed"]
 TOTALS = st.sampled_from([10, 25.5, -3, 0, "12", None, True])
+# Order shapes beyond a bare total: the rollup values each by the one rule (tools.order_value).
+ORDER_SHAPES = st.sampled_from([{"revenue": 7.5}, {"products": [{"price": 20, "quantity": 2}, {"price": 1.5}]},
+                                {"products": [{"price": "9"}], "value": 3}, {"total": 4, "revenue": 99}])
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def expected_value(properties: dict) -> float:
+    """The order-value rule written out independently of its SQL: total, revenue, products, value."""
+    for key in ("total", "revenue"):
+        if _number(properties.get(key)) is not None:
+            return _number(properties[key])
+    products = properties.get("products")
+    if isinstance(products, list):
+        lines = [_number(p.get("price")) * (1 if _number(p.get("quantity")) is None else _number(p["quantity"]))
+                 for p in products if isinstance(p, dict) and _number(p.get("price")) is not None]
+        if lines:
+            return sum(lines)
+    return _number(properties.get("value")) or 0.0
 
 
 def rollup(db, contact_id: int) -> tuple[int, float, datetime | None]:
@@ -42,8 +63,7 @@ def rollup(db, contact_id: int) -> tuple[int, float, datetime | None]:
 def recount(db, contact_id: int) -> tuple[int, float, datetime | None]:
     """What the columns must hold, computed in Python from the contact's events."""
     orders = db.scalars(select(Event).where(Event.contact_id == contact_id, Event.name == PURCHASE_EVENT)).all()
-    totals = [o.properties.get("total") for o in orders]
-    spend = sum(t for t in totals if isinstance(t, (int, float)) and not isinstance(t, bool))
+    spend = sum(expected_value(o.properties or {}) for o in orders)
     return len(orders), round(float(spend), 6), max((o.occurred_at for o in orders), default=None)
 
 
@@ -99,9 +119,9 @@ def test_erasing_a_buyer_keeps_only_the_bare_attributed_order(db, settings):
 
 
 OPERATIONS = st.lists(st.one_of(
-    st.tuples(st.just("insert"), st.sampled_from([0, 1, 2, None]), st.sampled_from(NAMES), TOTALS,
+    st.tuples(st.just("insert"), st.sampled_from([0, 1, 2, None]), st.sampled_from(NAMES), TOTALS | ORDER_SHAPES,
               st.integers(-24, 24 * 30)),
-    st.tuples(st.just("total"), st.integers(0, 20), TOTALS),
+    st.tuples(st.just("total"), st.integers(0, 20), TOTALS | ORDER_SHAPES),
     st.tuples(st.just("move"), st.integers(0, 20), st.sampled_from([0, 1, 2, None])),
     st.tuples(st.just("rename"), st.integers(0, 20), st.sampled_from(NAMES)),
     st.tuples(st.just("retime"), st.integers(0, 20), st.integers(-24, 24 * 30)),
@@ -127,7 +147,7 @@ def _apply(db, operation: tuple, people: list[int], event_ids: list[int]) -> Non
     if kind == "insert":
         owner, name, total, hours = args
         values = {"contact_id": None if owner is None else people[owner], "name": name,
-                  "properties": {} if total is None else {"total": total},
+                  "properties": total if isinstance(total, dict) else {} if total is None else {"total": total},
                   "occurred_at": NOW - timedelta(hours=hours), "received_at": NOW}
         event_ids.append(db.execute(insert(Event).values(values).returning(Event.id)).scalar_one())
         return
@@ -141,7 +161,7 @@ def _apply(db, operation: tuple, people: list[int], event_ids: list[int]) -> Non
     column = {"total": "properties", "move": "contact_id", "rename": "name", "retime": "occurred_at"}[kind]
     value = args[1]
     if kind == "total":
-        value = {} if value is None else {"total": value}
+        value = value if isinstance(value, dict) else {} if value is None else {"total": value}
     elif kind == "move":
         value = None if value is None else people[value]
     elif kind == "retime":
@@ -169,6 +189,24 @@ def test_downgrading_keeps_every_event_and_upgrading_fills_the_rollup(database_u
     with nudge_db.session_scope(engine) as db:
         assert rollup(db, buyer_id) == (2, 99.5, NOW - timedelta(hours=72))
         assert rollup(db, browser_id) == (0, 0.0, None)
+
+
+def test_upgrading_to_0010_values_existing_orders_by_the_one_rule(database_url):
+    """Under 0007 an order of products alone added 0 to lifetime spend; 0010 recounts it as 40,
+    and its triggers keep counting that way; downgrading restores 0007's total-only rule."""
+    engine = nudge_db.engine_for(database_url)
+    with nudge_db.session_scope(engine) as db:
+        buyer_id = add_contact(db, 9, user_id="products-only").id
+    _downgrade(database_url, "0007_order_rollup")
+    products = {"products": [{"price": 20, "quantity": 2}]}
+    with nudge_db.session_scope(engine) as db:
+        add_event(db, db.get(Contact, buyer_id), PURCHASE_EVENT, 30, **products)
+        assert rollup(db, buyer_id)[:2] == (1, 0.0), "0007 counts a numeric total only"
+    nudge_db.upgrade(database_url)
+    with nudge_db.session_scope(engine) as db:
+        assert rollup(db, buyer_id)[:2] == (1, 40.0)
+        add_event(db, db.get(Contact, buyer_id), PURCHASE_EVENT, 20, revenue=12.5)
+        assert rollup(db, buyer_id)[:2] == (2, 52.5)
 
 
 def _downgrade(url: str, revision: str) -> None:

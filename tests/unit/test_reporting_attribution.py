@@ -1,12 +1,16 @@
-"""Order attribution: last click within the click window, else last open within the open window."""
+"""Order attribution (last click within the click window, else last open within the open window)
+and the one order-value rule, on this database."""
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from tests.reporting_builders import World, at
-from tools.models import Conversion
-from tools.reporting import attribute_orders, order_revenue
+from tools.attribution import attribute_orders
+from tools.models import Contact, Conversion, Event
+from tools.order_value import order_value
+from tools.segment_spec import SegmentSpec
+from tools.segment_sql import compile_spec
 
 
 def conversions(db):
@@ -22,7 +26,7 @@ def test_the_last_click_wins_when_two_messages_could_claim_an_order(db, settings
     world.track(early, "click", at(10, 10))
     world.track(late, "click", at(12, 10))
     world.track(early, "open", at(13, 11))  # an open never beats a click in its window
-    order = world.order(buyer, at(13, 12), total="80.00")
+    order = world.order(buyer, at(13, 12), total=80.0)
 
     summary = attribute_orders(db, settings, at(1), at(20))
 
@@ -83,7 +87,7 @@ def test_attribution_is_idempotent_and_only_counts_known_contacts_in_range(db, s
     buyer = world.contact()
     message = world.message(step, buyer, at(10, 9))
     world.track(message, "click", at(10, 10))
-    world.order(buyer, at(10, 12), total=None, price="19.99", quantity=2)
+    world.order(buyer, at(10, 12), total=None, products=[{"price": 19.99, "quantity": 2}])
     world.order(None, at(10, 13))  # anonymous: nobody to credit
     world.order(buyer, at(25, 13))  # outside [since, until)
 
@@ -95,10 +99,36 @@ def test_attribution_is_idempotent_and_only_counts_known_contacts_in_range(db, s
     assert db.scalar(select(func.count()).select_from(Conversion)) == 1
 
 
-def test_order_revenue_reads_revenue_total_or_price_times_quantity():
-    assert order_revenue({"revenue": 12.5, "total": 99}) == Decimal("12.50")
-    assert order_revenue({"total": "40"}) == Decimal("40.00")
-    assert order_revenue({"price": 3, "quantity": 4}) == Decimal("12.00")
-    assert order_revenue({"total": "lots"}) == Decimal("0")
-    assert order_revenue({"total": "NaN"}) == Decimal("0")
-    assert order_revenue(None) == Decimal("0")
+CASES = [
+    ({"total": 99, "revenue": 12.5, "value": 7}, 99.0),  # total first
+    ({"revenue": 12.5, "value": 7}, 12.5),  # then revenue
+    ({"products": [{"price": 20, "quantity": 2}, {"price": 5}], "value": 7}, 45.0),  # then products
+    ({"products": [{"price": "20", "quantity": 2}, 3, {"quantity": 4}], "value": 7}, 7.0),  # then value
+    ({"total": "40", "products": "none"}, 0.0),  # strings are no number, as in every segment test
+    ({"total": True, "revenue": None}, 0.0),
+    ({"total": 0, "revenue": 30}, 0.0),  # a numeric total of 0 is the order's value
+    ({}, 0.0),
+]
+
+
+def test_the_order_value_rule_on_this_database(db):
+    """Segment's total, then revenue, then products' price x quantity, then value; else 0."""
+    values = [db.scalar(select(order_value(literal(properties, Event.properties.type)))) for properties, _ in CASES]
+    assert values == [expected for _, expected in CASES]
+
+
+def test_an_order_of_two_at_20_is_worth_40_to_the_rollup_the_segments_and_attribution(db, settings):
+    world = World(db)
+    _, (step,) = world.campaign("Cart")
+    buyer = world.contact()
+    world.track(world.message(step, buyer, at(10, 9)), "click", at(10, 10))
+    world.order(buyer, at(10, 12), total=None, products=[{"price": 20, "quantity": 2}])
+    db.flush()
+
+    attribute_orders(db, settings, at(1), at(20))
+
+    assert [row.revenue for row in conversions(db).values()] == [Decimal("40.00")]
+    assert db.scalar(select(Contact.lifetime_spend).where(Contact.id == buyer.id)) == 40.0
+    spent = SegmentSpec.model_validate({"aggregate": "sum", "event": "Order Completed", "property": "total",
+                                        "op": "eq", "value": 40, "within_last": "30d"})
+    assert list(db.scalars(compile_spec(spent, at(20)))) == [buyer.id]

@@ -3,12 +3,13 @@
 from datetime import date
 
 from tests.reporting_builders import World, at
+from tools.attribution import record_new_conversions
 from tools.digest import build_digest
 
 DAY = date(2026, 11, 20)  # posted on the 20th, about the 19th
 
 
-def _shop(db):
+def _shop(db, settings):
     world = World(db)
     people = world.contacts(60)
     cart, (cart_step,) = world.campaign("Cart")
@@ -32,11 +33,12 @@ def _shop(db):
         world.order(person, at(19, 12), total=50)
     world.message(silent_step, people[0], status="skipped", reason="frequency_cap", due_at=at(19, 9))
     world.message(silent_step, people[1], status="skipped", reason="frequency_cap", due_at=at(19, 9))
+    record_new_conversions(db, settings, at(20, 8))  # the digest job attributes first
     return world
 
 
 def test_anomalies_each_come_with_a_suggested_action(db, settings):
-    _shop(db)
+    _shop(db, settings)
     digest = build_digest(db, settings, DAY)
     found = {(a.campaign, a.kind) for a in digest.anomalies}
     assert found == {("Cart", "unsubscribes"), ("Cart", "bounces"), ("Cart", "complaints"), ("Silent", "silent")}
@@ -49,7 +51,7 @@ def test_anomalies_each_come_with_a_suggested_action(db, settings):
 
 
 def test_yesterday_against_the_week_and_the_top_performer(db, settings):
-    _shop(db)
+    _shop(db, settings)
     digest = build_digest(db, settings, DAY)
     assert digest.text.startswith("Nudge daily digest for Thursday 19 November 2026")
     assert "All campaigns: 100 sent (avg 20), 0 opened (0.0%), 2 clicked (avg 0.0), 2 orders (avg 0.0), " \
@@ -63,7 +65,7 @@ def test_yesterday_against_the_week_and_the_top_performer(db, settings):
 
 
 def test_chart_series_cover_fourteen_days(db, settings):
-    _shop(db)
+    _shop(db, settings)
     series = build_digest(db, settings, DAY).chart_series
     assert series.days[0] == date(2026, 11, 6) and series.days[-1] == date(2026, 11, 19)
     assert series.sends == [0] * 6 + [20] * 7 + [100]
@@ -88,3 +90,15 @@ def test_days_follow_the_configured_time_zone(db, settings):
     pacific = settings.model_copy(update={"timezone": "America/Los_Angeles"})
     series = build_digest(db, pacific, DAY).chart_series
     assert series.sends[-2:] == [2, 0]
+
+
+def test_an_active_campaign_with_nothing_due_is_not_called_silent(db, settings):
+    """Active for weeks but nobody reached a step yesterday: nothing to send is not a failure;
+    a message still waiting from before yesterday is."""
+    world = World(db)
+    _, (idle_step,) = world.campaign("Idle")
+    _, (stuck_step,) = world.campaign("Stuck")
+    world.message(stuck_step, world.contact(), status="pending", due_at=at(17, 9))
+    digest = build_digest(db, settings, DAY)
+    assert [(a.campaign, a.kind) for a in digest.anomalies] == [("Stuck", "silent")]
+    assert "Idle is active" not in digest.text

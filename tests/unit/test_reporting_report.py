@@ -4,11 +4,13 @@ import pytest
 
 from tests.reporting_builders import World, at, days, hours
 from tools import registry
+from tools.attribution import record_new_conversions
 from tools.clock import ManualClock
 from tools.context import ToolContext, ToolError
 
 
 def run(db, settings, now=at(20), **args):
+    record_new_conversions(db, settings, now)  # what the scheduler's attribute job does
     ctx = ToolContext(db=db, settings=settings, actor="UMARKETER", clock=ManualClock(now))
     return registry.call(ctx, "campaign_report", args)
 
