@@ -1,8 +1,8 @@
 """The Nudge HTTP server: one Starlette app holding every HTTP door.
 
-Doors: `GET /healthz`, the Segment-format ingest API (`/v1/*`), email tracking and unsubscribe
-(`/o/`, `/c/`, `/u/`), and Slack's HTTP mode (`/slack/events`). Each door's routes live in their
-own module and are collected here; `nudge serve` and `make run` serve this app with uvicorn.
+Doors: `GET /healthz`, the Segment-format ingest API (`/v1/*`), Shopify's webhooks
+(`/shopify/webhooks`), email tracking and unsubscribe (`/o/`, `/c/`, `/u/`), and Slack's HTTP
+mode (`/slack/events`). Each door's routes live in their own module and are collected here; `nudge serve` and `make run` serve this app with uvicorn.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ async def healthz(request: Request) -> JSONResponse:
 
 def door_routes(settings: Settings) -> list[BaseRoute]:
     """Every door's routes. Add a door by adding its module's `routes(settings)` here."""
-    from bot import web_ingest, web_slack, web_tracking
+    from bot import web_ingest, web_shops, web_slack, web_tracking
 
-    return [*web_ingest.routes(settings), *web_slack.routes(settings), *web_tracking.routes(settings)]
+    return [*web_ingest.routes(settings), *web_shops.routes(settings), *web_slack.routes(settings),
+            *web_tracking.routes(settings)]
 
 
 def build_app(settings: Settings | None = None, migrate: bool = True) -> Starlette:

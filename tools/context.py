@@ -30,8 +30,9 @@ class ToolContext:
 
     @property
     def is_approver(self) -> bool:
-        """Approvers are listed in NUDGE_APPROVERS; the local console and CLI user always is."""
-        return self.actor in self.settings.approver_ids or self.actor in {"console", "cli"}
+        """Approvers are listed in NUDGE_APPROVERS; the local console and CLI user always is, and
+        so is "shopify": a signed customers/redact or data_request is the merchant's own request."""
+        return self.actor in self.settings.approver_ids or self.actor in {"console", "cli", "shopify"}
 
 
 class ToolInput(BaseModel):
