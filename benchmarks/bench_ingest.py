@@ -8,6 +8,9 @@ each HTTP batch is one transaction), and prints events per second for both and t
 The 20,000 contacts the events belong to exist beforehand in both databases (as if identified
 earlier), so both sides time the same event inserts.
 Targets (issue 2): HTTP at 50% or more of the bare rate, and at least 20,000 events/s on SQLite.
+The webhook leg then posts signed Shopify `orders/create` webhooks (one order each, as Shopify
+sends them) to `/shopify/webhooks` on the same server and prints its events per second next to
+the batch path's (issue 18's target: at least half the batch path's rate per event).
 
     .venv/bin/python benchmarks/bench_ingest.py [--events 200000]
 """
@@ -72,7 +75,7 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NUDGE_")},
         "DATABASE_URL": database_url, "NUDGE_WRITE_KEY": WRITE_KEY,
-        "NUDGE_INGEST_RATE_LIMIT": "100000",
+        "NUDGE_INGEST_RATE_LIMIT": "100000", "SHOPIFY_WEBHOOK_SECRET": WRITE_KEY,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bot.web:build_app", "--factory", "--host", "127.0.0.1",
@@ -102,6 +105,44 @@ def post_all(port: int, bodies: list[bytes]) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(send, [bodies[i::CLIENTS] for i in range(CLIENTS)]))
+    return time.perf_counter() - started
+
+
+def order_webhooks(count: int, now: datetime) -> list[tuple[bytes, dict]]:
+    """Signed orders/create deliveries, one order of two lines each, for customers in USERS."""
+    from bot.web_shops import signature
+
+    deliveries = []
+    for n in range(count):
+        order = {"id": 10_000_000 + n, "email": f"u{n % USERS}@example.com", "financial_status": "paid",
+                 "created_at": (now - timedelta(seconds=n)).isoformat(), "currency": "USD",
+                 "total_price": "78.00", "subtotal_price": "78.00", "total_tax": "0.00",
+                 "customer": {"id": n % USERS, "email": f"u{n % USERS}@example.com",
+                              "updated_at": now.isoformat()},
+                 "line_items": [{"product_id": n % 60, "title": "Linen Shirt", "price": "39.00",
+                                 "quantity": 2, "sku": f"s{n % 60}"}]}
+        body = orjson.dumps(order)
+        deliveries.append((body, {
+            "content-type": "application/json", "x-shopify-topic": "orders/create",
+            "x-shopify-webhook-id": f"bench-{n}", "x-shopify-triggered-at": now.isoformat(),
+            "x-shopify-hmac-sha256": signature(WRITE_KEY, body),
+        }))
+    return deliveries
+
+
+def post_webhooks(port: int, deliveries: list[tuple[bytes, dict]]) -> float:
+    url = f"http://127.0.0.1:{port}/shopify/webhooks"
+
+    def send(share: list[tuple[bytes, dict]]) -> None:
+        with httpx.Client(timeout=60) as client:
+            for body, headers in share:
+                answer = client.post(url, content=body, headers=headers)
+                if answer.status_code != 200:
+                    raise SystemExit(f"webhook refused: {answer.status_code} {answer.text[:200]}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(send, [deliveries[i::CLIENTS] for i in range(CLIENTS)]))
     return time.perf_counter() - started
 
 
@@ -139,6 +180,7 @@ def count_events(database_url: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--webhooks", type=int, default=3_000)
     args = parser.parse_args()
     now = datetime.now(timezone.utc)
     calls = make_calls(args.events, now)
@@ -152,10 +194,11 @@ def main() -> None:
         server = start_server(http_url, port)
         try:
             http_seconds = post_all(port, bodies)
+            hook_seconds = post_webhooks(port, order_webhooks(args.webhooks, now))
         finally:
             server.terminate()
             server.wait()
-        stored = count_events(http_url)
+        stored = count_events(http_url) - args.webhooks
         bare_seconds = bare_insert(bare_url, calls, now)
     if stored != args.events:
         raise SystemExit(f"HTTP ingest stored {stored} events, expected {args.events}")
@@ -164,6 +207,10 @@ def main() -> None:
     print(f"HTTP /v1/batch : {http_rate:>10,.0f} events/s ({http_seconds:.2f} s)")
     print(f"bare insert    : {bare_rate:>10,.0f} events/s ({bare_seconds:.2f} s)")
     print(f"ratio HTTP/bare: {http_rate / bare_rate:.2f} (target >= 0.50; HTTP target >= 20,000 events/s)")
+    hook_rate = args.webhooks / hook_seconds
+    print(f"Shopify webhooks: {hook_rate:>8,.0f} events/s ({args.webhooks:,} orders/create, one order each, "
+          f"{hook_seconds:.2f} s)")
+    print(f"ratio webhook/batch per event: {hook_rate / http_rate:.2f} (issue 18 target >= 0.50)")
     print(machine.describe())
 
 

@@ -1,11 +1,12 @@
 """The Nudge HTTP server: one Starlette app holding every HTTP door.
 
-Doors: `GET /healthz` and `GET /readyz`, the Segment-format ingest API (`/v1/*`), email
-tracking and unsubscribe (`/o/`, `/c/`, `/u/`), and Slack's HTTP mode (`/slack/events`). Each
-door's routes live in their own module and are collected here; `nudge serve` and `make run`
-serve this app with uvicorn. Whatever the door, a database that cannot be used right now gives
-`503` with a JSON error and `Retry-After` (senders and load balancers retry that), not a 500;
-the engine's pre-ping replaces dead connections, so the app recovers when the database is back.
+Doors: `GET /healthz` and `GET /readyz`, the Segment-format ingest API (`/v1/*`), Shopify's
+webhooks (`/shopify/webhooks`), email tracking and unsubscribe (`/o/`, `/c/`, `/u/`), and
+Slack's HTTP mode (`/slack/events`). Each door's routes live in their own module and are
+collected here; `nudge serve` and `make run` serve this app with uvicorn. Whatever the door, a
+database that cannot be used right now gives `503` with a JSON error and `Retry-After` (senders
+and load balancers retry that), not a 500; the engine's pre-ping replaces dead connections, so
+the app recovers when the database is back.
 """
 
 from __future__ import annotations
@@ -60,9 +61,10 @@ async def database_unavailable(request: Request, error: Exception) -> JSONRespon
 
 def door_routes(settings: Settings) -> list[BaseRoute]:
     """Every door's routes. Add a door by adding its module's `routes(settings)` here."""
-    from bot import web_ingest, web_slack, web_tracking
+    from bot import web_ingest, web_shops, web_slack, web_tracking
 
-    return [*web_ingest.routes(settings), *web_slack.routes(settings), *web_tracking.routes(settings)]
+    return [*web_ingest.routes(settings), *web_shops.routes(settings), *web_slack.routes(settings),
+            *web_tracking.routes(settings)]
 
 
 def build_app(settings: Settings | None = None, migrate: bool = True) -> Starlette:

@@ -57,23 +57,31 @@ def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:
     contact = db.get(Contact, message.contact_id) if message else None
     if contact is None:
         return False
-    if contact.email:
-        hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
-        statement = insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
-        new = db.execute(statement.values(email_hash=hashed, reason="unsubscribed", source=source,
-                                          created_at=now).returning(Suppression.id)).first()
-        if new is not None:
-            _opt_out(db, contact, message, source, now)
+    if unsubscribe_contact(db, contact, source, now, f"message:{message.id}"):
+        db.add(MessageEvent(message_id=message.id, kind="unsubscribe", occurred_at=now))
     return True
 
 
-def _opt_out(db: Session, contact: Contact, message: Message, source: str, now: datetime) -> None:
+def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetime, subject: str) -> bool:
+    """Suppress the contact's address and skip their waiting messages; False if already done.
+
+    The one writer of "unsubscribed" suppressions: the unsubscribe link and a shop's own
+    unsubscribe (Shopify's `email_marketing_consent.state` "unsubscribed") both come here.
+    """
+    if not contact.email:
+        return False
+    hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
+    statement = insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
+    new = db.execute(statement.values(email_hash=hashed, reason="unsubscribed", source=source,
+                                      created_at=now).returning(Suppression.id)).first()
+    if new is None:
+        return False
     contact.email_consent = "opt_out"
-    db.add(MessageEvent(message_id=message.id, kind="unsubscribe", occurred_at=now))
     skipped = db.execute(
         update(Message).where(Message.contact_id == contact.id, Message.status.in_(WAITING))
         .values(status="skipped", reason="unsubscribed", claimed_until=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    audit.record(db, f"contact:{contact.id}", "contact.unsubscribed", f"message:{message.id}",
+    audit.record(db, f"contact:{contact.id}", "contact.unsubscribed", subject,
                  {"source": source, "waiting_messages_skipped": skipped}, at=now)
+    return True

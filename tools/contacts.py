@@ -5,7 +5,8 @@ the contact columns, or raises `ValueError` naming the bad trait. `upsert_contac
 batch with identify semantics: traits present in a row overwrite, traits absent are left alone,
 unknown traits merge into `contacts.traits`. Consent is guarded: an address erased earlier (its
 hash is in suppressions with reason "erased") is not re-subscribed unless the row itself carries
-fresh consent with a `consent_source`, and `consent_at` moves only when the consent changes.
+fresh consent with a `consent_source` (when it gives a `consent_at`, one after the erasure),
+and `consent_at` moves only when the consent changes.
 One SELECT finds the existing contacts; new and changed rows are written with one executemany
 each, and a row that changes nothing is not written at all, so re-importing a file is a no-op.
 """
@@ -42,7 +43,7 @@ _IDS_BY_USER_ID = select(CONTACTS.c.user_id, CONTACTS.c.id).where(
 _CONTACTS_BY_USER_ID = select(CONTACTS.c.id, CONTACTS.c.user_id, *(CONTACTS.c[name] for name in MUTABLE)).where(
     CONTACTS.c.user_id.in_(bindparam("user_ids", expanding=True))
 )
-_ERASED_AMONG = select(Suppression.email_hash).where(
+_ERASED_AMONG = select(Suppression.email_hash, Suppression.created_at).where(
     Suppression.reason == "erased", Suppression.email_hash.in_(bindparam("hashes", expanding=True))
 )
 
@@ -194,17 +195,18 @@ def _existing(db: Session, user_ids: list[str]) -> dict[str, dict]:
     return found
 
 
-def _erased_hashes(db: Session, salt: str, rows, befores) -> set[str]:
+def _erased_hashes(db: Session, salt: str, rows, befores) -> dict[str, datetime]:
     emails = {row["email"] for row in rows if row.get("email")}
     emails |= {before["email"] for before in befores if before["email"]}
     hashes = [email_hash(salt, email) for email in emails]
-    erased: set[str] = set()
+    erased: dict[str, datetime] = {}
     for chunk in chunked(hashes, LOOKUP_CHUNK):
-        erased.update(db.scalars(_ERASED_AMONG, {"hashes": chunk}))
+        for hashed, at in db.execute(_ERASED_AMONG, {"hashes": chunk}):
+            erased[hashed] = max(at, erased.get(hashed, at))
     return erased
 
 
-def _apply(before: dict | None, row: dict, salt: str, erased: set[str], now: datetime) -> dict:
+def _apply(before: dict | None, row: dict, salt: str, erased: dict[str, datetime], now: datetime) -> dict:
     """The contact's columns after applying `row` to `before` (None for a new contact)."""
     after = {name: before[name] for name in MUTABLE} if before else _blank()
     for name in MUTABLE:
@@ -213,7 +215,7 @@ def _apply(before: dict | None, row: dict, salt: str, erased: set[str], now: dat
     after["traits"] = {**(after["traits"] or {}), **row.get("traits", {})}
     after["email"] = normalise_email(after["email"])
     after["email_hash"] = email_hash(salt, after["email"]) if after["email"] else None
-    if after["email_hash"] in erased and not _fresh_consent(row):
+    if after["email_hash"] in erased and not _fresh_consent(row, erased[after["email_hash"]]):
         same_address = before is not None and before["email_hash"] == after["email_hash"]
         if not same_address:
             after["email_consent"] = "none"
@@ -225,8 +227,12 @@ def _apply(before: dict | None, row: dict, salt: str, erased: set[str], now: dat
     return after
 
 
-def _fresh_consent(row: dict) -> bool:
-    return row.get("email_consent") in ("opt_in", "soft_opt_in") and bool(row.get("consent_source"))
+def _fresh_consent(row: dict, erased_at: datetime) -> bool:
+    """Opt-in with its source, given after the erasure: a consent dated before it (a shop's
+    re-sent customer record) was withdrawn by the erasure; an undated one is given now."""
+    given = row.get("consent_at")
+    dated_after = given is None or given > erased_at
+    return row.get("email_consent") in ("opt_in", "soft_opt_in") and bool(row.get("consent_source")) and dated_after
 
 
 def _blank() -> dict:

@@ -19,8 +19,9 @@ from tools.clock import SYSTEM_CLOCK, Clock
 from tools.settings import Settings
 
 
-# The person at the local console or the shell of the server: they hold the database itself.
-LOCAL_ACTORS = frozenset({"console", "cli"})
+# The person at the local console or the shell of the server (they hold the database itself),
+# and the shop: a signed customers/redact or data_request is the merchant's own request.
+LOCAL_ACTORS = frozenset({"console", "cli", "shopify"})
 
 
 def is_approver(settings: Settings, actor: str | None) -> bool:
