@@ -49,6 +49,7 @@ def _all_tools() -> list[Tool]:
         tool(privacy.export_contact, approver_only=True),
         tool(audit_trail.audit_log),
         tool(reporting.campaign_report),
+        tool(reporting.order_summary),
         tool(approvals.approve_draft, approver_only=True),
         tool(approvals.reject_draft, approver_only=True),
         tool(sequences.create_sequence),

@@ -738,3 +738,46 @@ def _points(difference: float) -> str:
 
 def money(amount: Decimal | float) -> str:
     return f"{float(amount):,.2f}"
+
+
+class OrderSummaryInput(ToolInput):
+    """Orders and revenue over a period ending now."""
+
+    period: str = Field("7d", description='how far back to count: a window such as "24h", "7d", "2w"')
+
+
+class OrderSummaryResult(ToolResult):
+    orders: int
+    buyers: int
+    revenue: float
+    since: datetime
+    until: datetime
+
+
+def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryResult:
+    """How many orders (Order Completed events), from how many buyers, and their revenue
+    (the sum of the orders' `total`) in the last `period`. Read-only; answers "how many orders
+    last week" and "revenue since Black Friday"."""
+    from tools.segment_spec import _window, window_delta
+
+    try:
+        period = _window(params.period)
+    except ValueError as error:
+        raise ToolError(f"period: {error}") from None
+    until = ctx.clock.now()
+    since = until - window_delta(period)
+    orders = buyers = 0
+    revenue = Decimal(0)
+    seen: set[int] = set()
+    rows = ctx.db.execute(select(Event.contact_id, Event.properties).where(*_order_filter(since, until)))
+    for contact_id, properties in rows:
+        orders += 1
+        seen.add(contact_id)
+        try:
+            revenue += Decimal(str((properties or {}).get("total") or 0))
+        except InvalidOperation:
+            continue  # a malformed total is counted as an order without revenue
+    buyers = len(seen)
+    money = float(round(revenue, 2))
+    summary = f"{orders:,} orders from {buyers:,} buyers in the last {period}, revenue {money:,.2f}."
+    return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, since=since, until=until)
