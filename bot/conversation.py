@@ -99,7 +99,8 @@ class Conversation:
             return Outcome(plan.answer, [], state)
         if plan.action == "digest":
             return self.digest(state)
-        return self.execute(plan.calls, user, thread, state)
+        outcome = self.execute(plan.calls, user, thread, state)
+        return with_reading(outcome, plan)
 
     def digest(self, state: ThreadState) -> Outcome:
         """Today's digest (about yesterday), as the morning post would show it."""
@@ -187,6 +188,16 @@ class Conversation:
         with session_scope(self.engine) as session:
             session.add(ConversationTurn(thread=thread[:200], role=role, user_id=user, content=content,
                                          data=data, created_at=self.clock.now()))
+
+
+def with_reading(outcome: Outcome, plan: planner.Plan) -> Outcome:
+    """Start the reply with how the request was read and the words that were not used."""
+    lines = [plan.reading] if plan.reading else []
+    if plan.unused:
+        lines.append("I did not use: " + ", ".join(f"'{word}'" for word in plan.unused))
+    if lines:
+        outcome.text = "\n".join(lines) + "\n\n" + outcome.text
+    return outcome
 
 
 def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:

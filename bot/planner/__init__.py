@@ -812,10 +812,11 @@ INTENTS = [
     Intent(special_exports, r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list"),
     Intent(draft_action, r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b"),
     Intent(preflight_existing, r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check"),
-    Intent(show_rules, r"\b(show|list|what are|what're|current|see)\b.*\b(rules|caps?|quiet hours|frequency)\b(?!.*\d)"),
+    Intent(show_rules, r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|quiet hours|frequency)\b(?!.*\d)"),
     Intent(list_segments, r"\b(list|show|what|which)\b.*\bsegments\b"),
-    Intent(order_summary, r"\b(orders?|revenue|sales|aov)\b(?!.*\b(people|customers|contacts|shoppers|who)\b)",
-           unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart)\b|\bdraft|why|forget|quiet|cap"),
+    Intent(order_summary, r"\b(orders?|revenue|sales|aov)\b",
+           unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
+                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"),
     Intent(report, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
                    r"|^show .*\b(results|report|performance|stats)\b"),
     Intent(frequency_rule, r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
@@ -830,7 +831,7 @@ INTENTS = [
     Intent(schedule, r"\b(schedule|go live|launch|activate|start sending)\b",
            unless=r"what'?s scheduled|what is scheduled|scheduled\?"),
     Intent(campaign_action, r"\b(pause|resume|unpause|restart|cancel|kill|halt)\b|^stop\b"),
-    Intent(cart_sequence, r"abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)"
+    Intent(cart_sequence, r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)"
                           r"|abandoned.?checkout|left .*(in|items in) (their|the) cart"),
     Intent(browse_sequence, r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)"),
     Intent(winback_sequence, r"win.?back|re-?engage|lapsed|come back"

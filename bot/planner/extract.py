@@ -412,6 +412,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
 
 def _audience_part(lowered: str) -> str:
     """The sentence without its step timing ('then a reminder after 4 days', 'on day 2')."""
+    head, colon, tail = lowered.partition(":")
+    if colon and len(head) < 20:  # "quick q: how many ..." opens with a label, not the audience
+        lowered = tail
     cut = re.split(r":|\bthen\b|\bfollowed by\b|\bwith (?:a )?(?:reminder|follow)|\bsend(?:ing)? (?:a|an|the|them)\b", lowered)[0]
     return re.sub(r"\b(after|wait(?:ing)?|delay of)\s+\d+\s*\w+", " ", cut)
 
