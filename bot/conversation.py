@@ -40,6 +40,7 @@ class CallRecord:
     arguments: dict[str, Any]
     summary: str
     ok: bool = True
+    result: dict[str, Any] | None = None  # the tool's result model, for `nudge ask --json`
 
 
 @dataclass
@@ -85,7 +86,9 @@ class Conversation:
             outcome = Outcome(messages.INTERNAL_ERROR.format(kind=type(error).__name__), [], state)
         reply = self._render(outcome)
         self._store(thread, "assistant", None, reply.text,
-                    {"state": outcome.state.to_dict(), "calls": reply.calls_json()})
+                    {"state": outcome.state.to_dict(),
+                     # results stay out of the stored turn: they may hold contacts' data
+                     "calls": [{k: v for k, v in c.items() if k != "result"} for c in reply.calls_json()]})
         return reply
 
     def _run(self, text: str, user: str, thread: str, state: ThreadState,
@@ -124,7 +127,8 @@ class Conversation:
                     arguments = resolve(planned.arguments, working)
                     result = registry.call(ctx, planned.name, arguments)
                     working.absorb(planned.name, arguments, result)
-                    records.append(CallRecord(planned.name, arguments, result.summary))
+                    records.append(CallRecord(planned.name, arguments, result.summary,
+                                              result=result.model_dump(mode="json")))
         except ToolError as error:
             records.append(CallRecord(planned.name, arguments, str(error), ok=False))
             with session_scope(self.engine) as session:
