@@ -8,6 +8,7 @@ the headline story on a fresh demo store without any input.
 from __future__ import annotations
 
 import json
+import uuid
 import sys
 
 import typer
@@ -46,8 +47,9 @@ def chat(
 def ask(
     text: str = typer.Argument(..., help="The request, in plain words."),
     user: str = typer.Option("cli", help="Who is asking (a Slack user id, or cli)."),
-    thread: str = typer.Option(None, help="Conversation thread, to follow up on an earlier request."),
-    as_json: bool = typer.Option(False, "--json", help="Print the reply and the tool calls as JSON."),
+    thread: str = typer.Option(None, help="Conversation thread, to follow up on an earlier request "
+                               "(without it each call starts a fresh thread, named in the output)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the reply, the thread and each tool call with its structured result as JSON."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Go ahead with an irreversible action (erasing, "
                              "scheduling, exporting personal data) instead of only saying what it would do."),
 ) -> None:
@@ -55,12 +57,14 @@ def ask(
     from bot.blocks import as_text
 
     settings = get_settings()
-    reply = Conversation(database(settings), settings).handle(text, user, thread or f"cli:{user}",
-                                                              surface="ask", confirmed=yes)
+    # A fresh thread per call unless one is named: one request must not follow up on another's.
+    thread = thread or f"cli:{user}:{uuid.uuid4().hex[:12]}"
+    reply = Conversation(database(settings), settings).handle(text, user, thread, surface="ask", confirmed=yes)
     if as_json:
-        typer.echo(json.dumps({"reply": reply.text, "calls": reply.calls_json()}, indent=2, default=str))
+        typer.echo(json.dumps({"reply": reply.text, "thread": thread, "calls": reply.calls_json()}, indent=2, default=str))
         return
     typer.echo(as_text(reply.blocks)[0])
+    typer.echo(f"(thread {thread}: pass --thread {thread} to follow up)", err=True)
 
 
 def demo(

@@ -46,6 +46,7 @@ class CallRecord:
     arguments: dict[str, Any]
     summary: str
     ok: bool = True
+    result: dict[str, Any] | None = None  # the tool's result model, for `nudge ask --json`
 
 
 @dataclass
@@ -113,7 +114,9 @@ class Conversation:
             outcome = Outcome(messages.INTERNAL_ERROR.format(kind=type(error).__name__), [], state)
         reply = self._render(outcome)
         self._store(thread, "assistant", None, reply.text,
-                    {"state": outcome.state.to_dict(), "calls": reply.calls_json()})
+                    {"state": outcome.state.to_dict(),
+                     # results stay out of the stored turn: they may hold contacts' data
+                     "calls": [{k: v for k, v in c.items() if k != "result"} for c in reply.calls_json()]})
         return reply
 
     def _run(self, text: str, turn: Turn, state: ThreadState,
@@ -127,7 +130,8 @@ class Conversation:
             return Outcome(plan.answer, [], state)
         if plan.action == "digest":
             return self.digest(state)
-        return self.execute(plan.calls, turn, state)
+        outcome = self.execute(plan.calls, turn, state)
+        return with_reading(outcome, plan)
 
     def digest(self, state: ThreadState) -> Outcome:
         """Today's digest (about yesterday), as the morning post would show it."""
@@ -158,7 +162,8 @@ class Conversation:
                         done = "\n\n".join(record.summary for record in records)
                         return proposal_outcome(turn, result, done, records, working)
                     working.absorb(planned.name, arguments, result)
-                    records.append(CallRecord(planned.name, arguments, result.summary))
+                    records.append(CallRecord(planned.name, arguments, result.summary,
+                                              result=result.model_dump(mode="json")))
         except ToolError as error:
             records.append(CallRecord(planned.name, arguments, str(error), ok=False))
             with session_scope(self.engine) as session:
@@ -261,6 +266,16 @@ def proposal_outcome(turn: Turn, proposal: Proposal, done: str, records: list[Ca
     asked = messages.proposed(proposal.summary) if buttons else messages.ASK_YES.format(summary=proposal.summary)
     text = "\n\n".join(part for part in (done, asked) if part)
     return Outcome(text, records, state, proposal_id=proposal.id if buttons else None)
+
+
+def with_reading(outcome: Outcome, plan: planner.Plan) -> Outcome:
+    """Start the reply with how the request was read and the words that were not used."""
+    lines = [plan.reading] if plan.reading else []
+    if plan.unused:
+        lines.append("I did not use: " + ", ".join(f"'{word}'" for word in plan.unused))
+    if lines:
+        outcome.text = "\n".join(lines) + "\n\n" + outcome.text
+    return outcome
 
 
 def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:

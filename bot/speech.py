@@ -129,9 +129,12 @@ def is_question(text: str) -> bool:
         # A frame with no verb we know ("could you a cart flow for VIPs?"): asking Nudge to act
         # is a request; "can we ..." without a verb of change stays a question.
         return bool(_ASKS_LEAVE.match(frame.group(0)))
+    negative = re.match(r"^(?:don't|do not|never)\s+([a-z']+)", opening)
+    if negative and _verb_kind(negative.group(1)) == "change":
+        return False  # "don't send to people in Germany" is a negative request
     if _QUESTION_WORDS.match(opening) or _AUXILIARY.match(opening):
         return True
-    if _PERMISSION.search(opening):
+    if _PERMISSION.search(re.split(r"[,;]", opening)[0]):  # "..., but it is ok to send in the us" states a rule
         return True
     kind = _verb_kind(_first_word(opening))
     if kind == "change":

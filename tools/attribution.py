@@ -84,7 +84,7 @@ def attribute_orders(db: Session, settings: Settings, since: datetime, until: da
     return AttributionSummary(len(rows), len(credited), sum((r["revenue"] for r in credited), Decimal("0")))
 
 
-def _order_filter(since: datetime, until: datetime) -> list:
+def order_filter(since: datetime, until: datetime) -> list:
     return [
         Event.name == ORDER_EVENT,
         Event.occurred_at >= since,
@@ -98,7 +98,7 @@ def _pending_orders(since: datetime, until: datetime) -> Select:
     # "anything new?" check does not read every order row of the window.
     return (
         select(Event.id, Event.contact_id, Event.occurred_at)
-        .where(*_order_filter(since, until), ~exists().where(Conversion.event_id == Event.id))
+        .where(*order_filter(since, until), ~exists().where(Conversion.event_id == Event.id))
         .order_by(Event.occurred_at, Event.id)
     )
 
@@ -115,7 +115,7 @@ def _order_values(db: Session, event_ids: list[int]) -> dict[int, Decimal]:
 def _touches_by_contact(db: Session, settings: Settings, since: datetime, until: datetime) -> dict[int, list[_Touch]]:
     """Opens and clicks of the ordering contacts that could fall in some order's window."""
     lookback = timedelta(days=max(settings.attribution_click_days, settings.attribution_open_days))
-    buyers = select(Event.contact_id).where(*_order_filter(since, until))
+    buyers = select(Event.contact_id).where(*order_filter(since, until))
     query = (
         select(MessageEvent.occurred_at, MessageEvent.kind, Message.id, Message.campaign_id, Message.contact_id)
         .join(Message, Message.id == MessageEvent.message_id)

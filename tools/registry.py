@@ -77,6 +77,7 @@ def _all_tools() -> list[Tool]:
         # Reading is for everyone.
         tool(audit_trail.audit_log, everyone, writes=False),
         tool(reporting.campaign_report, everyone, writes=False),
+        tool(reporting.order_summary, everyone, writes=False),
         # Deciding on drafts is the approvers' job; nothing reaches a contact without it.
         tool(approvals.approve_draft, approvers, writes=True),
         tool(approvals.reject_draft, approvers, writes=True),

@@ -38,7 +38,9 @@ from tools.models import (
     Message,
     MessageEvent,
 )
-from tools.order_value import ORDER_EVENT
+from tools.attribution import order_filter
+from tools.order_value import ORDER_EVENT, order_value
+from tools.segment_spec import Window, window_delta
 from tools.settings import Settings
 
 NON_SEND_STATUSES = ("skipped", "deferred", "failed")
@@ -602,3 +604,33 @@ def _points(difference: float) -> str:
 
 def money(amount: Decimal | float) -> str:
     return f"{float(amount):,.2f}"
+
+
+class OrderSummaryInput(ToolInput):
+    """Orders and revenue over a period ending now."""
+
+    period: Window = Field("7d", description='how far back to count: a window such as "24h", "7d", "2w"')
+
+
+class OrderSummaryResult(ToolResult):
+    orders: int
+    buyers: int
+    revenue: float
+    since: datetime
+    until: datetime
+
+
+def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryResult:
+    """How many orders (Order Completed events), from how many buyers, and their revenue (each
+    order's value by the one order-value rule: total, then revenue, then products' price x
+    quantity, then value) in the last `period`. Read-only; answers "how many orders last week"
+    and "revenue since Black Friday"."""
+    until = ctx.clock.now()
+    since = until - window_delta(params.period)
+    orders, buyers, revenue = ctx.db.execute(select(
+        func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
+    ).where(*order_filter(since, until))).one()
+    money = round(float(revenue), 2)
+    period = params.period
+    summary = f"{orders:,} orders from {buyers:,} buyers in the last {period}, revenue {money:,.2f}."
+    return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, since=since, until=until)

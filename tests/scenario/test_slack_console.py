@@ -64,6 +64,12 @@ def test_ask_prints_the_reply_and_json_calls(settings, engine, db):
     assert [call["name"] for call in data["calls"]] == ["create_sequence", "preflight"]
     assert data["calls"][0]["arguments"]["steps"][2]["discount_percent"] == 10
     assert all(call["ok"] and call["summary"] for call in data["calls"])
+    assert isinstance(data["calls"][0]["result"]["campaign_id"], int)  # the tool's result model
+    counted = json.loads(runner.invoke(app, ["ask", "how many contacts in germany?", "--json"]).output)
+    assert counted["reply"].startswith("Read as:") and isinstance(counted["calls"][0]["result"]["count"], int)
+    # without --thread each ask is a fresh thread: a follow-up has nothing to refer to
+    alone = json.loads(runner.invoke(app, ["ask", "make day 5 15% off", "--json", "--user", "UAPPROVER"]).output)
+    assert alone["calls"] == [] and alone["thread"] != counted["thread"]
     follow = json.loads(runner.invoke(app, ["ask", "make day 5 15% off", "--json", "--user", "UAPPROVER",
                                             "--thread", "T9"]).output)
     assert [call["name"] for call in follow["calls"]] == ["cancel_campaign", "create_sequence", "preflight"]

@@ -7,6 +7,7 @@ import pytest
 from bot import messages
 from bot.memory import ThreadState
 from bot.planner import CAMPAIGN, plan
+from tools import recipes
 from tools.segment_spec import SegmentSpec
 
 
@@ -38,15 +39,21 @@ HEADLINE = [(1, "cart_reminder", None), (3, "social_proof", None), (5, "cart_dis
     "Can you create an abandoned-cart sequence? Remind them on day one, show reviews on day three and give ten percent off on day five",
     "abandoned cart emails please: reminder on the 1st day then testimonials on day 3 then 10% coupon on day 5",
     "I want a cart recovery sequence",
-    "make me an abandoned checkout flow",
     "create a sequence for people who left items in their cart",
 ])
 def test_headline_phrasings_build_the_three_step_sequence(text):
     arguments = sequence_request(text)
     assert steps_of(arguments) == HEADLINE
     assert arguments["exit_event"] == "Order Completed"
-    assert arguments["segment"] == {"since": "Checkout Started", "within_last": "24h", "then_not": "Order Completed"}
+    # Cart abandoners are Product Added or Checkout Started with no order (tools.recipes); the old
+    # expectation (Checkout Started only) was the narrower checkout audience, a misreading.
+    assert arguments["segment"] == recipes.cart_abandoners("24h")
     SegmentSpec.model_validate(arguments["segment"])
+
+
+def test_checkout_abandonment_is_the_narrower_checkout_audience():
+    # Was read as the cart audience; "abandoned checkout" means people who reached checkout.
+    assert sequence_request("make me an abandoned checkout flow")["segment"] == recipes.checkout_abandoners("24h")
 
 
 def test_cart_sequence_parameters_are_read():
@@ -60,7 +67,7 @@ def test_cart_sequence_parameters_are_read():
     assert arguments["holdout_percent"] == 10
     assert arguments["exit_event"] is None
     segment = arguments["segment"]
-    assert segment["all"][0]["within_last"] == "48h"
+    assert segment["all"][0] == recipes.cart_abandoners("48h")
     assert segment["all"][1] == {"not": {"attribute": "country", "op": "in", "value": ["CA"]}}
     SegmentSpec.model_validate(segment)
 
@@ -94,8 +101,8 @@ def test_winback(text, days, discount):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("how many people abandoned a cart in the last 24 hours?", {"since": "Checkout Started", "within_last": "24h", "then_not": "Order Completed"}),
-    ("How many abandoned carts in the past 2 days", {"since": "Checkout Started", "within_last": "48h", "then_not": "Order Completed"}),
+    ("how many people abandoned a cart in the last 24 hours?", recipes.cart_abandoners("24h")),
+    ("How many abandoned carts in the past 2 days", recipes.cart_abandoners("48h")),
     ("how many customers spent over $500?", {"aggregate": "sum", "event": "Order Completed", "property": "total", "op": "gt", "value": 500.0}),
     ("number of contacts in Germany", {"all": [{"attribute": "email", "op": "exists"}, {"attribute": "country", "op": "in", "value": ["DE"]}]}),
     ("how many lapsed customers are there", {"since": "Order Completed", "inactive_for": "90d"}),
@@ -153,7 +160,7 @@ def test_export_of_a_described_audience_saves_it_first():
     result = plan("export the cart abandoners to meta")
     save, export = result.calls
     assert save.name == "create_segment" and save.arguments["replace"] is True
-    assert save.arguments["spec"]["since"] == "Checkout Started"
+    assert save.arguments["spec"] == recipes.cart_abandoners("24h")
     assert export.arguments == {"platform": "meta", "segment": save.arguments["name"]}
     visitors = plan("upload a retargeting audience of site visitors to Google").calls
     assert visitors[1].arguments["platform"] == "google"

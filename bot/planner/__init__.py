@@ -18,6 +18,9 @@ from typing import Any
 
 from bot import messages
 from bot.memory import ThreadState
+from bot.planner import extract
+from bot.speech import is_question
+from tools import recipes
 
 CAMPAIGN = "$campaign_id"  # filled in by the engine from the previous call's result
 
@@ -82,6 +85,8 @@ class Plan:
     calls: list[PlannedCall] = field(default_factory=list)
     answer: str | None = None
     action: str | None = None
+    reading: str | None = None  # "Read as: ..." for the reply's first line
+    unused: list[str] = field(default_factory=list)  # words the planner could not use
 
 
 def help_text(intro: str = "Here is what I can do:") -> str:
@@ -89,6 +94,7 @@ def help_text(intro: str = "Here is what I can do:") -> str:
 
 
 def normalise(text: str) -> str:
+    text = extract.words_to_numbers(text)
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
     text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
@@ -109,10 +115,35 @@ def plan(text: str, state: ThreadState | None = None) -> Plan:
     lowered = clean.lower()
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
+    question = is_question(clean)
     for intent in INTENTS:
         if intent.matches(lowered) and (built := intent.builder(clean, lowered, state)) is not None:
-            return built
+            if question and any(call.name not in READ_TOOLS for call in built.calls):
+                continue  # questions only read: try the next reading of the sentence
+            return _with_unused(built, clean)
+    if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt", lowered):
+        return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
+                    reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
+    if question:
+        audience = extract.describe_audience(clean)
+        if audience.spec is not None:
+            return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
+                        reading=f"Read as: a question about {audience.reading}")
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+def _with_unused(built: Plan, clean: str) -> Plan:
+    if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
+                           for c in built.calls):
+        audience = extract.describe_audience(clean)
+        built.unused = extract.unused_words(clean, audience)
+    return built
+
+
+# Tools that only read: the only ones a question may call.
+READ_TOOLS = {"audit_log", "campaign_report", "list_campaigns", "explain_contact", "preview_segment",
+              "list_segments", "preview_draft", "check_compliance", "show_rules", "preflight",
+              "export_contact", "order_summary", "digest"}
 
 
 # --- parameters ------------------------------------------------------------------------
@@ -229,24 +260,27 @@ def with_countries(spec: dict[str, Any], include: list[str], exclude: list[str])
 
 
 def audience_spec(lowered: str) -> dict[str, Any] | None:
-    """The audience a question describes, or None when it names none we know."""
-    spec: dict[str, Any] | None = None
-    if _has(lowered, r"abandon|left .*cart|cart|checkout"):
-        spec = abandoned_cart_spec(duration_hours(lowered, 24))
-    elif _has(lowered, r"view|brows|look(ed)? at"):
-        spec = browse_spec(duration_hours(lowered, 48))
-    elif _has(lowered, r"lapsed|haven't (ordered|bought|purchased)|have not (ordered|bought|purchased)|inactive|churn"):
-        spec = lapsed_spec(lapsed_days(lowered))
-    elif match := re.search(r"spent (?:over|more than|above|at least) \$?(\d+(?:\.\d+)?)", lowered):
-        spec = spend_spec(float(match.group(1)))
-    elif _has(lowered, r"bought|ordered|purchased|customers|buyers"):
-        spec = {"event": "Order Completed", "within_last": f"{duration_hours(lowered, 24 * 365)}h"}
-    elif _has(lowered, r"subscri|contacts|people|everyone|reachable"):
-        spec = {"attribute": "email", "op": "exists"}
-    if spec is None:
-        return None
-    exclude = countries_after(lowered, EXCLUDE_VERBS)
-    return with_countries(spec, included_countries(lowered), exclude)
+    """The audience a sentence describes (see bot.planner.extract), or None when it names none."""
+    return extract.describe_audience(lowered).spec
+
+
+def read_as(audience: extract.Audience, steps: list[dict[str, Any]] | None = None) -> str:
+    """The reply's first line: how the audience (and the steps) were read."""
+    line = "Read as: " + (audience.reading or "all contacts")
+    if steps:
+        line += "; steps " + ", ".join(_step_words(step) for step in steps)
+    return line
+
+
+def _step_words(step: dict[str, Any]) -> str:
+    if step.get("delay_hours"):
+        when = f"after {step['delay_hours']} h"
+    elif step.get("delay_days"):
+        when = f"on day {step['delay_days']}"
+    else:
+        when = "right away"
+    offer_words = f" with {step['discount_percent']}% off" if step.get("discount_percent") else ""
+    return f"{when} ({step['purpose'].replace('_', ' ')}{offer_words})"
 
 
 # --- sequences -----------------------------------------------------------------------------
@@ -329,30 +363,33 @@ def _strip_holdout(lowered: str) -> str:
     return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
 
 
+def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan:
+    audience = extract.describe_audience(lowered, default=stage)
+    spec = audience.spec or {"cart": recipes.cart_abandoners(), "browse": recipes.browse_abandoners(),
+                             "lapsed": recipes.lapsed_customers()}[stage]
+    steps_text = extract.words_to_numbers(_strip_holdout(lowered))
+    if stage == "lapsed":
+        steps_text = re.sub(r"(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?\d+\s*(?:d|days?|w|weeks?|months?|years?)\b", " ", steps_text)
+        if re.search(r"right away|immediately|straight away|now\b", steps_text) and not re.search(r"day 0", steps_text):
+            steps_text = re.sub(r"right away|immediately|straight away", "day 0", steps_text, count=1)
+        discount = percent(steps_text)
+        defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
+    steps = parse_steps(steps_text, defaults)
+    built = sequence_plan(intent, name, spec, steps, lowered)
+    built.reading = read_as(audience if audience.spec else extract.Audience(spec, f"the default {name.lower()} audience"), steps)
+    return built
+
+
 def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
-    hours = duration_hours(re.sub(r"\bday\s*\d+", "", lowered), 24)
-    exclude = countries_after(lowered, EXCLUDE_VERBS)
-    segment = with_countries(abandoned_cart_spec(hours), included_countries(lowered), exclude)
-    steps = parse_steps(_strip_holdout(lowered), CART_DEFAULT)
-    return sequence_plan("cart_sequence", "Abandoned cart", segment, steps, lowered)
+    return _sequence("cart_sequence", "Abandoned cart", "cart", lowered, CART_DEFAULT)
 
 
 def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
-    hours = duration_hours(re.sub(r"\bday\s*\d+", "", lowered), 48)
-    exclude = countries_after(lowered, EXCLUDE_VERBS)
-    segment = with_countries(browse_spec(hours), included_countries(lowered), exclude)
-    steps = parse_steps(_strip_holdout(lowered), [(1, "browse_abandonment", None)])
-    return sequence_plan("browse_sequence", "Browse abandonment", segment, steps, lowered)
+    return _sequence("browse_sequence", "Browse abandonment", "browse", lowered, [(1, "browse_abandonment", None)])
 
 
 def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
-    without_steps = re.sub(r"\bday\s*\d+|(after|then|wait)\s+\d+\s*\w+", "", lowered)
-    exclude = countries_after(lowered, EXCLUDE_VERBS)
-    segment = with_countries(lapsed_spec(lapsed_days(without_steps)), included_countries(lowered), exclude)
-    discount = percent(_strip_holdout(lowered))
-    defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
-    steps = parse_steps(_strip_holdout(lowered), defaults)
-    return sequence_plan("winback_sequence", "Win-back", segment, steps, lowered)
+    return _sequence("winback_sequence", "Win-back", "lapsed", lowered, [(0, "winback", None)])
 
 
 # --- follow-ups on the thread's campaign ---------------------------------------------------
@@ -410,10 +447,12 @@ def _copy_request(state: ThreadState) -> dict[str, Any]:
 
 
 def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
-    spec = audience_spec(lowered)
-    if spec is None:
+    if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(r"\b(people|customers|contacts|who|shoppers|buyers)\b", lowered):
+        return order_summary(clean, lowered, state)
+    audience = extract.describe_audience(lowered)
+    if audience.spec is None:
         return Plan("how_many", answer=messages.ASK_AUDIENCE)
-    return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})])
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience))
 
 
 def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -657,6 +696,86 @@ def audit_subject(clean: str, state: ThreadState) -> str | None:
     return None
 
 
+def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
+    win = extract.audience_window(lowered, extract.zone_now())
+    hours = win.hours if win else 168
+    period = extract.window(hours)
+    words = win.words if win else "the last 7 days"
+    return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
+                reading=f"Read as: orders and revenue in {words}")
+
+
+def show_rules(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("show_rules", [PlannedCall("show_rules", {})], reading="Read as: show the frequency rules")
+
+
+def list_segments(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("list_segments", [PlannedCall("list_segments", {})], reading="Read as: list the saved segments")
+
+
+def _draft_id(lowered: str, state: ThreadState) -> int | None:
+    if match := re.search(r"\b(?:draft|message)\s*#?\s*(\d+)\b", lowered):
+        return int(match.group(1))
+    return state.draft_ids[-1] if state.draft_ids else None
+
+
+def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    draft = _draft_id(lowered, state)
+    named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
+    if re.search(r"\bcomplian|\bcan-?spam|\blegal check", lowered):
+        if draft is not None and re.search(r"\bdraft|message|email\b", lowered) and not named_campaign:
+            return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": draft})],
+                        reading=f"Read as: check the compliance of draft {draft}")
+        reference = campaign_reference(clean, state)
+        if reference is None:
+            return Plan("check_compliance", answer="Which draft or campaign should I check? Say 'draft 12' or 'campaign 3'.")
+        return Plan("check_compliance", [PlannedCall("check_compliance", {"campaign": reference})],
+                    reading=f"Read as: check the compliance of campaign {reference}")
+    if not re.search(r"\bdraft", lowered) and not (state.draft_ids and re.search(r"\b(it|this|that)\b", lowered)):
+        return None
+    if not re.search(r"\bapprov|\breject|\bdecline|\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
+        return None
+    if re.match(r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose)\b", lowered):
+        return None  # "draft an email ..." asks for a new draft
+    if draft is None:
+        return Plan("draft", answer="Which draft? Say its number, e.g. 'approve draft 12'.")
+    if re.search(r"\bapprov", lowered):
+        return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})], reading=f"Read as: approve draft {draft}")
+    if re.search(r"\breject|\bdecline", lowered):
+        reason = re.split(r"\b(?:because|since|reason:?|as)\b", clean, maxsplit=1)
+        why = reason[1].strip(" .:") if len(reason) > 1 and reason[1].strip() else "rejected in chat"
+        return Plan("reject_draft", [PlannedCall("reject_draft", {"draft_id": draft, "reason": why[:500]})],
+                    reading=f"Read as: reject draft {draft} ({why[:80]})")
+    if re.search(r"\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
+        return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft})], reading=f"Read as: show draft {draft}")
+    return None
+
+
+def preflight_existing(clean: str, lowered: str, state: ThreadState) -> Plan:
+    reference = campaign_reference(clean, state)
+    if reference is None:
+        return Plan("preflight", answer=messages.NOTHING_TO_REFER)
+    return Plan("preflight", [PlannedCall("preflight", {"campaign": reference})],
+                reading=f"Read as: the preflight of campaign {reference}")
+
+
+def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    chosen = platform(lowered, EXPORT_PLATFORMS)
+    arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
+    if re.search(r"suppress|exclusion list|exclude (?:our |existing |recent )?(?:buyers|customers) from ads", lowered):
+        win = extract.audience_window(lowered, extract.zone_now())
+        if win:
+            arguments["within"] = extract.window(win.hours)
+        return Plan("export_buyer_suppression", [PlannedCall("export_buyer_suppression", arguments)],
+                    reading="Read as: export the buyer suppression list" + (f" for {chosen}" if chosen else ""))
+    if re.search(r"look.?alike|seed (?:list|audience)|similar audience", lowered):
+        if match := re.search(r"\btop\s+(\d+)", lowered):
+            arguments["top"] = int(match.group(1))
+        return Plan("export_lookalike_seed", [PlannedCall("export_lookalike_seed", arguments)],
+                    reading="Read as: export a lookalike seed of the best customers" + (f" for {chosen}" if chosen else ""))
+    return None
+
+
 def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("help", answer=help_text())
 
@@ -690,6 +809,14 @@ INTENTS = [
                    r"|delete (all )?(the )?(data|contact|everything|personal))"),
     Intent(explain, r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b"),
     Intent(digest, r"\bdigest\b"),
+    Intent(special_exports, r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list"),
+    Intent(draft_action, r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b"),
+    Intent(preflight_existing, r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check"),
+    Intent(show_rules, r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|quiet hours|frequency)\b(?!.*\d)"),
+    Intent(list_segments, r"\b(list|show|what|which)\b.*\bsegments\b"),
+    Intent(order_summary, r"\b(orders?|revenue|sales|aov)\b",
+           unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
+                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"),
     Intent(report, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
                    r"|^show .*\b(results|report|performance|stats)\b"),
     Intent(frequency_rule, r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
@@ -704,7 +831,7 @@ INTENTS = [
     Intent(schedule, r"\b(schedule|go live|launch|activate|start sending)\b",
            unless=r"what'?s scheduled|what is scheduled|scheduled\?"),
     Intent(campaign_action, r"\b(pause|resume|unpause|restart|cancel|kill|halt)\b|^stop\b"),
-    Intent(cart_sequence, r"abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)"
+    Intent(cart_sequence, r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon|cart (recovery|sequence|flow|reminder|emails?)"
                           r"|abandoned.?checkout|left .*(in|items in) (their|the) cart"),
     Intent(browse_sequence, r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)"),
     Intent(winback_sequence, r"win.?back|re-?engage|lapsed|come back"
