@@ -18,6 +18,7 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
 from bot.cli_common import YES_OPTION, fail, run_tool
 from bot.runtime import database
+from scheduler.digest import slack_notifier
 from scheduler.outbox import OutboxWorker
 from scheduler.senders import sender_for
 from scheduler.setup import start_scheduler
@@ -79,7 +80,8 @@ def worker(
     """Deliver due outbox messages (SMTP_URL, or the Maildir in NUDGE_OUTBOX_DIR)."""
     settings = get_settings()
     sender = _sender(settings)
-    outbox = OutboxWorker(database(settings), settings, SYSTEM_CLOCK, sender, batch_size=batch_size)
+    outbox = OutboxWorker(database(settings), settings, SYSTEM_CLOCK, sender, batch_size=batch_size,
+                          notify=slack_notifier(settings))  # a paused campaign is said in Slack
     typer.echo(f"nudge: worker {outbox.name} delivering to {sender.describe()}", err=True)
     stop = _stop_event()
     while True:

@@ -20,6 +20,7 @@ from bot import messages
 from bot.memory import ThreadState
 from bot.planner import extract
 from bot.speech import is_question
+from tools import registry
 from tools import recipes
 
 CAMPAIGN = "$campaign_id"  # filled in by the engine from the previous call's result
@@ -118,7 +119,7 @@ def plan(text: str, state: ThreadState | None = None) -> Plan:
     question = is_question(clean)
     for intent in INTENTS:
         if intent.matches(lowered) and (built := intent.builder(clean, lowered, state)) is not None:
-            if question and any(call.name not in READ_TOOLS for call in built.calls):
+            if question and writes(built):
                 continue  # questions only read: try the next reading of the sentence
             return _with_unused(built, clean)
     if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt", lowered):
@@ -140,10 +141,11 @@ def _with_unused(built: Plan, clean: str) -> Plan:
     return built
 
 
-# Tools that only read: the only ones a question may call.
-READ_TOOLS = {"audit_log", "campaign_report", "list_campaigns", "explain_contact", "preview_segment",
-              "list_segments", "preview_draft", "check_compliance", "show_rules", "preflight",
-              "export_contact", "order_summary", "digest"}
+def writes(built: Plan) -> bool:
+    """Would this plan change anything? Its calls, or (for a plan that only asks back, like
+    "whom should I forget?") its intent's tool, as the registry declares them."""
+    names = [call.name for call in built.calls] or [built.intent]
+    return any(registry.BY_NAME[name].writes for name in names if name in registry.BY_NAME)
 
 
 # --- parameters ------------------------------------------------------------------------

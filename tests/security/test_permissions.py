@@ -1,5 +1,9 @@
 """Every protected tool, tried by a non-approver on every surface that can reach it.
 
+Surfaces: `registry.call` itself, the CLI command (`nudge --user U...`), the LLM agent (a
+scripted model on the real OpenAI client), `nudge ask`, the console and a Slack mention (the
+offline planner, from a request in words), and the Slack card button where one exists.
+
 The list of protected tools comes from the registry itself (`approver_only`), so a tool added
 later with approver-only access is tried here without anyone writing a test for it, and a
 protected tool that no surface table below knows fails `test_every_protected_tool_has_a_path`.
@@ -22,13 +26,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot import cli
+from bot import cli, ids
 from bot.console import Console
 from bot.conversation import Conversation
 from tests.delivery_support import EVERYONE, add_contacts, call
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.slack_api import FakeSlack
+from tests.scenario.slack_kit import SIGNING_SECRET, SlackHarness
 from tools import registry
 from tools.context import ToolContext, ToolRefused
 from tools.db import session_scope
@@ -111,6 +118,19 @@ def phrase(tool: str, store: Store) -> str | None:
         "cancel_campaign": f"cancel campaign {store.live}",
         "export_audience": "export segment vip to meta",
         "set_rule": "turn off quiet hours",
+        "approve_draft": f"approve draft {store.pending_draft}",
+        "reject_draft": f"reject draft {store.pending_draft} because it is too pushy",
+        "export_buyer_suppression": "export a buyer suppression list for meta",
+        "export_lookalike_seed": "export a lookalike seed for meta",
+    }.get(tool)
+
+
+def button(tool: str, store: Store) -> tuple[str, str] | None:
+    """The Slack button (action id, value) that runs `tool`, where a card has one."""
+    return {
+        "approve_draft": (ids.APPROVE, str(store.pending_draft)),
+        "reject_draft": (ids.REJECT, str(store.pending_draft)),
+        "schedule_campaign": (ids.SCHEDULE, store.ready),
     }.get(tool)
 
 
@@ -133,7 +153,20 @@ def model(settings, monkeypatch) -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def attempts(tool: str, store: Store, engine, settings, model: FakeOpenAI):
+@pytest.fixture
+def slack(settings, engine) -> Iterator[SlackHarness]:
+    """Nudge's HTTP app in Slack HTTP mode (offline planner) against a fake Slack."""
+    from bot.web import build_app
+
+    with FakeSlack() as fake:
+        slack_settings = settings.model_copy(update={
+            "slack_bot_token": "xoxb-test-token", "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": fake.base_url, "openai_base_url": "", "openai_api_key": ""})
+        with TestClient(build_app(slack_settings, migrate=False)) as client:
+            yield SlackHarness(client, fake, engine, slack_settings)
+
+
+def attempts(tool: str, store: Store, engine, settings, model: FakeOpenAI, slack: SlackHarness):
     """(surface, audit surface, attempt) for each way a non-approver can ask for `tool`."""
     args = arguments(tool, store)
 
@@ -154,6 +187,13 @@ def attempts(tool: str, store: Store, engine, settings, model: FakeOpenAI):
     yield "registry", "cli", direct
     yield "cli", "cli", command
     yield "agent", "ask/agent", agent
+    if (pressed := button(tool, store)) is not None:
+        def click() -> None:
+            seen = len(slack.fake.calls("chat.postEphemeral"))
+            slack.click(*pressed, user=INTRUDER)
+            assert "only approvers" in slack.fake.wait_for("chat.postEphemeral", seen + 1)[-1]["text"].lower()
+
+        yield "slack button", "slack/button", click
     words = phrase(tool, store)
     if words is None:
         return
@@ -171,8 +211,14 @@ def attempts(tool: str, store: Store, engine, settings, model: FakeOpenAI):
         Console(Conversation(engine, settings, use_agent=False), lines, output.append, user=INTRUDER).run()
         assert "only approvers" in "\n".join(output)
 
+    def mention() -> None:
+        seen = len(slack.fake.calls("chat.update"))
+        slack.mention(words, user=INTRUDER)
+        assert "only approvers" in slack.fake.wait_for("chat.update", seen + 1)[-1]["text"]
+
     yield "nudge ask", "ask/planner", ask
     yield "console", "console/planner", console
+    yield "slack mention", "slack/planner", mention
 
 
 def test_every_protected_tool_has_a_path():
@@ -183,11 +229,11 @@ def test_every_protected_tool_has_a_path():
                                 "export_contact", "export_lookalike_seed", "forget_contact", "reject_draft",
                                 "resume_campaign", "schedule_campaign", "set_rule"])
     for tool in PROTECTED:
-        assert arguments(tool, dummy) and command_line(tool, dummy)
+        assert arguments(tool, dummy) and command_line(tool, dummy) and phrase(tool, dummy)
 
 
 @pytest.mark.parametrize("tool", PROTECTED)
-def test_a_non_approver_is_refused_on_every_surface(tool, store, engine, settings, model, monkeypatch):
+def test_a_non_approver_is_refused_on_every_surface(tool, store, engine, settings, model, slack, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     get_settings.cache_clear()
@@ -197,7 +243,7 @@ def test_a_non_approver_is_refused_on_every_surface(tool, store, engine, setting
         approver = ToolContext(db=db, settings=settings, actor="UAPPROVER", confirmed=True)
         registry.call(approver, tool, arguments(tool, store))
         db.rollback()
-    for surface, audited_as, attempt in attempts(tool, store, engine, settings, model):
+    for surface, audited_as, attempt in attempts(tool, store, engine, settings, model, slack):
         before, audited = snapshot(engine), len(refusals(engine, tool))
         try:
             attempt()

@@ -77,14 +77,8 @@ def test_questions_never_plan_a_write():
         if entry["class"] != "question":
             continue
         result = plan(entry["text"])
-        writes = [call.name for call in result.calls if call.name not in _read_tools()]
+        writes = [call.name for call in result.calls if registry.BY_NAME[call.name].writes]
         assert not writes, (entry["text"], writes)
-
-
-def _read_tools() -> set[str]:
-    from bot.planner import READ_TOOLS
-
-    return READ_TOOLS
 
 
 def test_the_reading_names_the_audience_the_steps_and_what_was_not_used():
