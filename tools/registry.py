@@ -88,6 +88,8 @@ def _all_tools() -> list[Tool]:
         tool(sequences.pause_campaign, everyone, writes=True),
         tool(sequences.resume_campaign, approvers, writes=True, confirm=risks.resume),
         tool(sequences.cancel_campaign, approvers, writes=True, confirm=risks.cancel),
+        # Throwing away a draft campaign (a follow-up rebuilds it) sent nothing: drafting.
+        tool(sequences.discard_campaign, everyone, writes=True),
         tool(sequences.list_campaigns, everyone, writes=False),
         tool(sequences.explain_contact, everyone, writes=False),
         # A saved segment is a definition, not an action on anyone.

@@ -190,6 +190,14 @@ def cancel_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
     return result
 
 
+def discard_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
+    """Discard a campaign that never went live (a draft or one awaiting approval), e.g. one a
+    follow-up replaces. It sent nothing, so this is drafting; a live campaign is cancelled by an
+    approver instead (cancel_campaign)."""
+    return _transition(ctx, args, {"draft", "awaiting_approval"}, "cancelled", "campaign.discarded",
+                       "is discarded; it never sent anything")
+
+
 def list_campaigns(ctx: ToolContext, args: ListCampaignsInput) -> ListCampaignsResult:
     """List campaigns with their status, steps, how many contacts entered and emails sent."""
     query = select(Campaign).order_by(Campaign.id)

@@ -436,7 +436,7 @@ def _follow_up_refusal(state: ThreadState) -> Plan | None:
 
 def rebuild(state: ThreadState, request: dict[str, Any], intent: str) -> Plan:
     """Follow-ups on a not-yet-scheduled campaign replace it: cancel, rebuild, preflight."""
-    calls = [PlannedCall("cancel_campaign", {"campaign": str(state.campaign_id)})] if state.campaign_id else []
+    calls = [PlannedCall("discard_campaign", {"campaign": str(state.campaign_id)})] if state.campaign_id else []
     calls += [PlannedCall("create_sequence", request), PlannedCall("preflight", {"campaign": CAMPAIGN})]
     return Plan(intent, calls)
 

@@ -346,7 +346,7 @@ def built_state(status: str = "awaiting_approval") -> ThreadState:
 @pytest.mark.parametrize("text", ["make day 5 15% off", "change day 5 to 15 percent off", "Make the discount 15%"])
 def test_follow_up_discount_rebuilds_the_campaign(text):
     result = plan(text, built_state())
-    assert [call.name for call in result.calls] == ["cancel_campaign", "create_sequence", "preflight"]
+    assert [call.name for call in result.calls] == ["discard_campaign", "create_sequence", "preflight"]
     assert result.calls[0].arguments == {"campaign": "4"}
     assert steps_of(result.calls[1].arguments)[2] == (5, "cart_discount", 15)
     assert BUILT["steps"][2]["discount_percent"] == 10, "the stored request is not mutated"
