@@ -820,7 +820,10 @@ INTENTS = [
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
                   r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"),
     Intent(report, r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
-                   r"|^show .*\b(results|report|performance|stats)\b"),
+                   r"|^show .*\b(results|report|performance|stats)\b"
+                   r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
+                   r"|\b(a/?b|subject) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
+                   r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b"),
     Intent(frequency_rule, r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
                            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"),
     Intent(change_discount, r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%",
