@@ -17,7 +17,7 @@ def test_follow_ups_survive_a_restart(settings, engine, db):
 
     restarted = Conversation(engine, settings, use_agent=False)
     reply = restarted.handle("make day 5 15% off", "UAPPROVER", "C1:1.0")
-    assert [c.name for c in reply.calls] == ["cancel_campaign", "create_sequence", "preflight"]
+    assert [c.name for c in reply.calls] == ["discard_campaign", "create_sequence", "preflight"]
     step = reply.calls[1].arguments["steps"][2]
     assert step == {"delay_days": 5, "purpose": "cart_discount", "discount_percent": 15}
     reply = restarted.handle("exclude Canada", "UAPPROVER", "C1:1.0")
