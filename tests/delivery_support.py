@@ -50,6 +50,14 @@ def ingest(engine: Engine, items: list[dict], now: datetime) -> None:
         assert not result.rejected, result.rejected
 
 
+def ready_campaign(engine: Engine, settings, name: str = "Ready") -> str:
+    """A one-step campaign whose draft an approver approved: schedulable right now."""
+    created = call(engine, settings, "create_sequence", {
+        "name": name, "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
+    call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
+    return str(created.campaign_id)
+
+
 def approved_sequence(engine: Engine, settings, steps: list[dict], name: str = "Cart rescue",
                       segment=None, **extra) -> int:
     """Create a sequence, approve every draft, schedule it; returns the campaign id."""

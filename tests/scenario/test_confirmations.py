@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from bot import cli, ids
 from bot.blocks import as_text
 from bot.conversation import Conversation
-from tests.delivery_support import EVERYONE, START, add_contacts, call
+from tests.delivery_support import START, add_contacts, ready_campaign
 from tools.clock import ManualClock
 from tools.models import AuditEntry, Campaign, Contact
 from tools.settings import get_settings
@@ -33,10 +33,7 @@ cli.register_commands()
 @pytest.fixture
 def ready(engine, settings) -> str:
     add_contacts(engine, 3)
-    created = call(engine, settings, "create_sequence", {
-        "name": "Ready", "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
-    call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
-    return str(created.campaign_id)
+    return ready_campaign(engine, settings)
 
 
 def status(engine, campaign: str) -> str:

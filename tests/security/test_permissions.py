@@ -32,7 +32,7 @@ from typer.testing import CliRunner
 from bot import cli, ids
 from bot.console import Console
 from bot.conversation import Conversation
-from tests.delivery_support import EVERYONE, add_contacts, call
+from tests.delivery_support import EVERYONE, add_contacts, call, ready_campaign
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.scenario.slack_kit import SIGNING_SECRET, SlackHarness
@@ -61,12 +61,7 @@ class Store:
 def store(engine, settings) -> Store:
     add_contacts(engine, 3, now=datetime.now(timezone.utc))
     call(engine, settings, "create_segment", {"name": "vip", "spec": EVERYONE})
-    campaigns = []
-    for name in ("Ready", "Live", "Held"):
-        created = call(engine, settings, "create_sequence", {
-            "name": name, "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
-        call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
-        campaigns.append(str(created.campaign_id))
+    campaigns = [ready_campaign(engine, settings, name) for name in ("Ready", "Live", "Held")]
     call(engine, settings, "schedule_campaign", {"campaign": campaigns[1]})
     call(engine, settings, "schedule_campaign", {"campaign": campaigns[2]})
     call(engine, settings, "pause_campaign", {"campaign": campaigns[2]})

@@ -245,13 +245,11 @@ def test_a_non_approver_cannot_approve_schedule_or_reject(slack, fake_slack, eng
 
 
 def ready_campaign(engine, settings) -> str:
-    from tests.delivery_support import EVERYONE, add_contacts, call
+    from tests.delivery_support import add_contacts
+    from tests.delivery_support import ready_campaign as approved_and_ready
 
     add_contacts(engine, 2)
-    created = call(engine, settings, "create_sequence", {
-        "name": "Ready", "segment": EVERYONE, "steps": [{"delay_hours": 0, "purpose": "welcome"}]})
-    call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
-    return str(created.campaign_id)
+    return approved_and_ready(engine, settings)
 
 
 @pytest.mark.parametrize("body_for", [
