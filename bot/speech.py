@@ -94,7 +94,7 @@ def _first_word(text: str) -> str:
 
 def _verb_kind(word: str) -> str | None:
     """'change' or 'lookup' for a verb (any common inflection), or None."""
-    stem = word.rstrip("'s")
+    stem = word[:-2] if word.endswith("'s") else word  # "what's" -> "what", not "addres"
     for suffix in ("ing", "ed", "es", "s"):
         if stem.endswith(suffix) and stem[: -len(suffix)] in CHANGE_VERBS + LOOKUP_VERBS:
             stem = stem[: -len(suffix)]
