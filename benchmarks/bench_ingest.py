@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import machine  # noqa: E402
 
-from tools import db as nudge_db  # noqa: E402
-from tools.contacts import contact_ids  # noqa: E402
-from tools.models import Event  # noqa: E402
+from tools.core import db as nudge_db
+from tools.core.models import Event  # noqa: E402
+from tools.ingest.contacts import contact_ids  # noqa: E402
 
 BATCH = 500
 CLIENTS = 2
@@ -78,7 +78,7 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
         "NUDGE_INGEST_RATE_LIMIT": "100000", "SHOPIFY_WEBHOOK_SECRET": WRITE_KEY,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bot.web:build_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "bot.web.app:build_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env=env, cwd=Path(__file__).resolve().parents[1],
     )
@@ -110,7 +110,7 @@ def post_all(port: int, bodies: list[bytes]) -> float:
 
 def order_webhooks(count: int, now: datetime) -> list[tuple[bytes, dict]]:
     """Signed orders/create deliveries, one order of two lines each, for customers in USERS."""
-    from bot.web_shops import signature
+    from bot.web.shops import signature
 
     deliveries = []
     for n in range(count):

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine  # noqa: E402
 from bench_ingest import WRITE_KEY, free_port, start_server  # noqa: E402
 
-from tools import db as nudge_db  # noqa: E402
+from tools.core import db as nudge_db
 
 CLIENTS = 8
 BATCH = 50

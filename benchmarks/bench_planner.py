@@ -17,8 +17,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.machine import describe  # noqa: E402
-from bot.memory import ThreadState  # noqa: E402
-from bot.planner import plan  # noqa: E402
+from bot.engine.memory import ThreadState  # noqa: E402
+from bot.engine.planner import plan  # noqa: E402
 
 
 def main() -> None:

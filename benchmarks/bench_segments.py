@@ -1,7 +1,7 @@
 """Benchmark: five canonical segments on a million contacts, against hand-written SQL.
 
 Seeds (or reuses) a store of 1,000,000 contacts and about 10,000,000 events with
-`tools.seed.seed_store` in `bench-segments.db` (SQLite) and, when `BENCH_PG_URL` or
+`tools.ingest.seed.seed_store` in `bench-segments.db` (SQLite) and, when `BENCH_PG_URL` or
 `NUDGE_TEST_DATABASE_URL` is set, in a PostgreSQL database `nudge_bench_segments` on that
 server. For each segment it prints the member count, the time of Nudge's compiled query, the
 time of a hand-written SQL query for the same question run in the same process, and their
@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import machine  # noqa: E402
 
-from tools import db as nudge_db  # noqa: E402
-from tools.audience_policy import EU_EEA, reachable_clause  # noqa: E402
-from tools.models import Contact, KeyValue  # noqa: E402
-from tools.segment_spec import SegmentSpec  # noqa: E402
-from tools.segment_sql import condition  # noqa: E402
-from tools.segments import member_ids, query_form  # noqa: E402
-from tools.seed import seed_store  # noqa: E402
-from tools.settings import load_settings  # noqa: E402
+from tools.audience.policy import EU_EEA, reachable_clause  # noqa: E402
+from tools.audience.segments import member_ids, query_form  # noqa: E402
+from tools.audience.spec import SegmentSpec  # noqa: E402
+from tools.audience.sql import condition  # noqa: E402
+from tools.core import db as nudge_db
+from tools.core.models import Contact, KeyValue  # noqa: E402
+from tools.core.settings import load_settings  # noqa: E402
+from tools.ingest.seed import seed_store  # noqa: E402
 
 SEEDED_AT = "bench.seeded_at"
 PG_DATABASE = "nudge_bench_segments"

@@ -30,11 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import machine  # noqa: E402
-
 from sqlalchemy import select  # noqa: E402
 
-from tools import db as nudge_db  # noqa: E402
-from tools.clock import ManualClock  # noqa: E402
+from tools.core import db as nudge_db
+from tools.core.clock import ManualClock  # noqa: E402
 
 BATCH = 500
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -51,9 +50,9 @@ def configure(url: str, outbox: str) -> None:
 
 def seed(engine, settings, count: int) -> None:
     from tools import registry
-    from tools.context import ToolContext
-    from tools.db import session_scope
-    from tools.ingest import ingest_calls
+    from tools.core.context import ToolContext
+    from tools.core.db import session_scope
+    from tools.ingest.calls import ingest_calls
 
     for start in range(0, count, 5000):
         items = [{"type": "identify", "userId": f"b{n}", "timestamp": NOON.isoformat(),
@@ -84,8 +83,8 @@ def timed(label: str, count: int, action) -> float:
 def decide_and_render(engine, settings, clock, pool: list[bytes]) -> tuple[float, float]:
     """Decide, then render, every due message in batches, without storing anything."""
     from scheduler.outbox import Batch, OutboxWorker, Stats
-    from tools.db import session_factory
-    from tools.models import Message
+    from tools.core.db import session_factory
+    from tools.core.models import Message
 
     worker = OutboxWorker(engine, settings, clock, sender=None, name="bench")
     with engine.begin() as connection:
@@ -153,7 +152,7 @@ def main() -> None:
     from scheduler import jobs
     from scheduler.outbox import OutboxWorker
     from scheduler.senders import SmtpSender
-    from tools.settings import get_settings
+    from tools.core.settings import get_settings
 
     nudge_db.upgrade(url)
     engine, settings, clock = nudge_db.engine_for(url), get_settings(), ManualClock(NOON)

@@ -15,14 +15,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 
-from bot import blocks as kit
-from bot import cards, ids, messages
-from bot.conversation import Conversation, Reply
+from bot.display import blocks as kit
+from bot.display import cards, ids
+from bot.engine import messages
+from bot.engine.conversation import Conversation
+from bot.engine.results import Reply
 from tools import proposals
-from tools.context import ToolError
-from tools.db import session_scope
-from tools.models import Draft, Proposal
-from tools.sequences import newest_version
+from tools.campaigns.lifecycle import newest_version
+from tools.core.context import ToolError
+from tools.core.db import session_scope
+from tools.core.models import Draft, Proposal
 
 PROMPT = "you> "
 USER = "console"

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.blocks import as_text
-from bot.cards import campaign_of_draft
-from bot.conversation import Conversation
+from bot.display.blocks import as_text
+from bot.display.cards import campaign_of_draft
+from bot.engine.conversation import Conversation
 from tools import proposals
-from tools.clock import ManualClock
-from tools.db import engine_for, session_scope, upgrade
-from tools.models import Enrolment, Message
-from tools.settings import Settings, get_settings, load_settings, redact_url
+from tools.core.clock import ManualClock
+from tools.core.db import engine_for, session_scope, upgrade
+from tools.core.models import Enrolment, Message
+from tools.core.settings import Settings, get_settings, load_settings, redact_url
 
 REQUEST = ("build an abandoned-cart sequence: reminder on day 1, reviews on day 3, "
            "10% off on day 5, stop when they buy")
@@ -56,7 +56,7 @@ def run_demo(contacts: int, say: Callable[[str], None]) -> None:
 
 
 def _run_demo(directory: Path, contacts: int, say: Callable[[str], None]) -> None:
-    from tools.seed import seed_store
+    from tools.ingest.seed import seed_store
 
     settings = demo_settings(directory)
     upgrade(settings.database_url)
@@ -86,7 +86,7 @@ def _run_demo(directory: Path, contacts: int, say: Callable[[str], None]) -> Non
     say(call(engine, settings, clock, "explain_contact", {"contact": buyer, "campaign": str(campaign_id)}).summary)
 
     step(say, 6, "The next morning's digest")
-    from tools.digest import build_digest
+    from tools.reporting.digest import build_digest
 
     with session_scope(engine) as session:
         say(build_digest(session, settings, clock.now().astimezone(settings.zone).date()).text)
@@ -105,7 +105,7 @@ def step(say: Callable[[str], None], number: int, title: str) -> None:
 
 
 def _start_of_hour():
-    from tools.clock import SYSTEM_CLOCK
+    from tools.core.clock import SYSTEM_CLOCK
 
     return SYSTEM_CLOCK.now().replace(minute=0, second=0, microsecond=0)
 
@@ -120,7 +120,7 @@ def campaign_of(engine, reply) -> int:
 
 def call(engine, settings: Settings, clock: ManualClock, name: str, arguments: dict):
     """Run a tool as the demo's approver, as a button would: irreversible ones are proposed."""
-    from tools.context import ToolContext
+    from tools.core.context import ToolContext
 
     with session_scope(engine) as session:
         ctx = ToolContext(db=session, settings=settings, actor=USER, thread="demo", clock=clock, surface="demo")
@@ -149,8 +149,8 @@ def fast_forward(engine, settings: Settings, clock: ManualClock, campaign_id: in
 
 def purchase(engine, clock: ManualClock, campaign_id: int) -> str | None:
     """One enrolled contact completes an order, through the same ingest path as the API."""
-    from tools.ingest import ingest_calls
-    from tools.models import Contact
+    from tools.core.models import Contact
+    from tools.ingest.calls import ingest_calls
 
     with session_scope(engine) as session:
         user_id = session.scalar(

@@ -18,10 +18,10 @@ import uvicorn
 from sqlalchemy import Engine
 
 from bot.runtime import database
-from tools.clock import SYSTEM_CLOCK
-from tools.db import session_scope
-from tools.models import KeyValue
-from tools.settings import Settings, redact_url
+from tools.core.clock import SYSTEM_CLOCK
+from tools.core.db import session_scope
+from tools.core.models import KeyValue
+from tools.core.settings import Settings, redact_url
 
 DEMO_STORE_CONTACTS = 2_000
 
@@ -52,7 +52,7 @@ def run(settings: Settings, echo: Echo) -> None:
 
 
 def seed_demo_store_if_empty(engine: Engine, echo: Echo) -> None:
-    from tools.seed import seed_store, store_is_empty
+    from tools.ingest.seed import seed_store, store_is_empty
 
     if not store_is_empty(engine):
         return
@@ -82,7 +82,7 @@ def with_demo_identity(settings: Settings, engine: Engine, echo: Echo) -> Settin
 
 
 def start_http_server(settings: Settings, echo: Echo) -> uvicorn.Server | None:
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     if not port_is_free(settings.http_host, settings.http_port):
         echo(f"nudge: port {settings.http_port} is in use, so the HTTP server is not started; "
@@ -112,7 +112,7 @@ def start_scheduler(engine: Engine, settings: Settings, echo: Echo):
 
     slack_client = None
     if settings.slack_bot_token:
-        from bot.slack_app import web_client
+        from bot.slack.services import web_client
 
         slack_client = web_client(settings)
     runner = start(engine, settings, SYSTEM_CLOCK, slack_client)
@@ -124,7 +124,7 @@ def start_scheduler(engine: Engine, settings: Settings, echo: Echo):
 
 def talk(settings: Settings, engine: Engine, server: uvicorn.Server | None, echo: Echo) -> None:
     if settings.slack_bot_token and settings.slack_app_token:
-        from bot.slack_app import connect_socket_mode
+        from bot.slack.app import connect_socket_mode
 
         echo("nudge: connecting to Slack over Socket Mode")
         handler = connect_socket_mode(settings, engine)
@@ -150,7 +150,7 @@ def wait_forever() -> None:
 
 def run_console(settings: Settings, engine: Engine, echo: Echo) -> None:
     from bot.console import Console, terminal_prompt
-    from bot.conversation import Conversation
+    from bot.engine.conversation import Conversation
 
     echo("nudge: no Slack tokens set, so this is the local console (you are an approver)")
     lines = iter(sys.stdin.readline, "")

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, exc
 
-from tools import db as nudge_db
-from tools.clock import SYSTEM_CLOCK, Clock
-from tools.context import ToolContext
-from tools.settings import Settings, get_settings
+from tools.core import db as nudge_db
+from tools.core.clock import SYSTEM_CLOCK, Clock
+from tools.core.context import ToolContext
+from tools.core.settings import Settings, get_settings
 
 
 def database(settings: Settings | None = None, migrate: bool = True) -> Engine:

@@ -1,9 +1,9 @@
-"""Alembic's environment: runs revisions on the connection `tools.db.upgrade` hands it."""
+"""Alembic's environment: runs revisions on the connection `tools.core.db.upgrade` hands it."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from tools.models import Base
+from tools.core.models import Base
 
 target_metadata = Base.metadata
 

@@ -1,6 +1,6 @@
 """Turning one approved draft and one contact into a standards-conforming email.
 
-The body comes from `tools.render.render_email` (Jinja sandbox, footer with the unsubscribe link
+The body comes from `tools.drafting.render.render_email` (Jinja sandbox, footer with the unsubscribe link
 and postal address). This module adds what makes it deliverable and measurable: a
 multipart/alternative message with text and HTML, a stable `Message-ID`, `Date`, `From`
 (NUDGE_SENDER), RFC 8058 one-click unsubscribe headers, an open pixel, and click tracking for
@@ -26,9 +26,9 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import cached_property, lru_cache
 from urllib.parse import quote
 
-from tools.identity import normalise_email
-from tools.settings import Settings
-from tools.tokens import make_token
+from tools.core.identity import normalise_email
+from tools.core.settings import Settings
+from tools.core.tokens import make_token
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
 _TEXT_URL = re.compile(r"https?://[^\s<>\"']+")

@@ -24,12 +24,12 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.jobs import attribute
-from tools.charts import default_title
-from tools.clock import Clock
-from tools.db import session_scope
-from tools.digest import Digest, build_digest
-from tools.models import IdempotencyKey, Lease
-from tools.settings import Settings
+from tools.core.clock import Clock
+from tools.core.db import session_scope
+from tools.core.models import IdempotencyKey, Lease
+from tools.core.settings import Settings
+from tools.reporting.charts import default_title
+from tools.reporting.digest import Digest, build_digest
 
 JOB_ID = "daily_digest"
 SCOPE = "digest"

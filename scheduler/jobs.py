@@ -5,10 +5,10 @@ insert-or-ignore make a duplicate run a no-op), so a takeover mid-run or an over
 cannot enrol anyone twice or create a second message for the same step.
 - `enrol`: for every active campaign, contacts now in its segment who are not in it yet (or
   whose last pass ended more than the cooldown ago) enter, with a deterministic holdout.
-- `attribute`: every order not yet attributed gets its conversion row (`tools.attribution`,
+- `attribute`: every order not yet attributed gets its conversion row (`tools.reporting.attribution`,
   the one writer of conversions; the report and the digest only read them).
 - `dispatch`: every step now due (its delay after the member's triggering event, the entry
-  being the floor: `tools.sequences.step_due`) for an active enrolment becomes one outbox message (unique on
+  being the floor: `tools.campaigns.lifecycle.step_due`) for an active enrolment becomes one outbox message (unique on
   campaign, step, contact and round), then the outbox worker decides and delivers what is due.
 """
 
@@ -21,17 +21,25 @@ from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler.outbox import OutboxWorker, Stats
-from tools import audit
-from tools.attribution import AttributionSummary, record_new_conversions
-from tools.bulk import insert_ignoring_duplicates, lock_for_writing
-from tools.clock import Clock
-from tools.db import session_scope
-from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Message, Segment
-from tools.preflight import recently_converted
-from tools.segment_spec import SegmentSpec, event_names
-from tools.segments import member_batches
-from tools.sequences import first_delay, step_anchor, steps_of
-from tools.settings import Settings
+from tools.audience.segments import member_batches
+from tools.audience.spec import SegmentSpec, event_names
+from tools.campaigns.lifecycle import first_delay, step_anchor, steps_of
+from tools.campaigns.preflight import recently_converted
+from tools.core import audit
+from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
+from tools.core.clock import Clock
+from tools.core.db import session_scope
+from tools.core.models import (
+    Campaign,
+    CampaignStep,
+    Contact,
+    Enrolment,
+    Event,
+    Message,
+    Segment,
+)
+from tools.core.settings import Settings
+from tools.reporting.attribution import AttributionSummary, record_new_conversions
 
 CHUNK = 2000
 OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")
@@ -182,7 +190,7 @@ def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:
 
 
 def _due_enrolments(step: CampaignStep, cutoff: datetime, first: int, after: int):
-    """Active enrolments whose step anchor (tools.sequences.step_anchor) is at or before `cutoff`."""
+    """Active enrolments whose step anchor (tools.campaigns.lifecycle.step_anchor) is at or before `cutoff`."""
     has_message = select(Message.id).where(Message.enrolment_id == Enrolment.id,
                                            Message.step_id == step.id).exists()
     return (select(Enrolment.id, Enrolment.contact_id, Enrolment.round, Enrolment.entered_at,

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Connection, Engine, or_, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from tools.bulk import insert_ignoring_duplicates
-from tools.db import session_scope
-from tools.models import Lease
+from tools.core.bulk import insert_ignoring_duplicates
+from tools.core.db import session_scope
+from tools.core.models import Lease
 
 log = logging.getLogger("nudge.leadership")
 

@@ -35,26 +35,50 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Connection, DateTime, Engine, Interval, bindparam, exists, func, or_, select, type_coerce, update,
+    Connection,
+    DateTime,
+    Engine,
+    Interval,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from scheduler import delivery
 from scheduler.senders import Envelope, Kind, Outcome
-from tools import audit, frequency
-from tools.audience_policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
-from tools.bulk import insert_ignoring_duplicates, lock_for_writing
-from tools.clock import Clock
-from tools.db import session_scope
-from tools.identity import email_hash, email_salt, token_secret
-from tools.models import (
-    Campaign, CampaignStep, Contact, Draft, Enrolment, Event, Message, MessageEvent,
+from tools.audience import frequency
+from tools.audience.policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
+from tools.campaigns.lifecycle import FINAL_MESSAGE_STATUSES, approved_by_approver
+from tools.core import audit
+from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
+from tools.core.clock import Clock
+from tools.core.db import session_scope
+from tools.core.identity import email_hash, email_salt, token_secret
+from tools.core.models import (
+    Campaign,
+    CampaignStep,
+    Contact,
+    Draft,
+    Enrolment,
+    Event,
+    Message,
+    MessageEvent,
     Suppression,
 )
-from tools.render import personalisations, render_email
-from tools.sequences import FINAL_MESSAGE_STATUSES, approved_by_approver
-from tools.message_states import ADDRESS_REASONS, CLAIMABLE, PAUSING_REASONS, Reason, Status
-from tools.settings import Settings
+from tools.core.settings import Settings
+from tools.core.vocabulary import (
+    ADDRESS_REASONS,
+    CLAIMABLE,
+    PAUSING_REASONS,
+    Reason,
+    Status,
+)
+from tools.drafting.render import personalisations, render_email
 
 log = logging.getLogger("nudge.outbox")
 
@@ -470,7 +494,7 @@ class Batch:
         return next((e for e in events if e.occurred_at >= enrolment.entered_at), None)
 
     def exit(self, message: Message, campaign: Campaign, enrolment: Enrolment, event: Event) -> bool:
-        # No conversion is written here: tools.attribution is their one writer, by the one rule.
+        # No conversion is written here: tools.reporting.attribution is their one writer, by the one rule.
         reason = f"exited: {event.name} on {event.occurred_at:%Y-%m-%d %H:%M} UTC"
         enrolment.status, enrolment.exit_reason, enrolment.exited_at = "exited", reason, self.now
         return self.skip(message, reason)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from tools.message_states import Reason
+from tools.core.vocabulary import Reason
 
 CRLF = b"\r\n"
 

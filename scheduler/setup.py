@@ -31,9 +31,9 @@ from scheduler import jobs
 from scheduler.digest import catch_up_digest, digest_trigger, slack_notifier
 from scheduler.leadership import leadership_for
 from scheduler.senders import sender_for
-from tools.clock import Clock
-from tools.db import session_scope
-from tools.settings import Settings
+from tools.core.clock import Clock
+from tools.core.db import session_scope
+from tools.core.settings import Settings
 
 log = logging.getLogger("nudge.scheduler")
 
@@ -122,7 +122,7 @@ def purge_expired_job(runtime_key: str) -> None:
     """Delete personal data older than the retention period (NUDGE_RETENTION_MONTHS)."""
     runtime = _RUNTIMES.get(runtime_key)
     if runtime:
-        from tools.retention import purge_expired
+        from tools.privacy.retention import purge_expired
 
         with session_scope(runtime.engine) as db:
             purge_expired(db, runtime.settings, runtime.clock.now())

@@ -1,6 +1,6 @@
 """What happens when a recipient opens, clicks or unsubscribes: the database side of `/o /c /u`.
 
-Each function takes an already verified token (tools.tokens) and records the event on the
+Each function takes an already verified token (tools.core.tokens) and records the event on the
 outbox message. `unsubscribe` takes effect at once: the address's hash is suppressed (so no
 campaign may reach it, and the outbox's commit point refuses even a message already in a
 worker's batch), the contact is marked opted out, and their waiting messages are skipped.
@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tools import audit
-from tools.bulk import insert_ignoring_duplicates
-from tools.identity import email_hash, email_salt
-from tools.models import Contact, Draft, Message, MessageEvent, Suppression
-from tools.render import draft_urls
-from tools.tokens import Token
+from tools.core import audit
+from tools.core.bulk import insert_ignoring_duplicates
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import Contact, Draft, Message, MessageEvent, Suppression
+from tools.core.tokens import Token
+from tools.drafting.render import draft_urls
 
 WAITING = ("pending", "deferred")
 

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from tools import db as nudge_db
-from tools.models import Base
-from tools.settings import Settings, get_settings
+from tools.core import db as nudge_db
+from tools.core.models import Base
+from tools.core.settings import Settings, get_settings
 
 POSTGRES_URL = os.environ.get("NUDGE_TEST_DATABASE_URL", "")
 NO_POSTGRES = "PostgreSQL leg skipped: set NUDGE_TEST_DATABASE_URL=postgresql+psycopg://... to run it"

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, select
 
 from tools import registry
-from tools.clock import ManualClock
-from tools.context import ToolContext
-from tools.db import session_scope
-from tools.ingest import ingest_calls
-from tools.models import Message
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext
+from tools.core.db import session_scope
+from tools.core.models import Message
+from tools.ingest.calls import ingest_calls
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 UTC
 EVERYONE = {"attribute": "email", "op": "exists"}

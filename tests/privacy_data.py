@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from tools.identity import email_hash, email_salt
-from tools.models import (
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import (
     Campaign,
     CampaignStep,
     Contact,

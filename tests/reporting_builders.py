@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from tools.models import (
+from tools.core.models import (
     Campaign,
     CampaignStep,
     Contact,

@@ -17,9 +17,16 @@ from typing import Any
 
 from sqlalchemy import update
 
-from tools import audit, registry
-from tools.context import NeedsConfirmation, ToolContext, ToolError, ToolRefused, ToolResult
-from tools.models import Proposal
+from tools import registry
+from tools.core import audit
+from tools.core.context import (
+    NeedsConfirmation,
+    ToolContext,
+    ToolError,
+    ToolRefused,
+    ToolResult,
+)
+from tools.core.models import Proposal
 
 LIFETIME = timedelta(minutes=30)
 CONFIRMED, CANCELLED = "confirmed", "cancelled"

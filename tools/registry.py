@@ -20,8 +20,21 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from tools import audit
-from tools.context import NeedsConfirmation, ToolContext, ToolError, ToolRefused, ToolResult
+from tools import risks
+from tools.audience import exports, frequency, segments
+from tools.campaigns import lifecycle, preflight
+from tools.core import audit
+from tools.core.context import (
+    NeedsConfirmation,
+    ToolContext,
+    ToolError,
+    ToolRefused,
+    ToolResult,
+    validation_message,
+)
+from tools.drafting import approvals, compliance, drafts
+from tools.privacy import audit_trail, rights
+from tools.reporting import report
 
 Describer = Callable[[ToolContext, Any], "str | None"]
 
@@ -60,50 +73,44 @@ def tool(function: Callable[..., ToolResult], access: Access, *, writes: bool,
 
 
 def _all_tools() -> list[Tool]:
-    # Each capability module is imported here and only here; add a tool by adding a line, and
+    # Each capability's tool module is named here and only here; add a tool by adding a line, and
     # decide its access, whether it writes, and whether it must be confirmed. The README's
     # permission table is checked against this list by tests/unit/test_readme.py.
-    from tools import audit_trail, privacy, risks
-    from tools import reporting
-    from tools import approvals, sequences
-    from tools import audiences, segments
-    from tools import compliance, drafting, frequency, preflight
-
     everyone, approvers = Access.EVERYONE, Access.APPROVERS
     return [
         # Personal data: erasure and access requests are for approvers, and always confirmed.
-        tool(privacy.forget_contact, approvers, writes=True, confirm=risks.forget),
-        tool(privacy.export_contact, approvers, writes=False, confirm=risks.export_person),
+        tool(rights.forget_contact, approvers, writes=True, confirm=risks.forget),
+        tool(rights.export_contact, approvers, writes=False, confirm=risks.export_person),
         # Reading is for everyone.
         tool(audit_trail.audit_log, everyone, writes=False),
-        tool(reporting.campaign_report, everyone, writes=False),
-        tool(reporting.order_summary, everyone, writes=False),
+        tool(report.campaign_report, everyone, writes=False),
+        tool(report.order_summary, everyone, writes=False),
         # Deciding on drafts is the approvers' job; nothing reaches a contact without it.
         tool(approvals.approve_draft, approvers, writes=True),
         tool(approvals.reject_draft, approvers, writes=True),
         # Building a campaign is drafting (it sends nothing); going live is for approvers.
-        tool(sequences.create_sequence, everyone, writes=True),
-        tool(sequences.schedule_campaign, approvers, writes=True, confirm=risks.schedule),
+        tool(lifecycle.create_sequence, everyone, writes=True),
+        tool(lifecycle.schedule_campaign, approvers, writes=True, confirm=risks.schedule),
         # Pausing is a safety brake anyone may pull; resuming and cancelling are not.
-        tool(sequences.pause_campaign, everyone, writes=True),
-        tool(sequences.resume_campaign, approvers, writes=True, confirm=risks.resume),
-        tool(sequences.cancel_campaign, approvers, writes=True, confirm=risks.cancel),
+        tool(lifecycle.pause_campaign, everyone, writes=True),
+        tool(lifecycle.resume_campaign, approvers, writes=True, confirm=risks.resume),
+        tool(lifecycle.cancel_campaign, approvers, writes=True, confirm=risks.cancel),
         # Throwing away a draft campaign (a follow-up rebuilds it) sent nothing: drafting.
-        tool(sequences.discard_campaign, everyone, writes=True),
-        tool(sequences.list_campaigns, everyone, writes=False),
-        tool(sequences.explain_contact, everyone, writes=False),
+        tool(lifecycle.discard_campaign, everyone, writes=True),
+        tool(lifecycle.list_campaigns, everyone, writes=False),
+        tool(lifecycle.explain_contact, everyone, writes=False),
         # A saved segment is a definition, not an action on anyone.
         tool(segments.create_segment, everyone, writes=True),
         tool(segments.preview_segment, everyone, writes=False),
         tool(segments.list_segments, everyone, writes=False),
         # Exports hand personal data (hashed) to an ad platform: approvers, confirmed.
-        tool(audiences.export_audience, approvers, writes=True, confirm=risks.export_segment),
-        tool(audiences.export_buyer_suppression, approvers, writes=True, confirm=risks.export_buyers),
-        tool(audiences.export_lookalike_seed, approvers, writes=True, confirm=risks.export_lookalike),
-        tool(drafting.draft_email, everyone, writes=True),
-        tool(drafting.draft_ad_copy, everyone, writes=True),
-        tool(drafting.revise_draft, everyone, writes=True),
-        tool(drafting.preview_draft, everyone, writes=False),
+        tool(exports.export_audience, approvers, writes=True, confirm=risks.export_segment),
+        tool(exports.export_buyer_suppression, approvers, writes=True, confirm=risks.export_buyers),
+        tool(exports.export_lookalike_seed, approvers, writes=True, confirm=risks.export_lookalike),
+        tool(drafts.draft_email, everyone, writes=True),
+        tool(drafts.draft_ad_copy, everyone, writes=True),
+        tool(drafts.revise_draft, everyone, writes=True),
+        tool(drafts.preview_draft, everyone, writes=False),
         tool(compliance.check_compliance, everyone, writes=False),
         # Rules hold back every campaign's messages: approvers, confirmed while campaigns are live.
         tool(frequency.set_rule, approvers, writes=True, confirm=risks.rule_change),
@@ -121,15 +128,6 @@ def get(name: str) -> Tool:
         return BY_NAME[name]
     except KeyError:
         raise ToolError(f"unknown tool '{name}'; known tools: {', '.join(sorted(BY_NAME))}") from None
-
-
-def validation_message(error: ValidationError) -> str:
-    """One readable line per problem: 'field.path: what is wrong'."""
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "input"
-        lines.append(f"{where}: {problem['msg']}")
-    return "; ".join(lines)
 
 
 NOT_APPROVER, QUESTION = "not an approver", "question"

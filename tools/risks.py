@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tools.audiences import check_target
-from tools.context import ToolContext
-from tools.models import Campaign, Event, Message, Segment
-from tools.privacy import find_person
-from tools.segment_spec import SegmentSpec
-from tools.segments import count_members, load_spec
-from tools.sequences import find_campaign, schedulable, steps_of
+from tools.audience.exports import check_target
+from tools.audience.segments import count_members, load_spec
+from tools.audience.spec import SegmentSpec
+from tools.campaigns.lifecycle import find_campaign, schedulable, steps_of
+from tools.core.context import ToolContext
+from tools.core.models import Campaign, Event, Message, Segment
+from tools.privacy.rights import find_person
 
 LIVE = ("active", "paused")
 UNSENT = ("pending", "deferred")

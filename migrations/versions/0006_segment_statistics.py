@@ -6,7 +6,7 @@ thousands of groups, it hashed "who viewed a product this week" in every paralle
 spilled to disk: 3.4 s for a query that takes 0.9 s once the estimate is near the truth
 (544,881 with a target of 1000; measured with `benchmarks/bench_segments.py`). On SQLite
 this migration does nothing: Nudge chooses the shape of those queries itself there
-(`tools.segments.query_form`).
+(`tools.audience.segments.query_form`).
 
 Revision ID: 0006_segment_statistics
 Revises: 0002_segments

@@ -8,7 +8,7 @@ instead, and triggers keep them equal to a recount for every writer (HTTP ingest
 seed's COPY, identity changes, erasure and retention), so no Python path can forget them.
 
 The triggers recount the changed contacts from `events` rather than adding deltas, so the
-columns equal what `tools.segment_sql` computes from events; both round spend to a millionth,
+columns equal what `tools.audience.sql` computes from events; both round spend to a millionth,
 because adding floats in another order (PostgreSQL's plans vary it) can change the last bit.
 On PostgreSQL the trigger runs once per statement and first locks the affected contact rows in
 id order: a concurrent writer's orders are then committed and seen by the recount (it runs on
@@ -32,7 +32,7 @@ branch_labels = None
 depends_on = None
 
 ORDER = "'Order Completed'"
-# Spend is rounded to a millionth, as tools.segment_sql rounds sums of event properties: the
+# Spend is rounded to a millionth, as tools.audience.sql rounds sums of event properties: the
 # order in which a database adds floats then never shows in the last bit.
 SQLITE_RECOUNT = f"""
     (SELECT count(*),

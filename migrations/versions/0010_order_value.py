@@ -3,7 +3,7 @@
 0007's triggers summed `total` alone, so an order carrying `revenue`, or only products with
 price and quantity (`{"products": [{"price": 20, "quantity": 2}]}`), added 0 to
 `contacts.lifetime_spend` while attribution counted 40. This revision rebuilds the triggers (and
-PostgreSQL's recount function) around `tools.order_value.rule_sql`, the rule's one home, and
+PostgreSQL's recount function) around `tools.audience.order_value.rule_sql`, the rule's one home, and
 recounts every buyer so stored spends follow it (the backfill). Everything else about 0007
 (statement-level triggers and row locks on PostgreSQL, row triggers on SQLite, rounding to a
 millionth) is unchanged. A later change of the rule needs a revision like this one.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from alembic import op
 
-from tools.order_value import rule_sql
+from tools.audience.order_value import rule_sql
 
 revision = "0010_order_value"
 down_revision = "0009_message_links"

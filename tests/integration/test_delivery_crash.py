@@ -22,11 +22,16 @@ from sqlalchemy import select
 from scheduler import jobs
 from scheduler.outbox import OutboxWorker
 from scheduler.senders import SmtpSender
-from tests.delivery_support import add_contacts, approved_sequence, daytime_zone, statuses
+from tests.delivery_support import (
+    add_contacts,
+    approved_sequence,
+    daytime_zone,
+    statuses,
+)
 from tests.fakes.smtp_server import FakeSMTP
-from tools.clock import SYSTEM_CLOCK, ManualClock
-from tools.db import session_scope
-from tools.models import Message
+from tools.core.clock import SYSTEM_CLOCK, ManualClock
+from tools.core.db import session_scope
+from tools.core.models import Message
 
 CONTACTS = 40
 STALL_AT = 10
@@ -47,7 +52,7 @@ def test_kill_mid_batch_and_restart_delivers_each_message_exactly_once(engine, s
 
         smtp.on_data = stall
         monkeypatch.setenv("SMTP_URL", smtp.url)
-        worker = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "worker",
+        worker = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import main; main()", "worker",
                                    "--once", "--batch-size", "25"], env=dict(os.environ),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

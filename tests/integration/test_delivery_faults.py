@@ -16,12 +16,12 @@ from scheduler.outbox import OutboxWorker
 from scheduler.senders import SmtpSender
 from tests.delivery_support import add_contacts, approved_sequence, call, daytime_zone
 from tests.fakes.smtp_server import FakeSMTP
-from tools import sequences
-from tools.clock import SYSTEM_CLOCK, ManualClock
-from tools.context import ToolError
-from tools.db import session_scope
-from tools.message_states import Reason, Status
-from tools.models import AuditEntry, Campaign, Message, Suppression
+from tools.campaigns import lifecycle as sequences
+from tools.core.clock import SYSTEM_CLOCK, ManualClock
+from tools.core.context import ToolError
+from tools.core.db import session_scope
+from tools.core.models import AuditEntry, Campaign, Message, Suppression
+from tools.core.vocabulary import Reason, Status
 
 WELCOME = [{"delay_hours": 0, "purpose": "welcome"}]
 
@@ -148,7 +148,7 @@ def test_a_worker_outlives_its_database_session_being_terminated(engine, setting
         pytest.skip("pg_terminate_backend is PostgreSQL's (a failover's) way to drop a session")
     from sqlalchemy import create_engine, text
 
-    from bot.cli_campaigns import _deliver_surviving_the_database
+    from bot.cli.campaigns import _deliver_surviving_the_database
 
     recipients, _ = queued(engine, settings, 6)
     worker_engine = create_engine(database_url, pool_pre_ping=True,

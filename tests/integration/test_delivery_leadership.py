@@ -14,7 +14,7 @@ from scheduler.senders import SmtpSender
 from scheduler.setup import Timings, start_scheduler
 from tests.delivery_support import START, add_contacts, approved_sequence
 from tests.fakes.smtp_server import FakeSMTP
-from tools.clock import ManualClock
+from tools.core.clock import ManualClock
 
 FAST = Timings(enrol_seconds=0.2, dispatch_seconds=0.2, heartbeat_seconds=0.1, lease_seconds=1)
 
@@ -85,7 +85,7 @@ def test_jobs_are_declared_with_stable_ids_and_their_triggers():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tools.settings import load_settings
+    from tools.core.settings import load_settings
 
     assert [spec.id for spec in setup.JOBS] == ["enrol", "dispatch", "attribute", "daily_digest", "purge_expired"]
     settings = load_settings(digest_time="07:30", timezone="Europe/Paris")

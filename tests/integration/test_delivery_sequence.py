@@ -10,10 +10,17 @@ from starlette.testclient import TestClient
 from scheduler import jobs
 from scheduler.senders import SmtpSender
 from tests.delivery_support import (
-    START, THREE_STEPS, add_contacts, approved_sequence, call, days, statuses, track,
+    START,
+    THREE_STEPS,
+    add_contacts,
+    approved_sequence,
+    call,
+    days,
+    statuses,
+    track,
 )
 from tests.fakes.smtp_server import FakeSMTP
-from tools.clock import ManualClock
+from tools.core.clock import ManualClock
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ def test_a_purchase_on_day_two_stops_steps_two_and_three(engine, settings, smtp)
 
 
 def test_one_click_unsubscribe_stops_every_campaign(engine, settings, smtp):
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     clock = ManualClock(START)
     add_contacts(engine, 2)

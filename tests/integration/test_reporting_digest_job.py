@@ -10,9 +10,9 @@ from sqlalchemy import select
 from scheduler.digest import catch_up_digest, digest_trigger, run_daily_digest
 from tests.fakes.slack_api import FakeSlack
 from tests.reporting_builders import World, at
-from tools.clock import ManualClock
-from tools.db import session_scope
-from tools.models import IdempotencyKey, Lease
+from tools.core.clock import ManualClock
+from tools.core.db import session_scope
+from tools.core.models import IdempotencyKey, Lease
 
 MORNING = at(20, 9, 0)
 

@@ -8,11 +8,18 @@ from sqlalchemy import select
 
 from scheduler import jobs
 from tests.delivery_support import (
-    START, add_contacts, approved_sequence, call, days, ingest, track,
+    START,
+    add_contacts,
+    approved_sequence,
+    call,
+    days,
+    ingest,
+    track,
 )
-from tools.clock import ManualClock
-from tools.db import session_scope
-from tools.models import Contact, Message
+from tools.core.clock import ManualClock
+from tools.core.db import session_scope
+from tools.core.models import Contact, Message
+
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)

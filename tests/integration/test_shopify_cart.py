@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from bot.web import build_app
+from bot.web.app import build_app
 from scheduler import jobs
 from scheduler.senders import SmtpSender
 from tests.delivery_support import approved_sequence
 from tests.fakes.smtp_server import FakeSMTP
 from tests.scenario.test_shopify_webhooks import NOW, SECRET, Clock, body_of, post
-from tools.clock import ManualClock
+from tools.core.clock import ManualClock
 
 ABANDONED = {"since": "Checkout Started", "within_last": "24h", "then_not": "Order Completed"}
 RECOVER = "https://demo-shop.myshopify.com/59910191/checkouts/123123123/recover?key=example-secret-token"
@@ -36,7 +36,7 @@ def cart_email(engine, settings, monkeypatch):
         html = smtp.messages[0].email.get_body(("html",)).get_content()
     from sqlalchemy import select
 
-    from tools.models import Message
+    from tools.core.models import Message
 
     with engine.connect() as connection:
         links = connection.scalar(select(Message.links).where(Message.status == "sent"))

@@ -97,10 +97,10 @@ def start(monkeypatch, database_url: str, contacts: int = 400, **env: str):
 
     Returns (harness, stop): call stop() at the end of the test.
     """
-    from bot.web import build_app
-    from tools.db import engine_for
-    from tools.seed import seed_store
-    from tools.settings import get_settings
+    from bot.web.app import build_app
+    from tools.core.db import engine_for
+    from tools.core.settings import get_settings
+    from tools.ingest.seed import seed_store
 
     fake = FakeSlack().__enter__()
     values = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,

@@ -18,13 +18,14 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot import cli, ids
-from bot.blocks import as_text
-from bot.conversation import Conversation
+from bot.cli import main as cli
+from bot.display import ids
+from bot.display.blocks import as_text
+from bot.engine.conversation import Conversation
 from tests.delivery_support import START, add_contacts, ready_campaign
-from tools.clock import ManualClock
-from tools.models import AuditEntry, Campaign, Contact
-from tools.settings import get_settings
+from tools.core.clock import ManualClock
+from tools.core.models import AuditEntry, Campaign, Contact
+from tools.core.settings import get_settings
 
 runner = CliRunner()
 cli.register_commands()

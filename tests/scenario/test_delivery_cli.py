@@ -8,10 +8,10 @@ import mailbox
 import pytest
 from typer.testing import CliRunner
 
-from bot import cli
+from bot.cli import main as cli
 from scheduler import jobs
 from tests.delivery_support import EVERYONE, add_contacts, call, daytime_zone
-from tools.clock import SYSTEM_CLOCK
+from tools.core.clock import SYSTEM_CLOCK
 
 cli.register_commands()
 

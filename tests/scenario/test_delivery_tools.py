@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.delivery_support import EVERYONE, THREE_STEPS, add_contacts, call
-from tools.context import ToolError
-from tools.db import session_scope
-from tools.models import Approval, AuditEntry, Campaign
+from tools.core.context import ToolError
+from tools.core.db import session_scope
+from tools.core.models import Approval, AuditEntry, Campaign
 
 
 def create(engine, settings, **extra):

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from scheduler import jobs
 from scheduler.senders import sender_for
 from tests.delivery_support import START, add_contacts, call, days
-from tools.clock import ManualClock
-from tools.db import session_scope
-from tools.models import Contact, MessageEvent, Suppression
+from tools.core.clock import ManualClock
+from tools.core.db import session_scope
+from tools.core.models import Contact, MessageEvent, Suppression
 
 SALE = "https://shop.example/winter-sale"
 
@@ -40,7 +40,7 @@ def delivered(engine, settings):
 
 @pytest.fixture
 def client(settings):
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     with TestClient(build_app(settings), follow_redirects=False) as test_client:
         yield test_client

@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
-from tools import db as nudge_db
-from tools.models import Campaign, CampaignStep, Contact, Draft, Segment
+from bot.cli.main import app, register_commands
+from tools.core import db as nudge_db
+from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
 
 register_commands()
 runner = CliRunner()

@@ -1,6 +1,6 @@
 """Real emails, sent through the outbox into the Maildir, with every link followed over HTTP.
 
-Each cart email's button leads to the cart by the rule in tools.cart_link (checkout_url, then a
+Each cart email's button leads to the cart by the rule in tools.drafting.cart_link (checkout_url, then a
 Shopify cart permalink, then the shop's cart page), carries the step's discount code, and every
 link of both parts goes through a signed `/c/` redirect that records a click and answers 302 to
 the real destination; a token moved to another message's id leads nowhere.
@@ -19,10 +19,10 @@ from starlette.testclient import TestClient
 from scheduler import jobs
 from scheduler.senders import sender_for
 from tests.delivery_support import START, add_contacts, approved_sequence, days, track
-from tools.clock import ManualClock
-from tools.db import session_scope
-from tools.models import Message, MessageEvent
-from tools.tokens import make_token
+from tools.core.clock import ManualClock
+from tools.core.db import session_scope
+from tools.core.models import Message, MessageEvent
+from tools.core.tokens import make_token
 
 SHOP = "https://shop.example"
 CHECKOUT = f"{SHOP}/12345/checkouts/abc/recover?key=k1"
@@ -62,7 +62,7 @@ def emails(engine, shop_settings):
 
 @pytest.fixture
 def client(shop_settings):
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     with TestClient(build_app(shop_settings), follow_redirects=False) as test_client:
         yield test_client

@@ -9,10 +9,10 @@ import orjson
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
-from tools import db as nudge_db
-from tools.models import Contact, Event, Product, Suppression
-from tools.seed import seed_store
+from bot.cli.main import app, register_commands
+from tools.core import db as nudge_db
+from tools.core.models import Contact, Event, Product, Suppression
+from tools.ingest.seed import seed_store
 
 register_commands()
 runner = CliRunner()

@@ -22,11 +22,12 @@ from alembic import command
 from sqlalchemy import create_engine, exc, func, select, text
 from starlette.testclient import TestClient
 
-from bot import web, web_ingest
-from bot.web import build_app
+from bot.web import app as web
+from bot.web import ingest as web_ingest
+from bot.web.app import build_app
 from tests.conftest import NO_POSTGRES, POSTGRES_URL
-from tools import db as nudge_db
-from tools.models import Contact, Event
+from tools.core import db as nudge_db
+from tools.core.models import Contact, Event
 
 KEY = {"Authorization": "Basic " + base64.b64encode(b"test-write-key:").decode()}
 
@@ -228,7 +229,7 @@ def test_db_upgrade_on_a_missing_postgres_database_says_so_in_one_line(tmp_path)
         pytest.skip(NO_POSTGRES)
     url = POSTGRES_URL.rsplit("/", 1)[0].replace("postgres@", "postgres:s3cret-pw@", 1) + "/nudge_never_created"
     env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "db", "upgrade"],
+    done = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", "db", "upgrade"],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()

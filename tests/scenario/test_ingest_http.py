@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.web import build_app
-from tools.models import Contact, Event
-from tools.settings import load_settings
+from bot.web.app import build_app
+from tools.core.models import Contact, Event
+from tools.core.settings import load_settings
 
 KEY = {"Authorization": "Basic " + base64.b64encode(b"test-write-key:").decode()}
 VIEW = {"userId": "u1", "event": "Product Viewed", "properties": {"product_id": "p1"}}

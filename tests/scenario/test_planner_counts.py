@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from bot.conversation import Conversation
-from tools.seed import seed_store
+from bot.engine.conversation import Conversation
+from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
+from bot.cli.main import app, register_commands
 from tests.privacy_data import add_person
-from tools import audit
-from tools.models import AuditEntry, Contact, Event
+from tools.core import audit
+from tools.core.models import AuditEntry, Contact, Event
 
 register_commands()
 NOW = datetime.now(timezone.utc)

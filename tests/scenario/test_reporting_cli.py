@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
+from bot.cli.main import app, register_commands
 from tests.fakes.slack_api import FakeSlack
 from tests.reporting_builders import World
-from tools.settings import get_settings
+from tools.core.settings import get_settings
 
 register_commands()
 NOW = datetime.now(timezone.utc)

@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
+from bot.cli.main import app, register_commands
 from tests.unit.segments_support import add_contact, add_event
 
 register_commands()

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.web import build_app
-from tools.models import AuditEntry, Contact, Event, Suppression
+from bot.web.app import build_app
+from tools.core.models import AuditEntry, Contact, Event, Suppression
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "shopify"
 SECRET = "shpss_test_secret"

@@ -13,14 +13,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids, messages
-from bot.agent import STEP_LIMIT
-from bot.conversation import Conversation
+from bot.display import ids
+from bot.engine import messages
+from bot.engine.agent import STEP_LIMIT
+from bot.engine.conversation import Conversation
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.scenario.slack_kit import HEADLINE, start
-from tools.models import Approval, Campaign
-from tools.seed import seed_store
-from tools.settings import get_settings
+from tools.core.models import Approval, Campaign
+from tools.core.settings import get_settings
+from tools.ingest.seed import seed_store
 
 SEQUENCE = {
     "name": "Abandoned cart",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.conversation import Conversation
+from bot.engine.conversation import Conversation
 from tests.scenario.slack_kit import APPROVER, HEADLINE, MARKETER
 from tools import registry
-from tools.context import ToolContext
-from tools.db import session_scope
-from tools.models import AuditEntry, Campaign, CampaignStep, Contact, Proposal
-from tools.seed import seed_store
+from tools.core.context import ToolContext
+from tools.core.db import session_scope
+from tools.core.models import AuditEntry, Campaign, CampaignStep, Contact, Proposal
+from tools.ingest.seed import seed_store
 
 
 def approve_first_draft(engine, settings, campaign_id: int, actor: str = APPROVER) -> int:

@@ -14,12 +14,20 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids, messages
-from bot.conversation import Conversation
+from bot.display import ids
+from bot.engine import messages
+from bot.engine.conversation import Conversation
 from tests.scenario.slack_kit import APPROVER, HEADLINE, SIGNING_SECRET, settle, start
 from tools import registry
-from tools.context import ToolError
-from tools.models import AuditEntry, Campaign, CampaignStep, Draft, IdempotencyKey, Segment
+from tools.core.context import ToolError
+from tools.core.models import (
+    AuditEntry,
+    Campaign,
+    CampaignStep,
+    Draft,
+    IdempotencyKey,
+    Segment,
+)
 
 
 @pytest.fixture
@@ -165,8 +173,8 @@ def test_an_unexpected_failure_is_a_plain_reply(settings, engine, monkeypatch):
 
 
 def test_signing_secret_is_required_for_http_mode(settings, monkeypatch):
-    from bot.web_slack import routes
-    from tools.settings import load_settings
+    from bot.web.slack import routes
+    from tools.core.settings import load_settings
 
     assert routes(load_settings(slack_bot_token="xoxb-1", slack_signing_secret="")) == []
     assert SIGNING_SECRET not in messages.INTERNAL_ERROR

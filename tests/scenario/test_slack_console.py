@@ -1,6 +1,6 @@
 """The local doors to the conversation engine: `nudge chat`, `nudge ask` and `nudge demo`.
 
-Driven through Typer's CliRunner on `bot.cli.app`, like a user at a terminal: the console builds,
+Driven through Typer's CliRunner on `bot.cli.main.app`, like a user at a terminal: the console builds,
 edits, approves and schedules the abandoned-cart sequence with numbered buttons and ends
 cleanly at end of input; `ask --json` lists the tool calls; the demo runs the whole story.
 """
@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
+from bot.cli.main import app, register_commands
 from tests.scenario.slack_kit import HEADLINE
-from tools.models import Approval, Campaign, ConversationTurn, Draft
-from tools.seed import seed_store
+from tools.core.models import Approval, Campaign, ConversationTurn, Draft
+from tools.ingest.seed import seed_store
 
 register_commands()
 runner = CliRunner()
@@ -82,7 +82,7 @@ def test_demo_runs_the_story_and_exits_zero(tmp_path, monkeypatch):
         if name.startswith(("NUDGE_", "SLACK_", "OPENAI_", "SMTP_", "DATABASE_URL")) and not name.startswith("NUDGE_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    from tools.settings import get_settings
+    from tools.core.settings import get_settings
 
     get_settings.cache_clear()
     result = runner.invoke(app, ["demo", "--contacts", "300"])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.conversation import Conversation
+from bot.engine.conversation import Conversation
 from tests.scenario.slack_kit import HEADLINE
-from tools.models import AuditEntry, Campaign, ConversationTurn
-from tools.seed import seed_store
+from tools.core.models import AuditEntry, Campaign, ConversationTurn
+from tools.ingest.seed import seed_store
 
 
 def test_follow_ups_survive_a_restart(settings, engine, db):

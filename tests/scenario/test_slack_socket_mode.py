@@ -18,13 +18,13 @@ import time
 
 import pytest
 
-from bot import messages
-from bot.slack_app import connect_socket_mode
+from bot.engine import messages
+from bot.slack.app import connect_socket_mode
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.scenario.slack_kit import settle, start
-from tools.db import engine_for
-from tools.settings import get_settings
+from tools.core.db import engine_for
+from tools.core.settings import get_settings
 
 APP_TOKEN = "xapp-1-A0FAKEAPP-1-right"
 CHANNEL = "CMARKETING"
@@ -130,8 +130,8 @@ def test_http_mode_answers_400_to_the_same_unreadable_payload(settings, database
 
 def test_nudge_run_with_a_wrong_app_token_prints_one_line_and_exits_2(settings, database_url, monkeypatch,
                                                                       capsys):
-    from bot import cli
-    from tools.seed import seed_store
+    from bot.cli import main as cli
+    from tools.ingest.seed import seed_store
 
     seed_store(engine_for(database_url), contacts=20)  # not empty, so `nudge run` does not seed 2,000
     with FakeSlack() as slack, FakeSocketMode(slack, app_token=APP_TOKEN) as fake_socket:

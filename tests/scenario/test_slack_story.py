@@ -13,10 +13,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids
+from bot.display import ids
 from tests.scenario.slack_kit import APPROVER, CHANNEL, HEADLINE, MARKETER, start
-from tools.clock import SYSTEM_CLOCK, ManualClock
-from tools.models import Approval, AuditEntry, Campaign, ConversationTurn, Draft, Message
+from tools.core.clock import SYSTEM_CLOCK, ManualClock
+from tools.core.models import (
+    Approval,
+    AuditEntry,
+    Campaign,
+    ConversationTurn,
+    Draft,
+    Message,
+)
 
 
 @pytest.fixture
@@ -119,7 +126,7 @@ def run_scheduler(slack) -> int:
     for _ in range(36):
         clock.advance(timedelta(hours=2))
         dispatch(slack.engine, slack.settings, clock, sender)
-    from tools.db import session_scope
+    from tools.core.db import session_scope
 
     with session_scope(slack.engine) as session:
         return session.scalar(select(func.count()).select_from(Message).where(Message.status == "sent"))

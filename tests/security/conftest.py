@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
-from tools.models import (
+from tools.core.models import (
     Approval,
     AuditEntry,
     Contact,
@@ -24,7 +24,7 @@ from tools.models import (
     MessageEvent,
     Suppression,
 )
-from tools.settings import get_settings
+from tools.core.settings import get_settings
 
 WATCHED = (Contact, Event, Suppression, IdempotencyKey, Approval, Message, MessageEvent)
 STATE = (Contact, Event, Suppression, Approval, Message, MessageEvent)
@@ -54,7 +54,7 @@ def basic(key: str, password: str = "") -> dict[str, str]:
 @pytest.fixture
 def http(settings) -> Iterator[TestClient]:
     """The whole Nudge HTTP app (every door) on the test database, as a test client."""
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     get_settings.cache_clear()
     with TestClient(build_app(get_settings()), base_url="http://127.0.0.1") as client:

@@ -29,18 +29,19 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot import cli, ids
+from bot.cli import main as cli
 from bot.console import Console
-from bot.conversation import Conversation
+from bot.display import ids
+from bot.engine.conversation import Conversation
 from tests.delivery_support import EVERYONE, add_contacts, call, ready_campaign
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.scenario.slack_kit import SIGNING_SECRET, SlackHarness
 from tools import registry
-from tools.context import ToolContext, ToolRefused
-from tools.db import session_scope
-from tools.models import AuditEntry, Base
-from tools.settings import get_settings
+from tools.core.context import ToolContext, ToolRefused
+from tools.core.db import session_scope
+from tools.core.models import AuditEntry, Base
+from tools.core.settings import get_settings
 
 INTRUDER = "UINTRUDER"
 PROTECTED = sorted(tool.name for tool in registry.TOOLS if tool.approver_only)
@@ -151,7 +152,7 @@ def model(settings, monkeypatch) -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def slack(settings, engine) -> Iterator[SlackHarness]:
     """Nudge's HTTP app in Slack HTTP mode (offline planner) against a fake Slack."""
-    from bot.web import build_app
+    from bot.web.app import build_app
 
     with FakeSlack() as fake:
         slack_settings = settings.model_copy(update={
@@ -268,6 +269,6 @@ def test_questions_never_write_whatever_plans_them(store, engine, settings, mode
     assert row["reason"] == "question" and row["surface"] == "chat/agent"
 
     with session_scope(engine) as db:
-        from tools.models import Campaign
+        from tools.core.models import Campaign
 
         assert db.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "active")) == 1

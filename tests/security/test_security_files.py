@@ -16,16 +16,17 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import app, register_commands
+from bot.cli.main import app, register_commands
 from tools import registry
-from tools.context import ToolContext
-from tools.db import session_scope
-from tools.models import Contact
-from tools.safe_output import safe_cell, write_csv
+from tools.core.context import ToolContext
+from tools.core.db import session_scope
+from tools.core.models import Contact
+from tools.core.safe_output import safe_cell, write_csv
 
 register_commands()
 FORMULAS = [
@@ -72,7 +73,7 @@ def test_csv_exports_of_customer_text_carry_a_leading_quote(settings, engine, tm
         ctx = ToolContext(db=db, settings=settings, confirmed=True)
         for n, formula in enumerate(FORMULAS):
             registry.call(ctx, "forget_contact", {"contact": f"f{n}"})
-    from tools import audit
+    from tools.core import audit
     with session_scope(engine) as db:
         for formula in FORMULAS:
             audit.record(db, formula, "note", formula, {"text": formula})

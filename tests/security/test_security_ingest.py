@@ -15,11 +15,13 @@ import json
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.security.conftest import basic, snapshot
-from tools.models import Contact, Event
+from tools.core.models import Contact, Event
 
 KEY = basic("test-write-key")
 GOOD = {"userId": "u1", "event": "Product Viewed", "properties": {"product_id": "p1"}}
@@ -192,8 +194,8 @@ def test_ten_thousand_distinct_event_names_are_stored_without_harm(http, engine,
 def test_a_burst_past_the_rate_limit_gets_429_with_retry_after(settings, engine, monkeypatch):
     from starlette.testclient import TestClient
 
-    from bot.web import build_app
-    from tools.settings import load_settings
+    from bot.web.app import build_app
+    from tools.core.settings import load_settings
 
     monkeypatch.setenv("NUDGE_INGEST_RATE_LIMIT", "5")
     with TestClient(build_app(load_settings())) as client:
@@ -213,8 +215,8 @@ def test_a_burst_past_the_rate_limit_gets_429_with_retry_after(settings, engine,
 
 def test_identify_cannot_resubscribe_an_erased_address(http, engine, settings):
     from tools import registry
-    from tools.context import ToolContext
-    from tools.db import session_scope
+    from tools.core.context import ToolContext
+    from tools.core.db import session_scope
 
     http.post("/v1/identify", headers=KEY, json={
         "userId": "u5", "traits": {"email": "gone@x.example", "email_consent": "opt_in",

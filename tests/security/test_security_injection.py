@@ -18,11 +18,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from tests.security.conftest import STATE, snapshot
-from tools.models import Approval, Contact, Draft, Event, Message, Product
+from tools.core.models import Approval, Contact, Draft, Event, Message, Product
 
 NOW = datetime.now(timezone.utc)
 INJECTIONS = [
@@ -45,13 +47,13 @@ DRAFT = dict(purpose="reminder", subject="Hi {{ first_name }}", preheader="For {
 @pytest.fixture(scope="module")
 def shop():
     """Settings for rendering only: these tests need no database, so they run once."""
-    from tools.settings import load_settings
+    from tools.core.settings import load_settings
 
     return load_settings(postal_address="1 Main St", shop_name="Demo Shop")
 
 
 def render_for(settings, first_name: str, product_title: str = "Teapot"):
-    from tools.render import render_email
+    from tools.drafting.render import render_email
 
     contact = Contact(user_id="u1", first_name=first_name, email="a@x.example")
     extra = {"cart_items": [{"name": product_title, "price": "$9.00", "quantity": 1,
@@ -92,14 +94,14 @@ HOSTILE_SOURCES = [
 
 @pytest.mark.parametrize("source", HOSTILE_SOURCES)
 def test_hostile_draft_sources_are_refused_before_approval(source):
-    from tools.render import template_errors
+    from tools.drafting.render import template_errors
 
     assert template_errors("text", f"Hello {source}"), f"{source!r} should be refused"
 
 
 @pytest.mark.parametrize("source", HOSTILE_SOURCES)
 def test_a_hostile_draft_source_stays_inert_even_if_rendered(shop, source):
-    from tools.render import render_email
+    from tools.drafting.render import render_email
 
     draft = Draft(purpose="reminder", subject="Hi", text=f"Hello {source}", html=f"<p>{source}</p>")
     try:
@@ -115,7 +117,7 @@ def test_a_hostile_draft_source_stays_inert_even_if_rendered(shop, source):
 @hypothesis_settings(max_examples=100, deadline=None)
 @given(name=st.text(max_size=80))
 def test_fuzz_any_name_renders_literally(name):
-    from tools.settings import load_settings
+    from tools.core.settings import load_settings
 
     email = render_for(load_settings(NUDGE_POSTAL_ADDRESS="1 Main St"), name)
 
@@ -126,7 +128,7 @@ def test_fuzz_any_name_renders_literally(name):
 @pytest.fixture
 def poisoned_store(engine, settings):
     """A demo store whose customers and products carry prompt-injection text."""
-    from tools.seed import seed_store
+    from tools.ingest.seed import seed_store
 
     seed_store(engine, contacts=40, days=3, seed=11, now=NOW)
     with engine.begin() as connection:
@@ -156,8 +158,8 @@ NEVER_WITHOUT_A_CLICK = {"approve_draft", "schedule_campaign", "forget_contact",
 def test_injected_customer_text_changes_neither_tools_nor_targets(
     poisoned_store, settings, engine, request_text
 ):
-    from bot.conversation import Conversation
-    from tools.clock import ManualClock
+    from bot.engine.conversation import Conversation
+    from tools.core.clock import ManualClock
 
     conversation = Conversation(engine, settings, ManualClock(NOW), use_agent=False)
 
@@ -174,9 +176,9 @@ def test_injected_customer_text_changes_neither_tools_nor_targets(
 
 
 def test_same_request_plans_the_same_calls_with_clean_or_poisoned_data(engine, settings):
-    from bot.conversation import Conversation
-    from tools.clock import ManualClock
-    from tools.seed import seed_store
+    from bot.engine.conversation import Conversation
+    from tools.core.clock import ManualClock
+    from tools.ingest.seed import seed_store
 
     seed_store(engine, contacts=40, days=3, seed=11, now=NOW)
     conversation = Conversation(engine, settings, ManualClock(NOW), use_agent=False)
@@ -197,9 +199,9 @@ def test_same_request_plans_the_same_calls_with_clean_or_poisoned_data(engine, s
 def test_a_hijacked_model_cannot_act_beyond_the_asking_user(
     poisoned_store, engine, settings, monkeypatch, tmp_path
 ):
-    from bot.conversation import Conversation
+    from bot.engine.conversation import Conversation
     from tests.fakes.openai_server import FakeOpenAI, Reply
-    from tools.settings import get_settings
+    from tools.core.settings import get_settings
 
     everyone = {"attribute": "country", "op": "ne", "value": "ZZ"}
     hostile = Reply.tool_calls(

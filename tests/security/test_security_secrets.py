@@ -51,7 +51,7 @@ def leaks(text_seen: str) -> list[str]:
 @pytest.fixture
 def secret_settings(settings, monkeypatch) -> Iterator:
     from tests.fakes.slack_api import FakeSlack
-    from tools.settings import get_settings
+    from tools.core.settings import get_settings
 
     with FakeSlack() as fake:
         for name, value in SECRETS.items():
@@ -72,14 +72,14 @@ def test_no_secret_reaches_logs_errors_or_replies_in_a_whole_story(
 ):
     from starlette.testclient import TestClient
 
-    from bot.cli import app, register_commands
-    from bot.web import build_app
+    from bot.cli.main import app, register_commands
+    from bot.web.app import build_app
     from scheduler import jobs
     from scheduler.senders import SmtpSender
     from tests.fakes.smtp_server import FakeSMTP
-    from tools.clock import ManualClock
-    from tools.db import session_scope
-    from tools.models import AuditEntry, ConversationTurn, Message
+    from tools.core.clock import ManualClock
+    from tools.core.db import session_scope
+    from tools.core.models import AuditEntry, ConversationTurn, Message
 
     settings, fake = secret_settings
     caplog.set_level(logging.DEBUG)
@@ -142,7 +142,7 @@ def test_settings_never_print_their_secrets(secret_settings):
 
 
 def test_a_malformed_database_url_error_does_not_echo_its_password(monkeypatch, settings):
-    from tools.settings import SettingsError, load_settings
+    from tools.core.settings import SettingsError, load_settings
 
     monkeypatch.setenv("DATABASE_URL", f"mysql://root:{SECRETS['SMTP_PASSWORD']}@db.example/shop")
 
@@ -155,8 +155,8 @@ def test_a_malformed_database_url_error_does_not_echo_its_password(monkeypatch, 
 def test_the_cli_never_prints_a_database_password(monkeypatch, settings, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("only a PostgreSQL URL carries a password here")
-    from bot.cli import app, register_commands
-    from tools.settings import get_settings
+    from bot.cli.main import app, register_commands
+    from tools.core.settings import get_settings
 
     with_password = database_url.replace("postgres@", f"postgres:{SECRETS['SMTP_PASSWORD']}@")
     monkeypatch.setenv("DATABASE_URL", with_password)

@@ -28,8 +28,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from tests.security.conftest import STATE, audit_actions, snapshot
-from tools.db import session_scope
-from tools.models import Approval, Campaign, Draft
+from tools.core.db import session_scope
+from tools.core.models import Approval, Campaign, Draft
 
 SECRET = "slack-signing-secret-for-tests"
 TEAM = "T0FAKE"
@@ -48,8 +48,8 @@ def fake_slack() -> Iterator:
 
 @pytest.fixture
 def slack(settings, monkeypatch, fake_slack) -> Iterator[TestClient]:
-    from bot.web import build_app
-    from tools.settings import get_settings
+    from bot.web.app import build_app
+    from tools.core.settings import get_settings
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
@@ -274,7 +274,7 @@ def test_an_approver_id_from_another_workspace_is_refused(
 
 def test_a_non_approver_asking_in_words_to_erase_someone_is_refused(slack, fake_slack, engine):
     from tests.privacy_data import add_person
-    from tools.models import Contact
+    from tools.core.models import Contact
 
     with session_scope(engine) as db:
         add_person(db, datetime.now(timezone.utc))

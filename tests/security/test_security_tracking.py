@@ -15,15 +15,17 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from tests.privacy_data import add_person
 from tests.security.conftest import snapshot
-from tools.db import session_scope
-from tools.models import Draft, Message, MessageEvent, Suppression
-from tools.tokens import make_token
+from tools.core.db import session_scope
+from tools.core.models import Draft, Message, MessageEvent, Suppression
+from tools.core.tokens import make_token
 
 SECRET = "test-secret-0123456789abcdef"
 SALT = "nudge.tracking.v1"

@@ -13,11 +13,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from tools.clock import ManualClock
-from tools.context import ToolContext
-from tools.identity import email_hash, email_salt
-from tools.models import Contact, Event, Suppression
-from tools.segment_spec import (
+from tools.audience.spec import (
     AggregateCondition,
     AllOf,
     AnyOf,
@@ -28,6 +24,10 @@ from tools.segment_spec import (
     moment,
     window_delta,
 )
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import Contact, Event, Suppression
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 MISSING = object()

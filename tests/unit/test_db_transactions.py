@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from tools import db as nudge_db
-from tools.models import KeyValue
+from tools.core import db as nudge_db
+from tools.core.models import KeyValue
 
 
 def test_rolling_back_a_session_undoes_work_done_in_a_released_savepoint(engine):

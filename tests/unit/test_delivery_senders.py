@@ -10,7 +10,7 @@ import pytest
 
 from scheduler.senders import Envelope, MaildirSender, SmtpSender, sender_for
 from tests.fakes.smtp_server import FakeSMTP
-from tools.settings import load_settings
+from tools.core.settings import load_settings
 
 EMAIL = b"From: a@shop.example\r\nTo: b@example.com\r\nSubject: hi\r\n\r\n.starts with a dot\r\nbye\r\n"
 

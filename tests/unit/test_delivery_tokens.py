@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.tokens import Token, make_token, read_token
+from tools.core.tokens import Token, make_token, read_token
 
 SECRET = "a-test-secret-of-some-length"
 

@@ -3,9 +3,9 @@
 import pytest
 
 from tools import registry
-from tools.ad_copy import SPECS, check, count, graphemes
-from tools.context import ToolContext, ToolError
-from tools.models import Draft, Product
+from tools.core.context import ToolContext, ToolError
+from tools.core.models import Draft, Product
+from tools.drafting.ad_copy import SPECS, check, count, graphemes
 
 
 @pytest.mark.parametrize(("text", "google", "meta"), [

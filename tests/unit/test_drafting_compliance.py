@@ -5,11 +5,11 @@ from datetime import datetime, timezone
 import pytest
 
 from tools import registry
-from tools.compliance import block_findings
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
-from tools.models import Campaign, CampaignStep, Draft, Segment
-from tools.settings import load_settings
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.models import Campaign, CampaignStep, Draft, Segment
+from tools.core.settings import load_settings
+from tools.drafting.compliance import block_findings
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tools import registry
-from tools.context import ToolContext, ToolError
-from tools.frequency import decide
-from tools.models import Campaign, CampaignStep, Contact, Message
-from tools.settings import load_settings
+from tools.audience.frequency import decide
+from tools.core.context import ToolContext, ToolError
+from tools.core.models import Campaign, CampaignStep, Contact, Message
+from tools.core.settings import load_settings
 
 UTC = timezone.utc
 

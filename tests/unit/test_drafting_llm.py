@@ -4,9 +4,9 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tools import registry
-from tools.context import ToolContext
-from tools.models import Draft
-from tools.settings import load_settings
+from tools.core.context import ToolContext
+from tools.core.models import Draft
+from tools.core.settings import load_settings
 
 GOOD = {
     "subject": "Your basket misses you",

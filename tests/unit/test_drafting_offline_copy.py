@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from tools import registry
-from tools.cart_link import cart_link
-from tools.context import ToolContext
-from tools.models import Draft
-from tools.placeholders import sample_values
-from tools.render import render_email, template
-from tools.settings import Settings
+from tools.core.context import ToolContext
+from tools.core.models import Draft
+from tools.core.settings import Settings
+from tools.drafting.cart_link import cart_link
+from tools.drafting.placeholders import sample_values
+from tools.drafting.render import render_email, template
 
 REQUEST = "our black friday sale, 25% off everything, make it urgent"
 

@@ -5,10 +5,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tools import registry
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
-from tools.identity import email_hash, email_salt
-from tools.models import Campaign, CampaignStep, Contact, Enrolment, Event, Message, Segment, Suppression
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import (
+    Campaign,
+    CampaignStep,
+    Contact,
+    Enrolment,
+    Event,
+    Message,
+    Segment,
+    Suppression,
+)
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)  # 08:00 New York, 13:00 London, 21:00 Tokyo
 

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tools import registry
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
-from tools.models import Contact, Draft, Event, Product
-from tools.render import draft_urls, personalisation, render_email
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.models import Contact, Draft, Event, Product
+from tools.drafting.render import draft_urls, personalisation, render_email
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 PURPOSES = {

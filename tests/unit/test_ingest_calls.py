@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tools.ingest import MAX_DEPTH, validate_calls
+from tools.ingest.calls import MAX_DEPTH, validate_calls
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tools.contacts import contact_fields, upsert_contacts
-from tools.identity import email_hash, email_salt
-from tools.models import Contact, Suppression
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import Contact, Suppression
+from tools.ingest.contacts import contact_fields, upsert_contacts
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tools.identity import email_hash, email_salt
-from tools.models import Contact, Event, Product, Suppression
-from tools.seed import seed_store, store_is_empty
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import Contact, Event, Product, Suppression
+from tools.ingest.seed import seed_store, store_is_empty
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 ZONE_PREFIX = {"US": "America/", "CA": "America/", "GB": "Europe/London", "DE": "Europe/Berlin"}
@@ -33,7 +33,7 @@ def test_seeded_store_has_consents_suppressions_and_abandoned_carts(engine, db):
 
     events = list(db.scalars(select(Event)))
     assert len(events) == summary.events and all(e.occurred_at <= NOW for e in events)
-    # Hand count of tools.recipes' definition: a cart event in the last 24 h with no later order.
+    # Hand count of tools.audience.recipes' definition: a cart event in the last 24 h with no later order.
     orders: dict[int, list] = {}
     for e in events:
         if e.name == "Order Completed":

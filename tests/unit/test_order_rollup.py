@@ -14,23 +14,26 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, delete, insert, select, text, update
 
 from tests.privacy_data import add_person
 from tests.unit.segments_support import NOW, add_contact, add_event, empty_store
-from tools import db as nudge_db, registry
-from tools.clock import ManualClock
-from tools.context import ToolContext
-from tools.ingest import ingest_calls
-from tools.models import Contact, Event
-from tools.order_rollup import PURCHASE_EVENT
-from tools.segment_spec import SegmentSpec
-from tools.segment_sql import compile_spec
+from tools import registry
+from tools.audience.rollup import PURCHASE_EVENT
+from tools.audience.spec import SegmentSpec
+from tools.audience.sql import compile_spec
+from tools.core import db as nudge_db
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext
+from tools.core.models import Contact, Event
+from tools.ingest.calls import ingest_calls
 
 NAMES = [PURCHASE_EVENT, "Product Viewed"]
 TOTALS = st.sampled_from([10, 25.5, -3, 0, "12", None, True])
-# Order shapes beyond a bare total: the rollup values each by the one rule (tools.order_value).
+# Order shapes beyond a bare total: the rollup values each by the one rule (tools.audience.order_value).
 ORDER_SHAPES = st.sampled_from([{"revenue": 7.5}, {"products": [{"price": 20, "quantity": 2}, {"price": 1.5}]},
                                 {"products": [{"price": "9"}], "value": 3}, {"total": 4, "revenue": 99}])
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.memory import ThreadState
-from bot.planner import plan
+from bot.engine.memory import ThreadState
+from bot.engine.planner import plan
 from tools import registry
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "planner_corpus.yaml").read_text())

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.privacy_data import campaign_with_draft
-from tools import audit, registry
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
-from tools.models import Draft
+from tools import registry
+from tools.core import audit
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.models import Draft
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -85,7 +86,7 @@ def test_bad_audit_queries_say_what_works(ctx, arguments, complaint):
 
 
 def test_an_approval_through_the_approvals_tool_is_found_by_campaign_name(db, settings):
-    from tools.approvals import DraftDecisionInput, approve_draft
+    from tools.drafting.approvals import DraftDecisionInput, approve_draft
 
     _, steps = campaign_with_draft(db, "Abandoned cart", NOW)
     approver = ToolContext(db=db, settings=settings, actor="UAPPROVER", clock=ManualClock(NOW))

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from tests.privacy_data import add_person
 from tools import registry
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
-from tools.identity import email_hash, email_salt
-from tools.models import AuditEntry, Suppression
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import AuditEntry, Suppression
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 
 from tests.privacy_data import add_person
 from tools import registry
-from tools.clock import ManualClock
-from tools.contacts import contact_fields, upsert_contacts
-from tools.context import ToolContext, ToolError
-from tools.identity import email_hash, email_salt
-from tools.models import (
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import (
     AuditEntry,
     Contact,
     ConversationTurn,
@@ -27,6 +26,7 @@ from tools.models import (
     MessageEvent,
     Suppression,
 )
+from tools.ingest.contacts import contact_fields, upsert_contacts
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.privacy_data import add_person
-from tools.models import AuditEntry, Conversion, Event, Message
-from tools.retention import months_before, purge_expired
-from tools.settings import load_settings
+from tools.core.models import AuditEntry, Conversion, Event, Message
+from tools.core.settings import load_settings
+from tools.privacy.retention import months_before, purge_expired
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import typer.main
 
-from bot.cli import app, register_commands
-from tools.settings import KNOWN_VARIABLES
+from bot.cli.main import app, register_commands
+from tools.core.settings import KNOWN_VARIABLES
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 from sqlalchemy import func, literal, select
 
 from tests.reporting_builders import World, at
-from tools.attribution import attribute_orders
-from tools.models import Contact, Conversion, Event
-from tools.order_value import order_value
-from tools.segment_spec import SegmentSpec
-from tools.segment_sql import compile_spec
+from tools.audience.order_value import order_value
+from tools.audience.spec import SegmentSpec
+from tools.audience.sql import compile_spec
+from tools.core.models import Contact, Conversion, Event
+from tools.reporting.attribution import attribute_orders
 
 
 def conversions(db):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tools.charts import ChartSeries, digest_chart, digest_figure
+from tools.reporting.charts import ChartSeries, digest_chart, digest_figure
 
 DAYS = [date(2026, 11, 6) + timedelta(days=n) for n in range(14)]
 SERIES = ChartSeries(DAYS, sends=list(range(100, 1500, 100)), conversions=[n % 4 for n in range(14)],

@@ -3,8 +3,8 @@
 from datetime import date
 
 from tests.reporting_builders import World, at
-from tools.attribution import record_new_conversions
-from tools.digest import build_digest
+from tools.reporting.attribution import record_new_conversions
+from tools.reporting.digest import build_digest
 
 DAY = date(2026, 11, 20)  # posted on the 20th, about the 19th
 

@@ -1,5 +1,5 @@
 """The numbers add up: the report and the digest agree to the cent with a count by hand, and
-neither writes anything (conversions have one writer, tools.attribution)."""
+neither writes anything (conversions have one writer, tools.reporting.attribution)."""
 
 from datetime import date
 
@@ -7,11 +7,11 @@ from sqlalchemy import select, text
 
 from tests.reporting_builders import World, at
 from tools import registry
-from tools.attribution import record_new_conversions
-from tools.clock import ManualClock
-from tools.context import ToolContext
-from tools.digest import build_digest
-from tools.models import Base
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext
+from tools.core.models import Base
+from tools.reporting.attribution import record_new_conversions
+from tools.reporting.digest import build_digest
 
 
 def _snapshot(db) -> dict[str, list]:

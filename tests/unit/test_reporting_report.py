@@ -4,9 +4,9 @@ import pytest
 
 from tests.reporting_builders import World, at, days, hours
 from tools import registry
-from tools.attribution import record_new_conversions
-from tools.clock import ManualClock
-from tools.context import ToolContext, ToolError
+from tools.core.clock import ManualClock
+from tools.core.context import ToolContext, ToolError
+from tools.reporting.attribution import record_new_conversions
 
 
 def run(db, settings, now=at(20), **args):

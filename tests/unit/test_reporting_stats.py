@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tools.reporting import (
+from tools.reporting.report import (
     Tally,
     lift_from_counts,
     newcombe_interval,

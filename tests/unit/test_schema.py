@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from tools import db as nudge_db
-from tools.models import Base
+from tools.core import db as nudge_db
+from tools.core.models import Base
 
 
 def test_migrations_match_models(engine):

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.unit.segments_support import add_contact, add_event, context, suppress
 from tools import registry
-from tools.context import ToolError
-from tools.models import AuditEntry, ExportRecord
+from tools.core.context import ToolError
+from tools.core.models import AuditEntry, ExportRecord
 
 VISITORS = {"event": "Product Viewed", "within_last": "30d"}
 

@@ -7,10 +7,10 @@ from sqlalchemy import text
 
 from tests.unit.segments_support import NOW, add_contact, add_event, context
 from tools import registry
-from tools.context import ToolError
-from tools.segment_spec import SegmentSpec
-from tools.segment_sql import compile_spec
-from tools.segments import member_batches, member_ids
+from tools.audience.segments import member_batches, member_ids
+from tools.audience.spec import SegmentSpec
+from tools.audience.sql import compile_spec
+from tools.core.context import ToolError
 
 
 @pytest.fixture

@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.unit.segments_support import NOW, add_contact, add_event, suppress
-from tools.audience_policy import check_contact, may_contact, reachable_clause, reason_expression
-from tools.models import Contact
+from tools.audience.policy import (
+    check_contact,
+    may_contact,
+    reachable_clause,
+    reason_expression,
+)
+from tools.core.models import Contact
 
 COUNTRIES = ["DE", "GB", "CA", "US", "BR", "de", None]
 CONSENTS = ["none", "opt_in", "soft_opt_in", "opt_out"]

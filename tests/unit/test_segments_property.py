@@ -2,20 +2,28 @@
 
 Every SQL form ("set", "exists" and, on PostgreSQL, "array") and the keyset page iterator are
 checked against the reference evaluator in `segments_support`, on SQLite and PostgreSQL. A second
-test draws only the order leaves that `tools.order_rollup` answers from contact columns.
+test draws only the order leaves that `tools.audience.rollup` answers from contact columns.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.unit.segments_support import NOW, add_contact, add_event, empty_store, evaluate
-from tools.segment_spec import SegmentSpec
-from tools.segment_sql import FORMS, PORTABLE_FORMS, compile_spec
-from tools.segments import count_members, member_ids
+from tests.unit.segments_support import (
+    NOW,
+    add_contact,
+    add_event,
+    empty_store,
+    evaluate,
+)
+from tools.audience.segments import count_members, member_ids
+from tools.audience.spec import SegmentSpec
+from tools.audience.sql import FORMS, PORTABLE_FORMS, compile_spec
 
 NAMES = ["Product Viewed", "Checkout Started", "Order Completed"]
 SCALARS = st.sampled_from([0, 10, 50.5, 200, -3, "p1", "P1x", "abc", True, False])
@@ -172,7 +180,7 @@ def _check_against_reference(db, store, raw) -> None:
 
 def _order_leaf(strategy):
     """A leaf of `strategy` about orders with no property filter: the leaves the order rollup
-    answers from contact columns (`tools.order_rollup`), drawn often enough to test each one."""
+    answers from contact columns (`tools.audience.rollup`), drawn often enough to test each one."""
     def about_orders(leaf: dict) -> dict:
         leaf = {**leaf, "where": []}
         leaf["event" if "event" in leaf else "since"] = "Order Completed"

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from tests.unit.segments_support import NOW, add_contact, add_event, context, suppress
 from tools import registry
-from tools.context import ToolError
-from tools.models import AuditEntry, Segment
-from tools.segments import load_spec, member_ids
+from tools.audience.segments import load_spec, member_ids
+from tools.core.context import ToolError
+from tools.core.models import AuditEntry, Segment
 
 CART = {"since": "Checkout Started", "within_last": "24h", "then_not": "Order Completed"}
 GERMANS = {"attribute": "country", "op": "eq", "value": "DE"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.settings import SettingsError, load_settings
+from tools.core.settings import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

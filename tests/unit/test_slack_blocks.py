@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot import blocks as kit
-from bot import ids
+from bot.display import blocks as kit
+from bot.display import ids
 
 
 def card(**changes) -> kit.DraftCard:
@@ -76,14 +76,14 @@ def test_terminal_rendering_numbers_the_buttons():
 
 
 def test_the_console_shows_slack_mentions_as_plain_names():
-    from bot.blocks import as_text
+    from bot.display.blocks import as_text
 
     text, _ = as_text([{"type": "context", "elements": [{"type": "mrkdwn", "text": "Approved by <@console>"}]}])
     assert text == "Approved by @console"
 
 
 def test_the_terminal_shows_symbols_bold_and_links_not_slack_markup():
-    from bot.blocks import terminal
+    from bot.display.blocks import terminal
 
     marked = ":white_check_mark: *Compliant*: see <https://shop.example/c|the cart> :hourglass: 2*3*4"
     assert terminal(marked) == "✓ Compliant: see the cart (https://shop.example/c) ⏳ 2*3*4"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ids
+from bot.display import ids
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 

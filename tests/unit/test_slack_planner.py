@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import messages
-from bot.memory import ThreadState
-from bot.planner import CAMPAIGN, plan
-from tools import recipes
-from tools.segment_spec import SegmentSpec
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner import CAMPAIGN, plan
+from tools.audience import recipes
+from tools.audience.spec import SegmentSpec
 
 
 def only_call(text: str, state: ThreadState | None = None):
@@ -45,7 +45,7 @@ def test_headline_phrasings_build_the_three_step_sequence(text):
     arguments = sequence_request(text)
     assert steps_of(arguments) == HEADLINE
     assert arguments["exit_event"] == "Order Completed"
-    # Cart abandoners are Product Added or Checkout Started with no order (tools.recipes); the old
+    # Cart abandoners are Product Added or Checkout Started with no order (tools.audience.recipes); the old
     # expectation (Checkout Started only) was the narrower checkout audience, a misreading.
     assert arguments["segment"] == recipes.cart_abandoners("24h")
     SegmentSpec.model_validate(arguments["segment"])

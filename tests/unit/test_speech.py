@@ -1,12 +1,12 @@
 """Question or request: the decision that keeps a question from changing anything.
 
-Mutation tried: `_ASKS_LEAVE` removed from the frame branch of `bot.speech.is_question` (so
+Mutation tried: `_ASKS_LEAVE` removed from the frame branch of `bot.engine.speech.is_question` (so
 "can we email ..." reads as a request): the permission-question cases fail.
 """
 
 import pytest
 
-from bot.speech import is_question
+from bot.engine.speech import is_question
 
 REQUESTS = [
     "can you build an abandoned-cart sequence?",

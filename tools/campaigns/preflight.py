@@ -1,0 +1,180 @@
+"""Preflight: before anyone approves, what each step of a campaign will actually do.
+
+For the campaign's real audience (its segment's members now), each step is forecast at its
+planned moment (now, or the campaign's send time, plus the step's delay). Every member is
+counted once, under the first cause that applies: excluded for no consent (including no
+address, do-not-sell, no ad consent), suppressed (unsubscribed, bounced, complained, erased),
+already converted (did the exit event in the last 24 hours, so the sequence would stop at
+once), or already in another active sequence; deferred for the frequency cap (messages
+already sent plus this campaign's earlier steps) or for quiet hours in their time zone; the rest
+are reached on time. The counting is SQL grouped by cause and time zone over the segment's
+members; only the quiet-hours test per zone runs in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, case, exists, false, func, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from tools.audience import frequency
+from tools.audience.policy import reason_expression
+from tools.audience.segments import compile_spec, resolve
+from tools.campaigns.lifecycle import TIMING_NOTE
+from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.models import (
+    Campaign,
+    CampaignStep,
+    Contact,
+    Enrolment,
+    Event,
+    Message,
+    Segment,
+)
+from tools.core.settings import Settings
+from tools.drafting.compliance import find_campaign
+
+EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
+DEFERRED = ("frequency_cap", "quiet_hours")
+SUPPRESSION_REASONS = ("erased", "complained", "bounced", "unsubscribed")
+WORDS = {
+    "no_consent": "have no consent", "suppressed": "are suppressed",
+    "already_converted": "already converted", "other_sequence": "are in another active sequence",
+    "frequency_cap": "wait for the frequency cap", "quiet_hours": "wait for quiet hours to end",
+}
+
+
+@dataclass
+class StepForecast:
+    position: int
+    purpose: str | None
+    channel: str
+    planned_at: datetime
+    audience: int
+    reached: int
+    excluded: dict[str, int] = field(default_factory=dict)
+    deferred: dict[str, int] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        parts = [f"{n} {WORDS[cause]}" for cause, n in {**self.excluded, **self.deferred}.items() if n]
+        detail = f"; {', '.join(parts)}" if parts else ""
+        when = self.planned_at.strftime("%a %d %b %H:%M UTC")
+        return f"Step {self.position} ({self.purpose or self.channel}, {when}): {self.reached} of {self.audience} reached on time{detail}."
+
+
+def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime) -> list[StepForecast]:
+    """Every step's forecast for `campaign`'s current audience."""
+    segment = db.get(Segment, campaign.segment_id) if campaign.segment_id else None
+    if segment is None:
+        raise ToolError(f"campaign '{campaign.name}' has no segment; give it an audience first")
+    members = Contact.id.in_(compile_spec(resolve(db, segment.spec), now))
+    steps = list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id).order_by(CampaignStep.position)))
+    start = campaign.send_at if campaign.send_at and campaign.send_at > now else now
+    rules = frequency.current_rules(db, settings)
+    planned = {step.id: start + timedelta(minutes=step.delay_minutes) for step in steps}
+    return [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
+
+
+def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> StepForecast:
+    at = planned[step.id]
+    channel = "ads" if step.channel == "ads" else "email"
+    reason = reason_expression(channel, settings, now)
+    cause = case(
+        (reason.in_(SUPPRESSION_REASONS), "suppressed"),
+        (reason.is_not(None), "no_consent"),
+        (recently_converted(campaign, now), "already_converted"),
+        (_other_sequence(campaign), "other_sequence"),
+        (_capped(step, steps, planned, rules, at) if channel == "email" else false(), "frequency_cap"),
+        else_="",
+    ).label("cause")
+    rows = db.execute(select(cause, Contact.timezone, func.count()).where(members).group_by(cause, Contact.timezone))
+    result = StepForecast(step.position, step.purpose, step.channel, at, 0, 0,
+                          dict.fromkeys(EXCLUDED, 0), dict.fromkeys(DEFERRED, 0))
+    for name, zone, n in rows:
+        result.audience += n
+        if name in EXCLUDED:
+            result.excluded[name] += n
+        elif name:
+            result.deferred[name] += n
+        elif channel == "email" and frequency.quiet_end(rules, at, _zone(zone, settings)):
+            result.deferred["quiet_hours"] += n
+        else:
+            result.reached += n
+    return result
+
+
+def _zone(name: str | None, settings: Settings) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else settings.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        return settings.zone
+
+
+RECENT_CONVERSION = timedelta(hours=24)
+
+
+def recently_converted(campaign: Campaign, now: datetime) -> ColumnElement[bool]:
+    """Contacts who did the campaign's exit event in the last 24 hours.
+
+    Enrolment lets them enter already exited, with that reason stored, so nobody who bought an
+    hour ago is reminded of their cart; older orders do not count, or a loyal customer's new
+    abandoned cart would never be followed up.
+    """
+    if not campaign.exit_event:
+        return false()
+    return exists().where(Event.contact_id == Contact.id, Event.name == campaign.exit_event,
+                          Event.occurred_at >= now - RECENT_CONVERSION, Event.occurred_at <= now)
+
+
+def _other_sequence(campaign: Campaign) -> ColumnElement[bool]:
+    return exists().where(Enrolment.contact_id == Contact.id, Enrolment.status == "active",
+                          Enrolment.campaign_id != campaign.id)
+
+
+def _capped(step, steps, planned, rules: frequency.Rules, at: datetime) -> ColumnElement[bool]:
+    """Members the caps would defer at `at`: recent sends on file plus this campaign's earlier steps."""
+    earlier = [planned[s.id] for s in steps if s.channel != "ads" and s.position < step.position]
+    gap = timedelta(hours=rules.email_min_gap_hours)
+    if any(at - moment < gap for moment in earlier):
+        return true()
+    in_week = sum(1 for moment in earlier if at - moment < frequency.WEEK)
+    sent = lambda since: and_(  # noqa: E731 - one shared filter for both caps
+        Message.contact_id == Contact.id, Message.channel == "email", Message.status == "sent", Message.sent_at > since
+    )
+    recent = exists().where(sent(at - gap))
+    if rules.email_weekly_cap - in_week <= 0:
+        return true()
+    weekly = select(func.count()).where(sent(at - frequency.WEEK)).scalar_subquery() >= rules.email_weekly_cap - in_week
+    return recent | weekly
+
+
+class PreflightInput(ToolInput):
+    campaign: str
+
+
+class PreflightResult(ToolResult):
+    steps: list[dict]
+
+
+def preflight(ctx: ToolContext, args: PreflightInput) -> PreflightResult:
+    """Before approving, show for a campaign (name or id) how many contacts each step will reach
+    on time, and how many are excluded (no consent, suppressed, already converted, in another
+    active sequence) or deferred (frequency cap, quiet hours), counted on the real audience.
+    """
+    campaign = find_campaign(ctx.db, args.campaign)
+    steps = forecast(ctx.db, campaign, ctx.settings, ctx.now())
+    if not steps:
+        return PreflightResult(summary=f"Campaign '{campaign.name}' has no steps yet.", steps=[])
+    head = f"Preflight for '{campaign.name}' ({steps[0].audience} in the audience now):"
+    summary = "\n".join([head, *(step.sentence() for step in steps), TIMING_NOTE])
+    return PreflightResult(summary=summary, steps=[_plain(step) for step in steps])
+
+
+def _plain(step: StepForecast) -> dict:
+    data = asdict(step)
+    data["planned_at"] = step.planned_at.isoformat()
+    return data

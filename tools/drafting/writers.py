@@ -1,0 +1,339 @@
+"""The two writers behind one interface: ready-made templates, and a language model.
+
+`write_email` and `write_ad` return a `Written` (the copy, which writer produced it, and a note
+for the marketer). With no model configured the template writer answers from `prompts/`. With
+one, the LLM writer asks for LangChain structured output into the same pydantic model and runs
+the same checks a marketer's own edit meets; on failure it retries once with the list of
+problems, and after a second failure falls back to the template writer and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import UndefinedError
+from pydantic import BaseModel, Field, create_model
+
+from prompts import loader
+from tools.core.settings import Settings
+from tools.drafting import ad_copy, placeholders
+from tools.drafting.email_copy import EmailCopy, copy_errors
+from tools.drafting.render import template
+
+PURPOSES = {
+    "cart_reminder": "remind a shopper of the cart they left",
+    "social_proof": "show what other shoppers are choosing, to help a hesitant shopper decide",
+    "cart_discount": "offer a discount on the cart they left",
+    "browse_abandonment": "bring back a visitor who viewed a product but did not add it",
+    "winback": "bring back a customer who has not bought for a long time",
+    "welcome": "welcome a new subscriber",
+    "announcement": "announce a new product",
+    "custom": "a message written from the marketer's brief",
+}
+TONES = ("friendly", "professional", "playful", "urgent")
+
+
+@dataclass
+class Request:
+    """What to write: purpose, tone, the offer, the product in focus and a free-text brief."""
+
+    purpose: str
+    tone: str = "friendly"
+    discount_percent: float | None = None
+    discount_code: str | None = None
+    product: dict[str, Any] = field(default_factory=dict)
+    brief: str | None = None
+    shop_name: str = "our shop"
+
+
+@dataclass
+class Written:
+    copy: Any
+    writer: str
+    note: str = ""
+
+
+class ModelFailed(Exception):
+    """The model's answer failed the checks twice (or the call failed); the message says why."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a marketer's brief is about, read without a model: the topic, the offer, the tone.
+
+    "our black friday sale, 25% off everything, make it urgent" -> topic "Black Friday sale",
+    offer "25% off everything", urgent. Clauses that instruct the writer ("make it urgent",
+    "keep it short") are never copied into the email.
+    """
+
+    topic: str
+    offer: str
+    urgent: bool
+    details: tuple[str, ...]
+
+
+_INSTRUCTION = re.compile(
+    r"^(please\s+)?(make|keep|write|use|add|mention|say|tell|send|sound|be|do|don't|include|in an?)\b", re.I)
+_OFFER = re.compile(r"\b(\d+(\.\d+)?\s*%\s*off(\s+(everything|sitewide|storewide|site-wide))?|free shipping"
+                    r"|buy one,? get one( free)?|bogo)\b", re.I)
+_URGENT = re.compile(r"\b(urgent|urgency|hurry|last chance|ends (soon|tonight|today)|limited)\b", re.I)
+_LEAD = re.compile(r"^\s*((write|draft|create|announce)\s+)?((tell|let)\s+(our\s+)?(customers|them|people|everyone)"
+                   r"\s+(know\s+)?)?((google|meta|facebook|instagram|linkedin)\s+)?"
+                   r"((an?\s+)?(email|message|ad copy|ads?|copy)\s+)?((about|for|on|announcing|to announce)\s+)?"
+                   r"((our|my|the|a|an)\s+)?", re.I)
+_TAIL = re.compile(r"\s+(with|and|for|at|on|of|to)$", re.I)
+_HOLIDAYS = re.compile(r"\b(black friday|cyber monday|christmas|boxing day|new year|valentine's day|mother's day|"
+                       r"father's day|easter|halloween|labor day|memorial day|prime day|singles day)\b", re.I)
+_EVENTS = {"sale", "sales", "event", "launch", "week", "weekend", "offer", "deals", "collection"}
+
+
+def read_brief(brief: str | None) -> Brief:
+    clauses = [c.strip(" .!") for c in re.split(r"[,;.\n]|\s+-\s+|\band make\b", brief or "") if c.strip(" .!")]
+    urgent = bool(_URGENT.search(brief or ""))
+    offer, topic, details = "", "", []
+    for clause in clauses:
+        clause = _LEAD.sub("", clause).strip()
+        if _INSTRUCTION.match(clause):
+            continue
+        found = _OFFER.search(clause)
+        if found and not offer:
+            before, after = clause[: found.start()].strip(" :-"), clause[found.end():].strip(" :-")
+            # "10% off this week" keeps its few words; a longer tail is a detail of its own.
+            offer = f"{found.group(0)} {after}".strip() if len(after.split()) < 3 else found.group(0)
+            clause = before if len(after.split()) < 3 else f"{before} {after}".strip()
+        if clause and not topic:
+            topic = _title(_TAIL.sub("", clause).strip())
+        elif clause:
+            details.append(clause[0].upper() + clause[1:])
+    return Brief(topic=topic, offer=offer, urgent=urgent, details=tuple(details))
+
+
+def _title(phrase: str) -> str:
+    """Sentence case with holidays capitalised ("black friday sale" -> "Black Friday sale")."""
+    phrase = _HOLIDAYS.sub(lambda m: m.group(0).title().replace("'S", "'s"), phrase)
+    return phrase[:1].upper() + phrase[1:]
+
+
+def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
+    """Subject, headline and body paragraphs for an email written from a brief."""
+    brief = read_brief(request.brief)
+    topic = brief.topic or (request.product.get("name") if request.product else "") or "News"
+    offer = brief.offer or (f"{_number(request.discount_percent)}% off" if request.discount_percent else "")
+    urgent = brief.urgent or request.tone == "urgent"
+    subject = f"{topic}, {offer}" if offer else topic
+    subject = f"Don't miss it: {subject}" if urgent and len(subject) < 44 else subject
+    event = topic.split()[-1].lower() in _EVENTS
+    opening = f"The {topic[0].lower() + topic[1:] if not _HOLIDAYS.match(topic) else topic} is on at" if event \
+        else f"{topic}, now at"
+    lines = [f"{opening} {{{{ shop_name }}}}" + (f": {offer}." if offer else ".")]
+    lines += [detail + "." for detail in brief.details]
+    if urgent:
+        lines.append("It will not last long, so take a look while it is on.")
+    return {**fields, "subject": _shorten(subject), "subject_b": "", "headline": _shorten(topic),
+            "preheader": _shorten(offer[0].upper() + offer[1:] + " at {{ shop_name }}") if offer else fields["preheader"],
+            "body": "\n\n".join(lines)}
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def template_email(request: Request) -> EmailCopy:
+    """Ready copy for the request from `prompts/email/`; a brief gives the subject matter."""
+    base = "custom" if request.purpose == "announcement" and not request.product else request.purpose
+    fields = loader.email_template(base)
+    if base == "custom" and request.brief:
+        fields = _brief_copy(request, fields)
+    tone = "urgent" if request.tone == "friendly" and read_brief(request.brief).urgent else request.tone
+    greeting, signoff = loader.tones()[tone]
+    body = [greeting, fields["body"]] if fields["body"] else [greeting]
+    if request.brief and base != "custom":
+        body += [f"{detail}." for detail in (read_brief(request.brief).details or ())]
+    return EmailCopy(
+        subject=fields["subject"],
+        subject_b=fields.get("subject_b") or None,
+        preheader=fields["preheader"],
+        headline=fields["headline"],
+        body="\n\n".join(body),
+        cta_label=fields["cta_label"],
+        cta_url=fields["cta_url"],
+        signoff=signoff,
+        show_cart=fields.get("show_cart") == "yes",
+        show_products=fields.get("show_products") == "yes",
+    )
+
+
+def write_email(settings: Settings, request: Request) -> Written:
+    if not settings.llm_configured:
+        return Written(template_email(request), "template")
+    example = template_email(request)
+    prompt = _prompt("drafting_email.md", request, example=example.model_dump_json(indent=2))
+    try:
+        copy = ask_model(settings, EmailCopy, prompt, copy_errors)
+    except ModelFailed as failure:
+        return Written(example, "template", f"The model's draft failed checks ({failure}); used the ready-made template instead.")
+    return Written(copy, "llm")
+
+
+def ad_model(platform: str) -> type[BaseModel]:
+    """The structured-output model for `platform`: one list of lines per field, limits described."""
+    fields = {
+        spec.name: (list[str], Field(description=_limit_text(spec))) for spec in ad_copy.SPECS[platform]
+    }
+    return create_model(f"AdCopy_{platform}", **fields)
+
+
+def _limit_text(spec: ad_copy.FieldSpec) -> str:
+    parts = [f"{ad_copy.item_range(spec)} lines"]
+    if spec.hard:
+        parts.append(f"each at most {spec.hard} characters")
+    if spec.recommended:
+        parts.append(f"{spec.recommended} recommended")
+    return ", ".join(parts)
+
+
+def template_ad(platform: str, request: Request, business_name: str | None = None) -> dict[str, list[str]]:
+    """Ad lines for `platform` picked from `prompts/ads/<purpose>.txt`, only lines that fit."""
+    pool = {name: _ad_lines(lines, request, platform) for name, lines in loader.ad_lines(request.purpose).items()}
+
+    def fit(names: tuple[str, ...], limit: int, most: int) -> list[str]:
+        lines = [line for name in names for line in pool.get(name, []) if ad_copy.count(line, platform) <= limit]
+        return list(dict.fromkeys(lines))[:most]
+
+    layouts: dict[str, Callable[[], dict[str, list[str]]]] = {
+        "google_rsa": lambda: {
+            "headlines": fit(("headlines",), 30, 15),
+            "descriptions": fit(("long", "texts"), 90, 4),
+            "paths": fit(("paths",), 15, 2),
+        },
+        "google_display": lambda: {
+            "short_headlines": fit(("headlines",), 30, 5),
+            "long_headline": fit(("long",), 90, 1),
+            "descriptions": fit(("long", "texts"), 90, 5),
+            "business_name": [business_name or request.shop_name],
+        },
+        "meta": lambda: {
+            "primary_texts": fit(("texts",), 125, 3),
+            "headlines": fit(("headlines",), ad_copy.META_FEED_HEADLINE, 3),
+            "descriptions": fit(("short",), 30, 2),
+        },
+        "linkedin": lambda: {"intro": fit(("texts",), 150, 1), "headline": fit(("long",), 70, 1)},
+    }
+    return layouts[platform]()
+
+
+def _ad_lines(lines: list[str], request: Request, platform: str) -> list[str]:
+    brief = read_brief(request.brief)
+    percent = _number(request.discount_percent)
+    values = {
+        "shop_name": request.shop_name,
+        "product_name": request.product.get("name") or brief.topic,
+        "discount_percent": percent,
+        "discount_code": request.discount_code,
+        "offer": brief.offer or (f"{percent}% off" if percent else None),
+    }
+    known = {k: v for k, v in values.items() if v not in (None, "")}
+    rendered = []
+    for line in lines:
+        try:
+            rendered.append(template(line, False, strict=True).render(known).strip())
+        except UndefinedError:
+            continue  # the line needs a product or discount this request does not have
+    return rendered
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+def write_ad(settings: Settings, platform: str, request: Request, business_name: str | None = None) -> Written:
+    example = template_ad(platform, request, business_name)
+    if not settings.llm_configured:
+        return Written(example, "template")
+    limits = "\n".join(f"- {spec.name}: {_limit_text(spec)}" for spec in ad_copy.SPECS[platform])
+    prompt = _prompt("drafting_ad.md", request, platform=platform, limits=limits, example=json.dumps(example, indent=2))
+
+    def problems(answer: BaseModel) -> list[str]:
+        return [p.message for p in ad_copy.check(platform, answer.model_dump()) if p.severity == "block"]
+
+    try:
+        answer = ask_model(settings, ad_model(platform), prompt, problems)
+    except ModelFailed as failure:
+        return Written(example, "template", f"The model's ad copy failed checks ({failure}); used the ready-made copy instead.")
+    return Written(answer.model_dump(), "llm")
+
+
+def _prompt(name: str, request: Request, **extra: Any) -> str:
+    values = {
+        "purpose": request.purpose,
+        "purpose_meaning": PURPOSES[request.purpose],
+        "tone": request.tone,
+        "discount_percent": _number(request.discount_percent),
+        "discount_code": request.discount_code,
+        "product_name": request.product.get("name"),
+        "brief": request.brief,
+        "shop_name": request.shop_name,
+        **extra,
+    }
+    return template(loader.read(name), False).render(values)
+
+
+def system_prompt(shop_name: str) -> str:
+    return template(loader.read("drafting.md"), False).render(
+        shop_name=shop_name, placeholder_list=placeholders.describe()
+    )
+
+
+def chat_model(settings: Settings):
+    """The configured OpenAI-compatible chat model (OPENAI_BASE_URL, OPENAI_API_KEY, NUDGE_MODEL)."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.model,
+        api_key=settings.openai_api_key or "unused",
+        base_url=settings.openai_base_url or None,
+        temperature=0.7,
+        max_retries=1,
+        timeout=60,
+    )
+
+
+def ask_model(
+    settings: Settings, schema: type[BaseModel], prompt: str, problems: Callable[[Any], list[str]]
+) -> Any:
+    """The model's structured answer that passes `problems`, with one retry; else ModelFailed."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    model = chat_model(settings).with_structured_output(schema, method="function_calling", include_raw=True)
+    messages: list[Any] = [SystemMessage(system_prompt(placeholders.shop_name(settings.shop_name))), HumanMessage(prompt)]
+    errors: list[str] = []
+    for _attempt in range(2):
+        try:
+            result = model.invoke(messages)
+        except Exception as error:  # noqa: BLE001 - any transport or API failure means "use the template"
+            raise ModelFailed(f"the model could not be reached: {type(error).__name__}") from None
+        answer = result.get("parsed")
+        errors = _answer_errors(answer, result.get("parsing_error"), problems)
+        if not errors:
+            return answer
+        messages.append(HumanMessage(_retry_text(result.get("raw"), errors)))
+    raise ModelFailed("; ".join(errors)[:500])
+
+
+def _answer_errors(answer: Any, parsing_error: Any, problems: Callable[[Any], list[str]]) -> list[str]:
+    if parsing_error is not None:
+        return [f"the answer did not match the required fields: {str(parsing_error)[:300]}"]
+    if answer is None:
+        return ["no structured answer was given; answer by calling the function"]
+    return problems(answer)
+
+
+def _retry_text(raw: Any, errors: list[str]) -> str:
+    calls = getattr(raw, "tool_calls", None) or []
+    previous = json.dumps(calls[0].get("args"), ensure_ascii=False) if calls else str(getattr(raw, "content", ""))
+    listed = "\n".join(f"- {error}" for error in errors)
+    return f"Your previous answer:\n{previous}\nhas these problems:\n{listed}\nAnswer again with every problem fixed."

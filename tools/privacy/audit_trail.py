@@ -1,0 +1,173 @@
+"""Reading the audit log: "who approved the cart sequence?", "what did we erase this week?".
+
+`audit_log` is the tool Slack and the console answer such questions with; `nudge audit` prints
+the same entries. A subject can be a campaign name: it also finds the entries about that
+campaign's drafts (approvals are recorded against a draft, not the campaign), so a question
+about a sequence by name finds who approved its emails.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.models import AuditEntry, Campaign, CampaignStep, Draft
+
+SINCE_HELP = "a duration such as 30m, 24h, 7d or 2w, or a date such as 2026-11-01"
+_DURATION = re.compile(r"^(\d{1,5})\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CAMPAIGN_ID = re.compile(r"^(?:campaign\s*[:#]?\s*|#)(\d{1,9})$", re.IGNORECASE)
+
+
+class AuditLogInput(ToolInput):
+    since: str = Field("7d", max_length=40, description=f"How far back: {SINCE_HELP}.")
+    action: str | None = Field(
+        None, max_length=60,
+        description="Part of an action name, e.g. 'approved', 'forget_contact', 'schedule'.",
+    )
+    subject: str | None = Field(
+        None, max_length=200,
+        description="What it was about: a campaign name or 'campaign:3', a segment name, or 'draft:12'.",
+    )
+    actor: str | None = Field(
+        None, max_length=200, description="Who did it: a Slack user id such as U123, 'scheduler' or 'cli'.",
+    )
+    limit: int = Field(50, ge=1, le=500, description="At most this many, newest first.")
+
+    @field_validator("since")
+    @classmethod
+    def _readable_since(cls, value: str) -> str:
+        _parse_since(value)
+        return value
+
+
+class AuditLine(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+    thread: str | None
+
+
+class AuditLogResult(ToolResult):
+    entries: list[AuditLine]
+    total: int
+
+
+def audit_log(ctx: ToolContext, args: AuditLogInput) -> AuditLogResult:
+    """Search the audit log: who approved, changed, scheduled, sent, exported or erased what, when.
+
+    Use it for questions like "who approved the cart sequence?" (action "approved", subject
+    "cart") or "what was erased this week?" (action "forget", since "7d").
+    """
+    since = since_moment(args.since, ctx.now())
+    found = matching_entries(ctx.db, since, args.action, args.subject, args.actor)
+    newest = list(reversed(found[-args.limit:]))
+    lines = [AuditLine.model_validate(entry, from_attributes=True) for entry in newest]
+    summary = _summary(lines, len(found), since)
+    return AuditLogResult(summary=summary, entries=lines, total=len(found))
+
+
+def since_moment(text: str, now: datetime) -> datetime:
+    """The moment `text` ("7d", "24h", "2026-11-01") points at, or a ToolError saying what works."""
+    try:
+        parsed = _parse_since(text)
+    except ValueError as error:
+        raise ToolError(str(error)) from None
+    return now - parsed if isinstance(parsed, timedelta) else parsed
+
+
+def _parse_since(text: str) -> timedelta | datetime:
+    cleaned = text.strip().lower()
+    duration = _DURATION.match(cleaned)
+    if duration:
+        return timedelta(**{_UNITS[duration[2]]: int(duration[1])})
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"since '{text}' is not understood; give {SINCE_HELP}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def matching_entries(
+    db: Session, since: datetime, action: str | None = None, subject: str | None = None,
+    actor: str | None = None,
+) -> list[AuditEntry]:
+    """Audit entries at or after `since`, oldest first, filtered by action, subject and actor."""
+    query = select(AuditEntry).where(AuditEntry.at >= since).order_by(AuditEntry.at, AuditEntry.id)
+    if action and action.strip():
+        query = query.where(AuditEntry.action.ilike(_contains(action), escape="\\"))
+    if subject and subject.strip():
+        query = query.where(_about(db, subject.strip()))
+    if actor and actor.strip():
+        query = query.where(func.lower(AuditEntry.actor) == actor.strip().lower())
+    return list(db.scalars(query))
+
+
+def _about(db: Session, subject: str) -> ColumnElement[bool]:
+    by_id = _CAMPAIGN_ID.match(subject)
+    if by_id:  # exactly that campaign: "campaign:2" must not also match campaign 20
+        return AuditEntry.subject.in_(_campaign_subjects(db, Campaign.id == int(by_id[1])))
+    pattern = _contains(subject)
+    exact = _campaign_subjects(db, Campaign.name.ilike(pattern, escape="\\"))
+    return or_(
+        AuditEntry.subject.ilike(pattern, escape="\\"),
+        cast(AuditEntry.details, String).ilike(pattern, escape="\\"),
+        AuditEntry.subject.in_(exact),
+    )
+
+
+def _campaign_subjects(db: Session, which: ColumnElement[bool]) -> set[str]:
+    """Subjects naming the campaigns `which` selects, and every version of their drafts."""
+    named = select(Campaign.id).where(which)
+    campaigns = set(db.scalars(named))
+    if not campaigns:
+        return set()
+    drafts = _all_versions(db, set(db.scalars(
+        select(CampaignStep.draft_id).where(
+            CampaignStep.campaign_id.in_(campaigns), CampaignStep.draft_id.is_not(None)
+        )
+    )))
+    return {
+        f"{kind}{separator}{number}"
+        for kind, numbers in (("campaign", campaigns), ("draft", drafts))
+        for number in numbers
+        for separator in (":", " ")
+    }
+
+
+def _all_versions(db: Session, drafts: set[int]) -> set[int]:
+    """The drafts plus every earlier and later version of them (edits chain by previous_id)."""
+    found, frontier = set(drafts), set(drafts)
+    while frontier:
+        linked = db.execute(
+            select(Draft.id, Draft.previous_id).where(
+                or_(Draft.id.in_(frontier), Draft.previous_id.in_(frontier))
+            )
+        ).all()
+        frontier = {n for row in linked for n in row if n is not None} - found
+        found |= frontier
+    return found
+
+
+def _contains(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _summary(lines: list[AuditLine], total: int, since: datetime) -> str:
+    if not lines:
+        return f"No audit entries match since {since:%Y-%m-%d %H:%M} UTC."
+    shown = "\n".join(
+        f"{line.at:%Y-%m-%d %H:%M} UTC  {line.actor}  {line.action}  {line.subject or ''}".rstrip()
+        for line in lines
+    )
+    more = f" (newest {len(lines)} shown)" if total > len(lines) else ""
+    return f"{total} audit entries since {since:%Y-%m-%d %H:%M} UTC{more}:\n{shown}"

@@ -1,0 +1,263 @@
+"""The morning digest: yesterday against the 7-day average, per campaign, with what needs a look.
+
+`build_digest(db, settings, day)` describes the local day before `day` (the morning it is
+posted): totals and each active campaign against its own average over the seven days before,
+the top performer, and anomalies in plain words, each with a suggested action (unsubscribe rate
+over twice its baseline, bounce rate over 2%, any spam complaint, an active campaign that had
+messages due yesterday and sent none of them). It returns the text, Slack blocks and the chart; posting is the scheduler's job.
+It only reads: the scheduler's digest job attributes yesterday's orders (`tools.reporting.attribution`)
+before building it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tools.core.json_sql import json_text
+from tools.core.models import Campaign, Conversion, Event, Message
+from tools.core.settings import Settings
+from tools.reporting.charts import ChartSeries, digest_chart
+from tools.reporting.report import (
+    ACTIVE_STATUSES,
+    Buckets,
+    Tally,
+    by_count,
+    collect,
+    day_buckets,
+    money,
+)
+
+CHART_DAYS = 14
+BASELINE_DAYS = 7
+BOUNCE_LIMIT = 0.02
+# A quiet week has almost no unsubscribes; doubling "nothing" is noise, so the baseline never
+# counts as lower than a typical healthy rate, and one unsubscribe is never an anomaly.
+UNSUBSCRIBE_FLOOR = 0.002
+UNSUBSCRIBE_MIN_COUNT = 2
+WAITING_STATUSES = ("pending", "deferred")
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    campaign: str
+    kind: str
+    words: str
+    action: str
+
+
+@dataclass
+class CampaignDay:
+    campaign: Campaign
+    yesterday: Tally
+    week: Tally
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: date
+    text: str
+    blocks: list[dict]
+    chart_png: bytes
+    chart_series: ChartSeries
+    anomalies: list[Anomaly]
+    top_performer: str | None
+
+
+def build_digest(db: Session, settings: Settings, day: date) -> Digest:
+    """The digest to post on the morning of `day` (local to NUDGE_TIMEZONE), about `day - 1`."""
+    yesterday = day - timedelta(days=1)
+    buckets = day_buckets(yesterday - timedelta(days=CHART_DAYS - 1), yesterday, settings.zone)
+    tallies = collect(db, buckets, ("campaign",))
+    campaigns = _campaigns(db, {key[0] for key in tallies})
+    rows = [_campaign_day(campaign, tallies, buckets) for campaign in campaigns]
+    shown = [row for row in rows if row.campaign.status in ACTIVE_STATUSES or row.yesterday.sent
+             or row.yesterday.conversions]
+    anomalies = [a for row in rows for a in anomalies_for(db, row, buckets.bounds[-2], buckets.end)]
+    top = top_performer(shown)
+    chart = digest_chart(_series(buckets, tallies, rows, order_currency(db, buckets)))
+    total = _sum(row.yesterday for row in rows)
+    week = _sum(row.week for row in rows)
+    text = _text(yesterday, total, week, shown, top, anomalies)
+    blocks = _blocks(yesterday, total, week, shown, top, anomalies)
+    return Digest(day, text, blocks, chart.png, chart.series, anomalies,
+                  top.campaign.name if top else None)
+
+
+def _campaigns(db: Session, with_activity: set[int]) -> list[Campaign]:
+    query = select(Campaign).where(Campaign.status.in_(ACTIVE_STATUSES) | Campaign.id.in_(with_activity))
+    return list(db.scalars(query.order_by(Campaign.id)))
+
+
+def _campaign_day(campaign: Campaign, tallies: dict, buckets: Buckets) -> CampaignDay:
+    yesterday_label = buckets.labels[-1]
+    week_labels = buckets.labels[-1 - BASELINE_DAYS:-1]
+    week = _sum(tallies.get((campaign.id, None, None, label), Tally()) for label in week_labels)
+    return CampaignDay(campaign, tallies.get((campaign.id, None, None, yesterday_label), Tally()), week)
+
+
+def _sum(tallies) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total += tally
+    return total
+
+
+def anomalies_for(db: Session, row: CampaignDay, day_start: datetime, day_end: datetime) -> list[Anomaly]:
+    """What about this campaign's yesterday deserves a person's attention, and what to do."""
+    name, y = row.campaign.name, row.yesterday
+    found = []
+    baseline = max(row.week.rate(row.week.unsubscribes), UNSUBSCRIBE_FLOOR)
+    if y.unsubscribes >= UNSUBSCRIBE_MIN_COUNT and y.rate(y.unsubscribes) > 2 * baseline:
+        found.append(Anomaly(name, "unsubscribes",
+            f"{name}: {y.unsubscribes} unsubscribed yesterday ({_pct(y.rate(y.unsubscribes))} of sends), "
+            f"over twice its usual {_pct(row.week.rate(row.week.unsubscribes))}.",
+            "Review how often it sends and what the latest email says; pause it if this goes on."))
+    if y.sent and y.rate(y.bounces) > BOUNCE_LIMIT:
+        found.append(Anomaly(name, "bounces",
+            f"{name}: {_pct(y.rate(y.bounces))} of yesterday's emails bounced ({y.bounces} of {y.sent}), "
+            f"above the 2% that mailbox providers tolerate.",
+            "Check where these addresses came from and clean the list; bounced addresses are "
+            "already suppressed."))
+    if y.complaints:
+        found.append(Anomaly(name, "complaints",
+            f"{name}: {y.complaints} {'person' if y.complaints == 1 else 'people'} marked it as spam yesterday.",
+            "Check the consent source of its audience and pause it until the copy and targeting "
+            "are reviewed."))
+    if not y.sent and _something_was_due(db, row.campaign, day_start, day_end):
+        held = _sum_reasons(y)
+        found.append(Anomaly(name, "silent", f"{name} is active but sent nothing yesterday.{' ' + held if held else ''}",
+            "Check that its segment still has members and its drafts are approved, or pause it."))
+    return found
+
+
+def _something_was_due(db: Session, campaign: Campaign, day_start: datetime, day_end: datetime) -> bool:
+    """A message of this active campaign fell due yesterday, or was due before and is still waiting.
+
+    Nothing due (an empty segment, steps not yet reached) is not a failure to send.
+    """
+    if campaign.status != "active":
+        return False
+    if campaign.kind == "one_off" and campaign.send_at is not None and day_start <= campaign.send_at < day_end:
+        return True
+    due = select(Message.id).where(
+        Message.campaign_id == campaign.id, Message.due_at < day_end,
+        (Message.due_at >= day_start) | Message.status.in_(WAITING_STATUSES))
+    return db.scalar(due.limit(1)) is not None
+
+
+def _sum_reasons(tally: Tally) -> str:
+    reasons = tally.skipped + tally.deferred + tally.failed
+    if not reasons:
+        return ""
+    listed = ", ".join(f"{reason} ({n})" for reason, n in by_count(reasons)[:3])
+    return f"{sum(reasons.values())} messages were held back: {listed}."
+
+
+def top_performer(rows: list[CampaignDay]) -> CampaignDay | None:
+    """Yesterday's best campaign by revenue, then orders, then clicks; none if all were idle."""
+    ranked = sorted(rows, key=lambda r: (r.yesterday.revenue, r.yesterday.conversions, r.yesterday.clicks),
+                    reverse=True)
+    if not ranked or not (ranked[0].yesterday.revenue or ranked[0].yesterday.conversions
+                          or ranked[0].yesterday.clicks):
+        return None
+    return ranked[0]
+
+
+def order_currency(db: Session, buckets: Buckets) -> str:
+    """The currency the period's attributed orders were placed in (their `currency` property):
+    the most common one, "" when they name none."""
+    currency = json_text(Event.properties, "currency")
+    query = (select(func.upper(currency), func.count()).select_from(Conversion).join(Event, Event.id == Conversion.event_id)
+             .where(Conversion.message_id.is_not(None), Conversion.occurred_at >= buckets.start,
+                    Conversion.occurred_at < buckets.end, currency.is_not(None))
+             .group_by(func.upper(currency)).order_by(func.count().desc(), func.upper(currency)).limit(1))
+    found = db.execute(query).first()
+    return found[0][:3] if found else ""
+
+
+def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay], currency: str = "") -> ChartSeries:
+    by_day = {label: Tally() for label in buckets.labels}
+    revenue: dict[str, Decimal] = {}
+    names = {row.campaign.id: row.campaign.name for row in rows}
+    for (campaign_id, _step, _variant, label), tally in tallies.items():
+        by_day[label] += tally
+        if campaign_id in names and (tally.sent or tally.revenue):
+            revenue[names[campaign_id]] = revenue.get(names[campaign_id], Decimal(0)) + tally.revenue
+    return ChartSeries(
+        days=[date.fromisoformat(label) for label in buckets.labels],
+        sends=[by_day[label].sent for label in buckets.labels],
+        conversions=[by_day[label].conversions for label in buckets.labels],
+        revenue_by_campaign={name: float(value) for name, value in revenue.items()},
+        currency=currency,
+    )
+
+
+def _line(tally: Tally, week: Tally) -> str:
+    def average(name: str) -> float:
+        return float(getattr(week, name)) / BASELINE_DAYS
+
+    return (f"{tally.sent:,} sent (avg {average('sent'):,.0f}), "
+            f"{tally.opens:,} opened ({_pct(tally.rate(tally.opens))}), "
+            f"{tally.clicks:,} clicked (avg {average('clicks'):,.1f}), "
+            f"{tally.conversions:,} orders (avg {average('conversions'):,.1f}), "
+            f"revenue {money(tally.revenue)} (avg {money(average('revenue'))})")
+
+
+def _text(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: CampaignDay | None,
+          anomalies: list[Anomaly]) -> str:
+    lines = [f"Nudge daily digest for {day:%A %d %B %Y}, against the 7-day average",
+             f"All campaigns: {_line(total, week)}"]
+    lines += [f"- {row.campaign.name}: {_line(row.yesterday, row.week)}" for row in rows] or [
+        "- No active campaigns."]
+    lines.append(_top_words(top))
+    if anomalies:
+        lines.append("Needs attention:")
+        lines += [f"- {a.words} Suggested: {a.action}" for a in anomalies]
+    else:
+        lines.append("Nothing unusual: unsubscribes, bounces and complaints are within normal range.")
+    return "\n".join(lines)
+
+
+def _top_words(top: CampaignDay | None) -> str:
+    if top is None:
+        return "Top performer: none yesterday (no clicks or orders)."
+    y = top.yesterday
+    return (f"Top performer: {top.campaign.name}, {y.conversions} orders worth {money(y.revenue)} "
+            f"from {y.clicks} clicks.")
+
+
+def _blocks(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: CampaignDay | None,
+            anomalies: list[Anomaly]) -> list[dict]:
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Daily digest: {day:%a %d %b %Y}"}},
+        _section(f"*All campaigns* (vs 7-day average)\n{_line(total, week)}"),
+        {"type": "divider"},
+    ]
+    blocks += [_section(f"*{_escape(row.campaign.name)}*\n{_line(row.yesterday, row.week)}") for row in rows[:20]]
+    blocks.append(_section(f":trophy: {_escape(_top_words(top))}"))
+    if anomalies:
+        listed = "\n".join(f"• {_escape(a.words)}\n    _Suggested:_ {_escape(a.action)}" for a in anomalies)
+        blocks.append(_section(f":warning: *Needs attention*\n{listed}"))
+    else:
+        blocks.append(_section(":white_check_mark: Nothing unusual yesterday."))
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": "Ask me \"how did the cart sequence do last week?\" for any campaign's full report."}]})
+    return blocks
+
+
+def _section(text: str) -> dict:
+    # Slack rejects section text over 3000 characters.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pct(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
