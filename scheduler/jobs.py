@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from scheduler.outbox import OutboxWorker, Stats
 from tools.audience.segments import member_batches
 from tools.audience.spec import SegmentSpec, event_names
-from tools.campaigns.lifecycle import first_delay, step_anchor, steps_of
+from tools.campaigns.lifecycle import first_delay, step_anchor
 from tools.campaigns.preflight import recently_converted
 from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.core.clock import Clock
 from tools.core.db import session_scope
+from tools.core.lookup import steps_of
 from tools.core.models import (
     Campaign,
     CampaignStep,
@@ -39,10 +40,10 @@ from tools.core.models import (
     Segment,
 )
 from tools.core.settings import Settings
+from tools.core.vocabulary import OPEN
 from tools.reporting.attribution import AttributionSummary, record_new_conversions
 
 CHUNK = 2000
-OPEN_MESSAGE_STATUSES = ("pending", "deferred", "sending")
 
 
 def attribute(engine: Engine, settings: Settings, clock: Clock) -> AttributionSummary:
@@ -230,7 +231,7 @@ def _open_messages(db: Session, campaign_id: int) -> int:
     active = select(func.count()).select_from(Enrolment).where(
         Enrolment.campaign_id == campaign_id, Enrolment.status == "active")
     open_messages = select(func.count()).select_from(Message).where(
-        Message.campaign_id == campaign_id, Message.status.in_(OPEN_MESSAGE_STATUSES))
+        Message.campaign_id == campaign_id, Message.status.in_(OPEN))
     return (db.scalar(open_messages) or 0) + (db.scalar(active) or 0)
 
 

@@ -53,7 +53,7 @@ from scheduler import delivery
 from scheduler.senders import Envelope, Kind, Outcome
 from tools.audience import frequency
 from tools.audience.policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
-from tools.campaigns.lifecycle import FINAL_MESSAGE_STATUSES, approved_by_approver
+from tools.campaigns.lifecycle import approved_by_approver
 from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.core.clock import Clock
@@ -74,6 +74,7 @@ from tools.core.settings import Settings
 from tools.core.vocabulary import (
     ADDRESS_REASONS,
     CLAIMABLE,
+    FINAL,
     PAUSING_REASONS,
     Reason,
     Status,
@@ -247,7 +248,7 @@ class OutboxWorker:
             wait = RETRY_BACKOFF[min(prepared.attempts, len(RETRY_BACKOFF) - 1)]
             return {"status": Status.DEFERRED, "due_at": now + wait, "error": outcome.detail,
                     "claimed_by": None,
-                    "reason": f"{Reason.MAIL_SERVER_RETRY}; deferred {now.isoformat()}"}, "retried"
+                    "reason": Reason.MAIL_SERVER_RETRY, "deferred_at": now}, "retried"
         if outcome.kind == Kind.RETRY:
             return {"status": Status.FAILED, "reason": Reason.RETRIES_EXHAUSTED,
                     "error": f"gave up after {MAX_ATTEMPTS} attempts: {outcome.detail}"}, "failed"
@@ -346,7 +347,7 @@ class OutboxWorker:
                      .where(CampaignStep.campaign_id == Enrolment.campaign_id).scalar_subquery())
             final = (select(func.count()).select_from(Message)
                      .where(Message.enrolment_id == Enrolment.id,
-                            Message.status.in_(FINAL_MESSAGE_STATUSES)).scalar_subquery())
+                            Message.status.in_(FINAL)).scalar_subquery())
             db.execute(update(Enrolment)
                        .where(Enrolment.id.in_(touched), Enrolment.status == "active", final >= steps)
                        .values(status="completed", exited_at=self.clock.now())
@@ -500,14 +501,14 @@ class Batch:
         return self.skip(message, reason)
 
     def skip(self, message: Message, reason: str | None) -> bool:
-        message.status, message.reason = "skipped", reason or "not allowed"
+        message.status, message.reason = Status.SKIPPED, reason or "not allowed"
         message.claimed_until, message.updated_at = None, self.now
         self.stats.add("skipped")
         return False
 
     def defer(self, message: Message, until: datetime | None, reason: str | None) -> bool:
-        message.status, message.due_at = "deferred", until or self.now + timedelta(minutes=15)
-        message.reason = f"{reason or 'rules'}; deferred {self.now.isoformat()}"
+        message.status, message.due_at = Status.DEFERRED, until or self.now + timedelta(minutes=15)
+        message.reason, message.deferred_at = reason or "rules", self.now
         message.claimed_by, message.claimed_until, message.updated_at = None, None, self.now
         self.stats.add("deferred")
         return False

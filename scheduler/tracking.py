@@ -19,9 +19,8 @@ from tools.core.bulk import insert_ignoring_duplicates
 from tools.core.identity import email_hash, email_salt
 from tools.core.models import Contact, Draft, Message, MessageEvent, Suppression
 from tools.core.tokens import Token
+from tools.core.vocabulary import CLAIMABLE
 from tools.drafting.render import draft_urls
-
-WAITING = ("pending", "deferred")
 
 
 def record_open(db: Session, token: Token, now: datetime) -> bool:
@@ -78,7 +77,7 @@ def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetim
         return False
     contact.email_consent = "opt_out"
     skipped = db.execute(
-        update(Message).where(Message.contact_id == contact.id, Message.status.in_(WAITING))
+        update(Message).where(Message.contact_id == contact.id, Message.status.in_(CLAIMABLE))
         .values(status="skipped", reason="unsubscribed", claimed_until=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -15,18 +15,17 @@ from sqlalchemy import func, select
 from tools.audience.exports import check_target
 from tools.audience.segments import count_members, load_spec
 from tools.audience.spec import SegmentSpec
-from tools.campaigns.lifecycle import find_campaign, schedulable, steps_of
+from tools.campaigns.lifecycle import schedulable
 from tools.core.context import ToolContext
+from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import Campaign, Event, Message, Segment
+from tools.core.vocabulary import CLAIMABLE, LIVE_CAMPAIGN
 from tools.privacy.rights import find_person
-
-LIVE = ("active", "paused")
-UNSENT = ("pending", "deferred")
 
 
 def _unsent(ctx: ToolContext, campaign: Campaign) -> int:
     return ctx.db.scalar(select(func.count()).select_from(Message).where(
-        Message.campaign_id == campaign.id, Message.status.in_(UNSENT))) or 0
+        Message.campaign_id == campaign.id, Message.status.in_(CLAIMABLE))) or 0
 
 
 def _label(campaign: Campaign) -> str:
@@ -53,7 +52,7 @@ def resume(ctx: ToolContext, args) -> str | None:
 
 def cancel(ctx: ToolContext, args) -> str | None:
     campaign = find_campaign(ctx.db, args.campaign)
-    if campaign.status not in LIVE:
+    if campaign.status not in LIVE_CAMPAIGN:
         return None  # a campaign that never went live has nothing to lose
     return (f"Cancel {_label(campaign)}, which is {campaign.status}: {_unsent(ctx, campaign):,} "
             "unsent message(s) are dropped and nobody new enters. A cancelled campaign cannot be "

@@ -16,6 +16,7 @@ from bot.display import blocks as kit
 from bot.display.blocks import CampaignView, DraftCard
 from tools.campaigns.lifecycle import TIMING_NOTE, newest_version
 from tools.core.context import ToolContext
+from tools.core.lookup import steps_of
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
 from tools.drafting.approvals import approval_of
 
@@ -28,8 +29,7 @@ def campaign_view(ctx: ToolContext, campaign_id: int, note: str | None = None) -
     if campaign is None:
         return None
     sample = sample_contact(ctx, campaign)
-    steps = ctx.db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
-                           .order_by(CampaignStep.position))
+    steps = steps_of(ctx.db, campaign)
     cards = [step_card(ctx, step, sample) for step in steps if step.draft_id is not None]
     timing = TIMING_NOTE if campaign.kind == "sequence" else None
     return CampaignView(campaign.id, campaign.name, campaign.status, cards,

@@ -70,7 +70,7 @@ def test_preflight_and_campaign_check(settings, engine):
     assert "Preflight for 'hello' (1 in the audience now)" in result.stdout
     assert runner.invoke(app, ["check", "--campaign", "hello"]).exit_code == 0
     unknown = runner.invoke(app, ["preflight", "nope"])
-    assert unknown.exit_code == 2 and "recent campaigns: hello" in unknown.stderr
+    assert unknown.exit_code == 2 and "known campaigns: 1 'hello'" in unknown.stderr
 
 
 def test_rules_show_and_set(settings):

@@ -46,7 +46,7 @@ def test_report_as_json_has_steps_and_days(db, settings):
 
 
 @pytest.mark.parametrize("arguments, words", [
-    (["report", "Nope"], "nudge: no campaign called 'Nope'"),
+    (["report", "Nope"], "nudge: no campaign 'Nope'"),
     (["report", "--since", "forever"], "nudge: period 'forever' is not understood"),
     (["digest", "--date", "yesterday", "--print"], "nudge: --date 'yesterday' is not a date; use YYYY-MM-DD"),
 ])

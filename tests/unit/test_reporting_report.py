@@ -132,7 +132,7 @@ def test_subject_test_without_significance_has_no_winner(db, settings):
 
 
 @pytest.mark.parametrize("args, words", [
-    ({"campaign": "Nope"}, "no campaign called 'Nope'; known campaigns: 'Cart'"),
+    ({"campaign": "Nope"}, "no campaign 'Nope'; known campaigns: 1 'Cart'"),
     ({"period": "last fortnight"}, "period 'last fortnight' is not understood; use '7d'"),
     ({"period": "0d"}, "is empty"),
     ({"period": "2026-11-09..2026-11-01"}, "ends before it starts"),

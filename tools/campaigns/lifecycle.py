@@ -17,7 +17,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, model_validator
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tools.audience import frequency, segments
@@ -31,6 +31,7 @@ from tools.core.context import (
     is_approver,
     validation_message,
 )
+from tools.core.lookup import find_campaign, find_contact, steps_of
 from tools.core.models import (
     Campaign,
     CampaignStep,
@@ -41,12 +42,12 @@ from tools.core.models import (
     Segment,
 )
 from tools.core.settings import DISCOUNT_CODE, Settings
+from tools.core.vocabulary import LIVE_CAMPAIGN, UNSENT_CAMPAIGN, CampaignStatus
 from tools.drafting.approvals import approval_of
 from tools.drafting.compliance import block_findings
 from tools.drafting.drafts import DraftEmailInput, Purpose, draft_email
 
-STATUSES = ("draft", "awaiting_approval", "active", "paused", "finished", "cancelled")
-FINAL_MESSAGE_STATUSES = ("sent", "skipped", "failed")
+STATUSES = tuple(status.value for status in CampaignStatus)
 
 
 class StepInput(ToolInput):
@@ -177,7 +178,7 @@ def schedule_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
 def schedulable(ctx: ToolContext, ref: str) -> Campaign:
     """The campaign `ref`, or a ToolError saying what stops it being scheduled now."""
     campaign = find_campaign(ctx.db, ref)
-    if campaign.status not in ("draft", "awaiting_approval"):
+    if campaign.status not in UNSENT_CAMPAIGN:
         raise ToolError(f"campaign {campaign.id} is {campaign.status}; only a campaign awaiting "
                         "approval can be scheduled (use resume_campaign for a paused one)")
     problems = [problem for step in steps_of(ctx.db, campaign) for problem in _step_problems(ctx, step)]
@@ -199,7 +200,7 @@ def resume_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
 
 def cancel_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
     """Cancel a campaign for good: unsent steps are dropped and nobody new enters."""
-    result = _transition(ctx, args, {"draft", "awaiting_approval", "active", "paused"},
+    result = _transition(ctx, args, UNSENT_CAMPAIGN | LIVE_CAMPAIGN,
                          "cancelled", "campaign.cancelled", "is cancelled; unsent steps are dropped")
     _drop_unsent(ctx.db, result.campaign_id, ctx.now())
     return result
@@ -209,7 +210,7 @@ def discard_campaign(ctx: ToolContext, args: CampaignRef) -> CampaignResult:
     """Discard a campaign that never went live (a draft or one awaiting approval), e.g. one a
     follow-up replaces. It sent nothing, so this is drafting; a live campaign is cancelled by an
     approver instead (cancel_campaign)."""
-    return _transition(ctx, args, {"draft", "awaiting_approval"}, "cancelled", "campaign.discarded",
+    return _transition(ctx, args, UNSENT_CAMPAIGN, "cancelled", "campaign.discarded",
                        "is discarded; it never sent anything")
 
 
@@ -242,32 +243,6 @@ def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
                  for line in _explain_round(ctx, campaign, contact, enrolment, zone, len(enrolments) > 1)]
         lines.insert(0, f"{who} in campaign {campaign.id} '{campaign.name}' ({campaign.status}):")
     return ExplainResult(summary="\n".join(lines), lines=lines)
-
-
-# --- lookups ---------------------------------------------------------------------------------
-
-def find_campaign(db: Session, ref: str) -> Campaign:
-    campaign = db.get(Campaign, int(ref)) if str(ref).strip().isdigit() else db.scalar(
-        select(Campaign).where(Campaign.name == ref).order_by(Campaign.id.desc()))
-    if campaign is None:
-        names = ", ".join(f"{c.id} '{c.name}'" for c in db.scalars(select(Campaign).limit(20)))
-        raise ToolError(f"no campaign '{ref}'; known campaigns: {names or 'none yet'}")
-    return campaign
-
-
-def find_contact(db: Session, ref: str) -> Contact:
-    ref = str(ref).strip()
-    contact = db.scalar(select(Contact).where(or_(Contact.user_id == ref, Contact.email == ref.lower())))
-    if contact is None and ref.isdigit():
-        contact = db.get(Contact, int(ref))
-    if contact is None:
-        raise ToolError(f"no contact '{ref}'; give a user_id, an email address or a contact id")
-    return contact
-
-
-def steps_of(db: Session, campaign: Campaign) -> list[CampaignStep]:
-    return list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id)
-                           .order_by(CampaignStep.position)))
 
 
 TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
@@ -455,7 +430,7 @@ def _campaign_line(db: Session, campaign: Campaign, now: datetime) -> CampaignLi
 
 
 def _not_entered_reason(db: Session, campaign: Campaign) -> str:
-    if campaign.status in ("draft", "awaiting_approval"):
+    if campaign.status in UNSENT_CAMPAIGN:
         return "the campaign is not scheduled yet (it awaits approval)"
     if campaign.status == "cancelled":
         return "the campaign was cancelled"
@@ -531,7 +506,7 @@ def _step_words(message: Message | None, enrolment: Enrolment, campaign: Campaig
 
 
 def _message_words(message: Message, campaign: Campaign, zone: ZoneInfo) -> str:
-    deferral = _deferral_words(message.reason, zone)
+    deferral = _deferral_words(message, zone)
     if message.status == "sent":
         sent = f"sent {_local(message.sent_at, zone)}"
         return f"{deferral}, {sent}" if deferral else sent
@@ -548,16 +523,10 @@ def _message_words(message: Message, campaign: Campaign, zone: ZoneInfo) -> str:
     return f"due {_local(message.due_at, zone)}, about to be checked and sent"
 
 
-def _deferral_words(reason: str | None, zone: ZoneInfo) -> str:
-    """Deferral reasons are stored as 'code; deferred <ISO time>' (see scheduler.outbox)."""
-    if not reason or "; deferred " not in reason:
+def _deferral_words(message: Message, zone: ZoneInfo) -> str:
+    if message.deferred_at is None:
         return ""
-    code, when = reason.split("; deferred ", 1)
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return f"deferred by {_reason_words(code)}"
-    return f"deferred by {_reason_words(code)} at {_local(moment, zone, date=False)}"
+    return f"deferred by {_reason_words(message.reason)} at {_local(message.deferred_at, zone, date=False)}"
 
 
 def _reason_words(reason: str | None) -> str:

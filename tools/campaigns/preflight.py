@@ -26,9 +26,9 @@ from tools.audience.policy import reason_expression
 from tools.audience.segments import compile_spec, resolve
 from tools.campaigns.lifecycle import TIMING_NOTE
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import (
     Campaign,
-    CampaignStep,
     Contact,
     Enrolment,
     Event,
@@ -36,7 +36,6 @@ from tools.core.models import (
     Segment,
 )
 from tools.core.settings import Settings
-from tools.drafting.compliance import find_campaign
 
 EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
 DEFERRED = ("frequency_cap", "quiet_hours")
@@ -72,7 +71,7 @@ def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime)
     if segment is None:
         raise ToolError(f"campaign '{campaign.name}' has no segment; give it an audience first")
     members = Contact.id.in_(compile_spec(resolve(db, segment.spec), now))
-    steps = list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id).order_by(CampaignStep.position)))
+    steps = steps_of(db, campaign)
     start = campaign.send_at if campaign.send_at and campaign.send_at > now else now
     rules = frequency.current_rules(db, settings)
     planned = {step.id: start + timedelta(minutes=step.delay_minutes) for step in steps}

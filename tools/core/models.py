@@ -260,7 +260,8 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(16), default="email")
     variant: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # a vocabulary code or a rule's words
+    deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was last put off; 0012
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

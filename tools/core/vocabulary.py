@@ -1,5 +1,6 @@
-"""The outbox's vocabulary in one place: message statuses and the typed reasons a message is
-failed with, so the worker, the tools and the tests never spell them as scattered literals.
+"""Nudge's vocabulary in one place: campaign and message statuses and the typed reasons a message
+is failed or deferred with, so the worker, the tools and the tests never spell them as scattered
+literals.
 
 A reason is a short code stored in `messages.reason` (the server's own words go to
 `messages.error`). `ADDRESS_REASONS` are the only ones that suppress the address for every
@@ -10,6 +11,21 @@ recipient of the step, so the worker pauses the campaign when it meets one.
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+# Never went live: editing or throwing it away touches nobody.
+UNSENT_CAMPAIGN = frozenset({CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL})
+# Live: it has (or may again have) mail going out.
+LIVE_CAMPAIGN = frozenset({CampaignStatus.ACTIVE, CampaignStatus.PAUSED})
 
 
 class Status(StrEnum):
@@ -40,4 +56,8 @@ class Reason(StrEnum):
 ADDRESS_REASONS = frozenset({Reason.BOUNCED})
 PAUSING_REASONS = frozenset({Reason.MESSAGE_TOO_BIG, Reason.REFUSED_BY_POLICY, Reason.REFUSED_CONTENT,
                              Reason.REFUSED_MESSAGE, Reason.SENDER_REFUSED})
-CLAIMABLE = (Status.PENDING, Status.DEFERRED)
+# The subsets of message statuses the worker, the scheduler and the reports ask about.
+CLAIMABLE = (Status.PENDING, Status.DEFERRED)           # waiting for a worker to take it
+OPEN = (Status.PENDING, Status.DEFERRED, Status.SENDING)  # not finished yet
+FINAL = (Status.SENT, Status.SKIPPED, Status.FAILED)      # will never change again
+NOT_SENT = (Status.SKIPPED, Status.DEFERRED, Status.FAILED)  # counted by the report as why not

@@ -15,11 +15,11 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from pydantic.dataclasses import dataclass
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tools.audience import frequency
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import Campaign, CampaignStep, Draft
 from tools.core.settings import Settings, get_settings
 from tools.drafting import ad_copy
@@ -264,7 +264,7 @@ def _ad_findings(draft: Draft) -> list[Finding]:
 
 def check_campaign(db: Session, campaign: Campaign, settings: Settings) -> list[Finding]:
     """Findings for every step's draft (prefixed with the step) and for the sequence itself."""
-    steps = list(db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == campaign.id).order_by(CampaignStep.position)))
+    steps = steps_of(db, campaign)
     findings = []
     for step in steps:
         draft = db.get(Draft, step.draft_id) if step.draft_id else None
@@ -383,18 +383,6 @@ def check_compliance(ctx: ToolContext, args: CheckComplianceInput) -> Compliance
         findings, what = check_campaign(ctx.db, campaign, ctx.settings), f"Campaign '{campaign.name}'"
     return ComplianceResult(summary=summarise(what, findings), findings=findings,
                             blocked=any(f.severity == "block" for f in findings))
-
-
-def find_campaign(db: Session, name_or_id: str) -> Campaign:
-    """A campaign by id or name (the newest of that name), or ToolError listing some names."""
-    text = str(name_or_id).strip()
-    campaign = db.get(Campaign, int(text)) if text.isdigit() else db.scalars(
-        select(Campaign).where(Campaign.name == text).order_by(Campaign.id.desc()).limit(1)
-    ).first()
-    if campaign is None:
-        names = db.scalars(select(Campaign.name).order_by(Campaign.id.desc()).limit(10)).all()
-        raise ToolError(f"no campaign '{text}'; recent campaigns: {', '.join(names) or 'none yet'}")
-    return campaign
 
 
 def summarise(what: str, findings: list[Finding]) -> str:

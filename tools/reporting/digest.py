@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tools.core.json_sql import json_text
 from tools.core.models import Campaign, Conversion, Event, Message
 from tools.core.settings import Settings
+from tools.core.vocabulary import CLAIMABLE
 from tools.reporting.charts import ChartSeries, digest_chart
 from tools.reporting.report import (
     ACTIVE_STATUSES,
@@ -39,7 +40,6 @@ BOUNCE_LIMIT = 0.02
 # counts as lower than a typical healthy rate, and one unsubscribe is never an anomaly.
 UNSUBSCRIBE_FLOOR = 0.002
 UNSUBSCRIBE_MIN_COUNT = 2
-WAITING_STATUSES = ("pending", "deferred")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def _something_was_due(db: Session, campaign: Campaign, day_start: datetime, day
         return True
     due = select(Message.id).where(
         Message.campaign_id == campaign.id, Message.due_at < day_end,
-        (Message.due_at >= day_start) | Message.status.in_(WAITING_STATUSES))
+        (Message.due_at >= day_start) | Message.status.in_(CLAIMABLE))
     return db.scalar(due.limit(1)) is not None
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from tools.audience.order_value import ORDER_EVENT, order_value
 from tools.audience.spec import Window, window_delta
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.lookup import find_campaign
 from tools.core.models import (
     Campaign,
     CampaignStep,
@@ -41,12 +42,12 @@ from tools.core.models import (
     MessageEvent,
 )
 from tools.core.settings import Settings
+from tools.core.vocabulary import NOT_SENT, CampaignStatus
 from tools.reporting.attribution import order_filter
 
-NON_SEND_STATUSES = ("skipped", "deferred", "failed")
 EVENT_KINDS = {"open": "opens", "click": "clicks", "unsubscribe": "unsubscribes",
                "bounce": "bounces", "complaint": "complaints"}
-ACTIVE_STATUSES = ("active",)
+ACTIVE_STATUSES = (CampaignStatus.ACTIVE,)
 Z_95 = 1.959963984540054
 Dimension = Literal["campaign", "step", "variant"]
 _DIMENSION_COLUMNS = {"campaign": "campaign_id", "step": "step_id", "variant": "variant"}
@@ -130,7 +131,7 @@ class Tally:
         for name in ("sent", "recipients", "opens", "clicks", "unsubscribes", "bounces",
                      "complaints", "conversions", "revenue"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in NON_SEND_STATUSES:
+        for name in NOT_SENT:
             getattr(self, name).update(getattr(other, name))
         return self
 
@@ -220,7 +221,7 @@ def _non_send_query(buckets: Buckets, grain: Sequence[Dimension], ids: list[int]
         *_dimensions(grain), buckets.expression(Message.due_at).label("bucket"),
         Message.status, Message.reason,
     ).where(
-        Message.status.in_(NON_SEND_STATUSES), Message.due_at >= buckets.start, Message.due_at < buckets.end
+        Message.status.in_(NOT_SENT), Message.due_at >= buckets.start, Message.due_at < buckets.end
     )
     if ids is not None:
         inner = inner.where(Message.campaign_id.in_(ids))
@@ -505,17 +506,7 @@ def _chosen_campaigns(db: Session, wanted: str | None, since: datetime, until: d
         touched = select(Message.campaign_id).where(Message.due_at >= since, Message.due_at < until)
         return list(db.scalars(select(Campaign).where(
             Campaign.status.in_(ACTIVE_STATUSES) | Campaign.id.in_(touched)).order_by(Campaign.id)))
-    wanted = wanted.strip()
-    query = select(Campaign).order_by(Campaign.id.desc())
-    if wanted.isdigit():
-        found = db.get(Campaign, int(wanted))
-    else:
-        found = db.scalars(query.where(func.lower(Campaign.name) == wanted.lower())).first()
-    if found is None:
-        names = [name for name in db.scalars(select(Campaign.name).order_by(Campaign.id.desc()).limit(20))]
-        known = ", ".join(f"'{n}'" for n in dict.fromkeys(names)) or "none yet"
-        raise ToolError(f"no campaign called '{wanted}'; known campaigns: {known}")
-    return [found]
+    return [find_campaign(db, wanted)]
 
 
 def _campaign_metrics(ctx: ToolContext, campaign: Campaign, since: datetime, until: datetime,
