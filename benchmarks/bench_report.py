@@ -4,7 +4,7 @@ Seeds (or reuses) a store of N contacts and their events with `tools.ingest.seed
 contacts give about 10M events), adds four active sequences and M outbox rows spread over 28
 days (mostly sent, some skipped or deferred with reasons, an A/B split on step 1) with opens,
 clicks, unsubscribes, bounces and complaints, and attributes the orders. Then, in the same run,
-it times the digest's aggregation queries (`tools.reporting.report.collect` over 14 local days), the
+it times the digest's aggregation queries (`tools.reporting.tallies.collect` over 14 local days), the
 whole `build_digest` (queries, attribution check, chart), and a hand-written SQL aggregation of
 the same numbers, checks both give identical numbers, and prints the ratio.
 Targets (issue 7): digest under 3 s on SQLite, queries within 1.5x of the hand-written SQL.
@@ -45,8 +45,10 @@ from tools.core.models import (  # noqa: E402
 from tools.core.settings import load_settings  # noqa: E402
 from tools.ingest.seed import seed_store, store_is_empty  # noqa: E402
 from tools.reporting.attribution import attribute_orders  # noqa: E402
+from tools.reporting.buckets import day_buckets
 from tools.reporting.digest import CHART_DAYS, build_digest  # noqa: E402
-from tools.reporting.report import EVENT_KINDS, NON_SEND_STATUSES, collect, day_buckets  # noqa: E402
+from tools.reporting.report import NON_SEND_STATUSES
+from tools.reporting.tallies import EVENT_KINDS, collect
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 DIGEST_DAY = date(2026, 11, 28)

@@ -21,10 +21,10 @@ from bot.engine import messages
 from bot.engine.conversation import Conversation
 from bot.engine.results import Reply
 from tools import proposals
-from tools.campaigns.lifecycle import newest_version
 from tools.core.context import ToolError
 from tools.core.db import session_scope
 from tools.core.models import Draft, Proposal
+from tools.drafting.approvals import newest_version
 
 PROMPT = "you> "
 USER = "console"

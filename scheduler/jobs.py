@@ -8,7 +8,7 @@ cannot enrol anyone twice or create a second message for the same step.
 - `attribute`: every order not yet attributed gets its conversion row (`tools.reporting.attribution`,
   the one writer of conversions; the report and the digest only read them).
 - `dispatch`: every step now due (its delay after the member's triggering event, the entry
-  being the floor: `tools.campaigns.lifecycle.step_due`) for an active enrolment becomes one outbox message (unique on
+  being the floor: `tools.campaigns.timing.step_due`) for an active enrolment becomes one outbox message (unique on
   campaign, step, contact and round), then the outbox worker decides and delivers what is due.
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from scheduler.outbox import OutboxWorker, Stats
 from tools.audience.segments import member_batches
 from tools.audience.spec import SegmentSpec, event_names
-from tools.campaigns.lifecycle import first_delay, step_anchor
 from tools.campaigns.preflight import recently_converted
+from tools.campaigns.timing import first_delay, step_anchor
 from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.core.clock import Clock
@@ -191,7 +191,7 @@ def _materialise_step(engine: Engine, step: CampaignStep, now: datetime) -> int:
 
 
 def _due_enrolments(step: CampaignStep, cutoff: datetime, first: int, after: int):
-    """Active enrolments whose step anchor (tools.campaigns.lifecycle.step_anchor) is at or before `cutoff`."""
+    """Active enrolments whose step anchor (tools.campaigns.timing.step_anchor) is at or before `cutoff`."""
     has_message = select(Message.id).where(Message.enrolment_id == Enrolment.id,
                                            Message.step_id == step.id).exists()
     return (select(Enrolment.id, Enrolment.contact_id, Enrolment.round, Enrolment.entered_at,

@@ -53,7 +53,6 @@ from scheduler import delivery
 from scheduler.senders import Envelope, Kind, Outcome
 from tools.audience import frequency
 from tools.audience.policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
-from tools.campaigns.lifecycle import approved_by_approver
 from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
 from tools.core.clock import Clock
@@ -79,6 +78,7 @@ from tools.core.vocabulary import (
     Reason,
     Status,
 )
+from tools.drafting.approvals import approved_by_approver
 from tools.drafting.render import personalisations, render_email
 
 log = logging.getLogger("nudge.outbox")

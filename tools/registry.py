@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from tools import risks
 from tools.audience import exports, frequency, segments
-from tools.campaigns import lifecycle, preflight
+from tools.campaigns import explain, lifecycle, preflight
 from tools.core import audit
 from tools.core.context import (
     NeedsConfirmation,
@@ -98,7 +98,7 @@ def _all_tools() -> list[Tool]:
         # Throwing away a draft campaign (a follow-up rebuilds it) sent nothing: drafting.
         tool(lifecycle.discard_campaign, everyone, writes=True),
         tool(lifecycle.list_campaigns, everyone, writes=False),
-        tool(lifecycle.explain_contact, everyone, writes=False),
+        tool(explain.explain_contact, everyone, writes=False),
         # A saved segment is a definition, not an action on anyone.
         tool(segments.create_segment, everyone, writes=True),
         tool(segments.preview_segment, everyone, writes=False),

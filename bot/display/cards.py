@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from bot.display import blocks as kit
 from bot.display.blocks import CampaignView, DraftCard
-from tools.campaigns.lifecycle import TIMING_NOTE, newest_version
+from tools.campaigns.timing import TIMING_NOTE
 from tools.core.context import ToolContext
 from tools.core.lookup import steps_of
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
-from tools.drafting.approvals import approval_of
+from tools.drafting.approvals import approval_of, newest_version
 
 log = logging.getLogger(__name__)
 FIRST_LINES = 3

@@ -27,10 +27,10 @@ from bot.engine import messages
 from bot.slack.events import update
 from bot.slack.services import SlackServices, user_of
 from tools import proposals, registry
-from tools.campaigns.lifecycle import newest_version
 from tools.core.context import ToolError, ToolResult
 from tools.core.db import session_scope
 from tools.core.models import Draft, Proposal
+from tools.drafting.approvals import newest_version
 
 log = logging.getLogger(__name__)
 UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")

@@ -2,7 +2,7 @@
 
 "Day 1" of a sequence counts from the abandonment (the checkout, the view, the last order),
 not from the moment the scheduler noticed it: `enrolments.triggered_at` holds that event's
-time, and `tools.campaigns.lifecycle.step_due` places every step after it, with the entry as the floor
+time, and `tools.campaigns.timing.step_due` places every step after it, with the entry as the floor
 for the first step so nothing is due in the past. Existing enrolments keep NULL: their steps
 stay counted from entry, as they were scheduled.
 

@@ -4,14 +4,14 @@ import math
 
 import pytest
 
-from tools.reporting.report import (
-    Tally,
+from tools.reporting.stats import (
     lift_from_counts,
     newcombe_interval,
     split_test,
     two_proportion_z,
     wilson_interval,
 )
+from tools.reporting.tallies import Tally
 
 
 def test_wilson_interval_matches_newcombe_1998_example():

@@ -1,4 +1,4 @@
-"""Campaigns and sequences: creating them, scheduling them behind approvals, and explaining them.
+"""Campaigns and sequences: creating them and moving them through their states behind approvals.
 
 A campaign is a sequence (steps sent a delay after a contact enters, e.g. day 1 / 3 / 5, to
 everyone who enters its segment, until an exit event such as "Order Completed") or a one-off
@@ -6,44 +6,42 @@ everyone who enters its segment, until an exit event such as "Order Completed") 
 active <-> paused -> finished / cancelled; each change is audited with who made it. Scheduling
 is refused unless every step's newest draft version is approved by an approver and has no
 `block` compliance finding. The scheduler (`scheduler/`) does the enrolling and sending; this
-module owns the states and answers "why did (or didn't) this contact get that step?".
+module owns the states. When steps fall due is `tools.campaigns.timing`; "why did (or didn't)
+this contact get that step?" is `tools.campaigns.explain`.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tools.audience import frequency, segments
-from tools.audience.policy import check_contact
+from tools.audience import segments
+from tools.campaigns.timing import step_due
 from tools.core import audit
 from tools.core.context import (
     ToolContext,
     ToolError,
     ToolInput,
     ToolResult,
-    is_approver,
     validation_message,
 )
-from tools.core.lookup import find_campaign, find_contact, steps_of
+from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import (
     Campaign,
     CampaignStep,
-    Contact,
     Draft,
     Enrolment,
     Message,
     Segment,
 )
-from tools.core.settings import DISCOUNT_CODE, Settings
+from tools.core.settings import DISCOUNT_CODE
 from tools.core.vocabulary import LIVE_CAMPAIGN, UNSENT_CAMPAIGN, CampaignStatus
-from tools.drafting.approvals import approval_of
+from tools.drafting.approvals import approved_by_approver, newest_version
 from tools.drafting.compliance import block_findings
 from tools.drafting.drafts import DraftEmailInput, Purpose, draft_email
 
@@ -102,11 +100,6 @@ class CampaignRef(ToolInput):
     campaign: str = Field(description="The campaign's id or exact name.")
 
 
-class ExplainInput(ToolInput):
-    contact: str = Field(description="The contact's user_id, email address, or numeric id.")
-    campaign: str = Field(description="The campaign's id or exact name.")
-
-
 class ListCampaignsInput(ToolInput):
     status: Literal[STATUSES] | None = None  # type: ignore[valid-type]
 
@@ -130,10 +123,6 @@ class CampaignLine(ToolResult):
 
 class ListCampaignsResult(ToolResult):
     campaigns: list[CampaignLine]
-
-
-class ExplainResult(ToolResult):
-    lines: list[str]
 
 
 def create_sequence(ctx: ToolContext, args: CreateSequenceInput) -> CampaignResult:
@@ -224,69 +213,6 @@ def list_campaigns(ctx: ToolContext, args: ListCampaignsInput) -> ListCampaignsR
         return ListCampaignsResult(summary="No campaigns yet.", campaigns=[])
     return ListCampaignsResult(summary="\n".join(line.summary for line in lines), campaigns=lines)
 
-
-def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
-    """Explain, step by step, why a contact got, did not get, or will get a campaign's emails
-    (sent when, deferred by which rule, skipped for which reason, exited on which purchase)."""
-    campaign = find_campaign(ctx.db, args.campaign)
-    contact = find_contact(ctx.db, args.contact)
-    zone = _zone(contact, ctx.settings.timezone)
-    enrolments = list(ctx.db.scalars(select(Enrolment).where(
-        Enrolment.campaign_id == campaign.id, Enrolment.contact_id == contact.id
-    ).order_by(Enrolment.round)))
-    who = contact.user_id
-    if not enrolments:
-        lines = [f"{who} has not entered campaign {campaign.id} '{campaign.name}': "
-                 + _not_entered_reason(ctx.db, campaign)]
-    else:
-        lines = [line for enrolment in enrolments
-                 for line in _explain_round(ctx, campaign, contact, enrolment, zone, len(enrolments) > 1)]
-        lines.insert(0, f"{who} in campaign {campaign.id} '{campaign.name}' ({campaign.status}):")
-    return ExplainResult(summary="\n".join(lines), lines=lines)
-
-
-TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
-               "the segment names), never earlier than when they enter.")
-
-
-def step_due(enrolment: Enrolment, step: CampaignStep, steps: list[CampaignStep]) -> datetime:
-    """When a step falls due: its delay after the triggering event (the checkout, the view, the
-    last order: `triggered_at`), so "day 1" is a day after the abandonment. The entry is the
-    floor for the first step (nothing is due before the contact entered) and later steps keep
-    their spacing from it."""
-    return step_anchor(enrolment.entered_at, enrolment.triggered_at, first_delay(steps)) + timedelta(
-        minutes=step.delay_minutes)
-
-
-def first_delay(steps: list[CampaignStep]) -> int:
-    return min((s.delay_minutes for s in steps), default=0)
-
-
-def step_anchor(entered_at: datetime, triggered_at: datetime | None, first_delay_minutes: int) -> datetime:
-    # No triggering event (a segment of attributes only): the steps count from entry.
-    if triggered_at is None:
-        return entered_at
-    return max(triggered_at, entered_at - timedelta(minutes=first_delay_minutes))
-
-
-def newest_version(db: Session, draft_id: int) -> int:
-    """Follow a draft's edits to its newest version (edits point back at their predecessor)."""
-    while True:
-        newer = db.scalar(select(Draft.id).where(Draft.previous_id == draft_id).order_by(Draft.id.desc()))
-        if newer is None:
-            return draft_id
-        draft_id = newer
-
-
-def approved_by_approver(db: Session, draft_id: int, settings: Settings) -> str | None:
-    """Who approved this draft version, if it was an allowed approver; else None."""
-    approval = approval_of(db, draft_id)
-    if approval and approval.decision == "approved" and is_approver(settings, approval.decided_by):
-        return approval.decided_by
-    return None
-
-
-# --- helpers ---------------------------------------------------------------------------------
 
 def _resolve_segment(ctx: ToolContext, segment: str | dict, campaign_name: str) -> Segment:
     if isinstance(segment, dict):
@@ -427,125 +353,6 @@ def _campaign_line(db: Session, campaign: Campaign, now: datetime) -> CampaignLi
     return CampaignLine(summary=summary, campaign_id=campaign.id, name=campaign.name,
                         kind=campaign.kind, status=campaign.status, steps=steps,
                         enrolled=enrolled, sent=sent, next_send_at=next_send)
-
-
-def _not_entered_reason(db: Session, campaign: Campaign) -> str:
-    if campaign.status in UNSENT_CAMPAIGN:
-        return "the campaign is not scheduled yet (it awaits approval)"
-    if campaign.status == "cancelled":
-        return "the campaign was cancelled"
-    segment = db.get(Segment, campaign.segment_id) if campaign.segment_id else None
-    name = segment.name if segment else "?"
-    return f"they have not been in segment '{name}' while the campaign was active"
-
-
-def _explain_round(ctx: ToolContext, campaign: Campaign, contact: Contact, enrolment: Enrolment,
-                   zone: ZoneInfo, several: bool) -> list[str]:
-    db = ctx.db
-    prefix = f"round {enrolment.round}: " if several else ""
-    lines = [f"{prefix}entered {_local(enrolment.entered_at, zone)}"]
-    if enrolment.holdout:
-        return lines + [f"{prefix}held out as the control group ({campaign.holdout_percent}%): "
-                        "gets no emails from this campaign, so its effect can be measured"]
-    messages = {m.step_id: m for m in db.scalars(select(Message).where(Message.enrolment_id == enrolment.id))}
-    steps = steps_of(db, campaign)
-    for step in steps:
-        due = step_due(enrolment, step, steps)
-        message = messages.get(step.id)
-        words = _step_words(message, enrolment, campaign, due, zone)
-        if _waiting(message, enrolment, campaign):
-            words = _send_time_words(ctx, contact, step.channel, message.due_at if message else due, zone) or words
-        lines.append(f"{prefix}step {step.position} ({step.purpose or 'email'}): {words}")
-    if enrolment.status == "exited":
-        lines.append(f"{prefix}exited: {_exit_words(enrolment.exit_reason)}")
-    return lines
-
-
-def _exit_words(reason: str | None) -> str:
-    # The outbox stores "exited: <event> on <time>"; the line already says "exited".
-    text = reason or "no reason recorded"
-    return text[len("exited: "):] if text.startswith("exited: ") else text
-
-
-def _waiting(message: Message | None, enrolment: Enrolment, campaign: Campaign) -> bool:
-    """Not decided yet: the send-time rules will decide it, so the explanation applies them now."""
-    return (campaign.status == "active" and enrolment.status == "active"
-            and (message is None or message.status == "pending"))
-
-
-def _send_time_words(ctx: ToolContext, contact: Contact, channel: str, due: datetime,
-                     zone: ZoneInfo) -> str | None:
-    """What the worker's rules say about this step now (consent, suppression, caps, quiet hours):
-    the words when they hold it back, None when it would go out as planned. The same functions
-    the outbox worker and the preflight apply (tools.audience.policy, tools.audience.frequency)."""
-    now = ctx.now()
-    verdict = check_contact(ctx.db, contact, channel, ctx.settings, now)
-    if not verdict.allowed:
-        return (f"due {_local(due, zone)}, will not be sent as things stand: {_reason_words(verdict.reason)} "
-                "(checked again at send time)")
-    decision = frequency.decide(ctx.db, contact, channel, max(due, now), ctx.settings)
-    if decision.action == "defer":
-        return (f"due {_local(due, zone)}, would wait for {_reason_words(decision.cause)} until "
-                f"{_local(decision.until, zone)}")
-    if decision.action == "skip":
-        return f"due {_local(due, zone)}, would be skipped: {decision.reason}"
-    return None
-
-
-def _step_words(message: Message | None, enrolment: Enrolment, campaign: Campaign,
-                due: datetime, zone: ZoneInfo) -> str:
-    if message is None:
-        if enrolment.status == "exited":
-            return f"not sent: exited ({_exit_words(enrolment.exit_reason)})"
-        if enrolment.status == "cancelled" or campaign.status == "cancelled":
-            return "not sent: the campaign was cancelled"
-        if campaign.status == "paused":
-            return f"due {_local(due, zone)}, waiting: the campaign is paused"
-        return f"will be sent {_local(due, zone)} if still allowed then"
-    return _message_words(message, campaign, zone)
-
-
-def _message_words(message: Message, campaign: Campaign, zone: ZoneInfo) -> str:
-    deferral = _deferral_words(message, zone)
-    if message.status == "sent":
-        sent = f"sent {_local(message.sent_at, zone)}"
-        return f"{deferral}, {sent}" if deferral else sent
-    if message.status == "deferred":
-        return f"{deferral}, until {_local(message.due_at, zone)}"
-    if message.status == "skipped":
-        return f"not sent: {_reason_words(message.reason)}"
-    if message.status == "failed":
-        return f"failed: {message.error or message.reason or 'unknown error'}"
-    if message.status == "sending":
-        return "being handed to the mail server now"
-    if campaign.status == "paused":
-        return f"due {_local(message.due_at, zone)}, waiting: the campaign is paused"
-    return f"due {_local(message.due_at, zone)}, about to be checked and sent"
-
-
-def _deferral_words(message: Message, zone: ZoneInfo) -> str:
-    if message.deferred_at is None:
-        return ""
-    return f"deferred by {_reason_words(message.reason)} at {_local(message.deferred_at, zone, date=False)}"
-
-
-def _reason_words(reason: str | None) -> str:
-    return (reason or "no reason recorded").replace("_", " ")
-
-
-def _zone(contact: Contact, default: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(contact.timezone or default)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default)
-
-
-def _local(moment: datetime | None, zone: ZoneInfo, date: bool = True) -> str:
-    if moment is None:
-        return "(unknown time)"
-    local = moment.astimezone(zone)
-    text = local.strftime("%Y-%m-%d %H:%M") if date else local.strftime("%H:%M")
-    return f"{text} their time ({zone.key})"
 
 
 def _delay_words(minutes: int) -> str:

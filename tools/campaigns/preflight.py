@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tools.audience import frequency
 from tools.audience.policy import reason_expression
 from tools.audience.segments import compile_spec, resolve
-from tools.campaigns.lifecycle import TIMING_NOTE
+from tools.campaigns.timing import TIMING_NOTE
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import (

@@ -231,7 +231,7 @@ class Enrolment(Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the behaviour that made them eligible happened (their latest event of the segment's
-    # kinds); steps count from it (tools.campaigns.lifecycle.step_due). NULL: counted from entry.
+    # kinds); steps count from it (tools.campaigns.timing.step_due). NULL: counted from entry.
     triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="active")
     holdout: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -15,8 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tools.core import audit
-from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.context import (
+    ToolContext,
+    ToolError,
+    ToolInput,
+    ToolResult,
+    is_approver,
+)
 from tools.core.models import Approval, Draft
+from tools.core.settings import Settings
 
 
 class DraftDecisionInput(ToolInput):
@@ -107,3 +114,20 @@ def _result(approval: Approval, fresh: bool) -> DecisionResult:
         summary=summary, draft_id=approval.draft_id, decision=approval.decision,
         decided_by=approval.decided_by, already_decided=not fresh,
     )
+
+
+def newest_version(db: Session, draft_id: int) -> int:
+    """Follow a draft's edits to its newest version (edits point back at their predecessor)."""
+    while True:
+        newer = db.scalar(select(Draft.id).where(Draft.previous_id == draft_id).order_by(Draft.id.desc()))
+        if newer is None:
+            return draft_id
+        draft_id = newer
+
+
+def approved_by_approver(db: Session, draft_id: int, settings: Settings) -> str | None:
+    """Who approved this draft version, if it was an allowed approver; else None."""
+    approval = approval_of(db, draft_id)
+    if approval and approval.decision == "approved" and is_approver(settings, approval.decided_by):
+        return approval.decided_by
+    return None

@@ -22,16 +22,10 @@ from tools.core.json_sql import json_text
 from tools.core.models import Campaign, Conversion, Event, Message
 from tools.core.settings import Settings
 from tools.core.vocabulary import CLAIMABLE
+from tools.reporting.buckets import Buckets, day_buckets
 from tools.reporting.charts import ChartSeries, digest_chart
-from tools.reporting.report import (
-    ACTIVE_STATUSES,
-    Buckets,
-    Tally,
-    by_count,
-    collect,
-    day_buckets,
-    money,
-)
+from tools.reporting.report import ACTIVE_STATUSES, money
+from tools.reporting.tallies import Tally, by_count, collect
 
 CHART_DAYS = 14
 BASELINE_DAYS = 7

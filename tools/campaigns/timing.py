@@ -1,0 +1,39 @@
+"""When a sequence's steps fall due: counted from the event that made the contact eligible.
+
+"Day 1" of an abandoned-cart sequence is a day after the abandonment (the checkout, the view,
+the last order: `enrolments.triggered_at`), not after the scheduler noticed it. The entry time
+is the floor for the first step, so nothing is due in the past, and later steps keep their
+spacing. The scheduler, the preflight, the card and `explain_contact` all ask here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tools.core.models import (
+    CampaignStep,
+    Enrolment,
+)
+
+TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
+               "the segment names), never earlier than when they enter.")
+
+
+def step_due(enrolment: Enrolment, step: CampaignStep, steps: list[CampaignStep]) -> datetime:
+    """When a step falls due: its delay after the triggering event (the checkout, the view, the
+    last order: `triggered_at`), so "day 1" is a day after the abandonment. The entry is the
+    floor for the first step (nothing is due before the contact entered) and later steps keep
+    their spacing from it."""
+    return step_anchor(enrolment.entered_at, enrolment.triggered_at, first_delay(steps)) + timedelta(
+        minutes=step.delay_minutes)
+
+
+def first_delay(steps: list[CampaignStep]) -> int:
+    return min((s.delay_minutes for s in steps), default=0)
+
+
+def step_anchor(entered_at: datetime, triggered_at: datetime | None, first_delay_minutes: int) -> datetime:
+    # No triggering event (a segment of attributes only): the steps count from entry.
+    if triggered_at is None:
+        return entered_at
+    return max(triggered_at, entered_at - timedelta(minutes=first_delay_minutes))
