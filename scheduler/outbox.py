@@ -53,8 +53,9 @@ from scheduler import delivery
 from scheduler.senders import Envelope, Kind, Outcome
 from tools.audience import frequency
 from tools.audience.policy import IMPLIED_CONSENT_PERIOD, may_contact, purchased_since
+from tools.audience.suppressions import suppress
 from tools.core import audit
-from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing
+from tools.core.bulk import lock_for_writing
 from tools.core.clock import Clock
 from tools.core.db import session_scope
 from tools.core.identity import email_hash, email_salt, token_secret
@@ -77,6 +78,7 @@ from tools.core.vocabulary import (
     PAUSING_REASONS,
     Reason,
     Status,
+    SuppressionReason,
 )
 from tools.drafting.approvals import approved_by_approver
 from tools.drafting.render import personalisations, render_email
@@ -267,9 +269,7 @@ class OutboxWorker:
 
     def _suppress_bounce(self, db: Session, prepared: Prepared, outcome: Outcome, now: datetime) -> None:
         db.add(MessageEvent(message_id=prepared.message_id, kind="bounce", occurred_at=now))
-        db.execute(insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason")).values(
-            email_hash=prepared.email_hash, reason=Reason.BOUNCED, source=f"smtp: {outcome.detail}"[:200],
-            created_at=now))
+        suppress(db, prepared.email_hash, SuppressionReason.BOUNCED, f"smtp: {outcome.detail}", now)
         audit.record(db, "scheduler", "contact.suppressed", f"message:{prepared.message_id}",
                      {"reason": Reason.BOUNCED, "detail": outcome.detail[:300]}, at=now)
 

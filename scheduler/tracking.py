@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tools.audience.suppressions import suppress
 from tools.core import audit
-from tools.core.bulk import insert_ignoring_duplicates
 from tools.core.identity import email_hash, email_salt
-from tools.core.models import Contact, Draft, Message, MessageEvent, Suppression
+from tools.core.models import Contact, Draft, Message, MessageEvent
 from tools.core.tokens import Token
-from tools.core.vocabulary import CLAIMABLE
+from tools.core.vocabulary import CLAIMABLE, SuppressionReason
 from tools.drafting.render import draft_urls
 
 
@@ -64,16 +64,14 @@ def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:
 def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetime, subject: str) -> bool:
     """Suppress the contact's address and skip their waiting messages; False if already done.
 
-    The one writer of "unsubscribed" suppressions: the unsubscribe link and a shop's own
+    Every unsubscribe comes here (the suppression itself is written by
+    `tools.audience.suppressions.suppress`): the unsubscribe link and a shop's own
     unsubscribe (Shopify's `email_marketing_consent.state` "unsubscribed") both come here.
     """
     if not contact.email:
         return False
     hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
-    statement = insert_ignoring_duplicates(db, Suppression.__table__, ("email_hash", "reason"))
-    new = db.execute(statement.values(email_hash=hashed, reason="unsubscribed", source=source,
-                                      created_at=now).returning(Suppression.id)).first()
-    if new is None:
+    if not suppress(db, hashed, SuppressionReason.UNSUBSCRIBED, source, now):
         return False
     contact.email_consent = "opt_out"
     skipped = db.execute(

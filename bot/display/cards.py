@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.display import blocks as kit
 from bot.display.blocks import CampaignView, DraftCard
-from tools.campaigns.timing import TIMING_NOTE
+from tools.campaigns.timing import TIMING_NOTE, delay_words
 from tools.core.context import ToolContext
 from tools.core.lookup import steps_of
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
@@ -109,15 +109,6 @@ def editable_copy(draft: Draft) -> dict[str, str]:
 def first_lines(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return "\n".join(lines[:FIRST_LINES])[:600]
-
-
-def delay_words(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"day {days}"
-    if minutes % 60 == 0:
-        return f"after {minutes // 60} h"
-    return f"after {minutes} min"
 
 
 def campaign_of_draft(db, draft_id: int) -> int | None:

@@ -23,7 +23,6 @@ import logging
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain.chat_models import init_chat_model
 from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 from langgraph.errors import GraphRecursionError
@@ -35,19 +34,12 @@ from bot.engine.results import CallRecord, Outcome, proposal_outcome
 from tools import proposals, registry
 from tools.core.context import ToolError, validation_message
 from tools.core.db import session_scope
+from tools.core.llm import chat_model
 from tools.core.models import Proposal
-from tools.core.settings import Settings
 
 log = logging.getLogger(__name__)
 STEP_LIMIT = 24  # graph steps: about ten tool calls and their answers
 RESULT_CHARS = 6000
-
-
-def chat_model(settings: Settings):
-    return init_chat_model(
-        settings.model, model_provider="openai", base_url=settings.openai_base_url or None,
-        api_key=settings.openai_api_key or "not-needed", temperature=0, timeout=60, max_retries=1,
-    )
 
 
 def system_prompt() -> str:
@@ -100,7 +92,7 @@ class ToolRunner:
 def run_agent(conversation, text: str, turn, state: ThreadState, history: list[tuple[str, str]]):
     """Answer `text` with the model; returns the engine's Outcome."""
     runner = ToolRunner(conversation, turn, ThreadState.from_dict(state.to_dict()))
-    agent = create_agent(chat_model(conversation.settings), runner.tools(),
+    agent = create_agent(chat_model(conversation.settings, temperature=0), runner.tools(),
                          system_prompt=system_prompt() + thread_context(state, turn.user, turn.question))
     chat = [{"role": role, "content": content} for role, content in history if role in {"user", "assistant"}]
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tools.audience import segments
-from tools.campaigns.timing import step_due
+from tools.campaigns.timing import delay_words, step_due
 from tools.core import audit
 from tools.core.context import (
     ToolContext,
@@ -146,7 +146,7 @@ def create_sequence(ctx: ToolContext, args: CreateSequenceInput) -> CampaignResu
                  for position, step in enumerate(args.steps, start=1)]
     _change(ctx, campaign, "awaiting_approval", "campaign.created",
             {"segment": segment.name, "steps": len(args.steps), "kind": args.kind})
-    plan = ", ".join(_delay_words(step.delay_minutes) + f" {step.purpose}" for step in args.steps)
+    plan = ", ".join(delay_words(step.delay_minutes) + f" {step.purpose}" for step in args.steps)
     return CampaignResult(
         summary=f"Campaign {campaign.id} '{campaign.name}' created for segment '{segment.name}': "
         f"{plan}. Drafts {', '.join(map(str, draft_ids))} await approval; then schedule it.",
@@ -353,12 +353,6 @@ def _campaign_line(db: Session, campaign: Campaign, now: datetime) -> CampaignLi
     return CampaignLine(summary=summary, campaign_id=campaign.id, name=campaign.name,
                         kind=campaign.kind, status=campaign.status, steps=steps,
                         enrolled=enrolled, sent=sent, next_send_at=next_send)
-
-
-def _delay_words(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        return f"day {minutes // 1440}"
-    return f"after {minutes / 60:g} h"
 
 
 def _when(campaign: Campaign) -> str:

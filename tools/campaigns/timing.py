@@ -37,3 +37,13 @@ def step_anchor(entered_at: datetime, triggered_at: datetime | None, first_delay
     if triggered_at is None:
         return entered_at
     return max(triggered_at, entered_at - timedelta(minutes=first_delay_minutes))
+
+
+def delay_words(minutes: int) -> str:
+    """A step's delay as the card, the console and the replies say it: day 3, after 4 h, after 90 min."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"day {days}"
+    if minutes % 60 == 0:
+        return f"after {minutes // 60} h"
+    return f"after {minutes} min"

@@ -28,6 +28,15 @@ UNSENT_CAMPAIGN = frozenset({CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPRO
 LIVE_CAMPAIGN = frozenset({CampaignStatus.ACTIVE, CampaignStatus.PAUSED})
 
 
+class SuppressionReason(StrEnum):
+    """Why an address is kept on the suppression list (as its keyed hash)."""
+
+    ERASED = "erased"              # forget_contact or a shop's customers/redact: never again
+    COMPLAINED = "complained"      # marked as spam
+    BOUNCED = "bounced"            # the mailbox does not exist (RFC 3463 5.1.x)
+    UNSUBSCRIBED = "unsubscribed"  # the unsubscribe link, or the shop's own unsubscribe
+
+
 class Status(StrEnum):
     PENDING = "pending"
     DEFERRED = "deferred"

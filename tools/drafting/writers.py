@@ -19,6 +19,7 @@ from jinja2 import UndefinedError
 from pydantic import BaseModel, Field, create_model
 
 from prompts import loader
+from tools.core.llm import chat_model
 from tools.core.settings import Settings
 from tools.drafting import ad_copy, placeholders
 from tools.drafting.email_copy import EmailCopy, copy_errors
@@ -288,27 +289,13 @@ def system_prompt(shop_name: str) -> str:
     )
 
 
-def chat_model(settings: Settings):
-    """The configured OpenAI-compatible chat model (OPENAI_BASE_URL, OPENAI_API_KEY, NUDGE_MODEL)."""
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(
-        model=settings.model,
-        api_key=settings.openai_api_key or "unused",
-        base_url=settings.openai_base_url or None,
-        temperature=0.7,
-        max_retries=1,
-        timeout=60,
-    )
-
-
 def ask_model(
     settings: Settings, schema: type[BaseModel], prompt: str, problems: Callable[[Any], list[str]]
 ) -> Any:
     """The model's structured answer that passes `problems`, with one retry; else ModelFailed."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    model = chat_model(settings).with_structured_output(schema, method="function_calling", include_raw=True)
+    model = chat_model(settings, temperature=0.7).with_structured_output(schema, method="function_calling", include_raw=True)
     messages: list[Any] = [SystemMessage(system_prompt(placeholders.shop_name(settings.shop_name))), HumanMessage(prompt)]
     errors: list[str] = []
     for _attempt in range(2):

@@ -22,6 +22,7 @@ from pydantic import Field
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from tools.audience.suppressions import suppress
 from tools.core import audit
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.identity import email_hash, email_salt, normalise_email
@@ -38,8 +39,9 @@ from tools.core.models import (
     MessageEvent,
     Suppression,
 )
+from tools.core.vocabulary import SuppressionReason
 
-ERASED = "erased"
+ERASED = SuppressionReason.ERASED.value
 # A message in one of these states has had its outcome or is past the outbox's commit point
 # ("sending"); anything else could still go out and is cancelled.
 OUT_OF_REACH = ("sent", "sending", "skipped", "failed", "bounced", "cancelled")
@@ -89,7 +91,7 @@ def forget_contact(ctx: ToolContext, args: ContactInput) -> ForgetContactResult:
     subject = _subject(contacts, hashed)
     counts = _erase(ctx.db, contacts, address)
     if hashed:
-        _suppress(ctx.db, hashed, ctx)
+        suppress(ctx.db, hashed, SuppressionReason.ERASED, f"forget_contact by {ctx.actor}", ctx.now())
     audit.record(
         ctx.db, ctx.actor, "forget_contact", subject,
         {**counts, "suppressed": bool(hashed), "exports_to_withdraw": len(exports)},
@@ -268,16 +270,6 @@ def _redact(value: Any, address: str) -> Any:
     if isinstance(value, list):
         return [_redact(item, address) for item in value]
     return value
-
-
-def _suppress(db: Session, hashed: str, ctx: ToolContext) -> None:
-    exists = db.scalar(
-        select(Suppression.id).where(Suppression.email_hash == hashed, Suppression.reason == ERASED)
-    )
-    if not exists:
-        source = f"forget_contact by {ctx.actor}"
-        db.add(Suppression(email_hash=hashed, reason=ERASED, source=source, created_at=ctx.now()))
-        db.flush()
 
 
 def _subject(contacts: list[Contact], hashed: str | None) -> str:
