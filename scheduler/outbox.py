@@ -81,7 +81,8 @@ from tools.core.vocabulary import (
     SuppressionReason,
 )
 from tools.drafting.approvals import approved_by_approver
-from tools.drafting.render import personalisations, render_email
+from tools.drafting.personalisation import personalisations
+from tools.drafting.render import render_email
 
 log = logging.getLogger("nudge.outbox")
 

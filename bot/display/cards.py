@@ -72,7 +72,8 @@ def fill_preview(ctx: ToolContext, card: DraftCard, draft: Draft, sample: Contac
 
 
 def render_for(ctx: ToolContext, draft: Draft, contact: Contact):
-    from tools.drafting.render import personalisation, render_email
+    from tools.drafting.personalisation import personalisation
+    from tools.drafting.render import render_email
 
     extra = personalisation(ctx.db, contact, ctx.now())
     links = {"unsubscribe_url": f"{ctx.settings.public_url.rstrip('/')}/u/preview"}

@@ -8,7 +8,8 @@ from tools import registry
 from tools.core.clock import ManualClock
 from tools.core.context import ToolContext, ToolError
 from tools.core.models import Contact, Draft, Event, Product
-from tools.drafting.render import draft_urls, personalisation, render_email
+from tools.drafting.personalisation import personalisation
+from tools.drafting.render import draft_urls, render_email
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 PURPOSES = {

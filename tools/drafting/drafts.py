@@ -23,8 +23,9 @@ from tools.core.models import Campaign, CampaignStep, Contact, Draft, Product, S
 from tools.core.settings import DISCOUNT_CODE
 from tools.drafting import ad_copy, compliance, placeholders, writers
 from tools.drafting.email_copy import EmailCopy, compose, copy_errors
+from tools.drafting.personalisation import personalisation, product_item
 from tools.drafting.placeholders import sample_values
-from tools.drafting.render import personalisation, product_item, render_email, template
+from tools.drafting.render import render_email, template
 
 Purpose = Literal[
     "cart_reminder", "social_proof", "cart_discount", "browse_abandonment",
