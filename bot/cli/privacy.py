@@ -19,6 +19,7 @@ from tools.core.context import ToolError
 from tools.core.db import session_scope
 from tools.core.safe_output import output_path, write_csv
 from tools.core.settings import get_settings
+from tools.core.windows import PERIOD_HELP
 from tools.privacy.audit_trail import matching_entries, since_moment
 from tools.privacy.retention import purge_expired
 
@@ -55,7 +56,7 @@ def export_contact(
 
 
 def audit(
-    since: str = typer.Option("7d", help="How far back: 30m, 24h, 7d, 2w or a date 2026-11-01."),
+    since: str = typer.Option("7d", help=f"How far back: {PERIOD_HELP}."),
     action: str = typer.Option(None, help="Only actions containing this, e.g. 'approved'."),
     subject: str = typer.Option(None, help="Only entries about this, e.g. a campaign name."),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV (spreadsheet-safe) instead."),
@@ -63,7 +64,7 @@ def audit(
     """Print the audit log: who did what, when, and from which thread."""
     settings = get_settings()
     try:
-        moment = since_moment(since, SYSTEM_CLOCK.now())
+        moment = since_moment(since, SYSTEM_CLOCK.now(), settings.zone)
     except ToolError as error:
         fail(str(error))
     with session_scope(database(settings)) as db:

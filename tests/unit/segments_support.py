@@ -22,8 +22,8 @@ from tools.audience.spec import (
     NotOf,
     SinceCondition,
     moment,
-    window_delta,
 )
+from tools.core import windows
 from tools.core.clock import ManualClock
 from tools.core.context import ToolContext
 from tools.core.identity import email_hash, email_salt
@@ -120,7 +120,7 @@ def _attribute(node: AttributeCondition, contact: Contact, now: datetime) -> boo
     actual = getattr(contact, node.attribute)
     if node.kind == "time":
         if node.op == "within_last":
-            return actual >= now - window_delta(node.value)
+            return actual >= now - windows.duration(node.value)
         limit = moment(node.value, now)
         return actual > limit if node.op == "gt" else actual < limit
     if node.op == "exists":
@@ -138,7 +138,7 @@ def _attribute(node: AttributeCondition, contact: Contact, now: datetime) -> boo
 
 
 def _in_window(event: Event, node: Any, now: datetime) -> bool:
-    if node.within_last and event.occurred_at < now - window_delta(node.within_last):
+    if node.within_last and event.occurred_at < now - windows.duration(node.within_last):
         return False
     between = getattr(node, "between", None)
     return not between or between[0] <= event.occurred_at < between[1]
@@ -166,7 +166,7 @@ def _since(node: SinceCondition, events: list[Event], now: datetime) -> bool:
             not any(b.name == node.then_not and b.occurred_at > a.occurred_at for b in events)
             for a in found
         )
-    return bool(found) and max(e.occurred_at for e in found) < now - window_delta(node.inactive_for)
+    return bool(found) and max(e.occurred_at for e in found) < now - windows.duration(node.inactive_for)
 
 
 def _aggregate(node: AggregateCondition, events: list[Event], now: datetime) -> bool:

@@ -133,7 +133,7 @@ def test_subject_test_without_significance_has_no_winner(db, settings):
 
 @pytest.mark.parametrize("args, words", [
     ({"campaign": "Nope"}, "no campaign 'Nope'; known campaigns: 1 'Cart'"),
-    ({"period": "last fortnight"}, "period 'last fortnight' is not understood; use '7d'"),
+    ({"period": "last fortnight"}, "period 'last fortnight' is not understood; give a duration (30m"),
     ({"period": "0d"}, "is empty"),
     ({"period": "2026-11-09..2026-11-01"}, "ends before it starts"),
     ({"ab_metric": "opens"}, "ab_metric"),
@@ -144,3 +144,14 @@ def test_bad_input_says_what_to_fix(db, settings, args, words):
     with pytest.raises(ToolError) as error:
         run(db, settings, **args)
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize("words, start", [("30m", at(20, 11, 30)), ("90m", at(20, 10, 30)),
+                                           ("2026-11-19T09:00", at(19, 9))])
+def test_the_report_reads_every_period_the_audit_log_reads(db, settings, words, start):
+    # One grammar (tools/core/windows.py): `nudge audit --since 30m` worked where
+    # `nudge report --since 30m` did not.
+    assert run(db, settings, period=words).since == start
+    ctx = ToolContext(db=db, settings=settings, actor="UMARKETER", clock=ManualClock(at(20)))
+    audit = registry.call(ctx, "audit_log", {"since": words})
+    assert f"{start:%Y-%m-%d %H:%M}" in audit.summary

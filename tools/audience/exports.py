@@ -30,9 +30,9 @@ from tools.audience.order_value import order_value
 from tools.audience.policy import reachable_clause, reason_expression
 from tools.audience.rollup import PURCHASE_EVENT, ordered_since
 from tools.audience.segments import load_spec, query_form
-from tools.audience.spec import Window, window_delta
+from tools.audience.spec import Window
 from tools.audience.sql import condition
-from tools.core import audit
+from tools.core import audit, windows
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.identity import normalise_email
 from tools.core.models import Contact, Event, ExportRecord
@@ -142,7 +142,7 @@ def export_lookalike_seed(ctx: ToolContext, args: ExportLookalikeInput) -> Expor
 def _bought_within(now: datetime, window: str | None) -> ColumnElement[bool] | None:
     if window is None:
         return None
-    return ordered_since(now - window_delta(window))
+    return ordered_since(now - windows.duration(window))
 
 
 def _ranking(metric: str, top: int):

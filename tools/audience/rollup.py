@@ -25,8 +25,8 @@ from tools.audience.spec import (
     AggregateCondition,
     EventCondition,
     SinceCondition,
-    window_delta,
 )
+from tools.core import windows
 from tools.core.models import Contact
 
 PURCHASE_EVENT = ORDER_EVENT
@@ -39,7 +39,7 @@ def rollup_test(node: Any, now: datetime) -> ColumnElement[bool] | None:
     name = node.event if isinstance(node, about) else getattr(node, "since", None)
     if name != PURCHASE_EVENT or node.where or getattr(node, "between", None):
         return None
-    start = now - window_delta(node.within_last) if node.within_last else None
+    start = now - windows.duration(node.within_last) if node.within_last else None
     if isinstance(node, AggregateCondition):
         return None if start else _aggregate(node)
     if isinstance(node, SinceCondition):
@@ -66,7 +66,7 @@ def _aggregate(node: AggregateCondition) -> ColumnElement[bool] | None:
 def _lapsed(node: SinceCondition, now: datetime, start: datetime | None) -> ColumnElement[bool]:
     # The latest order inside a trailing window is the latest order, when it falls inside it.
     last = Contact.last_order_at
-    tests = [last.is_not(None), last < now - window_delta(node.inactive_for)]
+    tests = [last.is_not(None), last < now - windows.duration(node.inactive_for)]
     return and_(*tests, last >= start) if start else and_(*tests)
 
 

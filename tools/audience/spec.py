@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import operator
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -30,6 +30,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from tools.core import windows
+from tools.core.windows import DURATION, normal_duration
 
 CONSENT_STATES = ("none", "opt_in", "soft_opt_in", "opt_out")
 FIELD_KINDS = {
@@ -52,8 +55,6 @@ OPERATORS_BY_KIND = {
 }
 KNOWN_FIELDS = ", ".join([*FIELD_KINDS, "traits.<key>"])
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\- ]{0,63}$")
-WINDOW_PATTERN = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
-WINDOW_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 MAX_LIST = 1000
 MAX_LEAVES = 40
 # What the comparison operators mean, for SQL expressions and Python values alike.
@@ -63,20 +64,7 @@ Operator = Literal["eq", "ne", "in", "contains", "gt", "lt", "exists", "within_l
 PropertyOperator = Literal["eq", "ne", "in", "contains", "gt", "lt", "exists"]
 
 
-def _window(text: str) -> str:
-    match = WINDOW_PATTERN.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"'{text}' is not a window; write a number and a unit: 24h, 7d or 2w")
-    return f"{int(match.group(1))}{match.group(2)}"
-
-
-Window = Annotated[str, AfterValidator(_window), Field(description='e.g. "24h", "7d", "2w"')]
-
-
-def window_delta(window: str) -> timedelta:
-    """The length of a validated window such as "7d"."""
-    match = WINDOW_PATTERN.match(window)
-    return int(match.group(1)) * WINDOW_UNITS[match.group(2)]
+Window = Annotated[str, AfterValidator(normal_duration), Field(description='e.g. "24h", "7d", "2w"')]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -211,8 +199,8 @@ def _text_value(kind: str, value: Any, what: str) -> str:
 def _time_value(op: str, value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{what} needs a window (\"7d\") or an ISO date-time, got {value!r}")
-    if op == "within_last" or WINDOW_PATTERN.match(value):
-        return _window(value)
+    if op == "within_last" or DURATION.match(value):
+        return normal_duration(value)
     try:
         return _aware(datetime.fromisoformat(value)).isoformat()
     except ValueError:
@@ -223,8 +211,8 @@ def _time_value(op: str, value: Any, what: str) -> str:
 
 def moment(value: str, now: datetime) -> datetime:
     """A validated time value: a window means that long before `now`."""
-    if WINDOW_PATTERN.match(value):
-        return now - window_delta(value)
+    if DURATION.match(value):
+        return now - windows.duration(value)
     return datetime.fromisoformat(value)
 
 

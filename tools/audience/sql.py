@@ -61,8 +61,8 @@ from tools.audience.spec import (
     SegmentSpec,
     SinceCondition,
     moment,
-    window_delta,
 )
+from tools.core import windows
 from tools.core.json_sql import is_true, json_is, json_number, json_text
 from tools.core.models import Contact, Event
 
@@ -194,7 +194,7 @@ def _sizer(name: str, window: tuple) -> Select:
 
 def _window(node: Any, now: datetime) -> tuple[datetime | None, datetime | None]:
     if node.within_last:
-        return now - window_delta(node.within_last), None
+        return now - windows.duration(node.within_last), None
     between = getattr(node, "between", None)
     return between if between else (None, None)
 
@@ -241,7 +241,7 @@ def _since_leaf(node: SinceCondition, now: datetime) -> Select:
 
 
 def _lapsed_test(node: SinceCondition, now: datetime, table: Any) -> ColumnElement[bool]:
-    return func.max(table.occurred_at) < now - window_delta(node.inactive_for)
+    return func.max(table.occurred_at) < now - windows.duration(node.inactive_for)
 
 
 class _Rounded(FunctionElement):
@@ -332,7 +332,7 @@ def _attribute(node: AttributeCondition, now: datetime) -> ColumnElement[bool]:
 
 def _time_test(column: Any, op: str, value: str, now: datetime) -> ColumnElement[bool]:
     if op == "within_last":
-        return column >= now - window_delta(value)
+        return column >= now - windows.duration(value)
     return COMPARE[op](column, moment(value, now))
 
 

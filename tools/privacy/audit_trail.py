@@ -9,8 +9,9 @@ about a sequence by name finds who approved its emails.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, String, cast, func, or_, select
@@ -18,15 +19,13 @@ from sqlalchemy.orm import Session
 
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.models import AuditEntry, Campaign, CampaignStep, Draft
+from tools.core.windows import PERIOD_HELP, period
 
-SINCE_HELP = "a duration such as 30m, 24h, 7d or 2w, or a date such as 2026-11-01"
-_DURATION = re.compile(r"^(\d{1,5})\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _CAMPAIGN_ID = re.compile(r"^(?:campaign\s*[:#]?\s*|#)(\d{1,9})$", re.IGNORECASE)
 
 
 class AuditLogInput(ToolInput):
-    since: str = Field("7d", max_length=40, description=f"How far back: {SINCE_HELP}.")
+    since: str = Field("7d", max_length=40, description=f"How far back: {PERIOD_HELP}.")
     action: str | None = Field(
         None, max_length=60,
         description="Part of an action name, e.g. 'approved', 'forget_contact', 'schedule'.",
@@ -43,7 +42,10 @@ class AuditLogInput(ToolInput):
     @field_validator("since")
     @classmethod
     def _readable_since(cls, value: str) -> str:
-        _parse_since(value)
+        try:
+            period(value, datetime.now(timezone.utc), timezone.utc)
+        except ValueError as error:
+            raise ValueError(f"since {error}") from None
         return value
 
 
@@ -67,7 +69,7 @@ def audit_log(ctx: ToolContext, args: AuditLogInput) -> AuditLogResult:
     Use it for questions like "who approved the cart sequence?" (action "approved", subject
     "cart") or "what was erased this week?" (action "forget", since "7d").
     """
-    since = since_moment(args.since, ctx.now())
+    since = since_moment(args.since, ctx.now(), ctx.settings.zone)
     found = matching_entries(ctx.db, since, args.action, args.subject, args.actor)
     newest = list(reversed(found[-args.limit:]))
     lines = [AuditLine.model_validate(entry, from_attributes=True) for entry in newest]
@@ -75,25 +77,12 @@ def audit_log(ctx: ToolContext, args: AuditLogInput) -> AuditLogResult:
     return AuditLogResult(summary=summary, entries=lines, total=len(found))
 
 
-def since_moment(text: str, now: datetime) -> datetime:
-    """The moment `text` ("7d", "24h", "2026-11-01") points at, or a ToolError saying what works."""
+def since_moment(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """Where the period `text` ("7d", "30m", "yesterday", "2026-11-01") begins, or a ToolError."""
     try:
-        parsed = _parse_since(text)
+        return period(text, now, zone)[0]
     except ValueError as error:
-        raise ToolError(str(error)) from None
-    return now - parsed if isinstance(parsed, timedelta) else parsed
-
-
-def _parse_since(text: str) -> timedelta | datetime:
-    cleaned = text.strip().lower()
-    duration = _DURATION.match(cleaned)
-    if duration:
-        return timedelta(**{_UNITS[duration[2]]: int(duration[1])})
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise ValueError(f"since '{text}' is not understood; give {SINCE_HELP}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise ToolError(f"since {error}") from None
 
 
 def matching_entries(

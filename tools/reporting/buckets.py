@@ -8,21 +8,16 @@ team's local days (NUDGE_TIMEZONE), which is what "yesterday" means in a digest.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, case, cast, literal
 
 from tools.core.context import ToolError
-
-
-def local_day_start(day: date, zone: ZoneInfo) -> datetime:
-    """The UTC instant a local calendar day begins (DST-correct)."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+from tools.core.windows import local_day_start, period
 
 
 @dataclass(frozen=True)
@@ -69,30 +64,9 @@ def period_bucket(start: datetime, end: datetime, label: str = "period") -> Buck
     return Buckets((label,), (start, end))
 
 
-PERIOD_HELP = ("'7d', '24h', '2w', 'today', 'yesterday', a date '2026-11-01' "
-               "or a range '2026-11-01..2026-11-07'")
-
-
 def parse_period(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start, end) for a period phrase, ending now for relative ones; local days otherwise."""
-    spec = text.strip().lower()
-    today = now.astimezone(zone).date()
-    relative = re.fullmatch(r"(\d{1,4})\s*([hdw])", spec)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        if amount == 0:
-            raise ToolError(f"period '{text}' is empty; use a positive length such as {PERIOD_HELP}")
-        length = {"h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        return now - length, now
-    if spec in ("today", "yesterday"):
-        day = today if spec == "today" else today - timedelta(days=1)
-        return local_day_start(day, zone), min(now, local_day_start(day + timedelta(days=1), zone))
-    first, _, last = spec.partition("..")
+    """[start, end) for a report's period (`tools.core.windows.period`), or a ToolError."""
     try:
-        start_day = date.fromisoformat(first.strip())
-        end_day = date.fromisoformat(last.strip()) if last else start_day
-    except ValueError:
-        raise ToolError(f"period '{text}' is not understood; use {PERIOD_HELP}") from None
-    if end_day < start_day:
-        raise ToolError(f"period '{text}' ends before it starts; put the earlier date first")
-    return local_day_start(start_day, zone), local_day_start(end_day + timedelta(days=1), zone)
+        return period(text, now, zone)
+    except ValueError as error:
+        raise ToolError(f"period {error}") from None

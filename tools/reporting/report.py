@@ -24,7 +24,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from tools.audience.order_value import order_value
-from tools.audience.spec import Window, window_delta
+from tools.audience.spec import Window
 from tools.core.context import ToolContext, ToolInput, ToolResult
 from tools.core.lookup import find_campaign
 from tools.core.models import (
@@ -35,9 +35,9 @@ from tools.core.models import (
     Message,
 )
 from tools.core.vocabulary import CampaignStatus
+from tools.core.windows import PERIOD_HELP, duration
 from tools.reporting.attribution import order_filter
 from tools.reporting.buckets import (
-    PERIOD_HELP,
     day_buckets,
     parse_period,
     period_bucket,
@@ -226,7 +226,7 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     quantity, then value) in the last `period`. Read-only; answers "how many orders last week"
     and "revenue since Black Friday"."""
     until = ctx.clock.now()
-    since = until - window_delta(params.period)
+    since = until - duration(params.period)
     orders, buyers, revenue = ctx.db.execute(select(
         func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
     ).where(*order_filter(since, until))).one()
