@@ -1,8 +1,8 @@
-"""Campaign and delivery commands: `nudge campaign list|schedule|pause|resume|cancel`,
-`nudge explain CONTACT CAMPAIGN`, `nudge worker` and `nudge scheduler`.
+"""Delivery commands: `nudge worker` and `nudge scheduler` (the campaign commands, `nudge
+campaign list|create|schedule|pause|resume|cancel|discard` and `nudge explain`, are generated
+from the tools: `bot/cli/tool_commands.py`).
 
-Campaign commands run the same tools Slack uses, so approvals, checks and audit entries are the
-same. `nudge worker` delivers outbox messages (run several, on several machines, against one
+`nudge worker` delivers outbox messages (run several, on several machines, against one
 PostgreSQL to send faster); `nudge scheduler` runs the scheduler in the foreground, on standby
 while another process leads.
 """
@@ -16,7 +16,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
-from bot.cli.common import YES_OPTION, fail, run_tool
+from bot.cli.common import fail
 from bot.runtime import database
 from scheduler.digest import slack_notifier
 from scheduler.outbox import OutboxWorker
@@ -24,52 +24,6 @@ from scheduler.senders import sender_for
 from scheduler.setup import start_scheduler
 from tools.core.clock import SYSTEM_CLOCK
 from tools.core.settings import get_settings
-
-campaign_app = typer.Typer(no_args_is_help=True, help="List, schedule, pause, resume or cancel campaigns.")
-
-
-def _call(name: str, arguments: dict, yes: bool = False):
-    result = run_tool(name, arguments, yes)
-    typer.echo(result.summary)
-    return result
-
-
-@campaign_app.command("list")
-def campaign_list(status: str = typer.Option(None, help="Only campaigns in this status.")) -> None:
-    """List campaigns with status, steps, entrants and emails sent."""
-    _call("list_campaigns", {"status": status} if status else {})
-
-
-@campaign_app.command("schedule")
-def campaign_schedule(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
-    """Start sending (every step's draft must be approved and compliant)."""
-    _call("schedule_campaign", {"campaign": campaign}, yes)
-
-
-@campaign_app.command("pause")
-def campaign_pause(campaign: str = typer.Argument(..., metavar="ID")) -> None:
-    """Pause an active campaign."""
-    _call("pause_campaign", {"campaign": campaign})
-
-
-@campaign_app.command("resume")
-def campaign_resume(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
-    """Resume a paused campaign."""
-    _call("resume_campaign", {"campaign": campaign}, yes)
-
-
-@campaign_app.command("cancel")
-def campaign_cancel(campaign: str = typer.Argument(..., metavar="ID"), yes: bool = YES_OPTION) -> None:
-    """Cancel a campaign for good; unsent steps are dropped."""
-    _call("cancel_campaign", {"campaign": campaign}, yes)
-
-
-def explain(
-    contact: str = typer.Argument(..., metavar="CONTACT", help="user_id, email or contact id."),
-    campaign: str = typer.Argument(..., metavar="CAMPAIGN", help="Campaign id or name."),
-) -> None:
-    """Why a contact got, did not get, or will get each step of a campaign."""
-    _call("explain_contact", {"contact": contact, "campaign": campaign})
 
 
 def worker(
@@ -154,7 +108,5 @@ def _stop_event() -> threading.Event:
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(campaign_app, name="campaign")
-    app.command("explain")(explain)
     app.command("worker")(worker)
     app.command("scheduler")(scheduler)

@@ -67,28 +67,14 @@ def serve(
 
 
 def register_commands() -> None:
-    """Attach each area's commands. Add an area by adding its module's `register(app)` here."""
-    from bot.cli import drafts as cli_drafts
+    """Attach every command: one per tool from the registry, then each area's own commands."""
+    from bot.cli import campaigns, chat, data, privacy, report, segments, tool_commands
 
-    cli_drafts.register(app)
-    from bot.cli import data as cli_data
-
-    cli_data.register(app)
-    from bot.cli import privacy as cli_privacy
-
-    cli_privacy.register(app)
-    from bot.cli import report as cli_report
-
-    cli_report.register(app)
-    from bot.cli import chat as cli_chat
-
-    cli_chat.register(app)
-    from bot.cli import campaigns as cli_campaigns
-
-    cli_campaigns.register(app)
-    from bot.cli import segments as cli_segments
-
-    cli_segments.register(app)
+    groups: dict[str, typer.Typer] = {}
+    tool_commands.register(app, groups)
+    for area in (data, privacy, report, chat, campaigns):
+        area.register(app)
+    segments.register(app, groups)
 
 
 def main() -> None:

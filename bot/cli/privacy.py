@@ -1,7 +1,7 @@
-"""Privacy commands: erase a person, export what is held about them, read the audit log, purge.
+"""Privacy commands: export what is held about a person, read the audit log, purge.
 
-`nudge forget EMAIL_OR_ID` and `nudge export-contact EMAIL` run the same tools Slack uses (so the
-same checks and audit entries apply); `nudge audit --since 7d [--csv]` prints the audit log, and
+`nudge export-contact EMAIL` runs the same tool Slack uses (so the same checks and audit entries
+apply; `nudge forget` is generated from its tool); `nudge audit --since 7d [--csv]` prints the audit log, and
 `nudge purge` applies the retention period now instead of waiting for the daily job.
 """
 
@@ -24,15 +24,6 @@ from tools.privacy.audit_trail import matching_entries, since_moment
 from tools.privacy.retention import purge_expired
 
 AUDIT_COLUMNS = ["at", "actor", "action", "subject", "thread", "details"]
-
-
-def forget(
-    contact: str = typer.Argument(..., metavar="EMAIL_OR_ID", help="Email address or user id."),
-    yes: bool = YES_OPTION,
-) -> None:
-    """Erase a person (GDPR right to erasure); lists ad exports to withdraw by hand."""
-    result = run_tool("forget_contact", {"contact": contact}, yes)
-    typer.echo(result.summary)
 
 
 def export_contact(
@@ -97,7 +88,6 @@ def _printable(cell: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("forget")(forget)
     app.command("export-contact")(export_contact)
     app.command("audit")(audit)
     app.command("purge")(purge)

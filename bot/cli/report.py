@@ -1,6 +1,5 @@
-"""`nudge report` and `nudge digest`: campaign performance and the morning digest from a terminal.
+"""`nudge digest`: the morning digest from a terminal (`nudge report` is generated from its tool).
 
-`nudge report [CAMPAIGN] --since 7d` runs the same `campaign_report` tool Slack uses.
 `nudge digest [--date D] [--print] [--png FILE]` builds the digest on demand: printed, its chart
 written to a file, and posted to NUDGE_DIGEST_CHANNEL when Slack is configured and `--print` is
 not given. An on-demand post does not count as the day's scheduled digest.
@@ -8,7 +7,6 @@ not given. An on-demand post does not count as the day's scheduled digest.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import typer
 from slack_sdk.errors import SlackApiError
 
-from bot.cli.common import fail, run_tool
+from bot.cli.common import fail
 from bot.runtime import database
 from scheduler.digest import post_digest, slack_client_for
 from tools.core.clock import SYSTEM_CLOCK
@@ -25,17 +23,6 @@ from tools.core.db import session_scope
 from tools.core.safe_output import output_path
 from tools.core.settings import get_settings
 from tools.reporting.digest import build_digest
-
-
-def report(
-    campaign: str = typer.Argument(None, help="Campaign name or id (default: every campaign)."),
-    since: str = typer.Option("7d", "--since", help="Period: 7d, 24h, 2w, yesterday, 2026-11-01..2026-11-07."),
-    ab_metric: str = typer.Option("clicks", "--ab-metric", help="Subject test on 'clicks' or 'conversions'."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
-) -> None:
-    """Campaign performance: sends, skips, opens, clicks, orders, revenue, lift and subject tests."""
-    result = run_tool("campaign_report", {"campaign": campaign, "period": since, "ab_metric": ab_metric})
-    typer.echo(json.dumps(result.model_dump(mode="json"), indent=2) if as_json else result.summary)
 
 
 def digest(
@@ -96,5 +83,4 @@ def _write_png(path: Path, data: bytes) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
     app.command("digest")(digest)
