@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable, Iterator
 
 from bot.display import blocks as kit
-from bot.display import cards, ids
+from bot.display import cards
+from bot.display.buttons import BUTTONS
 from bot.engine import messages
 from bot.engine.conversation import Conversation
 from bot.engine.results import Reply
@@ -84,31 +85,30 @@ class Console:
         self.write(text)
 
     def press(self, number: int) -> None:
+        """Press button `number`: the same table (bot/display/buttons.py) the Slack buttons use."""
         if not 1 <= number <= len(self.choices):
             self.write(f"There is no button {number}; choose 1 to {len(self.choices)}.")
             return
         _label, action_id, value = self.choices[number - 1]
-        handler = {ids.APPROVE: self.approve, ids.REJECT: self.reject, ids.EDIT: self.edit,
-                   ids.SCHEDULE: self.schedule, ids.CONFIRM: self.confirm, ids.CANCEL: self.cancel}[action_id]
-        handler(int(value))
+        button, target = BUTTONS[action_id], int(value)
+        if button.tool is None:
+            self.show(self.conversation.decide(target, self.user, self.thread, button.confirm, f"{SURFACE}/button"))
+            return
+        answers = {"reason": self.ask_reason, "copy": self.ask_copy}[button.asks](target) if button.asks else {}
+        if answers is None:
+            return
+        result = self.call(button.tool, button.arguments(target, answers))
+        if result is not None:
+            self.show_card(button.target, target, result.summary)
 
-    def confirm(self, proposal_id: int) -> None:
-        self.show(self.conversation.decide(proposal_id, self.user, self.thread, True, f"{SURFACE}/button"))
-
-    def cancel(self, proposal_id: int) -> None:
-        self.show(self.conversation.decide(proposal_id, self.user, self.thread, False, f"{SURFACE}/button"))
-
-    def approve(self, draft_id: int) -> None:
-        self.act("approve_draft", {"draft_id": draft_id}, draft_id)
-
-    def reject(self, draft_id: int) -> None:
+    def ask_reason(self, draft_id: int) -> dict | None:
         reason = (self.ask("reason> ") or "").strip()
         if not reason:
             self.write("Not rejected: a reason is needed so the writer knows what to change.")
-            return
-        self.act("reject_draft", {"draft_id": draft_id, "reason": reason}, draft_id)
+            return None
+        return {"reason": reason}
 
-    def edit(self, draft_id: int) -> None:
+    def ask_copy(self, draft_id: int) -> dict:
         with session_scope(self.conversation.engine) as session:
             draft = session.get(Draft, newest_version(session, draft_id))
             current = cards.editable_copy(draft)
@@ -118,21 +118,13 @@ class Console:
             self.write(f"current {name}: {current[name][:300]}")
             answer = (self.ask(f"{name}> ") or "").strip()
             changes[name] = answer.replace("\\n", "\n") if answer else current[name]
-        self.act("revise_draft", {"draft_id": draft_id, **changes}, draft_id)
+        return changes
 
-    def schedule(self, campaign_id: int) -> None:
-        result = self.call("schedule_campaign", {"campaign": str(campaign_id)})
-        if result is not None:
-            with session_scope(self.conversation.engine) as session:
-                ctx = self.conversation.context(session, self.user, self.thread)
-                self.render(cards.campaign_blocks(ctx, campaign_id, None, result.summary))
-
-    def act(self, name: str, arguments: dict, draft_id: int) -> None:
-        result = self.call(name, arguments)
-        if result is not None:
-            with session_scope(self.conversation.engine) as session:
-                ctx = self.conversation.context(session, self.user, self.thread)
-                self.render(cards.message_blocks(ctx, draft_id, None, result.summary))
+    def show_card(self, kind: str, number: int, note: str) -> None:
+        with session_scope(self.conversation.engine) as session:
+            ctx = self.conversation.context(session, self.user, self.thread)
+            build = cards.message_blocks if kind == "draft" else cards.campaign_blocks
+            self.render(build(ctx, number, None, note))
 
     def call(self, name: str, arguments: dict):
         """Run a button's tool as the console user; an irreversible one is proposed instead."""

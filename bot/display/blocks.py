@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.display import ids
+from bot.display.buttons import BUTTONS
 
 SECTION_LIMIT = 2900  # Slack's section text limit is 3000 characters
 MAX_BLOCKS = 50
@@ -72,10 +73,12 @@ def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 2900) or " "}]}
 
 
-def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    element = {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
-    if style:
-        element["style"] = style
+def button(action_id: str, value: str) -> dict[str, Any]:
+    """The Block Kit element of a button in `bot/display/buttons.BUTTONS`."""
+    row = BUTTONS[action_id]
+    element = {"type": "button", "text": plain(row.label, 75), "action_id": action_id, "value": value}
+    if row.style:
+        element["style"] = row.style
     return element
 
 
@@ -133,14 +136,14 @@ def draft_card(card: DraftCard) -> list[dict[str, Any]]:
 def draft_actions(draft_id: int, editable: bool = True) -> dict[str, Any]:
     """Approve / Edit / Reject; ad copy is edited by asking, so it has no Edit modal."""
     value = str(draft_id)
-    edit = [button("Edit", ids.EDIT, value)] if editable else []
+    edit = [button(ids.EDIT, value)] if editable else []
     return {
         "type": "actions",
         "block_id": f"{ids.ACTIONS_BLOCK_PREFIX}{draft_id}",
         "elements": [
-            button("Approve", ids.APPROVE, value, "primary"),
+            button(ids.APPROVE, value),
             *edit,
-            button("Reject", ids.REJECT, value, "danger"),
+            button(ids.REJECT, value),
         ],
     }
 
@@ -159,7 +162,7 @@ def campaign_message(view: CampaignView, intro: str | None = None) -> list[dict[
         blocks.append({
             "type": "actions",
             "block_id": ids.SCHEDULE_BLOCK,
-            "elements": [button("Schedule", ids.SCHEDULE, str(view.campaign_id), "primary")],
+            "elements": [button(ids.SCHEDULE, str(view.campaign_id))],
         })
     return fit(blocks)
 
@@ -170,7 +173,7 @@ def proposal_blocks(text: str, proposal_id: int) -> list[dict[str, Any]]:
     return fit(text_blocks(":warning: " + text) + [{
         "type": "actions",
         "block_id": f"{ids.PROPOSAL_BLOCK_PREFIX}{proposal_id}",
-        "elements": [button("Confirm", ids.CONFIRM, value, "danger"), button("Cancel", ids.CANCEL, value)],
+        "elements": [button(ids.CONFIRM, value), button(ids.CANCEL, value)],
     }])
 
 

@@ -1,5 +1,8 @@
-"""Card buttons: Approve, Edit (opens a modal), Reject (asks a reason), Schedule, and the
-Confirm / Cancel of a proposed irreversible action.
+"""Card buttons in Slack: each row of `bot/display/buttons.BUTTONS` gets its listener here.
+
+A button runs its tool at once (Approve, Schedule), asks first in a modal (Edit: the new copy;
+Reject: a reason; the submissions are in `bot/slack/views.py`), or decides on a proposed
+irreversible action (Confirm / Cancel).
 
 Every click is acked at once and handled in a lazy listener that runs the tool through
 `tools.registry.call` as the clicking user; who may do what is decided there (and audited
@@ -23,6 +26,7 @@ from slack_sdk import WebClient
 
 from bot.display import blocks as kit
 from bot.display import cards, ids
+from bot.display.buttons import BUTTONS
 from bot.engine import messages
 from bot.slack.events import update
 from bot.slack.services import SlackServices, user_of
@@ -37,33 +41,29 @@ UNKNOWN_ACTIONS = re.compile(rf"^(?!({'|'.join(ids.ACTION_IDS)})$).*")
 
 
 def register(app: App, services: SlackServices) -> None:
-    def approve(body: dict[str, Any], client: WebClient) -> None:
+    def press(body: dict[str, Any], client: WebClient) -> None:
+        """A button that runs its tool at once (Approve, Schedule); Schedule is proposed."""
         click = Click(body)
         if not well_formed(client, click):
             return
+        button = BUTTONS[click.action_id]
         with message_lock(click):
-            result = run_tool(services, client, click, "approve_draft", {"draft_id": click.draft_id})
-            if result is not None:
+            result = run_tool(services, client, click, button.tool, button.arguments(click.number))
+            if result is not None and button.target == "draft":
                 refresh(services, client, click, click.draft_id)
 
-    def schedule(body: dict[str, Any], client: WebClient) -> None:
+    def decide(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
         if not well_formed(client, click):
             return
-        with message_lock(click):
-            run_tool(services, client, click, "schedule_campaign", {"campaign": str(click.number)})
-
-    def decide(body: dict[str, Any], client: WebClient, confirm: bool) -> None:
-        click = Click(body)
-        if not well_formed(client, click):
-            return
+        confirm = BUTTONS[click.action_id].confirm
         with message_lock(click):
             reply = services.conversation.decide(click.number, click.user, click.thread, confirm, SURFACE)
             if reply.failed:
                 return ephemeral(client, click, reply.text)
             update(client, click.channel, click.ts, reply.text, reply.blocks)
 
-    def edit(body: dict[str, Any], client: WebClient) -> None:
+    def ask_copy(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
         if not well_formed(client, click):
             return
@@ -76,9 +76,10 @@ def register(app: App, services: SlackServices) -> None:
                                  preheader=copy["preheader"])
         client.views_open(trigger_id=body["trigger_id"], view=kit.edit_modal(card, copy["body"], click.metadata(draft.id)))
 
-    def reject(body: dict[str, Any], client: WebClient) -> None:
+    def ask_reason(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)
-        if not well_formed(client, click) or not may_run(services, client, click, "reject_draft"):
+        button = BUTTONS[click.action_id]
+        if not well_formed(client, click) or not may_run(services, client, click, button.tool):
             return
         client.views_open(trigger_id=body["trigger_id"],
                           view=kit.reject_modal(click.draft_id, click.metadata(click.draft_id)))
@@ -87,12 +88,11 @@ def register(app: App, services: SlackServices) -> None:
         click = Click(body)
         ephemeral(client, click, messages.UNKNOWN_ACTION.format(action_id=click.action_id[:100]))
 
-    app.action(ids.APPROVE)(ack=ack_now, lazy=[approve])
-    app.action(ids.SCHEDULE)(ack=ack_now, lazy=[schedule])
-    app.action(ids.CONFIRM)(ack=ack_now, lazy=[lambda body, client: decide(body, client, True)])
-    app.action(ids.CANCEL)(ack=ack_now, lazy=[lambda body, client: decide(body, client, False)])
-    app.action(ids.EDIT)(ack=ack_now, lazy=[edit])
-    app.action(ids.REJECT)(ack=ack_now, lazy=[reject])
+    # How Slack asks what a button needs first: a modal; its submission is in bot/slack/views.py.
+    asking = {"copy": ask_copy, "reason": ask_reason}
+    for action_id, button in BUTTONS.items():
+        handler = decide if button.tool is None else asking.get(button.asks, press)
+        app.action(action_id)(ack=ack_now, lazy=[handler])
     app.action(UNKNOWN_ACTIONS)(ack=ack_now, lazy=[unknown])
 
 

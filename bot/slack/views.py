@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.display import cards, ids
+from bot.display.buttons import BUTTONS
 from bot.engine import messages
 from bot.slack.actions import parse_metadata, sentence
 from bot.slack.events import update
@@ -31,14 +32,15 @@ def register(app: App, services: SlackServices) -> None:
             return
         arguments = {"draft_id": meta["draft_id"], "subject": values["subject"], "preheader": values["preheader"],
                      "body": values["body"]}
-        finish(services, client, meta, user, "revise_draft", arguments, "edited")
+        finish(services, client, meta, user, BUTTONS[ids.EDIT].tool, arguments, "edited")
 
     def save_reject(body: dict[str, Any], client: WebClient) -> None:
         meta, user = parse_metadata(body["view"].get("private_metadata")), user_of(body)
         reason = field(body["view"], ids.REASON_BLOCK, ids.REASON_INPUT)
         if not reason or not isinstance(meta.get("draft_id"), int):
             return
-        finish(services, client, meta, user, "reject_draft", {"draft_id": meta["draft_id"], "reason": reason}, "rejected")
+        finish(services, client, meta, user, BUTTONS[ids.REJECT].tool,
+               BUTTONS[ids.REJECT].arguments(meta["draft_id"], {"reason": reason}), "rejected")
 
     app.view(ids.EDIT_VIEW)(ack=ack_edit, lazy=[save_edit])
     app.view(ids.REJECT_VIEW)(ack=ack_reject, lazy=[save_reject])
