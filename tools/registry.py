@@ -34,7 +34,7 @@ from tools.core.context import (
 )
 from tools.drafting import approvals, compliance, drafts
 from tools.privacy import audit_trail, rights
-from tools.reporting import report
+from tools.reporting import digest, report
 
 Describer = Callable[[ToolContext, Any], "str | None"]
 
@@ -85,6 +85,7 @@ def _all_tools() -> list[Tool]:
         tool(audit_trail.audit_log, everyone, writes=False),
         tool(report.campaign_report, everyone, writes=False),
         tool(report.order_summary, everyone, writes=False),
+        tool(digest.daily_digest, everyone, writes=False),
         # Deciding on drafts is the approvers' job; nothing reaches a contact without it.
         tool(approvals.approve_draft, approvers, writes=True),
         tool(approvals.reject_draft, approvers, writes=True),

@@ -5,7 +5,7 @@ from the tool's input model (a field's `description`, a `Literal`'s choices), an
 from the tool's docstring. `COMMANDS` only says where a command sits (`nudge draft approve`),
 which fields are positional, and the few CLI spellings that differ from the field names
 (`--since` for a report's `period`). A tool not listed gets `nudge TOOL-NAME` by itself, so a new
-tool needs no hand-written command; `HAND_WRITTEN` names the two whose commands do more than
+tool needs no hand-written command; `HAND_WRITTEN` names the few whose commands do more than
 call the tool (a spec file or a saved name; writing the access export to a file).
 
 Every generated command prints the result's summary (`--json`: the whole result), asks before
@@ -90,9 +90,10 @@ COMMANDS = [
     Command("order_summary", ("orders",)),
 ]
 # Tools whose command is written by hand in an area module, and that command's words: a spec file
-# or a saved name; the access export written to a file; the whole audit log, as CSV too.
+# or a saved name; the access export written to a file; the whole audit log, as CSV too; the
+# digest with its chart, posted to Slack.
 HAND_WRITTEN = {"preview_segment": ("segment", "preview"), "export_contact": ("export-contact",),
-                "audit_log": ("audit",)}
+                "audit_log": ("audit",), "daily_digest": ("digest",)}
 # A group run without a subcommand runs this tool: `nudge rules` shows the rules.
 GROUP_DEFAULTS = {"rules": "show_rules"}
 SIMPLE = (str, int, float, bool)

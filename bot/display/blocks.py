@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.display import ids
 from bot.display.buttons import BUTTONS
+from tools.core.blockkit import SECTION_LIMIT, context, plain, section
 
-SECTION_LIMIT = 2900  # Slack's section text limit is 3000 characters
 MAX_BLOCKS = 50
 
 
@@ -55,22 +55,6 @@ class CampaignView:
     @property
     def schedulable(self) -> bool:
         return self.all_approved and self.status in {"draft", "awaiting_approval", "awaiting approval"}
-
-
-def clip(text: str, limit: int = SECTION_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def plain(text: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text) or " "}}
-
-
-def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 2900) or " "}]}
 
 
 def button(action_id: str, value: str) -> dict[str, Any]:

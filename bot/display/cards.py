@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.display import blocks as kit
 from bot.display.blocks import CampaignView, DraftCard
 from tools.campaigns.timing import TIMING_NOTE, delay_words
+from tools.core.blockkit import context
 from tools.core.context import ToolContext
 from tools.core.lookup import steps_of
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
@@ -131,7 +132,7 @@ def message_blocks(ctx: ToolContext, draft_id: int, intro: str | None, note: str
     if draft is None:
         return kit.text_blocks(intro or "")
     blocks = (kit.text_blocks(intro) if intro else []) + kit.draft_card(draft_card(ctx, draft, None))
-    return blocks + ([kit.context(note)] if note else [])
+    return blocks + ([context(note)] if note else [])
 
 
 def campaign_blocks(ctx: ToolContext, campaign_id: int, intro: str | None, note: str | None = None) -> list[dict]:

@@ -34,7 +34,7 @@ from bot.engine.results import (
     proposal_outcome,
 )
 from bot.engine.speech import is_question
-from tools import proposals
+from tools import proposals, registry
 from tools.core import audit
 from tools.core.clock import SYSTEM_CLOCK, Clock
 from tools.core.context import ToolContext, ToolError
@@ -90,18 +90,20 @@ class Conversation:
         if plan.answer is not None:
             return Outcome(plan.answer, [], state)
         if plan.action == "digest":
-            return self.digest(state)
+            return self.digest(turn, state)
         outcome = self.execute(plan.calls, turn, state)
         return with_reading(outcome, plan)
 
-    def digest(self, state: ThreadState) -> Outcome:
-        """Today's digest (about yesterday), as the morning post would show it."""
-        from tools.reporting.digest import build_digest
-
-        with session_scope(self.engine) as session:
-            today = self.clock.now().astimezone(self.settings.zone).date()
-            built = build_digest(session, self.settings, today)
-        return Outcome(built.text, [], state, blocks=built.blocks)
+    def digest(self, turn: Turn, state: ThreadState) -> Outcome:
+        """Today's digest (about yesterday), as the morning post shows it: the daily_digest tool."""
+        arguments: dict[str, Any] = {}
+        try:
+            with session_scope(self.engine) as session:
+                result = registry.call(self.turn_context(session, turn), "daily_digest", arguments)
+        except ToolError as error:
+            return Outcome(messages.not_done(error), [CallRecord("daily_digest", arguments, str(error), ok=False)], state)
+        return Outcome(result.summary, [CallRecord("daily_digest", arguments, "digest", result=result.model_dump(mode="json"))],
+                       state, blocks=result.blocks)
 
     def execute(self, calls: list[planner.PlannedCall], turn: Turn, state: ThreadState) -> Outcome:
         """Run an offline plan in one transaction: all of it happens, or none of it.

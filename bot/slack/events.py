@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.display import blocks as kit
 from bot.engine import messages
 from bot.slack.services import SlackServices
+from tools.core.blockkit import clip
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -62,7 +63,7 @@ def answer_in_place(services: SlackServices, client: WebClient, channel: str, th
 
 def update(client: WebClient, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
     """Replace a message; if Slack refuses the blocks, still replace it with the plain text."""
-    fallback = kit.clip(text, FALLBACK_TEXT_LIMIT)
+    fallback = clip(text, FALLBACK_TEXT_LIMIT)
     try:
         client.chat_update(channel=channel, ts=ts, text=fallback, blocks=blocks)
     except SlackApiError as error:

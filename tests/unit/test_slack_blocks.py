@@ -6,6 +6,7 @@ import json
 
 from bot.display import blocks as kit
 from bot.display import ids
+from tools.core import blockkit
 
 
 def card(**changes) -> kit.DraftCard:
@@ -56,7 +57,7 @@ def test_limits_are_respected():
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     long_text = kit.text_blocks("\n\n".join(["para " * 200] * 10))
     assert len(long_text) > 1 and all(len(b["text"]["text"]) <= 3000 for b in long_text)
-    assert kit.section("")["text"]["text"] == " "
+    assert blockkit.section("")["text"]["text"] == " "
 
 
 def test_modals_carry_ids_and_metadata():

@@ -14,10 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tools.core.blockkit import DIVIDER, context, escape, header, section
+from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.json_sql import json_text
 from tools.core.models import Campaign, Conversion, Event, Message
 from tools.core.settings import Settings
@@ -25,6 +29,7 @@ from tools.core.vocabulary import CLAIMABLE
 from tools.reporting.buckets import Buckets, day_buckets
 from tools.reporting.charts import ChartSeries, digest_chart
 from tools.reporting.report import ACTIVE_STATUSES, money
+from tools.reporting.stats import percent
 from tools.reporting.tallies import Tally, by_count, collect
 
 CHART_DAYS = 14
@@ -108,12 +113,12 @@ def anomalies_for(db: Session, row: CampaignDay, day_start: datetime, day_end: d
     baseline = max(row.week.rate(row.week.unsubscribes), UNSUBSCRIBE_FLOOR)
     if y.unsubscribes >= UNSUBSCRIBE_MIN_COUNT and y.rate(y.unsubscribes) > 2 * baseline:
         found.append(Anomaly(name, "unsubscribes",
-            f"{name}: {y.unsubscribes} unsubscribed yesterday ({_pct(y.rate(y.unsubscribes))} of sends), "
-            f"over twice its usual {_pct(row.week.rate(row.week.unsubscribes))}.",
+            f"{name}: {y.unsubscribes} unsubscribed yesterday ({percent(y.rate(y.unsubscribes))} of sends), "
+            f"over twice its usual {percent(row.week.rate(row.week.unsubscribes))}.",
             "Review how often it sends and what the latest email says; pause it if this goes on."))
     if y.sent and y.rate(y.bounces) > BOUNCE_LIMIT:
         found.append(Anomaly(name, "bounces",
-            f"{name}: {_pct(y.rate(y.bounces))} of yesterday's emails bounced ({y.bounces} of {y.sent}), "
+            f"{name}: {percent(y.rate(y.bounces))} of yesterday's emails bounced ({y.bounces} of {y.sent}), "
             f"above the 2% that mailbox providers tolerate.",
             "Check where these addresses came from and clean the list; bounced addresses are "
             "already suppressed."))
@@ -196,7 +201,7 @@ def _line(tally: Tally, week: Tally) -> str:
         return float(getattr(week, name)) / BASELINE_DAYS
 
     return (f"{tally.sent:,} sent (avg {average('sent'):,.0f}), "
-            f"{tally.opens:,} opened ({_pct(tally.rate(tally.opens))}), "
+            f"{tally.opens:,} opened ({percent(tally.rate(tally.opens))}), "
             f"{tally.clicks:,} clicked (avg {average('clicks'):,.1f}), "
             f"{tally.conversions:,} orders (avg {average('conversions'):,.1f}), "
             f"revenue {money(tally.revenue)} (avg {money(average('revenue'))})")
@@ -228,30 +233,51 @@ def _top_words(top: CampaignDay | None) -> str:
 def _blocks(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: CampaignDay | None,
             anomalies: list[Anomaly]) -> list[dict]:
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Daily digest: {day:%a %d %b %Y}"}},
-        _section(f"*All campaigns* (vs 7-day average)\n{_line(total, week)}"),
-        {"type": "divider"},
+        header(f"Daily digest: {day:%a %d %b %Y}"),
+        section(f"*All campaigns* (vs 7-day average)\n{_line(total, week)}"),
+        DIVIDER,
     ]
-    blocks += [_section(f"*{_escape(row.campaign.name)}*\n{_line(row.yesterday, row.week)}") for row in rows[:20]]
-    blocks.append(_section(f":trophy: {_escape(_top_words(top))}"))
+    blocks += [section(f"*{escape(row.campaign.name)}*\n{_line(row.yesterday, row.week)}") for row in rows[:20]]
+    blocks.append(section(f":trophy: {escape(_top_words(top))}"))
     if anomalies:
-        listed = "\n".join(f"• {_escape(a.words)}\n    _Suggested:_ {_escape(a.action)}" for a in anomalies)
-        blocks.append(_section(f":warning: *Needs attention*\n{listed}"))
+        listed = "\n".join(f"• {escape(a.words)}\n    _Suggested:_ {escape(a.action)}" for a in anomalies)
+        blocks.append(section(f":warning: *Needs attention*\n{listed}"))
     else:
-        blocks.append(_section(":white_check_mark: Nothing unusual yesterday."))
-    blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": "Ask me \"how did the cart sequence do last week?\" for any campaign's full report."}]})
+        blocks.append(section(":white_check_mark: Nothing unusual yesterday."))
+    blocks.append(context("Ask me \"how did the cart sequence do last week?\" for any campaign's full report."))
     return blocks
 
 
-def _section(text: str) -> dict:
-    # Slack rejects section text over 3000 characters.
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+class DigestInput(ToolInput):
+    day: str = Field("today", max_length=20, description=(
+        "The morning to build the digest for; it reports the day before: 'today', 'yesterday' "
+        "or a date YYYY-MM-DD."))
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+class DigestAnomaly(BaseModel):
+    campaign: str
+    kind: str
+    words: str
+    action: str
 
 
-def _pct(rate: float) -> str:
-    return f"{rate * 100:.1f}%"
+class DigestResult(ToolResult):
+    day: date
+    blocks: list[dict[str, Any]]
+    anomalies: list[DigestAnomaly]
+    top_performer: str | None
+
+
+def daily_digest(ctx: ToolContext, args: DigestInput) -> DigestResult:
+    """The morning digest: yesterday against the 7-day average per campaign, the top performer
+    and what needs a look. Read-only; answers "show me the digest" and "how did we do yesterday"."""
+    today = ctx.now().astimezone(ctx.settings.zone).date()
+    words = args.day.strip().lower()
+    try:
+        day = {"today": today, "yesterday": today - timedelta(days=1)}.get(words) or date.fromisoformat(words)
+    except ValueError:
+        raise ToolError(f"day '{args.day}' is not a date; use 'today', 'yesterday' or YYYY-MM-DD") from None
+    built = build_digest(ctx.db, ctx.settings, day)
+    return DigestResult(summary=built.text, day=day, blocks=built.blocks, top_performer=built.top_performer,
+                        anomalies=[DigestAnomaly(**vars(anomaly)) for anomaly in built.anomalies])
