@@ -110,7 +110,7 @@ def post_all(port: int, bodies: list[bytes]) -> float:
 
 def order_webhooks(count: int, now: datetime) -> list[tuple[bytes, dict]]:
     """Signed orders/create deliveries, one order of two lines each, for customers in USERS."""
-    from bot.web.shops import signature
+    from bot.web.shop_door import signature
 
     deliveries = []
     for n in range(count):
