@@ -15,7 +15,6 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.web.app import build_app
-
 from tests.scenario import test_shopify_webhooks as shop
 from tests.scenario import test_woocommerce_webhooks as woo
 from tools.core.identity import email_hash, email_salt
