@@ -6,7 +6,7 @@ is at most `MAX_AGE` old: Shopify retries a failed delivery 8 times over 4 hours
 admits every retry and refuses a body captured and replayed later. A delivery is handled once
 per `X-Shopify-Webhook-Id` (`bot.web.shop_door`, shared with WooCommerce). The mapping is
 `tools.ingest.shopify`; storing goes through `tools.ingest.calls` like Segment data, the shop's
-consent through `shop_door.store_mapped`, and the GDPR topics through `registry.call` (actor
+consent through `shop_door.store` (which also groups concurrent deliveries into one commit), and the GDPR topics through `registry.call` (actor
 "shopify", so they are audited). Every refusal is JSON `{"error": ...}`.
 """
 
@@ -88,8 +88,7 @@ def handle(engine, settings: Settings, topic: str, payload: Any, webhook_id: str
         return shop_door.deliver(engine, SCOPE, webhook_id, now,
                                  lambda db: _privacy(db, settings, topic, payload, now))
     mapped, calls = shop_door.prepared(shopify.calls_for, topic, payload, now)
-    return shop_door.deliver(engine, SCOPE, webhook_id, now,
-                             lambda db: shop_door.store_mapped(db, mapped, calls, f"shopify:{topic}", now))
+    return shop_door.store(engine, shop_door.Delivery(SCOPE, webhook_id, mapped, calls, f"shopify:{topic}", now))
 
 
 def _privacy(db, settings: Settings, topic: str, payload: Any, now: datetime) -> dict:
