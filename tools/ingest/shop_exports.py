@@ -107,6 +107,7 @@ def _reader(path, summary_kind: str, columns: dict[str, str], needed: tuple[str,
             positions[columns[name]] = index
     missing = [label for label, field in columns.items() if field in needed and field not in positions]
     if not any(field in positions for field in needed):
+        raw.close()
         found = ", ".join(cell[:40] for cell in header[:8]) or "none"
         raise ToolError(f"{path}: this is not Shopify's {summary_kind} export: no "
                         f"{' or '.join(repr(m.title()) for m in missing)} column (columns found: {found})")

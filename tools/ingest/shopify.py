@@ -7,8 +7,8 @@ A customer is the contact `shopify:<customer id>` (a guest checkout or order: it
 `email_marketing_consent` maps as: `subscribed` -> `opt_in` (the source names the opt-in
 level, `single_opt_in` or `confirmed_opt_in`), `not_subscribed`, `pending`, `invalid` and
 `redacted` -> `none`, `unsubscribed` -> `none` plus an unsubscribe the door writes as a
-suppression (a later `subscribed` may lift it: see `bot.web.shop_door`); the consent time is
-the shop's `consent_updated_at`. A checkout becomes
+suppression (which a later-dated `subscribed` may lift: the door decides, as `Mapped` lists
+both); the consent time is the shop's `consent_updated_at`. A checkout becomes
 "Checkout Started" with `properties.checkout_url` = `abandoned_checkout_url` (the cart link
 of the cart emails); an order becomes one "Order Completed" keyed by the order id, so
 orders/create and orders/paid count once. Bad values raise `ValueError` naming the field.
