@@ -99,7 +99,7 @@ def import_shopify_customers(
 
 @import_app.command("shopify-orders")
 def import_shopify_orders(
-    path: Path = typer.Argument(..., help="The CSV from Shopify admin: Orders -> Export (one row per line item)."),
+    path: Path = typer.Argument(..., help="The CSV from Shopify admin: Orders -> Export (a row per line item)."),
 ) -> None:
     """Store paid orders from Shopify's orders export as "Order Completed" (once per order)."""
     run_import("shopify-orders", path)

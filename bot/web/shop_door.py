@@ -187,11 +187,12 @@ def _stored(db: Session, group: list[Delivery]) -> list[dict]:
     consenting: set[str] = set()
     seen: set[tuple[str, str]] = set()
     for index, delivery in enumerate(group):
-        if delivery.key and ((delivery.scope, delivery.key) not in fresh or (delivery.scope, delivery.key) in seen):
+        key = (delivery.scope, delivery.key)
+        if delivery.key and (key not in fresh or key in seen):
             answers[index] = {"duplicate": True}
             continue
         if delivery.key:
-            seen.add((delivery.scope, delivery.key))
+            seen.add(key)
         users, consent = delivery.users(), delivery.consent_users()
         if consent & named or users & consenting:
             _store_run(db, group, run, answers)

@@ -5,9 +5,10 @@ body keyed with `SHOPIFY_WEBHOOK_SECRET` (compared in constant time) and `X-Shop
 is at most `MAX_AGE` old: Shopify retries a failed delivery 8 times over 4 hours, so 6 hours
 admits every retry and refuses a body captured and replayed later. A delivery is handled once
 per `X-Shopify-Webhook-Id` (`bot.web.shop_door`, shared with WooCommerce). The mapping is
-`tools.ingest.shopify`; storing goes through `tools.ingest.calls` like Segment data, the shop's
-consent through `shop_door.store` (which also groups concurrent deliveries into one commit), and the GDPR topics through `registry.call` (actor
-"shopify", so they are audited). Every refusal is JSON `{"error": ...}`.
+`tools.ingest.shopify`; storing goes through `tools.ingest.calls` like Segment data, and the
+shop's consent through `shop_door.store` (which also lets concurrent deliveries share a
+commit); the GDPR topics go through `registry.call` (actor "shopify", so they are audited).
+Every refusal is JSON `{"error": ...}`.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def handle(engine, settings: Settings, topic: str, payload: Any, webhook_id: str
         return shop_door.deliver(engine, SCOPE, webhook_id, now,
                                  lambda db: _privacy(db, settings, topic, payload, now))
     mapped, calls = shop_door.prepared(shopify.calls_for, topic, payload, now)
-    return shop_door.store(engine, shop_door.Delivery(SCOPE, webhook_id, mapped, calls, f"shopify:{topic}", now))
+    delivery = shop_door.Delivery(SCOPE, webhook_id, mapped, calls, f"shopify:{topic}", now)
+    return shop_door.store(engine, delivery)
 
 
 def _privacy(db, settings: Settings, topic: str, payload: Any, now: datetime) -> dict:

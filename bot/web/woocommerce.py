@@ -70,7 +70,8 @@ class WooCommerceDoor:
 def handle(engine, topic: str, payload: Any, delivery_key: str | None, now: datetime) -> dict:
     """Map, validate and store one delivery in one transaction; refusals raise IngestRefused."""
     mapped, calls = shop_door.prepared(woocommerce.calls_for, topic, payload, now)
-    return shop_door.store(engine, shop_door.Delivery(SCOPE, delivery_key, mapped, calls, f"woocommerce:{topic}", now))
+    delivery = shop_door.Delivery(SCOPE, delivery_key, mapped, calls, f"woocommerce:{topic}", now)
+    return shop_door.store(engine, delivery)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

@@ -10,7 +10,7 @@ Customers (*Customers -> Export*): the contact is `shopify:<Customer ID>` (the i
 webhook uses; Shopify prefixes it with an apostrophe for spreadsheets), or the email when the
 export has no Customer ID. Read: First Name, Last Name, Email, Default Address Country Code and
 Province Code (or the older Country Code and Province Code), Tags (as `traits.tags`), and
-Accepts Email Marketing: "yes" -> `opt_in`, "no" -> `none`, with source
+Accepts Email Marketing (the older exports' Accepts Marketing): "yes" -> `opt_in`, "no" -> `none`, with source
 `shopify-export:accepts_email_marketing`. An export carries no consent times, so it never
 overrides a suppression: for an address suppressed for any reason (unsubscribed through
 Nudge, bounced, complained, erased) the export's consent is ignored.
@@ -58,7 +58,8 @@ from tools.ingest.shopify import is_purchase
 CONSENT_SOURCE = "shopify-export:accepts_email_marketing"
 CUSTOMER_COLUMNS = {
     "customer id": "id", "first name": "first_name", "last name": "last_name", "email": "email",
-    "accepts email marketing": "accepts", "default address country code": "country",
+    "accepts email marketing": "accepts", "accepts marketing": "accepts",
+    "default address country code": "country",
     "country code": "country", "default address province code": "region", "province code": "region",
     "tags": "tags",
 }
@@ -97,7 +98,8 @@ def _reader(path, summary_kind: str, columns: dict[str, str], needed: tuple[str,
         header = [cell.strip().lower() for cell in next(iter(reader))]
     except StopIteration:
         raw.close()
-        raise ToolError(f"{path}: the file is empty; expected the header row of Shopify's {summary_kind} export") from None
+        raise ToolError(f"{path}: the file is empty; expected the header row of Shopify's "
+                        f"{summary_kind} export") from None
     except csv.Error as error:
         raw.close()
         raise ToolError(f"{path}: line 1: unreadable header ({error})") from None
@@ -128,7 +130,8 @@ def import_customers(engine: Engine, path: str | Path, clock: Clock = SYSTEM_CLO
                      on_problem: Problem | None = None, progress: Progress | None = None) -> ShopImportSummary:
     """Upsert contacts from Shopify's customers export."""
     summary = ShopImportSummary("shopify-customers", str(path))
-    raw, counter, reader, header, positions = _reader(path, "customers", CUSTOMER_COLUMNS, ("id", "email"), progress)
+    raw, counter, reader, header, positions = _reader(path, "customers", CUSTOMER_COLUMNS, ("id", "email"),
+                                                      progress)
     with raw:
         pending: list[dict] = []
         for line, cells, problem in _rows(reader, counter):
@@ -275,7 +278,8 @@ def order_call(order: _Order) -> dict | None:
         return None
     email = normalise_email(head.get("email"))
     if not email:
-        raise RowProblem(order.line, "Email is empty or not an email address; the order cannot be tied to a customer")
+        raise RowProblem(order.line, "Email is empty or not an email address; the order cannot be tied "
+                                     "to a customer")
     order_id = head.get("id", "").lstrip("'")
     products = []
     for line, values in order.lines:
@@ -319,7 +323,8 @@ def _time(value: str | None, column: str) -> str | None:
         raise ValueError(f"{column}: {value[:40]!r} is not a time like 2026-11-28 10:15:42 -0500") from None
 
 
-def _flush_orders(engine, calls: list[dict], numbers: list[int], now, summary: ShopImportSummary, on_problem) -> None:
+def _flush_orders(engine, calls: list[dict], numbers: list[int], now, summary: ShopImportSummary,
+                  on_problem) -> None:
     if not calls:
         return
     with write_turn(engine), session_scope(engine) as db:
@@ -344,7 +349,8 @@ def _buyers(db, emails: set[str], now: datetime) -> dict[str, str]:
         rows = db.execute(select(Contact.email, Contact.user_id).where(Contact.email.in_(chunk))
                           .order_by(Contact.id))
         for email, user_id in rows:
-            if email not in found or (user_id.startswith("shopify:") and not found[email].startswith("shopify:")):
+            preferred = user_id.startswith("shopify:") and not found.get(email, "").startswith("shopify:")
+            if email not in found or preferred:
                 found[email] = user_id
     new = sorted(emails - set(found))
     if new:
