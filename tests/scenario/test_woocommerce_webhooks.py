@@ -5,7 +5,8 @@ deliveries refused or ignored with nothing stored.
 Mutations tried: skipping the constant-time compare (tampered test fails), keying
 Order Completed by order id and modification time (the counted-once test fails), keying a
 delivery by its id alone (two updates within one second: the second is lost, test fails),
-reading `payment_url` as `cart_url` (the cart link test fails: the rule reads checkout_url first).
+reading `payment_url` as `cart_url` (the cart link test fails: the rule reads checkout_url first),
+taking a registered customer's email from the order's billing (the moved-email test fails).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def test_a_pending_order_is_a_started_checkout_with_the_payment_link(http, engin
     assert event.properties["products"] == [{"product_id": "93", "sku": "LIN-M", "name": "Linen Shirt - M",
                                              "variant": "94", "price": 39.0, "quantity": 2}]
     [ada] = rows(engine, Contact)
-    assert (ada.user_id, ada.email) == ("woocommerce:25", "ada@lovelace.example")
+    assert (ada.user_id, ada.email) == ("woocommerce:25", None), "the email comes with customer.created"
 
 
 def test_a_checkout_draft_is_a_started_checkout_too_and_on_hold_is_not(http, engine):
@@ -131,6 +132,16 @@ def test_a_paid_order_counts_once_however_often_it_is_updated(http, engine):
     assert order.occurred_at == datetime(2026, 12, 1, 14, 5, tzinfo=timezone.utc)
     [ada] = rows(engine, Contact)
     assert (ada.order_count, float(ada.lifetime_spend)) == (1, 88.0)
+
+
+def test_a_registered_customers_order_never_moves_their_email_to_the_billing_one(http, engine):
+    post(http, "customer.created", body_of("customer_created.json"), "d-1")
+    order = json.loads(body_of("order_pending.json"))
+    order["billing"]["email"] = "ada.work@office.example"
+    post(http, "order.created", json.dumps(order).encode(), "d-2")
+
+    [ada] = rows(engine, Contact)
+    assert (ada.email, ada.email_consent) == ("ada@lovelace.example", "opt_in")
 
 
 def test_a_guest_order_is_keyed_by_its_billing_email(http, engine):

@@ -3,7 +3,8 @@
 `calls_for(topic, payload)` turns one webhook body (a REST API v3 customer or order object, as
 WooCommerce sends them) into the `identify` and `track` calls `tools.ingest.calls` validates
 and stores, as `tools.ingest.shopify` does for Shopify. A registered customer is the contact
-`woocommerce:<customer id>`; a guest order's is its billing email. Read from a customer:
+`woocommerce:<customer id>` (its email comes from the customer topics only, never from an
+order's billing email); a guest order's is its billing email. Read from a customer:
 `email`, `first_name`, `last_name`, `billing.country` (and `billing.state` as the region), and
 consent from the first of `CONSENT_KEYS` found in `meta_data` (WooCommerce itself keeps no
 marketing consent; plugins store it there): "subscribed"/"yes"/"1"/true -> `opt_in` with source
@@ -152,9 +153,12 @@ def order_calls(order: dict) -> Mapped:
     who = user_id(order.get("customer_id"), email)
     if who is None:
         raise ValueError("order has neither a customer_id nor a billing email")
-    # The order's billing name and country describe the buyer; its meta may carry consent.
-    mapped = _identify(who, {"meta_data": order.get("meta_data"), **_dates(order)}, billing, email,
-                       f"woocommerce:order-customer:{order['id']}")
+    # The order's billing name and country describe the buyer; its meta may carry consent. A
+    # registered customer's address is their account's (customer.* topics): a billing email
+    # typed at checkout may differ, and the account's consent must not move to it.
+    guest = who == email.strip().lower() if isinstance(email, str) else False
+    mapped = _identify(who, {"meta_data": order.get("meta_data"), **_dates(order)}, billing,
+                       email if guest else None, f"woocommerce:order-customer:{order['id']}")
     properties = {
         "total": money(order.get("total"), "total"),
         "tax": money(order.get("total_tax"), "total_tax"),
