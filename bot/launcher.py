@@ -93,7 +93,7 @@ def start_http_server(settings: Settings, echo: Echo) -> uvicorn.Server | None:
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, name="nudge-http", daemon=True).start()
     echo(f"nudge: HTTP server on http://{settings.http_host}:{settings.http_port} "
-         "(ingest /v1/*, Shopify /shopify/webhooks, tracking /o /c /u, Slack /slack/events, /healthz, /readyz)")
+         "(ingest /v1/*, shops /shopify/webhooks /woocommerce/webhooks, tracking /o /c /u, Slack /slack/events, /healthz, /readyz)")
     return server
 
 

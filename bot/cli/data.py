@@ -1,4 +1,4 @@
-"""Data commands: `nudge import contacts FILE.csv`, `nudge import events FILE.jsonl`, `nudge seed`.
+"""Data commands: `nudge import contacts|events|shopify-customers|shopify-orders FILE`, `nudge seed`.
 
 Imports stream the file in batches, show a progress bar when stderr is a terminal (and nothing
 when piped), print each bad row as `line N: reason` on stderr, and end with a one-line summary.
@@ -24,12 +24,19 @@ from rich.progress import (
 
 from bot.cli.common import fail
 from bot.runtime import database
-from tools.ingest import importer
+from tools.ingest import importer, shop_exports
 from tools.ingest.seed import seed_store, store_is_empty
 
 PRINTED_PROBLEMS = 100
 
-import_app = typer.Typer(no_args_is_help=True, help="Bulk import contacts (CSV) and events (JSON Lines).")
+import_app = typer.Typer(no_args_is_help=True,
+                         help="Bulk import contacts (CSV), events (JSON Lines) and Shopify's CSV exports.")
+IMPORTERS = {
+    "contacts": importer.import_contacts,
+    "events": importer.import_events,
+    "shopify-customers": shop_exports.import_customers,
+    "shopify-orders": shop_exports.import_orders,
+}
 
 
 @contextmanager
@@ -47,7 +54,7 @@ def progress_bar(description: str, in_bytes: bool) -> Iterator[tuple[Callable | 
 
 def run_import(kind: str, path: Path) -> None:
     engine = database()
-    run = importer.import_contacts if kind == "contacts" else importer.import_events
+    run = IMPORTERS[kind]
     printed = 0
     with progress_bar(f"importing {path.name}", in_bytes=True) as (progress, console):
 
@@ -80,6 +87,22 @@ def import_events(
 ) -> None:
     """Store Segment-format identify/track calls from a JSON Lines file (deduplicated by messageId)."""
     run_import("events", path)
+
+
+@import_app.command("shopify-customers")
+def import_shopify_customers(
+    path: Path = typer.Argument(..., help="The CSV from Shopify admin: Customers -> Export."),
+) -> None:
+    """Upsert contacts from Shopify's customers export (consent from "Accepts Email Marketing")."""
+    run_import("shopify-customers", path)
+
+
+@import_app.command("shopify-orders")
+def import_shopify_orders(
+    path: Path = typer.Argument(..., help="The CSV from Shopify admin: Orders -> Export (a row per line item)."),
+) -> None:
+    """Store paid orders from Shopify's orders export as "Order Completed" (once per order)."""
+    run_import("shopify-orders", path)
 
 
 def seed(

@@ -1,7 +1,8 @@
 """The Nudge HTTP server: one Starlette app holding every HTTP door.
 
 Doors: `GET /healthz` and `GET /readyz`, the Segment-format ingest API (`/v1/*`), Shopify's
-webhooks (`/shopify/webhooks`), email tracking and unsubscribe (`/o/`, `/c/`, `/u/`), and
+webhooks (`/shopify/webhooks`) and WooCommerce's (`/woocommerce/webhooks`), email tracking and
+unsubscribe (`/o/`, `/c/`, `/u/`), and
 Slack's HTTP mode (`/slack/events`). Each door's routes live in their own module and are
 collected here; `nudge serve` and `make run` serve this app with uvicorn. Whatever the door, a
 database that cannot be used right now gives `503` with a JSON error and `Retry-After` (senders

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     model: str = _env("gpt-4o-mini", "NUDGE_MODEL")
     smtp_url: str = _env("", "SMTP_URL", secret=True)
     shopify_webhook_secret: str = _env("", "SHOPIFY_WEBHOOK_SECRET", secret=True)
+    woocommerce_webhook_secret: str = _env("", "WOOCOMMERCE_WEBHOOK_SECRET", secret=True)
 
     @field_validator("timezone")
     @classmethod

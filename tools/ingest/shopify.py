@@ -7,7 +7,8 @@ A customer is the contact `shopify:<customer id>` (a guest checkout or order: it
 `email_marketing_consent` maps as: `subscribed` -> `opt_in` (the source names the opt-in
 level, `single_opt_in` or `confirmed_opt_in`), `not_subscribed`, `pending`, `invalid` and
 `redacted` -> `none`, `unsubscribed` -> `none` plus an unsubscribe the door writes as a
-suppression; the consent time is the shop's `consent_updated_at`. A checkout becomes
+suppression (which a later-dated `subscribed` may lift: the door decides, as `Mapped` lists
+both); the consent time is the shop's `consent_updated_at`. A checkout becomes
 "Checkout Started" with `properties.checkout_url` = `abandoned_checkout_url` (the cart link
 of the cart emails); an order becomes one "Order Completed" keyed by the order id, so
 orders/create and orders/paid count once. Bad values raise `ValueError` naming the field.
@@ -15,8 +16,9 @@ orders/create and orders/paid count once. Bad values raise `ValueError` naming t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from tools.ingest.shop_calls import Mapped, money, present, quantity
 
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
 CHECKOUT_TOPICS = ("checkouts/create", "checkouts/update")
@@ -25,15 +27,6 @@ PRIVACY_TOPICS = ("customers/redact", "customers/data_request")
 TOPICS = (*CUSTOMER_TOPICS, *CHECKOUT_TOPICS, *ORDER_TOPICS, *PRIVACY_TOPICS)
 NO_CONSENT_STATES = ("not_subscribed", "pending", "invalid", "redacted")
 UNPAID = ("pending", "voided")
-
-
-@dataclass
-class Mapped:
-    """What one payload says: Segment calls, user ids unsubscribed in the shop, and a note."""
-
-    calls: list[dict] = field(default_factory=list)
-    unsubscribed: list[str] = field(default_factory=list)
-    note: str | None = None
 
 
 def calls_for(topic: str, payload: Any) -> Mapped:
@@ -76,9 +69,11 @@ def customer_calls(customer: dict, fallback_email: str | None = None) -> Mapped:
         traits["shopify_customer_id"] = str(customer["id"])
     mapped = Mapped()
     stamp = customer.get("updated_at") or customer.get("created_at")
-    unsubscribed = _consent(customer.get("email_marketing_consent"), traits, stamp)
-    if unsubscribed:
+    state = _consent(customer.get("email_marketing_consent"), traits, stamp)
+    if state == "unsubscribed":
         mapped.unsubscribed.append(who)
+    elif state == "subscribed":
+        mapped.subscribed.append(who)
     call = {"type": "identify", "userId": who, "traits": traits}
     if stamp:
         call["messageId"] = f"shopify:customer:{customer.get('id') or who}:{stamp}"
@@ -86,13 +81,13 @@ def customer_calls(customer: dict, fallback_email: str | None = None) -> Mapped:
     return mapped
 
 
-def _consent(consent: Any, traits: dict, as_of: str | None) -> bool:
-    """Put the shop's consent into `traits`; True when the customer unsubscribed in the shop.
+def _consent(consent: Any, traits: dict, as_of: str | None) -> str | None:
+    """Put the shop's consent into `traits` and return its state (None when not given).
 
     Consent without `consent_updated_at` is dated by the record's own time (`as_of`), so a
     re-sent record of an erased customer never counts as consent given after the erasure."""
     if consent is None:
-        return False
+        return None
     if not isinstance(consent, dict):
         raise ValueError("email_marketing_consent must be an object with a 'state'")
     state = consent.get("state")
@@ -106,17 +101,7 @@ def _consent(consent: Any, traits: dict, as_of: str | None) -> bool:
                          "subscribed, not_subscribed, pending, unsubscribed, redacted, invalid")
     if consent.get("consent_updated_at") or as_of:
         traits["consent_at"] = consent.get("consent_updated_at") or as_of
-    return state == "unsubscribed"
-
-
-def money(value: Any, where: str) -> float | None:
-    """A Shopify money string ("19.99") as a JSON number, or None when absent."""
-    if value in (None, ""):
-        return None
-    try:
-        return round(float(value), 2)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {str(value)[:40]!r} is not an amount") from None
+    return state
 
 
 def products(lines: Any, where: str = "line_items") -> list[dict]:
@@ -134,17 +119,10 @@ def products(lines: Any, where: str = "line_items") -> list[dict]:
             "name": line.get("title") or line.get("name"),
             "variant": line.get("variant_title") or None,
             "price": money(line.get("price"), f"{where}[{index}].price"),
-            "quantity": _quantity(line.get("quantity"), f"{where}[{index}].quantity"),
+            "quantity": quantity(line.get("quantity"), f"{where}[{index}].quantity"),
         }
-        found.append({key: value for key, value in product.items() if value not in (None, "")})
+        found.append(present(product))
     return found
-
-
-def _quantity(value: Any, where: str) -> int:
-    try:
-        return int(value if value is not None else 1)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {str(value)[:40]!r} is not a whole number") from None
 
 
 def checkout_calls(checkout: dict) -> Mapped:
