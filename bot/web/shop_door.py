@@ -34,16 +34,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.web.ingest import IngestRefused
 from scheduler.tracking import unsubscribe_contact
+from tools.audience.suppressions import lift_unsubscribe, unsubscribed_since
 from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing, write_turn
 from tools.core.db import session_scope, transaction_attempts
 from tools.core.identity import email_hash, email_salt
-from tools.core.models import Contact, IdempotencyKey, Suppression
+from tools.core.models import Contact, IdempotencyKey
 from tools.ingest.calls import ValidCalls, store_calls, validate_calls
 from tools.ingest.shop_calls import Mapped
 
@@ -240,8 +241,7 @@ def apply_consent(db: Session, subscribed: list[str], rows: dict[str, dict], sou
         if row is None or not email:
             continue
         hashed = email_hash(salt, email)
-        unsubscribed_at = db.scalar(select(Suppression.created_at).where(
-            Suppression.email_hash == hashed, Suppression.reason == "unsubscribed"))
+        unsubscribed_at = unsubscribed_since(db, hashed)
         if unsubscribed_at is None:
             continue
         given = row.get("consent_at")
@@ -249,8 +249,7 @@ def apply_consent(db: Session, subscribed: list[str], rows: dict[str, dict], sou
             for name in CONSENT_FIELDS:
                 row.pop(name, None)
             continue
-        db.execute(delete(Suppression).where(Suppression.email_hash == hashed,
-                                             Suppression.reason == "unsubscribed"))
+        lift_unsubscribe(db, hashed)
         audit.record(db, source.split(":")[0], "contact.resubscribed", user_id,
                      {"source": source, "consent_at": given.isoformat(),
                       "unsubscribed_at": unsubscribed_at.isoformat()}, at=now)

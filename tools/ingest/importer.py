@@ -74,12 +74,12 @@ def import_contacts(
 ) -> ImportSummary:
     """Upsert contacts from a CSV file with a header row naming at least a `user_id` column."""
     summary = ImportSummary("contacts", str(path))
-    with _open(path) as raw:
-        counter = _ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
+    with open_import(path) as raw:
+        counter = ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
         reader = csv.reader(counter.lines())
         header = _header(reader, path)
         pending: list[dict] = []
-        for line, cells, problem in _rows(reader, counter):
+        for line, cells, problem in numbered_rows(reader, counter):
             summary.rows += 1
             try:
                 if problem:
@@ -90,7 +90,7 @@ def import_contacts(
             if len(pending) >= BATCH:
                 _flush_contacts(engine, pending, clock.now(), summary)
         _flush_contacts(engine, pending, clock.now(), summary)
-    _audit(engine, summary, clock.now())
+    audit_import(engine, summary, clock.now())
     return summary
 
 
@@ -100,8 +100,8 @@ def import_events(
 ) -> ImportSummary:
     """Store Segment `identify`/`track` calls from a JSON Lines file, one call per line."""
     summary = ImportSummary("events", str(path))
-    with _open(path) as raw:
-        counter = _ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
+    with open_import(path) as raw:
+        counter = ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
         calls, numbers = [], []
         for line, text in enumerate(counter.raw_lines(), start=1):
             if not text.strip():
@@ -115,11 +115,11 @@ def import_events(
             if len(calls) >= BATCH:
                 _flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
         _flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
-    _audit(engine, summary, clock.now())
+    audit_import(engine, summary, clock.now())
     return summary
 
 
-def _open(path: str | Path) -> BinaryIO:
+def open_import(path: str | Path) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -130,7 +130,7 @@ def _open(path: str | Path) -> BinaryIO:
         raise ToolError(f"{path}: not readable (permission denied)") from None
 
 
-class _ByteCounter:
+class ByteCounter:
     """Reads a binary file line by line, counting bytes for progress and noting bad UTF-8."""
 
     def __init__(self, raw: BinaryIO, total: int, progress: Progress | None) -> None:
@@ -176,7 +176,7 @@ def _column(name: str) -> str:
     return name.lower() if name.lower() in KNOWN_COLUMNS else name
 
 
-def _rows(reader, counter: _ByteCounter) -> Iterator[tuple[int, list[str], str | None]]:
+def numbered_rows(reader, counter: ByteCounter) -> Iterator[tuple[int, list[str], str | None]]:
     """(first line number, cells, problem) per record; blank lines are skipped."""
     first = 2
     while True:
@@ -247,7 +247,7 @@ def _flush_events(engine, calls: list, numbers: list[int], now, summary: ImportS
     numbers.clear()
 
 
-def _audit(engine: Engine, summary: ImportSummary, now: datetime) -> None:
+def audit_import(engine: Engine, summary: ImportSummary, now: datetime) -> None:
     details = {k: getattr(summary, k) for k in ("rows", "imported", "rejected", "created", "updated")}
     with session_scope(engine) as db:
         record(db, "cli", f"import_{summary.kind}", Path(summary.path).name, details, at=now)

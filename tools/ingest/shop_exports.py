@@ -44,13 +44,13 @@ from tools.ingest.calls import MAX_CALL_BYTES, ingest_calls
 from tools.ingest.contacts import contact_fields, upsert_contacts
 from tools.ingest.importer import (
     BATCH,
+    ByteCounter,
     ImportSummary,
     Problem,
     Progress,
-    _audit,
-    _ByteCounter,
-    _open,
-    _rows,
+    audit_import,
+    numbered_rows,
+    open_import,
 )
 from tools.ingest.shop_calls import money, present, quantity
 from tools.ingest.shopify import is_purchase
@@ -91,8 +91,8 @@ class ShopImportSummary(ImportSummary):
 
 def _reader(path, summary_kind: str, columns: dict[str, str], needed: tuple[str, ...], progress):
     """The file, its byte counter, its CSV reader and the header's positions by field name."""
-    raw = _open(path)
-    counter = _ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
+    raw = open_import(path)
+    counter = ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
     reader = csv.reader(counter.lines())
     try:
         header = [cell.strip().lower() for cell in next(iter(reader))]
@@ -134,7 +134,7 @@ def import_customers(engine: Engine, path: str | Path, clock: Clock = SYSTEM_CLO
                                                       progress)
     with raw:
         pending: list[dict] = []
-        for line, cells, problem in _rows(reader, counter):
+        for line, cells, problem in numbered_rows(reader, counter):
             summary.rows += 1
             try:
                 if problem:
@@ -145,7 +145,7 @@ def import_customers(engine: Engine, path: str | Path, clock: Clock = SYSTEM_CLO
             if len(pending) >= BATCH:
                 _flush_customers(engine, pending, clock.now(), summary)
         _flush_customers(engine, pending, clock.now(), summary)
-    _audit(engine, summary, clock.now())
+    audit_import(engine, summary, clock.now())
     return summary
 
 
@@ -240,14 +240,14 @@ def import_orders(engine: Engine, path: str | Path, clock: Clock = SYSTEM_CLOCK,
             if len(calls) >= BATCH:
                 _flush_orders(engine, calls, numbers, clock.now(), summary, on_problem)
         _flush_orders(engine, calls, numbers, clock.now(), summary, on_problem)
-    _audit(engine, summary, clock.now())
+    audit_import(engine, summary, clock.now())
     return summary
 
 
 def _orders(reader, counter, header, positions, summary: ShopImportSummary, on_problem) -> Iterator[_Order]:
     """Orders, each with its first row's fields and every row's line item, in file order."""
     current: _Order | None = None
-    for line, cells, problem in _rows(reader, counter):
+    for line, cells, problem in numbered_rows(reader, counter):
         summary.rows += 1
         try:
             if problem:
