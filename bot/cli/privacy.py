@@ -1,8 +1,8 @@
-"""Privacy commands: export what is held about a person, read the audit log, purge.
+"""Privacy commands: export what is held about a person, and read the audit log.
 
 `nudge export-contact EMAIL` runs the same tool Slack uses (so the same checks and audit entries
-apply; `nudge forget` is generated from its tool); `nudge audit --since 7d [--csv]` prints the audit log, and
-`nudge purge` applies the retention period now instead of waiting for the daily job.
+apply; `nudge forget` and `nudge purge` are generated from their tools); `nudge audit --since 7d
+[--csv]` prints the audit log.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from tools.core.safe_output import output_path, write_csv
 from tools.core.settings import get_settings
 from tools.core.windows import PERIOD_HELP
 from tools.privacy.audit_trail import matching_entries, since_moment
-from tools.privacy.retention import purge_expired
 
 AUDIT_COLUMNS = ["at", "actor", "action", "subject", "thread", "details"]
 
@@ -68,14 +67,6 @@ def audit(
     typer.echo(f"{len(rows)} audit entries since {moment:%Y-%m-%d %H:%M} UTC.", err=True)
 
 
-def purge() -> None:
-    """Purge events and delivery details older than NUDGE_RETENTION_MONTHS now."""
-    settings = get_settings()
-    with session_scope(database(settings)) as db:
-        summary = purge_expired(db, settings, SYSTEM_CLOCK.now(), actor="cli")
-    typer.echo(summary.text)
-
-
 def _audit_row(entry) -> list:
     details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else ""
     at = entry.at.strftime("%Y-%m-%d %H:%M:%S")
@@ -90,4 +81,3 @@ def _printable(cell: str) -> str:
 def register(app: typer.Typer) -> None:
     app.command("export-contact")(export_contact)
     app.command("audit")(audit)
-    app.command("purge")(purge)

@@ -86,6 +86,7 @@ COMMANDS = [
     Command("export_buyer_suppression", ("audience", "buyers"), absolute=("out",)),
     Command("export_lookalike_seed", ("audience", "lookalike"), absolute=("out",)),
     Command("forget_contact", ("forget",), positional=("contact",)),
+    Command("purge_old_data", ("purge",)),
     Command("campaign_report", ("report",), positional=("campaign",), options={"period": "--since"}),
     Command("order_summary", ("orders",)),
 ]

@@ -1,6 +1,7 @@
 """Data retention: events older than `NUDGE_RETENTION_MONTHS` (default 25) are purged daily.
 
-The scheduler runs `purge_expired` once a day and `nudge purge` runs it by hand. Events go in
+The scheduler runs `purge_expired` once a day; the `purge_old_data` tool (`nudge purge`, or an
+approver asking in chat) runs it by hand. Events go in
 batches, each committed on its own, so a purge of millions of rows never holds a long lock and
 a crash keeps the progress made. An order that reports attribute revenue to stays as a bare row
 (name and time) because its conversion points at it. Messages older than the cut-off keep only
@@ -19,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, or_, select, updat
 from sqlalchemy.orm import Session
 
 from tools.core import audit
+from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.models import Conversion, Event, Message
 from tools.core.settings import Settings
 
@@ -123,3 +125,26 @@ def _scrub_messages(db: Session, ids: list[int]) -> None:
         .values(error=None, email_message_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+class PurgeInput(ToolInput):
+    """No fields: the retention period is the team's setting, NUDGE_RETENTION_MONTHS."""
+
+
+class PurgeResult(ToolResult):
+    cutoff: datetime
+    events_deleted: int
+    orders_stripped: int
+    messages_scrubbed: int
+
+
+def purge_old_data(ctx: ToolContext, args: PurgeInput) -> PurgeResult:
+    """Apply the retention period now (NUDGE_RETENTION_MONTHS) instead of waiting for the daily
+    job: delete older events, strip attributed orders to name and time, clear old delivery
+    details. The audit log is kept."""
+    try:
+        done = purge_expired(ctx.db, ctx.settings, ctx.now(), actor=ctx.actor or "unknown")
+    except ValueError as error:
+        raise ToolError(str(error)) from None
+    return PurgeResult(summary=done.text, cutoff=done.cutoff, events_deleted=done.events_deleted,
+                       orders_stripped=done.orders_stripped, messages_scrubbed=done.messages_scrubbed)
