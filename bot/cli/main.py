@@ -89,6 +89,7 @@ def register_commands() -> None:
     from bot.cli import segments as cli_segments
 
     cli_segments.register(app)
+    from bot.cli import discounts as cli_discounts; cli_discounts.register(app)  # noqa: E702
 
 
 def main() -> None:
