@@ -89,7 +89,9 @@ def register_commands() -> None:
     from bot.cli import segments as cli_segments
 
     cli_segments.register(app)
-    from bot.cli import discounts as cli_discounts; cli_discounts.register(app)  # noqa: E702
+    from bot.cli import discounts as cli_discounts
+
+    cli_discounts.register(app)
 
 
 def main() -> None:

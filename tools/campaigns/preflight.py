@@ -36,6 +36,7 @@ from tools.core.models import (
     Segment,
 )
 from tools.core.settings import Settings
+from tools.drafting import discount_codes
 from tools.drafting.compliance import find_campaign
 
 EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
@@ -58,12 +59,29 @@ class StepForecast:
     reached: int
     excluded: dict[str, int] = field(default_factory=dict)
     deferred: dict[str, int] = field(default_factory=dict)
+    codes_left: int | None = None  # the step's pool of single-use discount codes, when it has one
+    campaign_id: int | None = None
+
+    @property
+    def recipients(self) -> int:
+        return self.reached + sum(self.deferred.values())
 
     def sentence(self) -> str:
         parts = [f"{n} {WORDS[cause]}" for cause, n in {**self.excluded, **self.deferred}.items() if n]
         detail = f"; {', '.join(parts)}" if parts else ""
         when = self.planned_at.strftime("%a %d %b %H:%M UTC")
-        return f"Step {self.position} ({self.purpose or self.channel}, {when}): {self.reached} of {self.audience} reached on time{detail}."
+        return (f"Step {self.position} ({self.purpose or self.channel}, {when}): {self.reached} of {self.audience} "
+                f"reached on time{detail}.{self._codes()}")
+
+    def _codes(self) -> str:
+        if self.codes_left is None:
+            return ""
+        text = f" Discount codes: {self.codes_left:,} left for {self.recipients:,} recipient(s)"
+        short = self.recipients - self.codes_left
+        if short > 0:
+            return text + (f"; {short:,} would wait for a code (and are never sent one without): import more "
+                           f"with `nudge discount import FILE.csv --campaign {self.campaign_id} --step {self.position}`.")
+        return text + "."
 
 
 def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime) -> list[StepForecast]:
@@ -76,7 +94,12 @@ def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime)
     start = campaign.send_at if campaign.send_at and campaign.send_at > now else now
     rules = frequency.current_rules(db, settings)
     planned = {step.id: start + timedelta(minutes=step.delay_minutes) for step in steps}
-    return [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
+    forecasts = [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
+    pools = discount_codes.pool_counts(db, [step.id for step in steps])
+    for step, result in zip(steps, forecasts):
+        if step.id in pools:
+            result.codes_left, result.campaign_id = pools[step.id].left, campaign.id
+    return forecasts
 
 
 def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> StepForecast:
