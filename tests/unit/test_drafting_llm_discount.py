@@ -3,7 +3,7 @@ single-use code per recipient comes at send time, and an answer that never print
 `{{ discount_code }}` is sent back once with that problem. Sent, the email shows the pool's code.
 
 Mutation tried: `code_errors` returning no problems: the answer without the placeholder was kept
-(one request, not two) and the sent email carried no code, so both tests failed.
+(one request, not two), so the first test failed.
 """
 
 import mailbox
