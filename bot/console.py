@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from bot.display import blocks as kit
 from bot.display import cards
 from bot.display.buttons import BUTTONS
-from bot.engine import messages
+from bot.engine import deliverables, messages
 from bot.engine.conversation import Conversation
 from bot.engine.results import Reply
 from tools import proposals
@@ -79,6 +79,8 @@ class Console:
 
     def show(self, reply: Reply) -> None:
         self.render(reply.blocks)
+        for line in deliverables.save_all(reply.attachments, self.conversation.settings):
+            self.write(line)
 
     def render(self, blocks: list[dict]) -> None:
         text, self.choices = kit.as_text(blocks, self.ansi)

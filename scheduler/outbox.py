@@ -80,6 +80,7 @@ from tools.core.vocabulary import (
     Status,
     SuppressionReason,
 )
+from tools.drafting import discount_codes
 from tools.drafting.approvals import approved_by_approver
 from tools.drafting.personalisation import personalisations
 from tools.drafting.render import render_email
@@ -520,14 +521,30 @@ class Batch:
             self.extras = personalisations(self.db, self.contacts.values(), self.now)
         return self.extras[contact.id]
 
+    def wait_for_codes(self, message: Message) -> None:
+        """The step's discount code pool is empty: wait for an import, then give up (never sent without)."""
+        if not discount_codes.give_up_waiting(message, self.now):
+            self.defer(message, self.now + discount_codes.RETRY_EVERY, Reason.DISCOUNT_CODES_EXHAUSTED)
+            return
+        message.status, message.reason, message.claimed_until = Status.FAILED, Reason.DISCOUNT_CODES_EXHAUSTED, None
+        message.error = "no code was left in the step's discount code pool"
+        self.stats.add("failed")
+
     def render(self, message: Message) -> Prepared | None:
         contact, draft = self.contacts[message.contact_id], self.drafts[message.draft_id]
         tracking = delivery.Tracking(self.settings, self.secret, message.id)
         mime_id = message.email_message_id or delivery.new_message_id(self.settings, message.id)
+        links = {"unsubscribe_url": tracking.unsubscribe_url}
+        try:
+            # Claimed in this batch's transaction, which also stores the rendered message.
+            code = discount_codes.code_for(self.db, message.id, message.step_id, self.now)
+        except discount_codes.PoolExhausted:
+            return self.wait_for_codes(message)
+        if code:
+            links["discount_code"] = code  # per-message values override the draft's own code
         try:
             recipient = delivery.recipient_address(contact.email or "")
-            rendered = render_email(draft, contact, extra=self.personalisation(contact),
-                                    links={"unsubscribe_url": tracking.unsubscribe_url},
+            rendered = render_email(draft, contact, extra=self.personalisation(contact), links=links,
                                     settings=self.settings, variant=message.variant or "a")
             email = delivery.build_email(
                 rendered=rendered, to_email=recipient, to_name=contact.first_name,

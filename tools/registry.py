@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from tools import risks
 from tools.audience import exports, frequency, segments
-from tools.campaigns import explain, lifecycle, preflight
+from tools.campaigns import discounts, explain, lifecycle, preflight
 from tools.core import audit
 from tools.core.context import (
     NeedsConfirmation,
@@ -119,6 +119,9 @@ def _all_tools() -> list[Tool]:
         tool(frequency.set_rule, approvers, writes=True, confirm=risks.rule_change),
         tool(frequency.show_rules, everyone, writes=False),
         tool(preflight.preflight, everyone, writes=False),
+        # Codes the shop created, attached to a step (drafting: they change no approved copy).
+        tool(discounts.import_discount_codes, everyone, writes=True),
+        tool(discounts.show_discount_codes, everyone, writes=False),
     ]
 
 

@@ -14,6 +14,7 @@ import uuid
 import typer
 from sqlalchemy import func, select
 
+from bot.engine import deliverables
 from bot.engine.conversation import Conversation
 from bot.runtime import database
 from tools.core.db import session_scope
@@ -60,10 +61,14 @@ def ask(
     # A fresh thread per call unless one is named: one request must not follow up on another's.
     thread = thread or f"cli:{user}:{uuid.uuid4().hex[:12]}"
     reply = Conversation(database(settings), settings).handle(text, user, thread, surface="ask", confirmed=yes)
+    files = deliverables.save_all(reply.attachments, settings)
     if as_json:
-        typer.echo(json.dumps({"reply": reply.text, "thread": thread, "calls": reply.calls_json()}, indent=2, default=str))
+        typer.echo(json.dumps({"reply": reply.text, "thread": thread, "calls": reply.calls_json(), "files": files},
+                              indent=2, default=str))
         return
     typer.echo(as_text(reply.blocks)[0])
+    for line in files:
+        typer.echo(line)
     typer.echo(f"(thread {thread}: pass --thread {thread} to follow up)", err=True)
 
 

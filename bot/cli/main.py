@@ -68,11 +68,20 @@ def serve(
 
 def register_commands() -> None:
     """Attach every command: one per tool from the registry, then each area's own commands."""
-    from bot.cli import campaigns, chat, data, privacy, report, segments, tool_commands
+    from bot.cli import (
+        campaigns,
+        chat,
+        data,
+        discounts,
+        privacy,
+        report,
+        segments,
+        tool_commands,
+    )
 
     groups: dict[str, typer.Typer] = {}
     tool_commands.register(app, groups)
-    for area in (data, privacy, report, chat, campaigns):
+    for area in (data, privacy, report, chat, campaigns, discounts):
         area.register(app)
     segments.register(app, groups)
 

@@ -92,9 +92,10 @@ COMMANDS = [
 ]
 # Tools whose command is written by hand in an area module, and that command's words: a spec file
 # or a saved name; the access export written to a file; the whole audit log, as CSV too; the
-# digest with its chart, posted to Slack.
+# digest with its chart, posted to Slack; discount codes read from the shop's file.
 HAND_WRITTEN = {"preview_segment": ("segment", "preview"), "export_contact": ("export-contact",),
-                "audit_log": ("audit",), "daily_digest": ("digest",)}
+                "audit_log": ("audit",), "daily_digest": ("digest",),
+                "import_discount_codes": ("discount", "import"), "show_discount_codes": ("discount", "status")}
 # A group run without a subcommand runs this tool: `nudge rules` shows the rules.
 GROUP_DEFAULTS = {"rules": "show_rules"}
 SIMPLE = (str, int, float, bool)

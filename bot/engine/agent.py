@@ -73,7 +73,7 @@ class ToolRunner:
             self.calls.append(CallRecord(name, arguments, str(error), ok=False))
             return f"Error: {error}"
         self.state.absorb(name, arguments, result)
-        self.calls.append(CallRecord(name, arguments, result.summary))
+        self.calls.append(CallRecord(name, arguments, result.summary, result=result.model_dump(mode="json")))
         return result.model_dump_json()[:RESULT_CHARS]
 
     def tools(self) -> list[StructuredTool]:

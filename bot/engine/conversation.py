@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 
 from bot.display import blocks as kit
 from bot.display import cards
-from bot.engine import messages, planner
+from bot.engine import deliverables, messages, planner
 from bot.engine.memory import ThreadState
 from bot.engine.results import (
     CallRecord,
@@ -144,7 +144,7 @@ class Conversation:
                 ctx = self.context(session, user, thread, surface=surface)
                 for name, arguments, result in proposals.decide(ctx, proposal_id, confirm):
                     state.absorb(name, arguments, result)
-                    records.append(CallRecord(name, arguments, result.summary))
+                    records.append(CallRecord(name, arguments, result.summary, result=result.model_dump(mode="json")))
         except ToolError as error:
             text = messages.not_done(error)
             return Reply(text, kit.text_blocks(text), [], failed=True)
@@ -173,6 +173,11 @@ class Conversation:
                             turn.question, turn.confirmed)
 
     def _render(self, outcome: Outcome) -> Reply:
+        reply = self._draw(outcome)
+        reply.attachments = deliverables.attachments(outcome.calls, self.clock.now())
+        return reply
+
+    def _draw(self, outcome: Outcome) -> Reply:
         """The reply's blocks: a proposal's Confirm / Cancel, the campaign's cards, a new draft's
         card, or the text alone."""
         if outcome.blocks is not None:

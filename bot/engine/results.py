@@ -26,12 +26,23 @@ class CallRecord:
     result: dict[str, Any] | None = None  # the tool's result model, for `nudge ask --json`
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a reply hands to the person who asked (an access request's JSON): the console and
+    `nudge ask` write it under the export directory, Slack uploads it to them privately."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
 @dataclass
 class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
     failed: bool = False  # nothing was done (a refusal, an expired proposal): show it privately
+    attachments: list[Attachment] = field(default_factory=list)  # never stored with the turn
 
     def calls_json(self) -> list[dict[str, Any]]:
         return [asdict(call) for call in self.calls]

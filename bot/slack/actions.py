@@ -29,6 +29,7 @@ from bot.display import cards, ids
 from bot.display.buttons import BUTTONS
 from bot.engine import messages
 from bot.slack.events import update
+from bot.slack.files import send_privately
 from bot.slack.services import SlackServices, user_of
 from tools import proposals, registry
 from tools.core.context import ToolError, ToolResult
@@ -62,6 +63,8 @@ def register(app: App, services: SlackServices) -> None:
             if reply.failed:
                 return ephemeral(client, click, reply.text)
             update(client, click.channel, click.ts, reply.text, reply.blocks)
+            if note := send_privately(client, click.user, reply.attachments):
+                ephemeral(client, click, note)
 
     def ask_copy(body: dict[str, Any], client: WebClient) -> None:
         click = Click(body)

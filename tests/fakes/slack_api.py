@@ -7,6 +7,7 @@ order. Bodies sent as JSON or as forms both come back as dicts; form fields hold
 (`blocks`, `view`, `files`) are decoded. File uploads follow Slack's external-upload flow:
 `files.getUploadURLExternal` hands out an upload URL on this server, the bytes posted there are
 recorded under the method name "upload", and `files.completeUploadExternal` finishes it.
+`conversations.open` with `users=U123` answers the direct message channel "DU123".
 Messages sent to a slash command's `response_url` (use `fake.response_url`) are recorded under
 "response_url". `fail(method, error)` makes a method answer `ok: false` so tests can exercise
 Slack errors. `apps.connections.open` (how a Socket Mode client gets its websocket URL) answers
@@ -197,6 +198,14 @@ def _complete_upload(fake: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "files": [{"id": item.get("id"), "title": item.get("title")} for item in files]}
 
 
+def _open_conversation(fake: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    """A direct message with the given user: its channel id is "D" + the user id, every time."""
+    users = str(body.get("users") or "")
+    if not users:
+        return {"ok": False, "error": "users_list_not_supplied"}
+    return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
+
+
 def _user_info(fake: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
     user = body.get("user", "")
     return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "UTC", "is_bot": False}}
@@ -212,6 +221,7 @@ _ANSWERS = {
     "files.getUploadURLExternal": _upload_url,
     "files.completeUploadExternal": _complete_upload,
     "users.info": _user_info,
+    "conversations.open": _open_conversation,
 }
 
 

@@ -31,7 +31,9 @@ SEQUENCE = {
     "exit_event": "Order Completed",
 }
 COPY = {"subject": "You left something behind", "preheader": "Your cart is saved", "headline": "Still thinking?",
-        "body": "Hi {{ first_name }},\n\nYour cart is waiting for you.", "cta_label": "Return to my cart",
+        # The discount step's email must print its code (tools.drafting.writers.code_errors).
+        "body": "Hi {{ first_name }},\n\nYour cart is waiting for you.{% if discount_code %} Use code "
+                "{{ discount_code }} at checkout.{% endif %}", "cta_label": "Return to my cart",
         "cta_url": "{{ cart_url }}", "signoff": "The team"}
 FINAL = "I built the abandoned-cart sequence; approve the three drafts, then press Schedule."
 

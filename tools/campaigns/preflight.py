@@ -24,7 +24,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from tools.audience import frequency
 from tools.audience.policy import reason_expression
 from tools.audience.segments import compile_spec, resolve
-from tools.campaigns.timing import TIMING_NOTE
+from tools.audience.spec import SegmentSpec, event_names
+from tools.campaigns.timing import TIMING_NOTE, first_delay
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import (
@@ -36,6 +37,7 @@ from tools.core.models import (
     Segment,
 )
 from tools.core.settings import Settings
+from tools.drafting import discount_codes
 
 EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
 DEFERRED = ("frequency_cap", "quiet_hours")
@@ -57,12 +59,39 @@ class StepForecast:
     reached: int
     excluded: dict[str, int] = field(default_factory=dict)
     deferred: dict[str, int] = field(default_factory=dict)
+    codes_left: int | None = None  # the step's pool of single-use discount codes, when it has one
+    campaign_id: int | None = None
+    delay_minutes: int = 0
+    from_trigger: bool = False  # counted from each member's triggering event (their abandonment)
+    at_once: int = 0  # members whose abandonment is older than the delay: due as they enter
+
+    @property
+    def recipients(self) -> int:
+        return self.reached + sum(self.deferred.values())
 
     def sentence(self) -> str:
         parts = [f"{n} {WORDS[cause]}" for cause, n in {**self.excluded, **self.deferred}.items() if n]
         detail = f"; {', '.join(parts)}" if parts else ""
+        return (f"Step {self.position} ({self.purpose or self.channel}, {self._timing()}): {self.reached} of "
+                f"{self.audience} reached on time{detail}.{self._codes()}")
+
+    def _timing(self) -> str:
+        """When the step goes: after the abandonment (entry as the floor), or after entry."""
         when = self.planned_at.strftime("%a %d %b %H:%M UTC")
-        return f"Step {self.position} ({self.purpose or self.channel}, {when}): {self.reached} of {self.audience} reached on time{detail}."
+        if not self.from_trigger:
+            return f"{_after(self.delay_minutes)} entry, {when}"
+        now = f"{self.at_once} at once as they enter (the abandonment is older), the rest " if self.at_once else ""
+        return f"{_after(self.delay_minutes)} the abandonment: {now}by {when}"
+
+    def _codes(self) -> str:
+        if self.codes_left is None:
+            return ""
+        text = f" Discount codes: {self.codes_left:,} left for {self.recipients:,} recipient(s)"
+        short = self.recipients - self.codes_left
+        if short > 0:
+            return text + (f"; {short:,} would wait for a code (and are never sent one without): import more "
+                           f"with `nudge discount import FILE.csv --campaign {self.campaign_id} --step {self.position}`.")
+        return text + "."
 
 
 def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime) -> list[StepForecast]:
@@ -75,7 +104,13 @@ def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime)
     start = campaign.send_at if campaign.send_at and campaign.send_at > now else now
     rules = frequency.current_rules(db, settings)
     planned = {step.id: start + timedelta(minutes=step.delay_minutes) for step in steps}
-    return [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
+    forecasts = [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
+    _timings(db, segment, steps, forecasts, members, start)
+    pools = discount_codes.pool_counts(db, [step.id for step in steps])
+    for step, result in zip(steps, forecasts):
+        if step.id in pools:
+            result.codes_left, result.campaign_id = pools[step.id].left, campaign.id
+    return forecasts
 
 
 def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> StepForecast:
@@ -104,6 +139,33 @@ def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> 
         else:
             result.reached += n
     return result
+
+
+def _timings(db: Session, segment: Segment, steps, forecasts: list[StepForecast], members, start: datetime) -> None:
+    """Say how each step is timed (tools.campaigns.lifecycle.step_due): from each member's
+    triggering event, the entry (here: `start`) being the floor. Only the first step can fall
+    due at entry: later ones keep their spacing from it."""
+    names = sorted(event_names(SegmentSpec.model_validate(segment.spec)))
+    first = first_delay(steps)
+    for step, result in zip(steps, forecasts):
+        result.delay_minutes, result.from_trigger = step.delay_minutes, bool(names)
+    if not names or not forecasts:
+        return
+    trigger = (select(func.max(Event.occurred_at)).where(Event.contact_id == Contact.id, Event.name.in_(names),
+                                                          Event.occurred_at <= start).scalar_subquery())
+    older = db.scalar(select(func.count()).where(members, trigger <= start - timedelta(minutes=first))) or 0
+    for step, result in zip(steps, forecasts):
+        result.at_once = older if step.delay_minutes == first else 0
+
+
+def _after(minutes: int) -> str:
+    if minutes == 0:
+        return "right after"
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''} after"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes != 60 else ''} after"
+    return f"{minutes} minutes after"
 
 
 def _zone(name: str | None, settings: Settings) -> ZoneInfo:

@@ -284,6 +284,27 @@ class Message(Base):
     )
 
 
+class DiscountCode(Base):
+    """One single-use code the shop created, in a campaign step's pool; handed to one message.
+
+    `claimed_at` marks a code as given away for good: it stays set even when the message row
+    is later deleted (an erasure), so a code that reached someone is never handed out again.
+    """
+
+    __tablename__ = "discount_codes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    step_id: Mapped[int] = mapped_column(BigId, ForeignKey("campaign_steps.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str | None] = mapped_column(String(200))
+    imported_by: Mapped[str | None] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="SET NULL"), unique=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_discount_codes_step_claimed", "step_id", "claimed_at"),)
+
+
 class MessageEvent(Base):
     """What happened to a sent message: open, click, unsubscribe, bounce, complaint."""
 

@@ -60,6 +60,9 @@ class Reason(StrEnum):
     OUTCOME_UNKNOWN = "outcome_unknown"
     UNBUILDABLE = "unbuildable"
     MAIL_SERVER_RETRY = "mail_server_retry"      # a deferral, stored as "<code>; deferred <time>"
+    # The step's pool of single-use codes is empty: deferred while more may be imported, then
+    # failed (tools.drafting.discount_codes); a discount email never goes out without its code.
+    DISCOUNT_CODES_EXHAUSTED = "discount_codes_exhausted"
 
 
 ADDRESS_REASONS = frozenset({Reason.BOUNCED})

@@ -22,7 +22,7 @@ from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import Campaign, CampaignStep, Draft
 from tools.core.settings import Settings, get_settings
-from tools.drafting import ad_copy
+from tools.drafting import ad_copy, discount_codes
 from tools.drafting.placeholders import sample_values
 from tools.drafting.render import draft_errors, render_email, template
 
@@ -87,7 +87,7 @@ def check_draft(db: Session, draft: Draft, settings: Settings) -> list[Finding]:
     """Every finding for one draft (email or ad copy)."""
     if draft.channel == "ads":
         return _ad_findings(draft)
-    return _email_findings(draft, settings)
+    return _email_findings(draft, settings, pooled=discount_codes.draft_has_pool(db, draft.id))
 
 
 def block_findings(db: Session, draft: Draft, settings: Settings | None = None) -> list[Finding]:
@@ -95,7 +95,7 @@ def block_findings(db: Session, draft: Draft, settings: Settings | None = None) 
     return [f for f in check_draft(db, draft, settings or get_settings()) if f.severity == "block"]
 
 
-def _email_findings(draft: Draft, settings: Settings) -> list[Finding]:
+def _email_findings(draft: Draft, settings: Settings, pooled: bool = False) -> list[Finding]:
     problems = draft_errors(draft)
     if problems:
         return [Finding(
@@ -108,7 +108,7 @@ def _email_findings(draft: Draft, settings: Settings) -> list[Finding]:
     findings += _sender_findings(settings)
     findings += _subject_findings(draft)
     findings += _content_findings(draft, rendered.text, html)
-    findings += _discount_findings(draft, settings)
+    findings += _pool_findings(draft) if pooled else _discount_findings(draft, settings)
     return findings + _link_findings(draft, settings, html)
 
 
@@ -129,6 +129,19 @@ def _discount_findings(draft: Draft, settings: Settings) -> list[Finding]:
         "The email promises a discount but carries no discount code, so nothing would apply it at checkout.",
         "Create the code in your shop and give it as discount_code (or set NUDGE_DISCOUNT_CODE), "
         "or remove the offer from the copy.", DISCOUNT_CLAIM,
+    )]
+
+
+def _pool_findings(draft: Draft) -> list[Finding]:
+    """A step with a pool of single-use codes gives each recipient one: the email must print it."""
+    values = {**sample_values(), "discount_code": "POOL-PROBE-1"}
+    if all(values["discount_code"] in template(source or "", html).render(values)
+           for source, html in ((draft.text, False), (draft.html, True))):
+        return []
+    return [Finding(
+        "discount_code_not_shown", "block",
+        "This step hands each recipient a code from its pool, but the email never prints {{ discount_code }}.",
+        "Revise the draft to print the code with the {{ discount_code }} placeholder.", DISCOUNT_CLAIM,
     )]
 
 

@@ -50,6 +50,16 @@ class Request:
     brief: str | None = None
     shop_name: str = "our shop"
 
+    @property
+    def code_at_send(self) -> bool:
+        """A discount step given no code gets one per message at send time (the step's pool of
+        single-use codes): the copy prints the placeholder and never a code of its own."""
+        return self.purpose == "cart_discount" and not self.discount_code
+
+    @property
+    def prints_code(self) -> bool:
+        return bool(self.discount_code) or self.code_at_send
+
 
 @dataclass
 class Written:
@@ -174,10 +184,22 @@ def write_email(settings: Settings, request: Request) -> Written:
     example = template_email(request)
     prompt = _prompt("drafting_email.md", request, example=example.model_dump_json(indent=2))
     try:
-        copy = ask_model(settings, EmailCopy, prompt, copy_errors)
+        copy = ask_model(settings, EmailCopy, prompt, lambda answer: copy_errors(answer) + code_errors(request, answer))
     except ModelFailed as failure:
         return Written(example, "template", f"The model's draft failed checks ({failure}); used the ready-made template instead.")
     return Written(copy, "llm")
+
+
+_CODE_PLACEHOLDER = re.compile(r"{{\s*discount_code\s*}}")
+
+
+def code_errors(request: Request, copy: EmailCopy) -> list[str]:
+    """A discount email must print its code, through the placeholder (a pool's code differs per
+    recipient, so a typed-in code would be wrong for all but one)."""
+    if not request.prints_code or _CODE_PLACEHOLDER.search(copy.body):
+        return []
+    return ["the body never prints the discount code: write it with the {{ discount_code }} placeholder, "
+            "e.g. \"Use code {{ discount_code }} at checkout\""]
 
 
 def ad_model(platform: str) -> type[BaseModel]:
@@ -275,6 +297,7 @@ def _prompt(name: str, request: Request, **extra: Any) -> str:
         "tone": request.tone,
         "discount_percent": _number(request.discount_percent),
         "discount_code": request.discount_code,
+        "code_at_send": request.code_at_send,
         "product_name": request.product.get("name"),
         "brief": request.brief,
         "shop_name": request.shop_name,

@@ -1,0 +1,38 @@
+"""Preflight says how steps are timed: from each contact's abandonment, the entry as the floor.
+
+The backlog whose abandonment is older than the first step's delay is counted as due at once;
+the draft card carries the same rule (tools.campaigns.lifecycle.TIMING_NOTE).
+
+Mutation tried: `_timings` comparing the trigger with `start` instead of `start - first delay`:
+both carts counted as due at once, and the test failed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.delivery_support import START, add_contacts, call, days, track
+
+CHECKED_OUT = {"event": "Checkout Started", "within_last": "7d"}
+TWO_STEPS = [{"delay_days": 1, "purpose": "cart_reminder"}, {"delay_days": 3, "purpose": "social_proof"}]
+
+
+def test_preflight_counts_steps_from_the_abandonment_with_entry_as_the_floor(engine, settings):
+    add_contacts(engine, 2)
+    track(engine, "u0", "Checkout Started", START - timedelta(hours=20), cart_id="c0")
+    track(engine, "u1", "Checkout Started", START - days(3), cart_id="c1")  # day 1 has passed
+    created = call(engine, settings, "create_sequence", {"name": "Carts", "segment": CHECKED_OUT, "steps": TWO_STEPS})
+    summary = call(engine, settings, "preflight", {"campaign": str(created.campaign_id)}).summary
+    assert ("Step 1 (cart_reminder, 1 day after the abandonment: 1 at once as they enter (the abandonment is "
+            "older), the rest by Wed 02 Dec 10:00 UTC)") in summary, summary
+    assert "Step 2 (social_proof, 3 days after the abandonment: by Fri 04 Dec 10:00 UTC)" in summary, summary
+    assert "Day 1 counts from each contact's abandonment" in summary
+
+
+def test_a_segment_without_events_counts_from_entry(engine, settings):
+    add_contacts(engine, 1)
+    created = call(engine, settings, "create_sequence", {
+        "name": "Welcome", "segment": {"attribute": "email", "op": "exists"},
+        "steps": [{"delay_hours": 2, "purpose": "welcome"}]})
+    summary = call(engine, settings, "preflight", {"campaign": str(created.campaign_id)}).summary
+    assert "Step 1 (welcome, 2 hours after entry, Tue 01 Dec 12:00 UTC)" in summary, summary
