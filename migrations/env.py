@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from tools.core.models import Base
+from tools.core.columns import Base
 
 target_metadata = Base.metadata
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from tools.core import db as nudge_db
-from tools.core.models import Base
+from tools.core.columns import Base
 from tools.core.settings import Settings, get_settings
 
 POSTGRES_URL = os.environ.get("NUDGE_TEST_DATABASE_URL", "")

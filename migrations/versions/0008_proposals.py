@@ -8,7 +8,7 @@ Create Date: 2026-12-01 22:10:00
 import sqlalchemy as sa
 from alembic import op
 
-from tools.core.models import BigId, Json, UTCDateTime
+from tools.core.columns import BigId, Json, UTCDateTime
 
 revision = "0008_proposals"
 down_revision = "0007_order_rollup"

@@ -38,9 +38,10 @@ from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.scenario.slack_kit import SIGNING_SECRET, SlackHarness
 from tools import registry
+from tools.core.columns import Base
 from tools.core.context import ToolContext, ToolRefused
 from tools.core.db import session_scope
-from tools.core.models import AuditEntry, Base
+from tools.core.models import AuditEntry
 from tools.core.settings import get_settings
 
 INTRUDER = "UINTRUDER"

@@ -8,8 +8,8 @@ from sqlalchemy import select, text
 from tests.reporting_builders import World, at
 from tools import registry
 from tools.core.clock import ManualClock
+from tools.core.columns import Base
 from tools.core.context import ToolContext
-from tools.core.models import Base
 from tools.reporting.attribution import record_new_conversions
 from tools.reporting.digest import build_digest
 

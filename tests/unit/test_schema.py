@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from tools.core import db as nudge_db
-from tools.core.models import Base
+from tools.core.columns import Base
 
 
 def test_migrations_match_models(engine):

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tools.core.columns import utcnow
 from tools.core.db import keep_after_rollback
-from tools.core.models import AuditEntry, utcnow
+from tools.core.models import AuditEntry
 
 
 def record(
