@@ -102,3 +102,17 @@ def test_an_active_campaign_with_nothing_due_is_not_called_silent(db, settings):
     digest = build_digest(db, settings, DAY)
     assert [(a.campaign, a.kind) for a in digest.anomalies] == [("Stuck", "silent")]
     assert "Idle is active" not in digest.text
+
+
+def test_revenue_is_shown_in_the_orders_currency(db, settings):
+    world = World(db)
+    people = world.contacts(2)
+    _, (step,) = world.campaign("Cart")
+    for message, person in zip(world.messages(step, people, at(19, 9)), people):
+        world.track(message, "click", at(19, 10))
+        world.order(person, at(19, 12), total=60, currency="eur")
+    record_new_conversions(db, settings, at(20, 8))
+    digest = build_digest(db, settings, DAY)
+    assert "revenue €120.00 (avg €0.00)" in digest.text
+    assert "Top performer: Cart, 2 orders worth €120.00 from 2 clicks." in digest.text
+    assert any("€120.00" in block.get("text", {}).get("text", "") for block in digest.blocks)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tools.core.models import Contact, Event, Product
+from tools.core.money import money
 from tools.drafting.cart_link import variant_id
 from tools.drafting.render import contact_values, safe_url
 
@@ -35,7 +36,6 @@ REVIEW_LOOKBACK = timedelta(days=365)
 TOP_PRODUCTS = 3
 
 
-_CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
 def personalisation(db: Session, contact: Contact, now: datetime) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def _item(props: dict, product: Product | None, quantity: int = 1) -> dict[str, 
     return {
         "id": str((product.id if product else None) or props.get("product_id") or props.get("sku") or ""),
         "name": str((product.name if product else None) or props.get("name") or "your item"),
-        "price": _money(amount, str(currency)),
+        "price": money(amount, str(currency)),
         "amount": amount,
         "currency": str(currency),
         "quantity": quantity,
@@ -176,19 +176,12 @@ def _decimal(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def _money(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return ""
-    sign = _CURRENCY_SIGNS.get(currency.upper())
-    return f"{sign}{amount:,.2f}" if sign else f"{amount:,.2f} {currency.upper()[:3]}"
-
-
 def _cart_total(items: list[dict]) -> str:
     priced = [item for item in items if item["amount"] is not None]
     currencies = {item["currency"] for item in priced}
     if not priced or len(currencies) != 1:
         return ""
-    return _money(sum(item["amount"] * item["quantity"] for item in priced), currencies.pop())
+    return money(sum(item["amount"] * item["quantity"] for item in priced), currencies.pop())
 
 
 def _last_viewed(db: Session, contact_ids: list[int], now: datetime) -> dict[int, dict]:

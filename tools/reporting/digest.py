@@ -24,11 +24,12 @@ from tools.core.blockkit import DIVIDER, context, escape, header, section
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.json_sql import json_text
 from tools.core.models import Campaign, Conversion, Event, Message
+from tools.core.money import money
 from tools.core.settings import Settings
 from tools.core.vocabulary import CLAIMABLE
 from tools.reporting.buckets import Buckets, day_buckets
 from tools.reporting.charts import ChartSeries, digest_chart
-from tools.reporting.report import ACTIVE_STATUSES, money
+from tools.reporting.report import ACTIVE_STATUSES
 from tools.reporting.stats import percent
 from tools.reporting.tallies import Tally, by_count, collect
 
@@ -78,11 +79,12 @@ def build_digest(db: Session, settings: Settings, day: date) -> Digest:
              or row.yesterday.conversions]
     anomalies = [a for row in rows for a in anomalies_for(db, row, buckets.bounds[-2], buckets.end)]
     top = top_performer(shown)
-    chart = digest_chart(_series(buckets, tallies, rows, order_currency(db, buckets)))
+    currency = order_currency(db, buckets)
+    chart = digest_chart(_series(buckets, tallies, rows, currency))
     total = _sum(row.yesterday for row in rows)
     week = _sum(row.week for row in rows)
-    text = _text(yesterday, total, week, shown, top, anomalies)
-    blocks = _blocks(yesterday, total, week, shown, top, anomalies)
+    text = _text(yesterday, total, week, shown, top, anomalies, currency)
+    blocks = _blocks(yesterday, total, week, shown, top, anomalies, currency)
     return Digest(day, text, blocks, chart.png, chart.series, anomalies,
                   top.campaign.name if top else None)
 
@@ -196,7 +198,7 @@ def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay], currency: 
     )
 
 
-def _line(tally: Tally, week: Tally) -> str:
+def _line(tally: Tally, week: Tally, currency: str) -> str:
     def average(name: str) -> float:
         return float(getattr(week, name)) / BASELINE_DAYS
 
@@ -204,16 +206,16 @@ def _line(tally: Tally, week: Tally) -> str:
             f"{tally.opens:,} opened ({percent(tally.rate(tally.opens))}), "
             f"{tally.clicks:,} clicked (avg {average('clicks'):,.1f}), "
             f"{tally.conversions:,} orders (avg {average('conversions'):,.1f}), "
-            f"revenue {money(tally.revenue)} (avg {money(average('revenue'))})")
+            f"revenue {money(tally.revenue, currency)} (avg {money(average('revenue'), currency)})")
 
 
 def _text(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: CampaignDay | None,
-          anomalies: list[Anomaly]) -> str:
+          anomalies: list[Anomaly], currency: str) -> str:
     lines = [f"Nudge daily digest for {day:%A %d %B %Y}, against the 7-day average",
-             f"All campaigns: {_line(total, week)}"]
-    lines += [f"- {row.campaign.name}: {_line(row.yesterday, row.week)}" for row in rows] or [
+             f"All campaigns: {_line(total, week, currency)}"]
+    lines += [f"- {row.campaign.name}: {_line(row.yesterday, row.week, currency)}" for row in rows] or [
         "- No active campaigns."]
-    lines.append(_top_words(top))
+    lines.append(_top_words(top, currency))
     if anomalies:
         lines.append("Needs attention:")
         lines += [f"- {a.words} Suggested: {a.action}" for a in anomalies]
@@ -222,23 +224,23 @@ def _text(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: Ca
     return "\n".join(lines)
 
 
-def _top_words(top: CampaignDay | None) -> str:
+def _top_words(top: CampaignDay | None, currency: str) -> str:
     if top is None:
         return "Top performer: none yesterday (no clicks or orders)."
     y = top.yesterday
-    return (f"Top performer: {top.campaign.name}, {y.conversions} orders worth {money(y.revenue)} "
+    return (f"Top performer: {top.campaign.name}, {y.conversions} orders worth {money(y.revenue, currency)} "
             f"from {y.clicks} clicks.")
 
 
 def _blocks(day: date, total: Tally, week: Tally, rows: list[CampaignDay], top: CampaignDay | None,
-            anomalies: list[Anomaly]) -> list[dict]:
+            anomalies: list[Anomaly], currency: str) -> list[dict]:
     blocks: list[dict] = [
         header(f"Daily digest: {day:%a %d %b %Y}"),
-        section(f"*All campaigns* (vs 7-day average)\n{_line(total, week)}"),
+        section(f"*All campaigns* (vs 7-day average)\n{_line(total, week, currency)}"),
         DIVIDER,
     ]
-    blocks += [section(f"*{escape(row.campaign.name)}*\n{_line(row.yesterday, row.week)}") for row in rows[:20]]
-    blocks.append(section(f":trophy: {escape(_top_words(top))}"))
+    blocks += [section(f"*{escape(row.campaign.name)}*\n{_line(row.yesterday, row.week, currency)}") for row in rows[:20]]
+    blocks.append(section(f":trophy: {escape(_top_words(top, currency))}"))
     if anomalies:
         listed = "\n".join(f"• {escape(a.words)}\n    _Suggested:_ {escape(a.action)}" for a in anomalies)
         blocks.append(section(f":warning: *Needs attention*\n{listed}"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,7 @@ from tools.core.models import (
     Event,
     Message,
 )
+from tools.core.money import money
 from tools.core.vocabulary import CampaignStatus
 from tools.core.windows import PERIOD_HELP, duration
 from tools.reporting.attribution import order_filter
@@ -200,10 +200,6 @@ def _report_summary(reports: list[CampaignMetrics], since: datetime, until: date
     if not reports:
         return f"No campaigns were active or sent anything from {span}."
     return f"From {span}:\n" + "\n".join(f"- {report.words}" for report in reports)
-
-
-def money(amount: Decimal | float) -> str:
-    return f"{float(amount):,.2f}"
 
 
 class OrderSummaryInput(ToolInput):
