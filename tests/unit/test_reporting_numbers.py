@@ -51,8 +51,8 @@ def test_report_and_digest_agree_with_a_hand_count_and_change_nothing(db, settin
 
     (cart,) = report.campaigns
     assert (cart.totals.conversions, round(cart.totals.revenue, 2)) == (3, round(hand_count, 2))
-    assert "3 orders worth 72.33" in cart.words
-    assert "revenue 72.33" in digest.text.splitlines()[1], digest.text
+    assert "3 orders worth €72.33" in cart.words
+    assert "revenue €72.33" in digest.text.splitlines()[1], digest.text
     assert digest.chart_series.revenue_by_campaign == {"Cart": 72.33}
     assert digest.chart_series.currency == "EUR"
     assert _snapshot(db) == before, "a report or a digest wrote something"

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from tools.audience.order_value import ORDER_EVENT, order_value
 from tools.core.bulk import chunked, insert_ignoring_duplicates
+from tools.core.json_sql import json_text
 from tools.core.models import Conversion, Event, Message, MessageEvent
 from tools.core.settings import Settings
 
@@ -141,3 +142,16 @@ def credited_touch(touches: list[_Touch], ordered_at: datetime, click_window: ti
         if eligible:
             return eligible[-1]
     return None
+
+
+def order_currency(db: Session, start: datetime, end: datetime) -> str:
+    """The currency the attributed orders of [start, end) were placed in (their `currency`
+    property): the most common one, "" when they name none. Report and digest show revenue in it."""
+    currency = json_text(Event.properties, "currency")
+    query = (select(func.upper(currency), func.count()).select_from(Conversion)
+             .join(Event, Event.id == Conversion.event_id)
+             .where(Conversion.message_id.is_not(None), Conversion.occurred_at >= start,
+                    Conversion.occurred_at < end, currency.is_not(None))
+             .group_by(func.upper(currency)).order_by(func.count().desc(), func.upper(currency)).limit(1))
+    found = db.execute(query).first()
+    return found[0][:3] if found else ""

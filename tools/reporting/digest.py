@@ -17,16 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tools.core.blockkit import DIVIDER, context, escape, header, section
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
-from tools.core.json_sql import json_text
-from tools.core.models import Campaign, Conversion, Event, Message
+from tools.core.models import Campaign, Message
 from tools.core.money import money
 from tools.core.settings import Settings
 from tools.core.vocabulary import CLAIMABLE
+from tools.reporting.attribution import order_currency
 from tools.reporting.buckets import Buckets, day_buckets
 from tools.reporting.charts import ChartSeries, digest_chart
 from tools.reporting.report import ACTIVE_STATUSES
@@ -79,7 +79,7 @@ def build_digest(db: Session, settings: Settings, day: date) -> Digest:
              or row.yesterday.conversions]
     anomalies = [a for row in rows for a in anomalies_for(db, row, buckets.bounds[-2], buckets.end)]
     top = top_performer(shown)
-    currency = order_currency(db, buckets)
+    currency = order_currency(db, buckets.start, buckets.end)
     chart = digest_chart(_series(buckets, tallies, rows, currency))
     total = _sum(row.yesterday for row in rows)
     week = _sum(row.week for row in rows)
@@ -167,18 +167,6 @@ def top_performer(rows: list[CampaignDay]) -> CampaignDay | None:
                           or ranked[0].yesterday.clicks):
         return None
     return ranked[0]
-
-
-def order_currency(db: Session, buckets: Buckets) -> str:
-    """The currency the period's attributed orders were placed in (their `currency` property):
-    the most common one, "" when they name none."""
-    currency = json_text(Event.properties, "currency")
-    query = (select(func.upper(currency), func.count()).select_from(Conversion).join(Event, Event.id == Conversion.event_id)
-             .where(Conversion.message_id.is_not(None), Conversion.occurred_at >= buckets.start,
-                    Conversion.occurred_at < buckets.end, currency.is_not(None))
-             .group_by(func.upper(currency)).order_by(func.count().desc(), func.upper(currency)).limit(1))
-    found = db.execute(query).first()
-    return found[0][:3] if found else ""
 
 
 def _series(buckets: Buckets, tallies: dict, rows: list[CampaignDay], currency: str = "") -> ChartSeries:

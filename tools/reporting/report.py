@@ -36,7 +36,7 @@ from tools.core.models import (
 from tools.core.money import money
 from tools.core.vocabulary import CampaignStatus
 from tools.core.windows import PERIOD_HELP, duration
-from tools.reporting.attribution import order_filter
+from tools.reporting.attribution import order_currency, order_filter
 from tools.reporting.buckets import (
     day_buckets,
     parse_period,
@@ -96,6 +96,7 @@ class CampaignMetrics(BaseModel):
 class CampaignReportResult(ToolResult):
     since: datetime
     until: datetime
+    currency: str = ""  # of the attributed orders (their `currency`); "" when they name none
     campaigns: list[CampaignMetrics]
 
 
@@ -115,12 +116,13 @@ def campaign_report(ctx: ToolContext, args: CampaignReportInput) -> CampaignRepo
     zone = ctx.settings.zone
     daily = day_buckets(since.astimezone(zone).date(), (until - timedelta(microseconds=1)).astimezone(zone).date(), zone)
     days = collect(ctx.db, daily.clipped(since, until), ("campaign",), ids, recipients=True)
+    currency = order_currency(ctx.db, since, until)
     reports = [
-        _campaign_metrics(ctx, campaign, since, until, totals, steps, days, args.ab_metric)
+        _campaign_metrics(ctx, campaign, since, until, totals, steps, days, args.ab_metric, currency)
         for campaign in campaigns
     ]
     return CampaignReportResult(summary=_report_summary(reports, since, until, ctx.settings.zone),
-                                since=since, until=until, campaigns=reports)
+                                since=since, until=until, currency=currency, campaigns=reports)
 
 
 def _chosen_campaigns(db: Session, wanted: str | None, since: datetime, until: datetime) -> list[Campaign]:
@@ -132,7 +134,7 @@ def _chosen_campaigns(db: Session, wanted: str | None, since: datetime, until: d
 
 
 def _campaign_metrics(ctx: ToolContext, campaign: Campaign, since: datetime, until: datetime,
-                      totals: dict, steps: dict, days: dict, ab_metric: str) -> CampaignMetrics:
+                      totals: dict, steps: dict, days: dict, ab_metric: str, currency: str) -> CampaignMetrics:
     positions = dict(ctx.db.execute(select(CampaignStep.id, CampaignStep.position).where(
         CampaignStep.campaign_id == campaign.id)).all())
     total = totals.get((campaign.id, None, None, "period"), Tally())
@@ -146,7 +148,7 @@ def _campaign_metrics(ctx: ToolContext, campaign: Campaign, since: datetime, unt
     tests = _split_tests(ctx.db, campaign, steps, positions, ab_metric)
     return CampaignMetrics(campaign_id=campaign.id, name=campaign.name, status=campaign.status,
                            totals=_row(total), steps=step_rows, days=day_rows, lift=lift,
-                           split_tests=tests, words=_campaign_words(campaign.name, total, lift, tests))
+                           split_tests=tests, words=_campaign_words(campaign.name, total, lift, tests, currency))
 
 
 def _split_tests(db: Session, campaign: Campaign, steps: dict, positions: dict[int, int],
@@ -176,11 +178,12 @@ def _row(tally: Tally, **where: Any) -> MetricsRow:
     )
 
 
-def _campaign_words(name: str, total: Tally, lift: LiftResult | None, tests: list[SplitTestResult]) -> str:
+def _campaign_words(name: str, total: Tally, lift: LiftResult | None, tests: list[SplitTestResult],
+                    currency: str) -> str:
     words = (f"{name}: {total.sent:,} sent, {total.opens:,} opened ({percent(total.rate(total.opens))}), "
              f"{total.clicks:,} clicked ({percent(total.rate(total.clicks))}), {total.conversions:,} orders "
-             f"worth {money(total.revenue)}, conversion {percent(total.conversion_rate)}, "
-             f"{money(total.revenue_per_recipient)} per recipient")
+             f"worth {money(total.revenue, currency)}, conversion {percent(total.conversion_rate)}, "
+             f"{money(total.revenue_per_recipient, currency)} per recipient")
     if total.unsubscribes or total.bounces or total.complaints:
         words += (f"; {total.unsubscribes} unsubscribed, {total.bounces} bounced, "
                   f"{total.complaints} complained")
