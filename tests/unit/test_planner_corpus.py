@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.engine.memory import ThreadState
-from bot.engine.planner import plan
+from bot.engine.planner.choose import plan
 from tools import registry
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "planner_corpus.yaml").read_text())

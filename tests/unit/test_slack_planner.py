@@ -6,7 +6,8 @@ import pytest
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import CAMPAIGN, plan
+from bot.engine.planner.choose import plan
+from bot.engine.planner.plans import CAMPAIGN
 from tools.audience import recipes
 from tools.audience.spec import SegmentSpec
 
