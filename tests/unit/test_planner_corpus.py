@@ -9,6 +9,7 @@ the planner alone. Accuracy is reported by class; the test fails below the recor
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -29,7 +30,8 @@ def _get(arguments: dict, path: str):
 
 
 def matches(entry: dict) -> bool:
-    result = plan(entry["text"], ThreadState.from_dict(entry.get("state")))
+    now = datetime.fromisoformat(entry["now"]) if entry.get("now") else None
+    result = plan(entry["text"], ThreadState.from_dict(entry.get("state")), now)
     for call in result.calls:
         if call.name != entry["tool"]:
             continue

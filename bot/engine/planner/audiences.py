@@ -92,7 +92,3 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     words = win.words if win else "the last 7 days"
     return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
                 reading=f"Read as: orders and revenue in {words}")
-
-
-def list_segments(clean: str, lowered: str, state: ThreadState) -> Plan:
-    return Plan("list_segments", [PlannedCall("list_segments", {})], reading="Read as: list the saved segments")

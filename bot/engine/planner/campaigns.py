@@ -14,27 +14,6 @@ from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import campaign_reference, duration_hours, has
 
 
-def list_campaigns(clean: str, lowered: str, state: ThreadState) -> Plan:
-    return Plan("list_campaigns", [PlannedCall("list_campaigns", {})])
-
-
-def campaign_action(clean: str, lowered: str, state: ThreadState) -> Plan:
-    verb = re.search(r"\b(pause|resume|unpause|restart|cancel|stop|kill|halt)\b", lowered).group(1)
-    tool = {"pause": "pause_campaign", "halt": "pause_campaign", "resume": "resume_campaign",
-            "unpause": "resume_campaign", "restart": "resume_campaign"}.get(verb, "cancel_campaign")
-    reference = campaign_reference(clean, state)
-    if reference is None:
-        return Plan(tool, answer=messages.ASK_CAMPAIGN.format(verb=verb))
-    return Plan(tool, [PlannedCall(tool, {"campaign": reference})])
-
-
-def schedule(clean: str, lowered: str, state: ThreadState) -> Plan:
-    reference = campaign_reference(clean, state)
-    if reference is None:
-        return Plan("schedule_campaign", answer=messages.NOTHING_TO_REFER)
-    return Plan("schedule_campaign", [PlannedCall("schedule_campaign", {"campaign": reference})])
-
-
 def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     arguments: dict[str, Any] = {"period": f"{max(1, duration_hours(lowered, 168) // 24)}d"}
     if has(lowered, r"yesterday"):
@@ -47,14 +26,6 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("digest", action="digest")
-
-
-def preflight_existing(clean: str, lowered: str, state: ThreadState) -> Plan:
-    reference = campaign_reference(clean, state)
-    if reference is None:
-        return Plan("preflight", answer=messages.NOTHING_TO_REFER)
-    return Plan("preflight", [PlannedCall("preflight", {"campaign": reference})],
-                reading=f"Read as: the preflight of campaign {reference}")
 
 
 
@@ -87,7 +58,3 @@ def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
     if meridiem == "am" and value == 12:
         value = 0
     return f"{value:02d}:{int(minute or 0):02d}"
-
-
-def show_rules(clean: str, lowered: str, state: ThreadState) -> Plan:
-    return Plan("show_rules", [PlannedCall("show_rules", {})], reading="Read as: show the frequency rules")

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.extract import describe_audience, unused_words
-from bot.engine.planner.intents import INTENTS
+from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise
 from bot.engine.planner.vocabulary import EMAIL_RE
@@ -27,8 +27,8 @@ def plan(text: str, state: ThreadState | None = None, now: datetime | None = Non
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
     question = is_question(clean)
-    for intent in INTENTS:
-        if intent.matches(lowered) and (built := intent.builder(clean, lowered, state)) is not None:
+    for intent in ranked(lowered):
+        if (built := intent.build(clean, lowered, state)) is not None:
             if question and writes(built):
                 continue  # questions only read: try the next reading of the sentence
             return _with_unused(built, clean)

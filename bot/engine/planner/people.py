@@ -25,21 +25,6 @@ def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("explain_contact", [PlannedCall("explain_contact", arguments)])
 
 
-def forget(clean: str, lowered: str, state: ThreadState) -> Plan:
-    who = person(clean, r"forget|erase|delete|for")
-    if who is None:
-        return Plan("forget_contact", answer=messages.ASK_WHOM_FORGET)
-    return Plan("forget_contact", [PlannedCall("forget_contact", {"contact": who})])
-
-
-def export_person(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """A subject access request; without a person it declines, so audience exports still match."""
-    who = person(clean, r"on|about|for|of")
-    if who is None:
-        return None
-    return Plan("export_contact", [PlannedCall("export_contact", {"contact": who})])
-
-
 AUDIT_ACTOR = re.compile(r"(?<![\w@.])(U[A-Z0-9]{2,}|W[A-Z0-9]{2,})(?![\w@.-])|\b(scheduler|cli|console)\b")
 
 
