@@ -77,7 +77,7 @@ def ranked(lowered: str) -> list[Intent]:
 
 
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
-SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 15)
+SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # under the control verbs (90)
 
 # Weights say how specific a shape is: a request naming a person, an audit question or a draft
 # outranks the generic audience and campaign shapes, and the report catch-all comes last. A
