@@ -239,5 +239,5 @@ def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:
     }
 
 
-CAMPAIGN_TOOLS = {"create_sequence", "preflight", "schedule_campaign"}
+CAMPAIGN_TOOLS = {"create_sequence", "update_sequence", "preflight", "schedule_campaign"}
 DRAFT_TOOLS = {"draft_email", "draft_ad_copy", "revise_draft"}

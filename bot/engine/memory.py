@@ -39,6 +39,8 @@ class ThreadState:
         data = result.model_dump(mode="json")
         if tool_name == "create_sequence":
             self.sequence_request = arguments
+        if tool_name == "update_sequence" and self.sequence_request:
+            self.sequence_request = edited_request(self.sequence_request, arguments, data)
         if isinstance(data.get("campaign_id"), int) and tool_name != "list_campaigns":
             self.campaign_id = data["campaign_id"]
             self.campaign_status = data.get("status") or self.campaign_status
@@ -48,3 +50,20 @@ class ThreadState:
             self.draft_ids = drafts
         if tool_name == "create_segment" and isinstance(arguments.get("name"), str):
             self.segment = arguments["name"]
+
+
+def edited_request(request: dict[str, Any], arguments: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The thread's sequence request after an edit in place: the campaign's steps as the tool
+    reports them, and the new audience when the edit gave one; so the next follow-up reads the
+    campaign as it is now."""
+    steps = []
+    for step in data.get("steps") or []:
+        when = {"delay_days": step["delay_days"]} if step.get("delay_days") is not None else {"delay_hours": step["delay_hours"]}
+        item = {**{k: (int(v) if float(v).is_integer() else v) for k, v in when.items()}, "purpose": step["purpose"]}
+        if step.get("discount_percent"):
+            item["discount_percent"] = step["discount_percent"]
+        steps.append(item)
+    edited = {**request, "steps": steps or request.get("steps", [])}
+    if isinstance(arguments.get("segment"), (dict, str)):
+        edited["segment"] = arguments["segment"]
+    return edited

@@ -345,17 +345,29 @@ def built_state(status: str = "awaiting_approval") -> ThreadState:
 
 
 @pytest.mark.parametrize("text", ["make day 5 15% off", "change day 5 to 15 percent off", "Make the discount 15%"])
-def test_follow_up_discount_rebuilds_the_campaign(text):
+def test_follow_up_discount_edits_the_campaign_in_place(text):
     result = plan(text, built_state())
-    assert [call.name for call in result.calls] == ["discard_campaign", "create_sequence", "preflight"]
-    assert result.calls[0].arguments == {"campaign": "4"}
-    assert steps_of(result.calls[1].arguments)[2] == (5, "cart_discount", 15)
+    assert [(call.name, call.arguments) for call in result.calls] == [
+        ("update_sequence", {"campaign": "4", "steps": [{"day": 5, "discount_percent": 15}]})]
     assert BUILT["steps"][2]["discount_percent"] == 10, "the stored request is not mutated"
 
 
 def test_follow_up_discount_on_a_missing_day_names_the_days():
     result = plan("make day 4 15% off", built_state())
     assert result.calls == [] and "1, 3, 5" in result.answer
+
+
+@pytest.mark.parametrize("text, edit", [
+    ("change the subject of day 1 to Still thinking it over?", {"day": 1, "subject": "Still thinking it over?"}),
+    ("set the subject of the first email to: Hello there", {"day": 1, "subject": "Hello there"}),
+    ("move the reviews email to day 4", {"day": 3, "delay_days": 4}),
+    ("move the first email to 4 hours", {"day": 1, "delay_hours": 4}),
+])
+def test_follow_up_subject_and_move_edit_in_place(text, edit):
+    result = plan(text, built_state())
+    assert [(call.name, call.arguments) for call in result.calls] == [
+        ("update_sequence", {"campaign": "4", "steps": [edit]})]
+    assert result.reading.startswith("Read as: change campaign 4 in place")
 
 
 @pytest.mark.parametrize("text, codes", [
@@ -365,7 +377,8 @@ def test_follow_up_discount_on_a_missing_day_names_the_days():
 ])
 def test_follow_up_exclude_countries(text, codes):
     result = plan(text, built_state())
-    arguments = result.calls[1].arguments
+    assert [call.name for call in result.calls] == ["update_sequence"]
+    arguments = result.calls[0].arguments
     assert arguments["segment"]["all"][-1] == {"not": {"attribute": "country", "op": "in", "value": codes}}
     SegmentSpec.model_validate(arguments["segment"])
 
@@ -373,6 +386,8 @@ def test_follow_up_exclude_countries(text, codes):
 def test_follow_ups_need_a_campaign_and_leave_live_ones_alone():
     assert plan("exclude Canada").answer == messages.NOTHING_TO_REFER
     assert "already active" in plan("make day 5 15% off", built_state("active")).answer
+    paused = plan("make day 5 15% off", built_state("paused"))
+    assert [call.name for call in paused.calls] == ["update_sequence"], "the tool decides who edits a paused one"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "<@U0NUDGE>", "?"])

@@ -21,7 +21,12 @@ from bot.engine.planner.campaigns import (
     report,
 )
 from bot.engine.planner.drafting import draft_action, draft_ad_copy, draft_email
-from bot.engine.planner.follow_ups import change_discount, exclude_countries
+from bot.engine.planner.follow_ups import (
+    change_discount,
+    change_subject,
+    exclude_countries,
+    move_step,
+)
 from bot.engine.planner.people import audit_question, explain
 from bot.engine.planner.plans import Plan
 from bot.engine.planner.reading import has, help_text
@@ -116,6 +121,9 @@ INTENTS = [
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
     Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b", 170, frequency_rule),
+    Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 165, change_subject),
+    Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
+           r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b", 162, move_step),
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
            unless=r"sequence|flow|campaign for"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
