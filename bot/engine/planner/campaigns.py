@@ -11,7 +11,12 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import unit_hours
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import campaign_reference, duration_hours, has
+from bot.engine.planner.reading import (
+    campaign_note,
+    campaign_reference,
+    duration_hours,
+    has,
+)
 
 
 def report(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -21,7 +26,9 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     reference = campaign_reference(clean, state)
     if reference is not None:
         arguments["campaign"] = reference
-    return Plan("campaign_report", [PlannedCall("campaign_report", arguments)])
+    which = f"campaign {reference}{campaign_note(clean, state)}" if reference else "all campaigns"
+    return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
+                reading=f"Read as: the results of {which} over the last {arguments['period'].removesuffix('d')} days")
 
 
 def digest(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -97,12 +97,39 @@ def campaign_reference(clean: str, state: ThreadState) -> str | None:
     match = re.search(r"['\"]([^'\"]{1,200})['\"]", clean)
     if match:
         return match.group(1)
+    if kind := campaign_kind(lowered):
+        pattern, name = kind
+        picked = state.campaign_named(pattern)
+        return str(picked[0]["id"]) if picked else name
     if state.campaign_id is not None:
         return str(state.campaign_id)
-    for pattern, name in ((r"\bcart", "Abandoned cart"), (r"\bbrows", "Browse abandonment"), (r"\bwin.?back", "Win-back")):
-        if re.search(pattern, lowered):
-            return name
     return None
+
+
+# Campaign kinds named in words, the pattern their names match, and the name the planner gives them.
+CAMPAIGN_KINDS = ((r"\bcart", r"cart", "Abandoned cart"), (r"\bbrows", r"brows", "Browse abandonment"),
+                  (r"\bwin.?back", r"win.?back", "Win-back"), (r"\bwelcome", r"welcome", "Welcome"))
+
+
+def campaign_kind(lowered: str) -> tuple[str, str] | None:
+    """(name pattern, default name) of the campaign kind a sentence names ("the cart sequence")."""
+    for words, pattern, name in CAMPAIGN_KINDS:
+        if re.search(words, lowered):
+            return pattern, name
+    return None
+
+
+def campaign_note(clean: str, state: ThreadState) -> str:
+    """Which of the thread's campaigns a kind word picked, when it had a choice: named back."""
+    lowered = clean.lower()
+    if re.search(r"(?:campaign|sequence|flow|#)\s*#?\d+\b|['\"]", lowered) or not (kind := campaign_kind(lowered)):
+        return ""
+    picked = state.campaign_named(kind[0])
+    if not picked or not picked[1]:
+        return ""
+    chosen, others = picked
+    also = ", ".join(f"{c['id']} ({(c['status'] or 'unknown').replace('_', ' ')})" for c in others)
+    return f" ('{chosen['name']}', {(chosen['status'] or 'unknown').replace('_', ' ')}; not campaign {also})"
 
 
 def platform(lowered: str, table: dict[str, str]) -> str | None:

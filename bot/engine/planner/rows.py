@@ -15,7 +15,7 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import campaign_reference, person
+from bot.engine.planner.reading import campaign_note, campaign_reference, person
 from tools import registry
 
 Reader = Callable[[str, str, ThreadState], Any]
@@ -48,5 +48,5 @@ def plan_row(tool: str, clean: str, lowered: str, state: ThreadState, *, ask: st
             if decline:
                 return None
             return Plan(tool, answer=ask or QUESTIONS.get(name) or f"What {name.replace('_', ' ')}?")
-    words = reading.format(**arguments) if reading else None
+    words = reading.format(**arguments) + (campaign_note(clean, state) if "campaign" in arguments else "") if reading else None
     return Plan(tool, [PlannedCall(tool, arguments)], reading=words and f"Read as: {words}")
