@@ -98,10 +98,10 @@ INTENTS = [
            r"|\bwhat (data|information|info|records?|personal data)\b.*\b(on|about|for|of)\b"
            r"|\b(what|everything) do (we|you) (know|hold|have|store|keep) (on|about)\b"
            r"|\b(everything|all (the )?(data|information)) (we|you) (hold|have|store|keep) (on|about|for)\b",
-           280, tool="export_contact", decline=True, reading="everything we hold on {contact}",
+           280, tool="export_contact", decline=True, reading="an access request: everything we hold on the person named",
            unless=r"\b(forget|erase|delete|remove|right to be forgotten)\b"),
     Intent(r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))",
-           270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="erase {contact}"),
+           270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named"),
     Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b", 260, explain),
     Intent(r"\bdigest\b", 250, digest),
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list", 240, special_exports),
