@@ -189,7 +189,7 @@ def test_quiet_hours(text, value):
 @pytest.mark.parametrize("text, key, value", [
     ("at most 2 emails per week", "email_weekly_cap", "2"),
     ("no more than 1 email every 16 hours", "email_min_gap_hours", "16"),
-    ("max 2 emails a day", "email_min_gap_hours", "12"),
+    ("max 2 emails a day", "email_daily_cap", "2"),  # a daily count, not a 12-hour gap
     ("limit to 4 impressions per day", "ads_daily_cap", "4"),
     ("cap ads at 2 ads per day", "ads_daily_cap", "2"),
 ])

@@ -45,17 +45,45 @@ def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
         start = _clock(quiet.group(1), quiet.group(2), quiet.group(3))
         end = _clock(quiet.group(4), quiet.group(5), quiet.group(6))
         return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
-    cap = re.search(r"\b(\d+)\s*(?:marketing\s+)?(emails?|ads?|impressions?|messages?)\s*(?:per|a|every|each|in)?\s*(\d+)?\s*(hours?|days?|weeks?)\b", lowered)
-    if not cap:
+    cap = _cap(lowered)
+    if cap is None:
         return Plan("set_rule", answer=messages.ASK_RULE)
-    count, kind, amount, unit = cap.groups()
-    hours = int(amount or 1) * unit_hours(unit)
-    if kind and kind.startswith(("ad", "impression")):
-        return Plan("set_rule", [PlannedCall("set_rule", {"key": "ads_daily_cap", "value": str(max(1, round(int(count) * 24 / hours)))})])
-    if hours == 168:
-        return Plan("set_rule", [PlannedCall("set_rule", {"key": "email_weekly_cap", "value": count})])
-    gap = max(1, hours // max(1, int(count)))
-    return Plan("set_rule", [PlannedCall("set_rule", {"key": "email_min_gap_hours", "value": str(gap)})])
+    count, kind, hours = cap
+    if kind.startswith(("ad", "impression")):
+        value = str(max(1, round(count * 24 / hours)))
+        return _rule("ads_daily_cap", value, f"at most {value} ad impressions per person per day")
+    if hours in CAP_KEYS:
+        key, words = CAP_KEYS[hours]
+        return _rule(key, str(count), f"at most {count} marketing emails per contact per {words}")
+    gap = max(1, hours // max(1, count))
+    return _rule("email_min_gap_hours", str(gap), f"at least {gap} hours between two marketing emails to one contact")
+
+
+# Cap windows with a rule of their own (a month is a rolling 30 days); other windows become a gap.
+CAP_KEYS = {24: ("email_daily_cap", "24 hours"), 168: ("email_weekly_cap", "7 days"), 720: ("email_monthly_cap", "30 days")}
+PERIOD_WORDS = {"hourly": 1, "daily": 24, "weekly": 168, "monthly": 720}
+
+
+def _cap(lowered: str) -> tuple[int, str, int] | None:
+    """(count, kind, window hours) of a cap: "4 emails a month", "no more than 2 emails a day",
+    "cap marketing emails at 6 a month", "12 emails monthly", "at most 8 emails per 30 days"."""
+    kind_words = r"(emails?|ads?|impressions?|messages?)"
+    # normalising made "a month" "1 month", so the preposition is optional
+    unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
+    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:to (?:each|one|a) (?:person|contact|customer)\s*)?{unit}", lowered)
+    if match:
+        count, kind, amount, period, adverb = match.groups()
+    else:  # the number after the kind: "cap marketing emails at 6 a month"
+        match = re.search(rf"\b{kind_words}\b.*?\b(?:at|to)\s+(\d+)\s*{unit}", lowered)
+        if not match:
+            return None
+        kind, count, amount, period, adverb = match.groups()
+    hours = PERIOD_WORDS[adverb] if adverb else int(amount or 1) * unit_hours(period)
+    return int(count), kind, hours
+
+
+def _rule(key: str, value: str, words: str) -> Plan:
+    return Plan("set_rule", [PlannedCall("set_rule", {"key": key, "value": value})], reading=f"Read as: set the rule {words}")
 
 
 def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:

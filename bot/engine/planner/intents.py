@@ -119,8 +119,9 @@ INTENTS = [
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
            r"|\b(a/?b|subject) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
-    Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|cap|limit|up to)\b"
-           r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b", 170, frequency_rule),
+    Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
+           r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
+           r"|\b(cap|limit)\b.*\b(emails?|messages?)\b.*\b(at|to) \d+", 170, frequency_rule),
     Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 165, change_subject),
     Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b", 162, move_step),
