@@ -69,7 +69,7 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
     "cap marketing emails at 6 a month", "12 emails monthly", "at most 8 emails per 30 days"."""
     kind_words = r"(emails?|ads?|impressions?|messages?)"
     # normalising made "a month" "1 month", so the preposition is optional
-    unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
+    unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:(?:a|an|one|single)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
     match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:to (?:each|one|a) (?:person|contact|customer)\s*)?{unit}", lowered)
     if match:
         count, kind, amount, period, adverb = match.groups()

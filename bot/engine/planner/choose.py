@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import describe_audience, unused_words
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
@@ -21,7 +22,11 @@ from tools import registry
 def plan(text: str, state: ThreadState | None = None, now: datetime | None = None) -> Plan:
     """The calls that carry out `text` in the context of `state`, or an answer with examples.
     `now` fixes the clock for calendar words (default: now in the team's time zone)."""
-    state = state or ThreadState()
+    with planning_at(now):
+        return _plan(text, state or ThreadState())
+
+
+def _plan(text: str, state: ThreadState) -> Plan:
     clean = normalise(text)
     lowered = clean.lower()
     if not lowered.strip(" ?!.@"):

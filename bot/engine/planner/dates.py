@@ -7,6 +7,9 @@ Calendar words are read in the team's time zone (NUDGE_TIMEZONE), from a `now` t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -128,6 +131,9 @@ def audience_window(text: str, now: datetime) -> Window | None:
 
 
 def zone_now(zone: str | None = None) -> datetime:
+    """Now in the team's time zone, or the clock `planning_at` fixed for this plan."""
+    if (fixed := _FIXED_NOW.get()) is not None:
+        return fixed
     import os
 
     name = zone or os.environ.get("NUDGE_TIMEZONE") or "UTC"
@@ -135,3 +141,58 @@ def zone_now(zone: str | None = None) -> datetime:
         return datetime.now(ZoneInfo(name))
     except Exception:  # an unknown zone name is the settings' error to report, not the planner's
         return datetime.now(ZoneInfo("UTC"))
+
+
+_FIXED_NOW: ContextVar[datetime | None] = ContextVar("planner_now", default=None)
+
+
+@contextmanager
+def planning_at(now: datetime | None) -> Iterator[None]:
+    """Read calendar words against `now` (aware; its zone is the team's) while planning."""
+    token = _FIXED_NOW.set(now)
+    try:
+        yield
+    finally:
+        _FIXED_NOW.reset(token)
+
+
+# --- calendar periods: [start, end) in the team's zone -----------------------------------------
+
+
+@dataclass
+class Period:
+    start: datetime
+    end: datetime
+    words: str
+
+
+def _midnight(day: date, now: datetime) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+
+
+def yesterday(now: datetime) -> Period:
+    """The previous calendar day in the team's zone, not the last 48 hours."""
+    day = now.date() - timedelta(days=1)
+    return Period(_midnight(day, now), _midnight(now.date(), now), f"yesterday ({day.isoformat()})")
+
+
+def calendar_period(text: str, now: datetime) -> Period | None:
+    """A calendar period a phrase names: 'yesterday', 'in november', 'during october 2025',
+    'between nov 1 and nov 15' (both days included). A month without a year is the latest one
+    that has begun."""
+    lowered = text.lower()
+    months = "|".join(m[:3] + r"\w*" for m in MONTHS)
+    if match := re.search(r"\bbetween\s+(.{3,25}?)\s+(?:and|to|-)\s+(.{3,25}?)(?:[?.!,;]|$)", lowered):
+        first, last = named_date(match.group(1), now.date()), named_date(match.group(2), now.date())
+        if first and last and first[0] <= last[0]:
+            end = last[0] + timedelta(days=1)
+            return Period(_midnight(first[0], now), _midnight(end, now), f"between {first[0].isoformat()} and {last[0].isoformat()}")
+    if re.search(r"\byesterday\b", lowered):
+        return yesterday(now)
+    if match := re.search(rf"\b(?:in|during|for|throughout|over)\s+(?:the month of\s+)?({months})\b(?!\s+\d{{1,2}}\b)(?:\s+(\d{{4}}))?", lowered):
+        month = next(i for i, m in enumerate(MONTHS, 1) if match.group(1).startswith(m[:3]))
+        year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        return Period(_midnight(start, now), _midnight(end, now), f"in {MONTHS[month - 1].title()} {year}")
+    return None

@@ -10,13 +10,16 @@ themselves live in bot.engine.planner.vocabulary and the time words in bot.engin
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.engine.planner.dates import (
+    Period,
     audience_window,
+    calendar_period,
     named_date,
     unit_hours,
     window,
@@ -59,13 +62,14 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         excluded += codes
         used += words
     included: list[str] = []
-    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+((?:the\s+)?[a-z .,&/-]{2,60})", lowered):
+    # A lookahead, so "for people who joined from canada" still sees "from canada".
+    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+(?=((?:the\s+)?[a-z .,&/-]{2,60}))", lowered):
         head = re.split(r"\bwho\b|\bthat\b|\bwith\b|\bwhich\b|\bsince\b|\blast\b|\bpast\b", match.group(1))[0]
         codes, words = countries_in(head)
         included += [code for code in codes if code not in excluded]
         used += words
     # demonyms before the noun: "US customers", "German shoppers", "EU contacts"
-    for match in re.finditer(r"\b([a-z.]+(?: [a-z]+)?)\s+(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips)\b", lowered):
+    for match in re.finditer(r"\b([a-z.]+(?: [a-z]+)?)\s+(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips|sign.?ups|members)\b", lowered):
         codes, words = countries_in(match.group(1))
         if words:
             included += [code for code in codes if code not in excluded]
@@ -99,14 +103,20 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     lapsed = re.search(r"(?:haven't|have not|hasn't|not|didn't|did not|no longer)\s+(?:\w+\s+)?(?:ordered|bought|purchased|shopped|ordering|buying|purchasing)\s+(?:anything\s+)?(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d+)\s*(d|days?|w|weeks?|months?|years?)", lowered)
     lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", lowered)
     never = re.search(r"\b(never|not yet|haven't ever|have not ever|no)\s+(ordered|bought|purchased|orders?|purchases?|made a purchase|placed an order)\b|\bnon-?buyers\b|\bzero orders\b", lowered)
+    period = calendar_period(_audience_part(lowered), now)
     if stage in ("cart", "checkout", "browse") and not lapsed:
         hours = win.hours if win else defaults[stage]
         shape = {"cart": recipes.cart_abandoners, "checkout": recipes.checkout_abandoners,
                  "browse": recipes.browse_abandoners}[stage](window(hours))
-        parts.append(shape)
         what = {"cart": "added to cart or started checkout", "checkout": "started checkout",
                 "browse": "viewed a product"}[stage]
-        phrases.append(f"who {what} in the last {words_window(window(hours))} and have not ordered since")
+        if period and not re.search(r"\b\d+\s*(h|hrs?|hours?|d|days?|w|weeks?)\b", _audience_part(lowered)):
+            parts += _in_period(shape, period, now)
+            phrases.append(f"who {what} {period.words} and have not ordered since")
+            period = None
+        else:
+            parts.append(shape)
+            phrases.append(f"who {what} in the last {words_window(window(hours))} and have not ordered since")
         win = None
     elif lapsed or lapsed_named:
         bare = re.search(r"\b(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", _audience_part(lowered))
@@ -150,6 +160,11 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts.append({"attribute": "created_at", "op": "gt", "value": named[0].isoformat() + "T00:00:00"})
             phrases.append(f"who signed up since {named[1]}")
             win = None
+        elif period:
+            parts += [{"attribute": "created_at", "op": "gt", "value": period.start.isoformat()},
+                      {"attribute": "created_at", "op": "lt", "value": period.end.isoformat()}]
+            phrases.append(f"who signed up {period.words}")
+            win = None
         elif win:
             parts.append({"attribute": "created_at", "op": "within_last", "value": window(win.hours)})
             phrases.append(f"who signed up in {win.words}")
@@ -167,6 +182,16 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         pass
     spec = parts[0] if len(parts) == 1 else {"all": parts}
     return Audience(spec, "contacts " + " ".join(phrases) if phrases else "all contacts", used, stage)
+
+
+def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
+    """A funnel stage inside a calendar period ("abandoned a cart yesterday"): did one of the
+    stage's events in [start, end), and has not ordered since the period began."""
+    events = [node["since"] for node in shape.get("any", [shape])]
+    span = [period.start.isoformat(), period.end.isoformat()]
+    did = [{"event": event, "between": span} for event in events]
+    hours = math.ceil((now - period.start).total_seconds() / 3600)
+    return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "within_last": f"{max(1, hours)}h"}]
 
 
 def _audience_part(lowered: str) -> str:

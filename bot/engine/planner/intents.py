@@ -34,6 +34,7 @@ from bot.engine.planner.rows import plan_row
 from bot.engine.planner.sequences import (
     browse_sequence,
     cart_sequence,
+    welcome_sequence,
     winback_sequence,
 )
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS
@@ -128,6 +129,9 @@ INTENTS = [
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
            unless=r"sequence|flow|campaign for"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
+           r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b", 145, welcome_sequence,
+           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
     Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)", 130, export_audience),

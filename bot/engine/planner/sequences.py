@@ -29,7 +29,7 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]]) -> li
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
-        if purpose in {"cart_discount", "winback"} and (value := percent(clause)):
+        if purpose in {"cart_discount", "winback", "welcome"} and (value := percent(clause)):
             step["discount_percent"] = value
         elif purpose == "cart_discount":
             step["discount_percent"] = percent(lowered) or 10
@@ -121,3 +121,24 @@ def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
     return _sequence("winback_sequence", "Win-back", "lapsed", lowered, [(0, "winback", None)])
+
+
+# A welcome goes to people who signed up lately: the last day unless the request names a window.
+NEW_SIGNUPS = {"attribute": "created_at", "op": "within_last", "value": "24h"}
+HAS_EMAIL = {"attribute": "email", "op": "exists"}
+
+
+def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """A welcome email (or series) for new sign-ups, with any other audience words (a country)."""
+    audience = describe_audience(lowered)
+    parts = [] if audience.spec is None else list(audience.spec["all"]) if set(audience.spec) == {"all"} else [audience.spec]
+    parts = [part for part in parts if part != HAS_EMAIL]
+    words = audience.reading.removeprefix("contacts ") if audience.spec else ""
+    if not any(part.get("attribute") == "created_at" for part in parts):
+        parts.insert(0, NEW_SIGNUPS)
+        words = f"who signed up in the last 24 h {words}".strip()
+    spec = parts[0] if len(parts) == 1 else {"all": parts}
+    steps = parse_steps(words_to_numbers(_strip_holdout(lowered)), [(0, "welcome", None)])
+    built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered)
+    built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
+    return built
