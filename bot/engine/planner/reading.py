@@ -29,7 +29,7 @@ EXAMPLES = [
     "draft an email announcing our summer sale",
     "write google ad copy for our new running shoes",
     "export the cart abandoners to meta",
-    "at most 2 emails per week / quiet hours 21:00 to 08:00",
+    "at most 2 emails per week / no more than 4 emails a month / quiet hours 21:00 to 08:00",
     "what's scheduled? / pause campaign 3 / resume it / cancel the cart sequence",
     "how did the cart sequence do last week?",
     "send the digest now",
@@ -37,7 +37,9 @@ EXAMPLES = [
     "forget jo@example.com",
     "what data do we have on jo@example.com? / export everything we hold on jo@example.com",
     "who approved the cart sequence? / what did U123 do this week? / show the audit log for the last 7 days",
-    "follow-ups in a thread: \"make day 5 15% off\", \"exclude Canada\"",
+    "follow-ups in a thread: \"make day 5 15% off\", \"change the subject of day 1 to ...\", "
+    "\"move the reviews email to day 4\", \"exclude Canada\"",
+    "send a welcome email to new signups from germany / how many contacts signed up in november?",
 ]
 
 
