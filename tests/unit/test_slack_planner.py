@@ -360,6 +360,7 @@ def test_follow_up_discount_on_a_missing_day_names_the_days():
 @pytest.mark.parametrize("text, edit", [
     ("change the subject of day 1 to Still thinking it over?", {"day": 1, "subject": "Still thinking it over?"}),
     ("set the subject of the first email to: Hello there", {"day": 1, "subject": "Hello there"}),
+    ("change the day 1 subject to Did you forget?", {"day": 1, "subject": "Did you forget?"}),  # not "forget"
     ("move the reviews email to day 4", {"day": 3, "delay_days": 4}),
     ("move the first email to 4 hours", {"day": 1, "delay_hours": 4}),
 ])
@@ -381,6 +382,11 @@ def test_follow_up_exclude_countries(text, codes):
     arguments = result.calls[0].arguments
     assert arguments["segment"]["all"][-1] == {"not": {"attribute": "country", "op": "in", "value": codes}}
     SegmentSpec.model_validate(arguments["segment"])
+
+
+def test_a_new_subject_for_a_draft_revises_the_draft():
+    result = plan("change the subject of draft 12 to Hello again", built_state())
+    assert [(c.name, c.arguments) for c in result.calls] == [("revise_draft", {"draft_id": 12, "subject": "Hello again"})]
 
 
 def test_follow_ups_need_a_campaign_and_leave_live_ones_alone():

@@ -56,12 +56,17 @@ def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     match = re.search(r"\bsubject(?: line)?\b(?P<which>.*?)\b(?:to|as|:)\s+(?P<new>.+)$", clean, flags=re.I | re.S)
     if match is None:
         return None
-    if refusal := _follow_up_refusal(state):
-        return refusal
     subject = match.group("new").strip().strip("\"'\u201c\u201d ").strip()
     if not subject:
         return Plan("update_sequence", answer=messages.EDIT_EMPTY_FIELD.format(field="subject"))
-    which = _which(match.group("which").lower() or lowered[:match.start()], _request(state))
+    if draft := re.search(r"\bdraft\s*#?(\d+)\b", match.group("which").lower()):  # a draft, not a step
+        arguments = {"draft_id": int(draft.group(1)), "subject": subject[:500]}
+        return Plan("revise_draft", [PlannedCall("revise_draft", arguments)],
+                    reading=f"Read as: a new version of draft {draft.group(1)} with the subject \"{subject[:80]}\"")
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    # the step is named after "subject" ("the subject of day 1") or before it ("the day 1 subject")
+    which = _which(lowered[:match.start()] + " " + match.group("which").lower(), _request(state))
     if which is None:
         return Plan("update_sequence", answer="Which email's subject? Say e.g. \"change the subject of day 1 to ...\".")
     if "missing" in which:

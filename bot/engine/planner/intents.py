@@ -123,7 +123,7 @@ INTENTS = [
     Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
            r"|\b(cap|limit)\b.*\b(emails?|messages?)\b.*\b(at|to) \d+", 170, frequency_rule),
-    Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 165, change_subject),
+    Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b", 162, move_step),
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,

@@ -94,6 +94,13 @@ def _strip_holdout(lowered: str) -> str:
     return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
 
 
+def right_away_is_day_0(steps_text: str) -> str:
+    """'15% off right away' is a step on day 0, for the sequences that may start at once."""
+    if re.search(r"right away|immediately|straight away|now\b", steps_text) and not re.search(r"day 0", steps_text):
+        return re.sub(r"right away|immediately|straight away", "day 0", steps_text, count=1)
+    return steps_text
+
+
 def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan:
     audience = describe_audience(lowered, default=stage)
     spec = audience.spec or {"cart": recipes.cart_abandoners(), "browse": recipes.browse_abandoners(),
@@ -101,8 +108,7 @@ def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Pla
     steps_text = words_to_numbers(_strip_holdout(lowered))
     if stage == "lapsed":
         steps_text = re.sub(r"(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?\d+\s*(?:d|days?|w|weeks?|months?|years?)\b", " ", steps_text)
-        if re.search(r"right away|immediately|straight away|now\b", steps_text) and not re.search(r"day 0", steps_text):
-            steps_text = re.sub(r"right away|immediately|straight away", "day 0", steps_text, count=1)
+        steps_text = right_away_is_day_0(steps_text)
         discount = percent(steps_text)
         defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
     steps = parse_steps(steps_text, defaults)
@@ -138,7 +144,7 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
         parts.insert(0, NEW_SIGNUPS)
         words = f"who signed up in the last 24 h {words}".strip()
     spec = parts[0] if len(parts) == 1 else {"all": parts}
-    steps = parse_steps(words_to_numbers(_strip_holdout(lowered)), [(0, "welcome", None)])
+    steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)])
     built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered)
     built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
     return built
