@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.machine import describe  # noqa: E402
 from bot.engine.memory import ThreadState  # noqa: E402
-from bot.engine.planner import plan  # noqa: E402
+from bot.engine.planner.choose import plan  # noqa: E402
 
 
 def main() -> None:

@@ -317,7 +317,11 @@ class MaildirSender:
 
     def __init__(self, directory: str | os.PathLike) -> None:
         self.directory = Path(directory)
-        mailbox.Maildir(self.directory, create=True)
+        # Workers starting side by side create the same Maildir: `mailbox.Maildir(create=True)`
+        # fails with FileExistsError for all but the first, so the folders are made race-free.
+        for folder in ("tmp", "new", "cur"):
+            (self.directory / folder).mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(self.directory, create=False)
 
     def describe(self) -> str:
         return f"Maildir {self.directory}"

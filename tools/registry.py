@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from tools import risks
 from tools.audience import exports, frequency, segments
-from tools.campaigns import discounts, explain, lifecycle, preflight
+from tools.campaigns import discounts, edits, explain, lifecycle, preflight
 from tools.core import audit
 from tools.core.context import (
     NeedsConfirmation,
@@ -100,6 +100,8 @@ def _all_tools() -> list[Tool]:
         tool(lifecycle.cancel_campaign, approvers, writes=True, confirm=risks.cancel),
         # Throwing away a draft campaign (a follow-up rebuilds it) sent nothing: drafting.
         tool(lifecycle.discard_campaign, everyone, writes=True),
+        # Editing in place: anyone before it goes live; a paused one needs an approver (see edits).
+        tool(edits.update_sequence, everyone, writes=True),
         tool(lifecycle.list_campaigns, everyone, writes=False),
         tool(explain.explain_contact, everyone, writes=False),
         # A saved segment is a definition, not an action on anyone.

@@ -54,7 +54,7 @@ def _segment_rows(result: ToolResult) -> None:
 
 GROUPS = {
     "draft": "Draft, revise, approve, reject and preview emails and ad copy.",
-    "campaign": "Create, list, schedule, pause, resume, cancel or discard campaigns.",
+    "campaign": "Create, edit, list, schedule, pause, resume, cancel or discard campaigns.",
     "segment": "Build, preview and list segments.",
     "audience": "Export hashed ad audiences (Meta, Google).",
     "rules": "Show or change the frequency rules.",
@@ -73,6 +73,7 @@ COMMANDS = [
     Command("show_rules", ("rules", "show")),
     Command("set_rule", ("rules", "set"), positional=("key", "value")),
     Command("create_sequence", ("campaign", "create"), positional=("name",)),
+    Command("update_sequence", ("campaign", "edit"), positional=("campaign",)),
     Command("list_campaigns", ("campaign", "list")),
     Command("schedule_campaign", ("campaign", "schedule"), positional=("campaign",)),
     Command("pause_campaign", ("campaign", "pause"), positional=("campaign",)),

@@ -24,8 +24,10 @@ from sqlalchemy import Engine, select
 
 from bot.display import blocks as kit
 from bot.display import cards
-from bot.engine import deliverables, messages, planner
+from bot.engine import deliverables, messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner import choose
+from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
 from bot.engine.results import (
     CallRecord,
     Outcome,
@@ -86,7 +88,7 @@ class Conversation:
             from bot.engine.agent import run_agent
 
             return run_agent(self, text, turn, state, history)
-        plan = planner.plan(text, state)
+        plan = choose.plan(text, state)
         if plan.answer is not None:
             return Outcome(plan.answer, [], state)
         if plan.action == "digest":
@@ -105,7 +107,7 @@ class Conversation:
         return Outcome(result.summary, [CallRecord("daily_digest", arguments, "digest", result=result.model_dump(mode="json"))],
                        state, blocks=result.blocks)
 
-    def execute(self, calls: list[planner.PlannedCall], turn: Turn, state: ThreadState) -> Outcome:
+    def execute(self, calls: list[PlannedCall], turn: Turn, state: ThreadState) -> Outcome:
         """Run an offline plan in one transaction: all of it happens, or none of it.
 
         A call that needs confirmation stops the plan there: what ran before it is kept, and it
@@ -226,7 +228,7 @@ class Conversation:
                                          data=data, created_at=self.clock.now()))
 
 
-def with_reading(outcome: Outcome, plan: planner.Plan) -> Outcome:
+def with_reading(outcome: Outcome, plan: Plan) -> Outcome:
     """Start the reply with how the request was read and the words that were not used."""
     lines = [plan.reading] if plan.reading else []
     if plan.unused:
@@ -239,10 +241,10 @@ def with_reading(outcome: Outcome, plan: planner.Plan) -> Outcome:
 def resolve(arguments: dict[str, Any], state: ThreadState) -> dict[str, Any]:
     """Fill the planner's placeholders from what earlier calls in the plan created."""
     return {
-        key: (str(state.campaign_id) if value == planner.CAMPAIGN else value)
+        key: (str(state.campaign_id) if value == CAMPAIGN else value)
         for key, value in arguments.items()
     }
 
 
-CAMPAIGN_TOOLS = {"create_sequence", "preflight", "schedule_campaign"}
+CAMPAIGN_TOOLS = {"create_sequence", "update_sequence", "preflight", "schedule_campaign"}
 DRAFT_TOOLS = {"draft_email", "draft_ad_copy", "revise_draft"}

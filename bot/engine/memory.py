@@ -4,14 +4,22 @@
 created. After each tool call the engine folds the result into a `ThreadState` (the campaign,
 its status, the sequence request that built it, the last segment and drafts), and the state is
 stored with the assistant's turn in `conversation_turns`, so a restart loses nothing.
+
+The state also keeps every campaign the thread has seen (built, changed or listed) with its name
+and status, so "the cart sequence" resolves by name within the thread, preferring a live
+campaign over a draft duplicate (`campaign_named`), while "it" stays the thread's latest.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+
+# Which campaign "the cart sequence" means when a thread has several: the live one first.
+LIVENESS = {"active": 0, "paused": 1, "finished": 2, "awaiting_approval": 3, "draft": 4, "cancelled": 5}
 
 
 @dataclass
@@ -21,6 +29,7 @@ class ThreadState:
     sequence_request: dict[str, Any] | None = None
     segment: str | None = None
     draft_ids: list[int] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)  # {"id", "name", "status"} seen here
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ThreadState:
@@ -34,17 +43,60 @@ class ThreadState:
     def campaign_live(self) -> bool:
         return self.campaign_status in {"active", "paused", "finished"}
 
+    def remember(self, campaign_id: int, name: str | None, status: str | None) -> None:
+        """Note a campaign this thread has seen; a later sighting updates its name or status."""
+        known = next((c for c in self.campaigns if c["id"] == campaign_id), None)
+        if known is None:
+            known = {"id": campaign_id, "name": None, "status": None}
+            self.campaigns.append(known)
+        known["name"] = name or known["name"]
+        known["status"] = status or known["status"]
+
+    def campaign_named(self, pattern: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The thread's campaign whose name matches `pattern` (a regex, case-insensitive): the most
+        live one (active, then paused, finished, awaiting approval, draft; newest first within
+        a status), with the others that matched, or None when the thread has none."""
+        matching = [c for c in self.campaigns if c["name"] and re.search(pattern, c["name"], re.I)]
+        if not matching:
+            return None
+        ranked = sorted(matching, key=lambda c: (LIVENESS.get(c["status"], len(LIVENESS)), -c["id"]))
+        return ranked[0], ranked[1:]
+
     def absorb(self, tool_name: str, arguments: dict[str, Any], result: BaseModel) -> None:
         """Remember what a successful tool call created or pointed at."""
         data = result.model_dump(mode="json")
         if tool_name == "create_sequence":
             self.sequence_request = arguments
+        if tool_name == "update_sequence" and self.sequence_request:
+            self.sequence_request = edited_request(self.sequence_request, arguments, data)
         if isinstance(data.get("campaign_id"), int) and tool_name != "list_campaigns":
             self.campaign_id = data["campaign_id"]
             self.campaign_status = data.get("status") or self.campaign_status
+            name = arguments.get("name") if tool_name == "create_sequence" else None
+            self.remember(data["campaign_id"], name, data.get("status"))
+        if tool_name == "list_campaigns":
+            for line in data.get("campaigns") or []:
+                self.remember(line["campaign_id"], line.get("name"), line.get("status"))
         drafts = [data["draft_id"]] if isinstance(data.get("draft_id"), int) else []
         drafts += [item for item in data.get("draft_ids") or [] if isinstance(item, int)]
         if drafts:
             self.draft_ids = drafts
         if tool_name == "create_segment" and isinstance(arguments.get("name"), str):
             self.segment = arguments["name"]
+
+
+def edited_request(request: dict[str, Any], arguments: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The thread's sequence request after an edit in place: the campaign's steps as the tool
+    reports them, and the new audience when the edit gave one; so the next follow-up reads the
+    campaign as it is now."""
+    steps = []
+    for step in data.get("steps") or []:
+        when = {"delay_days": step["delay_days"]} if step.get("delay_days") is not None else {"delay_hours": step["delay_hours"]}
+        item = {**{k: (int(v) if float(v).is_integer() else v) for k, v in when.items()}, "purpose": step["purpose"]}
+        if step.get("discount_percent"):
+            item["discount_percent"] = step["discount_percent"]
+        steps.append(item)
+    edited = {**request, "steps": steps or request.get("steps", [])}
+    if isinstance(arguments.get("segment"), (dict, str)):
+        edited["segment"] = arguments["segment"]
+    return edited

@@ -43,8 +43,9 @@ PLAN_FAILED = "I couldn't finish that: {error}\nNothing from this request was sa
 
 
 CAMPAIGN_LIVE = (
-    "Campaign {campaign_id} is already {status}; I won't change it while it runs. Pause or cancel "
-    "it, then ask me to build a new one."
+    "Campaign {campaign_id} is already {status}; I won't change it while it sends. Pause it first "
+    "(\"pause it\"), then ask again: an approver can edit a paused campaign, which then needs "
+    "approving again."
 )
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet. Invite me with `/invite @nudge`, or send me a direct message."

@@ -195,9 +195,9 @@ def test_two_workers_at_once_never_hand_out_one_code_twice(engine, settings, tmp
     shares: dict[str, int] = {}
 
     def work(name: str) -> None:
-        worker = OutboxWorker(engine, settings, clock, sender_for(settings), name=name, batch_size=4)
         barrier.wait()
         try:
+            worker = OutboxWorker(engine, settings, clock, sender_for(settings), name=name, batch_size=4)
             shares[name] = worker.run_once()["sent"]
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)

@@ -72,7 +72,7 @@ def test_ask_prints_the_reply_and_json_calls(settings, engine, db):
     assert alone["calls"] == [] and alone["thread"] != counted["thread"]
     follow = json.loads(runner.invoke(app, ["ask", "make day 5 15% off", "--json", "--user", "UAPPROVER",
                                             "--thread", "T9"]).output)
-    assert [call["name"] for call in follow["calls"]] == ["discard_campaign", "create_sequence", "preflight"]
+    assert [call["name"] for call in follow["calls"]] == ["update_sequence"]
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(ConversationTurn).where(ConversationTurn.thread == "T9")) == 4
 

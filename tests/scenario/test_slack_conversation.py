@@ -17,21 +17,19 @@ def test_follow_ups_survive_a_restart(settings, engine, db):
 
     restarted = Conversation(engine, settings, use_agent=False)
     reply = restarted.handle("make day 5 15% off", "UAPPROVER", "C1:1.0")
-    assert [c.name for c in reply.calls] == ["discard_campaign", "create_sequence", "preflight"]
-    step = reply.calls[1].arguments["steps"][2]
-    assert step == {"delay_days": 5, "purpose": "cart_discount", "discount_percent": 15}
+    assert [(c.name, c.arguments) for c in reply.calls] == [
+        ("update_sequence", {"campaign": "1", "steps": [{"day": 5, "discount_percent": 15}]})]
     reply = restarted.handle("exclude Canada", "UAPPROVER", "C1:1.0")
-    segment = reply.calls[1].arguments["segment"]
+    segment = reply.calls[0].arguments["segment"]
     assert {"not": {"attribute": "country", "op": "in", "value": ["CA"]}} in segment["all"]
-    assert reply.calls[1].arguments["steps"][2]["discount_percent"] == 15
 
     db.expire_all()
-    assert [c.status for c in db.scalars(select(Campaign).order_by(Campaign.id))] == [
-        "cancelled", "cancelled", "awaiting_approval"]
+    assert [c.status for c in db.scalars(select(Campaign).order_by(Campaign.id))] == ["awaiting_approval"]
     turns = list(db.scalars(select(ConversationTurn).where(ConversationTurn.thread == "C1:1.0")
                             .order_by(ConversationTurn.id)))
     assert [t.role for t in turns] == ["user", "assistant"] * 3
-    assert turns[-1].data["state"]["campaign_id"] == 3
+    state = turns[-1].data["state"]
+    assert state["campaign_id"] == 1 and state["sequence_request"]["steps"][2]["discount_percent"] == 15
     assert turns[0].user_id == "UAPPROVER" and turns[0].content == HEADLINE
     plans = db.scalars(select(AuditEntry.action).where(AuditEntry.action == "conversation.plan")).all()
     assert len(plans) == 3

@@ -22,6 +22,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from tools import registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,3 +161,11 @@ def test_every_tool_named_in_bot_is_in_the_registry():
     assert len({tool for _, tool in used}) > 20, "the scan should find the planner's and the buttons' tool names"
     unknown = sorted(f"{module}: {tool}" for module, tool in used if tool not in registry.BY_NAME)
     assert not unknown, "tool names that are not in tools/registry.py:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize("package", ["tools", "bot"])
+def test_no_module_is_over_about_400_lines(package):
+    # A module a newcomer can read whole; "about": 440 leaves room for a docstring that grows.
+    long = {str(path.relative_to(ROOT)): count for name, path in MODULES.items()
+            if name.startswith(package) and (count := len(path.read_text().splitlines())) > 440}
+    assert not long, f"split these modules: {long}"

@@ -6,7 +6,8 @@ import pytest
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import CAMPAIGN, plan
+from bot.engine.planner.choose import plan
+from bot.engine.planner.plans import CAMPAIGN
 from tools.audience import recipes
 from tools.audience.spec import SegmentSpec
 
@@ -188,7 +189,7 @@ def test_quiet_hours(text, value):
 @pytest.mark.parametrize("text, key, value", [
     ("at most 2 emails per week", "email_weekly_cap", "2"),
     ("no more than 1 email every 16 hours", "email_min_gap_hours", "16"),
-    ("max 2 emails a day", "email_min_gap_hours", "12"),
+    ("max 2 emails a day", "email_daily_cap", "2"),  # a daily count, not a 12-hour gap
     ("limit to 4 impressions per day", "ads_daily_cap", "4"),
     ("cap ads at 2 ads per day", "ads_daily_cap", "2"),
 ])
@@ -344,17 +345,30 @@ def built_state(status: str = "awaiting_approval") -> ThreadState:
 
 
 @pytest.mark.parametrize("text", ["make day 5 15% off", "change day 5 to 15 percent off", "Make the discount 15%"])
-def test_follow_up_discount_rebuilds_the_campaign(text):
+def test_follow_up_discount_edits_the_campaign_in_place(text):
     result = plan(text, built_state())
-    assert [call.name for call in result.calls] == ["discard_campaign", "create_sequence", "preflight"]
-    assert result.calls[0].arguments == {"campaign": "4"}
-    assert steps_of(result.calls[1].arguments)[2] == (5, "cart_discount", 15)
+    assert [(call.name, call.arguments) for call in result.calls] == [
+        ("update_sequence", {"campaign": "4", "steps": [{"day": 5, "discount_percent": 15}]})]
     assert BUILT["steps"][2]["discount_percent"] == 10, "the stored request is not mutated"
 
 
 def test_follow_up_discount_on_a_missing_day_names_the_days():
     result = plan("make day 4 15% off", built_state())
     assert result.calls == [] and "1, 3, 5" in result.answer
+
+
+@pytest.mark.parametrize("text, edit", [
+    ("change the subject of day 1 to Still thinking it over?", {"day": 1, "subject": "Still thinking it over?"}),
+    ("set the subject of the first email to: Hello there", {"day": 1, "subject": "Hello there"}),
+    ("change the day 1 subject to Did you forget?", {"day": 1, "subject": "Did you forget?"}),  # not "forget"
+    ("move the reviews email to day 4", {"day": 3, "delay_days": 4}),
+    ("move the first email to 4 hours", {"day": 1, "delay_hours": 4}),
+])
+def test_follow_up_subject_and_move_edit_in_place(text, edit):
+    result = plan(text, built_state())
+    assert [(call.name, call.arguments) for call in result.calls] == [
+        ("update_sequence", {"campaign": "4", "steps": [edit]})]
+    assert result.reading.startswith("Read as: change campaign 4 in place")
 
 
 @pytest.mark.parametrize("text, codes", [
@@ -364,14 +378,22 @@ def test_follow_up_discount_on_a_missing_day_names_the_days():
 ])
 def test_follow_up_exclude_countries(text, codes):
     result = plan(text, built_state())
-    arguments = result.calls[1].arguments
+    assert [call.name for call in result.calls] == ["update_sequence"]
+    arguments = result.calls[0].arguments
     assert arguments["segment"]["all"][-1] == {"not": {"attribute": "country", "op": "in", "value": codes}}
     SegmentSpec.model_validate(arguments["segment"])
+
+
+def test_a_new_subject_for_a_draft_revises_the_draft():
+    result = plan("change the subject of draft 12 to Hello again", built_state())
+    assert [(c.name, c.arguments) for c in result.calls] == [("revise_draft", {"draft_id": 12, "subject": "Hello again"})]
 
 
 def test_follow_ups_need_a_campaign_and_leave_live_ones_alone():
     assert plan("exclude Canada").answer == messages.NOTHING_TO_REFER
     assert "already active" in plan("make day 5 15% off", built_state("active")).answer
+    paused = plan("make day 5 15% off", built_state("paused"))
+    assert [call.name for call in paused.calls] == ["update_sequence"], "the tool decides who edits a paused one"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "<@U0NUDGE>", "?"])

@@ -1,8 +1,9 @@
 """Frequency caps and quiet hours: whether a contact may get a message now, later, or not at all.
 
 The team's rules live in the `rules` table (changed with the `set_rule` tool; defaults below):
-at most 1 marketing email per contact per 16 hours ("smart sending"), at most 3 per 7 days
-across all campaigns, no email during quiet hours 21:00-08:00 in the contact's own time zone
+at most 1 marketing email per contact per 16 hours ("smart sending"), at most 2 per day, 3 per
+7 days and 15 per 30 days across all campaigns (rolling windows; the daily and monthly defaults
+never bind under the other two, they are there to be tightened), no email during quiet hours 21:00-08:00 in the contact's own time zone
 (the team's zone when the contact's is unknown), and an ads frequency cap of 3 per day.
 `decide` is asked at send time. Rather than silently dropping a capped message, it defers it to
 the next allowed moment while the step's deadline allows, and only then skips it; every defer
@@ -29,6 +30,7 @@ MESSAGE_CHANNELS = ("email", "sms", "push")
 AD_CHANNEL = "ads"
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
+MONTH = timedelta(days=30)  # "a month" in a cap is a rolling 30 days
 _QUIET = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 
 
@@ -44,7 +46,9 @@ RULE_SPECS = {
     spec.key: spec
     for spec in [
         RuleSpec("email_min_gap_hours", "hours between two marketing emails to one contact", 0, 168),
+        RuleSpec("email_daily_cap", "marketing emails per contact per 24 hours", 1, 20),
         RuleSpec("email_weekly_cap", "marketing emails per contact per 7 days", 1, 50),
+        RuleSpec("email_monthly_cap", "marketing emails per contact per 30 days", 1, 200),
         RuleSpec("quiet_hours", "local hours with no email, as HH:MM-HH:MM, or 'off'"),
         RuleSpec("ads_daily_cap", "ad impressions per person per day (exported with audiences)", 1, 20),
     ]
@@ -54,7 +58,9 @@ RULE_SPECS = {
 @dataclass(frozen=True)
 class Rules:
     email_min_gap_hours: int = 16
+    email_daily_cap: int = 2
     email_weekly_cap: int = 3
+    email_monthly_cap: int = 15
     quiet_hours: str = "21:00-08:00"
     ads_daily_cap: int = 3
 
@@ -70,7 +76,7 @@ class Rules:
 @dataclass(frozen=True)
 class Decision:
     """`send`, `defer` (until, reason) or `skip` (reason); `cause` names the rule that acted:
-    smart_sending, weekly_cap, quiet_hours or ads_cap."""
+    smart_sending, daily_cap, weekly_cap, monthly_cap, quiet_hours or ads_cap."""
 
     action: str
     until: datetime | None = None
@@ -112,7 +118,7 @@ def decide(
     if transactional:
         return Decision("send")
     rules = current_rules(db, settings)
-    history = sent_times(db, contact.id, channel, at - WEEK)
+    history = sent_times(db, contact.id, channel, at - MONTH)
     moment, cause, why = next_allowed(rules, history, channel, at, contact_zone(contact, settings))
     if moment == at:
         return Decision("send")
@@ -138,7 +144,8 @@ def next_allowed(
 ) -> tuple[datetime, str | None, str | None]:
     """The first moment from `at` that every rule allows, with the first rule that moved it."""
     checks = [("ads_cap", _ads_cap)] if channel == AD_CHANNEL else [
-        ("smart_sending", _min_gap), ("weekly_cap", _weekly_cap), ("quiet_hours", _quiet_hours)
+        ("smart_sending", _min_gap), ("daily_cap", _daily_cap), ("weekly_cap", _weekly_cap),
+        ("monthly_cap", _monthly_cap), ("quiet_hours", _quiet_hours)
     ]
     moment, cause, why = at, None, None
     # Each move only goes forward and caps only loosen with time, so this settles quickly.
@@ -166,6 +173,18 @@ def _min_gap(rules: Rules, history: list[datetime], moment: datetime, zone: Zone
 def _weekly_cap(rules: Rules, history: list[datetime], moment: datetime, zone: ZoneInfo) -> tuple[datetime, str]:
     return _rolling_cap(history, moment, WEEK, rules.email_weekly_cap), (
         f"frequency cap: at most {rules.email_weekly_cap} marketing emails per 7 days"
+    )
+
+
+def _daily_cap(rules: Rules, history: list[datetime], moment: datetime, zone: ZoneInfo) -> tuple[datetime, str]:
+    return _rolling_cap(history, moment, DAY, rules.email_daily_cap), (
+        f"frequency cap: at most {rules.email_daily_cap} marketing emails per 24 hours"
+    )
+
+
+def _monthly_cap(rules: Rules, history: list[datetime], moment: datetime, zone: ZoneInfo) -> tuple[datetime, str]:
+    return _rolling_cap(history, moment, MONTH, rules.email_monthly_cap), (
+        f"frequency cap: at most {rules.email_monthly_cap} marketing emails per 30 days"
     )
 
 
@@ -239,7 +258,8 @@ def set_rule(ctx: ToolContext, args: SetRuleInput) -> RulesResult:
     """Change one of the team's frequency rules.
 
     Keys: email_min_gap_hours (hours between two marketing emails to one contact, default 16),
-    email_weekly_cap (emails per contact per 7 days, default 3), quiet_hours (local HH:MM-HH:MM
+    email_daily_cap (emails per contact per 24 hours, default 2), email_weekly_cap (emails per
+    contact per 7 days, default 3), email_monthly_cap (emails per contact per 30 days, default 15), quiet_hours (local HH:MM-HH:MM
     with no email, default 21:00-08:00, or 'off'), ads_daily_cap (ad frequency cap per day, default 3).
     """
     value = parse_rule(args.key, args.value)

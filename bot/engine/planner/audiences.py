@@ -1,0 +1,94 @@
+"""Audience requests: counts ("how many ..."), saved segments, exports to ad platforms (a
+described audience is saved first), the buyer suppression and lookalike exports, and order and
+revenue questions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import audience_window, window, zone_now
+from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import platform, read_as
+from bot.engine.planner.vocabulary import EXPORT_PLATFORMS
+
+
+def audience_spec(lowered: str) -> dict[str, Any] | None:
+    """The audience a sentence describes (see bot.engine.planner.extract), or None when it names none."""
+    return describe_audience(lowered).spec
+
+
+def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(r"\b(people|customers|contacts|who|shoppers|buyers)\b", lowered):
+        return order_summary(clean, lowered, state)
+    audience = describe_audience(lowered)
+    if audience.spec is None:
+        return Plan("how_many", answer=messages.ASK_AUDIENCE)
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience))
+
+
+def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
+    name_match = re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
+    spec = audience_spec(re.sub(r"(called|named)\s+['\"]?[\w-]+['\"]?", "", lowered))
+    if spec is None or not name_match:
+        return Plan("create_segment", answer=messages.ASK_SEGMENT)
+    return Plan("create_segment", [PlannedCall("create_segment", {"name": name_match.group(1).lower(), "spec": spec})])
+
+
+def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
+    match = re.search(r"segment\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
+    if not match:
+        return how_many(clean, lowered, state)
+    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": match.group(1).lower()})])
+
+
+def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """Exports need a saved segment: a described audience is saved (as a new version) first."""
+    chosen = platform(lowered, EXPORT_PLATFORMS)
+    if chosen is None:
+        return Plan("export_audience", answer=messages.ASK_EXPORT_PLATFORM)
+    arguments: dict[str, Any] = {"platform": chosen}
+    match = re.search(r"(?:bought|converted|purchased|buyers)\D*(\d+)\s*(d|days?)", lowered)
+    if match:
+        arguments["exclude_converted_within"] = f"{match.group(1)}d"
+    named = re.search(r"segment\s+['\"]?([\w-]+)", clean, flags=re.I)
+    if named:
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": named.group(1).lower(), **arguments})])
+    spec = audience_spec(re.sub(r"(bought|converted|purchased|buyers).*", "", lowered))
+    if spec is None and state.segment:
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})])
+    spec = spec or {"event": "Product Viewed", "within_last": "30d"}
+    name = f"{chosen}-retargeting"
+    save = PlannedCall("create_segment", {"name": name, "spec": spec, "replace": True,
+                                          "description": f"retargeting audience: {clean[:200]}"})
+    return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})])
+
+
+def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    chosen = platform(lowered, EXPORT_PLATFORMS)
+    arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
+    if re.search(r"suppress|exclusion list|exclude (?:our |existing |recent )?(?:buyers|customers) from ads", lowered):
+        win = audience_window(lowered, zone_now())
+        if win:
+            arguments["within"] = window(win.hours)
+        return Plan("export_buyer_suppression", [PlannedCall("export_buyer_suppression", arguments)],
+                    reading="Read as: export the buyer suppression list" + (f" for {chosen}" if chosen else ""))
+    if re.search(r"look.?alike|seed (?:list|audience)|similar audience", lowered):
+        if match := re.search(r"\btop\s+(\d+)", lowered):
+            arguments["top"] = int(match.group(1))
+        return Plan("export_lookalike_seed", [PlannedCall("export_lookalike_seed", arguments)],
+                    reading="Read as: export a lookalike seed of the best customers" + (f" for {chosen}" if chosen else ""))
+    return None
+
+
+def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
+    win = audience_window(lowered, zone_now())
+    hours = win.hours if win else 168
+    period = window(hours)
+    words = win.words if win else "the last 7 days"
+    return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
+                reading=f"Read as: orders and revenue in {words}")

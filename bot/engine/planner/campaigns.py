@@ -1,0 +1,95 @@
+"""Campaign and rule requests: list, pause, resume, cancel, schedule, report, preflight an
+existing campaign, the digest, and the frequency rules (caps and quiet hours).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import unit_hours
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import (
+    campaign_note,
+    campaign_reference,
+    duration_hours,
+    has,
+)
+
+
+def report(clean: str, lowered: str, state: ThreadState) -> Plan:
+    arguments: dict[str, Any] = {"period": f"{max(1, duration_hours(lowered, 168) // 24)}d"}
+    if has(lowered, r"yesterday"):
+        arguments["period"] = "1d"
+    reference = campaign_reference(clean, state)
+    if reference is not None:
+        arguments["campaign"] = reference
+    which = f"campaign {reference}{campaign_note(clean, state)}" if reference else "all campaigns"
+    return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
+                reading=f"Read as: the results of {which} over the last {arguments['period'].removesuffix('d')} days")
+
+
+def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("digest", action="digest")
+
+
+
+def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if has(lowered, r"(no|turn off|disable|remove|without) quiet hours|quiet hours? off"):
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": "off"})])
+    window = lowered[lowered.find("quiet"):][:80]
+    quiet = re.search(r"quiet hours?\D*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:to|-|until|till|and)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", window)
+    if quiet:
+        start = _clock(quiet.group(1), quiet.group(2), quiet.group(3))
+        end = _clock(quiet.group(4), quiet.group(5), quiet.group(6))
+        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
+    cap = _cap(lowered)
+    if cap is None:
+        return Plan("set_rule", answer=messages.ASK_RULE)
+    count, kind, hours = cap
+    if kind.startswith(("ad", "impression")):
+        value = str(max(1, round(count * 24 / hours)))
+        return _rule("ads_daily_cap", value, f"at most {value} ad impressions per person per day")
+    if hours in CAP_KEYS:
+        key, words = CAP_KEYS[hours]
+        return _rule(key, str(count), f"at most {count} marketing emails per contact per {words}")
+    gap = max(1, hours // max(1, count))
+    return _rule("email_min_gap_hours", str(gap), f"at least {gap} hours between two marketing emails to one contact")
+
+
+# Cap windows with a rule of their own (a month is a rolling 30 days); other windows become a gap.
+CAP_KEYS = {24: ("email_daily_cap", "24 hours"), 168: ("email_weekly_cap", "7 days"), 720: ("email_monthly_cap", "30 days")}
+PERIOD_WORDS = {"hourly": 1, "daily": 24, "weekly": 168, "monthly": 720}
+
+
+def _cap(lowered: str) -> tuple[int, str, int] | None:
+    """(count, kind, window hours) of a cap: "4 emails a month", "no more than 2 emails a day",
+    "cap marketing emails at 6 a month", "12 emails monthly", "at most 8 emails per 30 days"."""
+    kind_words = r"(emails?|ads?|impressions?|messages?)"
+    # normalising made "a month" "1 month", so the preposition is optional
+    unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:(?:a|an|one|single)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
+    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:to (?:each|one|a) (?:person|contact|customer)\s*)?{unit}", lowered)
+    if match:
+        count, kind, amount, period, adverb = match.groups()
+    else:  # the number after the kind: "cap marketing emails at 6 a month"
+        match = re.search(rf"\b{kind_words}\b.*?\b(?:at|to)\s+(\d+)\s*{unit}", lowered)
+        if not match:
+            return None
+        kind, count, amount, period, adverb = match.groups()
+    hours = PERIOD_WORDS[adverb] if adverb else int(amount or 1) * unit_hours(period)
+    return int(count), kind, hours
+
+
+def _rule(key: str, value: str, words: str) -> Plan:
+    return Plan("set_rule", [PlannedCall("set_rule", {"key": key, "value": value})], reading=f"Read as: set the rule {words}")
+
+
+def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
+    value = int(hour) % 24
+    if meridiem == "pm" and value < 12:
+        value += 12
+    if meridiem == "am" and value == 12:
+        value = 0
+    return f"{value:02d}:{int(minute or 0):02d}"

@@ -1,0 +1,63 @@
+"""Choosing how to read a request: normalise it, try the intents, and fall back to a question
+about an audience or a contact, or to help with examples.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import planning_at
+from bot.engine.planner.extract import describe_audience, unused_words
+from bot.engine.planner.intents import ranked
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import help_text, normalise
+from bot.engine.planner.vocabulary import EMAIL_RE
+from bot.engine.speech import is_question
+from tools import registry
+
+
+def plan(text: str, state: ThreadState | None = None, now: datetime | None = None) -> Plan:
+    """The calls that carry out `text` in the context of `state`, or an answer with examples.
+    `now` fixes the clock for calendar words (default: now in the team's time zone)."""
+    with planning_at(now):
+        return _plan(text, state or ThreadState())
+
+
+def _plan(text: str, state: ThreadState) -> Plan:
+    clean = normalise(text)
+    lowered = clean.lower()
+    if not lowered.strip(" ?!.@"):
+        return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
+    question = is_question(clean)
+    for intent in ranked(lowered):
+        if (built := intent.build(clean, lowered, state)) is not None:
+            if question and writes(built):
+                continue  # questions only read: try the next reading of the sentence
+            return _with_unused(built, clean)
+    if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt", lowered):
+        return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
+                    reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
+    if question:
+        audience = describe_audience(clean)
+        if audience.spec is not None:
+            return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
+                        reading=f"Read as: a question about {audience.reading}")
+    return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+def _with_unused(built: Plan, clean: str) -> Plan:
+    if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
+                           for c in built.calls):
+        audience = describe_audience(clean)
+        built.unused = unused_words(clean, audience)
+    return built
+
+
+def writes(built: Plan) -> bool:
+    """Would this plan change anything? Its calls, or (for a plan that only asks back, like
+    "whom should I forget?") its intent's tool, as the registry declares them."""
+    names = [call.name for call in built.calls] or [built.intent]
+    return any(registry.BY_NAME[name].writes for name in names if name in registry.BY_NAME)

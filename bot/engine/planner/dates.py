@@ -1,0 +1,198 @@
+"""Time words of a request: audience windows ("in the last 48 hours", "past week", "since Black
+Friday"), named dates and retail days, and the spec windows (whole hours, days or weeks) they become.
+
+Calendar words are read in the team's time zone (NUDGE_TIMEZONE), from a `now` the caller may fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+UNIT_HOURS = {"h": 1, "d": 24, "w": 168, "m": 720, "y": 8760}
+
+
+def unit_hours(unit: str) -> int:
+    unit = unit.lower()
+    if unit.startswith("mo") or unit == "m":
+        return 720
+    return UNIT_HOURS.get(unit[0], 24)
+
+
+def window(hours: int) -> str:
+    """The spec window for `hours`: weeks or days when whole, else hours."""
+    hours = max(1, hours)
+    if hours % 168 == 0 and hours >= 336:
+        return f"{hours // 168}w"
+    return f"{hours // 24}d" if hours % 24 == 0 and hours >= 72 else f"{hours}h"
+
+
+def words_window(text: str) -> str:
+    """A window in words: '24h' -> '24 h', '14d' -> '14 days'."""
+    number, unit = int(text[:-1]), text[-1]
+    name = {"h": "h", "d": "day", "w": "week"}[unit]
+    return f"{number} h" if unit == "h" else f"{number} {name}{'s' if number != 1 else ''}"
+
+
+def _black_friday(year: int) -> date:
+    november = date(year, 11, 1)
+    first_thursday = november + timedelta(days=(3 - november.weekday()) % 7)
+    return first_thursday + timedelta(days=22)
+
+
+RETAIL_DAYS = {
+    "black friday": _black_friday,
+    "cyber monday": lambda year: _black_friday(year) + timedelta(days=3),
+    "thanksgiving": lambda year: _black_friday(year) - timedelta(days=1),
+    "christmas": lambda year: date(year, 12, 25),
+    "new year": lambda year: date(year, 1, 1),
+    "valentine": lambda year: date(year, 2, 14),
+}
+
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"]
+
+
+def named_date(text: str, today: date) -> tuple[date, str] | None:
+    """The most recent date a phrase names: a retail day, 'November 1st', '2026-11-03', '11/03'."""
+    lowered = text.lower()
+    for name, when in RETAIL_DAYS.items():
+        if name in lowered:
+            moment = when(today.year)
+            return (moment if moment <= today else when(today.year - 1)), name.title()
+    if match := re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", lowered):
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3))), match.group(0)
+        except ValueError:
+            return None
+    months = "|".join(m[:3] + r"\w*" for m in MONTHS)
+    match = re.search(rf"\b({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months})\b", lowered)
+    if match:
+        month_word = match.group(1) or match.group(4)
+        day = int(match.group(2) or match.group(3))
+        month = next(i for i, m in enumerate(MONTHS, 1) if month_word.startswith(m[:3]))
+        try:
+            moment = date(today.year, month, day)
+        except ValueError:
+            return None
+        return (moment if moment <= today else moment.replace(year=today.year - 1)), f"{MONTHS[month - 1].title()} {day}"
+    return None
+
+
+def hours_since(moment: date, now: datetime) -> int:
+    start = datetime(moment.year, moment.month, moment.day, tzinfo=now.tzinfo)
+    return max(1, int((now - start).total_seconds() // 3600) + (1 if (now - start).total_seconds() % 3600 else 0))
+
+
+@dataclass
+class Window:
+    hours: int
+    words: str
+    source: str
+
+
+def audience_window(text: str, now: datetime) -> Window | None:
+    """The audience's time window ('in the last 48 hours', 'past week', 'since Black Friday')."""
+    lowered = text.lower()
+    if match := re.search(r"\bsince\s+([^,;.]{3,40})", lowered):
+        named = named_date(match.group(1), now.date())
+        if named:
+            moment, label = named
+            return Window(hours_since(moment, now), f"since {label} ({moment.isoformat()})", match.group(0))
+    if match := re.search(r"\b(this|last|past|previous)\s+(week|month)\b", lowered):
+        which, unit = match.groups()
+        today = now.date()
+        if unit == "week":
+            start = today - timedelta(days=today.weekday())
+            hours = hours_since(start, now) if which == "this" else 168
+        else:
+            start = today.replace(day=1)
+            hours = hours_since(start, now) if which == "this" else 720
+        return Window(hours, f"{which} {unit}", match.group(0))
+    match = re.search(
+        r"(?:last|past|within|previous|in|over|inside|during)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mos?|years?|yrs?)\b",
+        lowered)
+    if match:
+        hours = int(match.group(1)) * unit_hours(match.group(2))
+        return Window(hours, f"the last {words_window(window(hours))}", match.group(0))
+    if match := re.search(r"(?:last|past|previous)\s+(day|24 hours|hour|year)\b", lowered):
+        hours = {"day": 24, "24 hours": 24, "hour": 1, "year": 8760}[match.group(1)]
+        return Window(hours, f"the last {words_window(window(hours))}", match.group(0))
+    if match := re.search(r"\b(today|yesterday|overnight)\b", lowered):
+        hours = {"today": max(1, now.hour + 1), "yesterday": 48, "overnight": 12}[match.group(1)]
+        return Window(hours, match.group(1), match.group(0))
+    return None
+
+
+def zone_now(zone: str | None = None) -> datetime:
+    """Now in the team's time zone, or the clock `planning_at` fixed for this plan."""
+    if (fixed := _FIXED_NOW.get()) is not None:
+        return fixed
+    import os
+
+    name = zone or os.environ.get("NUDGE_TIMEZONE") or "UTC"
+    try:
+        return datetime.now(ZoneInfo(name))
+    except Exception:  # an unknown zone name is the settings' error to report, not the planner's
+        return datetime.now(ZoneInfo("UTC"))
+
+
+_FIXED_NOW: ContextVar[datetime | None] = ContextVar("planner_now", default=None)
+
+
+@contextmanager
+def planning_at(now: datetime | None) -> Iterator[None]:
+    """Read calendar words against `now` (aware; its zone is the team's) while planning."""
+    token = _FIXED_NOW.set(now)
+    try:
+        yield
+    finally:
+        _FIXED_NOW.reset(token)
+
+
+# --- calendar periods: [start, end) in the team's zone -----------------------------------------
+
+
+@dataclass
+class Period:
+    start: datetime
+    end: datetime
+    words: str
+
+
+def _midnight(day: date, now: datetime) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+
+
+def yesterday(now: datetime) -> Period:
+    """The previous calendar day in the team's zone, not the last 48 hours."""
+    day = now.date() - timedelta(days=1)
+    return Period(_midnight(day, now), _midnight(now.date(), now), f"yesterday ({day.isoformat()})")
+
+
+def calendar_period(text: str, now: datetime) -> Period | None:
+    """A calendar period a phrase names: 'yesterday', 'in november', 'during october 2025',
+    'between nov 1 and nov 15' (both days included). A month without a year is the latest one
+    that has begun."""
+    lowered = text.lower()
+    months = "|".join(m[:3] + r"\w*" for m in MONTHS)
+    if match := re.search(r"\bbetween\s+(.{3,25}?)\s+(?:and|to|-)\s+(.{3,25}?)(?:[?.!,;]|$)", lowered):
+        first, last = named_date(match.group(1), now.date()), named_date(match.group(2), now.date())
+        if first and last and first[0] <= last[0]:
+            end = last[0] + timedelta(days=1)
+            return Period(_midnight(first[0], now), _midnight(end, now), f"between {first[0].isoformat()} and {last[0].isoformat()}")
+    if re.search(r"\byesterday\b", lowered):
+        return yesterday(now)
+    if match := re.search(rf"\b(?:in|during|for|throughout|over)\s+(?:the month of\s+)?({months})\b(?!\s+\d{{1,2}}\b)(?:\s+(\d{{4}}))?", lowered):
+        month = next(i for i, m in enumerate(MONTHS, 1) if match.group(1).startswith(m[:3]))
+        year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        return Period(_midnight(start, now), _midnight(end, now), f"in {MONTHS[month - 1].title()} {year}")
+    return None

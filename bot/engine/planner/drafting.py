@@ -1,0 +1,90 @@
+"""Draft requests: a new email or ad copy (purpose, tone, discount, brief), and approving,
+rejecting, showing or checking the compliance of an existing draft or campaign by text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import campaign_reference, has, percent, platform
+from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES
+
+
+def offer(clean: str, lowered: str) -> dict[str, Any]:
+    """Purpose, tone, discount and brief: what draft_email and draft_ad_copy share."""
+    purpose = next((name for pattern, name in PURPOSES if has(lowered, pattern)), "custom")
+    arguments: dict[str, Any] = {"purpose": purpose}
+    if purpose in {"custom", "announcement"}:
+        arguments["brief"] = brief(clean)
+    if value := percent(lowered):
+        arguments["discount_percent"] = value
+    tone = next((name for word, name in TONES.items() if re.search(rf"\b{word}", lowered)), None)
+    if tone:
+        arguments["tone"] = tone
+    return arguments
+
+
+def brief(clean: str) -> str:
+    """The request without its leading command ('draft an email announcing ...')."""
+    stripped = re.sub(
+        r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose|create|make)(?:\s+me)?(?:\s+an?|\s+some)?"
+        r"(?:\s+[\w-]+)?\s+(?:email|newsletter|mail|ad copy|ads?)\s*(?:for|about|on|to)?\s*",
+        "", clean, flags=re.I,
+    )
+    return (stripped or clean)[:2000]
+
+
+def draft_email(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("draft_email", [PlannedCall("draft_email", offer(clean, lowered))])
+
+
+def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
+    chosen = platform(lowered, PLATFORMS)
+    if chosen is None:
+        return Plan("draft_ad_copy", answer=messages.ASK_AD_PLATFORM)
+    arguments = {"platform": chosen, **offer(clean, lowered)}
+    if arguments["purpose"] == "custom":
+        arguments["purpose"] = "announcement"
+    return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)])
+
+
+def _draft_id(lowered: str, state: ThreadState) -> int | None:
+    if match := re.search(r"\b(?:draft|message)\s*#?\s*(\d+)\b", lowered):
+        return int(match.group(1))
+    return state.draft_ids[-1] if state.draft_ids else None
+
+
+def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    draft = _draft_id(lowered, state)
+    named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
+    if re.search(r"\bcomplian|\bcan-?spam|\blegal check", lowered):
+        if draft is not None and re.search(r"\bdraft|message|email\b", lowered) and not named_campaign:
+            return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": draft})],
+                        reading=f"Read as: check the compliance of draft {draft}")
+        reference = campaign_reference(clean, state)
+        if reference is None:
+            return Plan("check_compliance", answer="Which draft or campaign should I check? Say 'draft 12' or 'campaign 3'.")
+        return Plan("check_compliance", [PlannedCall("check_compliance", {"campaign": reference})],
+                    reading=f"Read as: check the compliance of campaign {reference}")
+    if not re.search(r"\bdraft", lowered) and not (state.draft_ids and re.search(r"\b(it|this|that)\b", lowered)):
+        return None
+    if not re.search(r"\bapprov|\breject|\bdecline|\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
+        return None
+    if re.match(r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose)\b", lowered):
+        return None  # "draft an email ..." asks for a new draft
+    if draft is None:
+        return Plan("draft", answer="Which draft? Say its number, e.g. 'approve draft 12'.")
+    if re.search(r"\bapprov", lowered):
+        return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})], reading=f"Read as: approve draft {draft}")
+    if re.search(r"\breject|\bdecline", lowered):
+        reason = re.split(r"\b(?:because|since|reason:?|as)\b", clean, maxsplit=1)
+        why = reason[1].strip(" .:") if len(reason) > 1 and reason[1].strip() else "rejected in chat"
+        return Plan("reject_draft", [PlannedCall("reject_draft", {"draft_id": draft, "reason": why[:500]})],
+                    reading=f"Read as: reject draft {draft} ({why[:80]})")
+    if re.search(r"\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
+        return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft})], reading=f"Read as: show draft {draft}")
+    return None

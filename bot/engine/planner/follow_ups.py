@@ -1,0 +1,177 @@
+"""Follow-ups on the thread's campaign, planned as edits in place (the update_sequence tool):
+"make day 5 15% off", "change the subject of day 1 to ...", "move the reviews email to day 4",
+"exclude Canada".
+
+The step is picked from the words ("day 5", "the first email", "the reviews email") against the
+sequence the thread built (`ThreadState.sequence_request`), so a day it does not have is named
+back with the days it does have. An edit keeps the approvals of the steps it does not change;
+an active campaign is left alone (pause it first), as the tool requires.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import countries_after, percent, with_countries
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS
+
+# Words that name a step by what it is for, and the purpose they mean.
+STEP_PURPOSES = (
+    (r"review|social proof|testimonial|rating", "social_proof"),
+    (r"discount|coupon|offer|promo|\d+\s*%", "cart_discount"),
+    (r"remind", "cart_reminder"),
+    (r"welcome", "welcome"),
+    (r"win.?back", "winback"),
+    (r"brows", "browse_abandonment"),
+)
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
+
+
+def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    value = percent(lowered)
+    request = _request(state)
+    day = re.search(r"day\s*(\d+)", lowered)
+    if day is not None:
+        targets = [_select(request, {"day": int(day.group(1))})]
+        if targets[0] is None:
+            return _step_not_found(request, day.group(1))
+    else:
+        targets = [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
+                   for i, s in enumerate(request.get("steps", []), start=1) if s["purpose"] == "cart_discount"]
+        if not targets and request:
+            return _step_not_found(request, "?")
+        targets = targets or [{"purpose": "cart_discount"}]
+    edits = [{**target, "discount_percent": value} for target in targets]
+    return _edit(state, {"steps": edits}, f"{value}% off on " + ", ".join(_words(t) for t in targets))
+
+
+def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    match = re.search(r"\bsubject(?: line)?\b(?P<which>.*?)\b(?:to|as|:)\s+(?P<new>.+)$", clean, flags=re.I | re.S)
+    if match is None:
+        return None
+    subject = match.group("new").strip().strip("\"'\u201c\u201d ").strip()
+    if not subject:
+        return Plan("update_sequence", answer=messages.EDIT_EMPTY_FIELD.format(field="subject"))
+    if draft := re.search(r"\bdraft\s*#?(\d+)\b", match.group("which").lower()):  # a draft, not a step
+        arguments = {"draft_id": int(draft.group(1)), "subject": subject[:500]}
+        return Plan("revise_draft", [PlannedCall("revise_draft", arguments)],
+                    reading=f"Read as: a new version of draft {draft.group(1)} with the subject \"{subject[:80]}\"")
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    # the step is named after "subject" ("the subject of day 1") or before it ("the day 1 subject")
+    which = _which(lowered[:match.start()] + " " + match.group("which").lower(), _request(state))
+    if which is None:
+        return Plan("update_sequence", answer="Which email's subject? Say e.g. \"change the subject of day 1 to ...\".")
+    if "missing" in which:
+        return _step_not_found(_request(state), which["missing"])
+    return _edit(state, {"steps": [{**which, "subject": subject[:500]}]}, f"the subject of {_words(which)} becomes \"{subject[:80]}\"")
+
+
+def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    match = re.search(r"\b(?:move|shift|push|pull|reschedule|send)\b(?P<which>.*?)\b(?:to|on|until|back to|forward to)\s+"
+                      r"(?:day\s*(?P<day>\d+)|(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?))\b", lowered)
+    if match is None:
+        return None
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    request = _request(state)
+    which = _which(match.group("which"), request)
+    if which is None:
+        return Plan("update_sequence", answer="Which email should move? Say e.g. \"move the reviews email to day 4\".")
+    if "missing" in which:
+        return _step_not_found(request, which["missing"])
+    if match.group("day"):
+        when: dict[str, Any] = {"delay_days": int(match.group("day"))}
+    else:
+        amount, unit = int(match.group("amount")), match.group("unit")
+        when = {"delay_hours": amount} if unit.startswith("h") else {"delay_days": amount}
+    target = f"day {when['delay_days']}" if "delay_days" in when else f"{when['delay_hours']} h"
+    return _edit(state, {"steps": [{**which, **when}]}, f"{_words(which)} moves to {target}")
+
+
+def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    codes = countries_after(lowered, EXCLUDE_VERBS)
+    if not codes:
+        return None
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    request = _request(state)
+    if not isinstance(request.get("segment"), dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    segment = with_countries(request["segment"], [], codes)
+    return _edit(state, {"segment": segment}, "the same audience, not in " + ", ".join(codes))
+
+
+def _which(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The step a fragment names, as update_sequence's selector (a day when the thread knows
+    the steps), {"missing": day} for a day the campaign does not have, or None."""
+    if day := re.search(r"\bday\s*(\d+)\b", fragment):
+        return _select(request, {"day": int(day.group(1))}) or {"missing": day.group(1)}
+    steps = request.get("steps") or []
+    # "step 2", "email 2", and "the first email" (which normalising made "the 1 email")
+    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b|\bthe (\d+)(?:st|nd|rd|th)? (?:email|step|message)\b", fragment):
+        return _select(request, {"step": int(position.group(1) or position.group(2))})
+    if re.search(r"\b(last|final)\b", fragment) and steps:
+        return _select(request, {"step": len(steps)})
+    if ordinal := re.search(r"\b(" + "|".join(ORDINALS) + r")\b", fragment):
+        return _select(request, {"step": ORDINALS[ordinal.group(1)]})
+    purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)
+    if purpose is None:
+        return None
+    matching = [i for i, s in enumerate(steps, start=1) if s.get("purpose") == purpose]
+    if len(matching) == 1:
+        return _select(request, {"step": matching[0]})
+    return {"purpose": purpose}
+
+
+def _select(request: dict[str, Any], selector: dict[str, Any]) -> dict[str, Any] | None:
+    """The selector checked against the thread's steps; positions become days where they can."""
+    steps = request.get("steps")
+    if not steps:
+        return selector
+    if "day" in selector:
+        return selector if any(s.get("delay_days") == selector["day"] for s in steps) else None
+    position = selector["step"]
+    if not 1 <= position <= len(steps):
+        return None
+    chosen = steps[position - 1]
+    return {"day": chosen["delay_days"]} if "delay_days" in chosen else selector
+
+
+def _words(selector: dict[str, Any]) -> str:
+    if "day" in selector:
+        return f"day {selector['day']:g}" if isinstance(selector["day"], float) else f"day {selector['day']}"
+    if "step" in selector:
+        return f"step {selector['step']}"
+    return f"the {selector['purpose'].replace('_', ' ')} email"
+
+
+def _edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:
+    arguments = {"campaign": str(state.campaign_id), **change}
+    return Plan("update_sequence", [PlannedCall("update_sequence", arguments)],
+                reading=f"Read as: change campaign {state.campaign_id} in place: {words}")
+
+
+def _step_not_found(request: dict[str, Any], day: str) -> Plan:
+    days = ", ".join(f"{s.get('delay_days', 0):g}" if isinstance(s.get("delay_days"), float) else str(s.get("delay_days", 0))
+                     for s in request.get("steps", []))
+    return Plan("follow_up", answer=messages.STEP_NOT_FOUND.format(day=day, days=days))
+
+
+def _follow_up_refusal(state: ThreadState) -> Plan | None:
+    if state.campaign_id is None:
+        return Plan("follow_up", answer=messages.NOTHING_TO_REFER)
+    if state.campaign_status == "active":
+        return Plan("follow_up", answer=messages.CAMPAIGN_LIVE.format(campaign_id=state.campaign_id, status=state.campaign_status))
+    return None
+
+
+def _request(state: ThreadState) -> dict[str, Any]:
+    return copy.deepcopy(state.sequence_request or {})

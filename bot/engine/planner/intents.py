@@ -1,0 +1,164 @@
+"""The intents: which request shape a sentence is, and the builder that plans it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.audiences import (
+    create_segment,
+    export_audience,
+    how_many,
+    order_summary,
+    preview_named_segment,
+    special_exports,
+)
+from bot.engine.planner.campaigns import (
+    digest,
+    frequency_rule,
+    report,
+)
+from bot.engine.planner.drafting import draft_action, draft_ad_copy, draft_email
+from bot.engine.planner.follow_ups import (
+    change_discount,
+    change_subject,
+    exclude_countries,
+    move_step,
+)
+from bot.engine.planner.people import audit_question, explain
+from bot.engine.planner.plans import Plan
+from bot.engine.planner.reading import has, help_text
+from bot.engine.planner.rows import plan_row
+from bot.engine.planner.sequences import (
+    browse_sequence,
+    cart_sequence,
+    welcome_sequence,
+    winback_sequence,
+)
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS
+
+
+def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return Plan("help", answer=help_text())
+
+
+Builder = Callable[[str, str, ThreadState], "Plan | None"]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A request shape: the words it needs (`pattern`), words that rule it out (`unless`), how
+    specific it is (`weight`), words that make it likelier (`cues`), and either the registry
+    `tool` it calls once (a row, planned by bot.engine.planner.rows) or the `builder` of its plan."""
+
+    pattern: str
+    weight: int
+    builder: Builder | None = None
+    tool: str | None = None
+    unless: str | None = None
+    cues: tuple[tuple[str, int], ...] = ()
+    ask: str | None = None  # a row's question when a required field is missing
+    reading: str | None = None  # a row's "Read as" words, formatted with its arguments
+    decline: bool = False  # a row without its required fields leaves the sentence to others
+
+    def score(self, lowered: str) -> int | None:
+        """How well the sentence fits this shape, or None when it does not."""
+        if not has(lowered, self.pattern) or (self.unless and has(lowered, self.unless)):
+            return None
+        return self.weight + sum(points for cue, points in self.cues if has(lowered, cue))
+
+    def build(self, clean: str, lowered: str, state: ThreadState) -> Plan | None:
+        if self.builder is not None:
+            return self.builder(clean, lowered, state)
+        return plan_row(self.tool, clean, lowered, state, ask=self.ask, reading=self.reading, decline=self.decline)
+
+
+def ranked(lowered: str) -> list[Intent]:
+    """The intents that fit the sentence, best first (ties keep the table's order)."""
+    scored = [(score, index, intent) for index, intent in enumerate(INTENTS)
+              if (score := intent.score(lowered)) is not None]
+    return [intent for _, _, intent in sorted(scored, key=lambda item: (-item[0], item[1]))]
+
+
+CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
+SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # under the control verbs (90)
+
+# Weights say how specific a shape is: a request naming a person, an audit question or a draft
+# outranks the generic audience and campaign shapes, and the report catch-all comes last. A
+# builder returning None declines, and the next best shape is tried.
+INTENTS = [
+    Intent(r"^(help|\?|what can you do|commands|examples|how do i use)", 300, show_help),
+    Intent(r"\baudit\b|\bwho (\w+ly )?(approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
+           r"|stopped|erased|forgot|deleted|exported|edited|revised|changed|created)\b"
+           r"|\bwhat (did|has|have) (the )?\S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
+           r"|\b(activity|actions) (of|by|from) ", 290, audit_question),
+    Intent(r"\b(subject access|access request|dsar|right of access|data export)\b"
+           r"|\bexport\b(?=.*\b(everything|all|data|records?|profile)\b)(?=.*\b(on|about|for|of)\b)"
+           r"|\bwhat (data|information|info|records?|personal data)\b.*\b(on|about|for|of)\b"
+           r"|\b(what|everything) do (we|you) (know|hold|have|store|keep) (on|about)\b"
+           r"|\b(everything|all (the )?(data|information)) (we|you) (hold|have|store|keep) (on|about|for)\b",
+           280, tool="export_contact", decline=True, reading="an access request: everything we hold on the person named",
+           unless=r"\b(forget|erase|delete|remove|right to be forgotten)\b"),
+    Intent(r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))",
+           270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named"),
+    Intent(r"\bpurge\b|\bapply (the )?retention\b|\b(delete|remove|clear) (all )?(the )?(old|expired) (data|events)\b",
+           265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
+    Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b", 260, explain),
+    Intent(r"\bdigest\b", 250, digest),
+    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list", 240, special_exports),
+    Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
+    Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
+           reading="the preflight of campaign {campaign}"),
+    Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|quiet hours|frequency)\b(?!.*\d)",
+           210, tool="show_rules", reading="show the frequency rules"),
+    Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
+    Intent(r"\b(orders?|revenue|sales|aov)\b", 190, order_summary,
+           unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
+                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"),
+    Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
+           r"|^show .*\b(results|report|performance|stats)\b"
+           r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
+           r"|\b(a/?b|subject) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
+           r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
+    Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
+           r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
+           r"|\b(cap|limit)\b.*\b(emails?|messages?)\b.*\b(at|to) \d+", 170, frequency_rule),
+    Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
+    Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
+           r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b", 162, move_step),
+    Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
+           unless=r"sequence|flow|campaign for"),
+    Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
+           r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b", 145, welcome_sequence,
+           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
+    Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
+           unless=r"sequence|flow|series|emails"),
+    Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)", 130, export_audience),
+    Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b"),
+    Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b", 110, how_many),
+    Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
+           reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?"),
+    Intent(r"\b(pause|halt)\b", 90, tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
+           reading="pause campaign {campaign}"),
+    Intent(r"\b(resume|unpause|restart)\b", 90, tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
+           reading="resume campaign {campaign}"),
+    Intent(r"\b(cancel|kill)\b|^stop\b", 90, tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
+           reading="cancel campaign {campaign}"),
+    Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
+           r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart",
+           80, cart_sequence, cues=(SEQUENCE_WORDS,)),
+    Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
+           browse_sequence, cues=(SEQUENCE_WORDS,)),
+    Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
+           winback_sequence, cues=(SEQUENCE_WORDS,)),
+    Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
+    Intent(r"\b(preview|show|describe|who is in)\b.*\bsegment\b", 40, preview_named_segment),
+    Intent(r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b", 30, draft_email),
+    Intent(r"what'?s (scheduled|running|live|active)|what is (scheduled|running|live)"
+           r"|list (the |my |all )?campaigns|(active|running|scheduled) campaigns"
+           r"|show (me )?(the )?campaigns", 20, tool="list_campaigns", reading="list the campaigns"),
+    Intent(r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b", 10, report),
+]

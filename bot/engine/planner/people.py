@@ -1,0 +1,72 @@
+"""Requests about one person or about who did what: why a contact did not get an email, erasure
+and access requests, and audit-log questions ("who approved the cart sequence?").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import campaign_reference, duration_hours, has, person
+from bot.engine.planner.vocabulary import AUDIT_VERBS, EMAIL_RE
+
+
+def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
+    who = person(clean, r"didn't|did not|hasn't|has not|wasn't|was not|doesn't|does not|never")
+    if who is None:
+        return Plan("explain_contact", answer=messages.ASK_WHOM_EXPLAIN)
+    reference = campaign_reference(EMAIL_RE.sub(" ", clean), state)
+    if reference is None:
+        return Plan("explain_contact", answer=messages.ASK_CAMPAIGN_EXPLAIN.format(who=who))
+    arguments: dict[str, Any] = {"contact": who, "campaign": reference}
+    return Plan("explain_contact", [PlannedCall("explain_contact", arguments)])
+
+
+AUDIT_ACTOR = re.compile(r"(?<![\w@.])(U[A-Z0-9]{2,}|W[A-Z0-9]{2,})(?![\w@.-])|\b(scheduler|cli|console)\b")
+
+
+def audit_question(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """'who approved the cart sequence?', 'what did U123 do this week?', 'show the audit log'."""
+    asks_who = has(lowered, r"\bwho\b")
+    arguments: dict[str, Any] = {"since": audit_since(lowered, "365d" if asks_who else "7d")}
+    verb = re.search(r"\b(?:who|what (?:did|has|have) (?:the )?\S+)\s+(?:\w+ly\s+)?(\w+)", lowered)
+    if verb and (action := next((name for stem, name in AUDIT_VERBS if re.match(stem, verb.group(1))), None)):
+        arguments["action"] = action
+    if subject := audit_subject(clean, state):
+        arguments["subject"] = subject
+    if actor := AUDIT_ACTOR.search(clean):
+        arguments["actor"] = actor.group(1) or actor.group(2).lower()
+    return Plan("audit_log", [PlannedCall("audit_log", arguments)])
+
+
+def audit_since(lowered: str, default: str) -> str:
+    if has(lowered, r"\btoday\b|\bsince this morning\b"):
+        return "1d"
+    if has(lowered, r"\byesterday\b"):
+        return "2d"
+    if has(lowered, r"\bthis month\b"):
+        return "30d"
+    if has(lowered, r"\bthis week\b"):
+        return "7d"
+    hours = duration_hours(lowered, 0)
+    if not hours:
+        return default
+    return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+
+
+def audit_subject(clean: str, state: ThreadState) -> str | None:
+    """A campaign ('campaign 2', a name, this thread's), a draft or a segment the question names."""
+    lowered = clean.lower()
+    if draft := re.search(r"\bdraft\s*[#:]?\s*(\d+)\b", lowered):
+        return f"draft:{draft.group(1)}"
+    if segment := re.search(r"\bsegment\s+['\"]?([\w-]+)", clean, flags=re.I):
+        return segment.group(1).lower()
+    named = campaign_reference(clean, ThreadState())
+    if named is not None:
+        return f"campaign:{named}" if named.isdigit() else named
+    if state.campaign_id is not None and has(lowered, r"\b(it|this|that|the) ?(campaign|sequence|flow)?\b\W*$"):
+        return f"campaign:{state.campaign_id}"
+    return None

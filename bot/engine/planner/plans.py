@@ -1,0 +1,28 @@
+"""What the planner returns: a `Plan` of `PlannedCall`s (registry tool names and arguments), or
+an answer, or a local action, with the "Read as" line and the words it could not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CAMPAIGN = "$campaign_id"  # filled in by the engine from the previous call's result
+
+
+@dataclass
+class PlannedCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """Tool calls to run; or a direct `answer`; or a local `action` the engine performs itself."""
+
+    intent: str
+    calls: list[PlannedCall] = field(default_factory=list)
+    answer: str | None = None
+    action: str | None = None
+    reading: str | None = None  # "Read as: ..." for the reply's first line
+    unused: list[str] = field(default_factory=list)  # words the planner could not use

@@ -1,0 +1,180 @@
+"""Reading a request's parameters (discounts, windows, campaigns, platforms, people, countries
+to leave out) from the normalised text, and writing the reply's "Read as: ..." line.
+
+Every intent module reads its values through these helpers, so "campaign 3", "the cart
+sequence" or "15 percent" mean the same whatever the request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import unit_hours
+from bot.engine.planner.extract import Audience
+from bot.engine.planner.vocabulary import (
+    EMAIL_RE,
+    NUMBER_WORDS,
+    countries_in,
+    words_to_numbers,
+)
+
+EXAMPLES = [
+    "build an abandoned-cart sequence: reminder on day 1, reviews on day 3, 10% off on day 5, stop when they buy",
+    "set up browse abandonment for people who viewed a product in the last 2 days",
+    "win back customers who haven't ordered in 90 days with 15% off",
+    "how many people abandoned a cart in the last 24 hours?",
+    "create a segment called vip of customers who spent over 500",
+    "draft an email announcing our summer sale",
+    "write google ad copy for our new running shoes",
+    "export the cart abandoners to meta",
+    "at most 2 emails per week / no more than 4 emails a month / quiet hours 21:00 to 08:00",
+    "what's scheduled? / pause campaign 3 / resume it / cancel the cart sequence",
+    "how did the cart sequence do last week?",
+    "send the digest now",
+    "why didn't jo@example.com get the day 3 email?",
+    "forget jo@example.com",
+    "what data do we have on jo@example.com? / export everything we hold on jo@example.com",
+    "who approved the cart sequence? / what did U123 do this week? / show the audit log for the last 7 days",
+    "follow-ups in a thread: \"make day 5 15% off\", \"change the subject of day 1 to ...\", "
+    "\"move the reviews email to day 4\", \"exclude Canada\"",
+    "send a welcome email to new signups from germany / how many contacts signed up in november?",
+]
+
+
+def help_text(intro: str = "Here is what I can do:") -> str:
+    return intro + "\n" + "\n".join(f"• {example}" for example in EXAMPLES)
+
+
+def normalise(text: str) -> str:
+    text = words_to_numbers(text)
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
+    text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
+    text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    text = re.sub(
+        rf"\b({words})(?=[\s-]+(?:day|days|hour|hours|week|weeks|month|months|percent|%)\b)",
+        lambda m: str(NUMBER_WORDS[m.group(1).lower()]), text, flags=re.I,
+    )
+    text = re.sub(rf"\b(day)[\s-]+({words})\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def has(lowered: str, pattern: str) -> bool:
+    return re.search(pattern, lowered) is not None
+
+
+def percent(lowered: str) -> int | None:
+    match = re.search(r"\b(\d{1,2}(?:\.\d+)?)\s*%", lowered)
+    return round(float(match.group(1))) if match else None
+
+
+def duration_hours(lowered: str, default: int) -> int:
+    """The audience window: 'in the last 48 hours', 'within 2 days', 'past week'."""
+    match = re.search(
+        r"(?:last|past|within|previous|in)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?|months?)\b", lowered
+    )
+    if match:
+        return int(match.group(1)) * unit_hours(match.group(2))
+    match = re.search(r"(?:last|past|previous)\s+(day|week|month)\b", lowered)
+    return unit_hours(match.group(1)) if match else default
+
+
+def countries_after(lowered: str, verbs: str) -> list[str]:
+    """Country codes named after words like 'exclude' / 'except' / 'not in'."""
+    found: list[str] = []
+    for match in re.finditer(rf"\b(?:{verbs})\b([^.;]*)", lowered):
+        found += countries_in(re.split(r"\bbut\b|\bonly\b", match.group(1))[0])[0]
+    return sorted(set(found))
+
+
+def campaign_reference(clean: str, state: ThreadState) -> str | None:
+    """'campaign 3' / '#3' / a quoted name / this thread's campaign, as the tools' `campaign`."""
+    lowered = clean.lower()
+    match = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
+    if match:
+        return match.group(1)
+    match = re.search(r"['\"]([^'\"]{1,200})['\"]", clean)
+    if match:
+        return match.group(1)
+    if kind := campaign_kind(lowered):
+        pattern, name = kind
+        picked = state.campaign_named(pattern)
+        return str(picked[0]["id"]) if picked else name
+    if state.campaign_id is not None:
+        return str(state.campaign_id)
+    return None
+
+
+# Campaign kinds named in words, the pattern their names match, and the name the planner gives them.
+CAMPAIGN_KINDS = ((r"\bcart", r"cart", "Abandoned cart"), (r"\bbrows", r"brows", "Browse abandonment"),
+                  (r"\bwin.?back", r"win.?back", "Win-back"), (r"\bwelcome", r"welcome", "Welcome"))
+
+
+def campaign_kind(lowered: str) -> tuple[str, str] | None:
+    """(name pattern, default name) of the campaign kind a sentence names ("the cart sequence")."""
+    for words, pattern, name in CAMPAIGN_KINDS:
+        if re.search(words, lowered):
+            return pattern, name
+    return None
+
+
+def campaign_note(clean: str, state: ThreadState) -> str:
+    """Which of the thread's campaigns a kind word picked, when it had a choice: named back."""
+    lowered = clean.lower()
+    if re.search(r"(?:campaign|sequence|flow|#)\s*#?\d+\b|['\"]", lowered) or not (kind := campaign_kind(lowered)):
+        return ""
+    picked = state.campaign_named(kind[0])
+    if not picked or not picked[1]:
+        return ""
+    chosen, others = picked
+    also = ", ".join(f"{c['id']} ({(c['status'] or 'unknown').replace('_', ' ')})" for c in others)
+    return f" ('{chosen['name']}', {(chosen['status'] or 'unknown').replace('_', ' ')}; not campaign {also})"
+
+
+def platform(lowered: str, table: dict[str, str]) -> str | None:
+    for name, code in table.items():
+        if re.search(rf"\b{re.escape(name)}\b", lowered):
+            return code
+    return None
+
+
+def person(clean: str, after: str) -> str | None:
+    """An email address, or a user id named after `after` ('user u42', 'forget u42')."""
+    if contact := EMAIL_RE.search(clean):
+        return contact.group(0)
+    named = re.search(r"\b(?:user|contact|customer|id)\s+([\w.-]+)", clean, flags=re.I)
+    if named:
+        return named.group(1)
+    bare = re.search(rf"\b(?:{after})\s+([\w.-]*\d[\w.-]*)", clean, flags=re.I)
+    return bare.group(1) if bare else None
+
+
+def with_countries(spec: dict[str, Any], include: list[str], exclude: list[str]) -> dict[str, Any]:
+    parts = list(spec["all"]) if set(spec) == {"all"} else [spec]
+    if include:
+        parts.append({"attribute": "country", "op": "in", "value": include})
+    if exclude:
+        parts.append({"not": {"attribute": "country", "op": "in", "value": exclude}})
+    return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+def read_as(audience: Audience, steps: list[dict[str, Any]] | None = None) -> str:
+    """The reply's first line: how the audience (and the steps) were read."""
+    line = "Read as: " + (audience.reading or "all contacts")
+    if steps:
+        line += "; steps " + ", ".join(_step_words(step) for step in steps)
+    return line
+
+
+def _step_words(step: dict[str, Any]) -> str:
+    if step.get("delay_hours"):
+        when = f"after {step['delay_hours']} h"
+    elif step.get("delay_days"):
+        when = f"on day {step['delay_days']}"
+    else:
+        when = "right away"
+    offer_words = f" with {step['discount_percent']}% off" if step.get("discount_percent") else ""
+    return f"{when} ({step['purpose'].replace('_', ' ')}{offer_words})"

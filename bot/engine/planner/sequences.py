@@ -1,0 +1,150 @@
+"""Sequence requests (abandoned cart, browse abandonment, win-back): the audience, the steps
+named in the text ("reminder on day 1, reviews on day 3, 10% off on day 5"), the holdout and the
+exit event, planned as create_sequence followed by a preflight of the new campaign.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import unit_hours
+from bot.engine.planner.extract import Audience, describe_audience
+from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
+from bot.engine.planner.reading import has, percent, read_as
+from bot.engine.planner.vocabulary import words_to_numbers
+from tools.audience import recipes
+
+CART_DEFAULT = [(1, "cart_reminder", None), (3, "social_proof", None), (5, "cart_discount", 10)]
+
+
+def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]]) -> list[dict[str, Any]]:
+    """Steps named in the text ('reminder on day 1, reviews on day 3, 10% off on day 5')."""
+    clauses = re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered)
+    steps: list[dict[str, Any]] = []
+    for clause in clauses:
+        delay = _delay(clause)
+        if delay is None:
+            continue
+        purpose = _purpose(clause, len(steps), defaults)
+        step: dict[str, Any] = {**delay, "purpose": purpose}
+        if purpose in {"cart_discount", "winback", "welcome"} and (value := percent(clause)):
+            step["discount_percent"] = value
+        elif purpose == "cart_discount":
+            step["discount_percent"] = percent(lowered) or 10
+        steps.append(step)
+    if not steps:
+        steps = [_default_step(day, purpose, discount, lowered) for day, purpose, discount in defaults]
+    return sorted(steps, key=lambda s: s.get("delay_days", 0) * 24 + s.get("delay_hours", 0))
+
+
+def _delay(clause: str) -> dict[str, int] | None:
+    match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
+    if match:
+        return {"delay_days": int(match.group(1) or match.group(2))}
+    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?)\s+(?:later|after)", clause)
+    if not match:
+        return None
+    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    hours = int(amount) * unit_hours(unit)
+    return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
+
+
+def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]]) -> str:
+    if has(clause, r"\d+\s*%|discount|coupon|\boff\b|promo|code|deal|incentive"):
+        return "cart_discount" if defaults is CART_DEFAULT else defaults[-1][1]
+    if has(clause, r"review|social proof|testimonial|rating|star|what others|bestseller|popular"):
+        return "social_proof"
+    if has(clause, r"remind|nudge|left|forgot|still (in|waiting)|check.?in"):
+        return defaults[0][1]
+    return defaults[min(index, len(defaults) - 1)][1]
+
+
+def _default_step(day: int, purpose: str, discount: int | None, lowered: str) -> dict[str, Any]:
+    step: dict[str, Any] = {"delay_days": day, "purpose": purpose}
+    if discount is not None:
+        step["discount_percent"] = percent(lowered) or discount
+    return step
+
+
+def holdout(lowered: str) -> float:
+    match = re.search(r"\b(\d{1,2})\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?(\d{1,2})\s*%|hold(?:ing)? back (\d{1,2})\s*%", lowered)
+    return float(next(group for group in match.groups() if group)) if match else 0.0
+
+
+def exit_event(lowered: str) -> str | None:
+    if has(lowered, r"(don't|do not|never) (stop|exit)|keep (sending|going) even"):
+        return None
+    return "Order Completed"
+
+
+def sequence_plan(intent: str, name: str, segment: dict[str, Any], steps: list[dict[str, Any]], lowered: str) -> Plan:
+    arguments = {
+        "name": name,
+        "segment": segment,
+        "steps": steps,
+        "exit_event": exit_event(lowered),
+        "holdout_percent": holdout(lowered),
+    }
+    return Plan(intent, [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
+
+
+def _strip_holdout(lowered: str) -> str:
+    return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
+
+
+def right_away_is_day_0(steps_text: str) -> str:
+    """'15% off right away' is a step on day 0, for the sequences that may start at once."""
+    if re.search(r"right away|immediately|straight away|now\b", steps_text) and not re.search(r"day 0", steps_text):
+        return re.sub(r"right away|immediately|straight away", "day 0", steps_text, count=1)
+    return steps_text
+
+
+def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan:
+    audience = describe_audience(lowered, default=stage)
+    spec = audience.spec or {"cart": recipes.cart_abandoners(), "browse": recipes.browse_abandoners(),
+                             "lapsed": recipes.lapsed_customers()}[stage]
+    steps_text = words_to_numbers(_strip_holdout(lowered))
+    if stage == "lapsed":
+        steps_text = re.sub(r"(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?\d+\s*(?:d|days?|w|weeks?|months?|years?)\b", " ", steps_text)
+        steps_text = right_away_is_day_0(steps_text)
+        discount = percent(steps_text)
+        defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
+    steps = parse_steps(steps_text, defaults)
+    built = sequence_plan(intent, name, spec, steps, lowered)
+    built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps)
+    return built
+
+
+def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return _sequence("cart_sequence", "Abandoned cart", "cart", lowered, CART_DEFAULT)
+
+
+def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return _sequence("browse_sequence", "Browse abandonment", "browse", lowered, [(1, "browse_abandonment", None)])
+
+
+def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    return _sequence("winback_sequence", "Win-back", "lapsed", lowered, [(0, "winback", None)])
+
+
+# A welcome goes to people who signed up lately: the last day unless the request names a window.
+NEW_SIGNUPS = {"attribute": "created_at", "op": "within_last", "value": "24h"}
+HAS_EMAIL = {"attribute": "email", "op": "exists"}
+
+
+def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """A welcome email (or series) for new sign-ups, with any other audience words (a country)."""
+    audience = describe_audience(lowered)
+    parts = [] if audience.spec is None else list(audience.spec["all"]) if set(audience.spec) == {"all"} else [audience.spec]
+    parts = [part for part in parts if part != HAS_EMAIL]
+    words = audience.reading.removeprefix("contacts ") if audience.spec else ""
+    if not any(part.get("attribute") == "created_at" for part in parts):
+        parts.insert(0, NEW_SIGNUPS)
+        words = f"who signed up in the last 24 h {words}".strip()
+    spec = parts[0] if len(parts) == 1 else {"all": parts}
+    steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)])
+    built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered)
+    built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
+    return built

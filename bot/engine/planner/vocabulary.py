@@ -1,0 +1,181 @@
+"""The planner's words: countries and groups, numbers in words, platforms, tones, purposes and
+the verbs that exclude, in one place, so every intent reads them the same way.
+
+Countries come from `pycountry` (names, codes) plus demonyms, aliases and the EU/EEA/UK groups;
+typos are matched against the names with `rapidfuzz`. Numbers in words ("two weeks", "a
+fortnight", "ten percent") become digits before anything else reads the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+EU = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+      "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
+
+
+GROUPS = {"eu": EU, "european union": EU, "europe": EU, "eea": sorted(EU + ["IS", "LI", "NO"]),
+          "uk": ["GB"], "dach": ["AT", "CH", "DE"], "nordics": ["DK", "FI", "IS", "NO", "SE"],
+          "scandinavia": ["DK", "NO", "SE"], "north america": ["CA", "MX", "US"]}
+
+
+ALIASES = {
+    "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "united states": "US", "the states": "US",
+    "american": "US", "americans": "US", "britain": "GB", "great britain": "GB", "england": "GB",
+    "british": "GB", "brits": "GB", "scotland": "GB", "wales": "GB", "canadian": "CA", "canadians": "CA",
+    "german": "DE", "germans": "DE", "french": "FR", "spanish": "ES", "italian": "IT", "italians": "IT",
+    "dutch": "NL", "holland": "NL", "irish": "IE", "australian": "AU", "australians": "AU", "aussie": "AU",
+    "aussies": "AU", "mexican": "MX", "mexicans": "MX", "swedish": "SE", "swedes": "SE", "belgian": "BE",
+    "austrian": "AT", "polish": "PL", "portuguese": "PT", "danish": "DK", "finnish": "FI", "norwegian": "NO",
+    "swiss": "CH", "japanese": "JP", "brazilian": "BR", "brazilians": "BR", "indian": "IN", "kiwis": "NZ",
+    "south korea": "KR", "korea": "KR", "russia": "RU", "czechia": "CZ", "czech republic": "CZ",
+}
+
+
+# Two-letter codes that are not also common English words ("in", "it", "no", "us", "be", ...).
+SAFE_CODES = {"ca", "gb", "fr", "es", "nl", "ie", "au", "mx", "se", "pl", "pt", "dk", "fi", "ch", "jp", "br", "nz", "uk", "de"}
+
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
+    "forty-five": 45, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "a hundred": 100, "hundred": 100, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3,
+    "a": 1, "an": 1, "single": 1, "once": 1, "twice": 2, "first": 1, "second": 2, "third": 3,
+    "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "tenth": 10, "fourteenth": 14,
+}
+
+
+COMMON_WORDS = {
+    "people", "customers", "contacts", "ordered", "orders", "bought", "abandoned", "checkout", "started",
+    "product", "products", "viewed", "reminder", "discount", "sequence", "campaign", "emails", "window",
+    "between", "within", "weeks", "months", "minutes", "signed", "subscribers", "consent", "opted",
+    "anyone", "everyone", "spent", "spend", "revenue", "please", "browse", "browsed", "series", "cancel",
+    "friday", "monday", "holdout", "reviews", "buyers", "didn't", "haven't", "someone", "export", "google",
+    "create", "segment", "called", "second", "percent", "purchase", "purchased", "german", "french",
+    "carts", "twice", "others", "ignore", "without", "except", "excluding", "exclude", "summer", "winter",
+    "number", "audience", "visitors", "digest", "scheduled", "running", "remind", "preflight", "approve",
+}
+
+
+EXCLUDE_VERBS = r"exclud\w*|except|without|not in|minus|outside(?: of)?|remove|drop|leave out|skip|but not|other than|(?:don't|do not|never) (?:send|email|include|target)\w*(?: to)?(?: anyone| people| customers)?(?: in| from)?"
+
+
+# Audience words with no definition here: named back to the marketer, never silently dropped.
+QUALIFIERS = re.compile(r"\b(vips?|loyal|high.value|engaged|premium|frequent|best|whales?|big spenders|top customers|"
+                        r"influencers?|wholesale|students?|men|women|male|female|mobile|desktop|ios|android)\b")
+
+
+PLATFORMS = {
+    "google search": "google_rsa", "responsive search": "google_rsa", "rsa": "google_rsa",
+    "google display": "google_display", "display": "google_display", "google": "google_rsa",
+    "meta": "meta", "facebook": "meta", "instagram": "meta", "fb": "meta", "linkedin": "linkedin",
+}
+
+
+EXPORT_PLATFORMS = {"meta": "meta", "facebook": "meta", "instagram": "meta", "fb": "meta", "google": "google"}
+
+
+TONES = {"friendly": "friendly", "warm": "friendly", "casual": "friendly", "playful": "playful",
+         "fun": "playful", "formal": "professional", "professional": "professional", "luxur": "professional",
+         "urgent": "urgent"}
+
+
+PURPOSES = (
+    (r"cart", "cart_reminder"), (r"brows|viewed", "browse_abandonment"), (r"win.?back|lapsed|miss you", "winback"),
+    (r"welcome", "welcome"), (r"announc|launch|sale|new collection|new arrival", "announcement"),
+    (r"review|social proof", "social_proof"),
+)
+
+
+# Question verbs and the part of the audit action names (e.g. "draft.approved") they mean.
+AUDIT_VERBS = (
+    (r"approv", "approved"), (r"reject", "rejected"), (r"schedul|launch|went live", "scheduled"),
+    (r"paus", "paused"), (r"resum|unpaus", "resumed"), (r"cancel|stopp", "cancelled"),
+    (r"eras|forg[eo]t|delet", "forget"), (r"export", "export"), (r"edit|revis", "revised"),
+)
+
+
+EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+_NUMBER_RE = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
+    r"(?=[\s-]+(?:\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
+    re.I,
+)
+
+
+_DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b", re.I)
+
+
+def words_to_numbers(text: str) -> str:
+    """'two weeks' -> '2 weeks', 'ten percent' -> '10 percent', 'a fortnight' -> '14 days'."""
+    text = re.sub(r"\b(?:a|one|the|last|past)?\s*fortnight\b", lambda m: ("last " if re.match(r"(last|past)", m.group(0).strip()) else "") + "14 days", text, flags=re.I)
+    text = re.sub(r"\bhalf (?:a|an) (year|hour|day)\b", lambda m: {"year": "6 months", "hour": "1 hour", "day": "12 hours"}[m.group(1)], text, flags=re.I)
+    text = re.sub(r"\b(once|twice)\b", lambda m: {"once": "1 times", "twice": "2 times"}[m.group(1).lower()], text, flags=re.I)
+
+    def number(match: re.Match) -> str:
+        word = match.group(1).lower()
+        return str(NUMBER_WORDS[word])
+
+    text = _NUMBER_RE.sub(lambda m: m.group(0) if m.group(1).lower() in ("a", "an") and not _DIRECT_UNIT.match(text, m.end()) else number(m), text)
+    return re.sub(r"\b(day)[\s-]+(one|two|three|four|five|six|seven|eight|nine|ten|fourteen|thirty)\b",
+                  lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Lower-case country names, common names and aliases to ISO codes (pycountry plus ours)."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value and "," not in value:
+                names[value.lower()] = country.alpha_2
+    names.update({name: code for name, code in ALIASES.items()})
+    return names
+
+
+@lru_cache(maxsize=1)
+def _country_fuzzy_keys() -> list[str]:
+    return [name for name in country_names() if len(name) >= 6 and " " not in name]
+
+
+def countries_in(fragment: str) -> tuple[list[str], list[str]]:
+    """ISO codes named in `fragment` (names, demonyms, groups, safe codes), and the words used."""
+    from rapidfuzz import fuzz, process
+
+    lowered = fragment.lower()
+    found: list[str] = []
+    used: list[str] = []
+    names = country_names()
+    words = re.findall(r"[a-z][a-z.]*[a-z.]|[a-z]{2}", lowered)
+    index = 0
+    while index < len(words):
+        hit = None
+        for size in (3, 2, 1):
+            phrase = " ".join(words[index:index + size])
+            if phrase in GROUPS:
+                hit, codes = (phrase, GROUPS[phrase])
+                break
+            if phrase in names:
+                hit, codes = (phrase, [names[phrase]])
+                break
+        if hit is None and len(words[index]) == 2 and words[index] in SAFE_CODES:
+            hit, codes = words[index], ["GB" if words[index] == "uk" else words[index].upper()]
+        if hit is None and len(words[index]) >= 6 and words[index] not in COMMON_WORDS:
+            match = process.extractOne(words[index], _country_fuzzy_keys(), scorer=fuzz.ratio, score_cutoff=84)
+            if match:
+                hit, codes = words[index], [names[match[0]]]
+        if hit is not None:
+            found += codes
+            used.append(hit)
+            index += len(hit.split())
+        else:
+            index += 1
+    return sorted(set(found)), used

@@ -1,0 +1,66 @@
+"""Calendar words in count questions, through the conversation engine and the offline planner:
+"yesterday" is the previous calendar day in the team's zone (not the last 48 hours), and a month
+name is that whole month. The number in the reply must equal the SQL written here.
+
+Mutation tried: `dates.yesterday` returning the last 48 hours (start = now - 48 h) fails both
+tests (the sign-up from two days ago and the cart from two days ago are counted).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from bot.engine.conversation import Conversation
+from tests.delivery_support import ingest, track
+
+NOW = datetime.now(timezone.utc)
+TODAY = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+YESTERDAY = TODAY - timedelta(days=1)
+EARLIER_TODAY = TODAY + (NOW - TODAY) / 2
+
+
+def _number(reply: str) -> int:
+    body = reply.split("\n\n", 1)[-1]
+    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
+
+
+def _contact(engine, user: str, created: datetime) -> None:
+    ingest(engine, [{"type": "identify", "userId": user, "timestamp": created.isoformat(),
+                     "traits": {"email": f"{user}@example.com", "country": "US", "email_consent": "opt_in"}}], created)
+
+
+def _scalar(engine, sql: str, **params) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(sql), params).scalar_one()
+
+
+def test_signed_up_yesterday_is_the_calendar_day(engine, settings):
+    for n, created in enumerate([YESTERDAY - timedelta(hours=3), YESTERDAY + timedelta(hours=1),
+                                 YESTERDAY + timedelta(hours=23), EARLIER_TODAY]):
+        _contact(engine, f"s{n}", created)
+    reply = Conversation(engine, settings, use_agent=False).handle("how many contacts signed up yesterday?", "UAPPROVER", "T1")
+    assert "yesterday" in reply.text.splitlines()[0]
+    sql = "SELECT count(*) FROM contacts WHERE created_at >= :start AND created_at < :end"
+    expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
+    assert _number(reply.text) == expected == 2
+
+
+def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
+    for user in ("a", "b", "c", "d", "e"):
+        _contact(engine, user, YESTERDAY - timedelta(days=3))
+    track(engine, "a", "Product Added", YESTERDAY + timedelta(hours=12))  # counts
+    track(engine, "b", "Checkout Started", YESTERDAY + timedelta(hours=9))
+    track(engine, "b", "Order Completed", YESTERDAY + timedelta(hours=10), total=20.0)  # bought
+    track(engine, "c", "Product Added", YESTERDAY - timedelta(hours=6))  # the day before
+    track(engine, "d", "Product Added", EARLIER_TODAY)  # today
+    track(engine, "e", "Checkout Started", YESTERDAY + timedelta(hours=20))
+    track(engine, "e", "Order Completed", EARLIER_TODAY, total=20.0)  # bought since
+    reply = Conversation(engine, settings, use_agent=False).handle("how many people abandoned a cart yesterday?", "UAPPROVER", "T2")
+    sql = ("SELECT count(DISTINCT e.contact_id) FROM events e WHERE e.name IN ('Product Added', 'Checkout Started')"
+           " AND e.occurred_at >= :start AND e.occurred_at < :end AND NOT EXISTS (SELECT 1 FROM events o"
+           " WHERE o.contact_id = e.contact_id AND o.name = 'Order Completed' AND o.occurred_at >= :start)")
+    expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
+    assert _number(reply.text) == expected == 1, reply.text
