@@ -32,11 +32,16 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
-    name_match = re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
-    spec = audience_spec(re.sub(r"(called|named)\s+['\"]?[\w-]+['\"]?", "", lowered))
+    # A name is quoted, or runs until the audience starts ("called big spenders of people who ...").
+    name_match = (re.search(r"(?:called|named|name it|as)\s+['\"]([^'\"]{1,80})['\"]", clean, flags=re.I)
+                  or re.search(r"(?:called|named|name it)\s+([\w-]+(?:\s+[\w-]+){0,3}?)\s+(?=(?:of|for|with|who|that|from|"
+                               r"containing|made of|=|:)\b)", clean, flags=re.I)
+                  or re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I))
+    spec = audience_spec(lowered.replace(name_match.group(1).lower(), " ") if name_match else lowered)
     if spec is None or not name_match:
         return Plan("create_segment", answer=messages.ASK_SEGMENT)
-    return Plan("create_segment", [PlannedCall("create_segment", {"name": name_match.group(1).lower(), "spec": spec})])
+    name = re.sub(r"\s+", "-", name_match.group(1).strip().lower())
+    return Plan("create_segment", [PlannedCall("create_segment", {"name": name, "spec": spec})])
 
 
 def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -45,8 +45,14 @@ class Audience:
     stage: str | None = None
 
 
+# "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
+NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|hasn'?t|never|not|without|no)\s+"
+                       r"(?:\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
+BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b")
+
+
 def _stage(lowered: str) -> str | None:
-    if re.search(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b", lowered) and not re.search(r"\bcart|checkout", lowered):
+    if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
         return "browse"
     if re.search(r"(added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)|\bcart|basket", lowered):
         return "cart"
@@ -110,6 +116,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
                  "browse": recipes.browse_abandoners}[stage](window(hours))
         what = {"cart": "added to cart or started checkout", "checkout": "started checkout",
                 "browse": "viewed a product"}[stage]
+        if stage == "browse" and NOT_ADDED.search(lowered):
+            parts.append({"not": {"event": "Product Added", "within_last": window(hours)}})
+            what += " without adding to cart"
         if period and not re.search(r"\b\d+\s*(h|hrs?|hours?|d|days?|w|weeks?)\b", _audience_part(lowered)):
             parts += _in_period(shape, period, now)
             phrases.append(f"who {what} {period.words} and have not ordered since")

@@ -75,7 +75,8 @@ def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 
 
 def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    match = re.search(r"\b(?:move|shift|push|pull|reschedule|send)\b(?P<which>.*?)\b(?:to|on|until|back to|forward to)\s+"
+    match = re.search(r"\b(?:move|shift|push|pull|reschedule|send|make)\b(?P<which>.*?)\b(?:(?:go|goes|going) out |be sent |arrive )?"
+                      r"(?:to|on|until|back to|forward to)\s+"
                       r"(?:day\s*(?P<day>\d+)|(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?))\b", lowered)
     if match is None:
         return None

@@ -127,7 +127,8 @@ INTENTS = [
            r"|\b(cap|limit)\b.*\b(emails?|messages?)\b.*\b(at|to) \d+", 170, frequency_rule),
     Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
-           r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b", 162, move_step),
+           r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
+           r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
            unless=r"sequence|flow|campaign for"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
