@@ -51,6 +51,34 @@ NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|ha
 BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b")
 
 
+# "who looked at shoes", "viewed the leather bags": what they looked at, when it names a product.
+PRODUCT_WORDS = re.compile(
+    r"\b(?:looked at|viewed|browsed|added)\s+(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
+    r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to)\b"
+    r"|[,.;:!?]|$)")
+GENERIC_PRODUCTS = re.compile(r"^(?:(?:a |any |the )?(?:products?|items?|things?|stuff|something|anything|page|pages"
+                              r"|site|store|shop|website|catalog(?:ue)?|cart|basket|checkout)|it|them|one)$")
+
+
+def product_filter(lowered: str) -> str | None:
+    """The product words a browse or cart request names ("shoes"), or None for "a product"."""
+    match = PRODUCT_WORDS.search(lowered)
+    if match is None:
+        return None
+    what = match.group("what").strip()
+    if GENERIC_PRODUCTS.match(what) or what.startswith(("a product", "products")):
+        return None
+    # "bags" finds "Leather Bag" and "Bags": the singular is contained in both.
+    return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+                    for word in what.split())
+
+
+def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
+    # A product is named by its `name` or its `category` (Segment's e-commerce spec): either counts.
+    return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": what}]}
+                    for key in ("name", "category")]}
+
+
 def _stage(lowered: str) -> str | None:
     if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
         return "browse"
@@ -116,6 +144,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
                  "browse": recipes.browse_abandoners}[stage](window(hours))
         what = {"cart": "added to cart or started checkout", "checkout": "started checkout",
                 "browse": "viewed a product"}[stage]
+        product = product_filter(lowered) if stage in ("browse", "cart") else None
+        if product and "since" in shape:
+            shape = _about_product(shape, product)
+            what += f" '{product}' (in the product's name or category)"
         if stage == "browse" and NOT_ADDED.search(lowered):
             parts.append({"not": {"event": "Product Added", "within_last": window(hours)}})
             what += " without adding to cart"
@@ -196,9 +228,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
 def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
     """A funnel stage inside a calendar period ("abandoned a cart yesterday"): did one of the
     stage's events in [start, end), and has not ordered since the period began."""
-    events = [node["since"] for node in shape.get("any", [shape])]
     span = [period.start.isoformat(), period.end.isoformat()]
-    did = [{"event": event, "between": span} for event in events]
+    did = [{"event": node["since"], "between": span, **({"where": node["where"]} if node.get("where") else {})}
+           for node in shape.get("any", [shape])]
     hours = math.ceil((now - period.start).total_seconds() / 3600)
     return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "within_last": f"{max(1, hours)}h"}]
 
