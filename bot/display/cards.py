@@ -20,6 +20,7 @@ from tools.core.context import ToolContext
 from tools.core.lookup import steps_of
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
 from tools.drafting.approvals import approval_of, newest_version
+from tools.drafting.drafts import preview_email
 
 log = logging.getLogger(__name__)
 FIRST_LINES = 3
@@ -61,7 +62,7 @@ def fill_preview(ctx: ToolContext, card: DraftCard, draft: Draft, sample: Contac
     text = draft.text or ""
     if sample is not None and draft.channel == "email":
         try:
-            rendered = render_for(ctx, draft, sample)
+            rendered = preview_email(ctx, draft, sample)
         except Exception:  # a preview must never break the card; the verdict still shows
             log.exception("preview of draft %s failed", draft.id)
         else:
@@ -70,15 +71,6 @@ def fill_preview(ctx: ToolContext, card: DraftCard, draft: Draft, sample: Contac
     if sample is None:
         card.sample = "no contact in the audience right now; showing the template"
     card.first_lines = first_lines(text)
-
-
-def render_for(ctx: ToolContext, draft: Draft, contact: Contact):
-    from tools.drafting.personalisation import personalisation
-    from tools.drafting.render import render_email
-
-    extra = personalisation(ctx.db, contact, ctx.now())
-    links = {"unsubscribe_url": f"{ctx.settings.public_url.rstrip('/')}/u/preview"}
-    return render_email(draft, contact, extra=extra, links=links, settings=ctx.settings)
 
 
 def fill_findings(ctx: ToolContext, card: DraftCard, draft: Draft) -> None:

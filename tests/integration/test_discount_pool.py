@@ -28,7 +28,7 @@ from tests.delivery_support import START, add_contacts, call, days, statuses, tr
 from tests.fakes.smtp_server import FakeSMTP
 from tools.core.clock import ManualClock
 from tools.core.db import session_scope
-from tools.core.models import DiscountCode, Message
+from tools.core.models import CampaignStep, DiscountCode, Message
 from tools.drafting import discount_codes
 
 SHOP = "https://shop.example"
@@ -216,3 +216,14 @@ def test_two_workers_at_once_never_hand_out_one_code_twice(engine, settings, tmp
                                   .get_body(("plain",)).get_content()).group(1)
                       for p in (Path(settings.outbox_dir) / "new").iterdir())
     assert sorted(printed) == codes and set(printed.values()) == {1}
+
+
+def test_the_preview_of_a_pooled_step_shows_that_each_recipient_gets_a_code(engine, settings):
+    # Mutation tried: not setting the marker in `drafts.preview_email` fails this (the preview
+    # printed the draft's own code, which nobody will receive).
+    pooled_campaign(engine, settings, 2, ["POOL-A", "POOL-B"])
+    with session_scope(engine) as session:
+        draft_id = session.scalar(select(CampaignStep.draft_id))
+    preview = call(engine, settings, "preview_draft", {"draft_id": draft_id, "contact_ids": [1]})
+    assert "[single-use code]" in preview.previews[0].text
+    assert "POOL-A" not in preview.previews[0].text and "POOL-B" not in preview.previews[0].text

@@ -21,7 +21,7 @@ from tools.core import audit
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Product, Segment
 from tools.core.settings import DISCOUNT_CODE
-from tools.drafting import ad_copy, compliance, placeholders, writers
+from tools.drafting import ad_copy, compliance, discount_codes, placeholders, writers
 from tools.drafting.email_copy import EmailCopy, compose, copy_errors
 from tools.drafting.personalisation import personalisation, product_item
 from tools.drafting.placeholders import sample_values
@@ -285,16 +285,29 @@ def preview_draft(ctx: ToolContext, args: PreviewDraftInput) -> PreviewResult:
     contacts = _sample_contacts(ctx, draft, args)
     if not contacts:
         raise ToolError("no contacts to preview with: import contacts, or pass contact_ids or a segment with members")
-    links = {"unsubscribe_url": f"{ctx.settings.public_url.rstrip('/')}/u/preview"}
     previews = []
     for contact in contacts:
-        email = render_email(draft, contact, extra=personalisation(ctx.db, contact, ctx.now()), links=links, settings=ctx.settings)
+        email = preview_email(ctx, draft, contact)
         previews.append(Preview(contact_id=contact.id, email=contact.email, subject=email.subject,
                                 preheader=email.preheader, text=email.text, html=email.html))
     first = previews[0]
     summary = (f"Draft {draft.id} for {len(previews)} contact(s). For contact {first.contact_id}:\n"
                f"Subject: {first.subject}\nPreheader: {first.preheader}\n\n{first.text}")
     return PreviewResult(summary=summary, previews=previews)
+
+
+# What a preview prints where a pooled step's code goes: each recipient gets their own at send time.
+POOLED_CODE_MARKER = "[single-use code]"
+
+
+def preview_email(ctx: ToolContext, draft: Draft, contact: Contact):
+    """The email `contact` would get from `draft`, as the card and `preview_draft` show it: the
+    unsubscribe link points at a preview page, and a step with a code pool shows a marker."""
+    links = {"unsubscribe_url": f"{ctx.settings.public_url.rstrip('/')}/u/preview"}
+    if discount_codes.draft_has_pool(ctx.db, draft.id):
+        links["discount_code"] = POOLED_CODE_MARKER
+    return render_email(draft, contact, extra=personalisation(ctx.db, contact, ctx.now()), links=links,
+                        settings=ctx.settings)
 
 
 def _sample_contacts(ctx: ToolContext, draft: Draft, args: PreviewDraftInput) -> list[Contact]:
