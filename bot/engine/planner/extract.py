@@ -267,7 +267,9 @@ def _order_count(lowered: str) -> tuple[dict[str, Any], str] | None:
 def _consent(lowered: str) -> tuple[dict[str, Any], str] | None:
     if re.search(r"opted.?out|unsubscribed|no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
-    if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt", lowered):
+    # "subscribers" are the people who agreed to get the emails, as in every email tool.
+    if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
+                 r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
     return None
 
