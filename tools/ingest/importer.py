@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 from sqlalchemy import Engine
@@ -78,20 +78,31 @@ def import_contacts(
         counter = ByteCounter(raw, os.fstat(raw.fileno()).st_size, progress)
         reader = csv.reader(counter.lines())
         header = _header(reader, path)
-        pending: list[dict] = []
-        for line, cells, problem in numbered_rows(reader, counter):
-            summary.rows += 1
-            try:
-                if problem:
-                    raise ValueError(problem)
-                pending.append(_contact_row(header, cells))
-            except ValueError as error:
-                summary.reject(line, str(error), on_problem)
-            if len(pending) >= BATCH:
-                _flush_contacts(engine, pending, clock.now(), summary)
-        _flush_contacts(engine, pending, clock.now(), summary)
-    audit_import(engine, summary, clock.now())
+        store_rows(engine, numbered_rows(reader, counter), lambda cells: _contact_row(header, cells),
+                   _flush_contacts, summary, clock, on_problem)
     return summary
+
+
+Flush = Callable[[Engine, list, datetime, Any], None]
+
+
+def store_rows(engine: Engine, rows: Iterable[tuple[int, list[str], str | None]], to_row: Callable[[list[str]], Any],
+               flush: Flush, summary: Any, clock: Clock, on_problem: Problem | None) -> None:
+    """The loop every CSV import shares: each good row converted, each bad one named by its line,
+    written every BATCH rows (`flush` empties the list), and the import audited once at the end."""
+    pending: list = []
+    for line, cells, problem in rows:
+        summary.rows += 1
+        try:
+            if problem:
+                raise ValueError(problem)
+            pending.append(to_row(cells))
+        except ValueError as error:
+            summary.reject(line, str(error), on_problem)
+        if len(pending) >= BATCH:
+            flush(engine, pending, clock.now(), summary)
+    flush(engine, pending, clock.now(), summary)
+    audit_import(engine, summary, clock.now())
 
 
 def import_events(

@@ -51,6 +51,7 @@ from tools.ingest.importer import (
     audit_import,
     numbered_rows,
     open_import,
+    store_rows,
 )
 from tools.ingest.shop_calls import money, present, quantity
 from tools.ingest.shopify import is_purchase
@@ -133,19 +134,8 @@ def import_customers(engine: Engine, path: str | Path, clock: Clock = SYSTEM_CLO
     raw, counter, reader, header, positions = _reader(path, "customers", CUSTOMER_COLUMNS, ("id", "email"),
                                                       progress)
     with raw:
-        pending: list[dict] = []
-        for line, cells, problem in numbered_rows(reader, counter):
-            summary.rows += 1
-            try:
-                if problem:
-                    raise ValueError(problem)
-                pending.append(customer_row(_cells(header, cells, positions)))
-            except ValueError as error:
-                summary.reject(line, str(error), on_problem)
-            if len(pending) >= BATCH:
-                _flush_customers(engine, pending, clock.now(), summary)
-        _flush_customers(engine, pending, clock.now(), summary)
-    audit_import(engine, summary, clock.now())
+        store_rows(engine, numbered_rows(reader, counter), lambda cells: customer_row(_cells(header, cells, positions)),
+                   _flush_customers, summary, clock, on_problem)
     return summary
 
 
