@@ -2,6 +2,9 @@
 Friday"), named dates and retail days, and the spec windows (whole hours, days or weeks) they become.
 
 Calendar words are read in the team's time zone (NUDGE_TIMEZONE), from a `now` the caller may fix.
+Retail days are computed here (Black Friday is not a public holiday); public holidays come from
+the `holidays` package and any other past date ("since last tuesday", "3 weeks ago") from
+`dateparser`, both imported only when a phrase needs them.
 """
 
 from __future__ import annotations
@@ -82,7 +85,42 @@ def named_date(text: str, today: date) -> tuple[date, str] | None:
         except ValueError:
             return None
         return (moment if moment <= today else moment.replace(year=today.year - 1)), f"{MONTHS[month - 1].title()} {day}"
-    return None
+    return _public_holiday(lowered, today) or _parsed_date(text, today)
+
+
+# The markets the shops Nudge is for mostly sell in; "since Memorial Day", "since Boxing Day".
+HOLIDAY_COUNTRIES = ("US", "GB", "CA", "AU")
+
+
+def _public_holiday(lowered: str, today: date) -> tuple[date, str] | None:
+    """The most recent public holiday the phrase names, from the `holidays` package's calendars."""
+    import holidays
+
+    found: list[tuple[date, str]] = []
+    for country in HOLIDAY_COUNTRIES:
+        calendar = holidays.country_holidays(country, years=[today.year - 1, today.year])
+        for day, names in calendar.items():
+            for name in names.split("; "):
+                plain = re.sub(r"\s*\(.*?\)", "", name).strip()
+                if day <= today and len(plain) > 4 and re.search(rf"\b{re.escape(plain.lower())}\b", lowered):
+                    found.append((day, plain))
+    return max(found) if found else None
+
+
+def _parsed_date(text: str, today: date) -> tuple[date, str] | None:
+    """Anything else `dateparser` reads as a past date: "last tuesday", "3 weeks ago"."""
+    import dateparser
+
+    phrase = re.split(r"\b(?:and|but|who|with|in|from)\b", text.strip(), maxsplit=1)[0].strip()
+    if not phrase or not re.search(r"\d|ago|last|yesterday|week|month|monday|tuesday|wednesday|thursday"
+                                   r"|friday|saturday|sunday", phrase.lower()):
+        return None
+    moment = dateparser.parse(phrase, languages=["en"], settings={
+        "PREFER_DATES_FROM": "past", "RELATIVE_BASE": datetime.combine(today, datetime.min.time()),
+        "RETURN_AS_TIMEZONE_AWARE": False})
+    if moment is None or moment.date() > today:
+        return None
+    return moment.date(), phrase
 
 
 def hours_since(moment: date, now: datetime) -> int:

@@ -191,7 +191,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     if re.search(r"\b(bought|ordered|purchased|buyers|customers who ordered|recent customers|orders? (placed|made))\b", lowered) and not (
             never or lapsed or count or stage in ("cart", "checkout", "browse")) and win:
         parts.append({"event": ORDER, "within_last": window(win.hours)})
-        phrases.append(f"who ordered in {win.words}")
+        phrases.append(f"who ordered {win.words}" if win.words.startswith(("since", "this", "last")) else f"who ordered in {win.words}")
         win = None
     signup = re.search(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers))\b", lowered)
     if signup:
