@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import planning_at
-from bot.engine.planner.extract import describe_audience, unused_words
+from bot.engine.planner.extract import Audience, describe_audience, unused_words
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise
@@ -48,11 +48,18 @@ def _plan(text: str, state: ThreadState) -> Plan:
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 
+# Exports whose audience is fixed by the tool (recent buyers, best customers): an audience word
+# in the request ("our vip buyers") changes nothing, so the reply must say it was not used.
+FIXED_AUDIENCE_TOOLS = {"export_buyer_suppression", "export_lookalike_seed"}
+
+
 def _with_unused(built: Plan, clean: str) -> Plan:
     if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
                            for c in built.calls):
         audience = describe_audience(clean)
         built.unused = unused_words(clean, audience)
+    elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
+        built.unused = unused_words(clean, Audience(None, ""))
     return built
 
 
