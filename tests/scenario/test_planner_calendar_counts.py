@@ -64,3 +64,22 @@ def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
            " WHERE o.contact_id = e.contact_id AND o.name = 'Order Completed' AND o.occurred_at >= :start)")
     expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
     assert _number(reply.text) == expected == 1, reply.text
+
+
+def test_ordered_last_month_is_the_previous_calendar_month(engine, settings):
+    # "last month" is the previous calendar month; "in the last month" stays 30 days back.
+    # Mutation tried: dropping the "last month" branch of `dates.calendar_period` fails this
+    # (the order from early this month and the one 31+ days back are miscounted).
+    this_month = TODAY.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    for user in ("a", "b", "c", "d"):
+        _contact(engine, user, last_month - timedelta(days=40))
+    track(engine, "a", "Order Completed", last_month + timedelta(hours=1), total=20.0)  # first hour of last month
+    track(engine, "b", "Order Completed", this_month - timedelta(hours=1), total=20.0)  # its last hour
+    track(engine, "c", "Order Completed", this_month + timedelta(minutes=1), total=20.0)  # this month
+    track(engine, "d", "Order Completed", last_month - timedelta(hours=1), total=20.0)  # the month before
+    reply = Conversation(engine, settings, use_agent=False).handle("how many people ordered last month?", "UAPPROVER", "T3")
+    assert "last month (" in reply.text.splitlines()[0]
+    sql = ("SELECT count(DISTINCT contact_id) FROM events WHERE name = 'Order Completed'"
+           " AND occurred_at >= :start AND occurred_at < :end")
+    assert _number(reply.text) == _scalar(engine, sql, start=last_month, end=this_month) == 2, reply.text

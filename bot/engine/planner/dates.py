@@ -152,7 +152,8 @@ def audience_window(text: str, now: datetime) -> Window | None:
         else:
             start = today.replace(day=1)
             hours = hours_since(start, now) if which == "this" else 720
-        return Window(hours, f"{which} {unit}", match.group(0))
+        words = f"this {unit}" if which == "this" else f"the last {hours // 24} days"
+        return Window(hours, words, match.group(0))
     match = re.search(
         r"(?:last|past|within|previous|in|over|inside|during)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mos?|years?|yrs?)\b",
         lowered)
@@ -215,7 +216,7 @@ def yesterday(now: datetime) -> Period:
 
 
 def calendar_period(text: str, now: datetime) -> Period | None:
-    """A calendar period a phrase names: 'yesterday', 'in november', 'during october 2025',
+    """A calendar period a phrase names: 'yesterday', 'last week', 'last month', 'in november', 'during october 2025',
     'between nov 1 and nov 15' (both days included). A month without a year is the latest one
     that has begun."""
     lowered = text.lower()
@@ -227,6 +228,18 @@ def calendar_period(text: str, now: datetime) -> Period | None:
             return Period(_midnight(first[0], now), _midnight(end, now), f"between {first[0].isoformat()} and {last[0].isoformat()}")
     if re.search(r"\byesterday\b", lowered):
         return yesterday(now)
+    # "last month" is the previous calendar month, as every shop report means it; "the last
+    # month" / "the past month" stay a rolling 30 days (audience_window).
+    if match := re.search(r"(?<!the )(?<!past )\b(last|previous) (week|month)\b", lowered):
+        today = now.date()
+        if match.group(2) == "month":
+            end = today.replace(day=1)
+            start = (end - timedelta(days=1)).replace(day=1)
+            return Period(_midnight(start, now), _midnight(end, now), f"last month ({MONTHS[start.month - 1].title()} {start.year})")
+        end = today - timedelta(days=today.weekday())
+        start = end - timedelta(days=7)
+        return Period(_midnight(start, now), _midnight(end, now),
+                      f"last week ({start.isoformat()} to {(end - timedelta(days=1)).isoformat()})")
     if match := re.search(rf"\b(?:in|during|for|throughout|over)\s+(?:the month of\s+)?({months})\b(?!\s+\d{{1,2}}\b)(?:\s+(\d{{4}}))?", lowered):
         month = next(i for i, m in enumerate(MONTHS, 1) if match.group(1).startswith(m[:3]))
         year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)

@@ -189,9 +189,14 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         parts.append(condition)
         phrases.append(f"who spent {'under' if below else 'over'} {amount:g}")
     if re.search(r"\b(bought|ordered|purchased|buyers|customers who ordered|recent customers|orders? (placed|made))\b", lowered) and not (
-            never or lapsed or count or stage in ("cart", "checkout", "browse")) and win:
-        parts.append({"event": ORDER, "within_last": window(win.hours)})
-        phrases.append(f"who ordered {win.words}" if win.words.startswith(("since", "this", "last")) else f"who ordered in {win.words}")
+            never or lapsed or count or stage in ("cart", "checkout", "browse")) and (win or period):
+        if period:
+            parts.append({"event": ORDER, "between": [period.start.isoformat(), period.end.isoformat()]})
+            phrases.append(f"who ordered {period.words}")
+            period = None
+        else:
+            parts.append({"event": ORDER, "within_last": window(win.hours)})
+            phrases.append(f"who ordered {win.words}" if win.words.startswith(("since", "this", "last")) else f"who ordered in {win.words}")
         win = None
     signup = re.search(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers))\b", lowered)
     if signup:
