@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import update
 
-from tools.audience import segments
+from tools.campaigns.lifecycle import resolve_segment
+from tools.campaigns.timing import delay_words
 from tools.core import audit
 from tools.core.context import (
     ToolContext,
@@ -33,11 +34,10 @@ from tools.core.context import (
 )
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import Campaign, CampaignStep, Draft, Message
+from tools.core.vocabulary import CLAIMABLE, UNSENT_CAMPAIGN
 from tools.drafting import drafts
 from tools.drafting.drafts import Purpose
 
-EDITABLE = ("draft", "awaiting_approval")
-OPEN_MESSAGES = ("pending", "deferred")
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment")
 
 
@@ -132,7 +132,7 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
 
 
 def _check_editable(ctx: ToolContext, campaign: Campaign) -> None:
-    if campaign.status in EDITABLE:
+    if campaign.status in UNSENT_CAMPAIGN:
         return
     if campaign.status == "paused":
         if not ctx.is_approver:
@@ -157,7 +157,7 @@ def _pick(steps: list[CampaignStep], edit: StepEdit, index: int) -> CampaignStep
         what = f"purpose {edit.purpose}"
     if len(found) == 1:
         return found[0]
-    have = ", ".join(f"{s.position}: {_when(s.delay_minutes)} {s.purpose}" for s in steps)
+    have = ", ".join(f"{s.position}: {delay_words(s.delay_minutes)} {s.purpose}" for s in steps)
     problem = "no step" if not found else f"{len(found)} steps"
     raise ToolError(f"steps.{index}: {problem} with {what}; the steps are {have} (pick one by step or day)")
 
@@ -167,7 +167,7 @@ def _edit_step(ctx: ToolContext, campaign: Campaign, step: CampaignStep, edit: S
     changes = []
     if edit.delay_days is not None or edit.delay_hours is not None:
         minutes = round(edit.delay_days * 1440) if edit.delay_days is not None else round(edit.delay_hours * 60)
-        changes.append(f"step {step.position} moved from {_when(step.delay_minutes)} to {_when(minutes)}")
+        changes.append(f"step {step.position} moved from {delay_words(step.delay_minutes)} to {delay_words(minutes)}")
         step.delay_minutes = minutes
     if edit.discount_percent is not None or edit.subject is not None:
         old = step.draft_id
@@ -182,41 +182,27 @@ def _edit_step(ctx: ToolContext, campaign: Campaign, step: CampaignStep, edit: S
             step.draft_id = revised.draft_id
             changes.append(f"step {step.position} subject is now \"{edit.subject}\" (draft {revised.draft_id})")
         new_drafts.append(step.draft_id)
-        ctx.db.execute(update(Message).where(Message.step_id == step.id, Message.status.in_(OPEN_MESSAGES))
+        ctx.db.execute(update(Message).where(Message.step_id == step.id, Message.status.in_(CLAIMABLE))
                        .values(draft_id=step.draft_id))
     return changes
 
 
 def _rewrite_with_discount(ctx: ToolContext, step: CampaignStep, current: Draft, percent: float) -> None:
-    """New copy written for the discount, stored as the next version of the step's draft (so
-    its history and the superseded mark are the same as for a hand revision)."""
+    """New copy written for the discount (the draft's code, tone, brief and product kept), stored
+    as the next version of the step's draft."""
     params = dict(current.params or {})
     purpose = current.purpose if current.purpose in DISCOUNT_PURPOSES else "cart_discount"
-    offer = {"purpose": purpose, "discount_percent": percent, "tone": params.get("tone"),
-             "brief": params.get("brief"), "product": params.get("product")}
+    offer = {"purpose": purpose, "discount_percent": percent, "discount_code": params.get("discount_code"),
+             "tone": params.get("tone"), "brief": params.get("brief"), "product": params.get("product")}
     try:
         request = drafts.DraftEmailInput(**{k: v for k, v in offer.items() if v is not None})
     except ValidationError as error:
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
-    written = drafts.draft_email(ctx, request)
-    fresh = ctx.db.get(Draft, written.draft_id)
-    fresh.previous_id, fresh.version = current.id, current.version + 1
-    current.status = "superseded"
-    step.draft_id, step.purpose = fresh.id, purpose
+    step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
 
 
 def _change_segment(ctx: ToolContext, campaign: Campaign, segment: str | dict[str, Any]) -> str:
-    if isinstance(segment, dict):
-        name = f"{campaign.name} audience"[:100]
-        try:
-            request = segments.CreateSegmentInput(name=name, spec=segment, replace=True)
-        except ValidationError as error:
-            raise ToolError(f"segment: {validation_message(error)}") from None
-        segments.create_segment(ctx, request)
-        segment = name
-    row = segments.current_segment(ctx.db, segment)
-    if row is None:
-        segments.load_spec(ctx.db, segment)  # raises the ToolError listing the saved segments
+    row = resolve_segment(ctx, segment, campaign.name)
     campaign.segment_id = row.id
     return f"audience is now segment '{row.name}' v{row.version}"
 
@@ -239,12 +225,7 @@ def _line(ctx: ToolContext, step: CampaignStep, changed: bool) -> EditedStep:
     draft = ctx.db.get(Draft, step.draft_id) if step.draft_id else None
     discount = (draft.params or {}).get("discount_percent") if draft else None
     when = {"delay_days": minutes / 1440} if minutes % 1440 == 0 else {"delay_hours": minutes / 60}
-    return EditedStep(summary=f"step {step.position}: {_when(minutes)} {step.purpose}", position=step.position,
+    return EditedStep(summary=f"step {step.position}: {delay_words(minutes)} {step.purpose}", position=step.position,
                       purpose=step.purpose, discount_percent=discount, draft_id=step.draft_id, changed=changed, **when)
 
-
-def _when(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        return f"day {minutes // 1440}"
-    return f"{minutes / 60:g} h"
 

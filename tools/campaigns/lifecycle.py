@@ -133,7 +133,7 @@ def create_sequence(ctx: ToolContext, args: CreateSequenceInput) -> CampaignResu
     of entrants out as a control group, and lets a contact re-enter after the cooldown. The
     campaign waits for approval: approve each draft, then call schedule_campaign.
     """
-    segment = _resolve_segment(ctx, args.segment, args.name)
+    segment = resolve_segment(ctx, args.segment, args.name)
     campaign = Campaign(
         name=args.name, kind=args.kind, status="draft", segment_id=segment.id,
         exit_event=args.exit_event, reentry_cooldown_days=args.reentry_cooldown_days,
@@ -214,7 +214,8 @@ def list_campaigns(ctx: ToolContext, args: ListCampaignsInput) -> ListCampaignsR
     return ListCampaignsResult(summary="\n".join(line.summary for line in lines), campaigns=lines)
 
 
-def _resolve_segment(ctx: ToolContext, segment: str | dict, campaign_name: str) -> Segment:
+def resolve_segment(ctx: ToolContext, segment: str | dict, campaign_name: str) -> Segment:
+    """The saved segment a campaign uses: one named, or a spec saved under the campaign's name."""
     if isinstance(segment, dict):
         # An unsaved spec is saved under the campaign's name, with the segment tool's checks.
         name = re.sub(r"[^A-Za-z0-9 ._-]+", "-", f"{campaign_name} audience").strip(" .-_")[:100]

@@ -65,12 +65,22 @@ def draft_email(ctx: ToolContext, args: DraftEmailInput) -> DraftResult:
     (friendly, professional, playful, urgent) and product focus. Returns the stored draft with
     its compliance findings.
     """
+    return _write_email(ctx, args)
+
+
+def redraft_email(ctx: ToolContext, previous: Draft, args: DraftEmailInput) -> DraftResult:
+    """Write `args` afresh as the next version of `previous` (a changed offer), with the same
+    history as a hand revision: `previous` is superseded and the steps using it move on."""
+    return _write_email(ctx, args, previous)
+
+
+def _write_email(ctx: ToolContext, args: DraftEmailInput, previous: Draft | None = None) -> DraftResult:
     request = _request(ctx, args)
     written = writers.write_email(ctx.settings, request)
     errors = copy_errors(written.copy)
     if errors:
         raise ToolError("; ".join(errors))
-    draft = _new_email_draft(ctx, written.copy, args.purpose, _params(args, request), written.writer)
+    draft = _new_email_draft(ctx, written.copy, args.purpose, _params(args, request), written.writer, previous)
     return _result(ctx, draft, written.note)
 
 
