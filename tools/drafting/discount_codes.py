@@ -158,7 +158,7 @@ def pool_counts(db: Session, step_ids: list[int]) -> dict[int, PoolCounts]:
     held_back = db.execute(select(Message.step_id, Message.status, func.count())
                            .where(Message.step_id.in_(list(found)),
                                   Message.status.in_((Status.DEFERRED, Status.FAILED)),
-                                  Message.reason.startswith(Reason.DISCOUNT_CODES_EXHAUSTED))
+                                  Message.reason == Reason.DISCOUNT_CODES_EXHAUSTED)
                            .group_by(Message.step_id, Message.status))
     for step_id, status, n in held_back:
         if status == Status.DEFERRED:
@@ -179,11 +179,11 @@ def draft_has_pool(db: Session, draft_id: int | None) -> bool:
 def code_for(db: Session, message_id: int, step_id: int, now: datetime) -> str | None:
     """The message's code from its step's pool (see the module notes); None when the step has no
     pool, `PoolExhausted` when it has one and every code is taken."""
+    if not _has_pool(db, step_id):
+        return None  # most steps: no query per message (the answer is kept per step and session)
     held = db.scalar(select(DiscountCode.code).where(DiscountCode.message_id == message_id))
     if held is not None:
         return held  # a retry, or a second pass after a deferral: the same code again
-    if not _has_pool(db, step_id):
-        return None
     free = (select(DiscountCode.id).where(DiscountCode.step_id == step_id, DiscountCode.claimed_at.is_(None))
             .order_by(DiscountCode.id).limit(1))
     if db.get_bind().dialect.name == "postgresql":
