@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tools.audience.suppressions import suppress
-from tools.core import audit
-from tools.core.identity import email_hash, email_salt
+from tools.audience.suppressions import unsubscribe_contact
 from tools.core.models import Contact, Draft, Message, MessageEvent
 from tools.core.tokens import Token
-from tools.core.vocabulary import CLAIMABLE, SuppressionReason
 from tools.drafting.render import draft_urls
 
 
@@ -58,27 +54,4 @@ def unsubscribe(db: Session, token: Token, source: str, now: datetime) -> bool:
         return False
     if unsubscribe_contact(db, contact, source, now, f"message:{message.id}"):
         db.add(MessageEvent(message_id=message.id, kind="unsubscribe", occurred_at=now))
-    return True
-
-
-def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetime, subject: str) -> bool:
-    """Suppress the contact's address and skip their waiting messages; False if already done.
-
-    Every unsubscribe comes here (the suppression itself is written by
-    `tools.audience.suppressions.suppress`): the unsubscribe link and a shop's own
-    unsubscribe (Shopify's `email_marketing_consent.state` "unsubscribed") both come here.
-    """
-    if not contact.email:
-        return False
-    hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
-    if not suppress(db, hashed, SuppressionReason.UNSUBSCRIBED, source, now):
-        return False
-    contact.email_consent = "opt_out"
-    skipped = db.execute(
-        update(Message).where(Message.contact_id == contact.id, Message.status.in_(CLAIMABLE))
-        .values(status="skipped", reason="unsubscribed", claimed_until=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    audit.record(db, f"contact:{contact.id}", "contact.unsubscribed", subject,
-                 {"source": source, "waiting_messages_skipped": skipped}, at=now)
     return True

@@ -11,14 +11,7 @@ transaction and one `store_calls` (group commit): a webhook carries one event, a
 transaction per event is most of what makes a webhook cost more than an event of a Segment
 batch (`benchmarks/bench_ingest.py`). The GDPR topics run alone (`deliver`).
 
-Consent, as the shop says it (`apply_consent`): an unsubscribe suppresses the address at once
-through the one writer of unsubscribes (`scheduler.tracking.unsubscribe_contact`). A later
-`subscribed` for an address suppressed as unsubscribed lifts that suppression only when the
-shop dates the new consent after the unsubscribe (a customer who subscribed again in the
-shop); a record dated before it (a stale or re-sent one) keeps the address suppressed and its
-consent unchanged. Only an unsubscribe is ever lifted: an erased, bounced or complained
-address stays suppressed whatever the shop says (erased ones are also guarded by the contacts
-upsert, `tools.ingest.contacts`).
+Consent, as the shop says it, is applied by `tools.ingest.shop_consent` in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,21 +27,16 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.web.ingest import IngestRefused
-from scheduler.tracking import unsubscribe_contact
-from tools.audience.suppressions import lift_unsubscribe, unsubscribed_since
-from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates, lock_for_writing, write_turn
 from tools.core.db import session_scope, transaction_attempts
-from tools.core.identity import email_hash, email_salt
-from tools.core.models import Contact, IdempotencyKey
+from tools.core.models import IdempotencyKey
 from tools.ingest.calls import ValidCalls, store_calls, validate_calls
 from tools.ingest.shop_calls import Mapped
+from tools.ingest.shop_consent import apply_consent, apply_unsubscribes
 
-CONSENT_FIELDS = ("email_consent", "consent_source", "consent_at")
 KEYS = IdempotencyKey.__table__
 
 
@@ -216,42 +204,10 @@ def _store_run(db: Session, group: list[Delivery], run: list[int], answers: list
     lifted = [apply_consent(db, d.mapped.subscribed, rows, d.source, now) for d in deliveries]
     store_calls(db, merged, now)
     for index, delivery, resubscribed in zip(run, deliveries, lifted):
-        for user_id in delivery.mapped.unsubscribed:
-            contact = db.scalar(select(Contact).where(Contact.user_id == user_id))
-            if contact is not None:
-                unsubscribe_contact(db, contact, delivery.source.replace(":", " ", 1), now, delivery.source)
+        apply_unsubscribes(db, delivery.mapped.unsubscribed, delivery.source, now)
         answer: dict = {"stored": len(delivery.calls.identifies) + len(delivery.calls.tracks)}
         if resubscribed:
             answer["resubscribed"] = resubscribed
         if delivery.mapped.note:
             answer["note"] = delivery.mapped.note
         answers[index] = answer
-
-
-def apply_consent(db: Session, subscribed: list[str], rows: dict[str, dict], source: str, now: datetime) -> int:
-    """For each customer the shop calls subscribed whose address is suppressed as unsubscribed:
-    lift the suppression when the consent is dated after it, else drop the consent from its
-    identify row (in `rows`, by user id) so the contact stays opted out. How many were lifted."""
-    if not subscribed:
-        return 0
-    salt, lifted = email_salt(db), 0
-    for user_id in subscribed:
-        row = rows.get(user_id)
-        email = (row or {}).get("email") or db.scalar(select(Contact.email).where(Contact.user_id == user_id))
-        if row is None or not email:
-            continue
-        hashed = email_hash(salt, email)
-        unsubscribed_at = unsubscribed_since(db, hashed)
-        if unsubscribed_at is None:
-            continue
-        given = row.get("consent_at")
-        if given is None or given <= unsubscribed_at:
-            for name in CONSENT_FIELDS:
-                row.pop(name, None)
-            continue
-        lift_unsubscribe(db, hashed)
-        audit.record(db, source.split(":")[0], "contact.resubscribed", user_id,
-                     {"source": source, "consent_at": given.isoformat(),
-                      "unsubscribed_at": unsubscribed_at.isoformat()}, at=now)
-        lifted += 1
-    return lifted

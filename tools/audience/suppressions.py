@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from tools.core import audit
 from tools.core.bulk import insert_ignoring_duplicates
-from tools.core.models import Suppression
-from tools.core.vocabulary import SuppressionReason
+from tools.core.identity import email_hash, email_salt
+from tools.core.models import Contact, Message, Suppression
+from tools.core.vocabulary import CLAIMABLE, Status, SuppressionReason
 
 
 def suppress(db: Session, email_hash: str, reason: SuppressionReason, source: str, at: datetime) -> bool:
@@ -38,3 +40,25 @@ def lift_unsubscribe(db: Session, email_hash: str) -> None:
     goes. An erasure, a complaint or a hard bounce is never lifted."""
     db.execute(delete(Suppression).where(Suppression.email_hash == email_hash,
                                          Suppression.reason == str(SuppressionReason.UNSUBSCRIBED)))
+
+
+def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetime, subject: str) -> bool:
+    """Suppress the contact's address and skip their waiting messages; False if already done.
+
+    Every unsubscribe comes here: the unsubscribe link (`scheduler.tracking`) and a shop's own
+    unsubscribe (Shopify's `email_marketing_consent.state` "unsubscribed", `tools.ingest.shop_consent`).
+    """
+    if not contact.email:
+        return False
+    hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
+    if not suppress(db, hashed, SuppressionReason.UNSUBSCRIBED, source, now):
+        return False
+    contact.email_consent = "opt_out"
+    skipped = db.execute(
+        update(Message).where(Message.contact_id == contact.id, Message.status.in_(CLAIMABLE))
+        .values(status=Status.SKIPPED, reason=str(SuppressionReason.UNSUBSCRIBED), claimed_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record(db, f"contact:{contact.id}", "contact.unsubscribed", subject,
+                 {"source": source, "waiting_messages_skipped": skipped}, at=now)
+    return True
