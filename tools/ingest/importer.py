@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import orjson
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tools.core.audit import record
 from tools.core.bulk import lock_for_writing, write_turn
@@ -124,8 +125,8 @@ def import_events(
             except ValueError as error:
                 summary.reject(line, str(error), on_problem)
             if len(calls) >= BATCH:
-                _flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
-        _flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
+                flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
+        flush_events(engine, calls, numbers, clock.now(), summary, on_problem)
     audit_import(engine, summary, clock.now())
     return summary
 
@@ -244,11 +245,16 @@ def _json_call(text: bytes) -> dict:
         raise ValueError(f"not valid UTF-8 JSON: {error}") from None
 
 
-def _flush_events(engine, calls: list, numbers: list[int], now, summary: ImportSummary, on_problem) -> None:
+def flush_events(engine, calls: list, numbers: list[int], now, summary: Any, on_problem,
+                 prepare: Callable[[Session, list], None] | None = None) -> None:
+    """Store a batch of Segment calls from a file (`prepare` may first adjust them in the same
+    transaction), count what was new, and name each rejected call by its line."""
     if not calls:
         return
     with write_turn(engine), session_scope(engine) as db:
         lock_for_writing(db)
+        if prepare is not None:
+            prepare(db, calls)
         outcome = ingest_calls(db, calls, now, check_sizes=False, count_new=True)
     summary.imported += outcome.accepted
     summary.new_events += outcome.new_events

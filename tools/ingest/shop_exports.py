@@ -40,7 +40,7 @@ from tools.core.context import ToolError
 from tools.core.db import session_scope
 from tools.core.identity import email_hash, email_salt, normalise_email
 from tools.core.models import Contact, Suppression
-from tools.ingest.calls import MAX_CALL_BYTES, ingest_calls
+from tools.ingest.calls import MAX_CALL_BYTES
 from tools.ingest.contacts import contact_fields, upsert_contacts
 from tools.ingest.importer import (
     BATCH,
@@ -49,6 +49,7 @@ from tools.ingest.importer import (
     Problem,
     Progress,
     audit_import,
+    flush_events,
     numbered_rows,
     open_import,
     store_rows,
@@ -315,20 +316,12 @@ def _time(value: str | None, column: str) -> str | None:
 
 def _flush_orders(engine, calls: list[dict], numbers: list[int], now, summary: ShopImportSummary,
                   on_problem) -> None:
-    if not calls:
-        return
-    with write_turn(engine), session_scope(engine) as db:
-        lock_for_writing(db)
-        buyers = _buyers(db, {call["userId"] for call in calls}, now)
-        for call in calls:
+    def attach_to_buyers(db, batch: list[dict]) -> None:
+        buyers = _buyers(db, {call["userId"] for call in batch}, now)
+        for call in batch:
             call["userId"] = buyers.get(call["userId"], call["userId"])
-        outcome = ingest_calls(db, calls, now, check_sizes=False, count_new=True)
-    summary.imported += outcome.accepted
-    summary.new_events += outcome.new_events
-    for rejection in outcome.rejected:
-        summary.reject(numbers[rejection.index], rejection.error, on_problem)
-    calls.clear()
-    numbers.clear()
+
+    flush_events(engine, calls, numbers, now, summary, on_problem, prepare=attach_to_buyers)
 
 
 def _buyers(db, emails: set[str], now: datetime) -> dict[str, str]:
