@@ -19,3 +19,30 @@ def test_an_export_with_a_fixed_audience_names_the_audience_words_it_ignored():
 def test_a_plain_export_has_nothing_unused():
     planned = plan("export a buyer suppression list for meta", ThreadState.from_dict(None))
     assert planned.calls and planned.unused == []
+
+
+def test_a_word_where_an_audience_condition_goes_is_named_when_nothing_read_it():
+    # Mutation tried: returning only the QUALIFIERS hits from `unused.unused_words` fails this.
+    for text, word in [("how many loyal customers do we have in california", "loyal"),
+                       ("how many active shoppers in germany", "active"),
+                       ("how many people who returned an item", "returned"),
+                       ("how many customers with a wishlist", "wishlist"),
+                       ("how many customers in narnia", "narnia"),
+                       ("how many people bought shoes in the last week", "shoes")]:
+        built = plan(text)
+        assert word in built.unused or f"'{word}'" in (built.answer or ""), text
+
+
+def test_time_words_no_condition_took_are_named():
+    # Nothing about "contacts in Germany" happens in a window: the window must not vanish.
+    assert plan("how many contacts in germany in the last 30 days").unused == ["in the last 30 days"]
+    assert plan("how many contacts in germany who ordered in the last 30 days").unused == []
+
+
+def test_words_the_readers_took_are_not_named():
+    for text in ["how many customers have 10 or more orders", "how many people signed up this month but haven't bought",
+                 "how many shoppers from texas or new york spent over 300", "how many first-time buyers last month",
+                 "how many subscribers in the eu signed up since black friday", "customers with at least 5 orders in germany",
+                 "how many customers spent between 100 and 500 in the last 90 days"]:
+        built = plan(text)
+        assert built.calls and built.unused == [], (text, built.unused)

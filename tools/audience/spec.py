@@ -272,11 +272,15 @@ class AggregateCondition(Node):
     property: str | None = Field(None, description='the summed property, e.g. "total"')
     where: list[PropertyFilter] = Field(default_factory=list, max_length=10)
     within_last: Window | None = None
+    between: tuple[datetime, datetime] | None = Field(None, description="[start, end): only events in this period count")
     op: Literal["eq", "ne", "gt", "lt"]
     value: float
 
     @model_validator(mode="after")
     def _check(self) -> AggregateCondition:
+        _check_window_choice(self.within_last, self.between)
+        if self.between:
+            self.between = (_aware(self.between[0]), _aware(self.between[1]))
         if self.aggregate == "sum":
             if not self.property:
                 raise ValueError("aggregate 'sum' needs a property to add up, e.g. \"total\"")

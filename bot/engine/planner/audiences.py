@@ -14,6 +14,7 @@ from bot.engine.planner.dates import audience_window, window, zone_now
 from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import platform, read_as
+from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EXPORT_PLATFORMS
 
 
@@ -23,11 +24,14 @@ def audience_spec(lowered: str) -> dict[str, Any] | None:
 
 
 def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
-    if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(r"\b(people|customers|contacts|who|shoppers|buyers)\b", lowered):
+    if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
+            r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
     audience = describe_audience(lowered)
     if audience.spec is None:
-        return Plan("how_many", answer=messages.ASK_AUDIENCE)
+        unknown = unused_words(lowered, audience)
+        said = f"I can't pick people by {', '.join(repr(word) for word in unknown)}. " if unknown else ""
+        return Plan("how_many", answer=said + messages.ASK_AUDIENCE)
     return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience))
 
 

@@ -10,10 +10,11 @@ from datetime import datetime
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import planning_at
-from bot.engine.planner.extract import Audience, describe_audience, unused_words
+from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise
+from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE
 from bot.engine.speech import is_question
 from tools import registry
@@ -40,12 +41,19 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
-    if question:
+    # A question about an audience, or an audience named on its own ("customers with 5+ orders in
+    # germany", "show me lapsed VIPs"): look, read only, and say how it was read.
+    if question or re.match(rf"^(?:(?:show|list|find|get|pull|give)(?: me| us)?(?: all| the| our| every)?\s+)?(?:{AUDIENCE_NOUNS}|"
+                            r"(?:all|our|the|any|every|those|everyone|anyone)\b)", lowered):
         audience = describe_audience(clean)
         if audience.spec is not None:
-            return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
-                        reading=f"Read as: a question about {audience.reading}")
+            return _with_unused(Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
+                                     reading=f"Read as: a look at {audience.reading} (read only)"), clean)
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+AUDIENCE_NOUNS = (r"(?:\w+\s+){0,3}?(?:customers|contacts|people|shoppers|buyers|subscribers|users|members|visitors"
+                  r"|clients|folks|accounts|abandoners|vips?|sign.?ups|signups)\b")
 
 
 # Exports whose audience is fixed by the tool (recent buyers, best customers): an audience word

@@ -5,7 +5,8 @@ The planner's intents ask this module for the audience a sentence describes and 
 spec (in tools.audience.spec's language), a plain-words `reading` of it, and the words it used,
 so the reply can say how the request was read. Funnel stages take their shapes from
 tools.audience.recipes, so "cart abandoners" means the same here as everywhere else. The words
-themselves live in bot.engine.planner.vocabulary and the time words in bot.engine.planner.dates.
+themselves live in bot.engine.planner.vocabulary, the time words in bot.engine.planner.dates and
+each condition's reader in bot.engine.planner.conditions.
 """
 
 from __future__ import annotations
@@ -16,20 +17,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.engine.planner.dates import (
-    Period,
-    audience_window,
-    calendar_period,
-    named_date,
-    unit_hours,
-    window,
-    words_window,
-    zone_now,
+from bot.engine.planner.conditions import (
+    EVER,
+    NOT_ORDERED,
+    Time,
+    attach,
+    bare_days,
+    clauses,
+    consent_condition,
+    first_position,
+    lapsed_days,
+    order_count,
+    signup_condition,
+    spend_condition,
+    time_of,
+    window_words,
 )
+from bot.engine.planner.dates import Period, window, words_window, zone_now
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
-    QUALIFIERS,
     countries_in,
+    regions_in,
     words_to_numbers,
 )
 from tools.audience import recipes
@@ -43,6 +51,7 @@ class Audience:
     reading: str
     used: list[str] = field(default_factory=list)
     stage: str | None = None
+    unclaimed_time: str | None = None  # time words no condition took, named back to the marketer
 
 
 # "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
@@ -113,12 +122,42 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
             included.append("US")
     included = sorted(set(included) - set(excluded))
     excluded = sorted(set(excluded))
-    if included:
+    # States and provinces ("in California", "not in Ontario"): the country and its region codes.
+    inside, outside = _regions(lowered, used)
+    included = [code for code in included if code not in inside]
+    regions = [{"all": [{"attribute": "country", "op": "eq", "value": country},
+                        {"attribute": "region", "op": "in", "value": codes}]} for country, codes in inside.items()]
+    if regions:
+        parts.append(regions[0] if len(regions) == 1 and not included else
+                     {"any": regions + ([{"attribute": "country", "op": "in", "value": included}] if included else [])})
+        phrases.append("in " + ", ".join([f"{country}-{code}" for country, codes in inside.items() for code in codes] + included))
+    elif included:
         parts.append({"attribute": "country", "op": "in", "value": included})
         phrases.append("in " + ", ".join(included))
     if excluded:
         parts.append({"not": {"attribute": "country", "op": "in", "value": excluded}})
         phrases.append("not in " + ", ".join(excluded))
+    for country, codes in outside.items():
+        parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
+                                      {"attribute": "region", "op": "in", "value": codes}]}})
+        phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
+
+
+def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """States and provinces named where a place goes, split into those included and excluded."""
+    found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
+    seen: set[str] = set()
+    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .]{{3,40}})", False),
+                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .]{3,40})", True)):
+        for match in re.finditer(pattern, lowered):
+            for country, code, name in regions_in(re.split(r"\bwho\b|\bthat\b|\bwith\b|\bbut\b", match.group(1))[0]):
+                if name in seen:
+                    continue
+                seen.add(name)
+                used.append(name)
+                found[inside].setdefault(country, []).append(code)
+    return ({country: sorted(set(codes)) for country, codes in sorted(found[True].items())},
+            {country: sorted(set(codes)) for country, codes in sorted(found[False].items())})
 
 
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
@@ -127,19 +166,30 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     now = now or zone_now()
     lowered = words_to_numbers(text.lower().replace("\u2019", "'"))
     lowered = re.sub(r"\b(day|step)\s*\d+\b", " ", lowered)  # step positions are not audience windows
+    audience_text = audience_part(lowered)
     parts: list[dict[str, Any]] = []
     phrases: list[str] = []
     used: list[str] = []
-    win = audience_window(_audience_part(lowered), now)
-    stage = _stage(lowered)
-    stage = stage or default
+    stage = _stage(lowered) or default
     defaults = {"cart": 24, "checkout": 24, "browse": 48, **(default_stage_hours or {})}
-    lapsed = re.search(r"(?:haven't|have not|hasn't|not|didn't|did not|no longer)\s+(?:\w+\s+)?(?:ordered|bought|purchased|shopped|ordering|buying|purchasing)\s+(?:anything\s+)?(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d+)\s*(d|days?|w|weeks?|months?|years?)", lowered)
-    lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", lowered)
-    never = re.search(r"\b(never|not yet|haven't ever|have not ever|no)\s+(ordered|bought|purchased|orders?|purchases?|made a purchase|placed an order)\b|\bnon-?buyers\b|\bzero orders\b", lowered)
-    period = calendar_period(_audience_part(lowered), now)
-    if stage in ("cart", "checkout", "browse") and not lapsed:
-        hours = win.hours if win else defaults[stage]
+    part_of = clauses(audience_text)
+    negated = NOT_ORDERED.search(part_of.get("order", ""))
+    # "viewed a product but didn't buy": the stage's own "and did not order since", with its time.
+    stage_first = stage in ("cart", "checkout", "browse") and (
+        "stage" in part_of or default) and (not negated or audience_text.find(negated.group(0)) > first_position(audience_text, "stage"))
+    if stage_first and negated and not re.search(r"\bnever\b|\bever\b", negated.group(0)):
+        part_of["stage"] = part_of.get("stage", "") + " " + part_of.pop("order", "")
+        negated = None
+    times = {kind: time_of(clause, now) for kind, clause in part_of.items()}
+    unclaimed = time_of(audience_text, now) if not part_of else None
+    lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", audience_text)
+    order_time = times.get("order", Time(None, None))
+    lapsed = negated if negated and order_time.any and not EVER.search(negated.group(0)) else None
+    claimed: set[str] = set()  # the clauses whose time words a condition took
+    if stage_first and not lapsed:
+        claimed.add("stage")
+        stage_time = times.get("stage") or Time(None, None)
+        hours = stage_time.win.hours if stage_time.win else defaults[stage]
         shape = {"cart": recipes.cart_abandoners, "checkout": recipes.checkout_abandoners,
                  "browse": recipes.browse_abandoners}[stage](window(hours))
         what = {"cart": "added to cart or started checkout", "checkout": "started checkout",
@@ -151,83 +201,76 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         if stage == "browse" and NOT_ADDED.search(lowered):
             parts.append({"not": {"event": "Product Added", "within_last": window(hours)}})
             what += " without adding to cart"
-        if period and not re.search(r"\b\d+\s*(h|hrs?|hours?|d|days?|w|weeks?)\b", _audience_part(lowered)):
-            parts += _in_period(shape, period, now)
-            phrases.append(f"who {what} {period.words} and have not ordered since")
-            period = None
+        if stage_time.period:
+            parts += _in_period(shape, stage_time.period, now)
+            phrases.append(f"who {what} {stage_time.period.words} and have not ordered since")
         else:
             parts.append(shape)
-            phrases.append(f"who {what} in the last {words_window(window(hours))} and have not ordered since")
-        win = None
-    elif lapsed or lapsed_named:
-        bare = re.search(r"\b(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", _audience_part(lowered))
-        source = lapsed or bare
-        days = int(source.group(1)) * unit_hours(source.group(2)) // 24 if source else 90
+            named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
+            when = window_words(stage_time.win) if named else f"in the last {words_window(window(hours))}"
+            phrases.append(f"who {what} {when} and have not ordered since")
+    elif lapsed or (lapsed_named and not negated):
+        days = lapsed_days(order_time, audience_text, now) if lapsed else bare_days(audience_text)
+        claimed.update(times if not lapsed else ["order"])
         parts.append(recipes.lapsed_customers(f"{days}d"))
         phrases.append(f"who ordered before but not in the last {days} days")
-        win = None
-    elif never:
+    elif negated:
         parts.append({"event": ORDER, "did": False})
         phrases.append("who have never ordered")
-    count = _order_count(lowered)
+    count = None if negated else order_count(part_of.get("order", ""))
     if count:
         condition, words = count
-        if win:
-            condition["within_last"] = window(win.hours)
-            words += f" {win.words}"
-            win = None
+        if order_time.any:
+            words += " " + attach(condition, order_time)
+            claimed.add("order")
         parts.append(condition)
         phrases.append(words)
-    spend = re.search(r"(?:spent|spend|spending|lifetime value|ltv|clv|worth)\s+(over|more than|above|at least|>=?|under|less than|below|<)?\s*\$?€?£?\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?", lowered)
+    spend = spend_condition(part_of.get("spend", ""), times.get("spend"))
     if spend:
-        amount = float(spend.group(2).replace(",", "")) * (1000 if spend.group(3) else 1)
-        below = spend.group(1) in ("under", "less than", "below", "<")
-        condition = recipes.spent_over(amount) if not below else {**recipes.spent_over(amount), "op": "lt"}
-        if win and re.search(r"spent[^.]*\b(last|past|since|this)\b", lowered):
-            condition["within_last"] = window(win.hours)
-            win = None
+        parts += spend[0]["all"] if set(spend[0]) == {"all"} else [spend[0]]
+        phrases.append(spend[1])
+        claimed.add("spend")
+    if ("order" in part_of and order_time.any and not (negated or count or stage_first)
+            and not re.search(r"\bstop\w* (?:when|once|if|after)\b", part_of["order"])):
+        condition: dict[str, Any] = {"event": ORDER}
+        phrases.append("who ordered " + attach(condition, order_time))
         parts.append(condition)
-        phrases.append(f"who spent {'under' if below else 'over'} {amount:g}")
-    if re.search(r"\b(bought|ordered|purchased|buyers|customers who ordered|recent customers|orders? (placed|made))\b", lowered) and not (
-            never or lapsed or count or stage in ("cart", "checkout", "browse")) and (win or period):
-        if period:
-            parts.append({"event": ORDER, "between": [period.start.isoformat(), period.end.isoformat()]})
-            phrases.append(f"who ordered {period.words}")
-            period = None
-        else:
-            parts.append({"event": ORDER, "within_last": window(win.hours)})
-            phrases.append(f"who ordered {win.words}" if win.words.startswith(("since", "this", "last")) else f"who ordered in {win.words}")
-        win = None
-    signup = re.search(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers))\b", lowered)
-    if signup:
-        since = re.search(r"\bsince\s+([^,;.]{3,40})", lowered)
-        named = named_date(since.group(1), now.date()) if since else None
-        if named:
-            parts.append({"attribute": "created_at", "op": "gt", "value": named[0].isoformat() + "T00:00:00"})
-            phrases.append(f"who signed up since {named[1]}")
-            win = None
-        elif period:
-            parts += [{"attribute": "created_at", "op": "gt", "value": period.start.isoformat()},
-                      {"attribute": "created_at", "op": "lt", "value": period.end.isoformat()}]
-            phrases.append(f"who signed up {period.words}")
-            win = None
-        elif win:
-            parts.append({"attribute": "created_at", "op": "within_last", "value": window(win.hours)})
-            phrases.append(f"who signed up in {win.words}")
-            win = None
-    consent = _consent(lowered)
+        claimed.add("order")
+    elif ("order" in part_of and not (negated or count or stage_first or lapsed_named or spend)
+          and not re.search(r"\bstop\w* (?:when|once|if|after)\b|\b(?:orders?|purchases?) (?:placed|made)\b",
+                            part_of["order"])):
+        parts.append({"event": ORDER})  # "customers who have ordered", "buyers in Germany": ever
+        phrases.append("who have ordered")
+    if "signup" in part_of:
+        signup = signup_condition(part_of["signup"], times["signup"], now)
+        if signup:
+            parts += signup[0]
+            phrases.append(signup[1])
+            claimed.add("signup")
+    consent = consent_condition(lowered)
     if consent:
         parts.append(consent[0])
         phrases.append(consent[1])
-    _parts_with_countries(parts, lowered, used, phrases)
+    places: list[str] = []
+    _parts_with_countries(parts, lowered, used, places)
+    phrases = places + phrases
     if not parts:
         return Audience(None, "", used, stage)
     if not any(p.get("attribute") == "email" or "since" in p or "aggregate" in p or "event" in p or "any" in p for p in parts) and not consent:
         parts.insert(0, {"attribute": "email", "op": "exists"})
-    elif not any("since" in p or "aggregate" in p or "event" in p or "any" in p for p in parts) and consent:
-        pass
     spec = parts[0] if len(parts) == 1 else {"all": parts}
-    return Audience(spec, "contacts " + " ".join(phrases) if phrases else "all contacts", used, stage)
+    audience = Audience(spec, "contacts " + _joined(phrases) if phrases else "all contacts", used, stage)
+    left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
+    audience.unclaimed_time = next((time.source for time in left if time.any), None)
+    return audience
+
+
+def _joined(phrases: list[str]) -> str:
+    """'in DE who ordered ... and who spent ...': each 'who' after the first joined by 'and'."""
+    text = ""
+    for phrase in phrases:
+        text += (" and " if text and phrase.startswith("who") and " who " in f" {text}" else " ") + phrase
+    return text.strip()
 
 
 def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
@@ -240,54 +283,10 @@ def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dic
     return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "within_last": f"{max(1, hours)}h"}]
 
 
-def _audience_part(lowered: str) -> str:
+def audience_part(lowered: str) -> str:
     """The sentence without its step timing ('then a reminder after 4 days', 'on day 2')."""
     head, colon, tail = lowered.partition(":")
     if colon and len(head) < 20:  # "quick q: how many ..." opens with a label, not the audience
         lowered = tail
     cut = re.split(r":|\bthen\b|\bfollowed by\b|\bwith (?:a )?(?:reminder|follow)|\bsend(?:ing)? (?:a|an|the|them)\b", lowered)[0]
     return re.sub(r"\b(after|wait(?:ing)?|delay of)\s+\d+\s*\w+", " ", cut)
-
-
-def _order_count(lowered: str) -> tuple[dict[str, Any], str] | None:
-    match = re.search(r"(more than|over|at least|at most|exactly|fewer than|less than|under|only|just|\b)\s*(\d+)\s*(?:or more\s*)?(?:times|orders?|purchases?)\b(\s*or more)?", lowered)
-    if not match or not re.search(r"order|bought|purchas|buy", lowered):
-        if re.search(r"\brepeat (customers|buyers)\b|\breturning customers\b", lowered):
-            return {"event": ORDER, "at_least": 2}, "who ordered at least 2 times"
-        if re.search(r"\b(one-time|one time|single-order)\s+(buyers|customers)\b", lowered):
-            return {"event": ORDER, "at_least": 1, "at_most": 1}, "who ordered exactly once"
-        return None
-    qualifier, number, more = match.group(1).strip(), int(match.group(2)), match.group(3)
-    if qualifier in ("more than", "over"):
-        return {"event": ORDER, "at_least": number + 1}, f"who ordered more than {number} times"
-    if qualifier == "at least" or more:
-        return {"event": ORDER, "at_least": number}, f"who ordered at least {number} times"
-    if qualifier == "at most":
-        return {"event": ORDER, "at_most": number}, f"who ordered at most {number} times"
-    if qualifier in ("fewer than", "less than", "under"):
-        return {"event": ORDER, "at_most": max(0, number - 1)}, f"who ordered fewer than {number} times"
-    return {"event": ORDER, "at_least": number, "at_most": number}, f"who ordered exactly {number} times"
-
-
-def _consent(lowered: str) -> tuple[dict[str, Any], str] | None:
-    if re.search(r"opted.?out|unsubscribed|no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
-        return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
-    # "subscribers" are the people who agreed to get the emails, as in every email tool.
-    if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
-                 r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b", lowered):
-        return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
-    return None
-
-
-def unused_words(text: str, audience: Audience) -> list[str]:
-    """Audience qualifiers in `text` that the spec does not express."""
-    lowered = text.lower()
-    spend = audience.spec is not None and "spent" in audience.reading
-    found = []
-    for match in QUALIFIERS.finditer(lowered):
-        word = match.group(1)
-        if spend and word.rstrip("s") in ("vip", "whale", "big spender", "high value", "high-value", "best", "top customer"):
-            continue
-        if word not in found:
-            found.append(word)
-    return found

@@ -43,6 +43,12 @@ EXAMPLES = [
 ]
 
 
+# Chat shorthand, read as the words it stands for.
+SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
+             "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
+             "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because"}
+
+
 def help_text(intro: str = "Here is what I can do:") -> str:
     return intro + "\n" + "\n".join(f"• {example}" for example in EXAMPLES)
 
@@ -53,6 +59,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
     text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
     text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    for short, full in SHORTHAND.items():
+        text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     text = re.sub(
         rf"\b({words})(?=[\s-]+(?:day|days|hour|hours|week|weeks|month|months|percent|%)\b)",

@@ -101,7 +101,17 @@ def right_away_is_day_0(steps_text: str) -> str:
     return steps_text
 
 
-def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan:
+# A sequence is built only when the sentence asks for messages; "ppl who abandoned checkout
+# yesterday" on its own names an audience, and is looked at instead (bot.engine.planner.choose).
+ASKS_FOR_MESSAGES = re.compile(
+    r"\b(sequence|flow|series|automation|journey|drip|campaign|emails?|mails?|messages?|reminders?|remind|nudge|follow.?ups?"
+    r"|build|create|set ?up|setup|make|start|launch|send|win.?back|re-?engage|bring back|recover|recovery|offer|discount"
+    r"|coupon|code)\b|\bday \d+|\d+\s*%|\bafter \d+|\boff\b")
+
+
+def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan | None:
+    if not ASKS_FOR_MESSAGES.search(lowered):
+        return None
     audience = describe_audience(lowered, default=stage)
     spec = audience.spec or {"cart": recipes.cart_abandoners(), "browse": recipes.browse_abandoners(),
                              "lapsed": recipes.lapsed_customers()}[stage]
@@ -117,15 +127,15 @@ def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Pla
     return built
 
 
-def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return _sequence("cart_sequence", "Abandoned cart", "cart", lowered, CART_DEFAULT)
 
 
-def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return _sequence("browse_sequence", "Browse abandonment", "browse", lowered, [(1, "browse_abandonment", None)])
 
 
-def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
+def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return _sequence("winback_sequence", "Win-back", "lapsed", lowered, [(0, "winback", None)])
 
 

@@ -103,7 +103,7 @@ EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 _NUMBER_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
-    r"(?=[\s-]+(?:\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
+    r"(?=[\s-]+(?:or more[\s-]+|or fewer[\s-]+|\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
     re.I,
 )
 
@@ -139,6 +139,42 @@ def country_names() -> dict[str, str]:
                 names[value.lower()] = country.alpha_2
     names.update({name: code for name, code in ALIASES.items()})
     return names
+
+
+# The countries whose shops store a state or province code as the contact's region (Shopify's
+# province_code, WooCommerce's billing.state): their subdivisions can be named in words.
+REGION_COUNTRIES = ("US", "CA", "AU")
+
+
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, tuple[str, str]]:
+    """Lower-case state and province names to (country, region code), from pycountry."""
+    import pycountry
+
+    names: dict[str, tuple[str, str]] = {}
+    for subdivision in pycountry.subdivisions:
+        if subdivision.country_code in REGION_COUNTRIES and subdivision.type in ("State", "Province", "Territory", "District"):
+            names[subdivision.name.lower()] = (subdivision.country_code, subdivision.code.split("-", 1)[1])
+    names.pop("georgia", None)  # the country of that name is meant as often as the state: countries_in reads it
+    return names
+
+
+def regions_in(fragment: str) -> list[tuple[str, str, str]]:
+    """(country, region code, the words) for each state or province named in `fragment`."""
+    names = region_names()
+    words = re.findall(r"[a-z]+", fragment.lower())
+    found: list[tuple[str, str, str]] = []
+    index = 0
+    while index < len(words):
+        for size in (4, 3, 2, 1):
+            phrase = " ".join(words[index:index + size])
+            if phrase in names:
+                found.append((*names[phrase], phrase))
+                index += size
+                break
+        else:
+            index += 1
+    return found
 
 
 @lru_cache(maxsize=1)

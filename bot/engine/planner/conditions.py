@@ -1,0 +1,222 @@
+"""The conditions of an audience sentence, one reader each: which words a time phrase belongs
+to (clauses), order counts, spend, sign-up dates, consent, and "has not ordered".
+
+bot.engine.planner.extract composes what these read into a segment spec; every condition's
+reading words are made here beside its spec, so the "Read as" line says what the spec does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.engine.planner.dates import (
+    Period,
+    Window,
+    audience_window,
+    calendar_period,
+    named_date,
+    unit_hours,
+    window,
+)
+from tools.audience import recipes
+
+ORDER = recipes.ORDER
+
+
+# The words a condition hangs on. A time phrase belongs to the condition whose words come last
+# before it ("signed up this month but haven't bought": the month is the sign-up's), so one
+# sentence can carry a window for each condition.
+ANCHORS = (
+    ("signup", re.compile(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers"
+                          r"|members|people)|created (?:an |their )?accounts?)\b")),
+    ("spend", re.compile(r"\b(spent|spend|spending|spenders?|lifetime value|ltv|clv|worth)\b")),
+    ("order", re.compile(r"\b(ordered|orders?|ordering|bought|buy|buying|buyers?|purchas\w*|shopped|shoppers who ordered)\b")),
+    ("stage", re.compile(r"\b(abandon\w*|carts?|baskets?|check.?outs?|checked out|brows\w*|viewed|viewers?|looked at"
+                         r"|visit(?:ed|ors?)|added)\b")),
+)
+
+# "haven't bought", "didn't order", "never purchased", "no orders": the order did not happen.
+NOT_ORDERED = re.compile(
+    r"(?:\b(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|don'?t|do not|doesn'?t|not|never|no longer|without"
+    r"|yet to)\s+(?:\w+\s+){0,2}?(?:ordered|order|ordering|bought|buy|buying|purchased|purchase|purchasing|shopped"
+    r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted)\b)"
+    r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon-?(?:buyers|purchasers|customers)\b|\bnever-?buyers\b")
+EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b|\bzero\b|\b0 orders\b|\bnon-?|\byet\b")
+
+
+def clauses(lowered: str) -> dict[str, str]:
+    """Each condition kind's part of the sentence: from its words to the next condition's.
+    Words before the first condition go with it ("in the last week, who bought ...")."""
+    hits = sorted((with_negation(lowered, match.start()), kind) for kind, pattern in ANCHORS
+                  for match in pattern.finditer(lowered))
+    parts: dict[str, str] = {}
+    for index, (position, kind) in enumerate(hits):
+        end = hits[index + 1][0] if index + 1 < len(hits) else len(lowered)
+        parts[kind] = parts.get(kind, "") + " " + lowered[0 if index == 0 else position:end]
+    return parts
+
+
+NEGATION_BEFORE = re.compile(r"\b(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|don'?t|do not|doesn'?t|not|never"
+                             r"|no longer|without|yet to|no|zero)\s+(?:\w+\s+){0,2}$")
+
+
+def with_negation(lowered: str, position: int) -> int:
+    """Where a condition's words begin, counting a negation just before them ("didn't order")."""
+    match = NEGATION_BEFORE.search(lowered[:position])
+    return match.start() if match else position
+
+
+@dataclass
+class Time:
+    """The time words of one clause: a rolling window, a calendar period, or neither."""
+
+    win: Window | None
+    period: Period | None
+
+    @property
+    def any(self) -> bool:
+        return self.win is not None or self.period is not None
+
+    @property
+    def source(self) -> str:
+        """The words as the marketer wrote them ("in the last 30 days", "last month")."""
+        if self.period:
+            return self.period.words.split(" (")[0]
+        return self.win.source if self.win else ""
+
+
+def time_of(text: str, now: datetime) -> Time:
+    period = calendar_period(text, now)
+    win = None if period else audience_window(text, now)
+    return Time(win, period)
+
+
+def first_position(text: str, kind: str) -> int:
+    pattern = dict(ANCHORS)[kind]
+    match = pattern.search(text)
+    return match.start() if match else len(text)
+
+
+def attach(condition: dict[str, Any], time: Time) -> str:
+    """Put a clause's time on an event condition; the words for the reading."""
+    if time.period:
+        condition["between"] = [time.period.start.isoformat(), time.period.end.isoformat()]
+        return time.period.words
+    condition["within_last"] = window(time.win.hours)
+    return window_words(time.win)
+
+
+def window_words(win: Window) -> str:
+    """'in the last 30 days', 'since Black Friday (2026-11-27)', 'this week', 'today'."""
+    return win.words if win.words.startswith(("since", "this", "last", "today", "yesterday", "overnight")) else f"in {win.words}"
+
+
+def lapsed_days(time: Time, text: str, now: datetime) -> int:
+    if time.period:  # "haven't ordered since last month": inactive since the period began
+        return max(1, math.ceil((now - time.period.start).total_seconds() / 86400))
+    return max(1, math.ceil(time.win.hours / 24))
+
+
+def bare_days(text: str) -> int:
+    bare = re.search(r"\b(\d+)\s*(d|days?|w|weeks?|months?|years?)\b", text)
+    return int(bare.group(1)) * unit_hours(bare.group(2)) // 24 if bare else 90
+
+
+SPEND = re.compile(r"(?:spent|spend|spending|spenders?|lifetime value|ltv|clv|worth)\s+(?:a total of\s+|in total\s+|total\s+)?"
+                   r"(?P<op>over|more than|above|at least|>=|>|under|less than|below|<=|<|between|from)?\s*"
+                   r"[$€£]?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b)?"
+                   r"(?:\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp|quid))?\s*"
+                   r"(?P<more>or more|\+|or less|and up|plus|or above|or over|and over|or under)?"
+                   r"(?:\s*(?:and|to|-)\s*[$€£]?\s*(?P<high>\d[\d,]*(?:\.\d+)?)\s*(?P<hk>k\b)?)?")
+
+
+def spend_condition(clause: str, time: Time | None) -> tuple[dict[str, Any], str] | None:
+    match = SPEND.search(clause)
+    if not match:
+        return None
+    amount = float(match.group("amount").replace(",", "")) * (1000 if match.group("k") else 1)
+    op = match.group("op") or ""
+    more = (match.group("more") or "").strip()
+
+    def total(compare: str, value: float) -> dict[str, Any]:
+        node = {**recipes.spent_over(value), "op": compare}
+        if time and time.period:
+            node["between"] = [time.period.start.isoformat(), time.period.end.isoformat()]
+        elif time and time.win:
+            node["within_last"] = window(time.win.hours)
+        return node
+
+    if match.group("high") and op in ("between", "from", ""):
+        high = float(match.group("high").replace(",", "")) * (1000 if match.group("hk") else 1)
+        condition: dict[str, Any] = {"all": [total("gt", amount), total("lt", high)]}
+        words = f"who spent between {amount:g} and {high:g}"
+    elif op in ("under", "less than", "below", "<", "<=") or more in ("or less", "or under"):
+        condition, words = total("lt", amount), f"who spent under {amount:g}"
+    elif op in ("at least", ">=") or more in ("or more", "+", "and up", "plus", "or above", "or over", "and over"):
+        condition = {"any": [total("gt", amount), total("eq", amount)]}
+        words = f"who spent at least {amount:g}"
+    else:
+        condition, words = total("gt", amount), f"who spent over {amount:g}"
+    if time and time.period:
+        words += " " + time.period.words
+    elif time and time.win:
+        words += " " + window_words(time.win)
+    return condition, words
+
+
+def signup_condition(clause: str, time: Time, now: datetime) -> tuple[list[dict[str, Any]], str] | None:
+    since = re.search(r"\bsince\s+([^,;.]{3,40})", clause)
+    named = named_date(since.group(1), now.date()) if since else None
+    if named:
+        return [{"attribute": "created_at", "op": "gt", "value": named[0].isoformat() + "T00:00:00"}], f"who signed up since {named[1]}"
+    if time.period:
+        return ([{"attribute": "created_at", "op": "gt", "value": time.period.start.isoformat()},
+                 {"attribute": "created_at", "op": "lt", "value": time.period.end.isoformat()}],
+                f"who signed up {time.period.words}")
+    if time.win:
+        return [{"attribute": "created_at", "op": "within_last", "value": window(time.win.hours)}], f"who signed up {window_words(time.win)}"
+    return None
+
+
+ORDER_COUNT = re.compile(
+    r"(?P<op>more than|over|above|at least|at most|no more than|up to|exactly|fewer than|less than|under|only|just|a minimum of|min)?"
+    r"\s*(?P<n>\d+)\s*(?P<plus>\+|or more|or fewer|or less|and up)?\s*(?:(?:separate|different|total|or more)\s+)?"
+    r"(?:times|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
+
+
+def order_count(clause: str) -> tuple[dict[str, Any], str] | None:
+    match = ORDER_COUNT.search(clause)
+    if not match:
+        if re.search(r"\brepeat (customers|buyers|purchasers|shoppers)\b|\breturning customers\b|\bmultiple (orders|purchases|times)\b"
+                     r"|\bmore than once\b|\bordered again\b", clause):
+            return {"event": ORDER, "at_least": 2}, "who ordered at least 2 times"
+        if re.search(r"\b(one-time|one time|single-order|first-time)\s+(buyers|customers|purchasers|shoppers)\b", clause):
+            return {"event": ORDER, "at_least": 1, "at_most": 1}, "who ordered exactly once"
+        return None
+    op, number = (match.group("op") or "").strip(), int(match.group("n"))
+    more = (match.group("plus") or match.group("after") or "").strip()
+    if op in ("more than", "over", "above"):
+        return {"event": ORDER, "at_least": number + 1}, f"who ordered more than {number} times"
+    if op in ("at least", "a minimum of", "min") or more in ("+", "or more", "and up"):
+        return {"event": ORDER, "at_least": number}, f"who ordered at least {number} times"
+    if op in ("at most", "no more than", "up to") or more in ("or fewer", "or less"):
+        return {"event": ORDER, "at_most": number}, f"who ordered at most {number} times"
+    if op in ("fewer than", "less than", "under"):
+        return {"event": ORDER, "at_most": max(0, number - 1)}, f"who ordered fewer than {number} times"
+    if number == 0:
+        return {"event": ORDER, "did": False}, "who have never ordered"
+    return {"event": ORDER, "at_least": number, "at_most": number}, f"who ordered exactly {number} times"
+
+
+def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
+    if re.search(r"opted.?out|unsubscribed|no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
+        return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
+    # "subscribers" are the people who agreed to get the emails, as in every email tool.
+    if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
+                 r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b", lowered):
+        return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
+    return None

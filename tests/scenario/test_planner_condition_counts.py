@@ -1,0 +1,89 @@
+"""Count questions with several conditions at once, through the conversation engine and the
+offline planner, on a seeded demo store: the number in the reply must equal the one computed
+here in plain Python from the raw rows (not through the segment compiler).
+
+Each phrasing exercises a condition reader of bot.engine.planner.conditions: "N or more" order
+counts, a time phrase that belongs to the sign-up and not to the order ("signed up in the last
+60 days but haven't bought"), spend ranges and windows, states and provinces, and exclusions.
+
+Mutations tried: making `conditions.clauses` give every clause the whole sentence (one time
+phrase for all conditions) fails the sign-up and the two-window cases; reading "N or more" as
+exactly N (the old `_order_count`) fails the order-count case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from bot.engine.conversation import Conversation
+from tools.ingest.seed import seed_store
+
+NOW = datetime.now(timezone.utc)
+
+
+def _number(reply: str) -> int:
+    body = reply.split("\n\n", 1)[-1]
+    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
+
+
+def _aware(moment) -> datetime:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(engine):
+    seed_store(engine, contacts=400, now=NOW)
+    with engine.connect() as connection:
+        people = {row.id: row for row in connection.execute(text(
+            "SELECT id, email, country, region, created_at FROM contacts"))}
+        orders = defaultdict(list)
+        for row in connection.execute(text(
+                "SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
+            properties = row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
+            orders[row.contact_id].append((_aware(row.occurred_at), float(properties["total"])))
+    reachable = {key: person for key, person in people.items() if person.email}
+    return reachable, orders
+
+
+def _spent(orders, key, since=None) -> float:
+    return round(sum(total for at, total in orders.get(key, []) if since is None or at >= since), 2)
+
+
+CASES = {
+    "how many customers have placed three or more orders?":
+        lambda people, orders: [k for k in people if len(orders.get(k, [])) >= 3],
+    "how many people signed up in the last 60 days but haven't bought":
+        lambda people, orders: [k for k, p in people.items()
+                                if _aware(p.created_at) >= NOW - timedelta(days=60) and not orders.get(k)],
+    "customers in california who spent over 200":
+        lambda people, orders: [k for k, p in people.items()
+                                if p.country == "US" and p.region == "CA" and _spent(orders, k) > 200],
+    "how many shoppers spent between 100 and 300?":
+        lambda people, orders: [k for k in people if 100 < _spent(orders, k) < 300],
+    "how many customers in the us excluding texas and florida":
+        lambda people, orders: [k for k, p in people.items() if p.country == "US" and p.region not in ("TX", "FL")],
+    "how many people ordered in the last 7 days and signed up in the last 90 days?":
+        lambda people, orders: [k for k, p in people.items()
+                                if _aware(p.created_at) >= NOW - timedelta(days=90)
+                                and any(at >= NOW - timedelta(days=7) for at, _ in orders.get(k, []))],
+    "how many customers spent over 150 in the last 30 days":
+        lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
+}
+
+
+@pytest.mark.parametrize("phrasing", list(CASES))
+def test_the_count_in_the_reply_equals_the_count_from_the_rows(engine, settings, store, phrasing):
+    people, orders = store
+    expected = len(CASES[phrasing](people, orders))
+    reply = Conversation(engine, settings, use_agent=False).handle(phrasing, "UAPPROVER", f"T-{hash(phrasing)}")
+    assert reply.text.startswith("Read as:"), reply.text
+    assert "I did not use" not in reply.text, reply.text
+    assert _number(reply.text) == expected, reply.text
