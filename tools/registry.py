@@ -33,7 +33,7 @@ from tools.core.context import (
     validation_message,
 )
 from tools.drafting import approvals, compliance, drafts
-from tools.privacy import audit_trail, retention, rights
+from tools.privacy import audit_trail, retention, rights, unsubscribe
 from tools.reporting import digest, report
 
 Describer = Callable[[ToolContext, Any], "str | None"]
@@ -83,6 +83,8 @@ def _all_tools() -> list[Tool]:
         tool(rights.export_contact, approvers, writes=False, confirm=risks.export_person),
         # Applying the retention period early deletes only what the daily job would.
         tool(retention.purge_old_data, approvers, writes=True),
+        # Unsubscribing at a person's request only stops email: anyone, audited.
+        tool(unsubscribe.unsubscribe_contact, everyone, writes=True),
         # Reading is for everyone.
         tool(audit_trail.audit_log, everyone, writes=False),
         tool(report.campaign_report, everyone, writes=False),

@@ -87,6 +87,7 @@ COMMANDS = [
     Command("export_buyer_suppression", ("audience", "buyers"), absolute=("out",)),
     Command("export_lookalike_seed", ("audience", "lookalike"), absolute=("out",)),
     Command("forget_contact", ("forget",), positional=("contact",)),
+    Command("unsubscribe_contact", ("unsubscribe",), positional=("contact",)),
     Command("purge_old_data", ("purge",)),
     Command("campaign_report", ("report",), positional=("campaign",), options={"period": "--since"}),
     Command("order_summary", ("orders",)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
@@ -83,3 +84,21 @@ def test_ordered_last_month_is_the_previous_calendar_month(engine, settings):
     sql = ("SELECT count(DISTINCT contact_id) FROM events WHERE name = 'Order Completed'"
            " AND occurred_at >= :start AND occurred_at < :end")
     assert _number(reply.text) == _scalar(engine, sql, start=last_month, end=this_month) == 2, reply.text
+
+
+@pytest.mark.parametrize("question", ["how many orders did we get yesterday?", "what was revenue last month"])
+def test_orders_and_revenue_in_a_calendar_period(engine, settings, question):
+    # Mutation tried: planning "yesterday" as the rolling 48 hours (the old order_summary) fails
+    # this: the order from two days ago and the one from today are counted.
+    this_month = TODAY.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    start, end = (YESTERDAY, TODAY) if "yesterday" in question else (last_month, this_month)
+    _contact(engine, "buyer", last_month - timedelta(days=40))
+    moments = [start + timedelta(minutes=5), end - timedelta(minutes=5), start - timedelta(hours=2),
+               end + (NOW - end) / 2]
+    for n, moment in enumerate(moments):
+        track(engine, "buyer", "Order Completed", moment, total=10.0 * (n + 1))
+    reply = Conversation(engine, settings, use_agent=False).handle(question, "UAPPROVER", f"T-{question}")
+    sql = "SELECT count(*) FROM events WHERE name = 'Order Completed' AND occurred_at >= :start AND occurred_at < :end"
+    assert _number(reply.text) == _scalar(engine, sql, start=start, end=end) == 2, reply.text
+    assert "revenue 30.00" in reply.text, reply.text

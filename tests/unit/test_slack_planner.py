@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from bot.engine import messages
@@ -225,13 +227,15 @@ def test_controls_refer_to_the_threads_campaign():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("how did the cart sequence do last week?", {"period": "7d", "campaign": "Abandoned cart"}),
-    ("results for campaign 2 yesterday", {"period": "1d", "campaign": "2"}),
+    # Calendar words are calendar days (a Wednesday here): last week is Monday to Sunday.
+    ("how did the cart sequence do last week?", {"period": "2026-11-23..2026-11-29", "campaign": "Abandoned cart"}),
+    ("results for campaign 2 yesterday", {"period": "yesterday", "campaign": "2"}),
     ("show me performance for the last 30 days", {"period": "30d"}),
+    ("how did campaign 4 do since black friday", {"period": "2026-11-27..2026-12-02", "campaign": "4"}),
 ])
 def test_reports(text, expected):
-    call = only_call(text)
-    assert call.name == "campaign_report" and call.arguments == expected
+    planned = plan(text, None, datetime(2026, 12, 2, 10, tzinfo=timezone.utc))
+    assert [(call.name, call.arguments) for call in planned.calls] == [("campaign_report", expected)]
 
 
 @pytest.mark.parametrize("text", ["send the digest now", "digest please", "show me today's digest"])

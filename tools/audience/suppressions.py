@@ -51,7 +51,9 @@ def unsubscribe_contact(db: Session, contact: Contact, source: str, now: datetim
     if not contact.email:
         return False
     hashed = contact.email_hash or email_hash(email_salt(db), contact.email)
-    if not suppress(db, hashed, SuppressionReason.UNSUBSCRIBED, source, now):
+    # A second row with the same address (or an import that reset the consent) still gets
+    # opted out although the address is already on the list.
+    if not suppress(db, hashed, SuppressionReason.UNSUBSCRIBED, source, now) and contact.email_consent == "opt_out":
         return False
     contact.email_consent = "opt_out"
     skipped = db.execute(

@@ -23,7 +23,6 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from tools.audience.order_value import order_value
-from tools.audience.spec import Window
 from tools.core.context import ToolContext, ToolInput, ToolResult
 from tools.core.lookup import find_campaign
 from tools.core.models import (
@@ -35,7 +34,7 @@ from tools.core.models import (
 )
 from tools.core.money import money
 from tools.core.vocabulary import CampaignStatus
-from tools.core.windows import PERIOD_HELP, duration
+from tools.core.windows import DURATION, PERIOD_HELP
 from tools.reporting.attribution import order_currency, order_filter
 from tools.reporting.buckets import (
     day_buckets,
@@ -206,9 +205,10 @@ def _report_summary(reports: list[CampaignMetrics], since: datetime, until: date
 
 
 class OrderSummaryInput(ToolInput):
-    """Orders and revenue over a period ending now."""
+    """Orders and revenue over a period: a window ending now, or calendar days."""
 
-    period: Window = Field("7d", description='how far back to count: a window such as "24h", "7d", "2w"')
+    period: str = Field("7d", max_length=40, description=f"Which orders to count: {PERIOD_HELP}. Calendar words "
+                        "mean calendar days: 'last month' is e.g. '2026-11-01..2026-11-30'.")
 
 
 class OrderSummaryResult(ToolResult):
@@ -224,12 +224,12 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     order's value by the one order-value rule: total, then revenue, then products' price x
     quantity, then value) in the last `period`. Read-only; answers "how many orders last week"
     and "revenue since Black Friday"."""
-    until = ctx.clock.now()
-    since = until - duration(params.period)
+    since, until = parse_period(params.period, ctx.now(), ctx.settings.zone)
     orders, buyers, revenue = ctx.db.execute(select(
         func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
     ).where(*order_filter(since, until))).one()
     money = round(float(revenue), 2)
-    period = params.period
-    summary = f"{orders:,} orders from {buyers:,} buyers in the last {period}, revenue {money:,.2f}."
+    span = f"in the last {params.period}" if DURATION.match(params.period) else (
+        f"from {since.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M} to {until.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}")
+    summary = f"{orders:,} orders from {buyers:,} buyers {span}, revenue {money:,.2f}."
     return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, since=since, until=until)

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.dates import audience_window, window, zone_now
+from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import platform, read_as
@@ -95,9 +95,6 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
 
 
 def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
-    win = audience_window(lowered, zone_now())
-    hours = win.hours if win else 168
-    period = window(hours)
-    words = win.words if win else "the last 7 days"
+    period, words = report_period(lowered, zone_now())
     return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
-                reading=f"Read as: orders and revenue in {words}")
+                reading=f"Read as: orders and revenue {'in ' if words.startswith('the ') else ''}{words}")

@@ -9,26 +9,24 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.dates import unit_hours
+from bot.engine.planner.dates import report_period, unit_hours, zone_now
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import (
     campaign_note,
     campaign_reference,
-    duration_hours,
     has,
 )
 
 
 def report(clean: str, lowered: str, state: ThreadState) -> Plan:
-    arguments: dict[str, Any] = {"period": f"{max(1, duration_hours(lowered, 168) // 24)}d"}
-    if has(lowered, r"yesterday"):
-        arguments["period"] = "1d"
+    period, words = report_period(lowered, zone_now())
+    arguments: dict[str, Any] = {"period": period}
     reference = campaign_reference(clean, state)
     if reference is not None:
         arguments["campaign"] = reference
     which = f"campaign {reference}{campaign_note(clean, state)}" if reference else "all campaigns"
     return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
-                reading=f"Read as: the results of {which} over the last {arguments['period'].removesuffix('d')} days")
+                reading=f"Read as: the results of {which} {'over ' if words.startswith('the ') else ''}{words}")
 
 
 def digest(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -38,7 +38,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
             if question and writes(built):
                 continue  # questions only read: try the next reading of the sentence
             return _with_unused(built, clean)
-    if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt", lowered):
+    if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt|subscri|suppress|bounce", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
     # A question about an audience, or an audience named on its own ("customers with 5+ orders in

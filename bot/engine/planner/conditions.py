@@ -188,8 +188,8 @@ ORDER_COUNT = re.compile(
     r"(?:times|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
 
 
-def order_count(clause: str) -> tuple[dict[str, Any], str] | None:
-    match = ORDER_COUNT.search(clause)
+def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str] | None:
+    match = ORDER_COUNT.search(clause) if numbers else None
     if not match:
         if re.search(r"\brepeat (customers|buyers|purchasers|shoppers)\b|\breturning customers\b|\bmultiple (orders|purchases|times)\b"
                      r"|\bmore than once\b|\bordered again\b", clause):

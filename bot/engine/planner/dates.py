@@ -240,6 +240,8 @@ def calendar_period(text: str, now: datetime) -> Period | None:
         start = end - timedelta(days=7)
         return Period(_midnight(start, now), _midnight(end, now),
                       f"last week ({start.isoformat()} to {(end - timedelta(days=1)).isoformat()})")
+    if period := _year_or_quarter(lowered, now):
+        return period
     if match := re.search(rf"\b(?:in|during|for|throughout|over)\s+(?:the month of\s+)?({months})\b(?!\s+\d{{1,2}}\b)(?:\s+(\d{{4}}))?", lowered):
         month = next(i for i, m in enumerate(MONTHS, 1) if match.group(1).startswith(m[:3]))
         year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)
@@ -247,3 +249,50 @@ def calendar_period(text: str, now: datetime) -> Period | None:
         end = date(year + (month == 12), month % 12 + 1, 1)
         return Period(_midnight(start, now), _midnight(end, now), f"in {MONTHS[month - 1].title()} {year}")
     return None
+
+
+def _year_or_quarter(lowered: str, now: datetime) -> Period | None:
+    """'this year' / 'ytd' (so far), 'last year' (the previous calendar year; 'the last year'
+    stays a rolling 365 days), 'this quarter', 'last quarter', 'q3', 'q4 2025'."""
+    today = now.date()
+    if re.search(r"\bthis year\b|\bytd\b|\byear to date\b|\bso far this year\b", lowered):
+        start = date(today.year, 1, 1)
+        return Period(_midnight(start, now), _midnight(today + timedelta(days=1), now), f"this year (since {start.isoformat()})")
+    if re.search(r"(?<!the )(?<!past )\b(last|previous) year\b", lowered):
+        start, end = date(today.year - 1, 1, 1), date(today.year, 1, 1)
+        return Period(_midnight(start, now), _midnight(end, now), f"last year ({today.year - 1})")
+    quarter = (today.month - 1) // 3
+    if match := re.search(r"(?<!the )(?<!past )\b(this|last|previous) quarter\b|\bq([1-4])(?:\s+(\d{4}))?\b", lowered):
+        if match.group(2):
+            year = int(match.group(3)) if match.group(3) else today.year
+            index = int(match.group(2)) - 1
+            if not match.group(3) and index > quarter:
+                year -= 1  # a quarter that has not begun this year is last year's
+        else:
+            year, index = today.year, quarter - (match.group(1) != "this")
+            if index < 0:
+                year, index = year - 1, 3
+        start = date(year, index * 3 + 1, 1)
+        end = date(year + (index == 3), (index * 3 + 3) % 12 + 1, 1)
+        return Period(_midnight(start, now), _midnight(min(end, today + timedelta(days=1)), now),
+                      f"Q{index + 1} {year} ({start.isoformat()} to {(end - timedelta(days=1)).isoformat()})")
+    return None
+
+
+def report_period(lowered: str, now: datetime, default: str = "7d") -> tuple[str, str]:
+    """The reporting tools' `period` for a sentence's time words, and those words: a calendar
+    period as its days ('2026-11-01..2026-11-30'), 'today', 'yesterday', a period since a date
+    up to today, or a rolling window ('30d')."""
+    if re.search(r"\byesterday\b", lowered):
+        return "yesterday", yesterday(now).words
+    if re.search(r"\btoday\b|\bso far today\b", lowered):
+        return "today", "today"
+    if period := calendar_period(lowered, now):
+        last = min(period.end, _midnight(now.date() + timedelta(days=1), now)) - timedelta(days=1)
+        return f"{period.start.date().isoformat()}..{last.date().isoformat()}", period.words
+    if win := audience_window(lowered, now):
+        if win.words.startswith(("since", "this")):
+            start = (now - timedelta(hours=win.hours - 1)).date()
+            return f"{start.isoformat()}..{now.date().isoformat()}", win.words
+        return window(win.hours), win.words
+    return default, f"the last {default.removesuffix('d')} days"

@@ -217,7 +217,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     elif negated:
         parts.append({"event": ORDER, "did": False})
         phrases.append("who have never ordered")
-    count = None if negated else order_count(part_of.get("order", ""))
+    # "repeat customers" names a count without an order word; "visited 3 times" is no order count.
+    count = None if negated else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
     if count:
         condition, words = count
         if order_time.any:

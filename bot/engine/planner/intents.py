@@ -101,8 +101,14 @@ INTENTS = [
            r"|\b(everything|all (the )?(data|information)) (we|you) (hold|have|store|keep) (on|about|for)\b",
            280, tool="export_contact", decline=True, reading="an access request: everything we hold on the person named",
            unless=r"\b(forget|erase|delete|remove|right to be forgotten)\b"),
-    Intent(r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))",
-           270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named"),
+    Intent(r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))"
+           r"|^(please )?(can you )?(delete|wipe)\b(?=.*(@|\bu\d+\b))",
+           270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named",
+           unless=r"\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)"),
+    Intent(r"\bunsubscribe\b|\bopt\b.*\bout\b|\bstop (emailing|mailing|sending (emails? )?to)\b"
+           r"|\b(remove|take|drop)\b.*\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)",
+           268, tool="unsubscribe_contact", decline=True, reading="unsubscribe {contact} from marketing email",
+           unless=r"\bwhy\b|\bhow many\b|\bwhen did\b|\bnumber of\b"),
     Intent(r"\bpurge\b|\bapply (the )?retention\b|\b(delete|remove|clear) (all )?(the )?(old|expired) (data|events)\b",
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
     Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b", 260, explain),

@@ -21,7 +21,7 @@ from tools import registry
 Reader = Callable[[str, str, ThreadState], Any]
 
 # Words before a bare user id ("forget u42", "data on u42").
-PERSON_AFTER = r"forget|erase|delete|for|on|about|of"
+PERSON_AFTER = r"forget|erase|delete|wipe|unsubscribe|remove|opt|for|on|about|of"
 
 SLOTS: dict[str, Reader] = {
     "campaign": lambda clean, lowered, state: campaign_reference(clean, state),
