@@ -36,13 +36,20 @@ def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
     if has(lowered, r"(no|turn off|disable|remove|without) quiet hours|quiet hours? off"):
-        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": "off"})])
-    window = lowered[lowered.find("quiet"):][:80]
+        return _rule("quiet_hours", "off", "no quiet hours")
+    # "quiet hours 21:00 to 08:00"; "no emails between 10pm and 7am"; "don't send after 9pm or before 8am"
+    start_at = lowered.find("quiet") if "quiet" in lowered else (re.search(r"\b(between|from|after)\s+\d", lowered) or re.search("$", lowered)).start()
+    window = re.sub(r"\bafter\s+(\d[\d:]*\s*(?:am|pm)?)\s*(?:or|and|,)?\s*before\s+", r"quiet hours \1 to ", lowered[start_at:][:80])
+    window = re.sub(r"^(between|from)\s+", "quiet hours ", window)
     quiet = re.search(r"quiet hours?\D*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:to|-|until|till|and)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", window)
     if quiet:
         start = _clock(quiet.group(1), quiet.group(2), quiet.group(3))
         end = _clock(quiet.group(4), quiet.group(5), quiet.group(6))
-        return Plan("set_rule", [PlannedCall("set_rule", {"key": "quiet_hours", "value": f"{start}-{end}"})])
+        return _rule("quiet_hours", f"{start}-{end}", f"quiet hours {start} to {end} (no marketing email then, in each contact's time zone)")
+    gap = re.search(r"\b(\d+)\s*(h|hrs?|hours?|d|days?)\b.*\b(between|apart)\b|\b(?:gap|space|spacing)\b\D*(\d+)\s*(h|hrs?|hours?)\b", lowered)
+    if gap and not re.search(r"\b\d+\s*(?:marketing\s+)?(?:emails?|messages?)\s+(?:a|an|per|every|each|1)\b", lowered):
+        hours = int(gap.group(1) or gap.group(4)) * unit_hours(gap.group(2) or gap.group(5))
+        return _rule("email_min_gap_hours", str(hours), f"at least {hours} hours between two marketing emails to one contact")
     cap = _cap(lowered)
     if cap is None:
         return Plan("set_rule", answer=messages.ASK_RULE)
@@ -73,9 +80,14 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
         count, kind, amount, period, adverb = match.groups()
     else:  # the number after the kind: "cap marketing emails at 6 a month"
         match = re.search(rf"\b{kind_words}\b.*?\b(?:at|to)\s+(\d+)\s*{unit}", lowered)
-        if not match:
-            return None
-        kind, count, amount, period, adverb = match.groups()
+        if match:
+            kind, count, amount, period, adverb = match.groups()
+        else:  # "set the weekly cap to 5 emails", "daily limit of 2"
+            match = re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
+            if not match:
+                return None
+            adverb, count, amount, period = match.group(1), match.group(2), None, None
+            kind = "ads" if re.search(r"\b(ads?|impressions?)\b", lowered) else "emails"
     hours = PERIOD_WORDS[adverb] if adverb else int(amount or 1) * unit_hours(period)
     return int(count), kind, hours
 

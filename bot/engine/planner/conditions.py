@@ -34,7 +34,8 @@ ANCHORS = (
     ("signup", re.compile(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers"
                           r"|members|people)|created (?:an |their )?accounts?)\b")),
     ("spend", re.compile(r"\b(spent|spend|spending|spenders?|lifetime value|ltv|clv|worth)\b")),
-    ("order", re.compile(r"\b(ordered|orders?|ordering|bought|buy|buying|buyers?|purchas\w*|shopped|shoppers who ordered)\b")),
+    ("order", re.compile(r"\b(ordered|orders?|ordering|bought|buy|buying|buyers?|purchas\w*|shopped|shoppers who ordered"
+                         r"|come back|came back|been back)\b")),
     ("stage", re.compile(r"\b(abandon\w*|carts?|baskets?|check.?outs?|checked out|brows\w*|viewed|viewers?|looked at"
                          r"|visit(?:ed|ors?)|added)\b")),
 )
@@ -43,7 +44,7 @@ ANCHORS = (
 NOT_ORDERED = re.compile(
     r"(?:\b(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|don'?t|do not|doesn'?t|not|never|no longer|without"
     r"|yet to)\s+(?:\w+\s+){0,2}?(?:ordered|order|ordering|bought|buy|buying|purchased|purchase|purchasing|shopped"
-    r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted)\b)"
+    r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted|come back|came back|been back)\b)"
     r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon-?(?:buyers|purchasers|customers)\b|\bnever-?buyers\b")
 EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b|\bzero\b|\b0 orders\b|\bnon-?|\byet\b")
 

@@ -218,10 +218,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         parts.append({"event": ORDER, "did": False})
         phrases.append("who have never ordered")
     # "repeat customers" names a count without an order word; "visited 3 times" is no order count.
-    count = None if negated else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
+    count = None if negated and not lapsed else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
     if count:
         condition, words = count
-        if order_time.any:
+        if order_time.any and not lapsed:  # a lapse's window is the lapse's, the count is lifetime
             words += " " + attach(condition, order_time)
             claimed.add("order")
         parts.append(condition)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner import scope
 from bot.engine.planner.audiences import (
     create_segment,
     export_audience,
@@ -89,6 +90,7 @@ SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # u
 # outranks the generic audience and campaign shapes, and the report catch-all comes last. A
 # builder returning None declines, and the next best shape is tried.
 INTENTS = [
+    Intent(scope.PATTERN, 310, scope.outside),  # outside Nudge: said plainly, never read as a nearby request
     Intent(r"^(help|\?|what can you do|commands|examples|how do i use)", 300, show_help),
     Intent(r"\baudit\b|\bwho (\w+ly )?(approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
            r"|stopped|erased|forgot|deleted|exported|edited|revised|changed|created)\b"
@@ -117,7 +119,7 @@ INTENTS = [
     Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
-    Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|quiet hours|frequency)\b(?!.*\d)",
+    Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
     Intent(r"\b(orders?|revenue|sales|aov)\b", 190, order_summary,
@@ -128,9 +130,13 @@ INTENTS = [
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
            r"|\b(a/?b|subject) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
-    Intent(r"quiet hours|frequency cap|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
+    Intent(r"quiet hours|frequency cap|\b(no|don'?t|do not|never|stop|avoid)\b.*\b(emails?|email|sending|send|messages?|mail)\b.*"
+           r"\b(between|after|from)\s+\d|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
-           r"|\b(cap|limit)\b.*\b(emails?|messages?)\b.*\b(at|to) \d+", 170, frequency_rule),
+           r"|\b(cap|limit)\b.*\b(emails?|messages?|ads?|impressions?)\b.*\b(at|to) \d+"
+           r"|\b(daily|weekly|monthly)\b.*\b(cap|limit)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
+           r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
+           170, frequency_rule),
     Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"

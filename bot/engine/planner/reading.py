@@ -46,7 +46,11 @@ EXAMPLES = [
 # Chat shorthand, read as the words it stands for.
 SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
              "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
-             "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because"}
+             "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
+             "no. of": "number of", "num of": "number of", "#of": "number of"}
+# Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
+CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
+                          re.I)
 
 
 def help_text(intro: str = "Here is what I can do:") -> str:
@@ -59,6 +63,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
     text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
     text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
     for short, full in SHORTHAND.items():
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))

@@ -1,0 +1,55 @@
+"""Requests outside what Nudge does (SMS, buying ads, refunds, forecasts, posting to social media,
+shop prices, creating codes in the shop, plain contact lists): said plainly, with the nearest
+thing it can do, instead of being read as a nearby request ("send an SMS to cart abandoners"
+must not build an email campaign).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.plans import Plan
+
+# (what the sentence asks, what Nudge cannot do, what it can do instead)
+OUTSIDE = (
+    (r"\b(sms|text messages?|texts? (them|everyone|people|customers)|whatsapp|push notifications?|in-app messages?"
+     r"|direct mail|postcards?|letters? in the post)\b",
+     "send that: Nudge sends email only (and writes ad copy)",
+     'Ask for an email instead, e.g. "build an abandoned-cart sequence".'),
+    (r"\b(buy|purchase|boost|place|book)\b.*\b(ads?|adverts?|advertising|ad space|impressions)\b"
+     r"|\bspend\b.*\d.*\bon (facebook |meta |google |instagram |linkedin )?ads\b|\b(run|launch|start) (an? )?(ad|ads|advertising)"
+     r" campaigns? on\b|\bad budgets?\b",
+     "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
+     'Try e.g. "write meta ad copy for our summer sale" or "export the cart abandoners to meta".'),
+    (r"\brefund", "issue refunds: that happens in your shop's admin", "Nudge only reads orders."),
+    (r"\b(change|set|update|lower|raise|drop|reduce|increase)\b.*\bprices?\b(?!.*\b(email|ad|copy)\b)",
+     "change prices: that happens in your shop's admin", "Nudge only reads the catalogue."),
+    (r"\b(predict|forecast|projections?|project|extrapolate)\b|\b(revenue|sales|orders) (will|are going to)\b|\bnext (month|week|"
+     r"quarter|year)'?s? (revenue|sales|orders)\b|\bwill (we|i) (make|sell|earn)\b",
+     "forecast: Nudge reports what happened, not what will",
+     'Ask e.g. "revenue last month" or "orders in the last 30 days".'),
+    (r"\b(post|publish|tweet|share)\b.*\b(on|to) (twitter|x|tiktok|instagram|facebook|linkedin|pinterest|threads|our socials?"
+     r"|social media)\b|\bfollowers?\b|\bfollower count\b",
+     "post to or read social media accounts",
+     'I can write ad copy, e.g. "write meta ad copy for our new winter collection".'),
+    (r"\b(create|make|generate|set up|add)\b.*\b(discount|coupon|promo|voucher) codes?\b.*\b(in|on) (shopify|woocommerce|woo|"
+     r"the shop|our shop|the store|our store)\b",
+     "create codes in your shop",
+     "Create them in the shop's admin, then import them for a step with nudge discount import (see the README)."),
+    (r"\bphone numbers?\b|\b(download|csv|spreadsheet|excel|list)\b.*\b(all|every)\b.*\b(emails?|addresses|contacts)\b"
+     r"(?!.*\b(meta|facebook|google|hashed|ads?)\b)",
+     "hand out plain contact lists: ad exports are hashed, and one person's data comes from an access request",
+     'Try e.g. "export the cart abandoners to meta" or "what data do we have on jo@example.com".'),
+)
+
+
+def outside(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A plain "I can't ..." with the nearest thing Nudge can do, when the request is outside it."""
+    for pattern, cannot, instead in OUTSIDE:
+        if re.search(pattern, lowered):
+            return Plan("out_of_scope", answer=f"I can't {cannot}. {instead}")
+    return None
+
+
+PATTERN = "|".join(f"(?:{pattern})" for pattern, _, _ in OUTSIDE)
