@@ -15,7 +15,7 @@ from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise
 from bot.engine.planner.unused import unused_words
-from bot.engine.planner.vocabulary import EMAIL_RE
+from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
 from bot.engine.speech import is_question
 from tools import registry
 
@@ -29,15 +29,23 @@ def plan(text: str, state: ThreadState | None = None, now: datetime | None = Non
 
 def _plan(text: str, state: ThreadState) -> Plan:
     clean = normalise(text)
-    lowered = clean.lower()
+    lowered = hide_codes(clean.lower(), discount_codes(clean))
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
     question = is_question(clean)
+    no_campaign: Plan | None = None
     for intent in ranked(lowered):
         if (built := intent.build(clean, lowered, state)) is not None:
             if question and writes(built):
                 continue  # questions only read: try the next reading of the sentence
+            if built.answer == messages.NOTHING_TO_REFER and built.intent == "follow_up":
+                # "set up abandoned cart emails - 10% off on day 5" reads like an edit, but with no
+                # campaign in the thread it is a new one: let the other readings try first.
+                no_campaign = no_campaign or built
+                continue
             return _with_unused(built, clean)
+    if no_campaign is not None:
+        return no_campaign
     if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt|subscri|suppress|bounce", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
@@ -65,9 +73,9 @@ def _with_unused(built: Plan, clean: str) -> Plan:
     if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
                            for c in built.calls):
         audience = describe_audience(clean)
-        built.unused = unused_words(clean, audience)
+        built.unused += [word for word in unused_words(clean, audience) if word not in built.unused]
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
-        built.unused = unused_words(clean, Audience(None, ""))
+        built.unused += [word for word in unused_words(clean, Audience(None, "")) if word not in built.unused]
     return built
 
 

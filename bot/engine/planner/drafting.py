@@ -11,7 +11,7 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import campaign_reference, has, percent, platform
-from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES
+from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES, discount_codes
 
 
 def offer(clean: str, lowered: str) -> dict[str, Any]:
@@ -22,6 +22,8 @@ def offer(clean: str, lowered: str) -> dict[str, Any]:
         arguments["brief"] = brief(clean)
     if value := percent(lowered):
         arguments["discount_percent"] = value
+    if codes := discount_codes(clean):
+        arguments["discount_code"] = codes[0]
     tone = next((name for word, name in TONES.items() if re.search(rf"\b{word}", lowered)), None)
     if tone:
         arguments["tone"] = tone
@@ -32,14 +34,28 @@ def brief(clean: str) -> str:
     """The request without its leading command ('draft an email announcing ...')."""
     stripped = re.sub(
         r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose|create|make)(?:\s+me)?(?:\s+an?|\s+some)?"
-        r"(?:\s+[\w-]+)?\s+(?:email|newsletter|mail|ad copy|ads?)\s*(?:for|about|on|to)?\s*",
+        r"(?:\s+[\w-]+){0,3}?\s+(?:email|newsletter|mail|ad copy|ads?)\s*(?:for|about|on|to)?\s*",
         "", clean, flags=re.I,
     )
     return (stripped or clean)[:2000]
 
 
 def draft_email(clean: str, lowered: str, state: ThreadState) -> Plan:
-    return Plan("draft_email", [PlannedCall("draft_email", offer(clean, lowered))])
+    arguments = offer(clean, lowered)
+    return Plan("draft_email", [PlannedCall("draft_email", arguments)], reading="Read as: draft " + offer_words(arguments, "email"))
+
+
+def offer_words(arguments: dict[str, Any], what: str) -> str:
+    """'a friendly announcement email with 20% off code SAVE20 about: our summer sale'."""
+    words = f"{arguments['tone'] + ' ' if arguments.get('tone') else ''}{arguments['purpose'].replace('_', ' ')} {what}"
+    words = ("an " if words[0] in "aeiou" else "a ") + words
+    if arguments.get("discount_percent"):
+        words += f" with {arguments['discount_percent']}% off"
+    if arguments.get("discount_code"):
+        words += f" code {arguments['discount_code']}"
+    if arguments.get("brief"):
+        words += f" about: {arguments['brief'][:120]}"
+    return words
 
 
 def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -49,7 +65,8 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
     arguments = {"platform": chosen, **offer(clean, lowered)}
     if arguments["purpose"] == "custom":
         arguments["purpose"] = "announcement"
-    return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)])
+    return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)],
+                reading="Read as: draft " + offer_words(arguments, f"ad copy for {chosen.replace('_', ' ')}"))
 
 
 def _draft_id(lowered: str, state: ThreadState) -> int | None:

@@ -13,19 +13,23 @@ from bot.engine.planner.dates import unit_hours
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
 from bot.engine.planner.reading import has, percent, read_as
-from bot.engine.planner.vocabulary import words_to_numbers
+from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes, words_to_numbers
 from tools.audience import recipes
 
 CART_DEFAULT = [(1, "cart_reminder", None), (3, "social_proof", None), (5, "cart_discount", 10)]
 
 
-def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]]) -> list[dict[str, Any]]:
-    """Steps named in the text ('reminder on day 1, reviews on day 3, 10% off on day 5')."""
+def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes: list[str] | None = None) -> list[dict[str, Any]]:
+    """Steps named in the text ('reminder on day 1, reviews on day 3, 10% off on day 5 with code
+    SAVE10'); `codes` are the request's discount codes, hidden in the text as tokens (vocabulary.hide_codes)."""
     clauses = re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered)
     steps: list[dict[str, Any]] = []
+    loose: list[int] = []  # codes named in a clause without a day ("use code X"): the offer's
     for clause in clauses:
         delay = _delay(clause)
+        named = [int(token) for token in CODE_TOKEN.findall(clause)]
         if delay is None:
+            loose += named
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
@@ -33,10 +37,22 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]]) -> li
             step["discount_percent"] = value
         elif purpose == "cart_discount":
             step["discount_percent"] = percent(lowered) or 10
+        if named and codes:
+            step["discount_code"] = codes[named[0]]
         steps.append(step)
     if not steps:
         steps = [_default_step(day, purpose, discount, lowered) for day, purpose, discount in defaults]
+    for index in loose:
+        offers = [step for step in steps if step.get("discount_percent") and "discount_code" not in step]
+        if codes and offers:
+            offers[0]["discount_code"] = codes[index]
     return sorted(steps, key=lambda s: s.get("delay_days", 0) * 24 + s.get("delay_hours", 0))
+
+
+def unplaced_codes(steps: list[dict[str, Any]], codes: list[str]) -> list[str]:
+    """Codes no step took, named back ("I did not use: 'code X'")."""
+    placed = {step.get("discount_code") for step in steps}
+    return [f"code {code}" for code in codes if code not in placed]
 
 
 def _delay(clause: str) -> dict[str, int] | None:
@@ -109,7 +125,7 @@ ASKS_FOR_MESSAGES = re.compile(
     r"|coupon|code)\b|\bday \d+|\d+\s*%|\bafter \d+|\boff\b")
 
 
-def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Plan | None:
+def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defaults) -> Plan | None:
     if not ASKS_FOR_MESSAGES.search(lowered):
         return None
     audience = describe_audience(lowered, default=stage)
@@ -121,22 +137,24 @@ def _sequence(intent: str, name: str, stage: str, lowered: str, defaults) -> Pla
         steps_text = right_away_is_day_0(steps_text)
         discount = percent(steps_text)
         defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
-    steps = parse_steps(steps_text, defaults)
+    codes = discount_codes(clean)
+    steps = parse_steps(steps_text, defaults, codes)
     built = sequence_plan(intent, name, spec, steps, lowered)
     built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps)
+    built.unused += unplaced_codes(steps, codes)
     return built
 
 
 def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("cart_sequence", "Abandoned cart", "cart", lowered, CART_DEFAULT)
+    return _sequence("cart_sequence", "Abandoned cart", "cart", clean, lowered, CART_DEFAULT)
 
 
 def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("browse_sequence", "Browse abandonment", "browse", lowered, [(1, "browse_abandonment", None)])
+    return _sequence("browse_sequence", "Browse abandonment", "browse", clean, lowered, [(1, "browse_abandonment", None)])
 
 
 def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("winback_sequence", "Win-back", "lapsed", lowered, [(0, "winback", None)])
+    return _sequence("winback_sequence", "Win-back", "lapsed", clean, lowered, [(0, "winback", None)])
 
 
 # A welcome goes to people who signed up lately: the last day unless the request names a window.
@@ -154,7 +172,9 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
         parts.insert(0, NEW_SIGNUPS)
         words = f"who signed up in the last 24 h {words}".strip()
     spec = parts[0] if len(parts) == 1 else {"all": parts}
-    steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)])
+    codes = discount_codes(clean)
+    steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)], codes)
     built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered)
     built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
+    built.unused += unplaced_codes(steps, codes)
     return built

@@ -47,7 +47,7 @@ live living lives based located locate country countries region place places whe
 domestic
 count number size big how's what's who's who've who're that's there's it's let's i'm we're we've i'd we'd
 show tell give find pull list see check preview count many
-exactly precisely minimum maximum max min single multiple
+code codes exactly precisely minimum maximum max min single multiple
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't cannot
 win back re-engage reengage re-activate reactivate flow flows sequence sequences campaign campaigns series journey
 automation drip emails reminder reminders send sending target targeting reach export exporting upload sync
@@ -85,7 +85,7 @@ def unused_words(text: str, audience: Audience) -> list[str]:
     for pattern in SLOTS:
         for match in pattern.finditer(part):
             word = match.group(1).strip("'-")
-            if (word in LEXICON or word in taken or word.rstrip("s") in taken or len(word) < 3
+            if (word in LEXICON or word in taken or word.startswith("discountcode") or word.rstrip("s") in taken or len(word) < 3
                     or any(word in qualifier for qualifier in found) or countries_in(word)[0] or regions_in(word)):
                 continue
             if word not in found:

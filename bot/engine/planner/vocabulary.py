@@ -98,6 +98,29 @@ AUDIT_VERBS = (
 )
 
 
+# A discount code the shop created ("10% off with code SAVE10", "promo code: WB15"). A code is
+# not a word: it has a digit or is written in capitals ("code for ..." names none).
+CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*[:=]?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
+NOT_CODES = {"for", "to", "the", "a", "an", "and", "on", "in", "of", "it", "is", "that", "this", "which", "with", "from"}
+
+
+def discount_codes(clean: str) -> list[str]:
+    """The discount codes a request names, as written."""
+    return [match.group(1) for match in CODE_RE.finditer(clean)
+            if match.group(1).lower() not in NOT_CODES and (re.search(r"\d", match.group(1)) or match.group(1).isupper())]
+
+
+def hide_codes(lowered: str, codes: list[str]) -> str:
+    """The sentence with each code replaced by a token ("discountcode0"), so "code CART20" is not
+    read as a cart and the step readers can still tell which code a step names."""
+    for index, code in enumerate(codes):
+        lowered = re.sub(rf"\b{re.escape(code.lower())}\b", f"discountcode{index}", lowered, count=1)
+    return lowered
+
+
+CODE_TOKEN = re.compile(r"\bdiscountcode(\d+)\b")
+
+
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
