@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -12,6 +12,7 @@ from bot.engine.planner.choose import plan
 from bot.engine.planner.plans import CAMPAIGN
 from tools.audience import recipes
 from tools.audience.spec import SegmentSpec
+from tools.core import windows
 
 
 def only_call(text: str, state: ThreadState | None = None):
@@ -98,7 +99,9 @@ def test_browse_abandonment(text):
 ])
 def test_winback(text, days, discount):
     arguments = sequence_request(text)
-    assert arguments["segment"] == {"since": "Order Completed", "inactive_for": f"{days}d"}
+    segment = arguments["segment"]
+    assert segment["since"] == "Order Completed" and set(segment) == {"since", "inactive_for"}
+    assert windows.duration(segment["inactive_for"]) == timedelta(days=days)
     assert arguments["steps"][0]["purpose"] == "winback"
     assert arguments["steps"][0].get("discount_percent") == discount
 

@@ -61,20 +61,30 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     if chosen is None:
         return Plan("export_audience", answer=messages.ASK_EXPORT_PLATFORM)
     arguments: dict[str, Any] = {"platform": chosen}
-    match = re.search(r"(?:bought|converted|purchased|buyers)\D*(\d+)\s*(d|days?)", lowered)
+    leaving_out = ""
+    match = re.search(r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(d|days?)", lowered)
     if match:
         arguments["exclude_converted_within"] = f"{match.group(1)}d"
+        leaving_out = f", leaving out anyone who ordered in the last {match.group(1)} days"
     named = re.search(r"segment\s+['\"]?([\w-]+)", clean, flags=re.I)
     if named:
-        return Plan("export_audience", [PlannedCall("export_audience", {"segment": named.group(1).lower(), **arguments})])
-    spec = audience_spec(re.sub(r"(bought|converted|purchased|buyers).*", "", lowered))
-    if spec is None and state.segment:
-        return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})])
-    spec = spec or {"event": "Product Viewed", "within_last": "30d"}
-    name = f"{chosen}-retargeting"
+        segment = named.group(1).lower()
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
+                    reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
+    audience = describe_audience(re.sub(r"(bought|converted|purchased|buyers|ordered)\D*\d+\s*(d|days?).*", "", lowered))
+    if audience.spec is None and state.segment:
+        return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})],
+                    reading=f"Read as: export this thread's segment '{state.segment}' to {chosen} (hashed){leaving_out}")
+    spec = audience.spec or {"event": "Product Viewed", "within_last": "30d"}
+    words = audience.reading if audience.spec else "contacts who viewed a product in the last 30 days (the default retargeting audience)"
+    # One saved segment per audience, so exporting another audience does not overwrite this one.
+    slug = "-".join(word for word in re.findall(r"[a-z0-9]+", words.lower())
+                    if word not in ("contacts", "who", "and", "the", "a", "in", "have", "has", "of"))
+    name = f"{chosen}-{slug}"[:60].rstrip("-")
     save = PlannedCall("create_segment", {"name": name, "spec": spec, "replace": True,
                                           "description": f"retargeting audience: {clean[:200]}"})
-    return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})])
+    return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})],
+                reading=f"Read as: export {words} to {chosen} (hashed, as segment '{name}'){leaving_out}")
 
 
 def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:

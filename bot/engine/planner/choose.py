@@ -36,7 +36,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
         if (built := intent.build(clean, lowered, state)) is not None:
-            if question and writes(built):
+            if question and writes(built) and not _asks_for_confirmed(built, lowered):
                 continue  # questions only read: try the next reading of the sentence
             if built.answer == messages.NOTHING_TO_REFER and built.intent == "follow_up":
                 # "set up abandoned cart emails - 10% off on day 5" reads like an edit, but with no
@@ -77,6 +77,15 @@ def _with_unused(built: Plan, clean: str) -> Plan:
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
         built.unused += [word for word in unused_words(clean, Audience(None, "")) if word not in built.unused]
     return built
+
+
+def _asks_for_confirmed(built: Plan, lowered: str) -> bool:
+    """'can i get a hashed list of ... for facebook?' is a polite request, and its writes are
+    only proposed (each needs a confirmation), so it may be planned like a request."""
+    # (the export's audience is saved first: a segment is a definition, not an action on anyone)
+    confirmed = [call for call in built.calls if registry.BY_NAME[call.name].writes and call.name != "create_segment"]
+    return bool(confirmed) and bool(re.match(r"^(?:hi,? |hey,? |ok,? )?(?:can|could|may) (?:i|we|you)\b", lowered)) and all(
+        registry.BY_NAME[call.name].confirm is not None for call in confirmed)
 
 
 def writes(built: Plan) -> bool:

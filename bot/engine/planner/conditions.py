@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.planner.dates import (
@@ -46,6 +46,12 @@ NOT_ORDERED = re.compile(
     r"|yet to)\s+(?:\w+\s+){0,2}?(?:ordered|order|ordering|bought|buy|buying|purchased|purchase|purchasing|shopped"
     r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted|come back|came back|been back)\b)"
     r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon-?(?:buyers|purchasers|customers)\b|\bnever-?buyers\b")
+# "leaving out anyone who bought in the last 30 days", "excluding recent buyers": no order in the
+# window (whoever never ordered included), not a lapse.
+EXCLUDED_ORDER = re.compile(
+    r"\b(?:excluding|exclude|except(?: for)?|leaving out|leave out|minus|but not|not including|other than|without)\s+"
+    r"(?:(?:\w+\s+){0,3}?(?:who|that)\s+(?:(?:have|has|'ve|already|recently)\s+)*(?:bought|ordered|purchased|converted|shopped)"
+    r"|(?:the\s+|our\s+|any\s+)?(?:recent\s+)?(?:buyers|purchasers|customers who ordered))\b")
 EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b|\bzero\b|\b0 orders\b|\bnon-?|\byet\b")
 
 
@@ -93,6 +99,11 @@ class Time:
 def time_of(text: str, now: datetime) -> Time:
     period = calendar_period(text, now)
     win = None if period else audience_window(text, now)
+    if win is not None and win.start is not None:
+        # "since Black Friday", "this week": from that day's midnight in the team's zone, exactly,
+        # not a whole number of hours back from now.
+        begin = datetime(win.start.year, win.start.month, win.start.day, tzinfo=now.tzinfo)
+        period, win = Period(begin, begin + timedelta(days=(now.date() - win.start).days + 1), win.words), None
     return Time(win, period)
 
 
@@ -116,10 +127,12 @@ def window_words(win: Window) -> str:
     return win.words if win.words.startswith(("since", "this", "last", "today", "yesterday", "overnight")) else f"in {win.words}"
 
 
-def lapsed_days(time: Time, text: str, now: datetime) -> int:
-    if time.period:  # "haven't ordered since last month": inactive since the period began
-        return max(1, math.ceil((now - time.period.start).total_seconds() / 86400))
-    return max(1, math.ceil(time.win.hours / 24))
+def lapsed_window(time: Time, now: datetime) -> str:
+    """How long a lapse has lasted: "haven't ordered since Black Friday" is inactive since that
+    day began (whole hours, rounded up), "in 60 days" is 60 days."""
+    if time.period:
+        return window(max(1, math.ceil((now - time.period.start).total_seconds() / 3600)))
+    return window(time.win.hours)
 
 
 def bare_days(text: str) -> int:
@@ -170,6 +183,16 @@ def spend_condition(clause: str, time: Time | None) -> tuple[dict[str, Any], str
 
 
 def signup_condition(clause: str, time: Time, now: datetime) -> tuple[list[dict[str, Any]], str] | None:
+    bounds: list[dict[str, Any]] = []
+    words: list[str] = []
+    for match in re.finditer(r"\b(before|prior to|earlier than|after|later than)\s+([^,;.]{3,40})", clause):
+        named = named_date(re.split(r"\b(?:and|but|who|with|in|from|or)\b", match.group(2))[0], now.date())
+        if named:
+            op = "lt" if match.group(1) in ("before", "prior to", "earlier than") else "gt"
+            bounds.append({"attribute": "created_at", "op": op, "value": named[0].isoformat() + "T00:00:00"})
+            words.append(f"{'before' if op == 'lt' else 'after'} {named[1]}")
+    if bounds:
+        return bounds, "who signed up " + " and ".join(words)
     since = re.search(r"\bsince\s+([^,;.]{3,40})", clause)
     named = named_date(since.group(1), now.date()) if since else None
     if named:

@@ -85,6 +85,13 @@ def named_date(text: str, today: date) -> tuple[date, str] | None:
         except ValueError:
             return None
         return (moment if moment <= today else moment.replace(year=today.year - 1)), f"{MONTHS[month - 1].title()} {day}"
+    # a month or a year alone: its first day ("before January" is before 1 January this year)
+    if match := re.match(rf"\s*(?:the\s+)?(?:start of\s+|beginning of\s+)?({months})\b(?:\s+(\d{{4}}))?", lowered):
+        month = next(i for i, m in enumerate(MONTHS, 1) if match.group(1).startswith(m[:3]))
+        year = int(match.group(2)) if match.group(2) else (today.year if month <= today.month else today.year - 1)
+        return date(year, month, 1), f"{MONTHS[month - 1].title()} 1, {year}"
+    if match := re.match(r"\s*(20\d\d)\b", lowered):
+        return date(int(match.group(1)), 1, 1), f"January 1, {match.group(1)}"
     return _public_holiday(lowered, today) or _parsed_date(text, today)
 
 
@@ -133,6 +140,7 @@ class Window:
     hours: int
     words: str
     source: str
+    start: date | None = None  # a window from a calendar day ("since Black Friday", "this week")
 
 
 def audience_window(text: str, now: datetime) -> Window | None:
@@ -142,7 +150,7 @@ def audience_window(text: str, now: datetime) -> Window | None:
         named = named_date(match.group(1), now.date())
         if named:
             moment, label = named
-            return Window(hours_since(moment, now), f"since {label} ({moment.isoformat()})", match.group(0))
+            return Window(hours_since(moment, now), f"since {label} ({moment.isoformat()})", match.group(0), moment)
     if match := re.search(r"\b(this|last|past|previous)\s+(week|month)\b", lowered):
         which, unit = match.groups()
         today = now.date()
@@ -153,7 +161,7 @@ def audience_window(text: str, now: datetime) -> Window | None:
             start = today.replace(day=1)
             hours = hours_since(start, now) if which == "this" else 720
         words = f"this {unit}" if which == "this" else f"the last {hours // 24} days"
-        return Window(hours, words, match.group(0))
+        return Window(hours, words, match.group(0), start if which == "this" else None)
     match = re.search(
         r"(?:last|past|within|previous|in|over|inside|during)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mos?|years?|yrs?)\b",
         lowered)
@@ -165,7 +173,7 @@ def audience_window(text: str, now: datetime) -> Window | None:
         return Window(hours, f"the last {words_window(window(hours))}", match.group(0))
     if match := re.search(r"\b(today|yesterday|overnight)\b", lowered):
         hours = {"today": max(1, now.hour + 1), "yesterday": 48, "overnight": 12}[match.group(1)]
-        return Window(hours, match.group(1), match.group(0))
+        return Window(hours, match.group(1), match.group(0), now.date() if match.group(1) == "today" else None)
     return None
 
 

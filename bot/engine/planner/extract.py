@@ -11,14 +11,14 @@ each condition's reader in bot.engine.planner.conditions.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.planner.conditions import (
     EVER,
+    EXCLUDED_ORDER,
     NOT_ORDERED,
     Time,
     attach,
@@ -26,15 +26,16 @@ from bot.engine.planner.conditions import (
     clauses,
     consent_condition,
     first_position,
-    lapsed_days,
+    lapsed_window,
     order_count,
     signup_condition,
     spend_condition,
     time_of,
     window_words,
 )
-from bot.engine.planner.dates import Period, window, words_window, zone_now
+from bot.engine.planner.dates import Period, Window, window, words_window, zone_now
 from bot.engine.planner.vocabulary import (
+    ALIASES,
     EXCLUDE_VERBS,
     countries_in,
     regions_in,
@@ -111,13 +112,19 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         codes, words = countries_in(head)
         included += [code for code in codes if code not in excluded]
         used += words
-    # demonyms before the noun: "US customers", "German shoppers", "EU contacts"
-    for match in re.finditer(r"\b([a-z.]+(?: [a-z]+)?)\s+(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips|sign.?ups|members)\b", lowered):
-        codes, words = countries_in(match.group(1))
-        if words:
-            included += [code for code in codes if code not in excluded]
-            used += words
-    if re.search(r"\bthe us\b|\bin us\b|\bus (?:customers|contacts|people|shoppers|buyers|only|market)\b|\bus-based\b", lowered):
+    # demonyms before the noun: "US customers", "German shoppers", "US and Canadian shoppers"
+    for match in re.finditer(r"\b(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips"
+                             r"|sign.?ups|members|clients)\b", lowered):
+        codes, words = _places_before(lowered[:match.start()])
+        included += [code for code in codes if code not in excluded]
+        used += words
+    # a plural demonym is the noun itself: "how many germans opted in", "brits who ordered"
+    for word, code in DEMONYMS.items():
+        if re.search(rf"\b{word}\b", lowered) and code not in excluded:
+            included.append(code)
+            used.append(word)
+    if re.search(r"\bthe us\b|\bin us\b|(?<!show )(?<!give )(?<!tell )(?<!send )(?<!get )(?<!find )\bus (?:customers|contacts|people"
+                 r"|shoppers|buyers|only|market)\b|\bus-based\b", lowered):
         if "US" not in excluded:
             included.append("US")
     included = sorted(set(included) - set(excluded))
@@ -141,6 +148,37 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
                                       {"attribute": "region", "op": "in", "value": codes}]}})
         phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
+
+
+DEMONYMS = {word: code for word, code in ALIASES.items() if word.endswith("s") and " " not in word and word != "swiss"}
+
+
+def _places_before(text: str) -> tuple[list[str], list[str]]:
+    """Countries named just before an audience noun, read backwards over a list ("US and
+    Canadian", "German, Austrian or Swiss"); the first word that names none ends it."""
+    words = re.findall(r"[a-z.]+|[,/&]", text)[-10:]
+    codes: list[str] = []
+    used: list[str] = []
+    index = len(words)
+    while index > 0:
+        word = words[index - 1]
+        if word in (",", "/", "&", "and", "or"):
+            index -= 1
+            continue
+        pair = " ".join(words[index - 2:index]) if index >= 2 else ""
+        if pair and (found := countries_in(pair)[0]) and " " in (countries_in(pair)[1] or [""])[0]:
+            codes += found
+            used.append(pair)
+            index -= 2
+            continue
+        us_verb = word == "us" and index >= 2 and words[index - 2] in ("show", "give", "tell", "get", "send", "let", "help", "find")
+        found = ["US"] if word in ("us", "u.s.", "u.s") and not us_verb else countries_in(word)[0]
+        if not found or word in ("all", "our", "the", "new", "any"):
+            break
+        codes += found
+        used.append(word)
+        index -= 1
+    return codes, used
 
 
 def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -173,7 +211,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     stage = _stage(lowered) or default
     defaults = {"cart": 24, "checkout": 24, "browse": 48, **(default_stage_hours or {})}
     part_of = clauses(audience_text)
-    negated = NOT_ORDERED.search(part_of.get("order", ""))
+    left_out = EXCLUDED_ORDER.search(audience_text)
+    negated = None if left_out else NOT_ORDERED.search(part_of.get("order", ""))
     # "viewed a product but didn't buy": the stage's own "and did not order since", with its time.
     stage_first = stage in ("cart", "checkout", "browse") and (
         "stage" in part_of or default) and (not negated or audience_text.find(negated.group(0)) > first_position(audience_text, "stage"))
@@ -199,7 +238,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             shape = _about_product(shape, product)
             what += f" '{product}' (in the product's name or category)"
         if stage == "browse" and NOT_ADDED.search(lowered):
-            parts.append({"not": {"event": "Product Added", "within_last": window(hours)}})
+            added = {"between": since_start(stage_time.period, now)} if stage_time.period else {"within_last": window(hours)}
+            parts.append({"not": {"event": "Product Added", **added}})
             what += " without adding to cart"
         if stage_time.period:
             parts += _in_period(shape, stage_time.period, now)
@@ -210,15 +250,24 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             when = window_words(stage_time.win) if named else f"in the last {words_window(window(hours))}"
             phrases.append(f"who {what} {when} and have not ordered since")
     elif lapsed or (lapsed_named and not negated):
-        days = lapsed_days(order_time, audience_text, now) if lapsed else bare_days(audience_text)
+        inactive = lapsed_window(order_time, now) if lapsed else f"{bare_days(audience_text)}d"
         claimed.update(times if not lapsed else ["order"])
-        parts.append(recipes.lapsed_customers(f"{days}d"))
-        phrases.append(f"who ordered before but not in the last {days} days")
+        parts.append(recipes.lapsed_customers(inactive))
+        since = order_time.period.words if lapsed and order_time.period else f"in the last {words_window(inactive)}"
+        phrases.append(f"who ordered before but not {since}")
     elif negated:
         parts.append({"event": ORDER, "did": False})
         phrases.append("who have never ordered")
+    if left_out:
+        condition = {"event": ORDER, "did": False}
+        when = attach(condition, order_time) if order_time.any else ""
+        when = when or (attach(condition, Time(Window(720, "the last 30 days", "recent"), None))
+                        if "recent" in left_out.group(0) else "")
+        parts.append(condition)
+        phrases.append(f"who have not ordered {when}".strip() if when else "who have never ordered")
+        claimed.add("order")
     # "repeat customers" names a count without an order word; "visited 3 times" is no order count.
-    count = None if negated and not lapsed else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
+    count = None if (negated and not lapsed) or left_out else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
     if count:
         condition, words = count
         if order_time.any and not lapsed:  # a lapse's window is the lapse's, the count is lifetime
@@ -231,13 +280,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         parts += spend[0]["all"] if set(spend[0]) == {"all"} else [spend[0]]
         phrases.append(spend[1])
         claimed.add("spend")
-    if ("order" in part_of and order_time.any and not (negated or count or stage_first)
+    if ("order" in part_of and order_time.any and not (negated or count or stage_first or left_out)
             and not re.search(r"\bstop\w* (?:when|once|if|after)\b", part_of["order"])):
         condition: dict[str, Any] = {"event": ORDER}
         phrases.append("who ordered " + attach(condition, order_time))
         parts.append(condition)
         claimed.add("order")
-    elif ("order" in part_of and not (negated or count or stage_first or lapsed_named or spend)
+    elif ("order" in part_of and not (negated or count or stage_first or lapsed_named or spend or left_out)
           and not re.search(r"\bstop\w* (?:when|once|if|after)\b|\b(?:orders?|purchases?) (?:placed|made)\b",
                             part_of["order"])):
         parts.append({"event": ORDER})  # "customers who have ordered", "buyers in Germany": ever
@@ -280,8 +329,13 @@ def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dic
     span = [period.start.isoformat(), period.end.isoformat()]
     did = [{"event": node["since"], "between": span, **({"where": node["where"]} if node.get("where") else {})}
            for node in shape.get("any", [shape])]
-    hours = math.ceil((now - period.start).total_seconds() / 3600)
-    return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "within_last": f"{max(1, hours)}h"}]
+    return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "between": since_start(period, now)}]
+
+
+def since_start(period: Period, now: datetime) -> list[str]:
+    """[the period's start, the end of today): "since the period began", to the minute."""
+    tomorrow = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) + timedelta(days=1)
+    return [period.start.isoformat(), max(period.end, tomorrow).isoformat()]
 
 
 def audience_part(lowered: str) -> str:

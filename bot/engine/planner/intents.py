@@ -149,7 +149,10 @@ INTENTS = [
            unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
-    Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)", 130, export_audience),
+    Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)|\bhashed (list|emails|file)"
+           r"|\b(push|send|sync|share|upload|get)\b.*\bto (google|meta|facebook|instagram|fb)\b(?!.*\b(ad copy|headlines?)\b)"
+           r"|\bas an? (custom )?audience\b|\b(list|audience|file) .*\bfor (facebook|meta|google|instagram|fb) ads\b",
+           130, export_audience),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b"),
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b", 110, how_many),
     Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
