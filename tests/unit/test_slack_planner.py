@@ -214,7 +214,9 @@ def test_whats_scheduled(text):
 @pytest.mark.parametrize("text, tool, ref", [
     ("pause campaign 3", "pause_campaign", "3"),
     ("please resume #12", "resume_campaign", "12"),
-    ("cancel the cart sequence", "cancel_campaign", "Abandoned cart"),
+    ("cancel the cart sequence", "cancel_campaign", "cart"),  # the tool's lookup reads the words
+    ("pause cart rescue", "pause_campaign", "cart rescue"),
+    ("resume the autumn winback please", "resume_campaign", "autumn winback"),
     ("stop 'Spring sale'", "cancel_campaign", "Spring sale"),
     ("unpause campaign 4", "resume_campaign", "4"),
 ])
@@ -231,7 +233,7 @@ def test_controls_refer_to_the_threads_campaign():
 
 @pytest.mark.parametrize("text, expected", [
     # Calendar words are calendar days (a Wednesday here): last week is Monday to Sunday.
-    ("how did the cart sequence do last week?", {"period": "2026-11-23..2026-11-29", "campaign": "Abandoned cart"}),
+    ("how did the cart sequence do last week?", {"period": "2026-11-23..2026-11-29", "campaign": "cart"}),
     ("results for campaign 2 yesterday", {"period": "yesterday", "campaign": "2"}),
     ("show me performance for the last 30 days", {"period": "30d"}),
     ("how did campaign 4 do since black friday", {"period": "2026-11-27..2026-12-02", "campaign": "4"}),

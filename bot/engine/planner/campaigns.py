@@ -24,7 +24,8 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     reference = campaign_reference(clean, state)
     if reference is not None:
         arguments["campaign"] = reference
-    which = f"campaign {reference}{campaign_note(clean, state)}" if reference else "all campaigns"
+    shown = reference if reference is None or reference.isdigit() else f"'{reference}'"
+    which = f"campaign {shown}{campaign_note(clean, state)}" if reference else "all campaigns"
     return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
                 reading=f"Read as: the results of {which} {'over ' if words.startswith('the ') else ''}{words}")
 

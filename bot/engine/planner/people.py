@@ -64,7 +64,7 @@ def audit_subject(clean: str, state: ThreadState) -> str | None:
         return f"draft:{draft.group(1)}"
     if segment := re.search(r"\bsegment\s+['\"]?([\w-]+)", clean, flags=re.I):
         return segment.group(1).lower()
-    named = campaign_reference(clean, ThreadState())
+    named = campaign_reference(clean, ThreadState(), loose=False)
     if named is not None:
         return f"campaign:{named}" if named.isdigit() else named
     if state.campaign_id is not None and has(lowered, r"\b(it|this|that|the) ?(campaign|sequence|flow)?\b\W*$"):

@@ -103,8 +103,12 @@ def countries_after(lowered: str, verbs: str) -> list[str]:
     return sorted(set(found))
 
 
-def campaign_reference(clean: str, state: ThreadState) -> str | None:
-    """'campaign 3' / '#3' / a quoted name / this thread's campaign, as the tools' `campaign`."""
+def campaign_reference(clean: str, state: ThreadState, loose: bool = True) -> str | None:
+    """'campaign 3' / '#3' / a quoted name / the name in the marketer's words ("pause cart rescue",
+    "how did the autumn winback do") / this thread's campaign, as the tools' `campaign`. A name is
+    matched against the thread's campaigns first; otherwise the words go to the tool, whose
+    lookup (tools.core.lookup.find_campaign) reads names, loose words and kinds the same way for
+    the planner, the agent and the CLI."""
     lowered = clean.lower()
     match = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
     if match:
@@ -112,13 +116,46 @@ def campaign_reference(clean: str, state: ThreadState) -> str | None:
     match = re.search(r"['\"]([^'\"]{1,200})['\"]", clean)
     if match:
         return match.group(1)
-    if kind := campaign_kind(lowered):
-        pattern, name = kind
+    words = campaign_words(lowered) if loose else ""
+    if not loose and (kind := campaign_kind(lowered)):  # only a kind word names a campaign here
+        picked = state.campaign_named(kind[0])
+        return str(picked[0]["id"]) if picked else kind[1]
+    if words:
+        pattern = r"\b" + r"\b.*\b".join(re.escape(word) for word in words.split()) + r"\b"
         picked = state.campaign_named(pattern)
-        return str(picked[0]["id"]) if picked else name
+        if picked is None and (kind := campaign_kind(lowered)):
+            picked = state.campaign_named(kind[0])
+        return str(picked[0]["id"]) if picked else words
     if state.campaign_id is not None:
         return str(state.campaign_id)
     return None
+
+
+# Words around a campaign's name that are not part of it: the verbs that act on campaigns, the
+# question frames, time words, people and the generic nouns.
+NOT_NAME = re.compile(
+    r"\b(?:today|yesterday|(?:this|last|next|past) (?:week|month|year|quarter)|since \S+(?: \S+)?|(?:in |over )?the (?:last|past)"
+    r"(?: \d+)? \w+|\d+\s*(?:h|d|w|days?|weeks?|hours?|months?)|week|month|year"
+    r"|please|pls|can you|could you|can we|let's|now|again|right away|immediately|asap|thanks|thx|just|also"
+    r"|pause|halt|resume|unpause|restart|cancel|kill|stop|schedule|launch|activate|start|approve|reject|discard|preflight"
+    r"|run|check|show(?: me)?|tell me|give me|list|see|view|open|display|status(?: of)?|state of|results?(?: for| of)?"
+    r"|report(?: for| on)?|stats(?: for| on)?|performance(?: of)?|how (?:did|does|is|are|was|were|has|have)|how's|hows"
+    r"|what's|whats|what is|is|are|was|were|did|does|do|doing|done|go|going|gone|went|perform\w*|compliant|compliance"
+    r"|ready|a/?b|subject(?: line)?s?|tests?|winner|won|produce|result|get|got|why|didn't|did not|not|never"
+    r"|it|this|that|the|our|my|a|an|of|for|on|in|with|to|from|and|about|so far|overall|up|going|email|emails"
+    r"|campaigns?|sequences?|flows?|series|automations?|journeys?|drips?|step|steps|drafts?|one|ones"
+    r"|last|past|over|day \d+|both|all|each|every|scheduled|live|running|active|who|whom|how many|many|people|contacts"
+    r"|(?:open|click|click-through|conversion|unsubscribe|bounce|reply) rates?|ctr|roi|revenue|sales|orders?|conversions?"
+    r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
+    r"|audit|log|history|numbers|doing|looking|like|rates?)\b"
+    r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
+
+
+def campaign_words(lowered: str) -> str:
+    """The words naming a campaign in a sentence about one ("pause cart rescue" -> "cart
+    rescue"), or "" when none is left."""
+    rest = re.sub(r"\s+", " ", NOT_NAME.sub(" ", lowered)).strip()
+    return rest if re.search(r"[a-z]{3}", rest) else ""
 
 
 # Campaign kinds named in words, the pattern their names match, and the name the planner gives them.

@@ -48,5 +48,7 @@ def plan_row(tool: str, clean: str, lowered: str, state: ThreadState, *, ask: st
             if decline:
                 return None
             return Plan(tool, answer=ask or QUESTIONS.get(name) or f"What {name.replace('_', ' ')}?")
-    words = reading.format(**arguments) + (campaign_note(clean, state) if "campaign" in arguments else "") if reading else None
+    shown = {**arguments, **({"campaign": f"'{arguments['campaign']}'"} if "campaign" in arguments
+                             and not str(arguments["campaign"]).isdigit() else {})}
+    words = reading.format(**shown) + (campaign_note(clean, state) if "campaign" in arguments else "") if reading else None
     return Plan(tool, [PlannedCall(tool, arguments)], reading=words and f"Read as: {words}")
