@@ -104,3 +104,18 @@ def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
     if meridiem == "am" and value == 12:
         value = 0
     return f"{value:02d}:{int(minute or 0):02d}"
+
+
+# Status words of a campaign list question, and the status they ask for.
+STATUS_WORDS = ((r"waiting|awaiting|pending|need\w* (my )?approv|to approve|unapproved|approval", "awaiting_approval"),
+                (r"paused|on hold", "paused"), (r"active|live|running|sending", "active"),
+                (r"finished|done|completed|ended", "finished"), (r"cancell?ed|stopped", "cancelled"), (r"\bdrafts?\b", "draft"))
+
+
+def campaign_list(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """"which campaigns are waiting for approval?", "list the paused campaigns": the campaigns in
+    that status (list_campaigns), or all of them when no status is named."""
+    status = next((value for pattern, value in STATUS_WORDS if re.search(pattern, lowered)), None)
+    arguments = {"status": status} if status else {}
+    words = f"the campaigns that are {status.replace('_', ' ')}" if status else "the campaigns"
+    return Plan("list_campaigns", [PlannedCall("list_campaigns", arguments)], reading=f"Read as: list {words}")

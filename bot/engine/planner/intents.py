@@ -17,6 +17,7 @@ from bot.engine.planner.audiences import (
     special_exports,
 )
 from bot.engine.planner.campaigns import (
+    campaign_list,
     digest,
     frequency_rule,
     report,
@@ -83,6 +84,8 @@ def ranked(lowered: str) -> list[Intent]:
     return [intent for _, _, intent in sorted(scored, key=lambda item: (-item[0], item[1]))]
 
 
+# A sentence that asks to see something never builds one ("show me the cart campaign").
+SHOW_WORDS = r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which)\b"
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
 SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # under the control verbs (90)
 
@@ -119,6 +122,15 @@ INTENTS = [
     Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
+    # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
+    Intent(r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
+           r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"
+           r"sequence|flow|series)\b|\bwhat'?s happening with\b", 221, tool="preflight", decline=True,
+           reading="show campaign {campaign} (its steps, approvals and audience now)",
+           unless=r"\b(results?|report|performance|stats|how (did|is|are|was)|open rate|click rate|consent|segment)\b|@"),
+    Intent(r"\b(which|what|list|show|any)\b.*\b(campaigns?|sequences?|flows?|drafts?)\b.*\b(waiting|awaiting|pending|need\w*|"
+           r"paused|active|live|running|finished|cancell?ed|stopped|drafts?)\b|\bwhat (needs|is waiting for|awaits) (my )?approval\b"
+           r"|\b(paused|active|finished|cancell?ed|draft) (campaigns|sequences|flows)\b", 215, campaign_list),
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
@@ -165,11 +177,11 @@ INTENTS = [
            reading="cancel campaign {campaign}"),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart",
-           80, cart_sequence, cues=(SEQUENCE_WORDS,)),
+           80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
-           browse_sequence, cues=(SEQUENCE_WORDS,)),
+           browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
-           winback_sequence, cues=(SEQUENCE_WORDS,)),
+           winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
     Intent(r"\b(preview|show|describe|who is in)\b.*\bsegment\b", 40, preview_named_segment),
     Intent(r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b", 30, draft_email),
