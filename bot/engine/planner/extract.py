@@ -343,5 +343,7 @@ def audience_part(lowered: str) -> str:
     head, colon, tail = lowered.partition(":")
     if colon and len(head) < 20:  # "quick q: how many ..." opens with a label, not the audience
         lowered = tail
-    cut = re.split(r":|\bthen\b|\bfollowed by\b|\bwith (?:a )?(?:reminder|follow)|\bsend(?:ing)? (?:a|an|the|them)\b", lowered)[0]
+    pieces = re.split(r":|\bthen\b|\bfollowed by\b|\bwith (?:a )?(?:reminder|follow)|\bsend(?:ing)? (?:a|an|the|them)\b", lowered)
+    # "send a 20% off coupon to people who abandoned ...": the audience comes after the message
+    cut = next((piece for piece in pieces if clauses(piece) or countries_in(piece)[0]), pieces[0]) if not clauses(pieces[0]) else pieces[0]
     return re.sub(r"\b(after|wait(?:ing)?|delay of)\s+\d+\s*\w+", " ", cut)

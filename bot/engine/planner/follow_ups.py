@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, percent, with_countries
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS
@@ -108,6 +109,26 @@ def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | No
         return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
     segment = with_countries(request["segment"], [], codes)
     return _edit(state, {"segment": segment}, "the same audience, not in " + ", ".join(codes))
+
+
+def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"only customers who spent over 200", "just the ones in Germany": the thread's campaign keeps
+    its audience and adds the condition (declines when the thread has no campaign: then it is a
+    look at that audience)."""
+    if state.campaign_id is None:
+        return None
+    added = describe_audience(lowered)
+    if added.spec is None:
+        return None
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    segment = _request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    new = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
+           if part != {"attribute": "email", "op": "exists"}]
+    parts = (list(segment["all"]) if set(segment) == {"all"} else [segment]) + new
+    return _edit(state, {"segment": {"all": parts}}, "the same audience, and only " + added.reading)
 
 
 def _which(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:

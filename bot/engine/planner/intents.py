@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import scope
+from bot.engine.planner import broadcasts, scope
 from bot.engine.planner.audiences import (
     create_segment,
     export_audience,
@@ -28,6 +28,7 @@ from bot.engine.planner.follow_ups import (
     change_subject,
     exclude_countries,
     move_step,
+    narrow_audience,
 )
 from bot.engine.planner.people import audit_question, explain
 from bot.engine.planner.plans import Plan
@@ -156,9 +157,18 @@ INTENTS = [
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
            unless=r"sequence|flow|campaign for"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    Intent(r"^(please |ok |actually |but |and )*(only|just|limit (it |this |them )?to|restrict (it |this )?to|narrow (it |this )?(down )?to)\b",
+           155, narrow_audience),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b", 145, welcome_sequence,
            unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
+    Intent(r"post.?purchase|\bafter (they|someone|a customer|customers|people) (order|buy|purchase)|thank.?you (email|series|sequence|flow)"
+           r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
+           unless=SHOW_WORDS + r"|\bdraft\b"),
+    Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
+           r"(email|newsletter|message|coupon|offer|discount|code|reminder)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
+           r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) ", 142,
+           broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation)\b|\bday \d+.*\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
     Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)|\bhashed (list|emails|file)"

@@ -1,0 +1,140 @@
+"""One-off emails and post-purchase sequences: "send one email to subscribers who spent over 500
+announcing our winter collection", "email everyone who added to cart since Black Friday, one email
+tomorrow with 10% off code BF10", "post-purchase: thank you 1 day after they order, ask for a
+review on day 7".
+
+A one-off is create_sequence with kind one_off: one step, sent once to whoever is in the audience
+when it goes out (after approval, like every campaign). A post-purchase sequence enters recent
+buyers and, unlike the others, does not stop when they buy (buying is how they entered); its
+steps are custom emails whose brief is the marketer's own words for that step.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.dates import zone_now
+from bot.engine.planner.drafting import brief
+from bot.engine.planner.extract import Audience, describe_audience
+from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
+from bot.engine.planner.reading import percent, read_as
+from bot.engine.planner.sequences import parse_steps, unplaced_codes
+from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes
+from tools.audience import recipes
+
+EVERYONE = {"attribute": "email", "op": "exists"}
+RECENT_BUYERS = {"event": recipes.ORDER, "within_last": "24h"}
+
+
+def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """One email to an audience, once; None (declining) when no audience is named."""
+    audience = describe_audience(lowered)
+    if audience.spec is None and not re.search(r"\b(everyone|everybody|all (our )?(customers|contacts|subscribers))\b", lowered):
+        return None
+    spec = audience.spec or EVERYONE
+    words = audience.reading or "every contact with an email address"
+    step: dict[str, Any] = {"delay_days": 0, "purpose": _purpose(audience, lowered)}
+    if value := percent(lowered):
+        step["discount_percent"] = value
+    codes = discount_codes(clean)
+    if codes:
+        step["discount_code"] = codes[0]
+    if step["purpose"] == "announcement":
+        about = ABOUT.search(clean)
+        step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], about.group(0) if about else brief(clean))[:2000]
+    arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
+                                 "exit_event": None}
+    when = _send_at(lowered, zone_now())
+    if when is not None:
+        arguments["send_at"] = when.isoformat()
+    built = Plan("one_off", [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
+    offer = f" with {value}% off" if step.get("discount_percent") else ""
+    offer += f" code {codes[0]}" if codes else ""
+    sent = f"at {when:%Y-%m-%d %H:%M}" if when else "once it is approved and scheduled"
+    built.reading = f"Read as: one email ({step['purpose'].replace('_', ' ')}{offer}) to {words}, sent {sent}"
+    built.unused += unplaced_codes([step], codes)
+    return built
+
+
+def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """Recent buyers, steps written from the marketer's words, no exit when they buy again."""
+    audience = describe_audience(lowered)
+    # Whoever ordered lately enters; "after they order" alone is not every buyer there ever was.
+    windowed = audience.spec and re.search(r"who ordered (in|since|last|this|yesterday|today)", audience.reading)
+    spec = audience.spec if windowed else RECENT_BUYERS
+    steps = [_custom(step, clause) for step, clause in _steps_with_words(lowered)]
+    if not steps:
+        steps = [{"delay_days": 1, "purpose": "custom", "brief": "Thank them for their order and say what happens next."}]
+    codes = discount_codes(clean)
+    for step in parse_steps(lowered, [(1, "custom", None)], codes):
+        if step.get("discount_code"):
+            for mine in steps:
+                if mine["delay_days"] == step.get("delay_days"):
+                    mine["discount_code"] = step["discount_code"]
+    arguments = {"name": "Post-purchase", "segment": spec, "steps": steps, "exit_event": None, "holdout_percent": 0.0}
+    built = Plan("post_purchase", [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
+    reading = audience if audience.spec and spec is audience.spec else Audience(spec, "contacts who ordered in the last 24 h")
+    built.reading = read_as(reading, steps) + "; it does not stop when they order again"
+    built.unused += unplaced_codes(steps, codes)
+    return built
+
+
+def _purpose(audience: Audience, lowered: str) -> str:
+    if audience.stage in ("cart", "checkout") and "added to cart" in audience.reading or "checkout" in audience.reading:
+        return "cart_discount" if percent(lowered) or discount_codes(lowered) else "cart_reminder"
+    if audience.stage == "browse" and "viewed" in audience.reading:
+        return "browse_abandonment"
+    if "ordered before but not" in audience.reading:
+        return "winback"
+    return "announcement"
+
+
+# What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
+ABOUT = re.compile(r"\b(?:announcing|about|promoting|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )",
+                   re.I)
+
+
+def _name(step: dict[str, Any], clean: str) -> str:
+    about = ABOUT.search(clean)
+    return f"One-off: {about.group(1).strip()}" if about else f"One-off {step['purpose'].replace('_', ' ')}"
+
+
+def _send_at(lowered: str, now: datetime) -> datetime | None:
+    """'tomorrow' is 09:00 tomorrow in the team's zone; 'tomorrow at 3pm' that hour; else None
+    (sent when it is scheduled)."""
+    if not re.search(r"\btomorrow\b", lowered):
+        return None
+    hour = 9
+    if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", lowered):
+        hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0) if match.group(3) else int(match.group(1))
+    day = now.date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, min(hour, 23), tzinfo=now.tzinfo)
+
+
+def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
+    found = []
+    for clause in re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered):
+        match = re.search(r"\bday\s*(\d+)\b|\b(\d+)\s*days?\s+(?:after|later)|\bafter\s+(\d+)\s*days?\b|\b(\d+)\s*weeks?\s+(?:after|later)", clause)
+        if match:
+            days = int(match.group(1) or match.group(2) or match.group(3) or 0) or int(match.group(4)) * 7
+            found.append(({"delay_days": days}, clause))
+    return sorted(found, key=lambda pair: pair[0]["delay_days"])
+
+
+def _custom(step: dict[str, Any], clause: str) -> dict[str, Any]:
+    words = re.sub(r"\b(on )?day\s*\d+\b|\b\d+\s*(days?|weeks?)\s+(after|later)( they (order|buy|purchase)\w*)?|\bafter \d+ days?\b"
+                   r"|post.?purchase( sequence| flow| series)?|discountcode\d+", " ", clause)
+    words = re.sub(r"\s+", " ", words).strip(" -") or "a follow-up after their order"
+    if re.search(r"review|rating|feedback|testimonial", words):
+        what = f"Ask for a review of what they bought ({words})."
+    elif re.search(r"thank", words):
+        what = f"Thank them for their order ({words})."
+    else:
+        what = f"A follow-up after their order: {words}."
+    custom = {**step, "purpose": "custom", "brief": what[:2000]}
+    if value := percent(clause):
+        custom["discount_percent"] = value
+    return custom
