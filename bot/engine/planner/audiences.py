@@ -94,7 +94,8 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
 def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     chosen = platform(lowered, EXPORT_PLATFORMS)
     arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
-    if re.search(r"suppress|exclusion list|exclude (?:our |existing |recent )?(?:buyers|customers) from ads", lowered):
+    if re.search(r"suppress|exclusion list|exclude (?:our |existing |recent )?(?:buyers|customers) from ads"
+                 r"|\bexclude (?:them|those|these) from (?:our |the )?ads|\bso (?:we|i) can exclude", lowered):
         win = audience_window(lowered, zone_now())
         if win:
             arguments["within"] = window(win.hours)
@@ -112,3 +113,12 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     period, words = report_period(lowered, zone_now())
     return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
                 reading=f"Read as: orders and revenue {'in ' if words.startswith('the ') else ''}{words}")
+
+
+def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """"can we email people who never opted in?": the rule, said, and how many it concerns."""
+    spec = {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})],
+                reading="Read as: a question about consent. No: Nudge emails only contacts with email consent (opt-in, or "
+                        "soft opt-in from a purchase); the others are skipped at send time with the reason no_consent, "
+                        "whatever a campaign's audience says. Here is how many contacts have no consent")

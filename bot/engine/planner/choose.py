@@ -75,7 +75,10 @@ def _with_unused(built: Plan, clean: str) -> Plan:
         audience = describe_audience(clean)
         built.unused += [word for word in unused_words(clean, audience) if word not in built.unused]
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
-        built.unused += [word for word in unused_words(clean, Audience(None, "")) if word not in built.unused]
+        # a lookalike seed *is* the best customers: those words are what it does
+        said = {"best", "top customers", "vip", "vips", "whales", "big spenders", "high-value", "high value"} if any(
+            call.name == "export_lookalike_seed" for call in built.calls) else set()
+        built.unused += [word for word in unused_words(clean, Audience(None, "")) if word not in built.unused and word not in said]
     return built
 
 

@@ -79,8 +79,13 @@ def product_filter(lowered: str) -> str | None:
     if GENERIC_PRODUCTS.match(what) or what.startswith(("a product", "products")):
         return None
     # "bags" finds "Leather Bag" and "Bags": the singular is contained in both.
-    return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-                    for word in what.split())
+    return " ".join(_singular(word) for word in what.split())
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]  # "dresses" -> "dress", "watches" -> "watch"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:

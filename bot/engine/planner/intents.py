@@ -9,6 +9,7 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner import broadcasts, scope
 from bot.engine.planner.audiences import (
+    consent_question,
     create_segment,
     export_audience,
     how_many,
@@ -101,6 +102,8 @@ INTENTS = [
            r"|\bwhat (did|has|have) (the )?\S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
            r"|\b(activity|actions) (of|by|from) ", 290, audit_question),
     Intent(r"\b(subject access|access request|dsar|right of access|data export)\b"
+           r"|\bcopy of (his|her|their|my|the|all) (personal )?(data|information|info|records?)\b"
+           r"|\b(asked|asks|requested|requests|wants) (for |to see )?(a copy of |access to )?(his|her|their|all) (personal )?data\b"
            r"|\bexport\b(?=.*\b(everything|all|data|records?|profile)\b)(?=.*\b(on|about|for|of)\b)"
            r"|\bwhat (data|information|info|records?|personal data)\b.*\b(on|about|for|of)\b"
            r"|\b(what|everything) do (we|you) (know|hold|have|store|keep) (on|about)\b"
@@ -119,7 +122,11 @@ INTENTS = [
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
     Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b", 260, explain),
     Intent(r"\bdigest\b", 250, digest),
-    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list", 240, special_exports),
+    Intent(r"^(can|could|may|should|are) (we|i|you)( be allowed to)? (email|mail|send (emails? )?to|message|contact|market to)\b.*"
+           r"\b(never opted|not opted|haven'?t opted|without (their )?consent|no consent|unsubscribed|opted.?out|didn'?t opt)", 255,
+           consent_question),
+    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list|\bexclude (them|those|these) from (our |the )?ads"
+           r"|\bso (we|i) can exclude", 240, special_exports),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
@@ -141,7 +148,7 @@ INTENTS = [
     Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
            r"|^show .*\b(results|report|performance|stats)\b"
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
-           r"|\b(a/?b|subject) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
+           r"|\b(a/?b|subject|subject line|split) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
     Intent(r"quiet hours|frequency cap|\b(no|don'?t|do not|never|stop|avoid)\b.*\b(emails?|email|sending|send|messages?|mail)\b.*"
            r"\b(between|after|from)\s+\d|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
@@ -168,7 +175,7 @@ INTENTS = [
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) ", 142,
-           broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation)\b|\bday \d+.*\bday \d+"),
+           broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation|abandonment|win.?back)\b|\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
     Intent(r"\b(export|upload|retarget|custom audience|customer list|customer match)|\bhashed (list|emails|file)"
@@ -187,7 +194,7 @@ INTENTS = [
            reading="cancel campaign {campaign}"),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart",
-           80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
+           80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon"),
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
            browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,

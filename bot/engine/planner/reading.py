@@ -154,8 +154,12 @@ NOT_NAME = re.compile(
 def campaign_words(lowered: str) -> str:
     """The words naming a campaign in a sentence about one ("pause cart rescue" -> "cart
     rescue"), or "" when none is left."""
-    rest = re.sub(r"\s+", " ", NOT_NAME.sub(" ", lowered)).strip()
-    return rest if re.search(r"[a-z]{3}", rest) else ""
+    # the name is in the first clause: "cancel the welcome campaign, we won't use it"
+    for clause in re.split(r",|;| - | because | since | as we | as i |\bso (?:we|i)\b", lowered):
+        rest = re.sub(r"\s+", " ", NOT_NAME.sub(" ", clause)).strip(" '")
+        if re.search(r"[a-z]{3}", rest):
+            return rest
+    return ""
 
 
 # Campaign kinds named in words, the pattern their names match, and the name the planner gives them.

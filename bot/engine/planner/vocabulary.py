@@ -100,7 +100,7 @@ AUDIT_VERBS = (
 
 # A discount code the shop created ("10% off with code SAVE10", "promo code: WB15"). A code is
 # not a word: it has a digit or is written in capitals ("code for ..." names none).
-CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*[:=]?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
+CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*(?:to |is |as |of |[:=])?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
 NOT_CODES = {"for", "to", "the", "a", "an", "and", "on", "in", "of", "it", "is", "that", "this", "which", "with", "from"}
 
 
