@@ -23,7 +23,7 @@ from tools.core.context import (
     ToolInput,
     ToolResult,
 )
-from tools.core.lookup import find_campaign, find_contact, steps_of
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, find_contact, steps_of
 from tools.core.models import (
     Campaign,
     Contact,
@@ -36,7 +36,7 @@ from tools.core.vocabulary import UNSENT_CAMPAIGN
 
 class ExplainInput(ToolInput):
     contact: str = Field(description="The contact's user_id, email address, or numeric id.")
-    campaign: str = Field(description="The campaign's id or exact name.")
+    campaign: str = Field(description=CAMPAIGN_HELP)
 
 
 class ExplainResult(ToolResult):

@@ -28,6 +28,9 @@ from tools.core.context import ToolError
 from tools.core.models import Campaign, CampaignStep, Contact, Draft
 from tools.core.vocabulary import LIVE_CAMPAIGN, CampaignStatus
 
+# The description of every tool field that names a campaign (the LLM reads it).
+CAMPAIGN_HELP = ("The campaign's id or name; the marketer's own words work too "
+                 "('the cart sequence', 'autumn winback').")
 FILLER = frozenset({"the", "our", "my", "campaign", "sequence", "flow", "series", "emails", "email", "one"})
 FUZZY_SCORE = 85
 # Words for a kind of campaign, and the step purposes that make a campaign that kind.
