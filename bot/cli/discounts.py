@@ -15,6 +15,7 @@ import typer
 
 from bot.cli.common import fail, run_tool
 from tools.campaigns.discounts import MAX_FILE_CHARACTERS
+from tools.core.lookup import CAMPAIGN_HELP
 
 discount_app = typer.Typer(no_args_is_help=True, help="Single-use discount codes for a campaign step.")
 
@@ -23,7 +24,7 @@ discount_app = typer.Typer(no_args_is_help=True, help="Single-use discount codes
 def import_codes(
     path: Path = typer.Argument(..., metavar="FILE.csv",
                                 help="Your shop's discount code export (a Code column) or one code a line."),
-    campaign: str = typer.Option(..., "--campaign", help="The campaign's id or exact name."),
+    campaign: str = typer.Option(..., "--campaign", help=CAMPAIGN_HELP),
     step: int = typer.Option(..., "--step", min=1, help="The step's position (1 for the first email)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
@@ -58,7 +59,7 @@ def _read(path: Path) -> str:
 
 @discount_app.command("status")
 def status(
-    campaign: str = typer.Argument(..., metavar="CAMPAIGN", help="The campaign's id or exact name."),
+    campaign: str = typer.Argument(..., metavar="CAMPAIGN", help=CAMPAIGN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
     """Codes left in each step's pool, given out and sent, and messages waiting for a code."""

@@ -185,7 +185,9 @@ def _parameter(name: str, info: FieldInfo, command: Command) -> tuple[Any, Any]:
     if base is _JSON:
         help_text = f"{help_text} JSON text, or the path of a JSON file.".strip()
     required = info.is_required()
-    default = None if required or info.default is None else info.default
+    # A list a model fills in itself (default_factory=list) is simply left out when not given.
+    default = None if required else info.get_default(call_default_factory=True)
+    default = None if default in ([], {}) else default
     if base is _JSON or base is datetime or choices:
         base, default = str, (None if default is None else str(default) if not choices else default)
     kind = Optional[base] if default is None else base

@@ -83,3 +83,21 @@ def test_the_help_of_a_generated_command_comes_from_the_model():
     result = runner.invoke(app, ["draft", "email", "--help"])
     assert result.exit_code == 0
     assert "cart_reminder" in result.stdout and "--discount-code" in result.stdout
+
+
+def test_campaign_edit_adds_and_removes_steps_from_json(settings):
+    """`nudge campaign edit` takes update_sequence's add_steps and remove_steps as JSON, with no
+    command written by hand. Before `_parameter` used a default_factory's value, an edit without
+    `--steps` read the text "PydanticUndefined" as its steps and failed; undoing that fails this."""
+    steps = json.dumps([{"delay_days": 1, "purpose": "cart_reminder"}, {"delay_days": 3, "purpose": "social_proof"}])
+    created = runner.invoke(app, ["campaign", "create", "Cart rescue", "--segment", '{"attribute": "email", "op": "exists"}',
+                                  "--steps", steps, "--json"])
+    assert created.exit_code == 0, created.stderr
+    edited = runner.invoke(app, ["campaign", "edit", "the cart rescue", "--json",
+                                 "--add-steps", '[{"delay_days": 5, "purpose": "cart_discount", "discount_percent": 10}]',
+                                 "--remove-steps", '[{"purpose": "social_proof"}]'])
+    assert edited.exit_code == 0, edited.stderr
+    assert [(s["position"], s["purpose"]) for s in json.loads(edited.stdout)["steps"]] == [
+        (1, "cart_reminder"), (2, "cart_discount")]
+    refused = runner.invoke(app, ["campaign", "edit", "Cart rescue", "--remove-steps", '[{"step": 1}, {"step": 2}]'])
+    assert refused.exit_code == 2 and "would have no steps left" in refused.stderr

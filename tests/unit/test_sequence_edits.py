@@ -1,9 +1,10 @@
-"""Editing a campaign in place (update_sequence): changed steps get a new draft version and lose
-their approval, unchanged steps keep theirs, the audit log says what changed, and who may edit
-depends on whether the campaign went live. Through `registry.call`, on SQLite and PostgreSQL.
+"""Editing a campaign in place (update_sequence): changed steps (a discount, a code, a subject)
+and added steps get a new draft version to approve, unchanged steps keep their approvals, removed
+steps go unless they have history, the audit log says what changed, and who may edit depends on
+whether the campaign went live. Through `registry.call`, on SQLite and PostgreSQL.
 
 Mutations tried: keeping the old draft on a discount change (`step.draft_id` not replaced in
-`_rewrite_with_discount`) fails `test_discount_change_makes_a_new_version_and_keeps_other_approvals`;
+`_rewrite_offer`) fails `test_discount_change_makes_a_new_version_and_keeps_other_approvals`;
 dropping the paused -> awaiting_approval move fails `test_a_paused_campaign_needs_an_approver_and_approval_again`.
 """
 
@@ -102,3 +103,142 @@ def test_bad_edits_say_what_to_fix(engine, settings):
     changed = call(engine, settings, "update_sequence", {"campaign": ref, "segment": {
         "all": [EVERYONE, {"not": {"attribute": "country", "op": "in", "value": ["CA"]}}]}})
     assert "audience is now segment" in changed.summary
+
+
+def _audit_changes(engine) -> str:
+    with session_scope(engine) as db:
+        rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "campaign.edited").order_by(AuditEntry.id))
+        return " | ".join(" ".join(row.details["changes"]) for row in rows)
+
+
+def test_a_new_code_rewrites_that_step_and_keeps_its_discount(engine, settings):
+    """Mutation tried: leaving `discount_code` out of the offer in `_rewrite_offer` fails it (the
+    new version keeps SAVE10)."""
+    created = _campaign(engine, settings)
+    result = call(engine, settings, "update_sequence", {
+        "campaign": "Cart", "steps": [{"purpose": "cart_discount", "discount_code": "WINTER15"}]})
+    first, second, third = result.steps
+    assert result.draft_ids == [third.draft_id] and third.draft_id != created.draft_ids[2]
+    assert (first.draft_id, second.draft_id) == tuple(created.draft_ids[:2])
+    assert _approved(engine, settings, first.draft_id) and not _approved(engine, settings, third.draft_id)
+    with session_scope(engine) as db:
+        fresh = db.get(Draft, third.draft_id)
+        assert fresh.params["discount_code"] == "WINTER15" and fresh.params["discount_percent"] == 10
+        assert fresh.previous_id == created.draft_ids[2]
+    assert "step 3 now code WINTER15" in _audit_changes(engine)
+
+
+def test_a_discount_edit_of_a_product_email_keeps_the_product(engine, settings):
+    """It used to fail: the stored product (the catalogue item) was passed back as the request's
+    product name, which DraftEmailInput refused. Mutation tried: passing `params["product"]` as
+    it is fails it again."""
+    from tools.core.models import Product
+
+    with session_scope(engine) as db:
+        db.add(Product(id="p1", name="Brass lamp", price=80))
+    draft = call(engine, settings, "draft_email", {"purpose": "cart_discount", "discount_percent": 10, "product": "p1"})
+    call(engine, settings, "create_sequence", {"name": "Lamp", "segment": EVERYONE, "steps": [
+        {"delay_days": 1, "purpose": "cart_discount", "draft_id": draft.draft_id}]})
+    result = call(engine, settings, "update_sequence", {"campaign": "Lamp", "steps": [{"step": 1, "discount_percent": 20}]})
+    with session_scope(engine) as db:
+        assert db.get(Draft, result.draft_ids[0]).params["product"]["id"] == "p1"
+
+
+def test_added_steps_are_drafted_and_take_their_place_by_delay(engine, settings):
+    created = _campaign(engine, settings)
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "add_steps": [
+        {"delay_days": 7, "purpose": "winback", "discount_percent": 15},
+        {"delay_days": 2, "purpose": "browse_abandonment"}]}, actor="UMARKETER")
+    assert [(s.position, s.delay_days, s.purpose) for s in result.steps] == [
+        (1, 1, "cart_reminder"), (2, 2, "browse_abandonment"), (3, 3, "social_proof"),
+        (4, 5, "cart_discount"), (5, 7, "winback")]
+    new = [result.steps[1].draft_id, result.steps[4].draft_id]
+    assert sorted(result.draft_ids) == sorted(new) and not set(new) & set(created.draft_ids)
+    assert all(_approved(engine, settings, draft_id) for draft_id in created.draft_ids)
+    assert not any(_approved(engine, settings, draft_id) for draft_id in new)
+    with session_scope(engine) as db:
+        assert db.get(Draft, result.steps[4].draft_id).params["discount_percent"] == 15
+    assert "added day 7 winback" in _audit_changes(engine)
+    with pytest.raises(ToolError, match="not approved"):
+        call(engine, settings, "schedule_campaign", {"campaign": "Cart"})
+
+
+def test_a_campaign_keeps_at_most_ten_steps(engine, settings):
+    _campaign(engine, settings, approve=False)
+    eight = [{"delay_days": 10 + n, "purpose": "winback"} for n in range(8)]
+    with pytest.raises(ToolError, match="would have 11 steps; at most 10"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "add_steps": eight})
+    with pytest.raises(ToolError, match="add_steps.0.draft_id: no draft with id 999"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "add_steps": [
+            {"delay_days": 9, "purpose": "winback", "draft_id": 999}]})
+
+
+def test_a_removed_step_goes_and_the_others_keep_their_approvals(engine, settings):
+    """Mutation tried: `_renumber` returning early when positions are merely ascending (its old
+    check) leaves positions 1 and 3 and fails it."""
+    created = _campaign(engine, settings)
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": [{"purpose": "social_proof"}]})
+    assert [(s.position, s.purpose, s.draft_id) for s in result.steps] == [
+        (1, "cart_reminder", created.draft_ids[0]), (2, "cart_discount", created.draft_ids[2])]
+    assert result.draft_ids == [] and "removed step 2 (day 3 social_proof)" in _audit_changes(engine)
+    assert call(engine, settings, "schedule_campaign", {"campaign": "Cart"}).status == "active"
+
+
+def test_the_last_step_cannot_be_removed(engine, settings):
+    """Mutation tried: dropping the `left < 1` check in `_check_count` lets the edit through and
+    leaves a campaign with no steps."""
+    created = _campaign(engine, settings, approve=False)
+    every = [{"step": 1}, {"step": 2}, {"day": 5}]
+    with pytest.raises(ToolError, match="would have no steps left"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": every})
+    with pytest.raises(ToolError, match="both edited and removed"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": [{"step": 1}],
+                                                   "steps": [{"step": 1, "subject": "Hi"}]})
+    with pytest.raises(ToolError, match="remove_steps.0: no step with day 9"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": [{"day": 9}]})
+    with pytest.raises(ToolError, match="exactly one of step"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": [{}]})
+    swapped = call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": every,
+                                                          "add_steps": [{"delay_days": 2, "purpose": "welcome"}]})
+    assert [(s.position, s.purpose) for s in swapped.steps] == [(1, "welcome")]
+    assert swapped.draft_ids != created.draft_ids
+
+
+def test_a_paused_campaign_gets_steps_added_or_removed_by_approvers_only(engine, settings):
+    created = _campaign(engine, settings)
+    ref = str(created.campaign_id)
+    call(engine, settings, "schedule_campaign", {"campaign": ref})
+    add = {"campaign": ref, "add_steps": [{"delay_days": 8, "purpose": "winback"}]}
+    with pytest.raises(ToolError, match="pause it first"):
+        call(engine, settings, "update_sequence", add)
+    call(engine, settings, "pause_campaign", {"campaign": ref})
+    with pytest.raises(ToolError, match="only approvers"):
+        call(engine, settings, "update_sequence", {"campaign": ref, "remove_steps": [{"step": 2}]}, actor="UMARKETER")
+    result = call(engine, settings, "update_sequence", add)
+    assert result.status == "awaiting_approval" and len(result.draft_ids) == 1
+    assert all(_approved(engine, settings, draft_id) for draft_id in created.draft_ids)
+    call(engine, settings, "approve_draft", {"draft_id": result.draft_ids[0]})
+    assert call(engine, settings, "schedule_campaign", {"campaign": ref}).status == "active"
+
+
+def test_a_step_that_has_sent_cannot_be_removed(engine, settings):
+    """Its outbox rows are the reports' history; removing it would delete them."""
+    from scheduler import jobs
+    from scheduler.senders import sender_for
+    from tests.delivery_support import START, add_contacts, approved_sequence, days
+    from tools.core.clock import ManualClock
+
+    add_contacts(engine, 1)
+    ref = str(approved_sequence(engine, settings, [{"delay_hours": 1, "purpose": "welcome"},
+                                                   {"delay_days": 3, "purpose": "winback"}], name="Hello"))
+    clock = ManualClock(START)
+    jobs.enrol(engine, settings, clock)
+    clock.advance(days(1))
+    jobs.dispatch(engine, settings, clock, sender_for(settings))
+    call(engine, settings, "pause_campaign", {"campaign": ref})
+    with pytest.raises(ToolError, match=r"step 1 \(after 1 h welcome\) has 1 message\(s\) sent"):
+        call(engine, settings, "update_sequence", {"campaign": ref, "remove_steps": [{"step": 1}]})
+    removed = call(engine, settings, "update_sequence", {"campaign": ref, "remove_steps": [{"step": 2}]})
+    assert [s.purpose for s in removed.steps] == ["welcome"]
+    report = call(engine, settings, "campaign_report", {"campaign": ref}, clock=ManualClock(START + days(2)))
+    assert report.campaigns[0].totals.sent == 1

@@ -35,6 +35,14 @@ def unsubscribed_since(db: Session, email_hash: str) -> datetime | None:
         Suppression.email_hash == email_hash, Suppression.reason == str(SuppressionReason.UNSUBSCRIBED)))
 
 
+def suppressions_of(db: Session, email_hash: str | None) -> list[Suppression]:
+    """Every entry on the list for `email_hash` (unsubscribed, bounced, complained, erased), oldest first."""
+    if not email_hash:
+        return []
+    return list(db.scalars(select(Suppression).where(Suppression.email_hash == email_hash)
+                           .order_by(Suppression.created_at, Suppression.id)))
+
+
 def lift_unsubscribe(db: Session, email_hash: str) -> None:
     """A person subscribed again (in the shop, after their unsubscribe): only that suppression
     goes. An erasure, a complaint or a hard bounce is never lifted."""

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from tools.core import audit
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
-from tools.core.lookup import find_campaign, steps_of
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
 from tools.core.models import Campaign, CampaignStep
 from tools.drafting import discount_codes
 from tools.drafting.discount_codes import PoolCounts
@@ -24,7 +24,7 @@ MAX_PROBLEMS = 1000  # listed in the result; the count is always complete
 
 
 class ImportDiscountCodesInput(ToolInput):
-    campaign: str = Field(description="The campaign's id or exact name.")
+    campaign: str = Field(description=CAMPAIGN_HELP)
     step: int = Field(ge=1, le=10, description="The step's position (1 for the first email).")
     text: str = Field(max_length=MAX_FILE_CHARACTERS,
                       description="The CSV your shop exported (a Code column), or one code a line.")
@@ -83,7 +83,7 @@ def _step(ctx: ToolContext, campaign: Campaign, position: int) -> CampaignStep:
 
 
 class DiscountStatusInput(ToolInput):
-    campaign: str = Field(description="The campaign's id or exact name.")
+    campaign: str = Field(description=CAMPAIGN_HELP)
 
 
 class DiscountStatusResult(ToolResult):

@@ -1,10 +1,12 @@
-"""Editing a campaign in place: a step's discount, subject or day, or the audience, without
-rebuilding it, so the approvals of the steps that did not change are kept.
+"""Editing a campaign in place: a step's discount, code, subject or day, steps added or removed,
+or the audience, without rebuilding it, so the approvals of the steps that did not change are kept.
 
-Approvals belong to a draft version. A step whose copy changes (a new subject, a new discount)
-gets a new version of its draft, which needs approving again; the old version is superseded.
-A step that only moves keeps its approved copy. Every edit is one `campaign.edited` audit row
-listing what changed.
+Approvals belong to a draft version. A step whose copy changes (a new subject, a new discount or
+code) gets a new version of its draft, which needs approving again; the old version is
+superseded. An added step is drafted as create_sequence drafts one (`lifecycle.add_step`) and
+needs approving too. A step that only moves keeps its approved copy, and removing a step leaves
+the others' approvals alone. Steps stay in order of their delay. Every edit is one
+`campaign.edited` audit row listing what changed.
 
 Who may edit what, decided here once:
 - a campaign that never went live (draft, awaiting_approval): anyone, as drafting sends nothing;
@@ -13,6 +15,10 @@ Who may edit what, decided here once:
   versions and schedules it again (schedule_campaign checks every step). Messages already
   queued for a changed step are pointed at its new version;
 - an active campaign: refused, pause it first; finished or cancelled ones: refused.
+
+A step that has sent (or skipped, or failed) any message cannot be removed: its outbox rows are
+the reports' history and deleting the step would delete them. Its messages still waiting, and
+the unused codes of its single-use pool, go with it.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 
-from tools.campaigns.lifecycle import resolve_segment
+from tools.campaigns.lifecycle import StepInput, add_step, resolve_segment
 from tools.campaigns.timing import delay_words
 from tools.core import audit
 from tools.core.context import (
@@ -32,47 +38,64 @@ from tools.core.context import (
     ToolResult,
     validation_message,
 )
-from tools.core.lookup import find_campaign, steps_of
-from tools.core.models import Campaign, CampaignStep, Draft, Message
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
+from tools.core.models import Campaign, CampaignStep, DiscountCode, Draft, Message
+from tools.core.settings import DISCOUNT_CODE
 from tools.core.vocabulary import CLAIMABLE, UNSENT_CAMPAIGN
 from tools.drafting import drafts
 from tools.drafting.drafts import Purpose
 
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment")
+MAX_STEPS = 10  # as create_sequence allows
+CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "subject")
 
 
-class StepEdit(ToolInput):
-    """One step to change: pick it by `step` (position), `day` or `purpose`, then say what changes."""
+class StepPick(ToolInput):
+    """One step, picked by `step` (position), `day` or `purpose`: exactly one of them."""
 
     step: int | None = Field(None, ge=1, description="Which step: its position (1 = the first).")
     day: float | None = Field(None, ge=0, description="Which step: the one sent on this day.")
     purpose: Purpose | None = Field(None, description="Which step: the one with this purpose, e.g. social_proof for the reviews email.")
+
+    @model_validator(mode="after")
+    def _one_pick(self) -> StepPick:
+        if sum(getattr(self, name) is not None for name in ("step", "day", "purpose")) != 1:
+            raise ValueError("pick the step by exactly one of step (position), day or purpose")
+        return self
+
+
+class StepEdit(StepPick):
+    """One step to change: pick it by `step` (position), `day` or `purpose`, then say what changes."""
+
     delay_days: float | None = Field(None, ge=0, le=365, description="Move it to this day.")
     delay_hours: float | None = Field(None, ge=0, le=8760, description="Move it to this many hours after entry.")
     discount_percent: float | None = Field(None, gt=0, le=90, description="Its new discount (the email is rewritten with it).")
+    discount_code: str | None = Field(None, pattern=DISCOUNT_CODE,
+                                      description="Its new discount code, one the shop created (the email is rewritten with it).")
     subject: str | None = Field(None, min_length=1, max_length=500, description="Its new subject line.")
 
     @model_validator(mode="after")
     def _shape(self) -> StepEdit:
-        chosen = [name for name in ("step", "day", "purpose") if getattr(self, name) is not None]
-        if len(chosen) != 1:
-            raise ValueError("pick the step by exactly one of step (position), day or purpose")
         if self.delay_days is not None and self.delay_hours is not None:
             raise ValueError("give delay_days or delay_hours, not both")
-        if all(getattr(self, name) is None for name in ("delay_days", "delay_hours", "discount_percent", "subject")):
-            raise ValueError("say what changes: delay_days, delay_hours, discount_percent or subject")
+        if all(getattr(self, name) is None for name in CHANGES):
+            raise ValueError("say what changes: " + ", ".join(CHANGES[:-1]) + " or subject")
         return self
 
 
 class UpdateSequenceInput(ToolInput):
-    campaign: str = Field(description="The campaign's id or exact name.")
-    steps: list[StepEdit] = Field(default_factory=list, max_length=10)
+    campaign: str = Field(description=CAMPAIGN_HELP)
+    steps: list[StepEdit] = Field(default_factory=list, max_length=MAX_STEPS, description="Changes to existing steps.")
+    add_steps: list[StepInput] = Field(default_factory=list, max_length=MAX_STEPS,
+                                       description="New steps, drafted as create_sequence drafts them; kept in order of delay.")
+    remove_steps: list[StepPick] = Field(default_factory=list, max_length=MAX_STEPS,
+                                         description="Steps to remove, picked by step, day or purpose.")
     segment: str | dict[str, Any] | None = Field(None, description="A new audience: a saved segment's name or a segment spec.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateSequenceInput:
-        if not self.steps and self.segment is None:
-            raise ValueError("nothing to change: give steps (edits) or a segment")
+        if not (self.steps or self.add_steps or self.remove_steps) and self.segment is None:
+            raise ValueError("nothing to change: give steps (edits), add_steps, remove_steps or a segment")
         return self
 
 
@@ -95,23 +118,31 @@ class UpdateSequenceResult(ToolResult):
 
 
 def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequenceResult:
-    """Change a campaign in place: a step's day, discount or subject, or the audience.
+    """Change a campaign in place: a step's day, discount, discount code or subject; add steps
+    (add_steps, drafted like create_sequence's) or remove them (remove_steps, by position, day
+    or purpose; the last step cannot be removed); or change the audience.
 
-    Pick each step by position, day or purpose. Changed copy becomes a new draft version that
-    needs approval; unchanged steps keep their approvals. Anyone may edit a campaign that never
-    went live; a paused one only an approver, and it goes back to awaiting approval (approve the
-    new versions, then schedule it again). Pause an active campaign before editing it.
+    Pick each step by position, day or purpose. Changed copy and added steps become draft
+    versions that need approval; unchanged steps keep their approvals. Anyone may edit a
+    campaign that never went live; a paused one only an approver, and it goes back to awaiting
+    approval (approve the new versions, then schedule it again). Pause an active campaign
+    before editing it.
     """
     campaign = find_campaign(ctx.db, args.campaign)
     _check_editable(ctx, campaign)
     steps = steps_of(ctx.db, campaign)
+    removed = list(dict.fromkeys(_pick(steps, pick, index, "remove_steps")
+                                 for index, pick in enumerate(args.remove_steps)))
+    edited = [_pick(steps, edit, index) for index, edit in enumerate(args.steps)]
+    _check_count(campaign, steps, removed, edited, args.add_steps)
     changes: list[str] = []
     new_drafts: list[int] = []
-    touched: set[int] = set()
-    for index, edit in enumerate(args.steps):
-        step = _pick(steps, edit, index)
-        touched.add(step.id)
-        changes += _edit_step(ctx, campaign, step, edit, new_drafts)
+    for step, edit in zip(edited, args.steps):
+        changes += _edit_step(ctx, step, edit, new_drafts)
+    for step in removed:
+        changes.append(_remove_step(ctx, step))
+    steps = [step for step in steps if step not in removed]
+    added = _add_steps(ctx, campaign, steps, args.add_steps, changes, new_drafts)
     if args.segment is not None:
         changes.append(_change_segment(ctx, campaign, args.segment))
     _renumber(ctx, steps)
@@ -124,11 +155,27 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
                  {"from": previous, "to": campaign.status, "changes": changes, "new_drafts": new_drafts},
                  ctx.thread, ctx.now())
     ctx.db.flush()
+    touched = {step.id for step in edited + added}
     lines = [_line(ctx, step, step.id in touched) for step in sorted(steps, key=lambda s: s.position)]
     summary = (f"Campaign {campaign.id} '{campaign.name}' changed: " + "; ".join(changes) + "."
                + (f" Drafts {', '.join(map(str, new_drafts))} await approval." if new_drafts else ""))
     return UpdateSequenceResult(summary=summary, campaign_id=campaign.id, status=campaign.status,
                                 draft_ids=new_drafts, steps=lines, changes=changes)
+
+
+def _check_count(campaign: Campaign, steps: list[CampaignStep], removed: list[CampaignStep],
+                 edited: list[CampaignStep], added: list[StepInput]) -> None:
+    both = sorted({step.position for step in removed} & {step.position for step in edited})
+    if both:
+        raise ToolError(f"step {both[0]} is both edited and removed; do one or the other")
+    left = len(steps) - len(removed) + len(added)
+    if left < 1:
+        raise ToolError(f"campaign {campaign.id} would have no steps left; a campaign keeps at least "
+                        "one (discard_campaign throws away one that never went live)")
+    if left > MAX_STEPS:
+        raise ToolError(f"campaign {campaign.id} would have {left} steps; at most {MAX_STEPS}")
+    if campaign.kind == "one_off" and left != 1:
+        raise ToolError(f"campaign {campaign.id} is a one-off, which has exactly one step")
 
 
 def _check_editable(ctx: ToolContext, campaign: Campaign) -> None:
@@ -145,7 +192,7 @@ def _check_editable(ctx: ToolContext, campaign: Campaign) -> None:
     raise ToolError(f"campaign {campaign.id} is {campaign.status}; it can no longer be edited")
 
 
-def _pick(steps: list[CampaignStep], edit: StepEdit, index: int) -> CampaignStep:
+def _pick(steps: list[CampaignStep], edit: StepPick, index: int, field: str = "steps") -> CampaignStep:
     if edit.step is not None:
         found = [s for s in steps if s.position == edit.step]
         what = f"position {edit.step}"
@@ -159,24 +206,25 @@ def _pick(steps: list[CampaignStep], edit: StepEdit, index: int) -> CampaignStep
         return found[0]
     have = ", ".join(f"{s.position}: {delay_words(s.delay_minutes)} {s.purpose}" for s in steps)
     problem = "no step" if not found else f"{len(found)} steps"
-    raise ToolError(f"steps.{index}: {problem} with {what}; the steps are {have} (pick one by step or day)")
+    raise ToolError(f"{field}.{index}: {problem} with {what}; the steps are {have} (pick one by step or day)")
 
 
-def _edit_step(ctx: ToolContext, campaign: Campaign, step: CampaignStep, edit: StepEdit,
-               new_drafts: list[int]) -> list[str]:
+def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts: list[int]) -> list[str]:
     changes = []
     if edit.delay_days is not None or edit.delay_hours is not None:
         minutes = round(edit.delay_days * 1440) if edit.delay_days is not None else round(edit.delay_hours * 60)
         changes.append(f"step {step.position} moved from {delay_words(step.delay_minutes)} to {delay_words(minutes)}")
         step.delay_minutes = minutes
-    if edit.discount_percent is not None or edit.subject is not None:
+    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None:
         old = step.draft_id
         current = ctx.db.get(Draft, old) if old else None
         if current is None:
             raise ToolError(f"step {step.position} has no draft to change")
-        if edit.discount_percent is not None:
-            _rewrite_with_discount(ctx, step, current, edit.discount_percent)
-            changes.append(f"step {step.position} now {edit.discount_percent:g}% off (draft {old} -> {step.draft_id})")
+        if edit.discount_percent is not None or edit.discount_code is not None:
+            _rewrite_offer(ctx, step, current, edit)
+            offer = [f"{edit.discount_percent:g}% off"] if edit.discount_percent is not None else []
+            offer += [f"code {edit.discount_code}"] if edit.discount_code is not None else []
+            changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id})")
         if edit.subject is not None:
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
             step.draft_id = revised.draft_id
@@ -187,18 +235,52 @@ def _edit_step(ctx: ToolContext, campaign: Campaign, step: CampaignStep, edit: S
     return changes
 
 
-def _rewrite_with_discount(ctx: ToolContext, step: CampaignStep, current: Draft, percent: float) -> None:
-    """New copy written for the discount (the draft's code, tone, brief and product kept), stored
-    as the next version of the step's draft."""
+def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: StepEdit) -> None:
+    """New copy written for the changed discount or code (the draft's other offer, tone, brief
+    and product kept), stored as the next version of the step's draft."""
     params = dict(current.params or {})
     purpose = current.purpose if current.purpose in DISCOUNT_PURPOSES else "cart_discount"
-    offer = {"purpose": purpose, "discount_percent": percent, "discount_code": params.get("discount_code"),
-             "tone": params.get("tone"), "brief": params.get("brief"), "product": params.get("product")}
+    product = params.get("product")
+    offer = {"purpose": purpose, "tone": params.get("tone"), "brief": params.get("brief"),
+             # A stored product is the catalogue item the writer saw; the request names it by id.
+             "product": product.get("id") if isinstance(product, dict) else product,
+             "discount_percent": params.get("discount_percent") if edit.discount_percent is None else edit.discount_percent,
+             "discount_code": edit.discount_code or params.get("discount_code")}
     try:
         request = drafts.DraftEmailInput(**{k: v for k, v in offer.items() if v is not None})
     except ValidationError as error:
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
+
+
+def _remove_step(ctx: ToolContext, step: CampaignStep) -> str:
+    history = ctx.db.scalar(select(func.count()).select_from(Message).where(
+        Message.step_id == step.id, Message.status.not_in(CLAIMABLE))) or 0
+    what = f"step {step.position} ({delay_words(step.delay_minutes)} {step.purpose})"
+    if history:
+        raise ToolError(f"{what} has {history} message(s) sent, skipped or failed, which the reports "
+                        "count; it cannot be removed. Change its copy or day instead, or build a new campaign")
+    waiting = ctx.db.execute(delete(Message).where(Message.step_id == step.id)).rowcount or 0
+    codes = ctx.db.execute(delete(DiscountCode).where(DiscountCode.step_id == step.id)).rowcount or 0
+    ctx.db.delete(step)
+    ctx.db.flush()
+    dropped = [f"{waiting} waiting message(s)"] * bool(waiting) + [f"{codes} unused single-use code(s)"] * bool(codes)
+    return f"removed {what}" + (f" with its {' and '.join(dropped)}" if dropped else "")
+
+
+def _add_steps(ctx: ToolContext, campaign: Campaign, steps: list[CampaignStep], new: list[StepInput],
+               changes: list[str], new_drafts: list[int]) -> list[CampaignStep]:
+    """Store the added steps after the others; _renumber puts them where their delay goes."""
+    added = []
+    last = max((step.position for step in steps), default=0)
+    for index, step in enumerate(new):
+        row = add_step(ctx, campaign, last + 1 + index, step, field=f"add_steps.{index}")
+        ctx.db.flush()
+        steps.append(row)
+        added.append(row)
+        new_drafts.append(row.draft_id)
+        changes.append(f"added {delay_words(row.delay_minutes)} {row.purpose} (draft {row.draft_id})")
+    return added
 
 
 def _change_segment(ctx: ToolContext, campaign: Campaign, segment: str | dict[str, Any]) -> str:
@@ -208,9 +290,10 @@ def _change_segment(ctx: ToolContext, campaign: Campaign, segment: str | dict[st
 
 
 def _renumber(ctx: ToolContext, steps: list[CampaignStep]) -> None:
-    """Positions follow the delays again after a move (in two passes, as positions are unique)."""
+    """Positions are 1, 2, ... in order of delay again after a move, an addition or a removal
+    (in two passes, as positions are unique)."""
     ordered = sorted(steps, key=lambda s: (s.delay_minutes, s.position))
-    if [s.position for s in ordered] == sorted(s.position for s in steps):
+    if [s.position for s in ordered] == list(range(1, len(ordered) + 1)):
         return
     for step in steps:
         step.position += 1000

@@ -1,9 +1,16 @@
-"""Answering "why did (or didn't) this contact get that step?" with the send-time rules.
+"""Answering "why did (or didn't) this contact get that step?" with the send-time rules, and,
+asked about a person with no campaign, where they stand.
 
 `explain_contact` walks a contact's enrolments in a campaign, step by step: sent (and when),
 deferred (by which rule, until when), skipped (why), or, for a step still to come, what the
 worker would decide now: consent, suppression and frequency rules are the same functions the
 outbox applies, so the explanation cannot promise a send the worker would refuse.
+
+Without a campaign it answers "is jo@example.com unsubscribed?", "what's jo's consent status?"
+and "why did jo get an email from us?": their email consent, ad consent and do-not-sell, what
+the send-time rule says about emailing them now, every suppression of their address (with its
+date), and their latest messages. An address no contact holds any more (an erased person) still
+gets its suppressions, as they are kept by the address's hash.
 """
 
 from __future__ import annotations
@@ -17,26 +24,33 @@ from sqlalchemy.orm import Session
 
 from tools.audience import frequency
 from tools.audience.policy import check_contact
-from tools.campaigns.timing import step_due
+from tools.audience.suppressions import suppressions_of
+from tools.campaigns.timing import delay_words, step_due
 from tools.core.context import (
     ToolContext,
+    ToolError,
     ToolInput,
     ToolResult,
 )
-from tools.core.lookup import find_campaign, find_contact, steps_of
+from tools.core.identity import email_hash, email_salt, normalise_email
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, find_contact, steps_of
 from tools.core.models import (
     Campaign,
+    CampaignStep,
     Contact,
     Enrolment,
     Message,
     Segment,
 )
-from tools.core.vocabulary import UNSENT_CAMPAIGN
+from tools.core.vocabulary import OPEN, UNSENT_CAMPAIGN
+
+LATEST_MESSAGES = 10
 
 
 class ExplainInput(ToolInput):
     contact: str = Field(description="The contact's user_id, email address, or numeric id.")
-    campaign: str = Field(description="The campaign's id or exact name.")
+    campaign: str | None = Field(None, description=CAMPAIGN_HELP + " Leave it out to get the person's "
+                                 "consent, suppressions (unsubscribed, bounced, complained, erased) and latest messages.")
 
 
 class ExplainResult(ToolResult):
@@ -45,7 +59,16 @@ class ExplainResult(ToolResult):
 
 def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
     """Explain, step by step, why a contact got, did not get, or will get a campaign's emails
-    (sent when, deferred by which rule, skipped for which reason, exited on which purchase)."""
+    (sent when, deferred by which rule, skipped for which reason, exited on which purchase).
+
+    Without a campaign, say where the person stands: email consent (and its source), ad consent
+    and do-not-sell, whether they may be emailed now, suppressions of their address
+    (unsubscribed, bounced, complained, erased, with dates) and their latest messages (campaign,
+    step, status, reason, when). Use it for "is jo@example.com unsubscribed?", "what's the
+    consent status of jo@example.com?" or "why did jo@example.com get an email from us?".
+    """
+    if args.campaign is None:
+        return _person_status(ctx, args.contact)
     campaign = find_campaign(ctx.db, args.campaign)
     contact = find_contact(ctx.db, args.contact)
     zone = _zone(contact, ctx.settings.timezone)
@@ -61,6 +84,78 @@ def explain_contact(ctx: ToolContext, args: ExplainInput) -> ExplainResult:
                  for line in _explain_round(ctx, campaign, contact, enrolment, zone, len(enrolments) > 1)]
         lines.insert(0, f"{who} in campaign {campaign.id} '{campaign.name}' ({campaign.status}):")
     return ExplainResult(summary="\n".join(lines), lines=lines)
+
+
+def _person_status(ctx: ToolContext, ref: str) -> ExplainResult:
+    try:
+        contact = find_contact(ctx.db, ref)
+    except ToolError:
+        lines = _address_only(ctx, ref)
+        if lines is None:
+            raise
+        return ExplainResult(summary="\n".join(lines), lines=lines)
+    zone = _zone(contact, ctx.settings.timezone)
+    who = contact.email or contact.user_id
+    verdict = check_contact(ctx.db, contact, "email", ctx.settings, ctx.now())
+    lines = [f"{who} (contact {contact.id}, user id {contact.user_id}"
+             + (f", {contact.country}" if contact.country else "") + "):",
+             _consent_words(contact, zone),
+             f"ads: ad consent {_yes(contact.ad_consent)}, do-not-sell {_yes(contact.do_not_sell)}",
+             "may be emailed now: " + ("yes" if verdict.allowed else f"no ({_reason_words(verdict.reason)})")]
+    lines += _suppression_lines(ctx.db, contact.email_hash, zone)
+    lines += _latest_messages(ctx.db, contact, zone)
+    return ExplainResult(summary="\n".join(lines), lines=lines)
+
+
+def _address_only(ctx: ToolContext, ref: str) -> list[str] | None:
+    """What the suppression list holds for an address no contact holds, or None when nothing."""
+    address = normalise_email(ref) if "@" in ref else None
+    if address is None:
+        return None
+    zone = ZoneInfo(ctx.settings.timezone)
+    found = _suppression_lines(ctx.db, email_hash(email_salt(ctx.db), address), zone)
+    if not found[0].startswith("suppressed"):
+        return None
+    return [f"{address}: no contact holds this address (now or any more)."] + found
+
+
+def _consent_words(contact: Contact, zone: ZoneInfo) -> str:
+    words = f"email consent: {contact.email_consent.replace('_', ' ')}"
+    if contact.consent_source:
+        words += f", from {contact.consent_source}"
+    if contact.consent_at:
+        words += f", since {_local(contact.consent_at, zone)}"
+    return words
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _suppression_lines(db: Session, hashed: str | None, zone: ZoneInfo) -> list[str]:
+    entries = suppressions_of(db, hashed)
+    if not entries:
+        return ["not suppressed: no unsubscribe, bounce, complaint or erasure on record for this address"]
+    return [f"suppressed: {entry.reason} on {_local(entry.created_at, zone)}"
+            + (f" ({entry.source})" if entry.source else "") for entry in entries]
+
+
+def _latest_messages(db: Session, contact: Contact, zone: ZoneInfo) -> list[str]:
+    rows = db.execute(
+        select(Message, Campaign.name, CampaignStep.position, CampaignStep.purpose, CampaignStep.delay_minutes)
+        .join(Campaign, Campaign.id == Message.campaign_id).join(CampaignStep, CampaignStep.id == Message.step_id)
+        .where(Message.contact_id == contact.id)
+        .order_by(Message.due_at.desc(), Message.id.desc()).limit(LATEST_MESSAGES)).all()
+    if not rows:
+        return ["no messages from any campaign yet"]
+    lines = [f"latest {len(rows)} message(s), newest first:" if len(rows) > 1 else "latest message:"]
+    for message, name, position, purpose, delay in rows:
+        waiting = message.status in OPEN
+        when = message.due_at if waiting else (message.sent_at or message.updated_at)
+        reason = f" ({_reason_words(message.reason)})" if message.reason else ""
+        lines.append(f"- '{name}' step {position} ({delay_words(delay)} {purpose or 'email'}): "
+                     f"{message.status}{reason}, {'due' if waiting else 'at'} {_local(when, zone)}")
+    return lines
 
 
 def _not_entered_reason(db: Session, campaign: Campaign) -> str:

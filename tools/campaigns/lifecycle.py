@@ -30,7 +30,7 @@ from tools.core.context import (
     ToolResult,
     validation_message,
 )
-from tools.core.lookup import find_campaign, steps_of
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
 from tools.core.models import (
     Campaign,
     CampaignStep,
@@ -97,7 +97,7 @@ class CreateSequenceInput(ToolInput):
 
 
 class CampaignRef(ToolInput):
-    campaign: str = Field(description="The campaign's id or exact name.")
+    campaign: str = Field(description=CAMPAIGN_HELP)
 
 
 class ListCampaignsInput(ToolInput):
@@ -142,7 +142,7 @@ def create_sequence(ctx: ToolContext, args: CreateSequenceInput) -> CampaignResu
     )
     ctx.db.add(campaign)
     ctx.db.flush()
-    draft_ids = [_add_step(ctx, campaign, position, step)
+    draft_ids = [add_step(ctx, campaign, position, step).draft_id
                  for position, step in enumerate(args.steps, start=1)]
     _change(ctx, campaign, "awaiting_approval", "campaign.created",
             {"segment": segment.name, "steps": len(args.steps), "kind": args.kind})
@@ -231,16 +231,20 @@ def resolve_segment(ctx: ToolContext, segment: str | dict, campaign_name: str) -
     return row
 
 
-def _add_step(ctx: ToolContext, campaign: Campaign, position: int, step: StepInput) -> int:
+def add_step(ctx: ToolContext, campaign: Campaign, position: int, step: StepInput,
+             field: str | None = None) -> CampaignStep:
+    """Store `step` at `position`, with its draft written for it (or the draft it names).
+    create_sequence's steps and update_sequence's added steps both come through here."""
     draft_id = step.draft_id or _write_draft(ctx, step)
     if ctx.db.get(Draft, draft_id) is None:
-        raise ToolError(f"steps.{position - 1}.draft_id: no draft with id {draft_id}")
-    ctx.db.add(CampaignStep(
+        raise ToolError(f"{field or f'steps.{position - 1}'}.draft_id: no draft with id {draft_id}")
+    row = CampaignStep(
         campaign_id=campaign.id, position=position, delay_minutes=step.delay_minutes,
         purpose=step.purpose, draft_id=draft_id,
         deadline_minutes=round(step.deadline_hours * 60) if step.deadline_hours else None,
-    ))
-    return draft_id
+    )
+    ctx.db.add(row)
+    return row
 
 
 def _write_draft(ctx: ToolContext, step: StepInput) -> int:

@@ -1,34 +1,109 @@
-"""Finding what a person names: a campaign by id or name, a contact by id, user id or email, and
-a campaign's steps. One copy of each rule, used by every tool, the risks and the reports.
+"""Finding what a person names: a campaign by id or in the marketer's words, a contact by id,
+user id or email, and a campaign's steps. One copy of each rule, used by every tool, the risks
+and the reports.
 
-A campaign name matches case-insensitively ("abandoned cart" finds "Abandoned cart"). Names are
-not unique (a follow-up may build a second "Abandoned cart"), so among campaigns of one name the
-live one (active or paused) wins over a draft duplicate, then the newest: "pause the abandoned
-cart" must reach the campaign that is sending.
+Marketers name campaigns loosely, so a reference is tried against ever looser readings, and the
+first reading that matches anything decides: the id; the exact name in any case ("cart rescue"
+finds "Cart rescue"); names holding every significant word ("the autumn winback" finds "Autumn
+winback": filler such as "the", "our", "campaign", "sequence" is dropped); a close spelling
+(rapidfuzz's token_set_ratio of 85 or more, so "autum winback" still finds it); and last the
+kind of campaign ("the cart sequence" is one with a cart step, "the re-engage flow" one with a
+win-back step). Names are not unique (a follow-up may build a second "Abandoned cart"), so within
+a reading the live campaign (active or paused) wins over a draft duplicate, then the newest:
+"pause the abandoned cart" must reach the campaign that is sending. A cancelled campaign is only
+found when no reading finds a campaign that is not cancelled, since nobody acts on a dead one by
+name when a living one fits; its id still reaches it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, or_, select
+import re
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, utils
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tools.core.context import ToolError
-from tools.core.models import Campaign, CampaignStep, Contact
-from tools.core.vocabulary import LIVE_CAMPAIGN
+from tools.core.models import Campaign, CampaignStep, Contact, Draft
+from tools.core.vocabulary import LIVE_CAMPAIGN, CampaignStatus
+
+# The description of every tool field that names a campaign (the LLM reads it).
+CAMPAIGN_HELP = ("The campaign's id or name; the marketer's own words work too "
+                 "('the cart sequence', 'autumn winback').")
+FILLER = frozenset({"the", "our", "my", "campaign", "sequence", "flow", "series", "emails", "email", "one"})
+FUZZY_SCORE = 85
+# Words for a kind of campaign, and the step purposes that make a campaign that kind.
+KINDS = (
+    (re.compile(r"\b(cart|checkout|basket)s?\b"), ("cart_reminder", "cart_discount")),
+    (re.compile(r"\bbrows(e|ing|ers?)\b"), ("browse_abandonment",)),
+    (re.compile(r"\b(win-?backs?|lapsed|re-?engage(ment)?)\b"), ("winback",)),
+    (re.compile(r"\bwelcome\b"), ("welcome",)),
+)
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def find_campaign(db: Session, ref: str | int) -> Campaign:
-    """The campaign `ref` names (an id or a name), or a ToolError listing the known ones."""
+    """The campaign `ref` names (an id, a name, or words for one), or a ToolError listing the
+    known ones."""
     text = str(ref).strip()
-    if text.isdigit():
-        campaign = db.get(Campaign, int(text))
-    else:
-        live_first = case((Campaign.status.in_([str(s) for s in LIVE_CAMPAIGN]), 0), else_=1)
-        campaign = db.scalars(select(Campaign).where(func.lower(Campaign.name) == text.lower())
-                              .order_by(live_first, Campaign.id.desc()).limit(1)).first()
+    campaign = db.get(Campaign, int(text)) if text.isdigit() else _by_words(db, text)
     if campaign is None:
         raise ToolError(f"no campaign '{text}'; known campaigns: {known_campaigns(db)}")
     return campaign
+
+
+def _by_words(db: Session, text: str) -> Campaign | None:
+    # Every campaign's id, name and status in one read: a shop has tens or hundreds of
+    # campaigns, and the looser readings (words, spelling) are judged in Python.
+    rows = sorted(db.execute(select(Campaign.id, Campaign.name, Campaign.status)).all(),
+                  key=lambda row: (row.status not in LIVE_CAMPAIGN, -row.id))
+    cancelled = str(CampaignStatus.CANCELLED)
+    readings = (_exact(text), _all_words(text), _close(text), _kind(db, text))
+    for pool in ([r for r in rows if r.status != cancelled], [r for r in rows if r.status == cancelled]):
+        for matches in readings:
+            found = next((row.id for row in pool if matches(row)), None)
+            if found is not None:
+                return db.get(Campaign, found)
+    return None
+
+
+def _significant(text: str) -> list[str]:
+    return [word for word in _WORD.findall(text.lower()) if word not in FILLER]
+
+
+def _exact(text: str) -> Callable:
+    wanted = text.lower()
+    return lambda row: row.name.strip().lower() == wanted
+
+
+def _all_words(text: str) -> Callable:
+    words = set(_significant(text))
+    return lambda row: bool(words) and words <= set(_WORD.findall(row.name.lower()))
+
+
+def _close(text: str) -> Callable:
+    words = " ".join(_significant(text))
+    return lambda row: bool(words) and fuzz.token_set_ratio(
+        words, row.name, processor=utils.default_process) >= FUZZY_SCORE
+
+
+def _kind(db: Session, text: str) -> Callable:
+    wanted = [purposes for pattern, purposes in KINDS if pattern.search(text.lower())]
+    if not wanted:
+        return lambda row: False
+    kinds = _step_purposes(db)
+    return lambda row: all(kinds.get(row.id, set()) & set(purposes) for purposes in wanted)
+
+
+def _step_purposes(db: Session) -> dict[int, set[str]]:
+    """Each campaign's step purposes (the step's own, else its draft's)."""
+    rows = db.execute(select(CampaignStep.campaign_id, CampaignStep.purpose, Draft.purpose)
+                      .outerjoin(Draft, Draft.id == CampaignStep.draft_id)).all()
+    kinds: dict[int, set[str]] = {}
+    for campaign_id, step_purpose, draft_purpose in rows:
+        kinds.setdefault(campaign_id, set()).add(step_purpose or draft_purpose)
+    return kinds
 
 
 def known_campaigns(db: Session, limit: int = 10) -> str:

@@ -4,12 +4,18 @@ Only approvers (NUDGE_APPROVERS, plus the local console/CLI user) may decide. A 
 gets at most one decision, enforced by the unique key on `approvals.draft_id`: a double click,
 a retried Slack action or two approvers racing all end with the same single approval, and the
 second caller is told who decided first. Editing a draft makes a new version that needs its own
-approval, so only the newest version of a draft can be decided.
+approval, so only the newest version of a draft can be decided. A draft with a blocking
+compliance finding is not approved: an approval says the copy may go out, and scheduling would
+refuse it anyway.
+
+"Approve the cart sequence" decides every step's draft of one campaign: each goes through the
+same single decision (`_decide`), so the rules cannot differ, and a draft refused (blocked,
+already decided the other way) is reported with its reason while the others are decided.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,37 +28,73 @@ from tools.core.context import (
     ToolResult,
     is_approver,
 )
+from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
 from tools.core.models import Approval, Draft
 from tools.core.settings import Settings
+from tools.drafting.compliance import block_findings
 
 
-class DraftDecisionInput(ToolInput):
-    draft_id: int = Field(description="The id of the draft version to approve.")
+class _OneOrCampaign(ToolInput):
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _OneOrCampaign:
+        if (self.draft_id is None) == (self.campaign is None):
+            raise ValueError("give draft_id (one draft version) or campaign (every step's draft), not both or neither")
+        return self
 
 
-class RejectDraftInput(ToolInput):
-    draft_id: int = Field(description="The id of the draft version to reject.")
+class DraftDecisionInput(_OneOrCampaign):
+    draft_id: int | None = Field(None, description="The id of the draft version to approve.")
+    campaign: str | None = Field(None, description="Instead of draft_id: approve every step's newest draft of this "
+                                 "campaign not approved yet. " + CAMPAIGN_HELP)
+
+
+class RejectDraftInput(_OneOrCampaign):
+    draft_id: int | None = Field(None, description="The id of the draft version to reject.")
+    campaign: str | None = Field(None, description="Instead of draft_id: reject every step's newest draft of this "
+                                 "campaign not rejected yet. " + CAMPAIGN_HELP)
     reason: str = Field(min_length=1, max_length=2000, description="Why, so the writer can fix it.")
 
 
+class RefusedDraft(BaseModel):
+    step: int
+    draft_id: int | None
+    reason: str
+
+
 class DecisionResult(ToolResult):
-    draft_id: int
+    draft_id: int | None = None  # the one draft decided; None for a whole campaign
     decision: str
     decided_by: str
     already_decided: bool = False
+    campaign_id: int | None = None
+    decided: list[int] = []  # a whole campaign: the drafts this call approved (or rejected)
+    already: list[int] = []  # ... those that already were
+    refused: list[RefusedDraft] = []  # ... and those it could not decide, with the reason
 
 
 def approve_draft(ctx: ToolContext, args: DraftDecisionInput) -> DecisionResult:
-    """Approve a draft version so its campaign can be scheduled. Approvers only.
+    """Approve a draft version so its campaign can be scheduled, or, given campaign instead of
+    draft_id, the newest draft of each of that campaign's steps not approved yet ("approve the
+    cart sequence"). Approvers only.
 
     Approving twice is harmless: the first approval stands. A rejected draft must be revised
-    (which makes a new version) before it can be approved.
+    (which makes a new version) before it can be approved, and a draft with a blocking
+    compliance finding is refused until it is fixed. For a campaign, each draft is decided on its
+    own: the answer lists the drafts approved and those refused, with why.
     """
+    if args.campaign is not None:
+        return _decide_campaign(ctx, args.campaign, "approved", None)
     return _decide(ctx, args.draft_id, "approved", None)
 
 
 def reject_draft(ctx: ToolContext, args: RejectDraftInput) -> DecisionResult:
-    """Reject a draft version with a reason; revise it to make a new version. Approvers only."""
+    """Reject a draft version with a reason, or, given campaign instead of draft_id, the newest
+    draft of each of that campaign's steps not rejected yet; revise a draft to make a new
+    version. Approvers only. For a campaign the answer lists the drafts rejected and those
+    refused (e.g. already approved), with why.
+    """
+    if args.campaign is not None:
+        return _decide_campaign(ctx, args.campaign, "rejected", args.reason.strip())
     return _decide(ctx, args.draft_id, "rejected", args.reason.strip())
 
 
@@ -72,6 +114,8 @@ def _decide(ctx: ToolContext, draft_id: int, decision: str, reason: str | None) 
     if newer is not None:
         raise ToolError(f"draft {draft_id} has a newer version ({newer}); decide on that one")
     existing = approval_of(ctx.db, draft_id)
+    if existing is None and decision == "approved":
+        _refuse_blocked(ctx, draft)
     fresh = existing is None and _insert(ctx, draft, decision, reason)
     approval = approval_of(ctx.db, draft_id)
     if approval.decision != decision:
@@ -80,6 +124,51 @@ def _decide(ctx: ToolContext, draft_id: int, decision: str, reason: str | None) 
             "revise it to make a new version"
         )
     return _result(approval, fresh)
+
+
+def _refuse_blocked(ctx: ToolContext, draft: Draft) -> None:
+    blocks = block_findings(ctx.db, draft, ctx.settings)
+    if blocks:
+        found = "; ".join(f"{finding.message} ({finding.fix})" if finding.fix else finding.message for finding in blocks)
+        raise ToolError(f"draft {draft.id} cannot be approved while compliance blocks it: {found}")
+
+
+def _decide_campaign(ctx: ToolContext, ref: str, decision: str, reason: str | None) -> DecisionResult:
+    """Every step's newest draft of campaign `ref`, decided one by one; a refusal is reported, not raised."""
+    campaign = find_campaign(ctx.db, ref)
+    result = DecisionResult(summary="", decision=decision, decided_by=ctx.actor, campaign_id=campaign.id)
+    seen: set[int] = set()
+    for step in steps_of(ctx.db, campaign):
+        if step.draft_id is None:
+            result.refused.append(RefusedDraft(step=step.position, draft_id=None, reason="the step has no draft"))
+            continue
+        draft_id = newest_version(ctx.db, step.draft_id)
+        if draft_id in seen:
+            continue
+        seen.add(draft_id)
+        try:
+            decided = _decide(ctx, draft_id, decision, reason)
+        except ToolError as error:
+            result.refused.append(RefusedDraft(step=step.position, draft_id=draft_id, reason=str(error)))
+            continue
+        (result.already if decided.already_decided else result.decided).append(draft_id)
+    result.summary = _campaign_summary(campaign.id, campaign.name, result)
+    return result
+
+
+def _campaign_summary(campaign_id: int, name: str, result: DecisionResult) -> str:
+    verb = result.decision
+    parts = [f"Campaign {campaign_id} '{name}':"]
+    if result.decided:
+        parts.append(f"{verb} draft(s) {', '.join(map(str, result.decided))}.")
+    if result.already:
+        parts.append(f"Already {verb}: {', '.join(map(str, result.already))}.")
+    for refused in result.refused:
+        which = f"draft {refused.draft_id}" if refused.draft_id else "no draft"
+        parts.append(f"Not {verb}: step {refused.step} ({which}): {refused.reason.rstrip('.')}.")
+    if not (result.decided or result.already or result.refused):
+        parts.append("it has no steps.")
+    return " ".join(parts)
 
 
 def _insert(ctx: ToolContext, draft: Draft, decision: str, reason: str | None) -> bool:

@@ -22,7 +22,7 @@ from pydantic import Field
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from tools.audience.suppressions import suppress
+from tools.audience.suppressions import suppress, suppressions_of
 from tools.core import audit
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.identity import email_hash, email_salt, normalise_email
@@ -37,7 +37,6 @@ from tools.core.models import (
     ExportRecord,
     Message,
     MessageEvent,
-    Suppression,
 )
 from tools.core.vocabulary import SuppressionReason
 
@@ -381,9 +380,8 @@ def _campaign_name(db: Session, campaign_id: int) -> str | None:
 def _suppressions_of(db: Session, address: str | None) -> list[dict[str, Any]]:
     if address is None:
         return []
-    hashed = email_hash(email_salt(db), address)
-    query = select(Suppression).where(Suppression.email_hash == hashed).order_by(Suppression.id)
-    return _rows(db, query, exclude={"id", "email_hash"})
+    entries = suppressions_of(db, email_hash(email_salt(db), address))
+    return [_row(entry, exclude={"id", "email_hash"}) for entry in entries]
 
 
 def _rows(db: Session, query, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
