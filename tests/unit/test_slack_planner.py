@@ -259,10 +259,11 @@ def test_explain(text, contact):
     assert call.arguments == {"contact": contact, "campaign": "2"}
 
 
-def test_explain_uses_thread_campaign_or_asks():
+def test_explain_uses_thread_campaign_or_the_persons_status():
     state = ThreadState(campaign_id=5)
     assert only_call("why didn't jo@example.com get the day 3 email?", state).arguments["campaign"] == "5"
-    assert "Which campaign" in plan("why didn't jo@example.com get the day 3 email?").answer
+    # no campaign named or in the thread: their status (consent, suppressions, latest messages)
+    assert only_call("why didn't jo@example.com get the day 3 email?").arguments == {"contact": "jo@example.com"}
 
 
 @pytest.mark.parametrize("text, who", [

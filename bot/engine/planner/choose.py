@@ -46,7 +46,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return _with_unused(built, clean)
     if no_campaign is not None:
         return no_campaign
-    if question and (who := EMAIL_RE.search(clean)) and re.search(r"consent|status|data|profile|record|opt|subscri|suppress|bounce", lowered):
+    if question and (who := EMAIL_RE.search(clean)) and re.search(r"data|profile|record", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
     # A question about an audience, or an audience named on its own ("customers with 5+ orders in

@@ -105,3 +105,24 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if re.search(r"\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
         return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft})], reading=f"Read as: show draft {draft}")
     return None
+
+
+def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"approve the holiday gift guide", "reject the welcome emails, the tone is off": every
+    step's newest draft of that campaign (approve_draft / reject_draft with `campaign`). A draft
+    number, or "it" with a draft in the thread, stays one draft's decision (draft_action)."""
+    if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (state.draft_ids and re.search(r"^\S+ (it|this|that)\b", lowered)):
+        return None
+    approve = not re.match(r"^(?:please\s+)?(?:can you\s+)?(?:reject|decline)\b", lowered)
+    parts = re.split(r",|\s-\s|\bbecause\b|\bsince\b|\bas (?=the|it|they)", clean, maxsplit=1)
+    reference = campaign_reference(parts[0], state)
+    if reference is None:
+        return Plan("approve_draft" if approve else "reject_draft",
+                    answer="Which campaign or draft? Say e.g. 'approve campaign 3' or 'approve draft 12'.")
+    shown = reference if reference.isdigit() else repr(reference)
+    if approve:
+        return Plan("approve_draft", [PlannedCall("approve_draft", {"campaign": reference})],
+                    reading=f"Read as: approve every step's newest draft of campaign {shown}")
+    why = parts[1].strip(" .:") if len(parts) > 1 and parts[1].strip(" .:") else "rejected in chat"
+    return Plan("reject_draft", [PlannedCall("reject_draft", {"campaign": reference, "reason": why[:500]})],
+                reading=f"Read as: reject every step's newest draft of campaign {shown} ({why[:80]})")

@@ -19,7 +19,8 @@ from bot.engine.memory import ThreadState
 from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, percent, with_countries
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS
+from bot.engine.planner.sequences import CART_DEFAULT, parse_steps
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, discount_codes
 
 # Words that name a step by what it is for, and the purpose they mean.
 STEP_PURPOSES = (
@@ -109,6 +110,69 @@ def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | No
         return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
     segment = with_countries(request["segment"], [], codes)
     return _edit(state, {"segment": segment}, "the same audience, not in " + ", ".join(codes))
+
+
+def add_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"add another email on day 7 saying it's their last chance": a new step, drafted for its
+    purpose (read as a new step of this kind of sequence would be), the others untouched."""
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    request = _request(state)
+    purposes = [step["purpose"] for step in request.get("steps", [])]
+    defaults = CART_DEFAULT if any(p.startswith("cart") or p == "social_proof" for p in purposes) else [
+        (0, purposes[-1] if purposes else "custom", None)]
+    codes = discount_codes(clean)
+    steps = [step for step in parse_steps(lowered, defaults, codes) if not _has_day(request, step)]
+    if not steps:
+        return Plan("update_sequence", answer="On which day should the new email go out? Say e.g. \"add an email on day 7\".")
+    if saying := re.search(r"\b(?:saying|that says|telling them|to say|about|reminding them)\b\s*(.+)$", clean, flags=re.I):
+        for step in steps:
+            step["brief"] = saying.group(1).strip(" .")[:2000]
+    said = ", ".join(f"a new {step['purpose'].replace('_', ' ')} email on {_when(step)}" for step in steps)
+    return _edit(state, {"add_steps": steps}, said)
+
+
+def remove_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"remove the second email", "drop the day 7 one": that step goes, the others stay."""
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    request = _request(state)
+    which = _which(lowered, request)
+    if which is None:
+        if (kind := next((purpose for pattern, purpose in STEP_PURPOSES if re.search(pattern, lowered)), None)) is None:
+            return Plan("update_sequence", answer="Which email should go? Say e.g. \"remove the day 3 email\".")
+        which = {"purpose": kind}
+    if "missing" in which:
+        return _step_not_found(request, which["missing"])
+    return _edit(state, {"remove_steps": [which]}, f"{_words(which)} is removed")
+
+
+def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"switch the code to WINBACK20 (and make it 20% off)": the offer step's code (and discount)."""
+    codes = discount_codes(clean)
+    if not codes:
+        return None
+    if refusal := _follow_up_refusal(state):
+        return refusal
+    request = _request(state)
+    offers = [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
+              for i, s in enumerate(request.get("steps", []), start=1) if s.get("discount_percent") or s["purpose"] == "cart_discount"]
+    which = _which(lowered, request) if re.search(r"\bday\s*\d+|\b(first|second|third|last|final)\b", lowered) else None
+    targets = [which] if which and "missing" not in which else offers[:1] or [{"step": 1}]
+    change: dict[str, Any] = {"discount_code": codes[0]}
+    if value := percent(lowered):
+        change["discount_percent"] = value
+    words = f"the code of {_words(targets[0])} becomes {codes[0]}" + (f", {value}% off" if value else "")
+    return _edit(state, {"steps": [{**targets[0], **change}]}, words)
+
+
+def _has_day(request: dict[str, Any], step: dict[str, Any]) -> bool:
+    return any(existing.get("delay_days") == step.get("delay_days") and existing.get("delay_hours") == step.get("delay_hours")
+               for existing in request.get("steps", []))
+
+
+def _when(step: dict[str, Any]) -> str:
+    return f"day {step['delay_days']}" if "delay_days" in step else f"{step['delay_hours']} h"
 
 
 def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:

@@ -23,13 +23,21 @@ from bot.engine.planner.campaigns import (
     frequency_rule,
     report,
 )
-from bot.engine.planner.drafting import draft_action, draft_ad_copy, draft_email
+from bot.engine.planner.drafting import (
+    campaign_decision,
+    draft_action,
+    draft_ad_copy,
+    draft_email,
+)
 from bot.engine.planner.follow_ups import (
+    add_step,
+    change_code,
     change_discount,
     change_subject,
     exclude_countries,
     move_step,
     narrow_audience,
+    remove_step,
 )
 from bot.engine.planner.people import audit_question, explain
 from bot.engine.planner.plans import Plan
@@ -120,7 +128,9 @@ INTENTS = [
            unless=r"\bwhy\b|\bhow many\b|\bwhen did\b|\bnumber of\b"),
     Intent(r"\bpurge\b|\bapply (the )?retention\b|\b(delete|remove|clear) (all )?(the )?(old|expired) (data|events)\b",
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
-    Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b", 260, explain),
+    Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b|\bwhy (did|does|is|was) \S+@\S+ (get|getting|receive|"
+           r"on|in|still)\b|^(is|was|has) \S+@\S+ (unsubscribed|subscribed|suppressed|opted|bounced|allowed|on )"
+           r"|\b(consent|subscription|email) status (of|for) \S+@|\bdid \S+@\S+ (get|receive|open)\b", 260, explain),
     Intent(r"\bdigest\b", 250, digest),
     Intent(r"^(can|could|may|should|are) (we|i|you)( be allowed to)? (email|mail|send (emails? )?to|message|contact|market to)\b.*"
            r"\b(never opted|not opted|haven'?t opted|without (their )?consent|no consent|unsubscribed|opted.?out|didn'?t opt)", 255,
@@ -128,6 +138,7 @@ INTENTS = [
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list|\bexclude (them|those|these) from (our |the )?ads"
            r"|\bso (we|i) can exclude", 240, special_exports),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
+    Intent(r"^(please )?(can you )?(approve|reject|decline|sign off( on)?|greenlight)\b", 229, campaign_decision),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
     # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
@@ -158,7 +169,14 @@ INTENTS = [
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
     Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
-    Intent(r"^(please )?(can you )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
+    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in)\b"
+           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b", 234, add_step),
+    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
+           r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
+           r"(list|mailing|segment|audience)\b"),
+    Intent(r"\bcodes?\b", 236, change_code, unless=r"^(please )?(can you )?(build|create|set up|setup|make|start|send|email|draft|write|import)\b"
+           r"|\b(sequence|flow|series|one-?off)\b"),
+    Intent(r"^(please )?(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
            r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,

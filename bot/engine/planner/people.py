@@ -10,19 +10,35 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import campaign_reference, duration_hours, has, person
+from bot.engine.planner.reading import (
+    campaign_reference,
+    campaign_words,
+    duration_hours,
+    has,
+    person,
+)
 from bot.engine.planner.vocabulary import AUDIT_VERBS, EMAIL_RE
 
 
 def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
-    who = person(clean, r"didn't|did not|hasn't|has not|wasn't|was not|doesn't|does not|never")
+    """Why a person did (not) get an email, in a campaign when one is named ("the cart rescue
+    email", "the day 2 email in campaign 3"), else their status: consent, suppressions and latest
+    messages ("why did jo@ get an email from us?", "is jo@ unsubscribed?")."""
+    who = person(clean, r"didn't|did not|hasn't|has not|wasn't|was not|doesn't|does not|never|of|is|did|for")
     if who is None:
         return Plan("explain_contact", answer=messages.ASK_WHOM_EXPLAIN)
-    reference = campaign_reference(EMAIL_RE.sub(" ", clean), state)
-    if reference is None:
-        return Plan("explain_contact", answer=messages.ASK_CAMPAIGN_EXPLAIN.format(who=who))
-    arguments: dict[str, Any] = {"contact": who, "campaign": reference}
-    return Plan("explain_contact", [PlannedCall("explain_contact", arguments)])
+    rest = re.sub(r"\b(an|any|our|the|a) (emails?|messages?|mail)( from us)?\b|\bfrom us\b|\bconsent|\bstatus\b"
+                  r"|\bunsubscribed\b|\bsubscribed\b|\bsuppressed\b|\bbounced\b|\bopted.?(in|out)\b|\ballowed\b|\bemailed\b", " ",
+                  EMAIL_RE.sub(" ", clean), flags=re.I)
+    reference = campaign_reference(rest, state) if re.search(r"\b(campaign|sequence|flow|series|day \d+|step|email in)\b|['\"]",
+                                                          rest, flags=re.I) or campaign_words(rest.lower()) else None
+    arguments: dict[str, Any] = {"contact": who}
+    if reference is not None:
+        arguments["campaign"] = reference
+        words = f"why {who} did or did not get the emails of campaign {reference if reference.isdigit() else repr(reference)}"
+    else:
+        words = f"the email status of {who}: consent, suppressions and latest messages (read only)"
+    return Plan("explain_contact", [PlannedCall("explain_contact", arguments)], reading=f"Read as: {words}")
 
 
 AUDIT_ACTOR = re.compile(r"(?<![\w@.])(U[A-Z0-9]{2,}|W[A-Z0-9]{2,})(?![\w@.-])|\b(scheduler|cli|console)\b")

@@ -1,0 +1,77 @@
+"""A campaign built, edited, shown and approved in a marketer's words, through the conversation
+engine and the offline planner, on both databases: each reply's calls really change the stored
+campaign the way the words say (steps added and removed, a code switched, every draft approved),
+and a campaign named loosely ("pause cart rescue") is the one that changes.
+
+Mutations tried: planning "add another email on day 7" as a discount change (the old reading)
+(no add_step intent) fails `test_steps_are_added_removed_and_recoded_in_place`; dropping the
+marketer's words (`reading.campaign_words` returning nothing) fails
+`test_a_campaign_is_found_by_its_own_name`. Sending the kind's default name ("Abandoned cart")
+still passes: the tool's lookup prefers the live cart campaign to the cancelled namesake.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.engine.conversation import Conversation
+from tools.core.models import Campaign, CampaignStep, Draft
+from tools.ingest.seed import seed_store
+
+BUILD = "build an abandoned cart sequence: a reminder on day 1, reviews on day 3 and 10% off with code SAVE10 on day 5"
+
+
+def _steps(db, campaign_id: int) -> list[tuple[int, str]]:
+    db.expire_all()
+    rows = db.execute(select(CampaignStep.delay_minutes, Draft.purpose).join(Draft, Draft.id == CampaignStep.draft_id)
+                      .where(CampaignStep.campaign_id == campaign_id).order_by(CampaignStep.delay_minutes)).all()
+    return [(minutes // 1440, purpose) for minutes, purpose in rows]
+
+
+def test_steps_are_added_removed_and_recoded_in_place(engine, settings, db):
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    built = talk.handle(BUILD, "UAPPROVER", "T1")
+    assert "code SAVE10" in built.text.splitlines()[0], built.text
+    campaign_id = db.scalar(select(Campaign.id))
+    assert _steps(db, campaign_id) == [(1, "cart_reminder"), (3, "social_proof"), (5, "cart_discount")]
+
+    added = talk.handle("add another email on day 7 saying it's their last chance", "UAPPROVER", "T1")
+    assert [call.name for call in added.calls] == ["update_sequence"], added.text
+    assert _steps(db, campaign_id)[-1] == (7, "cart_reminder")
+
+    talk.handle("actually drop the day 7 one", "UAPPROVER", "T1")
+    talk.handle("remove the second email", "UAPPROVER", "T1")
+    assert _steps(db, campaign_id) == [(1, "cart_reminder"), (5, "cart_discount")]
+
+    recoded = talk.handle("switch the code to WINTER20 and make it 20% off", "UAPPROVER", "T1")
+    assert "WINTER20" in recoded.text.splitlines()[0], recoded.text
+    db.expire_all()
+    offer = db.scalars(select(Draft).join(CampaignStep, CampaignStep.draft_id == Draft.id)
+                       .where(CampaignStep.campaign_id == campaign_id, Draft.purpose == "cart_discount")).one()
+    assert "WINTER20" in str(offer.params) and "20" in str(offer.params), offer.params
+    assert db.scalar(select(Campaign.id).where(Campaign.id != campaign_id)) is None  # nothing rebuilt
+
+    approved = talk.handle("approve every step of this campaign", "UAPPROVER", "T1")
+    assert [call.name for call in approved.calls] == ["approve_draft"], approved.text
+    shown = talk.handle("show me the campaign", "UAPPROVER", "T1")
+    assert [call.name for call in shown.calls] == ["preflight"], shown.text
+
+
+def test_a_campaign_is_found_by_its_own_name(engine, settings, db):
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    talk.handle(BUILD, "UAPPROVER", "old")
+    talk.handle("cancel it", "UAPPROVER", "old")
+    talk.handle(BUILD.replace("abandoned cart sequence", "abandoned cart sequence called 'Cart rescue'"), "UAPPROVER", "new")
+    db.expire_all()
+    rescue = db.scalars(select(Campaign).order_by(Campaign.id.desc())).first()
+    rescue.name, rescue.status = "Cart rescue", "active"
+    db.commit()
+
+    paused = talk.handle("pause cart rescue", "UMEMBER", "elsewhere")
+    assert not paused.failed, paused.text
+    db.expire_all()
+    assert db.get(Campaign, rescue.id).status == "paused"
+    report = talk.handle("how did the cart sequence do?", "UMEMBER", "elsewhere-2")
+    assert "Cart rescue" in report.text, report.text
