@@ -33,10 +33,14 @@ def offer(clean: str, lowered: str) -> dict[str, Any]:
 def brief(clean: str) -> str:
     """The request without its leading command ('draft an email announcing ...')."""
     stripped = re.sub(
-        r"^(?:please\s+)?(?:can you\s+)?(?:draft|write|compose|create|make)(?:\s+me)?(?:\s+an?|\s+some)?"
-        r"(?:\s+[\w-]+){0,3}?\s+(?:email|newsletter|mail|ad copy|ads?)\s*(?:for|about|on|to)?\s*",
+        r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:(?:draft|write|compose|create|make|give|get|need|want|i need|we need|i want)"
+        r"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*[\w-]+){0,3}?\s*\b(?:email|newsletter|mail|ad copy|ads?)\b\s*"
+        r"(?:for|about|on|to|promoting|announcing)?\s*",
         "", clean, flags=re.I,
     )
+    # the tone is its own field: "make it playful", "professional tone"
+    stripped = re.sub(r",?\s*(?:make it|in an?|with an?)?\s*\b(?:friendly|playful|professional|formal|casual|urgent|fun|warm)\b(?:\s+tone)?\s*$",
+                      "", stripped, flags=re.I).strip(" ,")
     return (stripped or clean)[:2000]
 
 
