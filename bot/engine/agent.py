@@ -99,6 +99,7 @@ def run_agent(conversation, text: str, turn, state: ThreadState, history: list[t
         result = agent.invoke({"messages": [*chat, {"role": "user", "content": text}]},
                               config={"recursion_limit": STEP_LIMIT})
         answer = final_text(result["messages"]) or "\n\n".join(c.summary for c in runner.calls) or "Done."
+        answer = with_read_as(answer, runner.calls)
     except GraphRecursionError:
         answer = messages.STEP_LIMIT.format(steps=STEP_LIMIT)
     except Exception as error:  # the endpoint is outside our control; say so plainly
@@ -120,12 +121,28 @@ def thread_context(state: ThreadState, user: str, question: bool = False) -> str
     if state.campaign_id is None and not state.draft_ids:
         return f"\n\n## This thread\nThe person asking is {user}. Nothing has been built in this thread yet.{rule}"
     request = json.dumps(state.sequence_request)[:2000] if state.sequence_request else "none"
+    known = "; ".join(f"{c['id']} '{c['name']}' ({c['status']})" for c in state.campaigns[-8:]) or "none listed"
     return (
         f"\n\n## This thread\nThe person asking is {user}. This thread built campaign "
         f"{state.campaign_id} (status {state.campaign_status}); latest drafts {state.draft_ids}; "
         f"the create_sequence arguments were: {request}. Follow-ups such as \"make day 5 15% off\" "
-        "or \"exclude Canada\" refer to it." + rule
+        f"or \"exclude Canada\" refer to it (update_sequence). Campaigns this thread knows: {known}; "
+        "when several fit the words, pick the live one (active, then paused) and say which." + rule
     )
+
+
+def with_read_as(answer: str, calls: list) -> str:
+    """Every reply says how the request was read: a model that forgot its "Read as:" line gets
+    one made from the calls it made, in the tools' own terms, so nothing it did goes unsaid."""
+    if answer.lstrip().lower().startswith("read as") or not calls:
+        return answer
+    done = "; ".join(f"{call.name.replace('_', ' ')} {_short(call.arguments)}".strip() for call in calls[:4])
+    return f"Read as (the calls made): {done}\n\n{answer}"
+
+
+def _short(arguments: dict[str, Any]) -> str:
+    text = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+    return "" if text == "{}" else (text if len(text) <= 160 else text[:157] + "...")
 
 
 def final_text(history: list[Any]) -> str:

@@ -70,7 +70,8 @@ def tool_messages(request: dict) -> list[str]:
 def test_agent_builds_the_sequence_with_registry_tools(model, conversation, db):
     model.script(*headline_script())
     reply = conversation.handle(HEADLINE, "UAPPROVER", "agent-thread")
-    assert reply.text == FINAL
+    # the model wrote no "Read as" line: the reply gets one made from its calls
+    assert reply.text.startswith("Read as (the calls made): create sequence") and reply.text.endswith(FINAL)
     assert [(c.name, c.ok) for c in reply.calls] == [("create_sequence", True), ("preflight", True)]
     first = model.requests[0]
     tools = {tool["function"]["name"] for tool in first["tools"]}
@@ -89,7 +90,7 @@ def test_tool_errors_go_back_to_the_model(model, conversation, db):
         Reply.text("There is no campaign 999, and ltv is not a field I know."),
     )
     reply = conversation.handle("schedule campaign 999 and save a segment of big spenders", "UAPPROVER", "t")
-    assert reply.text.startswith("There is no campaign 999")
+    assert reply.text.endswith("There is no campaign 999, and ltv is not a field I know.")
     assert [c.ok for c in reply.calls] == [False]
     second, third = model.requests[1], model.requests[2]
     assert "Error: no campaign '999'" in tool_messages(second)[0]
@@ -137,7 +138,7 @@ def test_headline_story_through_slack_with_the_model(settings, database_url, mon
             card = harness.fake.wait_for("chat.update", timeout=20)[0]
             drafts = [e["value"] for b in card["blocks"] if b["type"] == "actions"
                       for e in b["elements"] if e["action_id"] == ids.APPROVE]
-            assert card["text"] == FINAL and len(drafts) == 3
+            assert card["text"].endswith(FINAL) and len(drafts) == 3
             harness.click(ids.APPROVE, drafts[0], user="UMARKETER", message_ts=card["ts"])
             assert "NUDGE_APPROVERS" in harness.fake.wait_for("chat.postEphemeral")[0]["text"]
             for draft in drafts:
@@ -157,3 +158,14 @@ def test_headline_story_through_slack_with_the_model(settings, database_url, mon
             assert db.get(Campaign, int(schedule)).status == "active"
         finally:
             stop()
+
+
+def test_the_models_own_read_as_line_is_kept(model, conversation):
+    # Mutation tried: `agent.with_read_as` always prefixing fails this; never prefixing fails
+    # test_agent_builds_the_sequence_with_registry_tools.
+    said = "Read as: contacts in Germany who spent over 500\n\n120 contacts."
+    spec = {"all": [{"attribute": "country", "op": "in", "value": ["DE"]},
+                    {"aggregate": "sum", "event": "Order Completed", "property": "total", "op": "gt", "value": 500}]}
+    model.script(Reply.tool_calls(("preview_segment", {"spec": spec})), Reply.text(said))
+    reply = conversation.handle("how many germans spent over 500?", "UMARKETER", "t-read")
+    assert reply.text == said and [c.name for c in reply.calls] == ["preview_segment"]

@@ -96,6 +96,8 @@ def ranked(lowered: str) -> list[Intent]:
 
 # A sentence that asks to see something never builds one ("show me the cart campaign").
 SHOW_WORDS = r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which)\b"
+# "build an abandoned-cart sequence ... and schedule it": the build; going live needs approvals first.
+BUILD_FIRST = r"^(?:please |can you |could you )?(?:build|create|set ?up|setup|make|draft|write|design)\b"
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
 SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # under the control verbs (90)
 
@@ -203,13 +205,13 @@ INTENTS = [
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b"),
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b", 110, how_many),
     Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
-           reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?"),
+           reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?|" + BUILD_FIRST),
     Intent(r"\b(pause|halt)\b", 90, tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
-           reading="pause campaign {campaign}"),
+           reading="pause campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"\b(resume|unpause|restart)\b", 90, tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
-           reading="resume campaign {campaign}"),
+           reading="resume campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"\b(cancel|kill)\b|^stop\b", 90, tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
-           reading="cancel campaign {campaign}"),
+           reading="cancel campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart",
            80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon"),

@@ -155,7 +155,7 @@ def campaign_words(lowered: str) -> str:
     """The words naming a campaign in a sentence about one ("pause cart rescue" -> "cart
     rescue"), or "" when none is left."""
     # the name is in the first clause: "cancel the welcome campaign, we won't use it"
-    for clause in re.split(r",|;| - | because | since | as we | as i |\bso (?:we|i)\b", lowered):
+    for clause in re.split(r",|;|:|[.!?](?:\s|$)| - | because | since | as we | as i |\bso (?:we|i)\b", lowered):
         rest = re.sub(r"\s+", " ", NOT_NAME.sub(" ", clause)).strip(" '")
         if re.search(r"[a-z]{3}", rest):
             return rest
