@@ -20,7 +20,7 @@ from tools.core.context import ToolContext
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import Campaign, Event, Message, Segment
 from tools.core.vocabulary import CLAIMABLE, LIVE_CAMPAIGN
-from tools.privacy.rights import find_person
+from tools.privacy.rights import attributed_orders, erasable_events, find_person
 
 
 def _unsent(ctx: ToolContext, campaign: Campaign) -> int:
@@ -62,10 +62,14 @@ def cancel(ctx: ToolContext, args) -> str | None:
 def forget(ctx: ToolContext, args) -> str:
     contacts, _address = find_person(ctx.db, args.contact)
     ids = [contact.id for contact in contacts]
-    events = ctx.db.scalar(select(func.count()).select_from(Event).where(Event.contact_id.in_(ids))) if ids else 0
+    # Counted by the rule the erasure deletes by, so the sentence and the result agree.
+    events = ctx.db.scalar(select(func.count()).select_from(Event).where(erasable_events(ctx.db, ids))) if ids else 0
+    kept = attributed_orders(ctx.db, ids) if ids else 0
+    orders = (f" ({kept:,} attributed order(s) stay, stripped to their time, for the reports)"
+              if kept else "")
     return (f"Erase {args.contact} ({len(contacts)} contact record(s), {events or 0:,} event(s)): "
-            "their profile and events are deleted, pending messages cancelled, and the address "
-            "is kept only as a hash so it is never emailed again. This cannot be undone.")
+            f"their profile and events are deleted{orders}, pending messages cancelled, and the "
+            "address is kept only as a hash so it is never emailed again. This cannot be undone.")
 
 
 def export_person(ctx: ToolContext, args) -> str:

@@ -206,3 +206,25 @@ def test_forget_by_user_id_erases_every_row_holding_the_same_address(ctx, db):
     assert result.contacts_erased == 2
     assert db.get(Contact, twin.contact_id).email is None
     assert db.scalars(select(Contact.email).where(Contact.email.is_not(None))).all() == []
+
+
+def test_the_proposal_counts_the_events_the_erasure_deletes(ctx, db):
+    """The proposal used to count the person's own events (anonymous browsing left out, the
+    attributed order counted), so here it said 3 where the erasure deletes 4. Mutation tried:
+    counting `Event.contact_id.in_(ids)` in `risks.forget` again fails it."""
+    import re
+
+    from tools.core.context import NeedsConfirmation
+
+    add_person(db, NOW)
+    db.add(Event(contact_id=None, anonymous_id="anon-u1", name="Product Viewed", properties={},
+                 occurred_at=NOW - timedelta(days=2), received_at=NOW))
+    add_person(db, NOW, email="bob@example.com", user_id="u2", first_name="Bob")
+    db.commit()
+    proposing = ToolContext(db=db, settings=ctx.settings, actor="UAPPROVER", clock=ManualClock(NOW))
+    with pytest.raises(NeedsConfirmation) as proposal:
+        registry.call(proposing, "forget_contact", {"contact": "alice@example.com"})
+    promised = int(re.search(r"(\d+) event\(s\)", proposal.value.summary).group(1))
+    assert "1 attributed order(s) stay" in proposal.value.summary
+    result = forget(ctx, "alice@example.com")
+    assert (promised, result.events_deleted) == (4, 4)

@@ -242,3 +242,14 @@ def test_a_step_that_has_sent_cannot_be_removed(engine, settings):
     assert [s.purpose for s in removed.steps] == ["welcome"]
     report = call(engine, settings, "campaign_report", {"campaign": ref}, clock=ManualClock(START + days(2)))
     assert report.campaigns[0].totals.sent == 1
+
+
+def test_a_removed_step_takes_its_unused_single_use_codes(engine, settings):
+    _campaign(engine, settings, approve=False)
+    call(engine, settings, "import_discount_codes", {"campaign": "Cart", "step": 3, "text": "ONE-1\nTWO-2\n"})
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "remove_steps": [{"day": 5}]})
+    assert "removed step 3 (day 5 cart_discount) with its 2 unused single-use code(s)" in result.summary
+    with session_scope(engine) as db:
+        from tools.core.models import DiscountCode
+
+        assert db.scalars(select(DiscountCode)).all() == []

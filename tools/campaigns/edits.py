@@ -39,10 +39,10 @@ from tools.core.context import (
     validation_message,
 )
 from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
-from tools.core.models import Campaign, CampaignStep, DiscountCode, Draft, Message
+from tools.core.models import Campaign, CampaignStep, Draft, Message
 from tools.core.settings import DISCOUNT_CODE
 from tools.core.vocabulary import CLAIMABLE, UNSENT_CAMPAIGN
-from tools.drafting import drafts
+from tools.drafting import discount_codes, drafts
 from tools.drafting.drafts import Purpose
 
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment")
@@ -261,7 +261,7 @@ def _remove_step(ctx: ToolContext, step: CampaignStep) -> str:
         raise ToolError(f"{what} has {history} message(s) sent, skipped or failed, which the reports "
                         "count; it cannot be removed. Change its copy or day instead, or build a new campaign")
     waiting = ctx.db.execute(delete(Message).where(Message.step_id == step.id)).rowcount or 0
-    codes = ctx.db.execute(delete(DiscountCode).where(DiscountCode.step_id == step.id)).rowcount or 0
+    codes = discount_codes.drop_pool(ctx.db, step.id)
     ctx.db.delete(step)
     ctx.db.flush()
     dropped = [f"{waiting} waiting message(s)"] * bool(waiting) + [f"{codes} unused single-use code(s)"] * bool(codes)

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tools.core.bulk import insert_ignoring_duplicates
@@ -128,6 +128,12 @@ def store_codes(db: Session, step: CampaignStep, codes: list[str], *, source: st
             statement = insert_ignoring_duplicates(db, DiscountCode.__table__, ("code",))
             added += len(db.execute(statement.returning(DiscountCode.id), rows).all())
     return Stored(added, len(codes) - added)
+
+
+def drop_pool(db: Session, step_id: int) -> int:
+    """Delete a removed step's pool (update_sequence refuses to remove a step that has sent, so
+    none of these codes was handed out); how many codes went."""
+    return db.execute(delete(DiscountCode).where(DiscountCode.step_id == step_id)).rowcount or 0
 
 
 @dataclass

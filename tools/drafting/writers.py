@@ -220,31 +220,42 @@ def _limit_text(spec: ad_copy.FieldSpec) -> str:
 
 
 def template_ad(platform: str, request: Request, business_name: str | None = None) -> dict[str, list[str]]:
-    """Ad lines for `platform` picked from `prompts/ads/<purpose>.txt`, only lines that fit."""
+    """Ad lines for `platform` picked from `prompts/ads/<purpose>.txt`, only lines that fit.
+
+    Each field draws on the sections of the file in order of preference and falls back to the
+    next section when a line does not fit: LinkedIn's one headline comes from the long lines
+    within its 70 recommended characters, else from the short headlines (a long product name or
+    shop name once left it with none, and the draft was refused). Lines that name the product in
+    focus (or the brief's topic) come first, so the copy names it.
+    """
     pool = {name: _ad_lines(lines, request, platform) for name, lines in loader.ad_lines(request.purpose).items()}
+    focus = (request.product.get("name") or read_brief(request.brief).topic or "").lower()
 
     def fit(names: tuple[str, ...], limit: int, most: int) -> list[str]:
         lines = [line for name in names for line in pool.get(name, []) if ad_copy.count(line, platform) <= limit]
+        if focus:
+            lines.sort(key=lambda line: focus not in line.lower())  # stable: file order otherwise
         return list(dict.fromkeys(lines))[:most]
 
     layouts: dict[str, Callable[[], dict[str, list[str]]]] = {
         "google_rsa": lambda: {
             "headlines": fit(("headlines",), 30, 15),
-            "descriptions": fit(("long", "texts"), 90, 4),
+            "descriptions": fit(("long", "texts", "short"), 90, 4),
             "paths": fit(("paths",), 15, 2),
         },
         "google_display": lambda: {
             "short_headlines": fit(("headlines",), 30, 5),
-            "long_headline": fit(("long",), 90, 1),
-            "descriptions": fit(("long", "texts"), 90, 5),
+            "long_headline": fit(("long", "texts", "headlines"), 90, 1),
+            "descriptions": fit(("long", "texts", "short"), 90, 5),
             "business_name": [business_name or request.shop_name],
         },
         "meta": lambda: {
-            "primary_texts": fit(("texts",), 125, 3),
-            "headlines": fit(("headlines",), ad_copy.META_FEED_HEADLINE, 3),
+            "primary_texts": fit(("texts", "long"), 125, 3),
+            "headlines": fit(("headlines", "short"), ad_copy.META_FEED_HEADLINE, 3),
             "descriptions": fit(("short",), 30, 2),
         },
-        "linkedin": lambda: {"intro": fit(("texts",), 150, 1), "headline": fit(("long",), 70, 1)},
+        "linkedin": lambda: {"intro": fit(("texts", "long"), 150, 1),
+                             "headline": fit(("long", "headlines"), 70, 1)},
     }
     return layouts[platform]()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tools.audience.suppressions import suppress, suppressions_of
@@ -203,15 +203,27 @@ def _cancel_pending(db: Session, ids: list[int]) -> int:
     return result.rowcount or 0
 
 
-def _delete_events(db: Session, ids: list[int]) -> int:
-    """Delete the person's events (and their anonymous browsing), keeping attributed orders bare.
-
-    An order attributed to a campaign stays as a row with only its name and time, because the
-    conversion that reports count points at it; everything else about it is removed.
-    """
+def erasable_events(db: Session, ids: list[int]) -> ColumnElement[bool]:
+    """The one rule for which events an erasure deletes, so the proposal counts what goes: the
+    person's own events and their anonymous browsing (events under an anonymous id they used),
+    but not an order attributed to a campaign, which stays bare because the conversion that
+    reports count points at it. The anonymous ids are read now, before anything is changed."""
     anonymous = set(db.scalars(select(Event.anonymous_id).where(
         Event.contact_id.in_(ids), Event.anonymous_id.is_not(None)
     )))
+    converted = select(Conversion.event_id).where(Conversion.contact_id.in_(ids))
+    return and_(or_(Event.contact_id.in_(ids), Event.anonymous_id.in_(anonymous)), Event.id.not_in(converted))
+
+
+def attributed_orders(db: Session, ids: list[int]) -> int:
+    """How many of the person's orders stay behind, stripped, for the reports."""
+    return db.scalar(select(func.count(func.distinct(Conversion.event_id))).where(Conversion.contact_id.in_(ids))) or 0
+
+
+def _delete_events(db: Session, ids: list[int]) -> int:
+    """Delete the person's events (erasable_events), keeping attributed orders bare: only their
+    name and time are left."""
+    theirs = erasable_events(db, ids)
     converted = select(Conversion.event_id).where(Conversion.contact_id.in_(ids))
     db.execute(
         update(Event)
@@ -219,12 +231,7 @@ def _delete_events(db: Session, ids: list[int]) -> int:
         .values(properties={}, anonymous_id=None, message_id=None)
         .execution_options(synchronize_session=False)
     )
-    theirs = or_(Event.contact_id.in_(ids), Event.anonymous_id.in_(anonymous))
-    result = db.execute(
-        delete(Event)
-        .where(theirs, Event.id.not_in(converted))
-        .execution_options(synchronize_session=False)
-    )
+    result = db.execute(delete(Event).where(theirs).execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 
