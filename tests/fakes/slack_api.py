@@ -54,7 +54,7 @@ class FakeSlack:
         self._socket_url: Callable[[], str] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def root(self) -> str:
@@ -76,6 +76,7 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        # shutdown() waits for serve_forever's next poll: a short poll keeps teardown fast
         self._server.shutdown()
         self._server.server_close()
 
