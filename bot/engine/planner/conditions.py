@@ -218,7 +218,8 @@ def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str]
         if re.search(r"\brepeat (customers|buyers|purchasers|shoppers)\b|\breturning customers\b|\bmultiple (orders|purchases|times)\b"
                      r"|\bmore than once\b|\bordered again\b", clause):
             return {"event": ORDER, "at_least": 2}, "who ordered at least 2 times"
-        if re.search(r"\b(one-time|one time|single-order|first-time)\s+(buyers|customers|purchasers|shoppers)\b", clause):
+        if re.search(r"\b(one-time|one time|single-order|first-time|first time|new)\s+(buyers|purchasers)\b|\b(one-time|one time|"
+                     r"single-order|first-time|first time)\s+(customers|shoppers)\b", clause):
             return {"event": ORDER, "at_least": 1, "at_most": 1}, "who ordered exactly once"
         return None
     op, number = (match.group("op") or "").strip(), int(match.group("n"))

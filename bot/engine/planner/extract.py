@@ -134,6 +134,9 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
             included.append("US")
     included = sorted(set(included) - set(excluded))
     excluded = sorted(set(excluded))
+    if re.search(r"\b(?:no|without an?|missing|unknown|blank|empty) country\b|\bcountry (?:is )?(?:missing|unknown|blank|empty)\b", lowered):
+        parts.append({"attribute": "country", "op": "exists", "value": False})
+        phrases.append("with no country")
     # States and provinces ("in California", "not in Ontario"): the country and its region codes.
     inside, outside = _regions(lowered, used)
     included = [code for code in included if code not in inside]
@@ -209,6 +212,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     now = now or zone_now()
     lowered = words_to_numbers(text.lower().replace("\u2019", "'"))
     lowered = re.sub(r"\b(day|step)\s*\d+\b", " ", lowered)  # step positions are not audience windows
+    # words with no reader here must not feed one: "average order value over 80" is not spend
+    lowered = re.sub(r"\b(average order values?|aov|average basket|order value|cart value)\b[^,.;]*", " ", lowered)
     audience_text = audience_part(lowered)
     parts: list[dict[str, Any]] = []
     phrases: list[str] = []
@@ -275,7 +280,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     count = None if (negated and not lapsed) or left_out else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
     if count:
         condition, words = count
-        if order_time.any and not lapsed:  # a lapse's window is the lapse's, the count is lifetime
+        if order_time.any and not lapsed and condition.get("at_most") == 1 and re.search(r"\b(first.time|new) (buyers|purchasers|customers)", audience_text):
+            # "first-time buyers since Cyber Monday": one order ever, and it was in the window
+            recent: dict[str, Any] = {"event": ORDER}
+            words += " and that order " + attach(recent, order_time)
+            parts.append(recent)
+            claimed.add("order")
+        elif order_time.any and not lapsed:  # a lapse's window is the lapse's, the count is lifetime
             words += " " + attach(condition, order_time)
             claimed.add("order")
         parts.append(condition)

@@ -37,6 +37,11 @@ OUTSIDE = (
      r"the shop|our shop|the store|our store)\b",
      "create codes in your shop",
      "Create them in the shop's admin, then import them for a step with nudge discount import (see the README)."),
+    (r"^(?!.*\b(lookalike|look-alike|seed|export|meta|google|facebook|how many|count|number of|email|emails|campaign|sequence"
+     r"|flow)\b).*(\b(top|best|biggest|highest)\s+(\d+\s+)?(customers|spenders|buyers)\b|\bwho (are|is) (my|our) (best|top|biggest)\b)",
+     "show individual customers in chat (their personal data stays out of threads)",
+     'I can count them ("how many customers spent over 500?") or export the best ones as a hashed lookalike seed '
+     '("lookalike seed of our top 500 customers for meta").'),
     (r"\bphone numbers?\b|\b(download|csv|spreadsheet|excel|list)\b.*\b(all|every)\b.*\b(emails?|addresses|contacts)\b"
      r"(?!.*\b(meta|facebook|google|hashed|ads?)\b)",
      "hand out plain contact lists: ad exports are hashed, and one person's data comes from an access request",

@@ -90,6 +90,12 @@ def unused_words(text: str, audience: Audience) -> list[str]:
                 continue
             if word not in found:
                 found.append(word)
+    # an amount no spend condition took ("abandoned checkouts over $100"): named, never dropped
+    if "spent" not in audience.reading:
+        for match in re.finditer(r"\b(?:over|above|more than|under|less than|at least|worth|below)\s*[$€£]\s*\d[\d,.]*k?"
+                                 r"|[$€£]\s*\d[\d,.]*k?\b|\b\d[\d,.]*\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp)\b", part):
+            if match.group(0) not in found:
+                found.append(match.group(0).strip())
     if audience.unclaimed_time and audience.unclaimed_time not in found:
         found.append(audience.unclaimed_time)
     return found

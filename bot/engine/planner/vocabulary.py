@@ -64,7 +64,7 @@ EXCLUDE_VERBS = r"exclud\w*|except|without|not in|minus|outside(?: of)?|remove|d
 
 
 # Audience words with no definition here: named back to the marketer, never silently dropped.
-QUALIFIERS = re.compile(r"\b(vips?|loyal|high.value|engaged|premium|frequent|best|whales?|big spenders|top customers|"
+QUALIFIERS = re.compile(r"\b(average order values?|aov|average basket|basket size|order value|cart value|vips?|loyal|high.value|engaged|premium|frequent|best|whales?|big spenders|top customers|"
                         r"influencers?|wholesale|students?|men|women|male|female|mobile|desktop|ios|android)\b")
 
 
