@@ -191,7 +191,7 @@ INTENTS = [
            unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
     Intent(r"post.?purchase|\bafter (they|someone|a customer|customers|people) (order|buy|purchase)|thank.?you (email|series|sequence|flow)"
            r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
-           unless=SHOW_WORDS + r"|\bdraft\b"),
+           unless=SHOW_WORDS + r"|\bdraft\b|^(please )?(can you )?(send|email) (a|an|one)\b"),
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) ", 142,
@@ -213,7 +213,9 @@ INTENTS = [
     Intent(r"\b(cancel|kill)\b|^stop\b", 90, tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
            reading="cancel campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
-           r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart",
+           r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"
+           r"|\b(sequence|flow|series|emails|automation|drip)\b.*\b((added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)"
+           r"|(started|start|began) (the )?check.?out)",
            80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon"),
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
            browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),

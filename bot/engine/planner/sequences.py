@@ -30,6 +30,15 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
         named = [int(token) for token in CODE_TOKEN.findall(clause)]
         if delay is None:
             loose += named
+            # "the last one with 15% off": an offer for a step already named
+            if steps and (value := percent(clause)) and re.search(r"\b(last|final|first|second|third|1|2|3)\b", clause):
+                which = 0 if re.search(r"\b(first|1)\b", clause) else -1 if re.search(r"\b(last|final)\b", clause) else None
+                if which is None:
+                    number = re.search(r"\b(second|third|2|3)\b", clause).group(1)
+                    which = {"second": 1, "2": 1, "third": 2, "3": 2}[number]
+                if -len(steps) <= which < len(steps):
+                    steps[which]["discount_percent"] = value
+                    steps[which]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[which]["purpose"]
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
@@ -56,6 +65,13 @@ def unplaced_codes(steps: list[dict[str, Any]], codes: list[str]) -> list[str]:
 
 
 def _delay(clause: str) -> dict[str, int] | None:
+    if re.search(r"\b(next day|the day after|a day later|following day|tomorrow)\b", clause):
+        return {"delay_days": 1}
+    # a list of bare delays: "3 emails: 1 hour, 1 day and 3 days after abandonment"
+    bare = re.match(r"^\s*(?:after\s+|in\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b(?:\s+(?:later|after\b.*|in))?\s*$", clause)
+    if bare:
+        hours = int(bare.group(1)) * unit_hours(bare.group(2))
+        return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
     match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
     if match:
         return {"delay_days": int(match.group(1) or match.group(2))}
