@@ -101,4 +101,4 @@ def test_orders_and_revenue_in_a_calendar_period(engine, settings, question):
     reply = Conversation(engine, settings, use_agent=False).handle(question, "UAPPROVER", f"T-{question}")
     sql = "SELECT count(*) FROM events WHERE name = 'Order Completed' AND occurred_at >= :start AND occurred_at < :end"
     assert _number(reply.text) == _scalar(engine, sql, start=start, end=end) == 2, reply.text
-    assert "revenue 30.00" in reply.text, reply.text
+    assert "revenue 30.00, average order value 15.00" in reply.text, reply.text

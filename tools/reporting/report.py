@@ -215,15 +215,16 @@ class OrderSummaryResult(ToolResult):
     orders: int
     buyers: int
     revenue: float
+    average_order_value: float = Field(description="revenue / orders (0 when there were none)")
     since: datetime
     until: datetime
 
 
 def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryResult:
-    """How many orders (Order Completed events), from how many buyers, and their revenue (each
-    order's value by the one order-value rule: total, then revenue, then products' price x
-    quantity, then value) in the last `period`. Read-only; answers "how many orders last week"
-    and "revenue since Black Friday"."""
+    """How many orders (Order Completed events), from how many buyers, their revenue and average
+    order value (each order's value by the one order-value rule: total, then revenue, then
+    products' price x quantity, then value) in `period`: a window ending now or calendar days.
+    Read-only; answers "how many orders last week", "revenue since Black Friday", "AOV in November"."""
     since, until = parse_period(params.period, ctx.now(), ctx.settings.zone)
     orders, buyers, revenue = ctx.db.execute(select(
         func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
@@ -231,5 +232,7 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     money = round(float(revenue), 2)
     span = f"in the last {params.period}" if DURATION.match(params.period) else (
         f"from {since.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M} to {until.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}")
-    summary = f"{orders:,} orders from {buyers:,} buyers {span}, revenue {money:,.2f}."
-    return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, since=since, until=until)
+    average = round(money / orders, 2) if orders else 0.0
+    summary = f"{orders:,} orders from {buyers:,} buyers {span}, revenue {money:,.2f}, average order value {average:,.2f}."
+    return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, average_order_value=average,
+                              since=since, until=until)

@@ -236,6 +236,18 @@ def calendar_period(text: str, now: datetime) -> Period | None:
             return Period(_midnight(first[0], now), _midnight(end, now), f"between {first[0].isoformat()} and {last[0].isoformat()}")
     if re.search(r"\byesterday\b", lowered):
         return yesterday(now)
+    if re.search(r"\b(?:over |during |on |at )?(?:the |last |this past )weekend\b", lowered):
+        # the latest Saturday and Sunday that have begun
+        today = now.date()
+        saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+        end = min(saturday + timedelta(days=2), today + timedelta(days=1))
+        return Period(_midnight(saturday, now), _midnight(end, now), f"the weekend ({saturday.isoformat()} to {(saturday + timedelta(days=1)).isoformat()})")
+    if match := re.search(r"\bon\s+((?:black friday|cyber monday|thanksgiving|christmas(?: day| eve)?|new year'?s?(?: day| eve)?|boxing day"
+                          r"|valentine'?s?(?: day)?)|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?\w+|\w+\s+\d{1,2}(?:st|nd|rd|th)?|\d{4}-\d{2}-\d{2})\b",
+                          lowered):
+        if (named := named_date(match.group(1), now.date())) is not None:  # one day: "orders on Black Friday"
+            day = named[0]
+            return Period(_midnight(day, now), _midnight(day + timedelta(days=1), now), f"on {named[1]} ({day.isoformat()})")
     # "last month" is the previous calendar month, as every shop report means it; "the last
     # month" / "the past month" stay a rolling 30 days (audience_window).
     if match := re.search(r"(?<!the )(?<!past )\b(last|previous) (week|month)\b", lowered):

@@ -155,14 +155,18 @@ INTENTS = [
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
-    Intent(r"\b(orders?|revenue|sales|aov)\b", 190, order_summary,
+    Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
+           r"|\bhow much (money|revenue)\b", 190, order_summary,
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
-                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"),
+                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"
+                  r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"),
     Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
            r"|^show .*\b(results|report|performance|stats)\b"
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
            r"|\b(a/?b|subject|subject line|split) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
-           r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b", 180, report),
+           r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b|\b(unsubscribes|bounces|opens|clicks)\b"
+           r"|\b(which|what) campaigns? (made|did|brought|drove|got|had|performed|is|was|has)\b|\b(best|top|worst)[- ]performing\b"
+           r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b", 180, report),
     Intent(r"quiet hours|frequency cap|\b(no|don'?t|do not|never|stop|avoid)\b.*\b(emails?|email|sending|send|messages?|mail)\b.*"
            r"\b(between|after|from)\s+\d|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"

@@ -147,7 +147,9 @@ NOT_NAME = re.compile(
     r"|last|past|over|day \d+|both|all|each|every|scheduled|live|running|active|who|whom|how many|many|people|contacts"
     r"|(?:open|click|click-through|conversion|unsubscribe|bounce|reply) rates?|ctr|roi|revenue|sales|orders?|conversions?"
     r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
-    r"|audit|log|history|numbers|doing|looking|like|rates?)\b"
+    r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
+    r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold"
+    r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
 
