@@ -67,7 +67,7 @@ def test_preflight_and_campaign_check(settings, engine):
         session.add(CampaignStep(campaign_id=campaign.id, position=1, draft_id=draft.id))
     result = runner.invoke(app, ["preflight", "hello"])
     assert result.exit_code == 0, result.stderr
-    assert "Preflight for 'hello' (1 in the audience now)" in result.stdout
+    assert "Preflight for 'hello' (campaign 1, draft; 1 in the audience now)" in result.stdout
     assert runner.invoke(app, ["check", "--campaign", "hello"]).exit_code == 0
     unknown = runner.invoke(app, ["preflight", "nope"])
     assert unknown.exit_code == 2 and "known campaigns: 1 'hello'" in unknown.stderr

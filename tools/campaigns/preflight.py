@@ -230,7 +230,9 @@ def preflight(ctx: ToolContext, args: PreflightInput) -> PreflightResult:
     steps = forecast(ctx.db, campaign, ctx.settings, ctx.now())
     if not steps:
         return PreflightResult(summary=f"Campaign '{campaign.name}' has no steps yet.", steps=[])
-    head = f"Preflight for '{campaign.name}' ({steps[0].audience} in the audience now):"
+    # the campaign's state first: "show me / status of the cart rescue" is answered by this line
+    head = (f"Preflight for '{campaign.name}' (campaign {campaign.id}, {str(campaign.status).replace('_', ' ')}; "
+            f"{steps[0].audience} in the audience now):")
     summary = "\n".join([head, *(step.sentence() for step in steps), TIMING_NOTE])
     return PreflightResult(summary=summary, steps=[_plain(step) for step in steps])
 

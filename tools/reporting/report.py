@@ -22,7 +22,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from tools.audience import segments
 from tools.audience.order_value import order_value
+from tools.audience.sql import compile_spec
 from tools.core.context import ToolContext, ToolInput, ToolResult
 from tools.core.lookup import find_campaign
 from tools.core.models import (
@@ -209,6 +211,9 @@ class OrderSummaryInput(ToolInput):
 
     period: str = Field("7d", max_length=40, description=f"Which orders to count: {PERIOD_HELP}. Calendar words "
                         "mean calendar days: 'last month' is e.g. '2026-11-01..2026-11-30'.")
+    segment: str | dict[str, Any] | None = Field(
+        None, description="Only orders by these contacts: a saved segment's name or a segment spec "
+                          '("revenue from customers in Canada": {"attribute": "country", "op": "in", "value": ["CA"]}).')
 
 
 class OrderSummaryResult(ToolResult):
@@ -226,13 +231,19 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     products' price x quantity, then value) in `period`: a window ending now or calendar days.
     Read-only; answers "how many orders last week", "revenue since Black Friday", "AOV in November"."""
     since, until = parse_period(params.period, ctx.now(), ctx.settings.zone)
+    who = []
+    if params.segment is not None:
+        spec = segments.resolve(ctx.db, params.segment)
+        segments.check_event_names(ctx.db, spec)
+        who = [Event.contact_id.in_(compile_spec(spec, ctx.now(), segments.query_form(ctx.db)))]
     orders, buyers, revenue = ctx.db.execute(select(
         func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
-    ).where(*order_filter(since, until))).one()
+    ).where(*order_filter(since, until), *who)).one()
     money = round(float(revenue), 2)
     span = f"in the last {params.period}" if DURATION.match(params.period) else (
         f"from {since.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M} to {until.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}")
     average = round(money / orders, 2) if orders else 0.0
-    summary = f"{orders:,} orders from {buyers:,} buyers {span}, revenue {money:,.2f}, average order value {average:,.2f}."
+    by = " in the segment" if params.segment is not None else ""
+    summary = f"{orders:,} orders from {buyers:,} buyers{by} {span}, revenue {money:,.2f}, average order value {average:,.2f}."
     return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, average_order_value=average,
                               since=since, until=until)

@@ -66,7 +66,10 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("export_audience", answer=messages.ASK_EXPORT_PLATFORM)
     arguments: dict[str, Any] = {"platform": chosen}
     leaving_out = ""
-    match = re.search(r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(d|days?)", lowered)
+    # "..., and leave out anyone who converted in the last 30 days": the export's own exclusion
+    match = (re.search(r",?\s*(?:and\s+)?\b(?:leave out|leaving out|excluding|exclude|except|minus|without|but not)\b[^.]*?"
+                       r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(?:d|days?)\b.*", lowered)
+             or re.search(r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(?:d|days?)\b.*", lowered))
     if match:
         arguments["exclude_converted_within"] = f"{match.group(1)}d"
         leaving_out = f", leaving out anyone who ordered in the last {match.group(1)} days"
@@ -75,7 +78,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
         segment = named.group(1).lower()
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
-    audience = describe_audience(re.sub(r"(bought|converted|purchased|buyers|ordered)\D*\d+\s*(d|days?).*", "", lowered))
+    audience = describe_audience(lowered[:match.start()] if match else lowered)
     if audience.spec is None and state.segment:
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})],
                     reading=f"Read as: export this thread's segment '{state.segment}' to {chosen} (hashed){leaving_out}")
@@ -102,17 +105,30 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
         return Plan("export_buyer_suppression", [PlannedCall("export_buyer_suppression", arguments)],
                     reading="Read as: export the buyer suppression list" + (f" for {chosen}" if chosen else ""))
     if re.search(r"look.?alike|seed (?:list|audience)|similar audience", lowered):
-        if match := re.search(r"\btop\s+(\d+)", lowered):
-            arguments["top"] = int(match.group(1))
+        if match := re.search(r"\btop\s+(\d+)|\b(\d+)\s+(?:best |top |biggest )?(?:customers|buyers|spenders)\b", lowered):
+            arguments["top"] = int(match.group(1) or match.group(2))
+        if re.search(r"\bmost orders\b|\bby (?:number of )?orders\b|\border count\b|\bmost frequent\b|\bordered the most\b", lowered):
+            arguments["metric"] = "orders"
         return Plan("export_lookalike_seed", [PlannedCall("export_lookalike_seed", arguments)],
-                    reading="Read as: export a lookalike seed of the best customers" + (f" for {chosen}" if chosen else ""))
+                    reading=f"Read as: export a lookalike seed of the top {arguments.get('top', 1000):,} customers by "
+                            f"{arguments.get('metric', 'spend')}" + (f" for {chosen}" if chosen else ""))
     return None
 
 
 def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """Orders and revenue over a period; "from customers in Canada" counts only their orders."""
     period, words = report_period(lowered, zone_now())
-    return Plan("order_summary", [PlannedCall("order_summary", {"period": period})],
-                reading=f"Read as: orders and revenue {'in ' if words.startswith('the ') else ''}{words}")
+    arguments: dict[str, Any] = {"period": period}
+    whose = ""
+    if match := re.search(r"\b(?:from|by|of|among)\s+((?:our |the |all )?(?:customers|buyers|people|subscribers|shoppers|contacts|"
+                          r"clients)\b.*)", lowered):
+        audience = describe_audience(re.sub(r"\b(?:in|over|during|for) (?:the )?(?:last|past) .*|\b(?:last|this) (?:week|month|year)\b.*"
+                                            r"|\bsince\b.*|\byesterday\b.*", "", match.group(1)))
+        if audience.spec is not None:
+            arguments["segment"] = audience.spec
+            whose = f" by {audience.reading}"
+    return Plan("order_summary", [PlannedCall("order_summary", arguments)],
+                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') else ''}{words}")
 
 
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:

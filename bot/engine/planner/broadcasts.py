@@ -65,6 +65,9 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     # Whoever ordered lately enters; "after they order" alone is not every buyer there ever was.
     windowed = audience.spec and re.search(r"who ordered (in|since|last|this|yesterday|today)", audience.reading)
     spec = audience.spec if windowed else RECENT_BUYERS
+    if not windowed and audience.spec and "exactly once" in audience.reading:
+        spec = {"all": [RECENT_BUYERS, {"event": recipes.ORDER, "at_least": 1, "at_most": 1}]}  # first-time buyers, lately
+        audience = Audience(spec, "contacts who ordered in the last 24 h for the first time")
     steps = [_custom(step, clause) for step, clause in _steps_with_words(lowered)]
     if not steps:
         steps = [{"delay_days": 1, "purpose": "custom", "brief": "Thank them for their order and say what happens next."}]
@@ -76,7 +79,7 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
                     mine["discount_code"] = step["discount_code"]
     arguments = {"name": "Post-purchase", "segment": spec, "steps": steps, "exit_event": None, "holdout_percent": 0.0}
     built = Plan("post_purchase", [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
-    reading = audience if audience.spec and spec is audience.spec else Audience(spec, "contacts who ordered in the last 24 h")
+    reading = audience if audience.spec is not None and spec is audience.spec else Audience(spec, "contacts who ordered in the last 24 h")
     built.reading = read_as(reading, steps) + "; it does not stop when they order again"
     built.unused += unplaced_codes(steps, codes)
     return built
@@ -102,16 +105,29 @@ def _name(step: dict[str, Any], clean: str) -> str:
     return f"One-off: {about.group(1).strip()}" if about else f"One-off {step['purpose'].replace('_', ' ')}"
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _send_at(lowered: str, now: datetime) -> datetime | None:
-    """'tomorrow' is 09:00 tomorrow in the team's zone; 'tomorrow at 3pm' that hour; else None
-    (sent when it is scheduled)."""
-    if not re.search(r"\btomorrow\b", lowered):
+    """'tomorrow', 'next Monday', 'on friday', 'in 3 days': that day at 09:00 in the team's zone
+    (or 'at 3pm'); 'tonight' 19:00 today; else None (sent when it is scheduled)."""
+    day = None
+    if re.search(r"\btomorrow\b", lowered):
+        day = now.date() + timedelta(days=1)
+    elif match := re.search(r"\b(?:next|on|this|coming)\s+(" + "|".join(WEEKDAYS) + r")\b", lowered):
+        ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
+        day = now.date() + timedelta(days=ahead)
+    elif match := re.search(r"\bin (\d+) days?\b", lowered):
+        day = now.date() + timedelta(days=int(match.group(1)))
+    elif re.search(r"\btonight\b|\bthis evening\b", lowered):
+        day = now.date()
+    if day is None:
         return None
-    hour = 9
+    hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b", lowered) else (9, 0)
     if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", lowered):
         hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0) if match.group(3) else int(match.group(1))
-    day = now.date() + timedelta(days=1)
-    return datetime(day.year, day.month, day.day, min(hour, 23), tzinfo=now.tzinfo)
+        minute = int(match.group(2) or 0)
+    return datetime(day.year, day.month, day.day, min(hour, 23), min(minute, 59), tzinfo=now.tzinfo)
 
 
 def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:

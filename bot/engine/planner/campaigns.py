@@ -21,7 +21,13 @@ from bot.engine.planner.reading import (
 def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     period, words = report_period(lowered, zone_now())
     arguments: dict[str, Any] = {"period": period}
-    reference = campaign_reference(clean, state)
+    # A name only where one goes: beside a campaign noun, or in "how did X do"; otherwise the
+    # question is about every campaign ("how much revenue did our emails drive").
+    named = has(lowered, r"\b(campaign|sequence|flow|series|automation|drip|newsletter|one-?off|blast)\b|['\"#]|\b(cart|brows\w*|win.?back"
+                         r"|welcome)\b") or has(lowered, r"^how(?:'s| did| is| was| are| were| has)\s+(?!our |the emails|emails|we\b|things)"
+                                                 r".+?\s+(?:do|doing|going|perform\w*|go)\b")
+    reference = campaign_reference(clean, state) if named else (str(state.campaign_id) if state.campaign_id is not None and has(
+        lowered, r"\b(it|this|that)\b") else None)
     if reference is not None:
         arguments["campaign"] = reference
     shown = reference if reference is None or reference.isdigit() else f"'{reference}'"

@@ -36,7 +36,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
         if (built := intent.build(clean, lowered, state)) is not None:
-            if question and writes(built) and not _asks_for_confirmed(built, lowered):
+            if question and writes(built) and not _asks_for_confirmed(built, lowered) and not _edit_command(built, lowered):
                 continue  # questions only read: try the next reading of the sentence
             if built.answer == messages.NOTHING_TO_REFER and built.intent == "follow_up":
                 # "set up abandoned cart emails - 10% off on day 5" reads like an edit, but with no
@@ -73,13 +73,22 @@ def _with_unused(built: Plan, clean: str) -> Plan:
     if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
                            for c in built.calls):
         audience = describe_audience(clean)
-        built.unused += [word for word in unused_words(clean, audience) if word not in built.unused]
+        # a report's time words are its period, not the audience's
+        period = audience.unclaimed_time if any(c.name in ("order_summary", "campaign_report") for c in built.calls) else None
+        built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period]
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
         # a lookalike seed *is* the best customers: those words are what it does
         said = {"best", "top customers", "vip", "vips", "whales", "big spenders", "high-value", "high value"} if any(
             call.name == "export_lookalike_seed" for call in built.calls) else set()
         built.unused += [word for word in unused_words(clean, Audience(None, "")) if word not in built.unused and word not in said]
     return built
+
+
+def _edit_command(built: Plan, lowered: str) -> bool:
+    """"narrow it to US customers only - how many is that?" opens with a command to change the
+    thread's campaign (in place, nothing sent): the question at its end does not undo that."""
+    return bool(built.calls) and built.calls[0].name == "update_sequence" and bool(re.match(
+        r"^(?:please |actually |ok |so |and )*(?:narrow|only|just|limit|restrict|exclude|remove|drop|add|make|change|move|switch|set)\b", lowered))
 
 
 def _asks_for_confirmed(built: Plan, lowered: str) -> bool:

@@ -212,6 +212,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     now = now or zone_now()
     lowered = words_to_numbers(text.lower().replace("\u2019", "'"))
     lowered = re.sub(r"\b(day|step)\s*\d+\b", " ", lowered)  # step positions are not audience windows
+    # "black friday buyers": the people who ordered on that day
+    lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
+                     r"purchasers)\b", r"\2 who ordered on \1", lowered)
     # words with no reader here must not feed one: "average order value over 80" is not spend
     lowered = re.sub(r"\b(average order values?|aov|average basket|order value|cart value)\b[^,.;]*", " ", lowered)
     audience_text = audience_part(lowered)
@@ -233,7 +236,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     unclaimed = time_of(audience_text, now) if not part_of else None
     lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", audience_text)
     order_time = times.get("order", Time(None, None))
-    lapsed = negated if negated and order_time.any and not EVER.search(negated.group(0)) else None
+    lapsed = negated if negated and order_time.any and not EVER.search(part_of.get("order", "")[negated.start():negated.end() + 12]) else None
     claimed: set[str] = set()  # the clauses whose time words a condition took
     if stage_first and not lapsed:
         claimed.add("stage")

@@ -45,8 +45,10 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
         if targets[0] is None:
             return _step_not_found(request, day.group(1))
     else:
+        # the offer step: the one with a discount, whatever its purpose (a win-back's day 0)
         targets = [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
-                   for i, s in enumerate(request.get("steps", []), start=1) if s["purpose"] == "cart_discount"]
+                   for i, s in enumerate(request.get("steps", []), start=1)
+                   if s["purpose"] == "cart_discount" or s.get("discount_percent")]
         if not targets and request:
             return _step_not_found(request, "?")
         targets = targets or [{"purpose": "cart_discount"}]
@@ -192,7 +194,9 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
     new = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
            if part != {"attribute": "email", "op": "exists"}]
     parts = (list(segment["all"]) if set(segment) == {"all"} else [segment]) + new
-    return _edit(state, {"segment": {"all": parts}}, "the same audience, and only " + added.reading)
+    built = _edit(state, {"segment": {"all": parts}}, "the same audience, and only " + added.reading)
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))  # how many that is now
+    return built
 
 
 def _which(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -214,6 +218,12 @@ def _which(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
     matching = [i for i, s in enumerate(steps, start=1) if s.get("purpose") == purpose]
     if len(matching) == 1:
         return _select(request, {"step": matching[0]})
+    if not matching and steps and purpose in ("cart_reminder", "cart_discount"):
+        # "the reminder" of a win-back is its step without an offer; "the discount" its offer
+        offer = purpose == "cart_discount"
+        fitting = [i for i, s in enumerate(steps, start=1) if bool(s.get("discount_percent")) == offer]
+        if len(fitting) == 1 or (fitting and not offer):
+            return _select(request, {"step": fitting[-1]})
     return {"purpose": purpose}
 
 

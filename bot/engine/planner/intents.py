@@ -95,7 +95,8 @@ def ranked(lowered: str) -> list[Intent]:
 
 
 # A sentence that asks to see something never builds one ("show me the cart campaign").
-SHOW_WORDS = r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which)\b"
+SHOW_WORDS = (r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
+              r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard)\b")
 # "build an abandoned-cart sequence ... and schedule it": the build; going live needs approvals first.
 BUILD_FIRST = r"^(?:please |can you |could you )?(?:build|create|set ?up|setup|make|draft|write|design)\b"
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
@@ -131,7 +132,7 @@ INTENTS = [
     Intent(r"\bpurge\b|\bapply (the )?retention\b|\b(delete|remove|clear) (all )?(the )?(old|expired) (data|events)\b",
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
     Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b|\bwhy (did|does|is|was) \S+@\S+ (get|getting|receive|"
-           r"on|in|still)\b|^(is|was|has) \S+@\S+ (unsubscribed|subscribed|suppressed|opted|bounced|allowed|on )"
+           r"on|in|still)\b|^(is|was|has) \S+@\S+ (still )?(unsubscribed|subscribed|suppressed|opted|bounced|allowed|on |getting|receiving)"
            r"|\b(consent|subscription|email) status (of|for) \S+@|\bdid \S+@\S+ (get|receive|open)\b", 260, explain),
     Intent(r"\bdigest\b", 250, digest),
     Intent(r"^(can|could|may|should|are) (we|i|you)( be allowed to)? (email|mail|send (emails? )?to|message|contact|market to)\b.*"
@@ -155,18 +156,23 @@ INTENTS = [
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
+    Intent(r"\b(revenue|sales|orders|aov|turnover|how much)\b.*\b(from|by|among)\b (our |the |all )?(customers|buyers|people|subscribers"
+           r"|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
            r"|\bhow much (money|revenue)\b", 190, order_summary,
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
                   r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"
-                  r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"),
+                  r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
+                  r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b"),
     Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
            r"|^show .*\b(results|report|performance|stats)\b"
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
            r"|\b(a/?b|subject|subject line|split) (test|result)s?\b|\bwhich subject (line )?(won|did better|is winning)\b"
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b|\b(unsubscribes|bounces|opens|clicks)\b"
            r"|\b(which|what) campaigns? (made|did|brought|drove|got|had|performed|is|was|has)\b|\b(best|top|worst)[- ]performing\b"
-           r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b", 180, report),
+           r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
+           r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b|\bholdout\b|\blift\b|\bincremental\b",
+           180, report, unless=r"^(please )?(can you )?(export|upload|push|sync|send|build|create|set up)\b"),
     Intent(r"quiet hours|frequency cap|\b(no|don'?t|do not|never|stop|avoid)\b.*\b(emails?|email|sending|send|messages?|mail)\b.*"
            r"\b(between|after|from)\s+\d|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
@@ -174,7 +180,8 @@ INTENTS = [
            r"|\b(daily|weekly|monthly)\b.*\b(cap|limit)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
-    Intent(r"^(please )?(can you )?(change|set|make|update|rename|edit|switch|use)\b.*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
+    Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"
+           r".*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in)\b"
            r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b", 234, add_step),
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
@@ -182,22 +189,24 @@ INTENTS = [
            r"(list|mailing|segment|audience)\b"),
     Intent(r"\bcodes?\b", 236, change_code, unless=r"^(please )?(can you )?(build|create|set up|setup|make|start|send|email|draft|write|import)\b"
            r"|\b(sequence|flow|series|one-?off)\b"),
-    Intent(r"^(please )?(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
+    Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
            r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
-    Intent(r"^(please )?(make|change|set|bump|raise|lower|give|update)\b.*\d+\s*%", 160, change_discount,
+    Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
+           r"drop|increase|reduce)\b.*\d+\s*%", 160, change_discount,
            unless=r"sequence|flow|campaign for"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
     Intent(r"^(please |ok |actually |but |and )*(only|just|limit (it |this |them )?to|restrict (it |this )?to|narrow (it |this )?(down )?to)\b",
            155, narrow_audience),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
-           r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b", 145, welcome_sequence,
-           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b"),
+           r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
+           r"|\bwelcome (series|sequence|flow|emails|journey|drip|automation|campaign)\b", 145, welcome_sequence,
+           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b|" + SHOW_WORDS),
     Intent(r"post.?purchase|\bafter (they|someone|a customer|customers|people) (order|buy|purchase)|thank.?you (email|series|sequence|flow)"
            r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
            unless=SHOW_WORDS + r"|\bdraft\b|^(please )?(can you )?(send|email) (a|an|one)\b"),
-    Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
-           r"(email|newsletter|message|coupon|offer|discount|code|reminder)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
+    Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
+           r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) ", 142,
            broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation|abandonment|win.?back)\b|\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
@@ -210,7 +219,7 @@ INTENTS = [
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b", 110, how_many),
     Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
            reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?|" + BUILD_FIRST),
-    Intent(r"\b(pause|halt)\b", 90, tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
+    Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b", 95, tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
            reading="pause campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"\b(resume|unpause|restart)\b", 90, tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
            reading="resume campaign {campaign}", unless=BUILD_FIRST),
@@ -224,12 +233,12 @@ INTENTS = [
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
            browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
-           winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
+           winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b"),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
     Intent(r"\b(preview|show|describe|who is in)\b.*\bsegment\b", 40, preview_named_segment),
     Intent(r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b", 30, draft_email),
-    Intent(r"what'?s (scheduled|running|live|active)|what is (scheduled|running|live)"
+    Intent(r"what'?s (scheduled|running|live|active|sending|going out)|what is (scheduled|running|live|sending)"
            r"|list (the |my |all )?campaigns|(active|running|scheduled) campaigns"
-           r"|show (me )?(the )?campaigns", 20, tool="list_campaigns", reading="list the campaigns"),
+           r"|show (me )?(the )?campaigns", 20, campaign_list),
     Intent(r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b", 10, report),
 ]

@@ -17,6 +17,7 @@ from bot.engine.planner.vocabulary import (
     EMAIL_RE,
     NUMBER_WORDS,
     countries_in,
+    repaired,
     words_to_numbers,
 )
 
@@ -58,11 +59,14 @@ def help_text(intro: str = "Here is what I can do:") -> str:
 
 
 def normalise(text: str) -> str:
-    text = words_to_numbers(text)
+    text = words_to_numbers(repaired(text))
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
     text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
     text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    # a small number in words after "to", "at" or "of" ("change the daily limit to three")
+    text = re.sub(r"\b(to|at|of|is|be)\s+(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*-)",
+                  lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
     for short, full in SHORTHAND.items():
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)
@@ -148,7 +152,9 @@ NOT_NAME = re.compile(
     r"|(?:open|click|click-through|conversion|unsubscribe|bounce|reply) rates?|ctr|roi|revenue|sales|orders?|conversions?"
     r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
     r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
-    r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold"
+    r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
+    r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
+    r"|receive|subscribed|unsubscribed|opted in|opted out|allowed"
     r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 

@@ -23,6 +23,11 @@ OUTSIDE = (
      "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
      'Try e.g. "write meta ad copy for our summer sale" or "export the cart abandoners to meta".'),
     (r"\brefund", "issue refunds: that happens in your shop's admin", "Nudge only reads orders."),
+    (r"\b(conversion rate|ctr|cpc|cpm|roas|cost per \w+|ad spend|clicks?|impressions|performance|results?)\b.*\b(on|of|for|from|in) (our )?"
+     r"(google|facebook|meta|instagram|linkedin|tiktok) ads\b|\b(google|facebook|meta|instagram|linkedin|tiktok) ads?\b.*\b(performance|"
+     r"conversion rate|ctr|cpc|roas|results|doing|performing)\b",
+     "read ad platform results: Nudge writes ad copy and exports audiences, the ad platform reports on the ads",
+     'I report on Nudge\'s emails, e.g. "how did the cart sequence do last week?".'),
     (r"\b(change|set|update|lower|raise|drop|reduce|increase)\b.*\bprices?\b(?!.*\b(email|ad|copy)\b)",
      "change prices: that happens in your shop's admin", "Nudge only reads the catalogue."),
     (r"\b(predict|forecast|projections?|project|extrapolate)\b|\b(revenue|sales|orders) (will|are going to)\b|\bnext (month|week|"

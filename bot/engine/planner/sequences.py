@@ -75,7 +75,7 @@ def _delay(clause: str) -> dict[str, int] | None:
     match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
     if match:
         return {"delay_days": int(match.group(1) or match.group(2))}
-    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?)\s+(?:later|after)", clause)
+    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?|w|weeks?)\s+(?:later|after)", clause)
     if not match:
         return None
     amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
@@ -86,7 +86,7 @@ def _delay(clause: str) -> dict[str, int] | None:
 def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]]) -> str:
     if has(clause, r"\d+\s*%|discount|coupon|\boff\b|promo|code|deal|incentive"):
         return "cart_discount" if defaults is CART_DEFAULT else defaults[-1][1]
-    if has(clause, r"review|social proof|testimonial|rating|star|what others|bestseller|popular"):
+    if has(clause, r"review|social proof|testimonial|rating|star|what others|best.?sell|top.?sell|popular|most loved|favourites|favorites"):
         return "social_proof"
     if has(clause, r"remind|nudge|left|forgot|still (in|waiting)|check.?in"):
         return defaults[0][1]
@@ -111,9 +111,17 @@ def exit_event(lowered: str) -> str | None:
     return "Order Completed"
 
 
-def sequence_plan(intent: str, name: str, segment: dict[str, Any], steps: list[dict[str, Any]], lowered: str) -> Plan:
+def campaign_name(clean: str, default: str) -> str:
+    """The name the marketer gave ("... called 'Cart rescue'", "named Spring winback:"), or `default`."""
+    match = (re.search(r"\b(?:called|named|name it|titled)\s+['\"\u201c]([^'\"\u201d]{1,120})['\"\u201d]", clean, flags=re.I)
+             or re.search(r"\b(?:called|named|name it|titled)\s+([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})", clean))
+    return match.group(1).strip() if match else default
+
+
+def sequence_plan(intent: str, name: str, segment: dict[str, Any], steps: list[dict[str, Any]], lowered: str,
+                  clean: str = "") -> Plan:
     arguments = {
-        "name": name,
+        "name": campaign_name(clean, name),
         "segment": segment,
         "steps": steps,
         "exit_event": exit_event(lowered),
@@ -155,7 +163,7 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
         defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
     codes = discount_codes(clean)
     steps = parse_steps(steps_text, defaults, codes)
-    built = sequence_plan(intent, name, spec, steps, lowered)
+    built = sequence_plan(intent, name, spec, steps, lowered, clean)
     built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps)
     built.unused += unplaced_codes(steps, codes)
     return built
@@ -190,7 +198,7 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
     spec = parts[0] if len(parts) == 1 else {"all": parts}
     codes = discount_codes(clean)
     steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)], codes)
-    built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered)
+    built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered, clean)
     built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
     built.unused += unplaced_codes(steps, codes)
     return built

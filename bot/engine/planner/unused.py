@@ -47,7 +47,7 @@ live living lives based located locate country countries region place places whe
 domestic
 count number size big how's what's who's who've who're that's there's it's let's i'm we're we've i'd we'd
 show tell give find pull list see check preview count many
-different distinct unique individual separate match code codes exactly precisely minimum maximum max min single multiple
+converted converting convert google meta facebook instagram linkedin different distinct unique individual separate match code codes exactly precisely minimum maximum max min single multiple
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't cannot
 win back re-engage reengage re-activate reactivate flow flows sequence sequences campaign campaigns series journey
 automation drip emails reminder reminders send sending target targeting reach export exporting upload sync
