@@ -87,3 +87,16 @@ def test_the_count_in_the_reply_equals_the_count_from_the_rows(engine, settings,
     assert reply.text.startswith("Read as:"), reply.text
     assert "I did not use" not in reply.text, reply.text
     assert _number(reply.text) == expected, reply.text
+
+
+def test_revenue_from_an_audience_counts_only_its_orders(engine, settings, store):
+    # Mutation tried: order_summary ignoring `segment` fails this (every country's orders count).
+    people, orders = store
+    since = NOW - timedelta(days=60)
+    canadian = [k for k, p in people.items() if p.country == "CA"]
+    expected = [(at, total) for k in canadian for at, total in orders.get(k, []) if at >= since]
+    reply = Conversation(engine, settings, use_agent=False).handle(
+        "how much revenue came from customers in Canada in the last 60 days?", "UAPPROVER", "T-revenue")
+    assert reply.text.startswith("Read as: orders and revenue by contacts in CA"), reply.text
+    assert _number(reply.text) == len(expected), reply.text
+    assert f"revenue {round(sum(total for _, total in expected), 2):,.2f}" in reply.text, reply.text

@@ -39,3 +39,14 @@ def test_outside_nudge_is_said_and_nothing_is_planned(text, said):
 ])
 def test_what_nudge_does_is_not_refused(text, tool):
     assert plan(text).calls[0].name == tool
+
+
+@pytest.mark.parametrize("text", [  # the second outside run's requests Nudge cannot do
+    "buy $500 of facebook ads targeting cart abandoners", "send an SMS to everyone who abandoned a cart",
+    "change the price of the blue hoodie to $40", "refund order #1234", "post on our instagram about the sale",
+    "give me a list of all customer phone numbers", "what's our conversion rate on google ads?",
+    "create a discount code SUMMER20 in shopify for 20% off",
+])
+def test_the_second_outside_runs_out_of_scope_requests_are_said(text):
+    planned = plan(text)
+    assert planned.calls == [] and planned.answer.startswith("I can't"), planned

@@ -117,7 +117,7 @@ def _send_at(lowered: str, now: datetime) -> datetime | None:
     elif match := re.search(r"\b(?:next|on|this|coming)\s+(" + "|".join(WEEKDAYS) + r")\b", lowered):
         ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
         day = now.date() + timedelta(days=ahead)
-    elif match := re.search(r"\bin (\d+) days?\b", lowered):
+    elif match := re.search(r"\b(?:send|go out|goes out|deliver\w*|schedule\w*)\b[^,.;:]*?\bin (\d+) days?(?:'? time)?\b", lowered):
         day = now.date() + timedelta(days=int(match.group(1)))
     elif re.search(r"\btonight\b|\bthis evening\b", lowered):
         day = now.date()

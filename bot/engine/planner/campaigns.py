@@ -24,7 +24,7 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     # A name only where one goes: beside a campaign noun, or in "how did X do"; otherwise the
     # question is about every campaign ("how much revenue did our emails drive").
     named = has(lowered, r"\b(campaign|sequence|flow|series|automation|drip|newsletter|one-?off|blast)\b|['\"#]|\b(cart|brows\w*|win.?back"
-                         r"|welcome)\b") or has(lowered, r"^how(?:'s| did| is| was| are| were| has)\s+(?!our |the emails|emails|we\b|things)"
+                         r"|welcome)\b|\b(report|results|stats|numbers|performance|figures) (for|on|of)\b(?! (all|every|our|the last))") or has(lowered, r"^how(?:'s| did| is| was| are| were| has)\s+(?!our |the emails|emails|we\b|things)"
                                                  r".+?\s+(?:do|doing|going|perform\w*|go)\b")
     reference = campaign_reference(clean, state) if named else (str(state.campaign_id) if state.campaign_id is not None and has(
         lowered, r"\b(it|this|that)\b") else None)

@@ -32,12 +32,18 @@ def offer(clean: str, lowered: str) -> dict[str, Any]:
 
 def brief(clean: str) -> str:
     """The request without its leading command ('draft an email announcing ...')."""
+    # the command and the channel go ("write google ad copy for ..."); what the message is ("a thank
+    # you email for first-time buyers") stays
+    channel = r"(?:google|facebook|instagram|linkedin|meta|fb|search|display|friendly|playful|professional|urgent|short|quick|new|marketing)"
     stripped = re.sub(
         r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:(?:draft|write|compose|create|make|give|get|need|want|i need|we need|i want)"
-        r"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*[\w-]+){0,3}?\s*\b(?:email|newsletter|mail|ad copy|ads?)\b\s*"
+        rf"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*{channel}){{0,3}}\s*\b(?:email|newsletter|mail|ad copy|ads?)\b\s*"
         r"(?:for|about|on|to|promoting|announcing)?\s*",
         "", clean, flags=re.I,
     )
+    if stripped == clean:  # a description before the channel word: keep it, drop only the command
+        stripped = re.sub(r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:draft|write|compose|create|make|give me|get me|i need|we need)"
+                          r"(?:\s+me|\s+us)?\s+(?:an?\s+|some\s+)?", "", clean, flags=re.I)
     # the tone is its own field: "make it playful", "professional tone"
     stripped = re.sub(r",?\s*(?:make it|in an?|with an?)?\s*\b(?:friendly|playful|professional|formal|casual|urgent|fun|warm)\b(?:\s+tone)?\s*$",
                       "", stripped, flags=re.I).strip(" ,")

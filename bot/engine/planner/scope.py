@@ -34,7 +34,7 @@ OUTSIDE = (
      r"quarter|year)'?s? (revenue|sales|orders)\b|\bwill (we|i) (make|sell|earn)\b",
      "forecast: Nudge reports what happened, not what will",
      'Ask e.g. "revenue last month" or "orders in the last 30 days".'),
-    (r"\b(post|publish|tweet|share)\b.*\b(on|to) (twitter|x|tiktok|instagram|facebook|linkedin|pinterest|threads|our socials?"
+    (r"\b(post|publish|tweet|share)\b.*\b(on|to) (our |my |the )?(twitter|x|tiktok|instagram|facebook|linkedin|pinterest|threads|socials?"
      r"|social media)\b|\bfollowers?\b|\bfollower count\b",
      "post to or read social media accounts",
      'I can write ad copy, e.g. "write meta ad copy for our new winter collection".'),
