@@ -56,6 +56,14 @@ def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("help", answer=help_text())
 
 
+def show_import_help(clean: str, lowered: str, state: ThreadState) -> Plan:
+    """Codes come from the shop's export file, which a chat message cannot carry: say how."""
+    return Plan("import_discount_codes", answer=(
+        "Single-use codes come from your shop's export file: run `nudge discount import codes.csv --campaign NAME "
+        "--step N` (the CSV Shopify exports under Discounts -> the discount -> Export codes, or one code a line). "
+        "Then ask \"how many codes are left for campaign NAME?\"."))
+
+
 Builder = Callable[[str, str, ThreadState], "Plan | None"]
 
 
@@ -144,6 +152,15 @@ INTENTS = [
     Intent(r"^(please )?(can you )?(approve|reject|decline|sign off( on)?|greenlight)\b", 229, campaign_decision),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
+    Intent(r"\b(discount|promo|coupon|single.?use|unique) codes?\b.*\b(left|status|how many|show|remaining|given out|used|sent|pool)\b"
+           r"|\b(how many|show|status of)\b.*\b(discount|promo|coupon|single.?use|unique) codes?\b|\bcodes? (are )?(left|remaining)\b"
+           r"|\bhow many codes\b", 226,
+           tool="show_discount_codes", reading="the single-use discount codes of campaign {campaign}",
+           unless=r"^(please )?(can you )?(import|upload|add|load)\b"),
+    Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
+           r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
+    Intent(r"\b(discard|scrap|throw away|bin|trash)\b", 224, tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
+           reading="discard campaign {campaign} (it never went live; nothing was sent)"),
     # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
     Intent(r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
            r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"

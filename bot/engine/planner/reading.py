@@ -154,7 +154,8 @@ NOT_NAME = re.compile(
     r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
     r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
-    r"|receive|subscribed|unsubscribed|opted in|opted out|allowed"
+    r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
+    r"|given out|used|pool"
     r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
