@@ -41,8 +41,11 @@ def test_viewed_a_product_by_name_or_category(engine, settings):
     track(engine, "d", "Product Viewed", NOW - timedelta(days=1), name="Oxford Shoe", category="Shoes")
     track(engine, "d", "Order Completed", NOW - timedelta(hours=2), total=80.0)  # bought since
     reply = _ask(engine, settings, "how many people looked at shoes in the last 7 days?")
-    assert "'shoe'" in reply.splitlines()[0]
-    assert _number(reply) == 2  # a (category), b (name); not c (belt), not d (ordered)
+    assert "'shoe'" in reply.splitlines()[0] and "not ordered" not in reply.splitlines()[0]
+    assert _number(reply) == 3  # a (category), b (name), d (viewed, whatever they did next); not c (belt)
+    # only words of abandonment add "and have not ordered since" (two outside testers read it so)
+    abandoned = _ask(engine, settings, "how many people looked at shoes in the last 7 days but didn't buy?")
+    assert _number(abandoned) == 2  # not d, who ordered since
 
 
 def test_viewed_but_did_not_add_to_cart(engine, settings):

@@ -68,8 +68,13 @@ def _by_words(db: Session, text: str) -> Campaign | None:
     return None
 
 
+def _words_of(text: str) -> list[str]:
+    # "win-back" and "winback" are one word, as marketers spell it both ways
+    return _WORD.findall(re.sub(r"(?<=\w)-(?=\w)", "", text.lower()))
+
+
 def _significant(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text.lower()) if word not in FILLER]
+    return [word for word in _words_of(text) if word not in FILLER]
 
 
 def _exact(text: str) -> Callable:
@@ -79,7 +84,7 @@ def _exact(text: str) -> Callable:
 
 def _all_words(text: str) -> Callable:
     words = set(_significant(text))
-    return lambda row: bool(words) and words <= set(_WORD.findall(row.name.lower()))
+    return lambda row: bool(words) and words <= set(_words_of(row.name))
 
 
 def _close(text: str) -> Callable:

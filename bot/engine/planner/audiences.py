@@ -24,6 +24,8 @@ def audience_spec(lowered: str) -> dict[str, Any] | None:
 
 
 def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
+    if re.search(r"\b(how many|number of|count of|no\. of) orders\b", lowered):  # orders, not the people who placed them
+        return order_summary(clean, lowered, state)
     if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
@@ -97,7 +99,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
 def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     chosen = platform(lowered, EXPORT_PLATFORMS)
     arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
-    if re.search(r"suppress|exclusion list|exclude (?:our |existing |recent )?(?:buyers|customers) from ads"
+    if re.search(r"suppress|exclusion (?:list|audience)|exclude (?:our |existing |recent )?(?:buyers|customers) from ads"
                  r"|\bexclude (?:them|those|these) from (?:our |the )?ads|\bso (?:we|i) can exclude", lowered):
         win = audience_window(lowered, zone_now())
         if win:
@@ -120,10 +122,15 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     period, words = report_period(lowered, zone_now())
     arguments: dict[str, Any] = {"period": period}
     whose = ""
-    if match := re.search(r"\b(?:from|by|of|among)\s+((?:our |the |all )?(?:customers|buyers|people|subscribers|shoppers|contacts|"
-                          r"clients)\b.*)", lowered):
+    match = re.search(r"\b(?:from|by|of|among)\s+((?:our |the |all )?(?:customers|buyers|people|subscribers|shoppers|contacts|"
+                      r"clients)\b.*)", lowered)
+    # "how many orders did US customers place last week": the customers' words, without the orders'
+    whose_words = match.group(1) if match else re.sub(
+        r"\b(how many|number of|orders?|ordered|place[sd]?|placing|bought|purchases?|purchased|revenue|sales|did|do|we|get|got|make|made"
+        r"|and|from|buyers)\b", " ", lowered) if re.search(r"\b(customers|people|subscribers|shoppers|contacts|clients)\b", lowered) else None
+    if whose_words:
         audience = describe_audience(re.sub(r"\b(?:in|over|during|for) (?:the )?(?:last|past) .*|\b(?:last|this) (?:week|month|year)\b.*"
-                                            r"|\bsince\b.*|\byesterday\b.*", "", match.group(1)))
+                                            r"|\bsince\b.*|\byesterday\b.*", "", whose_words))
         if audience.spec is not None:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"

@@ -114,7 +114,7 @@ def _send_at(lowered: str, now: datetime) -> datetime | None:
     day = None
     if re.search(r"\btomorrow\b", lowered):
         day = now.date() + timedelta(days=1)
-    elif match := re.search(r"\b(?:next|on|this|coming)\s+(" + "|".join(WEEKDAYS) + r")\b", lowered):
+    elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", lowered):
         ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
         day = now.date() + timedelta(days=ahead)
     elif match := re.search(r"\b(?:send|go out|goes out|deliver\w*|schedule\w*)\b[^,.;:]*?\bin (\d+) days?(?:'? time)?\b", lowered):
@@ -123,7 +123,8 @@ def _send_at(lowered: str, now: datetime) -> datetime | None:
         day = now.date()
     if day is None:
         return None
-    hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b", lowered) else (9, 0)
+    hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b|\bevening\b", lowered) else (
+        (14, 0) if re.search(r"\bafternoon\b", lowered) else (9, 0))
     if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", lowered):
         hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0) if match.group(3) else int(match.group(1))
         minute = int(match.group(2) or 0)
@@ -133,6 +134,9 @@ def _send_at(lowered: str, now: datetime) -> datetime | None:
 def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
     found = []
     for clause in re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered):
+        if re.search(r"\b(?:the day after|next day|a day later|the following day)\b", clause):
+            found.append(({"delay_days": 1}, clause))
+            continue
         match = re.search(r"\bday\s*(\d+)\b|\b(\d+)\s*days?\s+(?:after|later)|\bafter\s+(\d+)\s*days?\b|\b(\d+)\s*weeks?\s+(?:after|later)", clause)
         if match:
             days = int(match.group(1) or match.group(2) or match.group(3) or 0) or int(match.group(4)) * 7
@@ -141,7 +145,7 @@ def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
 
 
 def _custom(step: dict[str, Any], clause: str) -> dict[str, Any]:
-    words = re.sub(r"\b(on )?day\s*\d+\b|\b\d+\s*(days?|weeks?)\s+(after|later)( they (order|buy|purchase)\w*)?|\bafter \d+ days?\b"
+    words = re.sub(r"\b(on )?day\s*\d+\b|\b(the day after|next day|a day later|the following day)( they (order|buy|purchase)\w*)?|\b\d+\s*(days?|weeks?)\s+(after|later)( they (order|buy|purchase)\w*)?|\bafter \d+ days?\b"
                    r"|post.?purchase( sequence| flow| series)?|discountcode\d+", " ", clause)
     words = re.sub(r"\s+", " ", words).strip(" -") or "a follow-up after their order"
     if re.search(r"review|rating|feedback|testimonial", words):

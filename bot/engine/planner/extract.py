@@ -88,6 +88,18 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+# Words that make a funnel stage an abandonment ("didn't buy", "abandoned", "left in the cart").
+ABANDONED = re.compile(r"abandon|\bleft\b|\bdidn'?t\b|\bdid not\b|\bhaven'?t\b|\bhave not\b|\bhasn'?t\b|\bnot\b|\bwithout\b"
+                       r"|\bnever\b|\bno (?:order|purchase)|\byet to\b|\bbut no\b|\bwon'?t\b|\bforgot|\bunfinished|\bincomplete")
+
+
+def _retimed(shape: dict[str, Any], span: list[str]) -> dict[str, Any]:
+    """A plain event condition (or an any of them) moved into a calendar period."""
+    if "any" in shape:
+        return {"any": [_retimed(node, span) for node in shape["any"]]}
+    return {**{k: v for k, v in shape.items() if k != "within_last"}, "between": span}
+
+
 def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
     # A product is named by its `name` or its `category` (Segment's e-commerce spec): either counts.
     return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": what}]}
@@ -242,26 +254,41 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         claimed.add("stage")
         stage_time = times.get("stage") or Time(None, None)
         hours = stage_time.win.hours if stage_time.win else defaults[stage]
-        shape = {"cart": recipes.cart_abandoners, "checkout": recipes.checkout_abandoners,
-                 "browse": recipes.browse_abandoners}[stage](window(hours))
-        what = {"cart": "added to cart or started checkout", "checkout": "started checkout",
+        # "how many looked at shoes": viewers; only words of abandonment (or a sequence, which
+        # always wants abandoners) make it "and have not ordered since"
+        plain = default is None and not ABANDONED.search(audience_text)
+        if plain:
+            event = {"cart": "Product Added", "checkout": "Checkout Started", "browse": "Product Viewed"}[stage]
+            shape = {"event": event, "within_last": window(hours)}
+        else:
+            shape = {"cart": recipes.cart_abandoners, "checkout": recipes.checkout_abandoners,
+                     "browse": recipes.browse_abandoners}[stage](window(hours))
+        what = {"cart": "added to cart" if plain else "added to cart or started checkout", "checkout": "started checkout",
                 "browse": "viewed a product"}[stage]
         product = product_filter(lowered) if stage in ("browse", "cart") else None
-        if product and "since" in shape:
+        if product and ("since" in shape or plain):
             shape = _about_product(shape, product)
             what += f" '{product}' (in the product's name or category)"
         if stage == "browse" and NOT_ADDED.search(lowered):
             added = {"between": since_start(stage_time.period, now)} if stage_time.period else {"within_last": window(hours)}
             parts.append({"not": {"event": "Product Added", **added}})
             what += " without adding to cart"
-        if stage_time.period:
+        unless = "" if plain else " and have not ordered since"
+        if stage_time.period and plain:
+            span = [stage_time.period.start.isoformat(), stage_time.period.end.isoformat()]
+            parts.append(_retimed(shape, span))
+            phrases.append(f"who {what} {stage_time.period.words}")
+        elif stage_time.period:
             parts += _in_period(shape, stage_time.period, now)
-            phrases.append(f"who {what} {stage_time.period.words} and have not ordered since")
+            phrases.append(f"who {what} {stage_time.period.words}{unless}")
         else:
             parts.append(shape)
             named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
             when = window_words(stage_time.win) if named else f"in the last {words_window(window(hours))}"
-            phrases.append(f"who {what} {when} and have not ordered since")
+            phrases.append(f"who {what} {when}{unless}")
+        if "order" in part_of and not negated and re.search(r"\b(before|previously|in the past|already|at least once)\b", part_of["order"]):
+            parts.append({"event": ORDER})  # "added to cart and have ordered before": returning customers
+            phrases.append("who have ordered before")
     elif lapsed or (lapsed_named and not negated):
         inactive = lapsed_window(order_time, now) if lapsed else f"{bare_days(audience_text)}d"
         claimed.update(times if not lapsed else ["order"])

@@ -141,12 +141,13 @@ INTENTS = [
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
     Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b|\bwhy (did|does|is|was) \S+@\S+ (get|getting|receive|"
            r"on|in|still)\b|^(is|was|has) \S+@\S+ (still )?(unsubscribed|subscribed|suppressed|opted|bounced|allowed|on |getting|receiving)"
-           r"|\b(consent|subscription|email) status (of|for) \S+@|\bdid \S+@\S+ (get|receive|open)\b", 260, explain),
+           r"|\b(consent|subscription|email) status (of|for) \S+@|\bdid \S+@\S+ (get|receive|open)\b"
+           r"|^(can|could|may) (we|i) (email|mail|contact|message|send (an? )?(emails? )?to) \S+@", 260, explain),
     Intent(r"\bdigest\b", 250, digest),
     Intent(r"^(can|could|may|should|are) (we|i|you)( be allowed to)? (email|mail|send (emails? )?to|message|contact|market to)\b.*"
            r"\b(never opted|not opted|haven'?t opted|without (their )?consent|no consent|unsubscribed|opted.?out|didn'?t opt)", 255,
            consent_question),
-    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion list|\bexclude (them|those|these) from (our |the )?ads"
+    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the )?ads"
            r"|\bso (we|i) can exclude", 240, special_exports),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
     Intent(r"^(please )?(can you )?(approve|reject|decline|sign off( on)?|greenlight)\b", 229, campaign_decision),
@@ -180,7 +181,8 @@ INTENTS = [
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
                   r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"
                   r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
-                  r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b"),
+                  r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b"
+                  r"|\b(series|automation|drip|post.?purchase)\b|^(please )?(can you |could you )?(build|set ?up|create|make)\b"),
     Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
            r"|^show .*\b(results|report|performance|stats)\b"
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"

@@ -138,7 +138,7 @@ def campaign_reference(clean: str, state: ThreadState, loose: bool = True) -> st
 # Words around a campaign's name that are not part of it: the verbs that act on campaigns, the
 # question frames, time words, people and the generic nouns.
 NOT_NAME = re.compile(
-    r"\b(?:today|yesterday|(?:this|last|next|past) (?:week|month|year|quarter)|since \S+(?: \S+)?|(?:in |over )?the (?:last|past)"
+    r"\b(?:for good|for now|for the moment|today|yesterday|(?:this|last|next|past) (?:week|month|year|quarter)|since \S+(?: \S+)?|(?:in |over )?the (?:last|past)"
     r"(?: \d+)? \w+|\d+\s*(?:h|d|w|days?|weeks?|hours?|months?)|week|month|year"
     r"|please|pls|can you|could you|can we|let's|now|again|right away|immediately|asap|thanks|thx|just|also"
     r"|pause|halt|resume|unpause|restart|cancel|kill|stop|schedule|launch|activate|start|approve|reject|discard|preflight"
@@ -155,7 +155,7 @@ NOT_NAME = re.compile(
     r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
     r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
-    r"|given out|used|pool"
+    r"|given out|used|pool|for good|forever|permanently|completely|have|has|had|produce|produced|got|hasn't|haven't|received"
     r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 

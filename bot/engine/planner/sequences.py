@@ -42,7 +42,7 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
-        if purpose in {"cart_discount", "winback", "welcome"} and (value := percent(clause)):
+        if purpose != "social_proof" and (value := percent(clause)):
             step["discount_percent"] = value
         elif purpose == "cart_discount":
             step["discount_percent"] = percent(lowered) or 10

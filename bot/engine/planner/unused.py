@@ -47,7 +47,7 @@ live living lives based located locate country countries region place places whe
 domestic
 count number size big how's what's who's who've who're that's there's it's let's i'm we're we've i'd we'd
 show tell give find pull list see check preview count many
-converted converting convert google meta facebook instagram linkedin different distinct unique individual separate match code codes exactly precisely minimum maximum max min single multiple
+before previously already converted converting convert google meta facebook instagram linkedin different distinct unique individual separate match code codes exactly precisely minimum maximum max min single multiple
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't cannot
 win back re-engage reengage re-activate reactivate flow flows sequence sequences campaign campaigns series journey
 automation drip emails reminder reminders send sending target targeting reach export exporting upload sync
@@ -71,7 +71,8 @@ SLOTS = (
 
 def unused_words(text: str, audience: Audience) -> list[str]:
     """Audience words in `text` that the spec does not express, in the order they appear."""
-    lowered = words_to_numbers(text.lower().replace("\u2019", "'"))
+    # a quoted name ("called 'VIP Thank You'") is a name, not audience words
+    lowered = re.sub(r"['\"\u201c][^'\"\u201d]{1,120}['\"\u201d]", " ", words_to_numbers(text.lower().replace("\u2019", "'")))
     spend = audience.spec is not None and "spent" in audience.reading
     found: list[str] = []
     for match in QUALIFIERS.finditer(lowered):

@@ -134,8 +134,14 @@ _NUMBER_RE = re.compile(
 _DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b", re.I)
 
 
+HUNDREDS = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(hundred|thousand|grand)\b", re.I)
+
+
 def words_to_numbers(text: str) -> str:
-    """'two weeks' -> '2 weeks', 'ten percent' -> '10 percent', 'a fortnight' -> '14 days'."""
+    """'two weeks' -> '2 weeks', 'ten percent' -> '10 percent', 'a fortnight' -> '14 days',
+    'two hundred' -> '200', 'five grand' -> '5000'."""
+    text = HUNDREDS.sub(lambda m: str((int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1).lower()])
+                                      * (100 if m.group(2).lower() == "hundred" else 1000)), text)
     text = re.sub(r"\b(?:a|one|the|last|past)?\s*fortnight\b", lambda m: ("last " if re.match(r"(last|past)", m.group(0).strip()) else "") + "14 days", text, flags=re.I)
     text = re.sub(r"\bhalf (?:a|an) (year|hour|day)\b", lambda m: {"year": "6 months", "hour": "1 hour", "day": "12 hours"}[m.group(1)], text, flags=re.I)
     text = re.sub(r"\b(once|twice)\b", lambda m: {"once": "1 times", "twice": "2 times"}[m.group(1).lower()], text, flags=re.I)
