@@ -102,7 +102,12 @@ ABOUT = re.compile(r"\b(?:announcing|about|promoting|launching|on)\s+(?:our |the
 
 def _name(step: dict[str, Any], clean: str) -> str:
     about = ABOUT.search(clean)
-    return f"One-off: {about.group(1).strip()}" if about else f"One-off {step['purpose'].replace('_', ' ')}"
+    if not about:
+        return f"One-off {step['purpose'].replace('_', ' ')}"
+    # the topic, without when it goes ("winter sale next monday" -> "winter sale")
+    topic = re.sub(r"\s+(?:tomorrow|tonight|today|next \w+|this \w+|on \w+|in \d+ days?|at \d.*|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+                   r"(?: \w+)?)$", "", about.group(1).strip(), flags=re.I)
+    return f"One-off: {topic or about.group(1).strip()}"
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
