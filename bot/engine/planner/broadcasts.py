@@ -63,9 +63,9 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Recent buyers, steps written from the marketer's words, no exit when they buy again."""
     audience = describe_audience(lowered)
     # Whoever ordered lately enters; "after they order" alone is not every buyer there ever was.
-    windowed = audience.spec and re.search(r"who ordered (in|since|last|this|yesterday|today)", audience.reading)
+    windowed = "ordered_in" in audience.kinds
     spec = audience.spec if windowed else RECENT_BUYERS
-    if not windowed and audience.spec and "exactly once" in audience.reading:
+    if not windowed and "one_time" in audience.kinds:
         spec = {"all": [RECENT_BUYERS, {"event": recipes.ORDER, "at_least": 1, "at_most": 1}]}  # first-time buyers, lately
         audience = Audience(spec, "contacts who ordered in the last 24 h for the first time")
     steps = [_custom(step, clause) for step, clause in _steps_with_words(lowered)]
@@ -86,11 +86,11 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 def _purpose(audience: Audience, lowered: str) -> str:
-    if audience.stage in ("cart", "checkout") and "added to cart" in audience.reading or "checkout" in audience.reading:
+    if "stage" in audience.kinds and audience.stage in ("cart", "checkout"):
         return "cart_discount" if percent(lowered) or discount_codes(lowered) else "cart_reminder"
-    if audience.stage == "browse" and "viewed" in audience.reading:
+    if "stage" in audience.kinds and audience.stage == "browse":
         return "browse_abandonment"
-    if "ordered before but not" in audience.reading:
+    if "lapsed" in audience.kinds:
         return "winback"
     return "announcement"
 

@@ -208,6 +208,7 @@ def signup_condition(clause: str, time: Time, now: datetime) -> tuple[list[dict[
     return None
 
 
+ONE_TIME = "who ordered exactly once"  # the reading of "one-time" / "first-time buyers"
 ORDER_COUNT = re.compile(
     r"(?P<op>more than|over|above|at least|at most|no more than|up to|exactly|fewer than|less than|under|only|just|a minimum of|min)?"
     r"\s*(?P<n>\d+)\s*(?P<plus>\+|or more|or fewer|or less|and up)?\s*(?:(?:separate|different|total|or more)\s+)?"
@@ -222,7 +223,7 @@ def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str]
             return {"event": ORDER, "at_least": 2}, "who ordered at least 2 times"
         if re.search(r"\b(one-time|one time|single-order|first-time|first time|new)\s+(buyers|purchasers)\b|\b(one-time|one time|"
                      r"single-order|first-time|first time)\s+(customers|shoppers)\b", clause):
-            return {"event": ORDER, "at_least": 1, "at_most": 1}, "who ordered exactly once"
+            return {"event": ORDER, "at_least": 1, "at_most": 1}, ONE_TIME
         return None
     op, number = (match.group("op") or "").strip(), int(match.group("n"))
     more = (match.group("plus") or match.group("after") or "").strip()

@@ -20,6 +20,7 @@ from bot.engine.planner.conditions import (
     EVER,
     EXCLUDED_ORDER,
     NOT_ORDERED,
+    ONE_TIME,
     Time,
     attach,
     bare_days,
@@ -53,6 +54,9 @@ class Audience:
     used: list[str] = field(default_factory=list)
     stage: str | None = None
     unclaimed_time: str | None = None  # time words no condition took, named back to the marketer
+    # which readers made the spec ("stage", "lapsed", "spend", "ordered_in", "one_time"), so the
+    # intents ask this instead of searching the reading's words
+    kinds: set[str] = field(default_factory=set)
 
 
 # "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
@@ -250,8 +254,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     order_time = times.get("order", Time(None, None))
     lapsed = negated if negated and order_time.any and not EVER.search(part_of.get("order", "")[negated.start():negated.end() + 12]) else None
     claimed: set[str] = set()  # the clauses whose time words a condition took
+    kinds: set[str] = set()
     if stage_first and not lapsed:
         claimed.add("stage")
+        kinds.add("stage")
         stage_time = times.get("stage") or Time(None, None)
         hours = stage_time.win.hours if stage_time.win else defaults[stage]
         # "how many looked at shoes": viewers; only words of abandonment (or a sequence, which
@@ -292,6 +298,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     elif lapsed or (lapsed_named and not negated):
         inactive = lapsed_window(order_time, now) if lapsed else f"{bare_days(audience_text)}d"
         claimed.update(times if not lapsed else ["order"])
+        kinds.add("lapsed")
         parts.append(recipes.lapsed_customers(inactive))
         since = order_time.period.words if lapsed and order_time.period else f"in the last {words_window(inactive)}"
         phrases.append(f"who ordered before but not {since}")
@@ -321,17 +328,21 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             claimed.add("order")
         parts.append(condition)
         phrases.append(words)
+        if words.startswith(ONE_TIME):
+            kinds.add("one_time")
     spend = spend_condition(part_of.get("spend", ""), times.get("spend"))
     if spend:
         parts += spend[0]["all"] if set(spend[0]) == {"all"} else [spend[0]]
         phrases.append(spend[1])
         claimed.add("spend")
+        kinds.add("spend")
     if ("order" in part_of and order_time.any and not (negated or count or stage_first or left_out)
             and not re.search(r"\bstop\w* (?:when|once|if|after)\b", part_of["order"])):
         condition: dict[str, Any] = {"event": ORDER}
         phrases.append("who ordered " + attach(condition, order_time))
         parts.append(condition)
         claimed.add("order")
+        kinds.add("ordered_in")
     elif ("order" in part_of and not (negated or count or stage_first or lapsed_named or spend or left_out)
           and not re.search(r"\bstop\w* (?:when|once|if|after)\b|\b(?:orders?|purchases?) (?:placed|made)\b",
                             part_of["order"])):
@@ -355,7 +366,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     if not any(p.get("attribute") == "email" or "since" in p or "aggregate" in p or "event" in p or "any" in p for p in parts) and not consent:
         parts.insert(0, {"attribute": "email", "op": "exists"})
     spec = parts[0] if len(parts) == 1 else {"all": parts}
-    audience = Audience(spec, "contacts " + _joined(phrases) if phrases else "all contacts", used, stage)
+    audience = Audience(spec, "contacts " + _joined(phrases) if phrases else "all contacts", used, stage, kinds=kinds)
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience

@@ -73,7 +73,7 @@ def unused_words(text: str, audience: Audience) -> list[str]:
     """Audience words in `text` that the spec does not express, in the order they appear."""
     # a quoted name ("called 'VIP Thank You'") is a name, not audience words
     lowered = re.sub(r"['\"\u201c][^'\"\u201d]{1,120}['\"\u201d]", " ", words_to_numbers(text.lower().replace("\u2019", "'")))
-    spend = audience.spec is not None and "spent" in audience.reading
+    spend = "spend" in audience.kinds
     found: list[str] = []
     for match in QUALIFIERS.finditer(lowered):
         word = match.group(1)
@@ -92,7 +92,7 @@ def unused_words(text: str, audience: Audience) -> list[str]:
             if word not in found:
                 found.append(word)
     # an amount no spend condition took ("abandoned checkouts over $100"): named, never dropped
-    if "spent" not in audience.reading:
+    if not spend:
         for match in re.finditer(r"\b(?:over|above|more than|under|less than|at least|worth|below)\s*[$€£]\s*\d[\d,.]*k?"
                                  r"|[$€£]\s*\d[\d,.]*k?\b|\b\d[\d,.]*\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp)\b", part):
             if match.group(0) not in found:
