@@ -45,10 +45,7 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
         if targets[0] is None:
             return _step_not_found(request, day.group(1))
     else:
-        # the offer step: the one with a discount, whatever its purpose (a win-back's day 0)
-        targets = [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
-                   for i, s in enumerate(request.get("steps", []), start=1)
-                   if s["purpose"] == "cart_discount" or s.get("discount_percent")]
+        targets = _offer_steps(request)
         if not targets and request:
             return _step_not_found(request, "?")
         targets = targets or [{"purpose": "cart_discount"}]
@@ -157,8 +154,7 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if refusal := _follow_up_refusal(state):
         return refusal
     request = _request(state)
-    offers = [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
-              for i, s in enumerate(request.get("steps", []), start=1) if s.get("discount_percent") or s["purpose"] == "cart_discount"]
+    offers = _offer_steps(request)
     which = _which(lowered, request) if re.search(r"\bday\s*\d+|\b(first|second|third|last|final)\b", lowered) else None
     targets = [which] if which and "missing" not in which else offers[:1] or [{"step": 1}]
     change: dict[str, Any] = {"discount_code": codes[0]}
@@ -166,6 +162,14 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         change["discount_percent"] = value
     words = f"the code of {_words(targets[0])} becomes {codes[0]}" + (f", {value}% off" if value else "")
     return _edit(state, {"steps": [{**targets[0], **change}]}, words)
+
+
+def _offer_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Selectors of the offer steps: those with a discount, whatever their purpose (a win-back's
+    day 0), or a cart_discount step."""
+    return [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
+            for i, s in enumerate(request.get("steps", []), start=1)
+            if s["purpose"] == "cart_discount" or s.get("discount_percent")]
 
 
 def _has_day(request: dict[str, Any], step: dict[str, Any]) -> bool:
