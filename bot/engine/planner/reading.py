@@ -241,4 +241,5 @@ def _step_words(step: dict[str, Any]) -> str:
         when = "right away"
     offer_words = f" with {step['discount_percent']}% off" if step.get("discount_percent") else ""
     offer_words += f" code {step['discount_code']}" if step.get("discount_code") else ""
-    return f"{when} ({step['purpose'].replace('_', ' ')}{offer_words})"
+    about = f": '{step['brief']}'" if step.get("brief") and step["purpose"] != "custom" else ""
+    return f"{when} ({step['purpose'].replace('_', ' ')}{offer_words}{about})"

@@ -21,24 +21,30 @@ CART_DEFAULT = [(1, "cart_reminder", None), (3, "social_proof", None), (5, "cart
 
 def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes: list[str] | None = None) -> list[dict[str, Any]]:
     """Steps named in the text ('reminder on day 1, reviews on day 3, 10% off on day 5 with code
-    SAVE10'); `codes` are the request's discount codes, hidden in the text as tokens (vocabulary.hide_codes)."""
+    SAVE10'; 'a thank-you note first, then 15% off a week later'); `codes` are the request's
+    discount codes, hidden in the text as tokens (vocabulary.hide_codes). A step's own words
+    that no purpose covers ('day 8 free shipping') become its brief, so the draft says them."""
     clauses = re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered)
     steps: list[dict[str, Any]] = []
     loose: list[int] = []  # codes named in a clause without a day ("use code X"): the offer's
     for clause in clauses:
-        delay = _delay(clause)
+        delay = _delay(clause, _hours(steps[-1]) if steps else None)
         named = [int(token) for token in CODE_TOKEN.findall(clause)]
+        if delay is None and steps and (value := percent(clause)) and re.search(r"\b(last|final|first|second|third|1|2|3)\b", clause):
+            # "the last one with 15% off": an offer for a step already named
+            which = 0 if re.search(r"\b(first|1)\b", clause) else -1 if re.search(r"\b(last|final)\b", clause) else None
+            if which is None:
+                number = re.search(r"\b(second|third|2|3)\b", clause).group(1)
+                which = {"second": 1, "2": 1, "third": 2, "3": 2}[number]
+            if -len(steps) <= which < len(steps):
+                steps[which]["discount_percent"] = value
+                steps[which]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[which]["purpose"]
+            loose += named
+            continue
+        if delay is None and not steps and FIRST_STEP.search(clause) and _step_words_of(clause):
+            delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
         if delay is None:
             loose += named
-            # "the last one with 15% off": an offer for a step already named
-            if steps and (value := percent(clause)) and re.search(r"\b(last|final|first|second|third|1|2|3)\b", clause):
-                which = 0 if re.search(r"\b(first|1)\b", clause) else -1 if re.search(r"\b(last|final)\b", clause) else None
-                if which is None:
-                    number = re.search(r"\b(second|third|2|3)\b", clause).group(1)
-                    which = {"second": 1, "2": 1, "third": 2, "3": 2}[number]
-                if -len(steps) <= which < len(steps):
-                    steps[which]["discount_percent"] = value
-                    steps[which]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[which]["purpose"]
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
@@ -48,39 +54,125 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
             step["discount_percent"] = percent(lowered) or 10
         if named and codes:
             step["discount_code"] = codes[named[0]]
+        if own := _step_words_of(clause):
+            step["brief"] = own
         steps.append(step)
     if not steps:
-        steps = [_default_step(day, purpose, discount, lowered) for day, purpose, discount in defaults]
+        steps = default_steps(defaults, lowered)
     for index in loose:
         offers = [step for step in steps if step.get("discount_percent") and "discount_code" not in step]
         if codes and offers:
             offers[0]["discount_code"] = codes[index]
-    return sorted(steps, key=lambda s: s.get("delay_days", 0) * 24 + s.get("delay_hours", 0))
+    return sorted(steps, key=_hours)
+
+
+def _hours(step: dict[str, Any]) -> float:
+    return step.get("delay_days", 0) * 24 + step.get("delay_hours", 0)
+
+
+def default_steps(defaults: list[tuple[int, str, int | None]], lowered: str) -> list[dict[str, Any]]:
+    """The kind's usual steps, as many as the request asks for ("a 2-email browse flow"): the
+    first of the defaults, then one more every two days; the offer, if any, stays on the last."""
+    wanted = step_count(lowered) or len(defaults)
+    chosen = list(defaults[:wanted])
+    while len(chosen) < wanted:
+        chosen.append((chosen[-1][0] + 2, defaults[-1][1] if defaults[-1][2] is None else defaults[0][1], None))
+    if wanted < len(defaults) and defaults[-1][2] is not None and (percent(lowered) or "discount" in lowered or " off" in lowered):
+        chosen[-1] = (chosen[-1][0], defaults[-1][1], defaults[-1][2])
+    return [_default_step(day, purpose, discount, lowered) for day, purpose, discount in chosen]
+
+
+# "3 emails", "a 2-step flow", "four messages": how many steps the marketer wants (never "day 3 email")
+STEP_COUNT = re.compile(r"(?<!day )(?<!day)\b(\d{1,2})\s*-?\s*(?:steps?|parts?|emails?|e-mails?|mails?|messages?|touch(?:point)?e?s?|reminders?)\b")
+
+
+def step_count(lowered: str) -> int | None:
+    match = STEP_COUNT.search(words_to_numbers(lowered))
+    return int(match.group(1)) if match and 1 <= int(match.group(1)) <= 10 else None
+
+
+def step_count_unmet(lowered: str, steps: list[dict[str, Any]]) -> list[str]:
+    """'3 emails' when the text named two steps: said back, not padded with a guess."""
+    wanted = step_count(lowered)
+    if wanted is None or wanted == len(steps):
+        return []
+    return [f"{wanted} emails (I read {len(steps)} step{'s' if len(steps) != 1 else ''})"]
+
+
+_FIRST = (r"first|firstly|to start|to begin|initially|right away|immediately|straight away|at once|instantly|same day|day 0"
+          r"|day zero|as soon as")
+FIRST_STEP = re.compile(rf"\b(?:{_FIRST})\b")
+# When a step goes and its code: taken out of a step's words to leave what it is about.
+_WHEN = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|th)?\s*day\b|\d+\s*(?:hours?|hrs?|h|days?|d|weeks?|w"
+                   r"|minutes?|mins?)\b(?:\s+(?:later|after(?: that| this| the \w+(?: one| email| mail| message)?)?))?)"
+                   r"|\b(?:the next day|next day|the day after|a day later|the following day|following day|tomorrow)\b|discountcode\d+"
+                   rf"|\b(?:{_FIRST})\b|^\s*(?:send|and|then|add|plus|also)\b|\b(?:with |and |plus )?\d+(?:\.\d+)?\s*%\s*(?:off|discount)?")
+# ... and the offer and the words every step has: what is left is the step's own subject
+# ("free shipping", "we miss you", "a thank-you note"), if anything.
+_FILLER = re.compile(r"\d+(?:\.\d+)?\s*%\s*(?:off|discount)?|\b(?:send|sending|sent|an?|the|one|another|email|e-mail|mail|message|with"
+                     r"|then|on|at|later|after|that|this|and|step|followed|by|finally|lastly|last|final|again|of|to|them|it|we|i"
+                     r"|want|should|be|is|will|do|gets?|say|saying|says|us|please|code|coupon|discount|off|use|using|plus|also"
+                     r"|like|some|our|their|your|for|up|add|new|extra|more|just|only|first|next|order|purchase)\b")
+# A clause naming the campaign or its audience is the request, not a step's subject.
+_HEAD = re.compile(r"\$|\b(spent|spend\w*|orders|purchased|sequence|flow|series|automation|journey|drip|campaign|build|create|set ?up|setup|make|start|launch|people"
+                   r"|customers|contacts|shoppers|buyers|subscribers|users|who|abandon\w*|carts?|checkouts?|lapsed|signed|sign.?ups?"
+                   r"|ordered|bought|haven't|hasn't|didn't|stop|exit|holdout|hold.?out|win.?back|re-?engage\w*|welcome|browse\w*"
+                   r"|viewed|looked|emails|steps|messages)\b")
+# A purpose's own words (see _purpose): a step that says only these has nothing more to brief.
+_PURPOSE_ONLY = re.compile(r"^(?:(?:reminders?|remind|nudge|reviews?|social proof|testimonials?|ratings?|stars?|best.?sellers?"
+                           r"|top.?sellers?|popular|offer|deal|incentive|promo|check.?in|follow.?up|note|one|email|mail|message"
+                           r"|winback|welcome|intro|introduction|friendly|gentle|quick|short|little|customer|simple|soft|cart"
+                           r"|basket)\s*)+$")
+
+
+def _step_words_of(clause: str) -> str | None:
+    """The clause's own subject in the marketer's words (minus when, the offer and the code), or
+    None when it only says when, the offer or the purpose."""
+    # "... switzerland - friendly reminder on day 1": the step is the last part of the clause
+    clause = [part for part in re.split(r"\s+-+\s+|[?!]", clause) if part.strip()][-1] if clause.strip() else clause
+    if _HEAD.search(clause):
+        return None
+    own = _WHEN.sub(" ", clause)
+    own = re.sub(r"\(\s*(?:with |using )?(?:code\s*)?\)|\b(?:with |using )?code\b\s*(?=$|\))", " ", own)
+    own = re.sub(r"\s+", " ", own).strip(" -.!,()")
+    rest = re.sub(r"\s+", " ", re.sub(r"[^\w\s'-]|\b\d+\b", " ", _FILLER.sub(" ", own))).strip(" -'\"")
+    if len(rest) < 3 or _PURPOSE_ONLY.match(rest):
+        return None
+    return own[:200]
+
+
+def _delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
+    """When a step goes, in hours or days after entry. 'N days later', 'the next day' and 'N days
+    after that' count from the previous step (`previous_hours`), 'day N' and 'after N days' from entry."""
+    def after_entry(hours: float) -> dict[str, int]:
+        hours = int(hours)
+        return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
+
+    base = previous_hours or 0
+    if re.search(r"\b(next day|the day after|a day later|following day|tomorrow)\b", clause):
+        return after_entry(base + 24)
+    # a list of bare delays: "3 emails: 1 hour, 1 day and 3 days after abandonment"
+    bare = re.match(r"^\s*(?:after\s+|in\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b(?:\s+(?:later|after\b.*|in))?\s*$", clause)
+    if bare and not re.search(r"\blater\b|after (that|this)\b", clause):
+        return after_entry(int(bare.group(1)) * unit_hours(bare.group(2)))
+    relative = re.search(r"\b(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\s+(?:later|after (?:that|this|the (?:first|previous|last|1st|2nd|second|"
+                         r"other|earlier)\b))", clause)
+    if relative:
+        return after_entry(base + int(relative.group(1)) * unit_hours(relative.group(2)))
+    match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
+    if match:
+        return {"delay_days": int(match.group(1) or match.group(2))}
+    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?|w|weeks?)\s+after", clause)
+    if not match:
+        return None
+    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return after_entry(int(amount) * unit_hours(unit))
 
 
 def unplaced_codes(steps: list[dict[str, Any]], codes: list[str]) -> list[str]:
     """Codes no step took, named back ("I did not use: 'code X'")."""
     placed = {step.get("discount_code") for step in steps}
     return [f"code {code}" for code in codes if code not in placed]
-
-
-def _delay(clause: str) -> dict[str, int] | None:
-    if re.search(r"\b(next day|the day after|a day later|following day|tomorrow)\b", clause):
-        return {"delay_days": 1}
-    # a list of bare delays: "3 emails: 1 hour, 1 day and 3 days after abandonment"
-    bare = re.match(r"^\s*(?:after\s+|in\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b(?:\s+(?:later|after\b.*|in))?\s*$", clause)
-    if bare:
-        hours = int(bare.group(1)) * unit_hours(bare.group(2))
-        return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
-    match = re.search(r"\bday\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)?\s*day\b", clause)
-    if match:
-        return {"delay_days": int(match.group(1) or match.group(2))}
-    match = re.search(r"(?:after|in|wait)\s+(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b|\b(\d+)\s*(h|hours?|d|days?|w|weeks?)\s+(?:later|after)", clause)
-    if not match:
-        return None
-    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-    hours = int(amount) * unit_hours(unit)
-    return {"delay_days": hours // 24} if hours % 24 == 0 else {"delay_hours": hours}
 
 
 def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]]) -> str:
@@ -165,7 +257,7 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
     steps = parse_steps(steps_text, defaults, codes)
     built = sequence_plan(intent, name, spec, steps, lowered, clean)
     built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps)
-    built.unused += unplaced_codes(steps, codes)
+    built.unused += unplaced_codes(steps, codes) + step_count_unmet(steps_text, steps)
     return built
 
 
@@ -200,5 +292,5 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
     steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)], codes)
     built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered, clean)
     built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
-    built.unused += unplaced_codes(steps, codes)
+    built.unused += unplaced_codes(steps, codes) + step_count_unmet(lowered, steps)
     return built
