@@ -94,6 +94,8 @@ class Conversation:
         if plan.action == "digest":
             return self.digest(turn, state)
         outcome = self.execute(plan.calls, turn, state)
+        if plan.audience_words and outcome.state is not state:  # it ran: "what about France?" may follow
+            outcome.state.audience_words = plan.audience_words
         return with_reading(outcome, plan)
 
     def digest(self, turn: Turn, state: ThreadState) -> Outcome:

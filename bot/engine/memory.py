@@ -30,6 +30,10 @@ class ThreadState:
     segment: str | None = None
     draft_ids: list[int] = field(default_factory=list)
     campaigns: list[dict[str, Any]] = field(default_factory=list)  # {"id", "name", "status"} seen here
+    # the words of the thread's last audience question, for "what about France?" (planner.refine);
+    # forgotten once a campaign is built or edited, so "only the ones in the US" then edits it
+    audience_words: str | None = None
+    person: str | None = None  # the contact the thread last asked about, for "unsubscribe her"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ThreadState:
@@ -67,6 +71,10 @@ class ThreadState:
         data = result.model_dump(mode="json")
         if tool_name == "create_sequence":
             self.sequence_request = arguments
+        if tool_name in ("create_sequence", "update_sequence"):
+            self.audience_words = None
+        if isinstance(arguments.get("contact"), str):
+            self.person = arguments["contact"]
         if tool_name == "update_sequence" and self.sequence_request:
             self.sequence_request = edited_request(self.sequence_request, arguments, data)
         if isinstance(data.get("campaign_id"), int) and tool_name != "list_campaigns":

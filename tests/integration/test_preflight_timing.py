@@ -23,10 +23,10 @@ def test_preflight_counts_steps_from_the_abandonment_with_entry_as_the_floor(eng
     track(engine, "u1", "Checkout Started", START - days(3), cart_id="c1")  # day 1 has passed
     created = call(engine, settings, "create_sequence", {"name": "Carts", "segment": CHECKED_OUT, "steps": TWO_STEPS})
     summary = call(engine, settings, "preflight", {"campaign": str(created.campaign_id)}).summary
-    assert ("Step 1 (cart_reminder, 1 day after the abandonment: 1 at once as they enter (the abandonment is "
+    assert ("Step 1 (cart_reminder, 1 day after their latest checkout: 1 at once as they enter (that is "
             "older), the rest by Wed 02 Dec 10:00 UTC)") in summary, summary
-    assert "Step 2 (social_proof, 3 days after the abandonment: by Fri 04 Dec 10:00 UTC)" in summary, summary
-    assert "Day 1 counts from each contact's abandonment" in summary
+    assert "Step 2 (social_proof, 3 days after their latest checkout: by Fri 04 Dec 10:00 UTC)" in summary, summary
+    assert "Day 1 counts from each contact's triggering event" in summary
 
 
 def test_a_segment_without_events_counts_from_entry(engine, settings):

@@ -61,7 +61,7 @@ def test_a_contact_the_preflight_counts_as_no_consent_is_not_told_will_be_sent(e
     jobs.enrol(engine, settings, clock)
     forecast = call(engine, settings, "preflight", {"campaign": str(campaign)}, clock=clock)
     assert "1 have no consent" in forecast.summary, forecast.summary
-    assert "Day 1 counts from each contact's abandonment" in forecast.summary
+    assert "Day 1 counts from each contact's triggering event" in forecast.summary
     text = "\n".join(call(engine, settings, "explain_contact", {"contact": "nc", "campaign": str(campaign)},
                           clock=clock).lines)
     assert "will be sent" not in text and "will not be sent as things stand: no consent" in text, text

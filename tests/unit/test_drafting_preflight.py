@@ -76,7 +76,7 @@ def store(db):
     segment = Segment(name="everyone", spec={"attribute": "email", "op": "exists"})
     db.add(segment)
     db.flush()
-    campaign = Campaign(name="abandoned cart", segment_id=segment.id)
+    campaign = Campaign(name="abandoned cart", segment_id=segment.id, exit_event="Order Completed")
     db.add(campaign)
     db.flush()
     for position, delay in [(1, 0), (2, 3 * 60), (3, 48 * 60)]:

@@ -32,9 +32,11 @@ from pydantic import (
 )
 
 from tools.core import windows
+from tools.core.vocabulary import SuppressionReason
 from tools.core.windows import DURATION, normal_duration
 
 CONSENT_STATES = ("none", "opt_in", "soft_opt_in", "opt_out")
+SUPPRESSION_REASONS = tuple(str(reason) for reason in SuppressionReason)
 FIELD_KINDS = {
     "email": "text",
     "country": "country",
@@ -44,11 +46,14 @@ FIELD_KINDS = {
     "email_consent": "consent",
     "ad_consent": "flag",
     "do_not_sell": "flag",
+    # on the suppression list, by reason (unsubscribed, bounced, complained, erased): "exists" for any
+    "suppressed": "suppression",
 }
 OPERATORS_BY_KIND = {
     "text": ("eq", "ne", "in", "contains", "exists"),
     "country": ("eq", "ne", "in", "exists"),
     "consent": ("eq", "ne", "in"),
+    "suppression": ("eq", "in", "exists"),
     "flag": ("eq", "ne"),
     "time": ("gt", "lt", "within_last"),
     "json": ("eq", "ne", "in", "contains", "gt", "lt", "exists"),
@@ -193,6 +198,8 @@ def _text_value(kind: str, value: Any, what: str) -> str:
         return value.upper()
     if kind == "consent" and value not in CONSENT_STATES:
         raise ValueError(f"{what} is one of {', '.join(CONSENT_STATES)}, got '{value}'")
+    if kind == "suppression" and value not in SUPPRESSION_REASONS:
+        raise ValueError(f"{what} is one of {', '.join(SUPPRESSION_REASONS)}, got '{value}'")
     return value
 
 

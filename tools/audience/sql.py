@@ -35,6 +35,7 @@ from sqlalchemy import (
     Select,
     and_,
     any_,
+    exists,
     false,
     func,
     not_,
@@ -64,7 +65,7 @@ from tools.audience.spec import (
 )
 from tools.core import windows
 from tools.core.json_sql import is_true, json_is, json_number, json_text
-from tools.core.models import Contact, Event
+from tools.core.models import Contact, Event, Suppression
 
 PORTABLE_FORMS = ("set", "exists")
 FORMS = (*PORTABLE_FORMS, "array")
@@ -322,12 +323,23 @@ def _json_equals(document: Any, key: str, values: list) -> ColumnElement[bool]:
 def _attribute(node: AttributeCondition, now: datetime) -> ColumnElement[bool]:
     if node.kind == "json":
         return json_test(Contact.traits, node.trait, node.op, node.value)
+    if node.kind == "suppression":
+        return _suppressed(node.op, node.value)
     column = getattr(Contact, node.attribute)
     if node.kind == "time":
         return _time_test(column, node.op, node.value, now)
     if node.op == "ne":
         return not_(_column_test(column, "eq", node.value))
     return _column_test(column, node.op, node.value)
+
+
+def _suppressed(op: str, value: Any) -> ColumnElement[bool]:
+    """On the suppression list (by the address's keyed hash), for one of the reasons, or any."""
+    listed = select(Suppression.id).where(Suppression.email_hash == Contact.email_hash)
+    if op != "exists":
+        listed = listed.where(Suppression.reason.in_(value if op == "in" else [value]))
+    found = exists(listed)
+    return found if op != "exists" or value else not_(found)
 
 
 def _time_test(column: Any, op: str, value: str, now: datetime) -> ColumnElement[bool]:

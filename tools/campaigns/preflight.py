@@ -25,7 +25,7 @@ from tools.audience import frequency
 from tools.audience.policy import reason_expression
 from tools.audience.segments import compile_spec, resolve
 from tools.audience.spec import SegmentSpec, event_names
-from tools.campaigns.timing import TIMING_NOTE, first_delay
+from tools.campaigns.timing import TIMING_NOTE, first_delay, trigger_words
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.lookup import find_campaign, steps_of
 from tools.core.models import (
@@ -63,6 +63,7 @@ class StepForecast:
     campaign_id: int | None = None
     delay_minutes: int = 0
     from_trigger: bool = False  # counted from each member's triggering event (their abandonment)
+    trigger: str = "the abandonment"  # that event in words: "their latest cart add or checkout"
     at_once: int = 0  # members whose abandonment is older than the delay: due as they enter
 
     @property
@@ -80,8 +81,8 @@ class StepForecast:
         when = self.planned_at.strftime("%a %d %b %H:%M UTC")
         if not self.from_trigger:
             return f"{_after(self.delay_minutes)} entry, {when}"
-        now = f"{self.at_once} at once as they enter (the abandonment is older), the rest " if self.at_once else ""
-        return f"{_after(self.delay_minutes)} the abandonment: {now}by {when}"
+        now = f"{self.at_once} at once as they enter (that is older), the rest " if self.at_once else ""
+        return f"{_after(self.delay_minutes)} {self.trigger}: {now}by {when}"
 
     def _codes(self) -> str:
         if self.codes_left is None:
@@ -149,6 +150,7 @@ def _timings(db: Session, segment: Segment, steps, forecasts: list[StepForecast]
     first = first_delay(steps)
     for step, result in zip(steps, forecasts):
         result.delay_minutes, result.from_trigger = step.delay_minutes, bool(names)
+        result.trigger = trigger_words(names)
     if not names or not forecasts:
         return
     trigger = (select(func.max(Event.occurred_at)).where(Event.contact_id == Contact.id, Event.name.in_(names),

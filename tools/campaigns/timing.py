@@ -15,8 +15,18 @@ from tools.core.models import (
     Enrolment,
 )
 
-TIMING_NOTE = ("Day 1 counts from each contact's abandonment (their latest checkout, view or order that "
-               "the segment names), never earlier than when they enter.")
+TIMING_NOTE = ("Day 1 counts from each contact's triggering event (their latest checkout, cart add, view or order "
+               "that the segment names), never earlier than when they enter.")
+EVENT_WORDS = {"Product Viewed": "product view", "Product Added": "cart add", "Checkout Started": "checkout",
+               "Order Completed": "order"}
+
+
+def trigger_words(names: list[str]) -> str:
+    """'their latest cart add or checkout' for the events a segment names; the order counts only
+    when nothing else is named (a win-back, a post-purchase flow), as a cart's "not ordered since"
+    is not what starts it."""
+    shown = [name for name in names if name != "Order Completed"] or list(names)
+    return "their latest " + " or ".join(dict.fromkeys(EVENT_WORDS.get(name, name) for name in shown))
 
 
 def step_due(enrolment: Enrolment, step: CampaignStep, steps: list[CampaignStep]) -> datetime:

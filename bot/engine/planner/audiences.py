@@ -15,7 +15,7 @@ from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import platform, read_as
 from bot.engine.planner.unused import unused_words
-from bot.engine.planner.vocabulary import EXPORT_PLATFORMS
+from bot.engine.planner.vocabulary import EMAIL_RE, EXPORT_PLATFORMS
 
 
 def audience_spec(lowered: str) -> dict[str, Any] | None:
@@ -38,7 +38,8 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         unknown = unused_words(lowered, audience)
         said = f"I can't pick people by {', '.join(repr(word) for word in unknown)}. " if unknown else ""
         return Plan("how_many", answer=said + messages.ASK_AUDIENCE)
-    return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience))
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience),
+                audience_words=clean)
 
 
 def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -119,10 +120,17 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
 
 def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Orders and revenue over a period; "from customers in Canada" counts only their orders."""
-    period, words = report_period(lowered, zone_now())
+    who = EMAIL_RE.search(clean)
+    # one person's orders, with no time named: all of them (ten years is older than any shop here)
+    period, words = report_period(lowered, zone_now(), default="3650d" if who else "7d")
     arguments: dict[str, Any] = {"period": period}
     whose = ""
-    match = re.search(r"\b(?:from|by|of|among)\s+((?:our |the |all )?(?:customers|buyers|people|subscribers|shoppers|contacts|"
+    if who:
+        arguments["segment"] = {"attribute": "email", "op": "eq", "value": who.group(0).lower()}
+        words = "ever (the last 10 years)" if period == "3650d" else words
+        return Plan("order_summary", [PlannedCall("order_summary", arguments)],
+                    reading=f"Read as: the orders and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
+    match = re.search(r"\b(?:from|by|of|among|for)\s+((?:[\w-]+\s+){0,3}?(?:customers|buyers|people|subscribers|shoppers|contacts|"
                       r"clients)\b.*)", lowered)
     # "how many orders did US customers place last week": the customers' words, without the orders'
     whose_words = match.group(1) if match else re.sub(
@@ -135,7 +143,7 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"
     return Plan("order_summary", [PlannedCall("order_summary", arguments)],
-                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') else ''}{words}")
+                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') else ''}{words}", audience_words=clean)
 
 
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:

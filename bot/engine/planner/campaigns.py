@@ -82,7 +82,7 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
     kind_words = r"(emails?|ads?|impressions?|messages?)"
     # normalising made "a month" "1 month", so the preposition is optional
     unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:(?:a|an|one|single)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
-    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:to (?:each|one|a) (?:person|contact|customer)\s*)?{unit}", lowered)
+    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:(?:to|per|for|a) (?:each |one |a |every )?(?:person|contact|customer|recipient|subscriber|user|shopper)\s*)?{unit}", lowered)
     if match:
         count, kind, amount, period, adverb = match.groups()
     else:  # the number after the kind: "cap marketing emails at 6 a month"
@@ -90,7 +90,7 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
         if match:
             kind, count, amount, period, adverb = match.groups()
         else:  # "set the weekly cap to 5 emails", "daily limit of 2"
-            match = re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
+            match = re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit|one|max|maximum)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
             if not match:
                 return None
             adverb, count, amount, period = match.group(1), match.group(2), None, None

@@ -14,6 +14,7 @@ from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise
+from bot.engine.planner.refine import refined_question
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
 from bot.engine.speech import is_question
@@ -28,10 +29,16 @@ def plan(text: str, state: ThreadState | None = None, now: datetime | None = Non
 
 
 def _plan(text: str, state: ThreadState) -> Plan:
-    clean = normalise(text)
+    clean = the_person(normalise(text), state)
     lowered = hide_codes(clean.lower(), discount_codes(clean))
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
+    if (refined := refined_question(lowered, state)) is not None:
+        # "what about France?" after a count: the same question with the place swapped
+        built = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None}))
+        if built.calls and built.calls[0].name in ("preview_segment", "order_summary"):
+            built.audience_words = refined
+            return built
     question = is_question(clean)
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
@@ -49,15 +56,36 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if question and (who := EMAIL_RE.search(clean)) and re.search(r"data|profile|record", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
+    if (who := EMAIL_RE.search(clean)) and not _asks_to_act(lowered):
+        # "whats the deal with jo@...", "r we allowed to send marketing to jo@...": their status, read only
+        return Plan("explain_contact", [PlannedCall("explain_contact", {"contact": who.group(0)})],
+                    reading=f"Read as: the email status of {who.group(0)}: consent, suppressions and latest messages (read only)")
     # A question about an audience, or an audience named on its own ("customers with 5+ orders in
     # germany", "show me lapsed VIPs"): look, read only, and say how it was read.
-    if question or re.match(rf"^(?:(?:show|list|find|get|pull|give)(?: me| us)?(?: all| the| our| every)?\s+)?(?:{AUDIENCE_NOUNS}|"
-                            r"(?:all|our|the|any|every|those|everyone|anyone)\b)", lowered):
+    # Nothing else read it, and looking changes nothing: so a sentence that only describes people
+    # ("brits and irish who added to cart since thanksgiving") is looked at too.
+    if not _asks_to_act(lowered):
         audience = describe_audience(clean)
         if audience.spec is not None:
             return _with_unused(Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
-                                     reading=f"Read as: a look at {audience.reading} (read only)"), clean)
+                                     reading=f"Read as: a look at {audience.reading} (read only)", audience_words=clean), clean)
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+# "actually go ahead and unsubscribe her": the person this thread last asked about
+PRONOUN = re.compile(r"\b(?:her|him|she|he|(?:this|that|the same) (?:person|contact|customer|subscriber|guy|lady|woman|man))\b", re.I)
+
+
+def the_person(clean: str, state: ThreadState) -> str:
+    if state.person is None or EMAIL_RE.search(clean) or not PRONOUN.search(clean):
+        return clean
+    return PRONOUN.sub(state.person, clean, count=1)
+
+
+def _asks_to_act(lowered: str) -> bool:
+    """An instruction no intent took ("send a gift to germany"): not to be answered with a count."""
+    return bool(re.match(r"^(?:please |can you |could you |pls )?(?:send|email|mail|build|create|make|set ?up|launch|schedule|delete"
+                         r"|remove|add|change|update|edit|write|draft|post|buy|charge|refund|text|sms|call)\b", lowered))
 
 
 AUDIENCE_NOUNS = (r"(?:\w+\s+){0,3}?(?:customers|contacts|people|shoppers|buyers|subscribers|users|members|visitors"
@@ -74,8 +102,11 @@ def _with_unused(built: Plan, clean: str) -> Plan:
                            for c in built.calls):
         audience = describe_audience(clean)
         # a report's time words are its period, not the audience's
-        period = audience.unclaimed_time if any(c.name in ("order_summary", "campaign_report") for c in built.calls) else None
-        built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period]
+        reports = any(c.name in ("order_summary", "campaign_report") for c in built.calls)
+        period = audience.unclaimed_time if reports else None
+        answered = {"average order value", "aov", "order value", "average basket"} if reports else set()
+        built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period
+                         and word not in answered]
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
         # a lookalike seed *is* the best customers: those words are what it does
         said = {"best", "top customers", "vip", "vips", "whales", "big spenders", "high-value", "high value"} if any(

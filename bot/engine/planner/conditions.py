@@ -46,7 +46,8 @@ NOT_ORDERED = re.compile(
     r"|yet to)\s+(?:\w+\s+){0,2}?(?:ordered|order|ordering|bought|buy|buying|purchased|purchase|purchasing|shopped"
     r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted|come back|came back|been back)\b)"
     r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon-?(?:buyers|purchasers|customers)\b|\bnever-?buyers\b"
-    r"|\bbut not (?=(?:in|within|for|during|over) (?:the )?(?:last|past|\d)|since )")
+    r"|\bbut not (?=(?:in|within|for|during|over) (?:the )?(?:last|past|\d)|since )"
+    r"|\b(?:nothing|none|no (?:orders?|purchases?))(?: at all)? (?=(?:in|within|for|during|over) (?:the )?(?:last|past|\d)|since )")
 # "leaving out anyone who bought in the last 30 days", "excluding recent buyers": no order in the
 # window (whoever never ordered included), not a lapse.
 EXCLUDED_ORDER = re.compile(
@@ -240,8 +241,33 @@ def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str]
     return {"event": ORDER, "at_least": number, "at_most": number}, f"who ordered exactly {number} times"
 
 
+# The suppression list by reason ("who unsubscribed", "bounced addresses", "spam complaints"),
+# and the do-not-sell flag: what a marketer asks when they count the people they may not email.
+LIST_STATUS = (
+    (re.compile(r"\b(?:unsubscribed|unsubscribes|unsubscribers|opted.?out|opt.?outs)\b"),
+     {"any": [{"attribute": "suppressed", "op": "in", "value": ["unsubscribed"]},
+              {"attribute": "email_consent", "op": "eq", "value": "opt_out"}]}, "who unsubscribed"),
+    (re.compile(r"\bbounc(?:ed|es|ing)\b"), {"attribute": "suppressed", "op": "in", "value": ["bounced"]}, "whose address bounced"),
+    (re.compile(r"\b(?:complained|complaints?|marked (?:us |it |them |our emails? )?as spam|spam reports?)\b"),
+     {"attribute": "suppressed", "op": "in", "value": ["complained"]}, "who marked an email as spam"),
+    (re.compile(r"\bsuppress(?:ed|ion list|ion)\b"), {"attribute": "suppressed", "op": "exists", "value": True},
+     "on the suppression list"),
+    (re.compile(r"\bdo.?not.?sell\b|\bopted out of (?:the )?sale\b|\bdon'?t sell\b"),
+     {"attribute": "do_not_sell", "op": "eq", "value": True}, "who asked us not to sell their data (do-not-sell)"),
+)
+
+
+def list_status_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
+    """Suppression-list and do-not-sell words as a condition; the first kind named wins."""
+    named = [(match.start(), condition, words) for pattern, condition, words in LIST_STATUS if (match := pattern.search(lowered))]
+    if not named:
+        return None
+    _, condition, words = min(named, key=lambda item: item[0])
+    return condition, words
+
+
 def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
-    if re.search(r"opted.?out|unsubscribed|no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
+    if re.search(r"no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
     # "subscribers" are the people who agreed to get the emails, as in every email tool.
     if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"

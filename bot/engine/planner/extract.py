@@ -28,6 +28,7 @@ from bot.engine.planner.conditions import (
     consent_condition,
     first_position,
     lapsed_window,
+    list_status_condition,
     order_count,
     signup_condition,
     spend_condition,
@@ -39,6 +40,7 @@ from bot.engine.planner.vocabulary import (
     ALIASES,
     EXCLUDE_VERBS,
     countries_in,
+    region_values,
     regions_in,
     words_to_numbers,
 )
@@ -67,7 +69,7 @@ BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)
 
 # "who looked at shoes", "viewed the leather bags": what they looked at, when it names a product.
 PRODUCT_WORDS = re.compile(
-    r"\b(?:looked at|viewed|browsed|added)\s+(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
+    r"\b(?:looked at|viewed|browsed|added)\s+(?!(?:to|into|in|something|items?|stuff|things?)\b)(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
     r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to)\b"
     r"|[,.;:!?]|$)")
 GENERIC_PRODUCTS = re.compile(r"^(?:(?:a |any |the )?(?:products?|items?|things?|stuff|something|anything|page|pages"
@@ -135,7 +137,7 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         used += words
     # demonyms before the noun: "US customers", "German shoppers", "US and Canadian shoppers"
     for match in re.finditer(r"\b(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips"
-                             r"|sign.?ups|members|clients)\b", lowered):
+                             r"|sign.?ups|members|clients|abandoners|browsers|viewers|spenders|purchasers|who)\b", lowered):
         codes, words = _places_before(lowered[:match.start()])
         included += [code for code in codes if code not in excluded]
         used += words
@@ -157,7 +159,7 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
     inside, outside = _regions(lowered, used)
     included = [code for code in included if code not in inside]
     regions = [{"all": [{"attribute": "country", "op": "eq", "value": country},
-                        {"attribute": "region", "op": "in", "value": codes}]} for country, codes in inside.items()]
+                        {"attribute": "region", "op": "in", "value": _stored(country, codes)}]} for country, codes in inside.items()]
     if regions:
         parts.append(regions[0] if len(regions) == 1 and not included else
                      {"any": regions + ([{"attribute": "country", "op": "in", "value": included}] if included else [])})
@@ -170,11 +172,21 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         phrases.append("not in " + ", ".join(excluded))
     for country, codes in outside.items():
         parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
-                                      {"attribute": "region", "op": "in", "value": codes}]}})
+                                      {"attribute": "region", "op": "in", "value": _stored(country, codes)}]}})
         phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
 
 
+def _stored(country: str, codes: list[str]) -> list[str]:
+    """Each region as a contact's record may hold it (vocabulary.region_values)."""
+    return [value for code in codes for value in region_values(country, code)]
+
+
 DEMONYMS = {word: code for word, code in ALIASES.items() if word.endswith("s") and " " not in word and word != "swiss"}
+
+
+# Words between a place and the people it qualifies ("uk cart abandoners").
+PLACE_MODIFIERS = {"cart", "checkout", "browse", "basket", "abandoned", "lapsed", "inactive", "vip", "loyal", "repeat", "recent",
+                   "first-time", "one-time", "high-value", "big", "active", "engaged", "returning", "existing", "opted-in"}
 
 
 def _places_before(text: str) -> tuple[list[str], list[str]]:
@@ -195,6 +207,9 @@ def _places_before(text: str) -> tuple[list[str], list[str]]:
             used.append(pair)
             index -= 2
             continue
+        if word in PLACE_MODIFIERS and not codes:
+            index -= 1  # "uk cart abandoners", "german vip customers": the place comes before these
+            continue
         us_verb = word == "us" and index >= 2 and words[index - 2] in ("show", "give", "tell", "get", "send", "let", "help", "find")
         found = ["US"] if word in ("us", "u.s.", "u.s") and not us_verb else countries_in(word)[0]
         if not found or word in ("all", "our", "the", "new", "any"):
@@ -209,8 +224,11 @@ def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[
     """States and provinces named where a place goes, split into those included and excluded."""
     found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
     seen: set[str] = set()
-    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .]{{3,40}})", False),
-                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .]{3,40})", True)):
+    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .-]{{3,40}})", False),
+                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .-]{3,40})", True),
+                            # "new york customers", "bavarian shoppers": just before the people
+                            (r"((?:\b[a-z.-]+\s+){1,3}?)(?=(?:customers|shoppers|people|buyers|subscribers|contacts|users"
+                             r"|residents|folks|clients|members)\b)", True)):
         for match in re.finditer(pattern, lowered):
             for country, code, name in regions_in(re.split(r"\bwho\b|\bthat\b|\bwith\b|\bbut\b", match.group(1))[0]):
                 if name in seen:
@@ -354,7 +372,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts += signup[0]
             phrases.append(signup[1])
             claimed.add("signup")
-    consent = consent_condition(lowered)
+    consent = list_status_condition(lowered) or consent_condition(lowered)
     if consent:
         parts.append(consent[0])
         phrases.append(consent[1])

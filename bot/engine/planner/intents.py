@@ -174,8 +174,8 @@ INTENTS = [
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
-    Intent(r"\b(revenue|sales|orders|aov|turnover|how much)\b.*\b(from|by|among)\b (our |the |all )?(customers|buyers|people|subscribers"
-           r"|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
+    Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
+           r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
            r"|\bhow much (money|revenue)\b", 190, order_summary,
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
@@ -191,12 +191,15 @@ INTENTS = [
            r"|\b(which|what) campaigns? (made|did|brought|drove|got|had|performed|is|was|has)\b|\b(best|top|worst)[- ]performing\b"
            r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
            r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b|\bholdout\b|\blift\b|\bincremental\b",
-           180, report, unless=r"^(please )?(can you )?(export|upload|push|sync|send|build|create|set up)\b"),
+           180, report, unless=r"^(please )?(can you )?(export|upload|push|sync|send|build|create|set up)\b"
+                               # bounced or unsubscribed addresses on the list: people, not a campaign's results
+                               r"|\b(bounced|unsubscribed|bounces)\b.*\b(addresses|list|suppress\w*|contacts)\b"
+                               r"|\b(addresses|contacts)\b.*\b(bounced|unsubscribed)\b"),
     Intent(r"quiet hours|frequency cap|\b(no|don'?t|do not|never|stop|avoid)\b.*\b(emails?|email|sending|send|messages?|mail)\b.*"
            r"\b(between|after|from)\s+\d|\b(at most|max(imum)?|no more than|more than|cap|limit|up to)\b"
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
            r"|\b(cap|limit)\b.*\b(emails?|messages?|ads?|impressions?)\b.*\b(at|to) \d+"
-           r"|\b(daily|weekly|monthly)\b.*\b(cap|limit)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
+           r"|\b(daily|weekly|monthly)\b.*\b(cap|limit|one|max|maximum)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"

@@ -26,3 +26,4 @@ class Plan:
     action: str | None = None
     reading: str | None = None  # "Read as: ..." for the reply's first line
     unused: list[str] = field(default_factory=list)  # words the planner could not use
+    audience_words: str | None = None  # an audience question's words, kept by the thread for follow-ups

@@ -48,7 +48,9 @@ EXAMPLES = [
 SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
              "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
              "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
-             "no. of": "number of", "num of": "number of", "#of": "number of"}
+             "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
+             "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
+             "thx": "thanks", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)

@@ -36,7 +36,7 @@ users user members member visitors visitor clients client folks folk accounts ac
 lists segment segments everyone everybody anyone anybody someone somebody ones one guys community base leads
 new existing current old repeat returning lapsed inactive dormant churned first-time one-time first second
 non-buyers non-buyer never-buyers recent past previous former signed sign signup signups sign-ups sign-up joined
-registered subscribed unsubscribed opted opt opt-in opt-ins opted-in opted-out opt-out consent consented
+registered subscribed unsubscribed unsubscribes bounced bounces suppressed suppression do-not-sell complained complaints spam addresses address opted opt opt-in opt-ins opted-in opted-out opt-out consent consented
 consenting marketing email emails emailed newsletter mailing permission
 ordered order orders ordering bought buy buying purchased purchase purchases purchasing shopped shop spent spend
 spending spenders spender placed place made checkout checked check checking started start starting abandoned

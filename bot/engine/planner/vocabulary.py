@@ -175,17 +175,70 @@ def country_names() -> dict[str, str]:
 REGION_COUNTRIES = ("US", "CA", "AU")
 
 
+# European shops' regions (WooCommerce's billing.state, an imported province) come as the ISO
+# code or the region's own name ("BY", "Bayern", "SCT", "Scotland"): the top-level subdivisions of
+# these countries can be named too, and match either form.
+NAMED_REGION_COUNTRIES = ("GB", "IE", "DE", "AT", "CH", "FR", "ES", "IT", "NL", "BE", "PL", "SE", "PT", "DK")
+# English names pycountry does not carry, to the subdivision's own name there.
+ENGLISH_REGIONS = {
+    "bavaria": "bayern", "hesse": "hessen", "saxony": "sachsen", "lower saxony": "niedersachsen", "thuringia": "thüringen",
+    "north rhine-westphalia": "nordrhein-westfalen", "north rhine westphalia": "nordrhein-westfalen",
+    "rhineland-palatinate": "rheinland-pfalz", "lombardy": "lombardia", "tuscany": "toscana", "piedmont": "piemonte",
+    "sicily": "sicilia", "sardinia": "sardegna", "apulia": "puglia", "catalonia": "cataluña", "andalusia": "andalucía",
+    "basque country": "país vasco", "brittany": "bretagne", "normandy": "normandie", "north holland": "noord-holland",
+    "south holland": "zuid-holland", "flanders": "vlaams gewest", "wallonia": "wallonia", "tyrol": "tirol",
+    "lower austria": "niederösterreich", "upper austria": "oberösterreich", "vienna": "wien", "zurich": "zürich",
+    "geneva": "genève", "ile de france": "île-de-france", "ile-de-france": "île-de-france",
+}
+
+
 @lru_cache(maxsize=1)
 def region_names() -> dict[str, tuple[str, str]]:
-    """Lower-case state and province names to (country, region code), from pycountry."""
+    """Lower-case state, province and region names to (country, region code), from pycountry."""
     import pycountry
 
     names: dict[str, tuple[str, str]] = {}
     for subdivision in pycountry.subdivisions:
+        code = subdivision.code.split("-", 1)[1]
         if subdivision.country_code in REGION_COUNTRIES and subdivision.type in ("State", "Province", "Territory", "District"):
-            names[subdivision.name.lower()] = (subdivision.country_code, subdivision.code.split("-", 1)[1])
+            names[subdivision.name.lower()] = (subdivision.country_code, code)
+        elif subdivision.country_code in NAMED_REGION_COUNTRIES and getattr(subdivision, "parent_code", None) is None:
+            for name in _own_names(subdivision.name):
+                names.setdefault(name, (subdivision.country_code, code))
+    for english, own in ENGLISH_REGIONS.items():
+        if own in names:
+            names[english] = names[own]
     names.pop("georgia", None)  # the country of that name is meant as often as the state: countries_in reads it
+    for country_name, country in country_names().items():  # "Aruba" is a country first; "Scotland" is GB's region
+        if country_name in names and names[country_name][0] != country:
+            names.pop(country_name)
     return names
+
+
+def _own_names(name: str, lower: bool = True) -> list[str]:
+    """'Wales [Cymru GB-CYM]' -> wales; 'Asturias, Principado de' -> asturias; and without accents."""
+    import unicodedata
+
+    plain = re.sub(r"\s*\[.*?\]|\s*\(.*?\)|,.*$", "", name).strip()
+    plain = plain.lower() if lower else plain
+    ascii_name = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
+    return [plain] if ascii_name == plain else [plain, ascii_name]
+
+
+def region_values(country: str, code: str) -> list[str]:
+    """What a contact's region may hold for that subdivision: the code (US, CA, AU shops store
+    only that), and for European regions also its own name, with and without accents, and in
+    English ("BY", "Bayern", "Bavaria")."""
+    if country in REGION_COUNTRIES:
+        return [code]
+    import pycountry
+
+    subdivision = pycountry.subdivisions.get(code=f"{country}-{code}")
+    if subdivision is None:
+        return [code]
+    own = _own_names(subdivision.name, lower=False)
+    english = [name.title() for name, target in ENGLISH_REGIONS.items() if target in _own_names(subdivision.name) and target != name]
+    return list(dict.fromkeys([code, *own, *english]))
 
 
 def regions_in(fragment: str) -> list[tuple[str, str, str]]:

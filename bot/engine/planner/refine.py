@@ -1,0 +1,151 @@
+"""Follow-ups to a count in the same thread: "what about France?", "and only the ones who spent
+over 100?", "same for last month", "of those, how many opted in?".
+
+The thread remembers the words of its last audience question (ThreadState.audience_words). A
+follow-up either narrows that audience (its words are added as one more condition) or swaps one
+kind of condition for another of the same kind (the place, the time, the spend, the order
+count): the old words of that kind are taken out and the new ones put in. The result is planned
+as a whole new question, so its "Read as" line states the full audience that was counted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.conditions import ORDER_COUNT, SPEND, time_of
+from bot.engine.planner.dates import zone_now
+from bot.engine.planner.vocabulary import (
+    EXCLUDE_VERBS,
+    countries_in,
+    regions_in,
+    words_to_numbers,
+)
+
+_LEAD = r"^(?:and |but |ok |okay |so |now |then |hmm,? )*"
+# "of those, how many ...", "only the ones who ...", "narrow it to ...": one more condition
+NARROW = re.compile(
+    _LEAD + r"(?:(?:how many|what about|and)\s+)?(?:of|among|out of|from) (?:those|them|these|that group|that list|that|the above)\b"
+    r"[,:]?\s*(?:how many\b\s*)?(?:(?:are|were|have|had|did|do)\b\s*)?"
+    r"|" + _LEAD + r"how many of (?:them|those|these)\b\s*(?:(?:are|were|have|had|did|do)\b\s*)?"
+    r"|" + _LEAD + r"(?:only|just) (?:the ones|those|them|ones|the people|people|the customers|customers|the contacts|contacts)?\s*"
+    r"|" + _LEAD + r"(?:narrow|filter|limit|restrict|cut) (?:it|that|this|them|those|the list)(?: down)? (?:to|by)\s+"
+    r"|" + _LEAD + rf"(?=(?:{EXCLUDE_VERBS})\b)")
+# "what about France?", "same for last month", "and in Canada?", "France instead": swap a kind
+REPLACE = re.compile(
+    _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
+    r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and)\s*(?:just |only )?")
+INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
+
+
+def refined_question(lowered: str, state: ThreadState) -> str | None:
+    """The thread's last audience question, changed as the follow-up says (to be planned like any
+    question); None when the thread has none or the words are not a change to it."""
+    previous = (state.audience_words or "").lower()
+    if not previous:
+        return None
+    text = lowered.strip(" ?!.")
+    narrowed = NARROW.match(text)
+    if narrowed and not INSTEAD.search(text):
+        rest = text[narrowed.end():].strip(" ,")
+        if not rest:
+            return None
+        # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
+        places = countries_in(rest)[0] or regions_in(rest)
+        swapped = _swapped(previous, rest) if places and (countries_in(previous)[0] or regions_in(previous)) else None
+        combined = swapped or f"{previous} and {rest}"
+    else:
+        replaced = REPLACE.match(text)
+        if not replaced and not INSTEAD.search(text):
+            return None
+        rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
+        if not rest or len(rest.split()) > 12:
+            return None
+        combined = _shifted(previous) if BEFORE.match(rest) else _swapped(previous, rest)
+        if combined is None:
+            return None
+    return re.sub(r"\s+", " ", combined).strip()
+
+
+def _swapped(previous: str, new: str) -> str | None:
+    """`previous` with each kind of condition `new` names (place, time, spend, order count) put
+    where the old words of that kind were (or added, when it had none); None when `new` names
+    none of them, so the follow-up is not a swap."""
+    previous = words_to_numbers(previous)
+    new = words_to_numbers(new)
+    swaps: list[tuple[list[tuple[int, int]], str]] = []
+    codes, places = countries_in(new)
+    regions = [phrase for _, _, phrase in regions_in(new)]
+    if codes or regions:
+        _, old_places = countries_in(previous)
+        old = [match.span() for words in old_places + [phrase for _, _, phrase in regions_in(previous)]
+               for match in re.finditer(rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(?:in|from) )?(?:the )?"
+                                        rf"\b{re.escape(words)}\b", previous)]
+        excluded = re.search(rf"\b(?:{EXCLUDE_VERBS})\b", new)
+        swaps.append((old, ("excluding " if excluded else "in ") + " and ".join(places + regions)))
+    now = zone_now()
+    new_time = time_of(new, now)
+    if new_time.any:
+        old_time = time_of(previous, now)
+        old = []
+        if old_time.any:
+            found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old_time.source)}", previous, flags=re.I)
+            if found is None:
+                return None  # cannot tell which words were the old time: better not to guess
+            old = [found.span()]
+        swaps.append((old, new_time.source))
+    for pattern in (SPEND, ORDER_COUNT, REPEAT):
+        if found := pattern.search(new):
+            old = [match.span() for pattern_ in (SPEND, ORDER_COUNT, REPEAT) if pattern_ is pattern or
+                   {pattern, pattern_} == {ORDER_COUNT, REPEAT} for match in pattern_.finditer(previous)]
+            swaps.append((old, ("who " if pattern is SPEND else "") + found.group(0)))
+    if not swaps:
+        return None
+    # the last spans first, so the earlier ones keep their places
+    edits = []
+    for spans, words in swaps:
+        spans = sorted(spans)
+        edits += [(spans[0], words)] + [(span, "") for span in spans[1:]] if spans else []
+        if not spans:
+            previous = f"{previous} {words}"
+    for (begin, end), words in sorted(edits, key=lambda edit: -edit[0][0]):
+        previous = f"{previous[:begin]} {words} {previous[end:]}"
+    # joiners left dangling by the words taken out ("in , and")
+    previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
+    return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+# "and the week before?": the same length of time, just before the thread's last period
+BEFORE = re.compile(r"^(?:the |that )?(?:(?:week|month|day|year|period|one|time|fortnight) before(?: that)?|previous (?:week|month|day|year"
+                    r"|period|one)|prior (?:week|month|year|period)|(?:week|month|year) prior)$")
+
+
+def _shifted(previous: str) -> str | None:
+    """`previous` with its period moved back by its own length (a calendar month to the month
+    before), as explicit days so the reading says which; None when it names no period."""
+    now = zone_now()
+    previous = words_to_numbers(previous)
+    old = time_of(previous, now)
+    if old.period is not None:
+        start, end = old.period.start, old.period.end
+    elif old.win is not None:
+        end, start = now, now - timedelta(hours=old.win.hours)
+    else:
+        return None
+    first = start.date()
+    if first.day == 1 and end.date().day == 1 and (end.date() - first).days in range(28, 32):
+        before = ((first - timedelta(days=1)).replace(day=1), first - timedelta(days=1))  # the calendar month before
+    else:
+        length = end - start
+        before = ((start - length).date(), (start - timedelta(seconds=1)).date())
+    found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old.source)}", previous, flags=re.I)
+    if found is None:
+        return None
+    days = f"between {before[0].isoformat()} and {before[1].isoformat()}"
+    return f"{previous[:found.start()]} {days} {previous[found.end():]}"
+
+
+# "repeat customers", "one-time buyers": order counts in words (conditions.order_count reads them)
+REPEAT = re.compile(r"\b(?:repeat|returning|one-time|one time|single-order|first-time|first time)\s+(?:customers|buyers|purchasers"
+                    r"|shoppers)\b")
