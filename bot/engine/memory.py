@@ -70,7 +70,11 @@ class ThreadState:
         """Remember what a successful tool call created or pointed at."""
         data = result.model_dump(mode="json")
         if tool_name == "create_sequence":
-            self.sequence_request = arguments
+            # each step with the draft it got, so "show me the day 3 email" finds it
+            drafts = data.get("draft_ids") or []
+            steps = [{**step, **({"draft_id": drafts[index]} if index < len(drafts) else {})}
+                     for index, step in enumerate(arguments.get("steps") or [])]
+            self.sequence_request = {**arguments, "steps": steps}
         if tool_name in ("create_sequence", "update_sequence"):
             self.audience_words = None
         if isinstance(arguments.get("contact"), str):
@@ -93,6 +97,10 @@ class ThreadState:
             self.segment = arguments["name"]
 
 
+def item_when(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: item[key] for key in ("delay_days", "delay_hours") if key in item}
+
+
 def edited_request(request: dict[str, Any], arguments: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The thread's sequence request after an edit in place: the campaign's steps as the tool
     reports them, and the new audience when the edit gave one; so the next follow-up reads the
@@ -103,7 +111,17 @@ def edited_request(request: dict[str, Any], arguments: dict[str, Any], data: dic
         item = {**{k: (int(v) if float(v).is_integer() else v) for k, v in when.items()}, "purpose": step["purpose"]}
         if step.get("discount_percent"):
             item["discount_percent"] = step["discount_percent"]
+        if step.get("draft_id"):
+            item["draft_id"] = step["draft_id"]
+        # what the tool does not report back (the step's own words, its code) is kept from before
+        before = next((old for old in request.get("steps") or [] if {k: old.get(k) for k in when} == item_when(item)), {})
+        item.update({key: before[key] for key in ("brief", "discount_code") if key in before and key not in item})
         steps.append(item)
+    for edit in arguments.get("steps") or []:  # a new code is the step's now
+        if edit.get("discount_code"):
+            for position, item in enumerate(steps, start=1):
+                if edit.get("step") == position or (edit.get("day") is not None and item.get("delay_days") == edit["day"]):
+                    item["discount_code"] = edit["discount_code"]
     edited = {**request, "steps": steps or request.get("steps", [])}
     if isinstance(arguments.get("segment"), (dict, str)):
         edited["segment"] = arguments["segment"]

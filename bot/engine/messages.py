@@ -42,11 +42,6 @@ REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."
 PLAN_FAILED = "I couldn't finish that: {error}\nNothing from this request was saved."
 
 
-CAMPAIGN_LIVE = (
-    "Campaign {campaign_id} is already {status}; I won't change it while it sends. Pause it first "
-    "(\"pause it\"), then ask again: an approver can edit a paused campaign, which then needs "
-    "approving again."
-)
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet. Invite me with `/invite @nudge`, or send me a direct message."
 )

@@ -18,11 +18,18 @@ from __future__ import annotations
 
 import re
 
-# Leading words that carry no meaning for the decision ("hey nudge, ok so can you ...").
-_FILLER = re.compile(
-    r"^(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|um+|uh+|well|right|alright|quick question|question|"
-    r"nudge|@nudge|bot|team|folks|also|and|but|then|now|oh|hmm+)[\s,:;.!-]+)+"
+# Words a chat message opens with that ask for nothing ("hey nudge, ok so can you ...", "great,
+# lets go live with it", "ugh scrap this one"): they decide neither the kind of sentence nor, in
+# the planner (bot.engine.planner.reading.without_openers), any name.
+OPENERS = (
+    r"hey|hi|hello|yo|ok(?:ay)?|k|so|um+|uh+|well|right|alright|all right|quick question|quick one|question|nudge|@nudge|bot"
+    r"|team|folks|also|and|but|then|now|oh|hmm+|great|fine|cool|perfect|nice|awesome|sweet|lovely|ugh|argh|wait|yes|yeah|yep"
+    r"|sure|lol|haha|looks good|sounds good|lgtm|on second thought|second thought|actually|emergency|urgent|one more thing"
+    r"|btw|by the way|oops|whoops|cheers|good|got it|noted"
+    r"|while (?:it'?s|its|it is|they'?re|it'?s still) paused|(?:it'?s|its|it is) paused(?: now)?|now (?:that )?(?:it'?s|its) paused"
+    r"|no,? (?:i|we) meant|(?:i|we) meant|what i meant is"
 )
+_FILLER = re.compile(rf"^(?:(?:{OPENERS})\b[\s,:;.!-]*)+", re.I)
 _POLITE = re.compile(r"^(?:please|pls|plz|kindly)[\s,]+")
 
 # Verbs that ask Nudge to change something (create, alter, send, remove).
@@ -144,6 +151,8 @@ def is_question(text: str) -> bool:
     # No verb in front ("abandoned carts last week?", "cart sequence for US only"): a trailing
     # question mark or a bare noun phrase asking for numbers is a question; otherwise the
     # sentence names something to build ("abandoned cart flow for US customers only").
-    if opening.rstrip().endswith("?"):
+    # a "?" inside the value given ("subject for the 2nd email: Still got your eye on it?") is not the sentence's
+    if re.split(r":\s|['\"\u201c]", opening)[0].rstrip().endswith("?") or (
+            opening.rstrip().endswith("?") and not re.search(r":\s|['\"\u201c]", opening)):
         return True
     return bool(re.match(r"^(?:number|count|total|size|stats|status|results?|performance)\b", opening))

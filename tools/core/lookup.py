@@ -93,8 +93,15 @@ def _close(text: str) -> Callable:
         words, row.name, processor=utils.default_process) >= FUZZY_SCORE
 
 
+# One-off sends are a campaign kind of their own ("the friday newsletter", "the blast").
+ONE_OFF_WORDS = re.compile(r"\b(newsletters?|blasts?|broadcasts?|one-?offs?|announcements?|one email)\b")
+
+
 def _kind(db: Session, text: str) -> Callable:
     wanted = [purposes for pattern, purposes in KINDS if pattern.search(text.lower())]
+    if ONE_OFF_WORDS.search(text.lower()) and not wanted:
+        one_offs = set(db.scalars(select(Campaign.id).where(Campaign.kind == "one_off")))
+        return lambda row: row.id in one_offs
     if not wanted:
         return lambda row: False
     kinds = _step_purposes(db)

@@ -164,10 +164,16 @@ def template_email(request: Request) -> EmailCopy:
     body = [greeting, fields["body"]] if fields["body"] else [greeting]
     if request.brief and base != "custom":
         body += [f"{detail}." for detail in (read_brief(request.brief).details or ())]
+    preheader = fields["preheader"]
+    if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:
+        # a win-back, welcome or browse email with an offer: the offer and its code are printed
+        # (rendered per recipient at send time), never only stored on the step
+        body.append(OFFER_LINE)
+        preheader = OFFER_PREHEADER
     return EmailCopy(
         subject=fields["subject"],
         subject_b=fields.get("subject_b") or None,
-        preheader=fields["preheader"],
+        preheader=preheader,
         headline=fields["headline"],
         body="\n\n".join(body),
         cta_label=fields["cta_label"],
@@ -176,6 +182,13 @@ def template_email(request: Request) -> EmailCopy:
         show_cart=fields.get("show_cart") == "yes",
         show_products=fields.get("show_products") == "yes",
     )
+
+
+OFFER_LINE = ("{% if discount_code %}Use code {{ discount_code }} at checkout{% if discount_percent %} for "
+              "{{ discount_percent }}% off your next order{% endif %}.{% elif discount_percent %}Enjoy {{ discount_percent }}% off "
+              "your next order.{% endif %}")
+OFFER_PREHEADER = ("{% if discount_percent %}{{ discount_percent }}% off{% else %}A little something{% endif %} for you"
+                   "{% if discount_code %}: code {{ discount_code }}{% endif %}.")
 
 
 def write_email(settings: Settings, request: Request) -> Written:

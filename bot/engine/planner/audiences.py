@@ -30,7 +30,9 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
     audience = describe_audience(lowered)
-    if audience.spec is None and state.campaign_id is not None and re.search(r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b", lowered):
+    if audience.spec is None and state.campaign_id is not None and re.search(
+            r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
+            r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b", lowered):
         # "how many are in the audience now?" in a campaign's thread: that campaign's audience
         return Plan("how_many", [PlannedCall("preflight", {"campaign": str(state.campaign_id)})],
                     reading=f"Read as: the audience of campaign {state.campaign_id} now (its preflight)")

@@ -26,14 +26,27 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     named = has(lowered, r"\b(campaign|sequence|flow|series|automation|drip|newsletter|one-?off|blast)\b|['\"#]|\b(cart|brows\w*|win.?back"
                          r"|welcome)\b|\b(report|results|stats|numbers|performance|figures) (for|on|of)\b(?! (all|every|our|the last))") or has(lowered, r"^how(?:'s| did| is| was| are| were| has)\s+(?!our |the emails|emails|we\b|things)"
                                                  r".+?\s+(?:do|doing|going|perform\w*|go)\b")
-    reference = campaign_reference(clean, state) if named else (str(state.campaign_id) if state.campaign_id is not None and has(
-        lowered, r"\b(it|this|that)\b") else None)
+    every = has(lowered, r"\b(every|all|each|all of|all our|our) (?:\w+ )?(campaigns|emails|sequences|flows)\b|\b(every|each) campaign\b"
+                         r"|\bour emails\b|\boverall\b")
+    reference = None if every else campaign_reference(clean, state) if named else (
+        str(state.campaign_id) if state.campaign_id is not None and has(lowered, r"\b(it|this|that)\b") else None)
     if reference is not None:
         arguments["campaign"] = reference
     shown = reference if reference is None or reference.isdigit() else f"'{reference}'"
     which = f"campaign {shown}{campaign_note(clean, state)}" if reference else "all campaigns"
     return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
                 reading=f"Read as: the results of {which} {'over ' if words.startswith('the ') else ''}{words}")
+
+
+def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"reschedule the winback": a paused campaign resumes; otherwise it is scheduled."""
+    tool = "resume_campaign" if state.campaign_status == "paused" else "schedule_campaign"
+    reference = campaign_reference(clean, state)
+    if reference is None:
+        return None
+    verb = "resume" if tool == "resume_campaign" else "schedule"
+    shown = reference if reference.isdigit() else f"'{reference}'"
+    return Plan(tool, [PlannedCall(tool, {"campaign": reference})], reading=f"Read as: {verb} campaign {shown}")
 
 
 def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -113,7 +126,7 @@ def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
 
 
 # Status words of a campaign list question, and the status they ask for.
-STATUS_WORDS = ((r"waiting|awaiting|pending|need\w* (my )?approv|to approve|unapproved|approval", "awaiting_approval"),
+STATUS_WORDS = ((r"waiting|awaiting|pending|need\w* (my |a )?(approv|sign.?off)|to approve|unapproved|approval|sign.?off", "awaiting_approval"),
                 (r"paused|on hold", "paused"), (r"active|live|running|sending", "active"),
                 (r"finished|done|completed|ended", "finished"), (r"cancell?ed|stopped", "cancelled"), (r"\bdrafts?\b", "draft"))
 
@@ -121,7 +134,12 @@ STATUS_WORDS = ((r"waiting|awaiting|pending|need\w* (my )?approv|to approve|unap
 def campaign_list(clean: str, lowered: str, state: ThreadState) -> Plan:
     """"which campaigns are waiting for approval?", "list the paused campaigns": the campaigns in
     that status (list_campaigns), or all of them when no status is named."""
-    status = next((value for pattern, value in STATUS_WORDS if re.search(pattern, lowered)), None)
+    statuses = list(dict.fromkeys(value for pattern, value in STATUS_WORDS if re.search(pattern, lowered)))
+    if len(statuses) > 1:  # "which are running and which still need sign-off?": one list each
+        calls = [PlannedCall("list_campaigns", {"status": status}) for status in statuses]
+        return Plan("list_campaigns", calls, reading="Read as: list the campaigns that are " + " and those ".join(
+            status.replace("_", " ") for status in statuses))
+    status = statuses[0] if statuses else None
     arguments = {"status": status} if status else {}
     words = f"the campaigns that are {status.replace('_', ' ')}" if status else "the campaigns"
     return Plan("list_campaigns", [PlannedCall("list_campaigns", arguments)], reading=f"Read as: list {words}")

@@ -13,7 +13,7 @@ from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import help_text, normalise
+from bot.engine.planner.reading import help_text, normalise, without_openers
 from bot.engine.planner.refine import refined_question
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
@@ -29,7 +29,7 @@ def plan(text: str, state: ThreadState | None = None, now: datetime | None = Non
 
 
 def _plan(text: str, state: ThreadState) -> Plan:
-    clean = the_person(normalise(text), state)
+    clean = without_openers(the_person(normalise(text), state))
     lowered = hide_codes(clean.lower(), discount_codes(clean))
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
@@ -53,6 +53,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return _with_unused(built, clean)
     if no_campaign is not None:
         return no_campaign
+    if (last := _last_instruction(clean)) is not None:
+        # "nobody's in it lol. change the audience to ...", "no - the existing cart campaign (#1) -
+        # make day 3 20% off": a remark first, then the request; the request is read on its own
+        built = _plan(last, state)
+        if built.calls:
+            return built
     if question and (who := EMAIL_RE.search(clean)) and re.search(r"data|profile|record", lowered):
         return Plan("export_contact", [PlannedCall("export_contact", {"contact": who.group(0)})],
                     reading=f"Read as: a question about what we hold on {who.group(0)} (read only)")
@@ -80,6 +86,16 @@ def the_person(clean: str, state: ThreadState) -> str:
     if state.person is None or EMAIL_RE.search(clean) or not PRONOUN.search(clean):
         return clean
     return PRONOUN.sub(state.person, clean, count=1)
+
+
+def _last_instruction(clean: str) -> str | None:
+    """The last part of a message of several ("remark. request", "context - request"), with any
+    campaign number named earlier; None for a message of one part."""
+    parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+-+\s+|;\s+", clean) if part.strip(" .!?-")]
+    if len(parts) < 2:
+        return None
+    numbers = re.findall(r"(?:\bcampaign\s*#?|#)\d+\b", " ".join(parts[:-1]), flags=re.I)
+    return parts[-1] + (f" ({numbers[0]})" if numbers and not re.search(r"(?:\bcampaign\s*#?|#)\d", parts[-1]) else "")
 
 
 def _asks_to_act(lowered: str) -> bool:

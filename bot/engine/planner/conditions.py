@@ -144,6 +144,7 @@ def bare_days(text: str) -> int:
 
 
 SPEND = re.compile(r"(?:spent|spend|spending|spenders?|lifetime value|ltv|clv|worth)\s+(?:a total of\s+|in total\s+|total\s+)?"
+                   r"(?:(?:is|was|of|are|at|has been|totals?)\s+)?"
                    r"(?P<op>over|more than|above|at least|>=|>|under|less than|below|<=|<|between|from)?\s*"
                    r"[$€£]?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b)?"
                    r"(?:\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp|quid))?\s*"

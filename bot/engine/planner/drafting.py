@@ -9,8 +9,15 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.follow_ups import step_draft
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import campaign_reference, has, percent, platform
+from bot.engine.planner.reading import (
+    campaign_reference,
+    campaign_words,
+    has,
+    percent,
+    platform,
+)
 from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES, discount_codes
 
 
@@ -88,8 +95,17 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
-    if re.search(r"\bcomplian|\bcan-?spam|\blegal check", lowered):
-        if draft is not None and re.search(r"\bdraft|message|email\b", lowered) and not named_campaign:
+    if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)", lowered):
+        if not re.search(r"\bdraft\s*#?\s*\d", lowered) and (one := step_draft(lowered, state)) is not None:
+            return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": one[0]})],
+                        reading=f"Read as: check the compliance of draft {one[0]}, {one[1]} of campaign {state.campaign_id}")
+        if draft is not None and re.search(r"\bdraft\b", lowered) and not named_campaign:
+            return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": draft})],
+                        reading=f"Read as: check the compliance of draft {draft}")
+        if state.campaign_id is not None and not named_campaign and not campaign_words(lowered):
+            return Plan("check_compliance", [PlannedCall("check_compliance", {"campaign": str(state.campaign_id)})],
+                        reading=f"Read as: check the compliance of campaign {state.campaign_id}, every step")
+        if draft is not None and re.search(r"\bmessage|email\b", lowered) and not named_campaign:
             return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": draft})],
                         reading=f"Read as: check the compliance of draft {draft}")
         reference = campaign_reference(clean, state)
@@ -125,6 +141,14 @@ def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | No
         return None
     approve = not re.match(r"^(?:please\s+)?(?:can you\s+)?(?:reject|decline)\b", lowered)
     parts = re.split(r",|\s-\s|\bbecause\b|\bsince\b|\bas (?=the|it|they)", clean, maxsplit=1)
+    if (one := step_draft(parts[0].lower(), state)) is not None:  # "reject the first browse email": that step's draft
+        draft, words = one
+        if approve:
+            return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})],
+                        reading=f"Read as: approve draft {draft}, {words} of campaign {state.campaign_id}")
+        why = parts[1].strip(" .:") if len(parts) > 1 and parts[1].strip(" .:") else "rejected in chat"
+        return Plan("reject_draft", [PlannedCall("reject_draft", {"draft_id": draft, "reason": why[:500]})],
+                    reading=f"Read as: reject draft {draft}, {words} of campaign {state.campaign_id} ({why[:80]})")
     reference = campaign_reference(parts[0], state)
     if reference is None:
         return Plan("approve_draft" if approve else "reject_draft",

@@ -137,7 +137,7 @@ def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[
         used += words
     # demonyms before the noun: "US customers", "German shoppers", "US and Canadian shoppers"
     for match in re.finditer(r"\b(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips"
-                             r"|sign.?ups|members|clients|abandoners|browsers|viewers|spenders|purchasers|who)\b", lowered):
+                             r"|sign.?ups|members|clients|abandoners|browsers|viewers|spenders|purchasers|who|only)\b", lowered):
         codes, words = _places_before(lowered[:match.start()])
         included += [code for code in codes if code not in excluded]
         used += words

@@ -22,6 +22,7 @@ from bot.engine.planner.campaigns import (
     digest,
     frequency_rule,
     report,
+    restart,
 )
 from bot.engine.planner.drafting import (
     campaign_decision,
@@ -38,6 +39,8 @@ from bot.engine.planner.follow_ups import (
     move_step,
     narrow_audience,
     remove_step,
+    replace_audience,
+    show_drafts,
 )
 from bot.engine.planner.people import audit_question, explain
 from bot.engine.planner.plans import Plan
@@ -104,7 +107,11 @@ def ranked(lowered: str) -> list[Intent]:
 
 # A sentence that asks to see something never builds one ("show me the cart campaign").
 SHOW_WORDS = (r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
-              r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard)\b")
+              r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard|turn|switch|shut|restart|reschedule|relaunch"
+              r"|get rid|delete|remove|hold off|edit|change|update|redo|rewrite|swap|bump|move|push)\b"
+              # an existing campaign named ("the existing cart campaign (#1)", "the cart sequence's day 3")
+              r"|\b(?:existing|current|live|running|paused) (?:\w+ ){0,2}(?:campaign|sequence|flow)\b|\b(?:campaign|sequence|flow)'s\b"
+              r"|\b(?:back on|start (?:it|this|that) (?:back )?up)\b")
 # "build an abandoned-cart sequence ... and schedule it": the build; going live needs approvals first.
 BUILD_FIRST = r"^(?:please |can you |could you )?(?:build|create|set ?up|setup|make|draft|write|design)\b"
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
@@ -116,7 +123,7 @@ SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # u
 INTENTS = [
     Intent(scope.PATTERN, 310, scope.outside),  # outside Nudge: said plainly, never read as a nearby request
     Intent(r"^(help|\?|what can you do|commands|examples|how do i use)", 300, show_help),
-    Intent(r"\baudit\b|\bwho (\w+ly )?(approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
+    Intent(r"\baudit\b|\bwho (\w+ly )?(signed off|okayed|ok'?d|green.?lit|gave the go.?ahead|approved|rejected|scheduled|launched|paused|resumed|cancell?ed"
            r"|stopped|erased|forgot|deleted|exported|edited|revised|changed|created)\b"
            r"|\bwhat (did|has|have) (the )?\S+ (do|done|been doing|approved?|erased?|exported?|deleted?)\b"
            r"|\b(activity|actions) (of|by|from) ", 290, audit_question),
@@ -149,7 +156,11 @@ INTENTS = [
            consent_question),
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the )?ads"
            r"|\bso (we|i) can exclude", 240, special_exports),
-    Intent(r"\bdraft\b|\bcomplian|can-?spam|^(approve|reject) (it|this|that)\b", 230, draft_action),
+    Intent(r"^(?:can i |could i |can we |let me |i want to |i'd like to )?(?:show|see|view|preview|look at|display|pull up)\b.*"
+           r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b", 231,
+           show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),
+    Intent(r"\bdraft\b|\bcomplian|can-?spam|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
+           r"(?! (campaign|sequence|flow|one|series|newsletter))", 230, draft_action),
     Intent(r"^(please )?(can you )?(approve|reject|decline|sign off( on)?|greenlight)\b", 229, campaign_decision),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
            reading="the preflight of campaign {campaign}"),
@@ -160,7 +171,9 @@ INTENTS = [
            unless=r"^(please )?(can you )?(import|upload|add|load)\b"),
     Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
            r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
-    Intent(r"\b(discard|scrap|throw away|bin|trash)\b", 224, tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
+    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
+           r"(?:whole |duplicate |extra )?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?)\b(?! *(?:step|email))", 224,
+           tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
     # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
     Intent(r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
@@ -182,7 +195,11 @@ INTENTS = [
                   r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"
                   r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
                   r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b"
-                  r"|\b(series|automation|drip|post.?purchase)\b|^(please )?(can you |could you )?(build|set ?up|create|make)\b"),
+                  r"|\b(series|automation|drip|post.?purchase)\b|^(please )?(can you |could you )?(build|set ?up|create|make)\b"
+                  # how the emails did: their results, revenue among them
+                  r"|\bhow (did|do|does|are|is|were|was|have) (our |the |my |all )?(emails?|campaigns?|newsletters?|sequences?|flows?)\b"
+                  r"|\b(opens|clicks|open rates?|click rates?|ctr)\b"
+                  r"|\b(ad copy|ads?|headlines?|linkedin|meta|facebook|instagram|google)\b"),
     Intent(r"^(how (did|does|is|are|was|were)|how's|results?|report|performance|stats)\b"
            r"|^show .*\b(results|report|performance|stats)\b"
            r"|\b(open|click|click-through|conversion|unsubscribe|bounce) rates?\b|\bctr\b"
@@ -203,7 +220,8 @@ INTENTS = [
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"
-           r".*\bsubject\b", 275, change_subject),  # over "forget" in a new subject
+           r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
+           r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in)\b"
            r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b", 234, add_step),
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
@@ -213,13 +231,18 @@ INTENTS = [
            r"|\b(sequence|flow|series|one-?off)\b"),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
+           r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
+           r"|\d+ (h|hours?|days?))"
            r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
-           r"drop|increase|reduce)\b.*\d+\s*%", 160, change_discount,
-           unless=r"sequence|flow|campaign for"),
+           r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%", 160,
+           change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
-    Intent(r"^(please |ok |actually |but |and )*(only|just|limit (it |this |them )?to|restrict (it |this )?to|narrow (it |this )?(down )?to)\b",
-           155, narrow_audience),
+    Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
+           r"|restrict (it |this |them |the audience )?to|narrow (it |this |them |the audience )?(down )?to|target)\b"
+           r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
+           r"|\bonly (send|target|email|go) to\b", 155, narrow_audience),
+    Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b", 157, replace_audience),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
            r"|\bwelcome (series|sequence|flow|emails|journey|drip|automation|campaign)\b", 145, welcome_sequence,
@@ -238,14 +261,20 @@ INTENTS = [
            r"|\bas an? (custom )?audience\b|\b(list|audience|file) .*\bfor (facebook|meta|google|instagram|fb) ads\b",
            130, export_audience),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b"),
-    Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b", 110, how_many),
+    Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),
+    # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
+    Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),
     Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
            reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?|" + BUILD_FIRST),
-    Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b", 95, tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
+    Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b|\b(turn|switch) (it |this |that |the \w+ )*(off)\b|\bstop sending\b", 95,
+           tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
            reading="pause campaign {campaign}", unless=BUILD_FIRST),
-    Intent(r"\b(resume|unpause|restart)\b", 90, tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
+    Intent(r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up"
+           r"|\bstart (it|this|that|them) (up )?again\b|\bbring (it|this|that) back\b|\bturn (it|this|that) on again\b", 90,
+           tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
            reading="resume campaign {campaign}", unless=BUILD_FIRST),
-    Intent(r"\b(cancel|kill)\b|^stop\b", 90, tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
+    Intent(r"\b(cancel|kill)\b|^stop\b|\bshut (it |this |that |the \w+ )*(down|off)\b|\b(for good|permanently)\b", 90,
+           tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
            reading="cancel campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"
@@ -259,7 +288,9 @@ INTENTS = [
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
     Intent(r"\b(preview|show|describe|who is in)\b.*\bsegment\b", 40, preview_named_segment),
     Intent(r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b", 30, draft_email),
-    Intent(r"what'?s (scheduled|running|live|active|sending|going out)|what is (scheduled|running|live|sending)"
+    Intent(r"what'?s (currently |now |still |actually )?(scheduled|running|live|active|sending|going out|on)\b"
+           r"|what is (currently |now )?(scheduled|running|live|sending)|what (have|do) (we|i) (got |have )?(scheduled|running|live|going out)"
+           r"|\b(anything|what) (going out|scheduled|queued)\b"
            r"|list (the |my |all )?campaigns|(active|running|scheduled) campaigns"
            r"|show (me )?(the )?campaigns", 20, campaign_list),
     Intent(r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b", 10, report),

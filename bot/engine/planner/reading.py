@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.engine import speech
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import unit_hours
 from bot.engine.planner.extract import Audience
@@ -50,7 +51,7 @@ SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs":
              "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
              "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
-             "thx": "thanks", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information"}
+             "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)
@@ -79,6 +80,19 @@ def normalise(text: str) -> str:
     )
     text = re.sub(rf"\b(day)[\s-]+({words})\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# Words a chat message opens or closes with that ask for nothing ("great, lets go live with it",
+# "ugh scrap this one", "ok schedule it then"): taken off so they are never read as a name.
+OPENERS = re.compile(rf"^(?:(?:{speech.OPENERS})\b[\s,.!:;-]*)+", re.I)
+CLOSERS = re.compile(r"(?:[\s,]+\b(?:then|pls|please|thanks|thx|lol|for now|for a bit|for the moment|asap|cheers|"
+                     r"ok\?|right\?))+[\s.!]*$", re.I)
+
+
+def without_openers(clean: str) -> str:
+    """`clean` without the chat words around the request; unchanged when nothing else is left."""
+    stripped = CLOSERS.sub("", OPENERS.sub("", clean)).strip()
+    return stripped if re.search(r"[a-z]{2}", stripped, re.I) else clean
 
 
 def has(lowered: str, pattern: str) -> bool:
@@ -158,7 +172,14 @@ NOT_NAME = re.compile(
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
     r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
     r"|given out|used|pool|for good|forever|permanently|completely|have|has|had|produce|produced|got|hasn't|haven't|received"
-    r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend)\b"
+    r"|(?:in |during )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|weekend"
+    # when it goes and the words around a request that are no name ("the friday newsletter", "the whole campaign")
+    r"|(?:this |next |on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight|morning|afternoon|evening|going out"
+    r"|goes out|out|whole|entire|everything|bit|rundown|summary|overview|breakdown|update|by mistake|mistake|created|'s|that's"
+    r"|that is|which is|we're|we are|ready|sign.?off|signed off|need\w*|waiting|still|every|any|lets|let us|go live|live with"
+    r"|scrap|trash|bin|delete|remove|get rid of|shut (?:it )?(?:down|off)|turn (?:it )?(?:off|on)|switch (?:it )?(?:off|on)|back on"
+    r"|start (?:it )?up|up|over|start over|i'll|i will|we'll|we will|again|instead|them|these|those|they|turn|switch|put|bring"
+    r"|rid|get|duplicates?|extras?|no|meant|i meant|existing|current)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
 

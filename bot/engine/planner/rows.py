@@ -9,6 +9,7 @@ new field on a tool's input model is either read here or asked for, never silent
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -38,8 +39,14 @@ def plan_row(tool: str, clean: str, lowered: str, state: ThreadState, *, ask: st
              reading: str | None = None, decline: bool = False) -> Plan | None:
     """The one call to `tool` with every field the sentence names; a question back when a
     required one is missing (or None, declining, when `decline`)."""
+    fields = registry.get(tool).input_model.model_fields
+    several = re.search(r"\bcampaigns\s+#?(\d+(?:\s*(?:,|and|&)\s*#?\d+)+)\b", lowered)
+    if several and set(fields) == {"campaign"}:  # "get rid of campaigns 5, 6 and 7": one call each
+        numbers = re.findall(r"\d+", several.group(1))
+        words = reading.format(campaign="s " + ", ".join(numbers)) if reading else None
+        return Plan(tool, [PlannedCall(tool, {"campaign": number}) for number in numbers], reading=words and f"Read as: {words}")
     arguments: dict[str, Any] = {}
-    for name, info in registry.get(tool).input_model.model_fields.items():
+    for name, info in fields.items():
         reader = SLOTS.get(name)
         value = reader(clean, lowered, state) if reader else None
         if value is not None:

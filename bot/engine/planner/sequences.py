@@ -41,10 +41,14 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
                 steps[which]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[which]["purpose"]
             loose += named
             continue
-        if delay is None and not steps and FIRST_STEP.search(clause) and _step_words_of(clause):
+        if delay is None and not steps and FIRST_STEP.search(clause) and (
+                percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello)\b", clause) or _step_words_of(clause)):
             delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
         if delay is None:
             loose += named
+            # "day 6 - last chance, code expires tonight vibe": more words about the step before
+            if steps and not named and not percent(clause) and (more := _step_words_of(clause)) and not _names_people(clause):
+                steps[-1]["brief"] = f"{steps[-1]['brief']}, {more}" if steps[-1].get("brief") else more
             continue
         purpose = _purpose(clause, len(steps), defaults)
         step: dict[str, Any] = {**delay, "purpose": purpose}
@@ -82,8 +86,12 @@ def default_steps(defaults: list[tuple[int, str, int | None]], lowered: str) -> 
     return [_default_step(day, purpose, discount, lowered) for day, purpose, discount in chosen]
 
 
-# "3 emails", "a 2-step flow", "four messages": how many steps the marketer wants (never "day 3 email")
-STEP_COUNT = re.compile(r"(?<!day )(?<!day)\b(\d{1,2})\s*-?\s*(?:steps?|parts?|emails?|e-mails?|mails?|messages?|touch(?:point)?e?s?|reminders?)\b")
+# "3 emails", "a 2-step flow", "four messages": how many steps the marketer wants (never "day 3
+# email", "email 1", nor "one email after 4 hours, another after 2 days")
+STEP_COUNT = re.compile(r"(?<!day )(?<!day)(?<!email )(?<!step )\b(\d{1,2})\s*(?:-\s*(?:steps?|parts?|emails?|touch\w*)\b"
+                        r"|\s+(?:steps|parts|emails|e-mails|mails|messages|touches|touchpoints|reminders)\b"
+                        r"|\s+(?:step|part|email|touch)\s+(?=(?:sequence|flow|series|campaign|win.?back|welcome|drip|journey|automation"
+                        r"|cart|browse|re-?engage\w*|post.?purchase)\b))")
 
 
 def step_count(lowered: str) -> int | None:
@@ -106,6 +114,7 @@ FIRST_STEP = re.compile(rf"\b(?:{_FIRST})\b")
 _WHEN = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|th)?\s*day\b|\d+\s*(?:hours?|hrs?|h|days?|d|weeks?|w"
                    r"|minutes?|mins?)\b(?:\s+(?:later|after(?: that| this| the \w+(?: one| email| mail| message)?)?))?)"
                    r"|\b(?:the next day|next day|the day after|a day later|the following day|following day|tomorrow)\b|discountcode\d+"
+                   r"|\b(?:email|step|message|mail)\s*#?\d+\b|\bw/"
                    rf"|\b(?:{_FIRST})\b|^\s*(?:send|and|then|add|plus|also)\b|\b(?:with |and |plus )?\d+(?:\.\d+)?\s*%\s*(?:off|discount)?")
 # ... and the offer and the words every step has: what is left is the step's own subject
 # ("free shipping", "we miss you", "a thank-you note"), if anything.
@@ -123,6 +132,13 @@ _PURPOSE_ONLY = re.compile(r"^(?:(?:reminders?|remind|nudge|reviews?|social proo
                            r"|top.?sellers?|popular|offer|deal|incentive|promo|check.?in|follow.?up|note|one|email|mail|message"
                            r"|winback|welcome|intro|introduction|friendly|gentle|quick|short|little|customer|simple|soft|cart"
                            r"|basket)\s*)+$")
+
+
+def _names_people(clause: str) -> bool:
+    """A clause about the audience ("UK and Ireland only", "over $100"), not about a step."""
+    from bot.engine.planner.vocabulary import countries_in, regions_in
+
+    return bool(countries_in(clause)[0] or regions_in(clause) or re.search(r"[$€£]\s*\d|\b\d+\s*(?:dollars|euros?|pounds)\b", clause))
 
 
 def _step_words_of(clause: str) -> str | None:
@@ -226,13 +242,6 @@ def _strip_holdout(lowered: str) -> str:
     return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
 
 
-def right_away_is_day_0(steps_text: str) -> str:
-    """'15% off right away' is a step on day 0, for the sequences that may start at once."""
-    if re.search(r"right away|immediately|straight away|now\b", steps_text) and not re.search(r"day 0", steps_text):
-        return re.sub(r"right away|immediately|straight away", "day 0", steps_text, count=1)
-    return steps_text
-
-
 # A sequence is built only when the sentence asks for messages; "ppl who abandoned checkout
 # yesterday" on its own names an audience, and is looked at instead (bot.engine.planner.choose).
 ASKS_FOR_MESSAGES = re.compile(
@@ -250,7 +259,6 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
     steps_text = words_to_numbers(_strip_holdout(lowered))
     if stage == "lapsed":
         steps_text = re.sub(r"(?:in|for|since)\s+(?:the\s+)?(?:last\s+|past\s+)?\d+\s*(?:d|days?|w|weeks?|months?|years?)\b", " ", steps_text)
-        steps_text = right_away_is_day_0(steps_text)
         discount = percent(steps_text)
         defaults = [(0, "winback", discount)] if discount else [(0, "winback", None)]
     codes = discount_codes(clean)
@@ -289,7 +297,7 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
         words = f"who signed up in the last 24 h {words}".strip()
     spec = parts[0] if len(parts) == 1 else {"all": parts}
     codes = discount_codes(clean)
-    steps = parse_steps(right_away_is_day_0(words_to_numbers(_strip_holdout(lowered))), [(0, "welcome", None)], codes)
+    steps = parse_steps(words_to_numbers(_strip_holdout(lowered)), [(0, "welcome", None)], codes)
     built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered, clean)
     built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
     built.unused += unplaced_codes(steps, codes) + step_count_unmet(lowered, steps)

@@ -92,7 +92,7 @@ PURPOSES = (
 
 # Question verbs and the part of the audit action names (e.g. "draft.approved") they mean.
 AUDIT_VERBS = (
-    (r"approv", "approved"), (r"reject", "rejected"), (r"schedul|launch|went live", "scheduled"),
+    (r"approv|signed|sign|okay|ok'?d|green.?lit", "approved"), (r"reject", "rejected"), (r"schedul|launch|went live", "scheduled"),
     (r"paus", "paused"), (r"resum|unpaus", "resumed"), (r"cancel|stopp", "cancelled"),
     (r"eras|forg[eo]t|delet", "forget"), (r"export", "export"), (r"edit|revis", "revised"),
 )
