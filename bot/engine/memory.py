@@ -34,6 +34,7 @@ class ThreadState:
     # forgotten once a campaign is built or edited, so "only the ones in the US" then edits it
     audience_words: str | None = None
     person: str | None = None  # the contact the thread last asked about, for "unsubscribe her"
+    ad_request: dict[str, Any] | None = None  # the last ad copy asked for, for "now do the same for meta"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ThreadState:
@@ -77,6 +78,8 @@ class ThreadState:
             self.sequence_request = {**arguments, "steps": steps}
         if tool_name in ("create_sequence", "update_sequence"):
             self.audience_words = None
+        if tool_name == "draft_ad_copy":
+            self.ad_request = arguments
         if isinstance(arguments.get("contact"), str):
             self.person = arguments["contact"]
         if tool_name == "update_sequence" and self.sequence_request:

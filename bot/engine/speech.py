@@ -139,6 +139,8 @@ def is_question(text: str) -> bool:
     negative = re.match(r"^(?:don't|do not|never)\s+([a-z']+)", opening)
     if negative and _verb_kind(negative.group(1)) == "change":
         return False  # "don't send to people in Germany" is a negative request
+    if re.match(r"^do (?:the same|it|that|this|one|them|these|those|a|an)\b(?! (?:have|has|get|look|need|work|exist)\b)", opening):
+        return False  # "do the same for meta" asks Nudge to act ("do they have ...?" stays a question)
     if _QUESTION_WORDS.match(opening) or _AUXILIARY.match(opening):
         return True
     if _PERMISSION.search(re.split(r"[,;]", opening)[0]):  # "..., but it is ok to send in the us" states a rule

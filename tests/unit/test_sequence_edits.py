@@ -253,3 +253,25 @@ def test_a_removed_step_takes_its_unused_single_use_codes(engine, settings):
         from tools.core.models import DiscountCode
 
         assert db.scalars(select(DiscountCode)).all() == []
+
+
+def test_a_one_offs_send_time_moves_and_a_sequence_has_none(engine, settings):
+    from datetime import datetime, timedelta, timezone
+
+    from tools.core.models import Campaign
+
+    later = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+    created = call(engine, settings, "create_sequence", {
+        "name": "Gift guide", "segment": EVERYONE, "kind": "one_off", "exit_event": None,
+        "steps": [{"delay_days": 0, "purpose": "announcement", "brief": "our holiday gift guide"}]})
+    moved = call(engine, settings, "update_sequence", {"campaign": str(created.campaign_id), "send_at": later.isoformat()})
+    assert any("sends at" in change for change in moved.changes)
+    with session_scope(engine) as db:
+        campaign = db.get(Campaign, created.campaign_id)
+        assert campaign.send_at == later and campaign.exit_event is None  # an explicit "no exit" stays None
+    with pytest.raises(ToolError, match="in the past"):
+        call(engine, settings, "update_sequence", {"campaign": str(created.campaign_id),
+                                                   "send_at": (later - timedelta(days=30)).isoformat()})
+    sequence = _campaign(engine, settings, approve=False)
+    with pytest.raises(ToolError, match="send_at is for one-offs"):
+        call(engine, settings, "update_sequence", {"campaign": str(sequence.campaign_id), "send_at": later.isoformat()})

@@ -23,6 +23,7 @@ the unused codes of its single-use pool, go with it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
@@ -91,10 +92,14 @@ class UpdateSequenceInput(ToolInput):
     remove_steps: list[StepPick] = Field(default_factory=list, max_length=MAX_STEPS,
                                          description="Steps to remove, picked by step, day or purpose.")
     segment: str | dict[str, Any] | None = Field(None, description="A new audience: a saved segment's name or a segment spec.")
+    send_at: datetime | None = Field(None, description="For a one-off: when it goes out instead (with a time zone, "
+                                                       "e.g. 2026-12-05T10:00:00+00:00).")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateSequenceInput:
-        if not (self.steps or self.add_steps or self.remove_steps) and self.segment is None:
+        if self.send_at is not None and self.send_at.tzinfo is None:
+            raise ValueError("send_at needs a time zone (e.g. 2026-12-05T10:00:00+00:00)")
+        if not (self.steps or self.add_steps or self.remove_steps) and self.segment is None and self.send_at is None:
             raise ValueError("nothing to change: give steps (edits), add_steps, remove_steps or a segment")
         return self
 
@@ -145,6 +150,8 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
     added = _add_steps(ctx, campaign, steps, args.add_steps, changes, new_drafts)
     if args.segment is not None:
         changes.append(_change_segment(ctx, campaign, args.segment))
+    if args.send_at is not None:
+        changes.append(_change_send_time(ctx, campaign, args.send_at))
     _renumber(ctx, steps)
     previous = campaign.status
     if previous == "paused":
@@ -161,6 +168,17 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
                + (f" Drafts {', '.join(map(str, new_drafts))} await approval." if new_drafts else ""))
     return UpdateSequenceResult(summary=summary, campaign_id=campaign.id, status=campaign.status,
                                 draft_ids=new_drafts, steps=lines, changes=changes)
+
+
+def _change_send_time(ctx: ToolContext, campaign: Campaign, send_at: datetime) -> str:
+    if campaign.kind != "one_off":
+        raise ToolError(f"campaign {campaign.id} is a sequence: its steps go out at their delays after each contact "
+                        "enters; send_at is for one-offs (move a step's day instead)")
+    if send_at <= ctx.now():
+        raise ToolError(f"send_at {send_at.isoformat()} is in the past; give a time from now on")
+    before = campaign.send_at.isoformat() if campaign.send_at else "when scheduled"
+    campaign.send_at = send_at
+    return f"sends at {send_at.isoformat()} (was {before})"
 
 
 def _check_count(campaign: Campaign, steps: list[CampaignStep], removed: list[CampaignStep],

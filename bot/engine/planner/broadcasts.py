@@ -12,11 +12,10 @@ steps are custom emails whose brief is the marketer's own words for that step.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.memory import ThreadState
-from bot.engine.planner.dates import zone_now
+from bot.engine.planner.dates import send_time, zone_now
 from bot.engine.planner.drafting import brief
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
@@ -44,10 +43,14 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         step["discount_code"] = codes[0]
     if step["purpose"] == "announcement":
         about = ABOUT.search(clean)
-        step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], about.group(0) if about else brief(clean))[:2000]
+        said = (about.group(1) or about.group(2)).strip() if about else None
+        # the topic itself ("holiday gift guide"), "our" kept where the marketer said it
+        ours = "our " if about and re.search(r"\bour\s+" + re.escape(said or "") + r"\b", clean, flags=re.I) else ""
+        what = about.group(0) if about and about.group(1) else f"{ours}{said}" if said else brief(clean)
+        step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
     arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
                                  "exit_event": None}
-    when = _send_at(lowered, zone_now())
+    when = send_time(lowered, zone_now())
     if when is not None:
         arguments["send_at"] = when.isoformat()
     built = Plan("one_off", [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
@@ -68,6 +71,14 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     if not windowed and "one_time" in audience.kinds:
         spec = {"all": [RECENT_BUYERS, {"event": recipes.ORDER, "at_least": 1, "at_most": 1}]}  # first-time buyers, lately
         audience = Audience(spec, "contacts who ordered in the last 24 h for the first time")
+    elif not windowed and audience.spec is not None:
+        # "customers outside the EU only": the recent buyers among them (their "ever ordered" is implied)
+        rest = [part for part in (audience.spec["all"] if set(audience.spec) == {"all"} else [audience.spec])
+                if part not in ({"event": recipes.ORDER}, {"attribute": "email", "op": "exists"})]
+        if rest:
+            spec = {"all": [RECENT_BUYERS, *rest]}
+            words = audience.reading.removeprefix("contacts ").replace("who have ordered", "").strip()
+            audience = Audience(spec, f"contacts who ordered in the last 24 h {words}".strip())
     steps = [_custom(step, clause) for step, clause in _steps_with_words(lowered)]
     if not steps:
         steps = [{"delay_days": 1, "purpose": "custom", "brief": "Thank them for their order and say what happens next."}]
@@ -96,44 +107,21 @@ def _purpose(audience: Audience, lowered: str) -> str:
 
 
 # What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
-ABOUT = re.compile(r"\b(?:announcing|about|promoting|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )",
-                   re.I)
+ABOUT = re.compile(r"\b(?:announcing|about|promoting|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )"
+                   # "send our holiday gift guide newsletter to ...": what the newsletter is
+                   r"|\b(?:send|email|mail|blast|schedule)\s+(?:out\s+)?(?:our|the|a|an|this|that)\s+(?!one\b|single\b|new\b|1-off\b|one-off\b|1 off\b)"
+                   r"([\w' -]{3,60}?)\s+(?:newsletter|email|announcement|blast|update|mailer)\b", re.I)
 
 
 def _name(step: dict[str, Any], clean: str) -> str:
     about = ABOUT.search(clean)
     if not about:
         return f"One-off {step['purpose'].replace('_', ' ')}"
+    topic = (about.group(1) or about.group(2)).strip()
     # the topic, without when it goes ("winter sale next monday" -> "winter sale")
     topic = re.sub(r"\s+(?:tomorrow|tonight|today|next \w+|this \w+|on \w+|in \d+ days?|at \d.*|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-                   r"(?: \w+)?)$", "", about.group(1).strip(), flags=re.I)
-    return f"One-off: {topic or about.group(1).strip()}"
-
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _send_at(lowered: str, now: datetime) -> datetime | None:
-    """'tomorrow', 'next Monday', 'on friday', 'in 3 days': that day at 09:00 in the team's zone
-    (or 'at 3pm'); 'tonight' 19:00 today; else None (sent when it is scheduled)."""
-    day = None
-    if re.search(r"\btomorrow\b", lowered):
-        day = now.date() + timedelta(days=1)
-    elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", lowered):
-        ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
-        day = now.date() + timedelta(days=ahead)
-    elif match := re.search(r"\b(?:send|go out|goes out|deliver\w*|schedule\w*)\b[^,.;:]*?\bin (\d+) days?(?:'? time)?\b", lowered):
-        day = now.date() + timedelta(days=int(match.group(1)))
-    elif re.search(r"\btonight\b|\bthis evening\b", lowered):
-        day = now.date()
-    if day is None:
-        return None
-    hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b|\bevening\b", lowered) else (
-        (14, 0) if re.search(r"\bafternoon\b", lowered) else (9, 0))
-    if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", lowered):
-        hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0) if match.group(3) else int(match.group(1))
-        minute = int(match.group(2) or 0)
-    return datetime(day.year, day.month, day.day, min(hour, 23), min(minute, 59), tzinfo=now.tzinfo)
+                   r"(?: \w+)?)$", "", topic, flags=re.I) or topic
+    return f"One-off: {topic}"
 
 
 def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
@@ -152,7 +140,8 @@ def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
 def _custom(step: dict[str, Any], clause: str) -> dict[str, Any]:
     words = re.sub(r"\b(on )?day\s*\d+\b|\b(the day after|next day|a day later|the following day)( they (order|buy|purchase)\w*)?|\b\d+\s*(days?|weeks?)\s+(after|later)( they (order|buy|purchase)\w*)?|\bafter \d+ days?\b"
                    r"|post.?purchase( sequence| flow| series)?|discountcode\d+", " ", clause)
-    words = re.sub(r"\s+", " ", words).strip(" -") or "a follow-up after their order"
+    words = re.sub(r"\s+", " ", re.sub(r"\bw/", "with", words)).strip(" -")
+    words = re.sub(r"\s+(?:at|on|in|by|after|with|from)$", "", words).strip() or "a follow-up after their order"
     if re.search(r"review|rating|feedback|testimonial", words):
         what = f"Ask for a review of what they bought ({words})."
     elif re.search(r"thank", words):

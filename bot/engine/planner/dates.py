@@ -316,3 +316,32 @@ def report_period(lowered: str, now: datetime, default: str = "7d") -> tuple[str
             return f"{start.isoformat()}..{now.date().isoformat()}", win.words
         return window(win.hours), win.words
     return default, f"the last {default.removesuffix('d')} days"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def send_time(lowered: str, now: datetime) -> datetime | None:
+    """'tomorrow', 'next Monday', 'on friday', 'in 3 days': that day at 09:00 in the team's zone
+    (or 'at 3pm'); 'tonight' 19:00 today; else None (sent when it is scheduled)."""
+    day = None
+    if re.search(r"\btomorrow\b", lowered):
+        day = now.date() + timedelta(days=1)
+    elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", lowered):
+        ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
+        day = now.date() + timedelta(days=ahead)
+    elif match := re.search(r"\b(?:send|go out|goes out|deliver\w*|schedule\w*)\b[^,.;:]*?\bin (\d+) days?(?:'? time)?\b", lowered):
+        day = now.date() + timedelta(days=int(match.group(1)))
+    elif re.search(r"\btonight\b|\bthis evening\b", lowered):
+        day = now.date()
+    if day is None:
+        return None
+    hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b|\bevening\b", lowered) else (
+        (14, 0) if re.search(r"\bafternoon\b", lowered) else (9, 0))
+    if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b|\b(?<![\d:])(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b", lowered):
+        if match.group(4):  # "saturday 10am": a time with am/pm needs no "at"
+            hour, minute = int(match.group(4)) % 12 + (12 if match.group(6) == "pm" else 0), int(match.group(5) or 0)
+            return datetime(day.year, day.month, day.day, min(hour, 23), min(minute, 59), tzinfo=now.tzinfo)
+        hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0) if match.group(3) else int(match.group(1))
+        minute = int(match.group(2) or 0)
+    return datetime(day.year, day.month, day.day, min(hour, 23), min(minute, 59), tzinfo=now.tzinfo)

@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.follow_ups import step_draft
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import (
     campaign_reference,
@@ -18,6 +17,7 @@ from bot.engine.planner.reading import (
     percent,
     platform,
 )
+from bot.engine.planner.steps import step_draft
 from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES, discount_codes
 
 
@@ -86,6 +86,21 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
                 reading="Read as: draft " + offer_words(arguments, f"ad copy for {chosen.replace('_', ' ')}"))
 
 
+def ad_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"now do the same for meta and linkedin": the thread's last ad copy request, once for each
+    platform named; None when the thread asked for no ad copy."""
+    if state.ad_request is None:
+        return None
+    named = list(dict.fromkeys(code for name, code in PLATFORMS.items() if re.search(rf"\b{re.escape(name)}\b", lowered)))
+    named = [code for code in named if code != state.ad_request.get("platform")] or named
+    if not named:
+        return None
+    same = {key: value for key, value in state.ad_request.items() if key != "fields"}  # fields are per platform
+    calls = [PlannedCall("draft_ad_copy", {**same, "platform": code}) for code in named]
+    return Plan("draft_ad_copy", calls, reading="Read as: the same ad copy as before, for " + " and ".join(
+        code.replace("_", " ") for code in named))
+
+
 def _draft_id(lowered: str, state: ThreadState) -> int | None:
     if match := re.search(r"\b(?:draft|message)\s*#?\s*(\d+)\b", lowered):
         return int(match.group(1))
@@ -137,8 +152,12 @@ def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | No
     """"approve the holiday gift guide", "reject the welcome emails, the tone is off": every
     step's newest draft of that campaign (approve_draft / reject_draft with `campaign`). A draft
     number, or "it" with a draft in the thread, stays one draft's decision (draft_action)."""
-    if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (state.draft_ids and re.search(r"^\S+ (it|this|that)\b", lowered)):
+    if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (state.draft_ids and re.search(
+            r"^\S+ (it|this|that)\b(?! (?:campaign|sequence|flow|series|newsletter|one-?off|whole))", lowered)):
         return None
+    then_schedule = re.search(r"\band (?:then )?(?:schedule|launch|send|start|activate)\b(?: it| this| that| them)?|\band go live\b", lowered)
+    if then_schedule:  # "approve the newsletter and schedule it": both, the scheduling confirmed as always
+        lowered, clean = lowered[:then_schedule.start()], clean[:then_schedule.start()]
     approve = not re.match(r"^(?:please\s+)?(?:can you\s+)?(?:reject|decline)\b", lowered)
     parts = re.split(r",|\s-\s|\bbecause\b|\bsince\b|\bas (?=the|it|they)", clean, maxsplit=1)
     if (one := step_draft(parts[0].lower(), state)) is not None:  # "reject the first browse email": that step's draft
@@ -155,8 +174,11 @@ def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | No
                     answer="Which campaign or draft? Say e.g. 'approve campaign 3' or 'approve draft 12'.")
     shown = reference if reference.isdigit() else repr(reference)
     if approve:
-        return Plan("approve_draft", [PlannedCall("approve_draft", {"campaign": reference})],
-                    reading=f"Read as: approve every step's newest draft of campaign {shown}")
+        calls = [PlannedCall("approve_draft", {"campaign": reference})]
+        if then_schedule:
+            calls.append(PlannedCall("schedule_campaign", {"campaign": reference}))
+        return Plan("approve_draft", calls, reading=f"Read as: approve every step's newest draft of campaign {shown}"
+                    + (", then schedule it" if then_schedule else ""))
     why = parts[1].strip(" .:") if len(parts) > 1 and parts[1].strip(" .:") else "rejected in chat"
     return Plan("reject_draft", [PlannedCall("reject_draft", {"campaign": reference, "reason": why[:500]})],
                 reading=f"Read as: reject every step's newest draft of campaign {shown} ({why[:80]})")

@@ -36,12 +36,9 @@ from bot.engine.planner.conditions import (
     window_words,
 )
 from bot.engine.planner.dates import Period, Window, window, words_window, zone_now
+from bot.engine.planner.places import place_conditions
 from bot.engine.planner.vocabulary import (
-    ALIASES,
-    EXCLUDE_VERBS,
     countries_in,
-    region_values,
-    regions_in,
     words_to_numbers,
 )
 from tools.audience import recipes
@@ -56,7 +53,7 @@ class Audience:
     used: list[str] = field(default_factory=list)
     stage: str | None = None
     unclaimed_time: str | None = None  # time words no condition took, named back to the marketer
-    # which readers made the spec ("stage", "lapsed", "spend", "ordered_in", "one_time"), so the
+    # which readers made the spec ("stage", "lapsed", "spend", "ordered_in", "one_time", "cart_value"), so the
     # intents ask this instead of searching the reading's words
     kinds: set[str] = field(default_factory=set)
 
@@ -64,12 +61,13 @@ class Audience:
 # "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
 NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|hasn'?t|never|not|without|no)\s+"
                        r"(?:\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
-BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b")
+BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b"
+                     r"|\bchecked out (?:our|the|some|these|those|a|an)\b")  # "checked out our bags" is a look, not a purchase
 
 
 # "who looked at shoes", "viewed the leather bags": what they looked at, when it names a product.
 PRODUCT_WORDS = re.compile(
-    r"\b(?:looked at|viewed|browsed|added)\s+(?!(?:to|into|in|something|items?|stuff|things?)\b)(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
+    r"\b(?:looked at|viewed|browsed|added|checked out)\s+(?!(?:to|into|in|something|items?|stuff|things?)\b)(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
     r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to)\b"
     r"|[,.;:!?]|$)")
 GENERIC_PRODUCTS = re.compile(r"^(?:(?:a |any |the )?(?:products?|items?|things?|stuff|something|anything|page|pages"
@@ -112,7 +110,19 @@ def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
                     for key in ("name", "category")]}
 
 
+# "only if their cart was over 100", "carts worth more than $150": the checkout's total (a cart add
+# has no total), so the stage narrows to checkouts of that value.
+CART_VALUE = re.compile(r"\b(?:cart|basket|checkout)s?(?: value| total| size)?\s+(?:was |is |were |are |worth |valued at |of |totall?ing "
+                        r"|totals? |at )*(?P<op>over|above|more than|greater than|at least|under|below|less than|>|<)\s*[$€£]?\s*"
+                        r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s*(?:dollars|euros?|pounds|bucks))?")
+# "checkout abandoners", "got to checkout but didn't finish": the checkout, even when their cart is named too
+CHECKOUT_FIRST = re.compile(r"\bcheck.?out abandon\w*|\babandoned (?:the |their )?check.?outs?\b|\b(?:got|made it|reached|went|gone) to "
+                            r"(?:the )?check.?out\b|\bstarted (?:the |a )?check.?out\b|\bat check.?out\b")
+
+
 def _stage(lowered: str) -> str | None:
+    if CHECKOUT_FIRST.search(lowered):
+        return "checkout"
     if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
         return "browse"
     if re.search(r"(added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)|\bcart|basket", lowered):
@@ -120,124 +130,6 @@ def _stage(lowered: str) -> str | None:
     if re.search(r"check.?out|checkout", lowered):
         return "checkout"
     return None
-
-
-def _parts_with_countries(parts: list[dict[str, Any]], lowered: str, used: list[str], phrases: list[str]) -> None:
-    excluded: list[str] = []
-    for match in re.finditer(rf"\b(?:{EXCLUDE_VERBS})\b([^.;:]*)", lowered):
-        codes, words = countries_in(re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0])
-        excluded += codes
-        used += words
-    included: list[str] = []
-    # A lookahead, so "for people who joined from canada" still sees "from canada".
-    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+(?=((?:the\s+)?[a-z .,&/-]{2,60}))", lowered):
-        head = re.split(r"\bwho\b|\bthat\b|\bwith\b|\bwhich\b|\bsince\b|\blast\b|\bpast\b", match.group(1))[0]
-        codes, words = countries_in(head)
-        included += [code for code in codes if code not in excluded]
-        used += words
-    # demonyms before the noun: "US customers", "German shoppers", "US and Canadian shoppers"
-    for match in re.finditer(r"\b(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips"
-                             r"|sign.?ups|members|clients|abandoners|browsers|viewers|spenders|purchasers|who|only)\b", lowered):
-        codes, words = _places_before(lowered[:match.start()])
-        included += [code for code in codes if code not in excluded]
-        used += words
-    # a plural demonym is the noun itself: "how many germans opted in", "brits who ordered"
-    for word, code in DEMONYMS.items():
-        if re.search(rf"\b{word}\b", lowered) and code not in excluded:
-            included.append(code)
-            used.append(word)
-    if re.search(r"\bthe us\b|\bin us\b|(?<!show )(?<!give )(?<!tell )(?<!send )(?<!get )(?<!find )\bus (?:customers|contacts|people"
-                 r"|shoppers|buyers|only|market)\b|\bus-based\b", lowered):
-        if "US" not in excluded:
-            included.append("US")
-    included = sorted(set(included) - set(excluded))
-    excluded = sorted(set(excluded))
-    if re.search(r"\b(?:no|without an?|missing|unknown|blank|empty) country\b|\bcountry (?:is )?(?:missing|unknown|blank|empty)\b", lowered):
-        parts.append({"attribute": "country", "op": "exists", "value": False})
-        phrases.append("with no country")
-    # States and provinces ("in California", "not in Ontario"): the country and its region codes.
-    inside, outside = _regions(lowered, used)
-    included = [code for code in included if code not in inside]
-    regions = [{"all": [{"attribute": "country", "op": "eq", "value": country},
-                        {"attribute": "region", "op": "in", "value": _stored(country, codes)}]} for country, codes in inside.items()]
-    if regions:
-        parts.append(regions[0] if len(regions) == 1 and not included else
-                     {"any": regions + ([{"attribute": "country", "op": "in", "value": included}] if included else [])})
-        phrases.append("in " + ", ".join([f"{country}-{code}" for country, codes in inside.items() for code in codes] + included))
-    elif included:
-        parts.append({"attribute": "country", "op": "in", "value": included})
-        phrases.append("in " + ", ".join(included))
-    if excluded:
-        parts.append({"not": {"attribute": "country", "op": "in", "value": excluded}})
-        phrases.append("not in " + ", ".join(excluded))
-    for country, codes in outside.items():
-        parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
-                                      {"attribute": "region", "op": "in", "value": _stored(country, codes)}]}})
-        phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
-
-
-def _stored(country: str, codes: list[str]) -> list[str]:
-    """Each region as a contact's record may hold it (vocabulary.region_values)."""
-    return [value for code in codes for value in region_values(country, code)]
-
-
-DEMONYMS = {word: code for word, code in ALIASES.items() if word.endswith("s") and " " not in word and word != "swiss"}
-
-
-# Words between a place and the people it qualifies ("uk cart abandoners").
-PLACE_MODIFIERS = {"cart", "checkout", "browse", "basket", "abandoned", "lapsed", "inactive", "vip", "loyal", "repeat", "recent",
-                   "first-time", "one-time", "high-value", "big", "active", "engaged", "returning", "existing", "opted-in"}
-
-
-def _places_before(text: str) -> tuple[list[str], list[str]]:
-    """Countries named just before an audience noun, read backwards over a list ("US and
-    Canadian", "German, Austrian or Swiss"); the first word that names none ends it."""
-    words = re.findall(r"[a-z.]+|[,/&]", text)[-10:]
-    codes: list[str] = []
-    used: list[str] = []
-    index = len(words)
-    while index > 0:
-        word = words[index - 1]
-        if word in (",", "/", "&", "and", "or"):
-            index -= 1
-            continue
-        pair = " ".join(words[index - 2:index]) if index >= 2 else ""
-        if pair and (found := countries_in(pair)[0]) and " " in (countries_in(pair)[1] or [""])[0]:
-            codes += found
-            used.append(pair)
-            index -= 2
-            continue
-        if word in PLACE_MODIFIERS and not codes:
-            index -= 1  # "uk cart abandoners", "german vip customers": the place comes before these
-            continue
-        us_verb = word == "us" and index >= 2 and words[index - 2] in ("show", "give", "tell", "get", "send", "let", "help", "find")
-        found = ["US"] if word in ("us", "u.s.", "u.s") and not us_verb else countries_in(word)[0]
-        if not found or word in ("all", "our", "the", "new", "any"):
-            break
-        codes += found
-        used.append(word)
-        index -= 1
-    return codes, used
-
-
-def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """States and provinces named where a place goes, split into those included and excluded."""
-    found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
-    seen: set[str] = set()
-    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .-]{{3,40}})", False),
-                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .-]{3,40})", True),
-                            # "new york customers", "bavarian shoppers": just before the people
-                            (r"((?:\b[a-z.-]+\s+){1,3}?)(?=(?:customers|shoppers|people|buyers|subscribers|contacts|users"
-                             r"|residents|folks|clients|members)\b)", True)):
-        for match in re.finditer(pattern, lowered):
-            for country, code, name in regions_in(re.split(r"\bwho\b|\bthat\b|\bwith\b|\bbut\b", match.group(1))[0]):
-                if name in seen:
-                    continue
-                seen.add(name)
-                used.append(name)
-                found[inside].setdefault(country, []).append(code)
-    return ({country: sorted(set(codes)) for country, codes in sorted(found[True].items())},
-            {country: sorted(set(codes)) for country, codes in sorted(found[False].items())})
 
 
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
@@ -249,6 +141,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     # "black friday buyers": the people who ordered on that day
     lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
                      r"purchasers)\b", r"\2 who ordered on \1", lowered)
+    cart_value = CART_VALUE.search(lowered)
+    if cart_value:  # read below with the stage; it is not spend ("carts worth more than 100")
+        lowered = lowered[:cart_value.start("op")] + " " + lowered[cart_value.end():]
     # words with no reader here must not feed one: "average order value over 80" is not spend
     lowered = re.sub(r"\b(average order values?|aov|average basket|order value|cart value)\b[^,.;]*", " ", lowered)
     audience_text = audience_part(lowered)
@@ -293,6 +188,15 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         if product and ("since" in shape or plain):
             shape = _about_product(shape, product)
             what += f" '{product}' (in the product's name or category)"
+        if cart_value and stage in ("cart", "checkout"):
+            op = "lt" if cart_value.group("op") in ("under", "below", "less than", "<") else "gt"
+            amount = float(cart_value.group("amount").replace(",", ""))
+            value = [{"property": "total", "op": op, "value": amount}]
+            shape = ({"event": "Checkout Started", "within_last": window(hours), "where": value} if plain else
+                     {**recipes.checkout_abandoners(window(hours)), "where": value})
+            what = ("started checkout" if plain else "started checkout") + f" with a cart {'over' if op == 'gt' else 'under'} {amount:g}"
+            used.append(cart_value.group(0))
+            kinds.add("cart_value")
         if stage == "browse" and NOT_ADDED.search(lowered):
             added = {"between": since_start(stage_time.period, now)} if stage_time.period else {"within_last": window(hours)}
             parts.append({"not": {"event": "Product Added", **added}})
@@ -377,7 +281,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         parts.append(consent[0])
         phrases.append(consent[1])
     places: list[str] = []
-    _parts_with_countries(parts, lowered, used, places)
+    place_conditions(parts, lowered, used, places)
     phrases = places + phrases
     if not parts:
         return Audience(None, "", used, stage)

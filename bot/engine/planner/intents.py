@@ -25,6 +25,7 @@ from bot.engine.planner.campaigns import (
     restart,
 )
 from bot.engine.planner.drafting import (
+    ad_again,
     campaign_decision,
     draft_action,
     draft_ad_copy,
@@ -34,6 +35,7 @@ from bot.engine.planner.follow_ups import (
     add_step,
     change_code,
     change_discount,
+    change_send_time,
     change_subject,
     exclude_countries,
     move_step,
@@ -105,6 +107,9 @@ def ranked(lowered: str) -> list[Intent]:
     return [intent for _, _, intent in sorted(scored, key=lambda item: (-item[0], item[1]))]
 
 
+# Words of ad copy ("ad text", "headlines + descriptions"): over an audience export (130) that
+# "retargeting people who abandoned their cart" would otherwise be.
+AD_WORDS = (r"\b(ad (copy|text|creative|headlines?|ideas)|headlines?|descriptions|primary text|ad variations?)\b", 20)
 # A sentence that asks to see something never builds one ("show me the cart campaign").
 SHOW_WORDS = (r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
               r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard|turn|switch|shut|restart|reschedule|relaunch"
@@ -146,7 +151,8 @@ INTENTS = [
            unless=r"\bwhy\b|\bhow many\b|\bwhen did\b|\bnumber of\b"),
     Intent(r"\bpurge\b|\bapply (the )?retention\b|\b(delete|remove|clear) (all )?(the )?(old|expired) (data|events)\b",
            265, tool="purge_old_data", reading="apply the retention period now (purge data older than NUDGE_RETENTION_MONTHS)"),
-    Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no)\b|\bwhy (did|does|is|was) \S+@\S+ (get|getting|receive|"
+    Intent(r"\bwhy\b.*\b(didn't|did not|hasn't|has not|not|never|wasn't|no|isn'?t|aren'?t|won'?t|doesn'?t|don'?t|haven'?t)\b"
+           r"|\bwhy (did|does|is|was) \S+@\S+ (get|getting|receive|"
            r"on|in|still)\b|^(is|was|has) \S+@\S+ (still )?(unsubscribed|subscribed|suppressed|opted|bounced|allowed|on |getting|receiving)"
            r"|\b(consent|subscription|email) status (of|for) \S+@|\bdid \S+@\S+ (get|receive|open)\b"
            r"|^(can|could|may) (we|i) (email|mail|contact|message|send (an? )?(emails? )?to) \S+@", 260, explain),
@@ -260,7 +266,12 @@ INTENTS = [
            r"|\b(push|send|sync|share|upload|get)\b.*\bto (google|meta|facebook|instagram|fb)\b(?!.*\b(ad copy|headlines?)\b)"
            r"|\bas an? (custom )?audience\b|\b(list|audience|file) .*\bfor (facebook|meta|google|instagram|fb) ads\b",
            130, export_audience),
-    Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b"),
+    Intent(r"\b(push|move|change|reschedule|shift|delay|send|set|make|bring)\b.*\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+           r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b", 239, change_send_time),
+    Intent(r"\b(same|that|it|this|these|them|those|one)\b.*\b(for|on) (google|meta|facebook|instagram|fb|linkedin|display|rsa)\b"
+           r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b", 125, ad_again),
+    Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",
+           cues=(AD_WORDS,)),
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),
     # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
     Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),

@@ -17,7 +17,8 @@ OUTSIDE = (
      r"|direct mail|postcards?|letters? in the post)\b",
      "send that: Nudge sends email only (and writes ad copy)",
      'Ask for an email instead, e.g. "build an abandoned-cart sequence".'),
-    (r"\b(buy|purchase|boost|place|book)\b.*\b(ads?|adverts?|advertising|ad space|impressions)\b"
+    (r"\b(buy|purchase|boost\w*|place|book|promote)\b.*\b(ads?|adverts?|advertising|ad space|impressions|posts?)\b"
+     r"|\bspend\b.*\d.*\b(on|boosting|promoting)\b.*\bads?\b|\bad (budget|spend)\b"
      r"|\bspend\b.*\d.*\bon (facebook |meta |google |instagram |linkedin )?ads\b|\b(run|launch|start) (an? )?(ad|ads|advertising)"
      r" campaigns? on\b|\bad budgets?\b",
      "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",

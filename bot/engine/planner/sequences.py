@@ -54,7 +54,7 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
         step: dict[str, Any] = {**delay, "purpose": purpose}
         if purpose != "social_proof" and (value := percent(clause)):
             step["discount_percent"] = value
-        elif purpose == "cart_discount":
+        elif purpose == "cart_discount" and not named:  # a code alone ("free shipping code FREESHIP") is its own offer
             step["discount_percent"] = percent(lowered) or 10
         if named and codes:
             step["discount_code"] = codes[named[0]]
@@ -121,7 +121,8 @@ _WHEN = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|
 _FILLER = re.compile(r"\d+(?:\.\d+)?\s*%\s*(?:off|discount)?|\b(?:send|sending|sent|an?|the|one|another|email|e-mail|mail|message|with"
                      r"|then|on|at|later|after|that|this|and|step|followed|by|finally|lastly|last|final|again|of|to|them|it|we|i"
                      r"|want|should|be|is|will|do|gets?|say|saying|says|us|please|code|coupon|discount|off|use|using|plus|also"
-                     r"|like|some|our|their|your|for|up|add|new|extra|more|just|only|first|next|order|purchase)\b")
+                     r"|like|some|our|their|your|for|up|add|new|extra|more|just|only|first|next|order|purchase|morning|evening"
+                     r"|night|tonight|afternoon|thats|that's|it|around|about|roughly|approx|maybe|or so|w)\b|[()]")
 # A clause naming the campaign or its audience is the request, not a step's subject.
 _HEAD = re.compile(r"\$|\b(spent|spend\w*|orders|purchased|sequence|flow|series|automation|journey|drip|campaign|build|create|set ?up|setup|make|start|launch|people"
                    r"|customers|contacts|shoppers|buyers|subscribers|users|who|abandon\w*|carts?|checkouts?|lapsed|signed|sign.?ups?"

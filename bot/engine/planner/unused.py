@@ -92,7 +92,7 @@ def unused_words(text: str, audience: Audience) -> list[str]:
             if word not in found:
                 found.append(word)
     # an amount no spend condition took ("abandoned checkouts over $100"): named, never dropped
-    if not spend:
+    if not spend and "cart_value" not in audience.kinds:
         for match in re.finditer(r"\b(?:over|above|more than|under|less than|at least|worth|below)\s*[$€£]\s*\d[\d,.]*k?"
                                  r"|[$€£]\s*\d[\d,.]*k?\b|\b\d[\d,.]*\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp)\b", part):
             if match.group(0) not in found:

@@ -57,6 +57,7 @@ COMMON_WORDS = {
     "create", "segment", "called", "second", "percent", "purchase", "purchased", "german", "french",
     "carts", "twice", "others", "ignore", "without", "except", "excluding", "exclude", "summer", "winter",
     "number", "audience", "visitors", "digest", "scheduled", "running", "remind", "preflight", "approve",
+    "finish", "finished", "finishing", "finally", "manage", "market", "marketing", "engaged", "engagement",
 }
 
 

@@ -1,0 +1,138 @@
+"""Where contacts are, in an audience's words: countries (names, codes, demonyms, the EU/EEA/UK
+groups), lists before a noun ("US and Canadian shoppers", "uk cart abandoners"), states,
+provinces and European regions ("in California", "from scotland", "bavaria"), each included or
+left out ("excluding Texas"), and "no country". The words themselves live in
+bot.engine.planner.vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine.planner.vocabulary import (
+    ALIASES,
+    EXCLUDE_VERBS,
+    countries_in,
+    region_values,
+    regions_in,
+)
+
+
+def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str], phrases: list[str]) -> None:
+    """Append to `parts` the place conditions `lowered` names (and their words to `phrases`)."""
+    excluded: list[str] = []
+    for match in re.finditer(rf"\b(?:{EXCLUDE_VERBS})\b([^.;:]*)", lowered):
+        codes, words = countries_in(re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0])
+        excluded += codes
+        used += words
+    included: list[str] = []
+    # A lookahead, so "for people who joined from canada" still sees "from canada".
+    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+(?=((?:the\s+)?[a-z .,&/-]{2,60}))", lowered):
+        head = re.split(r"\bwho\b|\bthat\b|\bwith\b|\bwhich\b|\bsince\b|\blast\b|\bpast\b", match.group(1))[0]
+        codes, words = countries_in(head)
+        included += [code for code in codes if code not in excluded]
+        used += words
+    # demonyms before the noun: "US customers", "German shoppers", "US and Canadian shoppers"
+    for match in re.finditer(r"\b(?:customers|contacts|people|shoppers|buyers|subscribers|users|audience|folks|visitors|vips"
+                             r"|sign.?ups|members|clients|abandoners|browsers|viewers|spenders|purchasers|who|only)\b", lowered):
+        codes, words = _places_before(lowered[:match.start()])
+        included += [code for code in codes if code not in excluded]
+        used += words
+    # a plural demonym is the noun itself: "how many germans opted in", "brits who ordered"
+    for word, code in DEMONYMS.items():
+        if re.search(rf"\b{word}\b", lowered) and code not in excluded:
+            included.append(code)
+            used.append(word)
+    if re.search(r"\bthe us\b|\bin us\b|(?<!show )(?<!give )(?<!tell )(?<!send )(?<!get )(?<!find )\bus (?:customers|contacts|people"
+                 r"|shoppers|buyers|only|market)\b|\bus-based\b", lowered):
+        if "US" not in excluded:
+            included.append("US")
+    included = sorted(set(included) - set(excluded))
+    excluded = sorted(set(excluded))
+    if re.search(r"\b(?:no|without an?|missing|unknown|blank|empty) country\b|\bcountry (?:is )?(?:missing|unknown|blank|empty)\b", lowered):
+        parts.append({"attribute": "country", "op": "exists", "value": False})
+        phrases.append("with no country")
+    # States and provinces ("in California", "not in Ontario"): the country and its region codes.
+    inside, outside = _regions(lowered, used)
+    included = [code for code in included if code not in inside]
+    regions = [{"all": [{"attribute": "country", "op": "eq", "value": country},
+                        {"attribute": "region", "op": "in", "value": _stored(country, codes)}]} for country, codes in inside.items()]
+    if regions:
+        parts.append(regions[0] if len(regions) == 1 and not included else
+                     {"any": regions + ([{"attribute": "country", "op": "in", "value": included}] if included else [])})
+        phrases.append("in " + ", ".join([f"{country}-{code}" for country, codes in inside.items() for code in codes] + included))
+    elif included:
+        parts.append({"attribute": "country", "op": "in", "value": included})
+        phrases.append("in " + ", ".join(included))
+    if excluded:
+        parts.append({"not": {"attribute": "country", "op": "in", "value": excluded}})
+        phrases.append("not in " + ", ".join(excluded))
+    for country, codes in outside.items():
+        parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
+                                      {"attribute": "region", "op": "in", "value": _stored(country, codes)}]}})
+        phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
+
+
+def _stored(country: str, codes: list[str]) -> list[str]:
+    """Each region as a contact's record may hold it (vocabulary.region_values)."""
+    return [value for code in codes for value in region_values(country, code)]
+
+
+DEMONYMS = {word: code for word, code in ALIASES.items() if word.endswith("s") and " " not in word and word != "swiss"}
+
+
+# Words between a place and the people it qualifies ("uk cart abandoners").
+PLACE_MODIFIERS = {"cart", "checkout", "browse", "basket", "abandoned", "lapsed", "inactive", "vip", "loyal", "repeat", "recent",
+                   "first-time", "one-time", "high-value", "big", "active", "engaged", "returning", "existing", "opted-in"}
+
+
+def _places_before(text: str) -> tuple[list[str], list[str]]:
+    """Countries named just before an audience noun, read backwards over a list ("US and
+    Canadian", "German, Austrian or Swiss"); the first word that names none ends it."""
+    words = re.findall(r"[a-z.]+|[,/&]", text)[-10:]
+    codes: list[str] = []
+    used: list[str] = []
+    index = len(words)
+    while index > 0:
+        word = words[index - 1]
+        if word in (",", "/", "&", "and", "or"):
+            index -= 1
+            continue
+        pair = " ".join(words[index - 2:index]) if index >= 2 else ""
+        if pair and (found := countries_in(pair)[0]) and " " in (countries_in(pair)[1] or [""])[0]:
+            codes += found
+            used.append(pair)
+            index -= 2
+            continue
+        if word in PLACE_MODIFIERS and not codes:
+            index -= 1  # "uk cart abandoners", "german vip customers": the place comes before these
+            continue
+        us_verb = word == "us" and index >= 2 and words[index - 2] in ("show", "give", "tell", "get", "send", "let", "help", "find")
+        found = ["US"] if word in ("us", "u.s.", "u.s") and not us_verb else countries_in(word)[0]
+        if not found or word in ("all", "our", "the", "new", "any"):
+            break
+        codes += found
+        used.append(word)
+        index -= 1
+    return codes, used
+
+
+def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """States and provinces named where a place goes, split into those included and excluded."""
+    found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
+    seen: set[str] = set()
+    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .-]{{3,40}})", False),
+                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .-]{3,40})", True),
+                            # "new york customers", "bavarian shoppers": just before the people
+                            (r"((?:\b[a-z.-]+\s+){1,3}?)(?=(?:customers|shoppers|people|buyers|subscribers|contacts|users"
+                             r"|residents|folks|clients|members)\b)", True)):
+        for match in re.finditer(pattern, lowered):
+            for country, code, name in regions_in(re.split(r"\bwho\b|\bthat\b|\bwith\b|\bbut\b", match.group(1))[0]):
+                if name in seen:
+                    continue
+                seen.add(name)
+                used.append(name)
+                found[inside].setdefault(country, []).append(code)
+    return ({country: sorted(set(codes)) for country, codes in sorted(found[True].items())},
+            {country: sorted(set(codes)) for country, codes in sorted(found[False].items())})

@@ -1,0 +1,132 @@
+"""Which step of the thread's campaign a sentence names: "day 5", "the first email", "the
+reviews email", "the 7 day one", "the free shipping email" (its own words or code), checked
+against the steps the thread knows (`ThreadState.sequence_request`), as update_sequence's step
+selectors, and the draft a step has.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from bot.engine.memory import ThreadState
+
+# Words that name a step by what it is for, and the purpose they mean.
+STEP_PURPOSES = (
+    (r"review|social proof|testimonial|rating", "social_proof"),
+    (r"discount|coupon|offer|promo|\d+\s*%", "cart_discount"),
+    (r"remind", "cart_reminder"),
+    (r"welcome", "welcome"),
+    (r"win.?back", "winback"),
+    (r"brows", "browse_abandonment"),
+)
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
+
+
+def step_draft(lowered: str, state: ThreadState) -> tuple[int, str] | None:
+    """The draft of the one step a sentence names in the thread's campaign ("the first browse
+    email", "the discount email", "day 3"), with words for it; None when it names no single step."""
+    if state.campaign_id is None or re.search(r"\b(all|both|every|each|whole|entire|them|these|those|campaign|sequence|flow)\b", lowered):
+        return None
+    request = thread_request(state)
+    steps = request.get("steps") or []
+    which = step_named(lowered, request)
+    if which and "missing" in which:
+        return None
+    if which:
+        chosen = [(index, step) for index, step in enumerate(steps, start=1) if is_step(step, index, which)]
+    else:  # "the free shipping email": the step whose own words or code the sentence names
+        chosen = [(index, step) for index, step in enumerate(steps, start=1)
+                  if any(word in lowered for word in own_words(step))]
+    if len(chosen) != 1 or not chosen[0][1].get("draft_id"):
+        return None
+    index, step = chosen[0]
+    return step["draft_id"], f"step {index} ({step_when(step) if 'delay_days' in step or 'delay_hours' in step else 'its'} email)"
+
+
+def own_words(step: dict[str, Any]) -> list[str]:
+    words = re.findall(r"[a-z][a-z'-]{3,}", (step.get("brief") or "").lower())
+    return [word for word in words if word not in {"with", "email", "emails", "that", "this", "their", "your", "from"}] + (
+        [step["discount_code"].lower()] if step.get("discount_code") else [])
+
+
+def is_step(step: dict[str, Any], position: int, selector: dict[str, Any]) -> bool:
+    if "day" in selector:
+        return step.get("delay_days") == selector["day"]
+    if "step" in selector:
+        return position == selector["step"]
+    return step.get("purpose") == selector.get("purpose")
+
+
+def offer_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Selectors of the offer steps: those with a discount, whatever their purpose (a win-back's
+    day 0), or a cart_discount step."""
+    return [{"day": s["delay_days"]} if "delay_days" in s else {"step": i}
+            for i, s in enumerate(request.get("steps", []), start=1)
+            if s["purpose"] == "cart_discount" or s.get("discount_percent")]
+
+
+def has_day(request: dict[str, Any], step: dict[str, Any]) -> bool:
+    return any(existing.get("delay_days") == step.get("delay_days") and existing.get("delay_hours") == step.get("delay_hours")
+               for existing in request.get("steps", []))
+
+
+def step_when(step: dict[str, Any]) -> str:
+    return f"day {step['delay_days']}" if "delay_days" in step else f"{step['delay_hours']} h"
+
+
+def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The step a fragment names, as update_sequence's selector (a day when the thread knows
+    the steps), {"missing": day} for a day the campaign does not have, or None."""
+    if day := re.search(r"\bday\s*(\d+)\b|\b(\d+)[ -]days? (?=email|one|message|step|mail|reminder)", fragment):
+        number = day.group(1) or day.group(2)
+        return checked_selector(request, {"day": int(number)}) or {"missing": number}
+    steps = request.get("steps") or []
+    # "step 2", "email 2", and "the first email" (which normalising made "the 1 email")
+    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b|\bthe (\d+)(?:st|nd|rd|th)? (?:email|step|message)\b", fragment):
+        return checked_selector(request, {"step": int(position.group(1) or position.group(2))})
+    if re.search(r"\b(last|final)\b", fragment) and steps:
+        return checked_selector(request, {"step": len(steps)})
+    if ordinal := re.search(r"\b(" + "|".join(ORDINALS) + r")\b", fragment):
+        return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]})
+    purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)
+    if purpose is None:
+        return None
+    matching = [i for i, s in enumerate(steps, start=1) if s.get("purpose") == purpose]
+    if len(matching) == 1:
+        return checked_selector(request, {"step": matching[0]})
+    if not matching and steps and purpose in ("cart_reminder", "cart_discount"):
+        # "the reminder" of a win-back is its step without an offer; "the discount" its offer
+        offer = purpose == "cart_discount"
+        fitting = [i for i, s in enumerate(steps, start=1) if bool(s.get("discount_percent")) == offer]
+        if len(fitting) == 1 or (fitting and not offer):
+            return checked_selector(request, {"step": fitting[-1]})
+    return {"purpose": purpose}
+
+
+def checked_selector(request: dict[str, Any], selector: dict[str, Any]) -> dict[str, Any] | None:
+    """The selector checked against the thread's steps; positions become days where they can."""
+    steps = request.get("steps")
+    if not steps:
+        return selector
+    if "day" in selector:
+        return selector if any(s.get("delay_days") == selector["day"] for s in steps) else None
+    position = selector["step"]
+    if not 1 <= position <= len(steps):
+        return None
+    chosen = steps[position - 1]
+    return {"day": chosen["delay_days"]} if "delay_days" in chosen else selector
+
+
+def selector_words(selector: dict[str, Any]) -> str:
+    if "day" in selector:
+        return f"day {selector['day']:g}" if isinstance(selector["day"], float) else f"day {selector['day']}"
+    if "step" in selector:
+        return f"step {selector['step']}"
+    return f"the {selector['purpose'].replace('_', ' ')} email"
+
+
+def thread_request(state: ThreadState) -> dict[str, Any]:
+    return copy.deepcopy(state.sequence_request or {})
+
