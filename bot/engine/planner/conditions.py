@@ -22,6 +22,7 @@ from bot.engine.planner.dates import (
     unit_hours,
     window,
 )
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS
 from tools.audience import recipes
 
 ORDER = recipes.ORDER
@@ -263,7 +264,11 @@ def list_status_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
     named = [(match.start(), condition, words) for pattern, condition, words in LIST_STATUS if (match := pattern.search(lowered))]
     if not named:
         return None
-    _, condition, words = min(named, key=lambda item: item[0])
+    start, condition, words = min(named, key=lambda item: item[0])
+    # "exclude anyone who unsubscribed": left out, not picked
+    if re.search(rf"\b(?:{EXCLUDE_VERBS}|not|never|haven'?t|hasn'?t|no)\b(?:\W+\w+){{0,4}}\W*$", lowered[:start]):
+        return {"not": condition}, "except those who " + {"who unsubscribed": "unsubscribed", "whose address bounced": "bounced",
+                                                          }.get(words, words.removeprefix("who "))
     return condition, words
 
 

@@ -24,9 +24,13 @@ from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES, discount_c
 def offer(clean: str, lowered: str) -> dict[str, Any]:
     """Purpose, tone, discount and brief: what draft_email and draft_ad_copy share."""
     purpose = next((name for pattern, name in PURPOSES if has(lowered, pattern)), "custom")
+    if purpose == "cart_reminder" and (percent(lowered) or discount_codes(clean)):
+        purpose = "cart_discount"  # "retarget checkout abandoners, 15% off with code SAVE15"
     arguments: dict[str, Any] = {"purpose": purpose}
     if purpose in {"custom", "announcement"}:
         arguments["brief"] = brief(clean)
+    elif said := re.search(r"\b(?:mention(?:ing)?|saying|highlight(?:ing)?|telling them|that says|about)\b\s+(.+)$", clean, flags=re.I):
+        arguments["brief"] = said.group(1).strip(" .")[:2000]  # "mention free shipping over $75": the message's own words
     if value := percent(lowered):
         arguments["discount_percent"] = value
     if codes := discount_codes(clean):
@@ -42,6 +46,8 @@ def brief(clean: str) -> str:
     # the command and the channel go ("write google ad copy for ..."); what the message is ("a thank
     # you email for first-time buyers") stays
     channel = r"(?:google|facebook|instagram|linkedin|meta|fb|search|display|friendly|playful|professional|urgent|short|quick|new|marketing)"
+    clean = re.sub(r"\b(?:please|pls)\b\s*|\b(?:ad )?(?:headlines?|descriptions?|primary texts?)\s*(?:\+|and|&)?\s*", "", clean, flags=re.I)
+    clean = re.sub(r"\s+", " ", clean).strip()
     stripped = re.sub(
         r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:(?:draft|write|compose|create|make|give|get|need|want|i need|we need|i want)"
         rf"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*{channel}){{0,3}}\s*\b(?:email|newsletter|mail|ad copy|ads?)\b\s*"

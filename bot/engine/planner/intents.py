@@ -215,6 +215,7 @@ INTENTS = [
            r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
            r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b|\bholdout\b|\blift\b|\bincremental\b",
            180, report, unless=r"^(please )?(can you )?(export|upload|push|sync|send|build|create|set up)\b"
+                               r"|\b(abandonment|sequence|flow|series|win.?back|welcome) (for|to)\b"
                                # bounced or unsubscribed addresses on the list: people, not a campaign's results
                                r"|\b(bounced|unsubscribed|bounces)\b.*\b(addresses|list|suppress\w*|contacts)\b"
                                r"|\b(addresses|contacts)\b.*\b(bounced|unsubscribed)\b"),

@@ -179,7 +179,8 @@ NOT_NAME = re.compile(
     r"|that is|which is|we're|we are|ready|sign.?off|signed off|need\w*|waiting|still|every|any|lets|let us|go live|live with"
     r"|scrap|trash|bin|delete|remove|get rid of|shut (?:it )?(?:down|off)|turn (?:it )?(?:off|on)|switch (?:it )?(?:off|on)|back on"
     r"|start (?:it )?up|up|over|start over|i'll|i will|we'll|we will|again|instead|them|these|those|they|turn|switch|put|bring"
-    r"|rid|get|duplicates?|extras?|no|meant|i meant|existing|current)\b"
+    r"|rid|get|duplicates?|extras?|no|meant|i meant|existing|current|anything|something|nothing|pull(?: up)?|bring up"
+    r"|want to see|want|wanna|its|steps?)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
 

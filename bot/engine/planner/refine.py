@@ -36,6 +36,9 @@ NARROW = re.compile(
 REPLACE = re.compile(
     _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
     r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and)\s*(?:just |only )?")
+# A verb makes a short phrase a request of its own ("pause it", "export them to meta").
+VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
+         r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
@@ -57,7 +60,11 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         combined = swapped or f"{previous} and {rest}"
     else:
         replaced = REPLACE.match(text)
-        if not replaced and not INSTEAD.search(text):
+        # "and France?" reaches here as "france" (the opener is not the request): a short phrase
+        # naming only a place, a period or "the week before" is a swap too
+        bare = not replaced and len(text.split()) <= 5 and (BEFORE.match(text) or not re.search(VERBS, text) and (
+            countries_in(text)[0] or regions_in(text) or time_of(words_to_numbers(text), zone_now()).any))
+        if not replaced and not INSTEAD.search(text) and not bare:
             return None
         rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
         if not rest or len(rest.split()) > 12:

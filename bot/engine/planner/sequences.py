@@ -114,7 +114,7 @@ FIRST_STEP = re.compile(rf"\b(?:{_FIRST})\b")
 _WHEN = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|th)?\s*day\b|\d+\s*(?:hours?|hrs?|h|days?|d|weeks?|w"
                    r"|minutes?|mins?)\b(?:\s+(?:later|after(?: that| this| the \w+(?: one| email| mail| message)?)?))?)"
                    r"|\b(?:the next day|next day|the day after|a day later|the following day|following day|tomorrow)\b|discountcode\d+"
-                   r"|\b(?:email|step|message|mail)\s*#?\d+\b|\bw/"
+                   r"|\b(?:email|step|message|mail)\s*#?\d+\b(?!\s*(?:h|hrs?|hours?|d|days?|w|weeks?|mins?|minutes?)\b)|\bw/"
                    rf"|\b(?:{_FIRST})\b|^\s*(?:send|and|then|add|plus|also)\b|\b(?:with |and |plus )?\d+(?:\.\d+)?\s*%\s*(?:off|discount)?")
 # ... and the offer and the words every step has: what is left is the step's own subject
 # ("free shipping", "we miss you", "a thank-you note"), if anything.
@@ -122,9 +122,10 @@ _FILLER = re.compile(r"\d+(?:\.\d+)?\s*%\s*(?:off|discount)?|\b(?:send|sending|s
                      r"|then|on|at|later|after|that|this|and|step|followed|by|finally|lastly|last|final|again|of|to|them|it|we|i"
                      r"|want|should|be|is|will|do|gets?|say|saying|says|us|please|code|coupon|discount|off|use|using|plus|also"
                      r"|like|some|our|their|your|for|up|add|new|extra|more|just|only|first|next|order|purchase|morning|evening"
-                     r"|night|tonight|afternoon|thats|that's|it|around|about|roughly|approx|maybe|or so|w)\b|[()]")
+                     r"|night|tonight|afternoon|thats|that's|it|around|about|roughly|approx|maybe|or so|w|they|leave|leaves|left"
+                     r"|go|goes|hours?|days?)\b|[()]")
 # A clause naming the campaign or its audience is the request, not a step's subject.
-_HEAD = re.compile(r"\$|\b(spent|spend\w*|orders|purchased|sequence|flow|series|automation|journey|drip|campaign|build|create|set ?up|setup|make|start|launch|people"
+_HEAD = re.compile(r"\$|\b(buy|buys|purchase|convert\w*|come back|spent|spend\w*|orders|purchased|sequence|flow|series|automation|journey|drip|campaign|build|create|set ?up|setup|make|start|launch|people"
                    r"|customers|contacts|shoppers|buyers|subscribers|users|who|abandon\w*|carts?|checkouts?|lapsed|signed|sign.?ups?"
                    r"|ordered|bought|haven't|hasn't|didn't|stop|exit|holdout|hold.?out|win.?back|re-?engage\w*|welcome|browse\w*"
                    r"|viewed|looked|emails|steps|messages)\b")
@@ -167,7 +168,7 @@ def _delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
 
     base = previous_hours or 0
     if re.search(r"\b(next day|the day after|a day later|following day|tomorrow)\b", clause):
-        return after_entry(base + 24)
+        return {"delay_days": int(base // 24) + 1}  # the calendar day after the step before (2 h, then "the next day": day 1)
     # a list of bare delays: "3 emails: 1 hour, 1 day and 3 days after abandonment"
     bare = re.match(r"^\s*(?:after\s+|in\s+)?(\d+)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b(?:\s+(?:later|after\b.*|in))?\s*$", clause)
     if bare and not re.search(r"\blater\b|after (that|this)\b", clause):

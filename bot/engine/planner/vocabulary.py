@@ -85,7 +85,7 @@ TONES = {"friendly": "friendly", "warm": "friendly", "casual": "friendly", "play
 
 
 PURPOSES = (
-    (r"cart", "cart_reminder"), (r"brows|viewed", "browse_abandonment"), (r"win.?back|lapsed|miss you", "winback"),
+    (r"cart|check.?out abandon|abandoned check.?out", "cart_reminder"), (r"brows|viewed", "browse_abandonment"), (r"win.?back|lapsed|miss you", "winback"),
     (r"welcome|new (subscribers|sign.?ups|signups|customers|members)", "welcome"), (r"announc|launch|sale|new collection|new arrival", "announcement"),
     (r"review|social proof", "social_proof"),
 )
