@@ -102,7 +102,21 @@ _HOLIDAYS = re.compile(r"\b(black friday|cyber monday|christmas|boxing day|new y
 _EVENTS = {"sale", "sales", "event", "launch", "week", "weekend", "offer", "deals", "collection"}
 
 
+# The marketer writes about customers ("say we miss them"); the email speaks to one ("we miss you").
+_THIRD_PERSON = {"them": "you", "they": "you", "their": "your", "theirs": "yours", "themselves": "yourself",
+                 "they're": "you're", "they've": "you've", "they'll": "you'll"}
+# A brief that reads as words for the reader (an offer, news, a feeling), not a label ("a thank-you note").
+_SAYS_SOMETHING = re.compile(r"(?<!-)\b(we|you|your|our|free|off|shipping|returns?|ends?|last chance|new|back|miss|soon|today"
+                             r"|tonight|expires?|only|left|hurry)\b", re.I)
+
+
+def to_reader(text: str) -> str:
+    return re.sub(r"\b(them|they're|they've|they'll|they|theirs|their|themselves)\b",
+                  lambda m: _THIRD_PERSON[m.group(1).lower()], text, flags=re.I)
+
+
 def read_brief(brief: str | None) -> Brief:
+    brief = to_reader(brief) if brief else brief
     clauses = [c.strip(" .!") for c in re.split(r"[,;.\n]|\s+-\s+|\band make\b", brief or "") if c.strip(" .!")]
     urgent = bool(_URGENT.search(brief or ""))
     offer, topic, details = "", "", []
@@ -163,7 +177,12 @@ def template_email(request: Request) -> EmailCopy:
     greeting, signoff = loader.tones()[tone]
     body = [greeting, fields["body"]] if fields["body"] else [greeting]
     if request.brief and base != "custom":
-        body += [f"{detail}." for detail in (read_brief(request.brief).details or ())]
+        said = read_brief(request.brief)
+        # "day 8 free shipping", "saying we miss them": the step's own words, in the email
+        lead = _LEAD.sub("", re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]).strip()
+        if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead):
+            body.append(lead[0].upper() + lead[1:].rstrip(".!") + ".")
+        body += [f"{detail}." for detail in (said.details or ())]
     preheader = fields["preheader"]
     if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:
         # a win-back, welcome or browse email with an offer: the offer and its code are printed

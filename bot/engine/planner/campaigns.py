@@ -95,7 +95,7 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
     kind_words = r"(emails?|ads?|impressions?|messages?)"
     # normalising made "a month" "1 month", so the preposition is optional
     unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:(?:a|an|one|single)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
-    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:(?:to|per|for|a) (?:each |one |a |every )?(?:person|contact|customer|recipient|subscriber|user|shopper)\s*)?{unit}", lowered)
+    match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:from (?:us|you|the shop)\s*)?(?:(?:to|per|for|a) (?:each |one |a |every )?(?:person|contact|customer|recipient|subscriber|user|shopper)\s*)?{unit}", lowered)
     if match:
         count, kind, amount, period, adverb = match.groups()
     else:  # the number after the kind: "cap marketing emails at 6 a month"

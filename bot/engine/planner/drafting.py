@@ -107,6 +107,24 @@ def ad_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         code.replace("_", " ") for code in named))
 
 
+def subject_test(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"split test the subject on the day 2 email: 'You forgot something' vs 'Your cart is waiting'":
+    that step's draft gets the two subjects (subject and subject_b), a new version to approve."""
+    subjects = [s.strip() for s in re.findall(r"['\"\u201c]([^'\"\u201d]{2,200})['\"\u201d]", clean)]
+    if len(subjects) < 2:
+        return Plan("revise_draft", answer="Which two subjects? Say e.g. \"split test the day 1 subject: 'Still thinking?' vs "
+                                           "'Your cart is waiting'\".")
+    one = step_draft(lowered, state)
+    named = re.search(r"\bdraft\s*#?\s*(\d+)\b", lowered)
+    draft = one[0] if one else int(named.group(1)) if named else None
+    if draft is None:
+        return Plan("revise_draft", answer="Which email? Say e.g. \"split test the subject of the day 1 email: 'A' vs 'B'\" "
+                                           "in the campaign's thread, or name the draft (\"draft 12\").")
+    arguments = {"draft_id": draft, "subject": subjects[0][:500], "subject_b": subjects[1][:500]}
+    return Plan("revise_draft", [PlannedCall("revise_draft", arguments)],
+                reading=f"Read as: an A/B subject test on draft {draft}: \"{subjects[0][:60]}\" vs \"{subjects[1][:60]}\"")
+
+
 def _draft_id(lowered: str, state: ThreadState) -> int | None:
     if match := re.search(r"\b(?:draft|message)\s*#?\s*(\d+)\b", lowered):
         return int(match.group(1))

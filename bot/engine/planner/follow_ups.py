@@ -262,6 +262,8 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     if state.campaign_id is None:
         return None
     match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
+    # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
+    match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
     added = describe_audience(match.group(1)) if match else None
     if added is None or added.spec is None:
         return None

@@ -30,6 +30,7 @@ from bot.engine.planner.drafting import (
     draft_action,
     draft_ad_copy,
     draft_email,
+    subject_test,
 )
 from bot.engine.planner.follow_ups import (
     add_step,
@@ -229,12 +230,14 @@ INTENTS = [
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
-    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in)\b"
-           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b", 234, add_step),
+    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in|tack on|slap on)\b"
+           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd) 1)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b",
+           234, add_step),
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
            r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
-           r"(list|mailing|segment|audience)\b"),
+           r"(list|mailing|segment|audience)\b|\d+\s*%|\bto \d"),  # "drop the discount to 20%" lowers it
     Intent(r"\bcodes?\b", 236, change_code, unless=r"^(please )?(can you )?(build|create|set up|setup|make|start|send|email|draft|write|import)\b"
+           r"|^(?:please )?(?:add|tack on|throw in) (?:a|an|another|one more|a second|a new|1|1 more)\b"
            r"|\b(sequence|flow|series|one-?off)\b"),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
@@ -248,8 +251,10 @@ INTENTS = [
     Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
            r"|restrict (it |this |them |the audience )?to|narrow (it |this |them |the audience )?(down )?to|target)\b"
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
-           r"|\bonly (send|target|email|go) to\b", 155, narrow_audience),
-    Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b", 157, replace_audience),
+           r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b", 155, narrow_audience),
+    Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
+           r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+", 258, replace_audience),
+    Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
            r"|\bwelcome (series|sequence|flow|emails|journey|drip|automation|campaign)\b", 145, welcome_sequence,
@@ -276,7 +281,8 @@ INTENTS = [
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),
     # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
     Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),
-    Intent(r"\b(schedule|go live|launch|activate|start sending)\b", 100, tool="schedule_campaign",
+    Intent(r"\b(schedule|go live|launch|activate|start sending)\b|\b(turn|switch) (it|this|that|the \w+) on\b(?! again)", 100,
+           tool="schedule_campaign",
            reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?|" + BUILD_FIRST),
     Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b|\b(turn|switch) (it |this |that |the \w+ )*(off)\b|\bstop sending\b", 95,
            tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),

@@ -180,7 +180,7 @@ NOT_NAME = re.compile(
     r"|scrap|trash|bin|delete|remove|get rid of|shut (?:it )?(?:down|off)|turn (?:it )?(?:off|on)|switch (?:it )?(?:off|on)|back on"
     r"|start (?:it )?up|up|over|start over|i'll|i will|we'll|we will|again|instead|them|these|those|they|turn|switch|put|bring"
     r"|rid|get|duplicates?|extras?|no|meant|i meant|existing|current|anything|something|nothing|pull(?: up)?|bring up"
-    r"|want to see|want|wanna|its|steps?)\b"
+    r"|want to see|want|wanna|its|steps?|hit|press|click|before|after|i|we|me|us)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
 

@@ -19,6 +19,7 @@ OUTSIDE = (
      'Ask for an email instead, e.g. "build an abandoned-cart sequence".'),
     (r"\b(buy|purchase|boost\w*|place|book|promote)\b.*\b(ads?|adverts?|advertising|ad space|impressions|posts?)\b"
      r"|\bspend\b.*\d.*\b(on|boosting|promoting)\b.*\bads?\b|\bad (budget|spend)\b"
+     r"|\b(run|launch|start|set up|create)\b.*\bad campaigns?\b|[$€£]\s*\d+.*\bad campaigns?\b"
      r"|\bspend\b.*\d.*\bon (facebook |meta |google |instagram |linkedin )?ads\b|\b(run|launch|start) (an? )?(ad|ads|advertising)"
      r" campaigns? on\b|\bad budgets?\b",
      "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
@@ -29,7 +30,7 @@ OUTSIDE = (
      r"conversion rate|ctr|cpc|roas|results|doing|performing)\b",
      "read ad platform results: Nudge writes ad copy and exports audiences, the ad platform reports on the ads",
      'I report on Nudge\'s emails, e.g. "how did the cart sequence do last week?".'),
-    (r"\b(change|set|update|lower|raise|drop|reduce|increase)\b.*\bprices?\b(?!.*\b(email|ad|copy)\b)",
+    (r"\b(change|set|update|lower|raise|drop|reduce|increase|cut|slash|mark down)\b.*\bprices?\b(?!.*\b(email|ad|copy)\b)",
      "change prices: that happens in your shop's admin", "Nudge only reads the catalogue."),
     (r"\b(predict|forecast|projections?|project|extrapolate)\b|\b(revenue|sales|orders) (will|are going to)\b|\bnext (month|week|"
      r"quarter|year)'?s? (revenue|sales|orders)\b|\bwill (we|i) (make|sell|earn)\b",

@@ -14,7 +14,7 @@ from bot.engine.memory import ThreadState
 
 # Words that name a step by what it is for, and the purpose they mean.
 STEP_PURPOSES = (
-    (r"review|social proof|testimonial|rating", "social_proof"),
+    (r"review|social proof|testimonial|rating|best.?sell|top.?sell|popular", "social_proof"),
     (r"discount|coupon|offer|promo|\d+\s*%", "cart_discount"),
     (r"remind", "cart_reminder"),
     (r"welcome", "welcome"),
@@ -83,16 +83,21 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
         number = day.group(1) or day.group(2)
         return checked_selector(request, {"day": int(number)}) or {"missing": number}
     steps = request.get("steps") or []
+    # "the 4 hour one": a step by its delay in hours (update_sequence picks by day, in fractions)
+    if hours := re.search(r"\b(\d+)[ -]h(?:ours?|rs?)? (?=email|one|message|step|mail|reminder)", fragment):
+        return {"day": round(int(hours.group(1)) / 24, 6)}
     # "step 2", "email 2", and "the first email" (which normalising made "the 1 email")
-    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b|\bthe (\d+)(?:st|nd|rd|th)? (?:email|step|message)\b", fragment):
+    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b(?!\s*(?:h|hours?|days?)\b)"
+                             r"|\b(?:the|that|this) (\d+)(?:st|nd|rd|th)? (?:[a-z-]+ )?(?:email|step|message|one)\b", fragment):
         return checked_selector(request, {"step": int(position.group(1) or position.group(2))})
     if re.search(r"\b(last|final)\b", fragment) and steps:
         return checked_selector(request, {"step": len(steps)})
     if ordinal := re.search(r"\b(" + "|".join(ORDINALS) + r")\b", fragment):
         return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]})
     purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)
-    if purpose is None:
-        return None
+    if purpose is None:  # "the thank-you email", "the free shipping one": the step whose own words these are
+        owning = [i for i, s in enumerate(steps, start=1) if any(word in fragment for word in own_words(s))]
+        return checked_selector(request, {"step": owning[0]}) if len(owning) == 1 else None
     matching = [i for i, s in enumerate(steps, start=1) if s.get("purpose") == purpose]
     if len(matching) == 1:
         return checked_selector(request, {"step": matching[0]})
