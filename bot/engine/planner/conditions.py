@@ -218,14 +218,19 @@ ORDER_COUNT = re.compile(
     r"(?:times|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
 
 
+# Order counts in words: "repeat customers", "ordered again"; "one-time buyers", "first-time shoppers".
+REPEAT_BUYERS = re.compile(r"\brepeat (customers|buyers|purchasers|shoppers)\b|\breturning customers\b|\bmultiple (orders|purchases"
+                           r"|times)\b|\bmore than once\b|\bordered again\b")
+ONE_TIME_BUYERS = re.compile(r"\b(one-time|one time|single-order|first-time|first time|new)\s+(buyers|purchasers)\b|\b(one-time"
+                             r"|one time|single-order|first-time|first time)\s+(customers|shoppers)\b")
+
+
 def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str] | None:
     match = ORDER_COUNT.search(clause) if numbers else None
     if not match:
-        if re.search(r"\brepeat (customers|buyers|purchasers|shoppers)\b|\breturning customers\b|\bmultiple (orders|purchases|times)\b"
-                     r"|\bmore than once\b|\bordered again\b", clause):
+        if REPEAT_BUYERS.search(clause):
             return {"event": ORDER, "at_least": 2}, "who ordered at least 2 times"
-        if re.search(r"\b(one-time|one time|single-order|first-time|first time|new)\s+(buyers|purchasers)\b|\b(one-time|one time|"
-                     r"single-order|first-time|first time)\s+(customers|shoppers)\b", clause):
+        if ONE_TIME_BUYERS.search(clause):
             return {"event": ORDER, "at_least": 1, "at_most": 1}, ONE_TIME
         return None
     op, number = (match.group("op") or "").strip(), int(match.group("n"))

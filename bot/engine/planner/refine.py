@@ -14,7 +14,13 @@ import re
 from datetime import timedelta
 
 from bot.engine.memory import ThreadState
-from bot.engine.planner.conditions import ORDER_COUNT, SPEND, time_of
+from bot.engine.planner.conditions import (
+    ONE_TIME_BUYERS,
+    ORDER_COUNT,
+    REPEAT_BUYERS,
+    SPEND,
+    time_of,
+)
 from bot.engine.planner.dates import zone_now
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
@@ -102,11 +108,11 @@ def _swapped(previous: str, new: str) -> str | None:
                 return None  # cannot tell which words were the old time: better not to guess
             old = [found.span()]
         swaps.append((old, new_time.source))
-    for pattern in (SPEND, ORDER_COUNT, REPEAT):
-        if found := pattern.search(new):
-            old = [match.span() for pattern_ in (SPEND, ORDER_COUNT, REPEAT) if pattern_ is pattern or
-                   {pattern, pattern_} == {ORDER_COUNT, REPEAT} for match in pattern_.finditer(previous)]
-            swaps.append((old, ("who " if pattern is SPEND else "") + found.group(0)))
+    # the spend, and the order count in numbers or in words, each swapped as one kind
+    for kind in ((SPEND,), (ORDER_COUNT, REPEAT_BUYERS, ONE_TIME_BUYERS)):
+        if found := next((match for pattern in kind if (match := pattern.search(new))), None):
+            old = [match.span() for pattern in kind for match in pattern.finditer(previous)]
+            swaps.append((old, ("who " if kind[0] is SPEND else "") + found.group(0)))
     if not swaps:
         return None
     # the last spans first, so the earlier ones keep their places
@@ -151,8 +157,3 @@ def _shifted(previous: str) -> str | None:
         return None
     days = f"between {before[0].isoformat()} and {before[1].isoformat()}"
     return f"{previous[:found.start()]} {days} {previous[found.end():]}"
-
-
-# "repeat customers", "one-time buyers": order counts in words (conditions.order_count reads them)
-REPEAT = re.compile(r"\b(?:repeat|returning|one-time|one time|single-order|first-time|first time)\s+(?:customers|buyers|purchasers"
-                    r"|shoppers)\b")
