@@ -73,6 +73,23 @@ def test_subject_change_and_a_move_by_purpose(engine, settings):
     assert [(s.position, s.purpose) for s in moved.steps] == [(1, "cart_reminder"), (2, "cart_discount"), (3, "social_proof")]
 
 
+def test_a_new_subject_ends_the_templates_ab_test_and_says_so(engine, settings):
+    """Mutation tried: not clearing subject_b in `revise_draft` fails it (half the recipients
+    would still get the template's variant of the old subject)."""
+    created = _campaign(engine, settings)
+    with session_scope(engine) as db:
+        variant = db.get(Draft, created.draft_ids[0]).subject_b
+    assert variant  # the cart template writes an A/B variant
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 1, "subject": "Your cart misses you"}]})
+    assert f'A/B subject "{variant}" is dropped' in result.summary
+    with session_scope(engine) as db:
+        fresh = db.get(Draft, result.steps[0].draft_id)
+        assert fresh.subject == "Your cart misses you" and not fresh.subject_b
+    both = call(engine, settings, "revise_draft", {"draft_id": fresh.id, "subject": "A", "subject_b": "B"})
+    with session_scope(engine) as db:
+        assert db.get(Draft, both.draft_id).subject_b == "B"  # a test the marketer asks for is kept
+
+
 def test_a_paused_campaign_needs_an_approver_and_approval_again(engine, settings):
     created = _campaign(engine, settings)
     ref = str(created.campaign_id)

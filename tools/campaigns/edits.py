@@ -244,9 +244,11 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
             offer += [f"code {edit.discount_code}"] if edit.discount_code is not None else []
             changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id})")
         if edit.subject is not None:
+            variant = (ctx.db.get(Draft, step.draft_id).content or {}).get("copy", {}).get("subject_b")
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
             step.draft_id = revised.draft_id
-            changes.append(f"step {step.position} subject is now \"{edit.subject}\" (draft {revised.draft_id})")
+            dropped = f"; its A/B subject \"{variant}\" is dropped, so everyone gets this one" if variant else ""
+            changes.append(f"step {step.position} subject is now \"{edit.subject}\" (draft {revised.draft_id}){dropped}")
         new_drafts.append(step.draft_id)
         ctx.db.execute(update(Message).where(Message.step_id == step.id, Message.status.in_(CLAIMABLE))
                        .values(draft_id=step.draft_id))

@@ -231,12 +231,19 @@ def revise_draft(ctx: ToolContext, args: ReviseDraftInput) -> DraftResult:
         raise ToolError("fields is for ad copy; for an email change subject, preheader, headline, body, cta_label, cta_url or signoff")
     if not changes:
         raise ToolError("nothing to change: give subject, subject_b, preheader, headline, body, cta_label, cta_url or signoff")
-    copy = EmailCopy(**{**previous.content.get("copy", {}), **changes})
+    old_copy = previous.content.get("copy", {})
+    note = ""
+    if "subject" in changes and "subject_b" not in changes and old_copy.get("subject_b"):
+        # a subject of the marketer's own goes to everyone: an A/B variant written for the old
+        # one would still reach half the recipients, unseen
+        changes["subject_b"] = ""
+        note = f"The A/B subject \"{old_copy['subject_b']}\" was dropped with the old subject; give subject_b to test one."
+    copy = EmailCopy(**{**old_copy, **changes})
     errors = copy_errors(copy)
     if errors:
         raise ToolError("; ".join(errors))
     draft = _new_email_draft(ctx, copy, previous.purpose, dict(previous.params or {}), "human", previous)
-    return _result(ctx, draft)
+    return _result(ctx, draft, note)
 
 
 def _revise_ad(ctx: ToolContext, previous: Draft, args: ReviseDraftInput, changes: dict) -> DraftResult:

@@ -36,12 +36,29 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         # "how many are in the audience now?" in a campaign's thread: that campaign's audience
         return Plan("how_many", [PlannedCall("preflight", {"campaign": str(state.campaign_id)})],
                     reading=f"Read as: the audience of campaign {state.campaign_id} now (its preflight)")
+    if audience.spec is None and TOTAL.match(lowered.strip(" ?!.")):
+        # "how many contacts do we have in total": everyone, with or without an address
+        spec = {"any": [{"attribute": "email", "op": "exists"}, {"not": {"attribute": "email", "op": "exists"}}]}
+        return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})], reading="Read as: all contacts", audience_words=clean)
     if audience.spec is None:
         unknown = unused_words(lowered, audience)
+        # ("customers in narnia" is a place nobody knows, said so below)
+        named = (re.search(r"\b(?:in|of|on)\s+(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s+(?:segment|list|group|audience)\s*[?.!]*$", lowered)
+                 or re.search(r"^(?:how many|number of|count)(?:\s+(?:people|contacts|members|folks|users|of them))?(?:\s+(?:are|is|r))?\s+(?:in|on)\s+"
+                              r"(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s*[?.!]*$", lowered))
+        if named and named.group(1) in unknown:
+            # "how many are in bigspenders": a word no audience reading knows may be a saved segment's name
+            return Plan("preview_segment", [PlannedCall("preview_segment", {"name": named.group(1)})],
+                        reading=f"Read as: the saved segment '{named.group(1)}'")
         said = f"I can't pick people by {', '.join(repr(word) for word in unknown)}. " if unknown else ""
         return Plan("how_many", answer=said + messages.ASK_AUDIENCE)
     return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience),
                 audience_words=clean)
+
+
+TOTAL = re.compile(r"^(?:so |ok |and )?(?:how many|number of|count of|(?:the )?total (?:number|count) of|total)\s+(?:contacts|people|profiles|records"
+                   r"|users|emails?|email addresses|persons)\b(?:\s+(?:do|have|are|is|we|you|there|got|have|in|total|overall|altogether"
+                   r"|all|together|the|our|database|db|list|store|crm|account|system|exist|stored|on file|now|right now|currently))*$")
 
 
 def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:

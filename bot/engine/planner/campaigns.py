@@ -104,9 +104,13 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
             kind, count, amount, period, adverb = match.groups()
         else:  # "set the weekly cap to 5 emails", "daily limit of 2"
             match = re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit|one|max|maximum)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
-            if not match:
-                return None
-            adverb, count, amount, period = match.group(1), match.group(2), None, None
+            if match:
+                adverb, count, amount, period = match.group(1), match.group(2), None, None
+            else:  # no kind named: "cap it at 5 a week", "limit everyone to 2 per day", "max 3 a week"
+                match = re.search(rf"\b(?:cap|limit|max|maximum|at most|no more than)\b\D{{0,30}}?\b(\d+)\s*{unit}", lowered)
+                if not match:
+                    return None
+                count, amount, period, adverb = match.groups()
             kind = "ads" if re.search(r"\b(ads?|impressions?)\b", lowered) else "emails"
     hours = PERIOD_WORDS[adverb] if adverb else int(amount or 1) * unit_hours(period)
     return int(count), kind, hours

@@ -184,6 +184,8 @@ def spend_condition(clause: str, time: Time | None) -> tuple[dict[str, Any], str
         words += " " + time.period.words
     elif time and time.win:
         words += " " + window_words(time.win)
+    else:  # lifetime, said so: "spent over 100" after "bought since Monday" is not misread
+        words += " in total"
     return condition, words
 
 
@@ -215,7 +217,7 @@ ONE_TIME = "who ordered exactly once"  # the reading of "one-time" / "first-time
 ORDER_COUNT = re.compile(
     r"(?P<op>more than|over|above|at least|at most|no more than|up to|exactly|fewer than|less than|under|only|just|a minimum of|min)?"
     r"\s*(?P<n>\d+)\s*(?P<plus>\+|or more|or fewer|or less|and up)?\s*(?:(?:separate|different|total|or more)\s+)?"
-    r"(?:times|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
+    r"(?:times?|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
 
 
 # Order counts in words: "repeat customers", "ordered again"; "one-time buyers", "first-time shoppers".

@@ -141,6 +141,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     # "black friday buyers": the people who ordered on that day
     lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
                      r"purchasers)\b", r"\2 who ordered on \1", lowered)
+    lowered = re.sub(r"\b(?:carted|added stuff|put stuff in (?:their|the) cart)\b", "added to cart", lowered)  # shop talk
+    # "with over 100 spent", "500+ in purchases": the amount first, read as "spent over 100"
+    lowered = SPENT_AFTER.sub(lambda match: f"spent {match.group('op') or ('at least' if match.group('plus') else 'over')} {match.group('amount')}", lowered)
     cart_value = CART_VALUE.search(lowered)
     if cart_value:  # read below with the stage; it is not spend ("carts worth more than 100")
         lowered = lowered[:cart_value.start("op")] + " " + lowered[cart_value.end():]
@@ -252,7 +255,11 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         phrases.append(words)
         if words.startswith(ONE_TIME):
             kinds.add("one_time")
-    spend = spend_condition(part_of.get("spend", ""), times.get("spend"))
+    spend_time = times.get("spend") or Time(None, None)
+    if not spend_time.any and order_time.any and "order" in part_of and not (negated or lapsed or left_out):
+        # "bought since Black Friday and spent over 100": the spend of that period, said so
+        spend_time = order_time
+    spend = spend_condition(part_of.get("spend", ""), spend_time)
     if spend:
         parts += spend[0]["all"] if set(spend[0]) == {"all"} else [spend[0]]
         phrases.append(spend[1])
@@ -292,6 +299,11 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience
+
+
+SPENT_AFTER = re.compile(r"(?:\b(?P<op>over|more than|above|at least|under|less than|below)\s+)?(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)"
+                         r"\s*(?:dollars |euros? |pounds |bucks )?(?P<plus>\+\s*)?(?:spent|in (?:total )?(?:spend|spending|purchases|orders)"
+                         r"|worth of (?:orders|purchases))\b")
 
 
 def _joined(phrases: list[str]) -> str:

@@ -194,6 +194,10 @@ INTENTS = [
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
+    # one person's orders and spend: "how much has jo@... spent", "jo@...'s lifetime value"
+    Intent(r"\bhow much (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
+           r"|spend|order history|orders?|purchases?|revenue)\b (?:of|for|by|from) \S+@|\S+@\S+?'s? (?:lifetime value|ltv|clv|total spend|spend"
+           r"|order history|orders|purchases)\b", 192, order_summary, unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
            r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"

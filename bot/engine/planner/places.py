@@ -44,8 +44,8 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         if re.search(rf"\b{word}\b", lowered) and code not in excluded:
             included.append(code)
             used.append(word)
-    if re.search(r"\bthe us\b|\bin us\b|(?<!show )(?<!give )(?<!tell )(?<!send )(?<!get )(?<!find )\bus (?:customers|contacts|people"
-                 r"|shoppers|buyers|only|market)\b|\bus-based\b", lowered):
+    if said_us := US_BY_CONTEXT.search(lowered):
+        used.append(said_us.group(0))
         if "US" not in excluded:
             included.append("US")
     included = sorted(set(included) - set(excluded))
@@ -72,6 +72,19 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
                                       {"attribute": "region", "op": "in", "value": _stored(country, codes)}]}})
         phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
+
+
+# "us" is a country only where a place goes ("the US", "US customers"), never in "send us".
+US_BY_CONTEXT = re.compile(r"(?:(?<=\bthe )|(?<=\bin ))us\b|(?<!show )(?<!give )(?<!tell )(?<!send )(?<!get )(?<!find )\bus"
+                           r"(?= (?:customers|contacts|people|shoppers|buyers|only|market)\b|-based\b)")
+
+
+def place_words(lowered: str) -> list[str]:
+    """The words of `lowered` that name a place (countries, groups, regions, "the US"), as
+    place_conditions reads them: what a follow-up swaps ("what about canada?")."""
+    used: list[str] = []
+    place_conditions([], lowered, used, [])
+    return [word for word in dict.fromkeys(used) if word]
 
 
 def _stored(country: str, codes: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from bot.engine.planner.conditions import (
     time_of,
 )
 from bot.engine.planner.dates import zone_now
+from bot.engine.planner.places import place_words
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     countries_in,
@@ -61,15 +62,14 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         if not rest:
             return None
         # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
-        places = countries_in(rest)[0] or regions_in(rest)
-        swapped = _swapped(previous, rest) if places and (countries_in(previous)[0] or regions_in(previous)) else None
+        swapped = _swapped(previous, rest) if _places(rest) and _places(previous) else None
         combined = swapped or f"{previous} and {rest}"
     else:
         replaced = REPLACE.match(text)
         # "and France?" reaches here as "france" (the opener is not the request): a short phrase
         # naming only a place, a period or "the week before" is a swap too
         bare = not replaced and len(text.split()) <= 5 and (BEFORE.match(text) or not re.search(VERBS, text) and (
-            countries_in(text)[0] or regions_in(text) or time_of(words_to_numbers(text), zone_now()).any))
+            _places(text) or time_of(words_to_numbers(text), zone_now()).any))
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
         rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
@@ -88,15 +88,15 @@ def _swapped(previous: str, new: str) -> str | None:
     previous = words_to_numbers(previous)
     new = words_to_numbers(new)
     swaps: list[tuple[list[tuple[int, int]], str]] = []
-    codes, places = countries_in(new)
-    regions = [phrase for _, _, phrase in regions_in(new)]
-    if codes or regions:
-        _, old_places = countries_in(previous)
-        old = [match.span() for words in old_places + [phrase for _, _, phrase in regions_in(previous)]
-               for match in re.finditer(rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(?:in|from) )?(?:the )?"
+    if places := _places(new):
+        old = [match for words in _places(previous)
+               for match in re.finditer(rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(in|from) )?(?:the )?"
                                         rf"\b{re.escape(words)}\b", previous)]
         excluded = re.search(rf"\b(?:{EXCLUDE_VERBS})\b", new)
-        swaps.append((old, ("excluding " if excluded else "in ") + " and ".join(places + regions)))
+        # "revenue from US customers" -> "from canada customers": the old preposition is kept
+        # and "us customers" -> "canada customers": none where there was none
+        preposition = next((match.group(1) + " " for match in old if match.group(1)), "" if old else "in ")
+        swaps.append(([match.span() for match in old], ("excluding " if excluded else preposition) + " and ".join(places)))
     now = zone_now()
     new_time = time_of(new, now)
     if new_time.any:
@@ -127,6 +127,11 @@ def _swapped(previous: str, new: str) -> str | None:
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+def _places(text: str) -> list[str]:
+    """The words naming places in `text`, bare ("france") or where a place goes ("the US")."""
+    return list(dict.fromkeys(countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text)))
 
 
 # "and the week before?": the same length of time, just before the thread's last period

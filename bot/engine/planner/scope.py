@@ -49,6 +49,17 @@ OUTSIDE = (
      "show individual customers in chat (their personal data stays out of threads)",
      'I can count them ("how many customers spent over 500?") or export the best ones as a hashed lookalike seed '
      '("lookalike seed of our top 500 customers for meta").'),
+    (r"\b(average|avg|mean|median|total|typical|combined)\b.*\b(cart|basket|checkout)s?\b.*\b(value|size|worth|amount|total)s?\b"
+     r"|^(what|whats|what's|how|show|tell|give)\b.*\b(cart|basket|checkout) (value|size)s?\b(?!\s*(over|under|above|below|of|>|<))|\bvalue of (the |all |our )?(abandoned )?(carts|baskets|checkouts)\b"
+     r"|\b(abandoned|lost) (cart |checkout )?revenue\b|\bhow much (money )?(is|was|are|were) (left|sitting|abandoned) in\b",
+     "total or average the value of carts: Nudge counts the people who abandoned them and reports orders and revenue",
+     'Ask e.g. "how many people abandoned a cart yesterday?" or "average order value last month".'),
+    (r"\b(cart|checkout|browse|funnel|site|store|shop|website|landing page|product page)\b[\w -]{0,30}\b(conversion|abandonment|drop.?off|bounce)"
+     r" rates?\b|\b(conversion|abandonment|drop.?off|bounce) rates? (of|for|on|from) (the |our )?(cart|checkout|funnel|site|store|shop|website)"
+     r"|\b(cart|view|browse|visit)s? to (checkout|cart|order|purchase)s?\b.*\b(rate|ratio|percent|%)|\b(traffic|page ?views|sessions"
+     r"|visits|unique visitors)\b(?!.*\b(who|people|contacts|customers)\b)",
+     "report funnel rates or site traffic: Nudge counts the people at each stage and reports orders, revenue and its emails' results",
+     'Ask e.g. "how many started checkout this week?", "how many ordered this week?" or "how did the cart sequence do?".'),
     (r"\bphone numbers?\b|\b(download|csv|spreadsheet|excel|list)\b.*\b(all|every)\b.*\b(emails?|addresses|contacts)\b"
      r"(?!.*\b(meta|facebook|google|hashed|ads?)\b)",
      "hand out plain contact lists: ad exports are hashed, and one person's data comes from an access request",

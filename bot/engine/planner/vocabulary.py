@@ -256,8 +256,21 @@ def regions_in(fragment: str) -> list[tuple[str, str, str]]:
                 index += size
                 break
         else:
+            # a typo of a one-word region ("califronia", "bavraia"), held to a close match
+            word = words[index]
+            if len(word) >= 7 and word not in COMMON_WORDS and word not in DOMAIN_WORDS and word not in country_names():
+                from rapidfuzz import fuzz, process
+
+                match = process.extractOne(word, _region_fuzzy_keys(), scorer=fuzz.ratio, score_cutoff=85)
+                if match:
+                    found.append((*names[match[0]], word))
             index += 1
     return found
+
+
+@lru_cache(maxsize=1)
+def _region_fuzzy_keys() -> list[str]:
+    return [name for name in region_names() if len(name) >= 7 and " " not in name]
 
 
 @lru_cache(maxsize=1)
