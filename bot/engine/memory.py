@@ -82,6 +82,13 @@ class ThreadState:
             self.ad_request = arguments
         if isinstance(arguments.get("contact"), str):
             self.person = arguments["contact"]
+        if tool_name in ("revise_draft", "approve_draft", "reject_draft") and self.sequence_request and isinstance(data.get("draft_id"), int):
+            # a new version of a step's draft ("split test the first email's subject"): that step
+            # now has this draft, so the next edit of it finds the newest version
+            old = arguments.get("draft_id")
+            for step in self.sequence_request.get("steps") or []:
+                if old is not None and step.get("draft_id") == old:
+                    step["draft_id"] = data["draft_id"]
         if tool_name == "update_sequence" and self.sequence_request:
             self.sequence_request = edited_request(self.sequence_request, arguments, data)
         if isinstance(data.get("campaign_id"), int) and tool_name != "list_campaigns":

@@ -23,7 +23,7 @@ import re
 # the planner (bot.engine.planner.reading.without_openers), any name.
 OPENERS = (
     r"hey|hi|hello|yo|ok(?:ay)?|k|so|um+|uh+|well|right|alright|all right|quick question|quick one|question|nudge|@nudge|bot"
-    r"|team|folks|also|and|but|then|now|oh|hmm+|great|fine|cool|perfect|nice|awesome|sweet|lovely|ugh|argh|wait|yes|yeah|yep"
+    r"|team|folks|also|and|but|then|now|oh|hm+|great|fine|cool|perfect|nice|awesome|sweet|lovely|ugh|argh|wait|yes|yeah|yep"
     r"|sure|lol|haha|looks good|sounds good|lgtm|on second thought|second thought|actually|emergency|urgent|one more thing"
     r"|btw|by the way|oops|whoops|cheers|good|got it|noted"
     r"|while (?:it'?s|its|it is|they'?re|it'?s still) paused|(?:it'?s|its|it is) paused(?: now)?|now (?:that )?(?:it'?s|its) paused"

@@ -222,6 +222,13 @@ def test_a_discount_without_a_code_blocks_as_a_deceptive_claim(ctx, db):
     assert finding.severity == "block" and "FTC Act Sec. 5" in finding.citation and "16 CFR" in finding.citation
     assert "discount_without_code" in _rules(no_code, draft_id=promise.draft_id)
     assert "discount_without_code" not in {f.rule for f in sale.findings}, "a storewide sale needs no code"
+    # a subject of the marketer's own promising a personal offer, on a step with no discount
+    personal = registry.call(no_code, "revise_draft", {
+        "draft_id": registry.call(no_code, "draft_email", {"purpose": "winback"}).draft_id, "subject": "Still 15% off, just for you"})
+    assert "discount_without_code" in {f.rule for f in personal.findings}
+    newsletter = registry.call(no_code, "revise_draft", {
+        "draft_id": sale.draft_id, "body": "Hi,\n\nEnjoy 10% off your next order this week."})
+    assert "discount_without_code" in {f.rule for f in newsletter.findings}
     assert "discount_without_code" not in {f.rule for f in coded.findings + named.findings}
     assert db.get(Draft, coded.draft_id).params["discount_code"] == "SAVE10"  # NUDGE_DISCOUNT_CODE
     assert db.get(Draft, named.draft_id).params["discount_code"] == "XMAS-7"

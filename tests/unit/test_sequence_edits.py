@@ -292,3 +292,19 @@ def test_a_one_offs_send_time_moves_and_a_sequence_has_none(engine, settings):
     sequence = _campaign(engine, settings, approve=False)
     with pytest.raises(ToolError, match="send_at is for one-offs"):
         call(engine, settings, "update_sequence", {"campaign": str(sequence.campaign_id), "send_at": later.isoformat()})
+
+
+def test_a_code_added_to_a_newsletter_keeps_it_a_newsletter(engine, settings):
+    """Mutation tried: taking "announcement" out of DISCOUNT_PURPOSES fails it (the step became
+    a cart discount, "your cart is still waiting", for people with no cart)."""
+    from tools.core.models import CampaignStep
+
+    created = call(engine, settings, "create_sequence", {
+        "name": "Winter", "segment": EVERYONE, "kind": "one_off", "exit_event": None,
+        "steps": [{"delay_days": 0, "purpose": "announcement", "brief": "our winter collection", "discount_percent": 10}]})
+    result = call(engine, settings, "update_sequence", {"campaign": "Winter", "steps": [{"step": 1, "discount_code": "WINTER10"}]})
+    with session_scope(engine) as db:
+        step = db.scalars(select(CampaignStep).where(CampaignStep.campaign_id == created.campaign_id)).one()
+        draft = db.get(Draft, result.steps[0].draft_id)
+        assert step.purpose == "announcement" and draft.purpose == "announcement"
+        assert "WINTER10" in (draft.params or {}).get("discount_code", "") and "cart" not in draft.text.lower()

@@ -46,7 +46,9 @@ from tools.core.vocabulary import CLAIMABLE, UNSENT_CAMPAIGN
 from tools.drafting import discount_codes, drafts
 from tools.drafting.drafts import Purpose
 
-DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment")
+# Purposes whose copy carries an offer as it is; a cart reminder or social-proof step given one
+# becomes the cart discount step, but a newsletter stays a newsletter (its copy prints the code).
+DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment", "announcement", "custom")
 MAX_STEPS = 10  # as create_sequence allows
 CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "subject")
 

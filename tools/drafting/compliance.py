@@ -61,7 +61,9 @@ _FAKE_NOTICE = re.compile(
 # Copy that says a discount is the reader's to use: it needs a code that exists.
 _DISCOUNT_PROMISE = re.compile(
     r"\b(discount|coupon|promo(tion)? code|voucher)\b.{0,40}\b(applied|apply|use|yours|for you|at checkout)\b"
-    r"|\buse code\b|\b\d+(\.\d+)?\s*% off (your|the) (cart|order|basket)",
+    r"|\buse code\b|\b\d+(\.\d+)?\s*% off (your|the)\s+(\w+\s+)?(cart|order|basket|purchase)"
+    # "Still 15% off, just for you": a personal offer, which needs a code as much
+    r"|\b\d+(\.\d+)?\s*% off\b[,.!:]?\s*(just |only |especially )?(for you|yours|for you alone)\b",
     re.I,
 )
 _SENSITIVE = (

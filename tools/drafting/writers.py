@@ -163,6 +163,13 @@ def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
             "body": "\n\n".join(lines)}
 
 
+# A custom brief that asks for a thank-you or a review, in the marketer's words.
+_ASKS_FOR = re.compile(r"(?P<review>\b(?:ask\w* (?:them )?(?:for|to (?:leave|write|give))|request\w*|get|invite \w+ to (?:leave|write)|leave|write"
+                       r"|collect\w*)\s+(?:an? |some |their |for )?(?:quick |short |honest |product )?(?:reviews?|ratings?|feedback|testimonials?)"
+                       r"|\breview (?:request|ask|email|reminder)|\bfeedback (?:request|email)|\bhow (?:do|did) (?:they|you) like)"
+                       r"|\bthank(?:s| you|ing)?\b(?: them| you)?(?: (?:note|email|message))?(?: for (?:their|your|the) (?:order|purchase))?", re.I)
+
+
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
@@ -170,6 +177,11 @@ def _shorten(text: str, limit: int = 60) -> str:
 def template_email(request: Request) -> EmailCopy:
     """Ready copy for the request from `prompts/email/`; a brief gives the subject matter."""
     base = "custom" if request.purpose == "announcement" and not request.product else request.purpose
+    asked = _ASKS_FOR.search(request.brief or "") if request.purpose == "custom" else None
+    if asked:
+        # "thank them for their order", "ask for a review": an instruction to the writer, which
+        # has ready copy for it; the brief's other words still go in below
+        base = "review_request" if asked.group("review") else "thank_you"
     fields = loader.email_template(base)
     if base == "custom" and request.brief:
         fields = _brief_copy(request, fields)
@@ -180,7 +192,7 @@ def template_email(request: Request) -> EmailCopy:
         said = read_brief(request.brief)
         # "day 8 free shipping", "saying we miss them": the step's own words, in the email
         lead = _LEAD.sub("", re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]).strip()
-        if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead):
+        if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead):
             body.append(lead[0].upper() + lead[1:].rstrip(".!") + ".")
         body += [f"{detail}." for detail in (said.details or ())]
     preheader = fields["preheader"]

@@ -10,8 +10,10 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.conditions import time_of
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.places import place_words
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import platform, read_as
 from bot.engine.planner.unused import unused_words
@@ -32,7 +34,7 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
     audience = describe_audience(lowered)
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
-            r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b", lowered):
+            r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b", lowered):
         # "how many are in the audience now?" in a campaign's thread: that campaign's audience
         return Plan("how_many", [PlannedCall("preflight", {"campaign": str(state.campaign_id)})],
                     reading=f"Read as: the audience of campaign {state.campaign_id} now (its preflight)")
@@ -108,7 +110,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     words = audience.reading if audience.spec else "contacts who viewed a product in the last 30 days (the default retargeting audience)"
     # One saved segment per audience, so exporting another audience does not overwrite this one.
     slug = "-".join(word for word in re.findall(r"[a-z0-9]+", words.lower())
-                    if word not in ("contacts", "who", "and", "the", "a", "in", "have", "has", "of"))
+                    if word not in ("contacts", "who", "and", "the", "a", "in", "have", "has", "of", "total"))
     name = f"{chosen}-{slug}"[:60].rstrip("-")
     save = PlannedCall("create_segment", {"name": name, "spec": spec, "replace": True,
                                           "description": f"retargeting audience: {clean[:200]}"})
@@ -149,15 +151,23 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         words = "ever (the last 10 years)" if period == "3650d" else words
         return Plan("order_summary", [PlannedCall("order_summary", arguments)],
                     reading=f"Read as: the orders and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
+    # the period is the summary's own, not the people's: its words are taken out first
+    period_words = time_of(lowered, zone_now())
+    found = re.search(re.escape(period_words.source.lower()) + r"(?:st|nd|rd|th)?\b", lowered) if period_words.any else None
+    if found:
+        undated = lowered[:found.start()] + " " + lowered[found.end():]
+    else:
+        undated = re.sub(r"\b(?:in|over|during|for) (?:the )?(?:last|past) .*|\b(?:last|this) (?:week|month|year)\b.*"
+                         r"|\bsince\b.*|\byesterday\b.*", "", lowered)
     match = re.search(r"\b(?:from|by|of|among|for)\s+((?:[\w-]+\s+){0,3}?(?:customers|buyers|people|subscribers|shoppers|contacts|"
-                      r"clients)\b.*)", lowered)
+                      r"clients)\b.*)", undated)
     # "how many orders did US customers place last week": the customers' words, without the orders'
     whose_words = match.group(1) if match else re.sub(
         r"\b(how many|number of|orders?|ordered|place[sd]?|placing|bought|purchases?|purchased|revenue|sales|did|do|we|get|got|make|made"
-        r"|and|from|buyers)\b", " ", lowered) if re.search(r"\b(customers|people|subscribers|shoppers|contacts|clients)\b", lowered) else None
+        r"|and|from|buyers|aov|average order value|avg order value|whats|what's|what|our|is|was)\b", " ", undated) if re.search(
+        r"\b(customers|people|subscribers|shoppers|contacts|clients)\b", undated) or place_words(undated) else None
     if whose_words:
-        audience = describe_audience(re.sub(r"\b(?:in|over|during|for) (?:the )?(?:last|past) .*|\b(?:last|this) (?:week|month|year)\b.*"
-                                            r"|\bsince\b.*|\byesterday\b.*", "", whose_words))
+        audience = describe_audience(whose_words)
         if audience.spec is not None:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"

@@ -20,8 +20,15 @@ from bot.engine.planner.drafting import brief
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
 from bot.engine.planner.reading import percent, read_as
-from bot.engine.planner.sequences import parse_steps, unplaced_codes
-from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes
+from bot.engine.planner.sequences import (
+    FIRST_STEP,
+    STEP_TIMING,
+    parse_steps,
+    step_delay,
+    step_hours,
+    unplaced_codes,
+)
+from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes, words_to_numbers
 from tools.audience import recipes
 
 EVERYONE = {"attribute": "email", "op": "exists"}
@@ -46,7 +53,10 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         said = (about.group(1) or about.group(2)).strip() if about else None
         # the topic itself ("holiday gift guide"), "our" kept where the marketer said it
         ours = "our " if about and re.search(r"\bour\s+" + re.escape(said or "") + r"\b", clean, flags=re.I) else ""
-        what = about.group(0) if about and about.group(1) else f"{ours}{said}" if said else brief(clean)
+        head, colon, tail = clean.partition(":")
+        # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
+        after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
+        what = about.group(0) if about and about.group(1) else f"{ours}{said}" if said else after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
     arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
                                  "exit_event": None}
@@ -86,7 +96,7 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     for step in parse_steps(lowered, [(1, "custom", None)], codes):
         if step.get("discount_code"):
             for mine in steps:
-                if mine["delay_days"] == step.get("delay_days"):
+                if step_hours(mine) == step_hours(step):
                     mine["discount_code"] = step["discount_code"]
     arguments = {"name": "Post-purchase", "segment": spec, "steps": steps, "exit_event": None, "holdout_percent": 0.0}
     built = Plan("post_purchase", [PlannedCall("create_sequence", arguments), PlannedCall("preflight", {"campaign": CAMPAIGN})])
@@ -125,29 +135,33 @@ def _name(step: dict[str, Any], clean: str) -> str:
 
 
 def _steps_with_words(lowered: str) -> list[tuple[dict[str, Any], str]]:
-    found = []
-    for clause in re.split(r"[,;:]|\bthen\b|\band\b|\.\s", lowered):
-        if re.search(r"\b(?:the day after|next day|a day later|the following day)\b", clause):
-            found.append(({"delay_days": 1}, clause))
+    """Each step's delay (read as every sequence's steps are: "right away", "a week later", "on
+    day 7") and the clause that names it."""
+    found: list[tuple[dict[str, Any], str]] = []
+    previous: float | None = None
+    for clause in re.split(r"[,;:]|\bthen\b|\band\b|\.\s", words_to_numbers(lowered)):
+        delay = step_delay(clause, previous)
+        if delay is None and not found and FIRST_STEP.search(clause):
+            delay = {"delay_days": 0}  # "thank them right away"
+        if delay is None:
             continue
-        match = re.search(r"\bday\s*(\d+)\b|\b(\d+)\s*days?\s+(?:after|later)|\bafter\s+(\d+)\s*days?\b|\b(\d+)\s*weeks?\s+(?:after|later)", clause)
-        if match:
-            days = int(match.group(1) or match.group(2) or match.group(3) or 0) or int(match.group(4)) * 7
-            found.append(({"delay_days": days}, clause))
-    return sorted(found, key=lambda pair: pair[0]["delay_days"])
+        previous = step_hours(delay)
+        found.append((delay, clause))
+    return sorted(found, key=lambda pair: step_hours(pair[0]))
 
 
 def _custom(step: dict[str, Any], clause: str) -> dict[str, Any]:
-    words = re.sub(r"\b(on )?day\s*\d+\b|\b(the day after|next day|a day later|the following day)( they (order|buy|purchase)\w*)?|\b\d+\s*(days?|weeks?)\s+(after|later)( they (order|buy|purchase)\w*)?|\bafter \d+ days?\b"
-                   r"|post.?purchase( sequence| flow| series)?|discountcode\d+", " ", clause)
-    words = re.sub(r"\s+", " ", re.sub(r"\bw/", "with", words)).strip(" -")
-    words = re.sub(r"\s+(?:at|on|in|by|after|with|from)$", "", words).strip() or "a follow-up after their order"
-    if re.search(r"review|rating|feedback|testimonial", words):
-        what = f"Ask for a review of what they bought ({words})."
-    elif re.search(r"thank", words):
-        what = f"Thank them for their order ({words})."
-    else:
-        what = f"A follow-up after their order: {words}."
+    """A custom step whose brief is the marketer's own words for it ("thank them for their
+    order", "ask for a review"): the writer knows those and writes the email from them."""
+    words = STEP_TIMING.sub(" ", re.sub(r"\bw/", "with", clause))
+    words = re.sub(r"\b(?:after|once|when)?\s*(?:they|someone|anyone|a customer)\s+(?:orders?|buys?|purchases?)\w*|\bpost.?purchase(?: sequence| flow"
+                   r"| series)?|\b(?:with |using )?(?:the )?(?:code|coupon)\b\s*$", " ", words)
+    words = re.sub(r"\s+", " ", words).strip(" -")
+    words = re.sub(r"^(?:send|email|mail)\s+(?:them\s+)?|\s+(?:at|on|in|by|after|with|from)$", "", words).strip()
+    if (value := percent(clause)) and not re.search(r"\d\s*%", words):
+        words = f"{value:g}% off {words}".strip()  # the offer is the step's subject: "10% off next order"
+    words = words or "a follow-up after their order"
+    what = words[0].upper() + words[1:].rstrip(".") + "."
     custom = {**step, "purpose": "custom", "brief": what[:2000]}
     if value := percent(clause):
         custom["discount_percent"] = value

@@ -229,7 +229,7 @@ def calendar_period(text: str, now: datetime) -> Period | None:
     that has begun."""
     lowered = text.lower()
     months = "|".join(m[:3] + r"\w*" for m in MONTHS)
-    if match := re.search(r"\bbetween\s+(.{3,25}?)\s+(?:and|to|-)\s+(.{3,25}?)(?:[?.!,;]|$)", lowered):
+    if match := re.search(r"\bbetween\s+(.{3,25}?)\s+(?:and|to|-)\s+(.{3,25}?)(?:[?.!,;]|\s+(?:and|from|by|for|in|among|of|who|with|only)\b|$)", lowered):
         first, last = named_date(match.group(1), now.date()), named_date(match.group(2), now.date())
         if first and last and first[0] <= last[0]:
             end = last[0] + timedelta(days=1)

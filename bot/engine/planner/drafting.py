@@ -18,7 +18,13 @@ from bot.engine.planner.reading import (
     platform,
 )
 from bot.engine.planner.steps import step_draft
-from bot.engine.planner.vocabulary import PLATFORMS, PURPOSES, TONES, discount_codes
+from bot.engine.planner.vocabulary import (
+    PLATFORMS,
+    PURPOSES,
+    TONES,
+    discount_codes,
+    quoted,
+)
 
 
 def offer(clean: str, lowered: str) -> dict[str, Any]:
@@ -110,7 +116,7 @@ def ad_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 def subject_test(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"split test the subject on the day 2 email: 'You forgot something' vs 'Your cart is waiting'":
     that step's draft gets the two subjects (subject and subject_b), a new version to approve."""
-    subjects = [s.strip() for s in re.findall(r"['\"\u201c]([^'\"\u201d]{2,200})['\"\u201d]", clean)]
+    subjects = [found for found in quoted(clean) if len(found) >= 2]
     if len(subjects) < 2:
         return Plan("revise_draft", answer="Which two subjects? Say e.g. \"split test the day 1 subject: 'Still thinking?' vs "
                                            "'Your cart is waiting'\".")
@@ -134,7 +140,8 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
-    if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)", lowered):
+    if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)"
+                 r"|\b(?:anything|something|what)\b.*\b(?:block|stop|prevent)\w*\b", lowered):
         if not re.search(r"\bdraft\s*#?\s*\d", lowered) and (one := step_draft(lowered, state)) is not None:
             return Plan("check_compliance", [PlannedCall("check_compliance", {"draft_id": one[0]})],
                         reading=f"Read as: check the compliance of draft {one[0]}, {one[1]} of campaign {state.campaign_id}")

@@ -137,7 +137,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     """The audience `text` describes, as a spec with its reading; spec None when none is named."""
     now = now or zone_now()
     lowered = words_to_numbers(text.lower().replace("\u2019", "'"))
-    lowered = re.sub(r"\b(day|step)\s*\d+\b", " ", lowered)  # step positions are not audience windows
+    lowered = re.sub(r"\b(day|step)\s*\d+\b", " stepday ", lowered)  # step positions are not audience windows
     # "black friday buyers": the people who ordered on that day
     lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
                      r"purchasers)\b", r"\2 who ordered on \1", lowered)
@@ -239,7 +239,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         phrases.append(f"who have not ordered {when}".strip() if when else "who have never ordered")
         claimed.add("order")
     # "repeat customers" names a count without an order word; "visited 3 times" is no order count.
-    count = None if (negated and not lapsed) or left_out else order_count(part_of.get("order") or audience_text, numbers="order" in part_of)
+    # ("4 or more orders" names orders even where no order verb starts a clause)
+    counted = "order" in part_of or bool(re.search(r"\d+\s*(?:\+|or more|or fewer|or less)?\s*(?:orders|purchases)\b", audience_text))
+    count = None if (negated and not lapsed) or left_out else (
+        order_count(part_of.get("order") or audience_text, numbers=counted) or (order_count(audience_text) if counted else None))
     if count:
         condition, words = count
         if order_time.any and not lapsed and condition.get("at_most") == 1 and re.search(r"\b(first.time|new) (buyers|purchasers|customers)", audience_text):
@@ -256,7 +259,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         if words.startswith(ONE_TIME):
             kinds.add("one_time")
     spend_time = times.get("spend") or Time(None, None)
-    if not spend_time.any and order_time.any and "order" in part_of and not (negated or lapsed or left_out):
+    if (not spend_time.any and order_time.any and "order" in part_of and not (negated or lapsed or left_out)
+            and not re.search(r"\b(in total|total|lifetime|ever|all.time|overall)\b", part_of.get("spend", ""))):
         # "bought since Black Friday and spent over 100": the spend of that period, said so
         spend_time = order_time
     spend = spend_condition(part_of.get("spend", ""), spend_time)
@@ -329,6 +333,11 @@ def since_start(period: Period, now: datetime) -> list[str]:
     return [period.start.isoformat(), max(period.end, tomorrow).isoformat()]
 
 
+# Where the steps start: "email on day 1", "one email 3 hours later", "right away".
+STEP_MARK = re.compile(r"\bday\s*\d+\b|\bstepday\b|\b\d+(?:st|nd|rd|th)\s*day\b|\b(?:the )?(?:next|following) day\b|\d+\s*%\s*off\b|\b\d+\s*(?:h|hrs?|hours?|d|days?|weeks?)\s+(?:later|after)\b|\b(?:after|in|wait)\s+\d+\s*(?:h|hrs?|hours?"
+                       r"|d|days?|weeks?)\b|\b(?:right away|immediately|straight away|at once)\b|\b(?:first|1st) (?:email|one|step)\b")
+
+
 def audience_part(lowered: str) -> str:
     """The sentence without its step timing ('then a reminder after 4 days', 'on day 2')."""
     head, colon, tail = lowered.partition(":")
@@ -337,4 +346,14 @@ def audience_part(lowered: str) -> str:
     pieces = re.split(r":|\bthen\b|\bfollowed by\b|\bwith (?:a )?(?:reminder|follow)|\bsend(?:ing)? (?:a|an|the|them)\b", lowered)
     # "send a 20% off coupon to people who abandoned ...": the audience comes after the message
     cut = next((piece for piece in pieces if clauses(piece) or countries_in(piece)[0]), pieces[0]) if not clauses(pieces[0]) else pieces[0]
+    # "set up browse abandonment: people who viewed something in the last 3 days ...": the
+    # pieces before the first step all describe the audience, not only the first
+    leading: list[str] = []
+    for piece in (part for whole in pieces for part in re.split(r"\.\s+|,\s+", whole)):
+        if leading and STEP_MARK.search(piece):
+            break
+        leading.append(piece)
+    joined = " ".join(leading)
+    if len(leading) > 1 and cut.strip() and joined.find(cut.strip()[:40]) >= 0:
+        cut = joined[joined.find(cut.strip()[:40]):]
     return re.sub(r"\b(after|wait(?:ing)?|delay of)\s+\d+\s*\w+", " ", cut)

@@ -18,6 +18,7 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import send_time, zone_now
 from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.places import place_words
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, percent, with_countries
 from bot.engine.planner.sequences import CART_DEFAULT, parse_steps
@@ -32,7 +33,7 @@ from bot.engine.planner.steps import (
     step_when,
     thread_request,
 )
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS, discount_codes
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, discount_codes
 
 
 def on_named_campaign(builder):
@@ -58,6 +59,9 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
     if refusal := _follow_up_refusal(state):
         return refusal
     value = percent(lowered)
+    if value is None and (bare := re.search(r"\b(?:discount|offer|it|code)\s+(?:up |down )?(?:to|at|of)\s+(\d{1,2}(?:\.\d+)?)\b(?!\s*(?:days?|hours?|h|d|weeks?|[$€£]))",
+                                           lowered)):
+        value = float(bare.group(1)) if "." in bare.group(1) else int(bare.group(1))  # "bump the discount to 25": percent
     request = thread_request(state)
     day = re.search(r"day\s*(\d+)", lowered)
     if day is not None:
@@ -264,8 +268,21 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
     # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
     match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
-    added = describe_audience(match.group(1)) if match else None
+    # "what about france instead of north america?": other places for the same audience
+    # ("what about germany?" alone is a question, and changes nothing)
+    swap = re.match(r"^(?:what|how) about (?:just |only )?(.+?)\s*,?\s*instead(?: of .*)?\??$", lowered)
+    words = (match or swap).group(1) if match or swap else ""
+    if swap and countries_in(words)[0] and not place_words(words):
+        words = "in " + words  # a bare "france"
+    added = describe_audience(words) if words else None
     if added is None or added.spec is None:
+        return None
+    parts = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
+             if part != {"attribute": "email", "op": "exists"}]
+    if parts and all(_place_part(part) for part in parts):
+        # "switch the audience to france only": only the places change, the rest of it stays
+        return narrow_audience(clean, words, state)
+    if swap:
         return None
     if refusal := _follow_up_refusal(state):
         return refusal

@@ -164,9 +164,11 @@ INTENTS = [
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the )?ads"
            r"|\bso (we|i) can exclude", 240, special_exports),
     Intent(r"^(?:can i |could i |can we |let me |i want to |i'd like to )?(?:show|see|view|preview|look at|display|pull up)\b.*"
-           r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b", 231,
+           r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
+           r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
+           r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b", 231,
            show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),
-    Intent(r"\bdraft\b|\bcomplian|can-?spam|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
+    Intent(r"\bdraft\b|\bcomplian|can-?spam|\b(?:anything|something|what)\b.*\b(?:block|stop|prevent)\w*\b.*\b(?:this|it|campaign|going out|sending)\b|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
            r"(?! (campaign|sequence|flow|one|series|newsletter))", 230, draft_action),
     Intent(r"^(please )?(can you )?(approve|reject|decline|sign off( on)?|greenlight)\b", 229, campaign_decision),
     Intent(r"\bpre-?flight|ready to (launch|go|send)|pre-?launch check", 220, tool="preflight",
@@ -190,7 +192,9 @@ INTENTS = [
            unless=r"\b(results?|report|performance|stats|how (did|is|are|was)|open rate|click rate|consent|segment)\b|@"),
     Intent(r"\b(which|what|list|show|any)\b.*\b(campaigns?|sequences?|flows?|drafts?)\b.*\b(waiting|awaiting|pending|need\w*|"
            r"paused|active|live|running|finished|cancell?ed|stopped|drafts?)\b|\bwhat (needs|is waiting for|awaits) (my )?approval\b"
-           r"|\b(paused|active|finished|cancell?ed|draft) (campaigns|sequences|flows)\b", 215, campaign_list),
+           r"|\b(paused|active|finished|cancell?ed|draft) (campaigns|sequences|flows)\b"
+           r"|^(?:can you |please )?(?:list|show|see|give)(?: me| us)? (?:all |every |each )?(?:of )?(?:my |our |the )?(?:campaigns|sequences|flows)\b"
+           r"|\b(?:every|all(?: my| our| the)?) (?:campaigns?|sequences?|flows?)\b.*\bstatus", 215, campaign_list),
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
@@ -249,7 +253,9 @@ INTENTS = [
            r"|\d+ (h|hours?|days?))"
            r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
-           r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%", 160,
+           r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
+           r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
+           r"(?!\s*(days?|hours?|h|d|weeks?|am|pm))", 160,
            change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
     Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
     Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
@@ -257,7 +263,7 @@ INTENTS = [
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b", 155, narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
-           r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+", 258, replace_audience),
+           r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b", 258, replace_audience),
     Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"

@@ -17,6 +17,7 @@ from bot.engine.planner.extract import Audience
 from bot.engine.planner.vocabulary import (
     EMAIL_RE,
     NUMBER_WORDS,
+    QUOTED,
     countries_in,
     repaired,
     words_to_numbers,
@@ -133,7 +134,7 @@ def campaign_reference(clean: str, state: ThreadState, loose: bool = True) -> st
     match = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
     if match:
         return match.group(1)
-    match = re.search(r"['\"]([^'\"]{1,200})['\"]", clean)
+    match = QUOTED.search(clean)
     if match:
         return match.group(1)
     words = campaign_words(lowered) if loose else ""
@@ -169,6 +170,7 @@ NOT_NAME = re.compile(
     r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
     r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
     r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
+    r"|everything|anything|pending|outstanding|remaining|waiting|new|newest|latest|rest|that's|thats|turn it back on|back on|would|could|should|block\w*|prevent\w*|going out|out|something"
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
     r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
     r"|given out|used|pool|for good|forever|permanently|completely|have|has|had|produce|produced|got|hasn't|haven't|received"
@@ -265,5 +267,6 @@ def _step_words(step: dict[str, Any]) -> str:
         when = "right away"
     offer_words = f" with {step['discount_percent']}% off" if step.get("discount_percent") else ""
     offer_words += f" code {step['discount_code']}" if step.get("discount_code") else ""
-    about = f": '{step['brief']}'" if step.get("brief") and step["purpose"] != "custom" else ""
+    brief = (step.get("brief") or "").rstrip(".")
+    about = f": '{brief[:80]}{'...' if len(brief) > 80 else ''}'" if brief else ""
     return f"{when} ({step['purpose'].replace('_', ' ')}{offer_words}{about})"

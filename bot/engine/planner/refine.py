@@ -63,7 +63,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return None
         # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
         swapped = _swapped(previous, rest) if _places(rest) and _places(previous) else None
-        combined = swapped or f"{previous} and {rest}"
+        verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
+        combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
     else:
         replaced = REPLACE.match(text)
         # "and France?" reaches here as "france" (the opener is not the request): a short phrase
@@ -75,7 +76,13 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
         if not rest or len(rest.split()) > 12:
             return None
+        # "same but 90 days": a bare length of time is the last that many days
+        rest = re.sub(r"^(\d+)\s*(hours?|days?|weeks?|months?)$", r"in the last \1 \2", words_to_numbers(rest))
         combined = _shifted(previous) if BEFORE.match(rest) else _swapped(previous, rest)
+        if combined is None and replaced and re.match(r"(?:only|just|those|the ones|ones|people|customers)\b|.*\b(?:where|whose|with|who)\b", rest):
+            # "what about only where the cart was over 150": no kind to swap, so one more condition
+            condition = re.sub(r"^(?:only|just)\s+(?:where\s+)?", "", rest)
+            combined = f"{previous} and {condition}"
         if combined is None:
             return None
     return re.sub(r"\s+", " ", combined).strip()
@@ -103,7 +110,7 @@ def _swapped(previous: str, new: str) -> str | None:
         old_time = time_of(previous, now)
         old = []
         if old_time.any:
-            found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old_time.source)}", previous, flags=re.I)
+            found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old_time.source)}(?:st|nd|rd|th)?\b", previous, flags=re.I)
             if found is None:
                 return None  # cannot tell which words were the old time: better not to guess
             old = [found.span()]
@@ -157,7 +164,7 @@ def _shifted(previous: str) -> str | None:
     else:
         length = end - start
         before = ((start - length).date(), (start - timedelta(seconds=1)).date())
-    found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old.source)}", previous, flags=re.I)
+    found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old.source)}(?:st|nd|rd|th)?\b", previous, flags=re.I)
     if found is None:
         return None
     days = f"between {before[0].isoformat()} and {before[1].isoformat()}"

@@ -24,6 +24,12 @@ OUTSIDE = (
      r" campaigns? on\b|\bad budgets?\b",
      "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
      'Try e.g. "write meta ad copy for our summer sale" or "export the cart abandoners to meta".'),
+    (r"\bput [$€£]?\s*\d[\d,.]*k?\s*(?:dollars |euros |pounds |bucks )?(?:behind|into|on)\b",
+     "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
+     'Try e.g. "write meta ad copy for our summer sale" or "export the cart abandoners to meta".'),
+    (r"\brename\b|\bchange (?:the |its |the campaign'?s? )?name\b",
+     "rename a campaign or a segment: its name is the one it was built with",
+     "Build it again under the new name, or refer to it by its number (\"campaign 7\")."),
     (r"\brefund", "issue refunds: that happens in your shop's admin", "Nudge only reads orders."),
     (r"\b(conversion rate|ctr|cpc|cpm|roas|cost per \w+|ad spend|clicks?|impressions|performance|results?)\b.*\b(on|of|for|from|in) (our )?"
      r"(google|facebook|meta|instagram|linkedin|tiktok) ads\b|\b(google|facebook|meta|instagram|linkedin|tiktok) ads?\b.*\b(performance|"

@@ -28,7 +28,7 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
     steps: list[dict[str, Any]] = []
     loose: list[int] = []  # codes named in a clause without a day ("use code X"): the offer's
     for clause in clauses:
-        delay = _delay(clause, _hours(steps[-1]) if steps else None)
+        delay = step_delay(clause, step_hours(steps[-1]) if steps else None)
         named = [int(token) for token in CODE_TOKEN.findall(clause)]
         if delay is None and steps and (value := percent(clause)) and re.search(r"\b(last|final|first|second|third|1|2|3)\b", clause):
             # "the last one with 15% off": an offer for a step already named
@@ -67,10 +67,10 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
         offers = [step for step in steps if step.get("discount_percent") and "discount_code" not in step]
         if codes and offers:
             offers[0]["discount_code"] = codes[index]
-    return sorted(steps, key=_hours)
+    return sorted(steps, key=step_hours)
 
 
-def _hours(step: dict[str, Any]) -> float:
+def step_hours(step: dict[str, Any]) -> float:
     return step.get("delay_days", 0) * 24 + step.get("delay_hours", 0)
 
 
@@ -111,7 +111,7 @@ _FIRST = (r"first|firstly|to start|to begin|initially|right away|immediately|str
           r"|day zero|as soon as")
 FIRST_STEP = re.compile(rf"\b(?:{_FIRST})\b")
 # When a step goes and its code: taken out of a step's words to leave what it is about.
-_WHEN = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|th)?\s*day\b|\d+\s*(?:hours?|hrs?|h|days?|d|weeks?|w"
+STEP_TIMING = re.compile(r"\b(?:on |at |after |in |wait )?(?:day\s*\d+|\d+(?:st|nd|rd|th)?\s*day\b|\d+\s*(?:hours?|hrs?|h|days?|d|weeks?|w"
                    r"|minutes?|mins?)\b(?:\s+(?:later|after(?: that| this| the \w+(?: one| email| mail| message)?)?))?)"
                    r"|\b(?:the next day|next day|the day after|a day later|the following day|following day|tomorrow)\b|discountcode\d+"
                    r"|\b(?:email|step|message|mail)\s*#?\d+\b(?!\s*(?:h|hrs?|hours?|d|days?|w|weeks?|mins?|minutes?)\b)|\bw/"
@@ -150,7 +150,7 @@ def _step_words_of(clause: str) -> str | None:
     clause = [part for part in re.split(r"\s+-+\s+|[?!]", clause) if part.strip()][-1] if clause.strip() else clause
     if _HEAD.search(clause):
         return None
-    own = _WHEN.sub(" ", clause)
+    own = STEP_TIMING.sub(" ", clause)
     own = re.sub(r"\(\s*(?:with |using )?(?:code\s*)?\)|\b(?:with |using )?code\b\s*(?=$|\))", " ", own)
     own = re.sub(r"\s+", " ", own).strip(" -.!,()")
     rest = re.sub(r"\s+", " ", re.sub(r"[^\w\s'-]|\b\d+\b", " ", _FILLER.sub(" ", own))).strip(" -'\"")
@@ -159,7 +159,7 @@ def _step_words_of(clause: str) -> str | None:
     return own[:200]
 
 
-def _delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
+def step_delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
     """When a step goes, in hours or days after entry. 'N days later', 'the next day' and 'N days
     after that' count from the previous step (`previous_hours`), 'day N' and 'after N days' from entry."""
     def after_entry(hours: float) -> dict[str, int]:
@@ -194,6 +194,8 @@ def unplaced_codes(steps: list[dict[str, Any]], codes: list[str]) -> list[str]:
 
 
 def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]]) -> str:
+    if has(clause, r"\bfree (shipping|delivery|returns)\b") and not has(clause, r"\d+\s*%|code|coupon"):
+        return defaults[0][1]  # "free shipping on day 2": an offer with no code, said in the step's own words
     if has(clause, r"\d+\s*%|discount|coupon|\boff\b|promo|code|deal|incentive"):
         return "cart_discount" if defaults is CART_DEFAULT else defaults[-1][1]
     if has(clause, r"review|social proof|testimonial|rating|star|what others|best.?sell|top.?sell|popular|most loved|favourites|favorites"):

@@ -14,7 +14,7 @@ from bot.engine.memory import ThreadState
 
 # Words that name a step by what it is for, and the purpose they mean.
 STEP_PURPOSES = (
-    (r"review|social proof|testimonial|rating|best.?sell|top.?sell|popular", "social_proof"),
+    (r"(?<!p)review|social proof|testimonial|rating|best.?sell|top.?sell|popular", "social_proof"),
     (r"discount|coupon|offer|promo|\d+\s*%", "cart_discount"),
     (r"remind", "cart_reminder"),
     (r"welcome", "welcome"),
@@ -49,6 +49,11 @@ def own_words(step: dict[str, Any]) -> list[str]:
     words = re.findall(r"[a-z][a-z'-]{3,}", (step.get("brief") or "").lower())
     return [word for word in words if word not in {"with", "email", "emails", "that", "this", "their", "your", "from"}] + (
         [step["discount_code"].lower()] if step.get("discount_code") else [])
+
+
+def _says(fragment: str, word: str) -> bool:
+    """The fragment has the word whole ("review", not the "review" of "preview"; "thank-you" as "thank you")."""
+    return re.search(r"\b" + re.escape(word).replace("\\-", "[ -]?").replace("-", "[ -]?") + r"\b", fragment) is not None
 
 
 def is_step(step: dict[str, Any], position: int, selector: dict[str, Any]) -> bool:
@@ -96,9 +101,13 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
         return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]})
     purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)
     if purpose is None:  # "the thank-you email", "the free shipping one": the step whose own words these are
-        owning = [i for i, s in enumerate(steps, start=1) if any(word in fragment for word in own_words(s))]
+        owning = [i for i, s in enumerate(steps, start=1) if any(_says(fragment, word) for word in own_words(s))]
         return checked_selector(request, {"step": owning[0]}) if len(owning) == 1 else None
     matching = [i for i, s in enumerate(steps, start=1) if s.get("purpose") == purpose]
+    if not matching:  # "the review email" of a post-purchase flow: a custom step whose own words say so
+        owning = [i for i, s in enumerate(steps, start=1) if any(_says(fragment, word) for word in own_words(s))]
+        if len(owning) == 1:
+            return checked_selector(request, {"step": owning[0]})
     if len(matching) == 1:
         return checked_selector(request, {"step": matching[0]})
     if not matching and steps and purpose in ("cart_reminder", "cart_discount"):

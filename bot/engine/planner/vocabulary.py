@@ -101,14 +101,32 @@ AUDIT_VERBS = (
 
 # A discount code the shop created ("10% off with code SAVE10", "promo code: WB15"). A code is
 # not a word: it has a digit or is written in capitals ("code for ..." names none).
+# A quoted phrase: a quote opens after a space or at the start and closes before one, so the
+# apostrophe of "email's" or "don't" is never a quote ("split test the first email's subject:
+# 'You forgot this' vs 'Your cart misses you'").
+QUOTED = re.compile(r"(?<![\w])[\"'\u201c\u2018]((?:[^\"'\u201c\u201d\u2018\u2019]|['\u2019](?=\w)){1,200}?)[\"'\u201d\u2019](?![\w])")
+
+
+def quoted(text: str) -> list[str]:
+    return [found.strip() for found in QUOTED.findall(text) if found.strip()]
+
+
 CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*(?:to |is |as |of |[:=])?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
 NOT_CODES = {"for", "to", "the", "a", "an", "and", "on", "in", "of", "it", "is", "that", "this", "which", "with", "from"}
 
 
 def discount_codes(clean: str) -> list[str]:
     """The discount codes a request names, as written."""
-    return [match.group(1) for match in CODE_RE.finditer(clean)
-            if match.group(1).lower() not in NOT_CODES and (re.search(r"\d", match.group(1)) or match.group(1).isupper())]
+    named = [(match.start(1), match.group(1)) for match in CODE_RE.finditer(clean)
+             if match.group(1).lower() not in NOT_CODES and (re.search(r"\d", match.group(1)) or match.group(1).isupper())]
+    # "10% off with WINTER10", "use VIP25 at checkout": a capitalised word with digits after
+    # with/use is a code even without the word "code"
+    named += [(match.start(1), match.group(1)) for match in BARE_CODE.finditer(clean)
+              if match.group(1) not in {code for _, code in named}]
+    return [code for _, code in sorted(named)]
+
+
+BARE_CODE = re.compile(r"\b(?:with|using|use|enter|apply|plus)\s+([A-Z][A-Z_-]*\d+[A-Z0-9_-]*)\b")
 
 
 def hide_codes(lowered: str, codes: list[str]) -> str:
@@ -258,7 +276,7 @@ def regions_in(fragment: str) -> list[tuple[str, str, str]]:
         else:
             # a typo of a one-word region ("califronia", "bavraia"), held to a close match
             word = words[index]
-            if len(word) >= 7 and word not in COMMON_WORDS and word not in DOMAIN_WORDS and word not in country_names():
+            if len(word) >= 7 and word not in COMMON_WORDS and word not in DOMAIN_WORDS and word not in _country_words():
                 from rapidfuzz import fuzz, process
 
                 match = process.extractOne(word, _region_fuzzy_keys(), scorer=fuzz.ratio, score_cutoff=85)
@@ -266,6 +284,12 @@ def regions_in(fragment: str) -> list[tuple[str, str, str]]:
                     found.append((*names[match[0]], word))
             index += 1
     return found
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> frozenset[str]:
+    """Every word of a country's name ("zealand" of New Zealand): never a region's typo."""
+    return frozenset(word for name in country_names() for word in name.split())
 
 
 @lru_cache(maxsize=1)
