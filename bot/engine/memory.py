@@ -35,6 +35,7 @@ class ThreadState:
     audience_words: str | None = None
     person: str | None = None  # the contact the thread last asked about, for "unsubscribe her"
     ad_request: dict[str, Any] | None = None  # the last ad copy asked for, for "now do the same for meta"
+    rule_key: str | None = None  # the last cap set here, for "make it 2 instead"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ThreadState:
@@ -80,6 +81,8 @@ class ThreadState:
             self.audience_words = None
         if tool_name == "draft_ad_copy":
             self.ad_request = arguments
+        if tool_name == "set_rule" and str(arguments.get("key", "")).endswith("_cap"):
+            self.rule_key = arguments["key"]
         if isinstance(arguments.get("contact"), str):
             self.person = arguments["contact"]
         if tool_name in ("revise_draft", "approve_draft", "reject_draft") and self.sequence_request and isinstance(data.get("draft_id"), int):

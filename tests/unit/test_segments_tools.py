@@ -64,6 +64,28 @@ def test_bad_create_input(db, settings, arguments, words):
         registry.call(context(db, settings), "create_segment", arguments)
 
 
+def test_suppressed_at_counts_who_went_on_the_list_in_a_window(db, settings):
+    """"how many unsubscribed in the last 30 days": by the suppression's date, as SQL counts it."""
+    from datetime import timedelta
+
+    from tools.core.models import Suppression
+
+    recent, old, never = (add_contact(db, n, country="US") for n in (1, 2, 3))
+    db.add(Suppression(email_hash=recent.email_hash, reason="unsubscribed", created_at=NOW - timedelta(days=3)))
+    db.add(Suppression(email_hash=old.email_hash, reason="unsubscribed", created_at=NOW - timedelta(days=90)))
+    db.flush()
+    ctx = context(db, settings)
+    spec = {"all": [{"attribute": "suppressed", "op": "in", "value": ["unsubscribed"]},
+                    {"attribute": "suppressed_at", "op": "within_last", "value": "30d"}]}
+    assert sorted(member_ids(db, spec, NOW)) == [recent.id]
+    assert registry.call(ctx, "preview_segment", {"spec": spec}).count == 1
+    spec["all"][1] = {"attribute": "suppressed_at", "op": "lt", "value": (NOW - timedelta(days=30)).isoformat()}
+    assert sorted(member_ids(db, spec, NOW)) == [old.id]
+    with pytest.raises(ToolError, match="suppressed_at"):
+        registry.call(ctx, "preview_segment", {"spec": {"attribute": "suppressed_at", "op": "eq", "value": "x"}})
+    assert never.id not in member_ids(db, {"attribute": "suppressed_at", "op": "within_last", "value": "365d"}, NOW)
+
+
 def test_preview_needs_exactly_one_of_name_or_spec(db, settings):
     with pytest.raises(ToolError, match="either name .* or spec"):
         registry.call(context(db, settings), "preview_segment", {})

@@ -48,12 +48,15 @@ FIELD_KINDS = {
     "do_not_sell": "flag",
     # on the suppression list, by reason (unsubscribed, bounced, complained, erased): "exists" for any
     "suppressed": "suppression",
+    # when the address went on that list (its latest entry): "who unsubscribed in the last 30 days"
+    "suppressed_at": "suppression_time",
 }
 OPERATORS_BY_KIND = {
     "text": ("eq", "ne", "in", "contains", "exists"),
     "country": ("eq", "ne", "in", "exists"),
     "consent": ("eq", "ne", "in"),
     "suppression": ("eq", "in", "exists"),
+    "suppression_time": ("gt", "lt", "within_last"),
     "flag": ("eq", "ne"),
     "time": ("gt", "lt", "within_last"),
     "json": ("eq", "ne", "in", "contains", "gt", "lt", "exists"),
@@ -175,7 +178,7 @@ def _field_value(kind: str, op: str, value: Any, what: str) -> Any:
         return json_value(op, value, what)
     if op == "exists":
         return json_value(op, value, what)
-    if kind == "time":
+    if kind in ("time", "suppression_time"):
         return _time_value(op, value, what)
     if kind == "flag":
         if not isinstance(value, bool):

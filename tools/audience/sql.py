@@ -325,6 +325,9 @@ def _attribute(node: AttributeCondition, now: datetime) -> ColumnElement[bool]:
         return json_test(Contact.traits, node.trait, node.op, node.value)
     if node.kind == "suppression":
         return _suppressed(node.op, node.value)
+    if node.kind == "suppression_time":
+        return exists(select(Suppression.id).where(Suppression.email_hash == Contact.email_hash,
+                                                   _time_test(Suppression.created_at, node.op, node.value, now)))
     column = getattr(Contact, node.attribute)
     if node.kind == "time":
         return _time_test(column, node.op, node.value, now)

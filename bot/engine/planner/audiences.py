@@ -19,6 +19,25 @@ from bot.engine.planner.reading import platform, read_as
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, EXPORT_PLATFORMS
 
+NOT_SEGMENT_NAMES = {"to", "for", "of", "in", "as", "on", "into", "and", "with", "called", "named", "the", "a", "an", "list", "audience",
+                     "buyers", "customers", "people", "contacts", "subscribers", "shoppers", "users", "everyone", "segment", "segments",
+                     "them", "those", "these", "that", "this", "it", "all", "hashed", "our", "my"}
+
+
+def segment_name(clean: str) -> str | None:
+    """A saved segment named in a request: "segment bigspenders", "the bigspenders segment",
+    "export bigspenders to google", "a hashed list of vip-list for meta" (a single word no
+    audience reading knows, where an audience goes)."""
+    lowered = clean.lower()
+    for pattern in (r"\bsegment\s+(?:called\s+|named\s+)?['\"]?([\w-]+)", r"\b(?:the|our|my)\s+['\"]?([\w-]+)['\"]?\s+segment\b",
+                    r"^(?:please\s+)?(?:can you\s+)?(?:export|push|send|upload|sync)\s+(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s+(?:to|for|into)\b",
+                    r"\blist of\s+(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s+(?:for|to|on)\b"):
+        found = re.search(pattern, lowered)
+        if found and found.group(1) not in NOT_SEGMENT_NAMES and (
+                "segment" in pattern or describe_audience(found.group(1)).spec is None and not platform(found.group(1), EXPORT_PLATFORMS)):
+            return found.group(1)
+    return None
+
 
 def audience_spec(lowered: str) -> dict[str, Any] | None:
     """The audience a sentence describes (see bot.engine.planner.extract), or None when it names none."""
@@ -31,6 +50,10 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
     if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
+    if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?\s*[?.!]*$", lowered):
+        # "how many are in uk-lapsed-repeat": a hyphenated name is a saved segment's, never prose
+        return Plan("preview_segment", [PlannedCall("preview_segment", {"name": hyphenated.group(1)})],
+                    reading=f"Read as: the saved segment '{hyphenated.group(1)}'")
     audience = describe_audience(lowered)
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
@@ -68,19 +91,27 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
     name_match = (re.search(r"(?:called|named|name it|as)\s+['\"]([^'\"]{1,80})['\"]", clean, flags=re.I)
                   or re.search(r"(?:called|named|name it)\s+([\w-]+(?:\s+[\w-]+){0,3}?)\s+(?=(?:of|for|with|who|that|from|"
                                r"containing|made of|=|:)\b)", clean, flags=re.I)
-                  or re.search(r"(?:called|named|name it|as)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I))
+                  or re.search(r"(?:called|named|name it)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
+                  or re.search(r"\bas\s+(?!a\b|an\b|the\b|new\b)['\"]?([\w-]+)['\"]?", clean, flags=re.I))
     spec = audience_spec(lowered.replace(name_match.group(1).lower(), " ") if name_match else lowered)
+    reading = None
+    if spec is None and name_match and state.audience_words and re.search(r"\b(that|this|these|those|them|it)\b", lowered):
+        # "save that as a segment called uk-lapsed": the audience this thread last counted
+        last = describe_audience(state.audience_words)
+        spec, reading = last.spec, f"Read as: save {last.reading} as the segment"
     if spec is None or not name_match:
         return Plan("create_segment", answer=messages.ASK_SEGMENT)
     name = re.sub(r"\s+", "-", name_match.group(1).strip().lower())
-    return Plan("create_segment", [PlannedCall("create_segment", {"name": name, "spec": spec})])
+    words = reading or f"Read as: save {describe_audience(lowered.replace(name_match.group(1).lower(), ' ')).reading} as the segment"
+    return Plan("create_segment", [PlannedCall("create_segment", {"name": name, "spec": spec})], reading=f"{words} '{name}'")
 
 
 def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
-    match = re.search(r"segment\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
-    if not match:
+    name = segment_name(clean)
+    if not name:
         return how_many(clean, lowered, state)
-    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": match.group(1).lower()})])
+    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'",
+                audience_words=f"how many are in the {name} segment")
 
 
 def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -97,9 +128,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     if match:
         arguments["exclude_converted_within"] = f"{match.group(1)}d"
         leaving_out = f", leaving out anyone who ordered in the last {match.group(1)} days"
-    named = re.search(r"segment\s+['\"]?([\w-]+)", clean, flags=re.I)
-    if named:
-        segment = named.group(1).lower()
+    if segment := segment_name(clean):
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
     audience = describe_audience(lowered[:match.start()] if match else lowered)
@@ -149,7 +178,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     if who:
         arguments["segment"] = {"attribute": "email", "op": "eq", "value": who.group(0).lower()}
         words = "ever (the last 10 years)" if period == "3650d" else words
-        return Plan("order_summary", [PlannedCall("order_summary", arguments)],
+        # the thread remembers the question, so "and just in the last 30 days?" swaps its time
+        return Plan("order_summary", [PlannedCall("order_summary", arguments)], audience_words=clean,
                     reading=f"Read as: the orders and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
     # the period is the summary's own, not the people's: its words are taken out first
     period_words = time_of(lowered, zone_now())

@@ -38,6 +38,10 @@ RECENT_BUYERS = {"event": recipes.ORDER, "within_last": "24h"}
 def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """One email to an audience, once; None (declining) when no audience is named."""
     audience = describe_audience(lowered)
+    if state.audience_words and THEM.search(lowered):
+        # "build a cart reminder email for them" after a count: the people just counted
+        counted = describe_audience(state.audience_words)
+        audience = counted if counted.spec is not None else audience
     if audience.spec is None and not re.search(r"\b(everyone|everybody|all (our )?(customers|contacts|subscribers))\b", lowered):
         return None
     spec = audience.spec or EVERYONE
@@ -70,6 +74,11 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     built.reading = f"Read as: one email ({step['purpose'].replace('_', ' ')}{offer}) to {words}, sent {sent}"
     built.unused += unplaced_codes([step], codes)
     return built
+
+
+# The people a thread just counted, named by a pronoun ("for them", "to those people").
+THEM = re.compile(r"\b(?:for|to|at|email|mail|message)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
+                  r"|that list|this list|this segment|that segment)\b")
 
 
 def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -54,6 +54,18 @@ def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 
+AGAIN = r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lower|raise|drop|put|move) (?:it|that|the cap|the limit|this)(?: back| down| up)? (?:to |at )?(\d+)(?: instead)?$"
+
+
+def cap_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"make it 2 instead" after a cap was set in this thread: the same cap, a new number."""
+    again = re.match(AGAIN, lowered.strip(" ?!."))
+    if again is None or state.rule_key not in {key for key, _ in CAP_KEYS.values()}:
+        return None
+    words = next(words for key, words in CAP_KEYS.values() if key == state.rule_key)
+    return _rule(state.rule_key, again.group(1), f"at most {again.group(1)} marketing emails per contact per {words}")
+
+
 def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:
     if has(lowered, r"(no|turn off|disable|remove|without) quiet hours|quiet hours? off"):
         return _rule("quiet_hours", "off", "no quiet hours")

@@ -39,6 +39,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if built.calls and built.calls[0].name in ("preview_segment", "order_summary"):
             built.audience_words = refined
             return built
+    if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
+        return compound
     question = is_question(clean)
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
@@ -76,6 +78,70 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return _with_unused(Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
                                      reading=f"Read as: a look at {audience.reading} (read only)", audience_words=clean), clean)
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
+
+
+# "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
+EDIT_JOIN = re.compile(r"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?=(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower"
+                       r"|raise|cut|exclude|switch|rename|delete)\b)", re.I)
+
+
+EDIT_START = re.compile(r"^(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch)\b", re.I)
+
+
+FIELD_OF_IT = r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"
+
+
+def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
+    """Several edits of the thread's campaign in one message, as one update_sequence call (one
+    new version per changed step); None unless every part is such an edit of that campaign."""
+    parts = [part.strip(" ,.") for part in EDIT_JOIN.split(clean) if part.strip(" ,.")]
+    if len(parts) < 2:
+        return None
+    merged: dict = {"campaign": str(state.campaign_id)}
+    readings = []
+    previous_step: dict | None = None
+    missed: list[str] = []
+    for part in parts:
+        if previous_step and re.search(FIELD_OF_IT, part, flags=re.I):
+            # "move the reminder to day 2 and change its subject": the step the part before edited
+            step = f"day {previous_step['day']}'s" if "day" in previous_step else f"step {previous_step.get('step')}'s"
+            part = re.sub(FIELD_OF_IT, step + " ", part, count=1, flags=re.I)
+        built = _plan(part, state)
+        calls = [call for call in built.calls if call.name != "preflight"]
+        if len(calls) != 1 or calls[0].name != "update_sequence" or calls[0].arguments.get("campaign") != merged["campaign"]:
+            if not EDIT_START.match(part):
+                return None
+            missed.append(part)  # an edit not understood is named back, never dropped unsaid
+            continue
+        for key, value in calls[0].arguments.items():
+            if key in ("steps", "add_steps", "remove_steps"):
+                merged[key] = _merged_steps(merged.get(key, []), value) if key == "steps" else merged.get(key, []) + value
+            elif key != "campaign":
+                merged[key] = value
+        readings.append((built.reading or "").split(" in place: ", 1)[-1])
+        edited = calls[0].arguments.get("steps") or []
+        previous_step = edited[0] if len(edited) == 1 and ("day" in edited[0] or "step" in edited[0]) else previous_step
+    if not readings or len(missed) == len(parts):
+        return None
+    calls = [PlannedCall("update_sequence", merged)]
+    if "segment" in merged:
+        calls.append(PlannedCall("preflight", {"campaign": merged["campaign"]}))
+    built = Plan("update_sequence", calls, reading=f"Read as: change campaign {state.campaign_id} in place: " + "; ".join(readings))
+    built.unused += missed
+    return built
+
+
+def _merged_steps(edits: list[dict], more: list[dict]) -> list[dict]:
+    """Edits of the same step (by day, step number or purpose) become one edit."""
+    merged = [dict(edit) for edit in edits]
+    for edit in more:
+        same = next((old for old in merged if {k: old[k] for k in ("day", "step", "purpose") if k in old}
+                     == {k: edit[k] for k in ("day", "step", "purpose") if k in edit}), None)
+        if same is None:
+            merged.append(dict(edit))
+        else:
+            same.update(edit)
+    return merged
 
 
 # "actually go ahead and unsubscribe her": the person this thread last asked about
@@ -143,7 +209,8 @@ def _asks_for_confirmed(built: Plan, lowered: str) -> bool:
     only proposed (each needs a confirmation), so it may be planned like a request."""
     # (the export's audience is saved first: a segment is a definition, not an action on anyone)
     confirmed = [call for call in built.calls if registry.BY_NAME[call.name].writes and call.name != "create_segment"]
-    return bool(confirmed) and bool(re.match(r"^(?:hi,? |hey,? |ok,? )?(?:can|could|may) (?:i|we|you)\b", lowered)) and all(
+    return bool(confirmed) and bool(re.match(r"^(?:hi,? |hey,? |ok,? )?(?:(?:can|could|may) (?:i|we|you)\b|(?:please )?(?:give|get|send|pull|make) me\b"
+                                       r"|i(?:'d| would) like\b|(?:i|we) (?:need|want)\b)", lowered)) and all(
         registry.BY_NAME[call.name].confirm is not None for call in confirmed)
 
 

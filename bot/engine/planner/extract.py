@@ -287,10 +287,22 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts += signup[0]
             phrases.append(signup[1])
             claimed.add("signup")
-    consent = list_status_condition(lowered) or consent_condition(lowered)
+    listed = list_status_condition(lowered)
+    consent = listed or consent_condition(lowered)
     if consent:
         parts.append(consent[0])
         phrases.append(consent[1])
+    left_times = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
+    if listed and "not" not in listed[0] and (when := next((time for time in left_times if time.any), None)):
+        # "how many unsubscribes in the last 30 days": when the address went on that list
+        if when.period:
+            parts += [{"attribute": "suppressed_at", "op": "gt", "value": when.period.start.isoformat()},
+                      {"attribute": "suppressed_at", "op": "lt", "value": when.period.end.isoformat()}]
+            phrases[-1] += f" {when.period.words}"
+        else:
+            parts.append({"attribute": "suppressed_at", "op": "within_last", "value": window(when.win.hours)})
+            phrases[-1] += f" {window_words(when.win)}"
+        unclaimed, claimed = None, claimed | set(times)
     places: list[str] = []
     place_conditions(parts, lowered, used, places)
     phrases = places + phrases

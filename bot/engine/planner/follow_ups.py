@@ -68,13 +68,21 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
         targets = [checked_selector(request, {"day": int(day.group(1))})]
         if targets[0] is None:
             return _step_not_found(request, day.group(1))
+    elif (named := step_named(lowered, request)) and ("step" in named or "day" in named):
+        targets = [named]  # "make the last one 30% off", "the second email 15% off": that step only
     else:
         targets = offer_steps(request)
         if not targets and request:
             return _step_not_found(request, "?")
         targets = targets or [{"purpose": "cart_discount"}]
     edits = [{**target, "discount_percent": value} for target in targets]
-    return _edit(state, {"steps": edits}, f"{value}% off on " + ", ".join(selector_words(t) for t in targets))
+    codes = discount_codes(clean)
+    if codes and len(edits) == 1:  # "make the discount 20%, code COMEBACK20": the code goes with it
+        edits[0]["discount_code"] = codes[0]
+    coded = f" with code {codes[0]}" if codes and len(edits) == 1 else ""
+    built = _edit(state, {"steps": edits}, f"{value}% off{coded} on " + ", ".join(selector_words(t) for t in targets))
+    built.unused += [f"code {code}" for code in codes[1 if coded else 0:]]
+    return built
 
 
 @on_named_campaign

@@ -18,7 +18,9 @@ from bot.engine.planner.audiences import (
     special_exports,
 )
 from bot.engine.planner.campaigns import (
+    AGAIN,
     campaign_list,
+    cap_again,
     digest,
     frequency_rule,
     report,
@@ -198,6 +200,10 @@ INTENTS = [
     Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
+    # "how many unsubscribes have we had", "who unsubscribed? how many in the EU": the list, not a campaign's report
+    Intent(r"^(?:so |and |ok )?(?:how many|number of|count of|total)\b.*\b(?:unsubscribes|unsubscribed|unsubscribers|opt.?outs|opted.?out"
+           r"|bounces|bounced|complaints|complained)\b|^who (?:has |have )?(?:unsubscribed|opted.?out|bounced|complained)\b", 193, how_many,
+           unless=r"\b(campaigns?|sequences?|flows?|newsletters?|emails?|blasts?|rates?|series)\b|@"),
     # one person's orders and spend: "how much has jo@... spent", "jo@...'s lifetime value"
     Intent(r"\bhow much (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
            r"|spend|order history|orders?|purchases?|revenue)\b (?:of|for|by|from) \S+@|\S+@\S+?'s? (?:lifetime value|ltv|clv|total spend|spend"
@@ -235,11 +241,13 @@ INTENTS = [
            r"|\b(daily|weekly|monthly)\b.*\b(cap|limit|one|max|maximum)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
+    Intent(AGAIN.replace("(\\d+)", r"\d+"), 171, cap_again),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in|tack on|slap on)\b"
-           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd) 1)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b",
+           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
+           r"|closing) 1)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b",
            234, add_step),
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
            r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
@@ -314,6 +322,10 @@ INTENTS = [
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
            winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b"),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
+    # "create a segment named X: ...", "save that as a segment called X": a segment, whatever its words say
+    Intent(r"^(?:please |ok |so |and |now )*(?:can you |could you )?(?:create|save|make|build|define|add)\b(?: (?:that|this|them|those|it)(?: as)?)?"
+           r" (?:a |an |the |new |as a |as an )*(?:new )?segment\b", 295, create_segment,
+           unless=r"\b(campaign|sequence|flow|series|email|emails|newsletter|export)\b"),
     Intent(r"\b(preview|show|describe|who is in)\b.*\bsegment\b", 40, preview_named_segment),
     Intent(r"\b(create|make|new)\b.*\b(email|newsletter|mail)\b", 30, draft_email),
     Intent(r"what'?s (currently |now |still |actually )?(scheduled|running|live|active|sending|going out|on)\b"

@@ -13,7 +13,8 @@ from bot.engine.planner.plans import Plan
 
 # (what the sentence asks, what Nudge cannot do, what it can do instead)
 OUTSIDE = (
-    (r"\b(sms|text messages?|texts? (them|everyone|people|customers)|whatsapp|push notifications?|in-app messages?"
+    (r"\b(sms|text messages?|texts? (them|everyone|people|customers)|(?:^|(?:you|we|i|please|pls|to|and) )text (our |the |all |my |those |these )?(\w+ )?(customers|people"
+     r"|subscribers|vips?|list|contacts|buyers|shoppers|abandoners)|whatsapp|push notifications?|in-app messages?"
      r"|direct mail|postcards?|letters? in the post)\b",
      "send that: Nudge sends email only (and writes ad copy)",
      'Ask for an email instead, e.g. "build an abandoned-cart sequence".'),
@@ -63,7 +64,8 @@ OUTSIDE = (
     (r"\b(cart|checkout|browse|funnel|site|store|shop|website|landing page|product page)\b[\w -]{0,30}\b(conversion|abandonment|drop.?off|bounce)"
      r" rates?\b|\b(conversion|abandonment|drop.?off|bounce) rates? (of|for|on|from) (the |our )?(cart|checkout|funnel|site|store|shop|website)"
      r"|\b(cart|view|browse|visit)s? to (checkout|cart|order|purchase)s?\b.*\b(rate|ratio|percent|%)|\b(traffic|page ?views|sessions"
-     r"|visits|unique visitors)\b(?!.*\b(who|people|contacts|customers)\b)",
+     r"|visits|unique visitors)\b(?!.*\b(who|people|contacts|customers)\b)"
+     r"|\b(conversion|drop.?off|abandonment) rates? from\b|\bvisitors\b.*\b(site|store|shop|website)\b(?!.*\bwho\b)",
      "report funnel rates or site traffic: Nudge counts the people at each stage and reports orders, revenue and its emails' results",
      'Ask e.g. "how many started checkout this week?", "how many ordered this week?" or "how did the cart sequence do?".'),
     (r"\bphone numbers?\b|\b(download|csv|spreadsheet|excel|list)\b.*\b(all|every)\b.*\b(emails?|addresses|contacts)\b"

@@ -44,6 +44,15 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
         if delay is None and not steps and FIRST_STEP.search(clause) and (
                 percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello)\b", clause) or _step_words_of(clause)):
             delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
+        if (delay is None and steps and (value := percent(clause)) and not steps[-1].get("discount_percent")
+                and re.search(r"\b(?:their|the|that|this|its|code|expires?|still|applies|valid|ends?)\b", clause)):
+            # "add an email on day 9: last chance, their 20% code expires tonight": the step's own offer
+            steps[-1]["discount_percent"] = value
+            steps[-1]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[-1]["purpose"]
+            if steps[-1].get("brief") and (said := clause.strip(" .,")):  # "... expires tonight" is the step's too
+                steps[-1]["brief"] = f"{steps[-1]['brief']}, {CODE_TOKEN.sub('', said).strip()}"[:200]
+            loose += named
+            continue
         if delay is None:
             loose += named
             # "day 6 - last chance, code expires tonight vibe": more words about the step before
