@@ -191,9 +191,16 @@ def template_email(request: Request) -> EmailCopy:
     if request.brief and base != "custom":
         said = read_brief(request.brief)
         # "day 8 free shipping", "saying we miss them": the step's own words, in the email
-        lead = _LEAD.sub("", re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]).strip()
+        first = re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]
+        first = re.sub(r"^\s*(?:saying|say|that says|to say|telling (?:you|them)|tell (?:you|them))\s+(?:that\s+)?", "", first, flags=re.I)
+        lead = _LEAD.sub("", first).strip()
         if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead):
             body.append(lead[0].upper() + lead[1:].rstrip(".!") + ".")
+        elif lead and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead) and len(lead.split()) <= 6:
+            # a topic of the step's own ("our brand story"): its subject and headline, so two
+            # steps of one series never read the same
+            topic = _title(("our " if re.match(r"\s*our\b", first, flags=re.I) else "") + lead.rstrip(".!"))
+            fields = {**fields, "subject": _shorten(f"{topic} from {{{{ shop_name }}}}"), "subject_b": "", "headline": _shorten(topic)}
         body += [f"{detail}." for detail in (said.details or ())]
     preheader = fields["preheader"]
     if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:

@@ -276,6 +276,9 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
     # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
     match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
+    # "nobody signed up this week, so make it people who joined in the last 6 months instead"
+    match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to)\s+((?:people|customers|contacts|subscribers|shoppers"
+                               r"|buyers|anyone|everyone|those|folks|users)\b.+?)(?:\s*,?\s*instead)?$", lowered)
     # "what about france instead of north america?": other places for the same audience
     # ("what about germany?" alone is a question, and changes nothing)
     swap = re.match(r"^(?:what|how) about (?:just |only )?(.+?)\s*,?\s*instead(?: of .*)?\??$", lowered)

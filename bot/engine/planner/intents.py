@@ -183,7 +183,7 @@ INTENTS = [
     Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
            r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
     Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
-           r"(?:whole |duplicate |extra )?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?)\b(?! *(?:step|email))", 224,
+           r"(?:whole |duplicate |extra )?(?:[\w-]+ ){0,2}?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?|series)\b(?! *(?:step|email))", 224,
            tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
     # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
@@ -271,7 +271,9 @@ INTENTS = [
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b", 155, narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
-           r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b", 258, replace_audience),
+           r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
+           r"|\b(make it|send it to|switch (it )?to|change (it )?to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
+           r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, replace_audience),
     Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
@@ -293,7 +295,9 @@ INTENTS = [
     Intent(r"\b(push|move|change|reschedule|shift|delay|send|set|make|bring)\b.*\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday"
            r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b", 239, change_send_time),
     Intent(r"\b(same|that|it|this|these|them|those|one)\b.*\b(for|on) (google|meta|facebook|instagram|fb|linkedin|display|rsa)\b"
-           r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b", 125, ad_again),
+           r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b"
+           r"|^(?:and |now |ok )?(google|meta|facebook|instagram|fb|linkedin|google display|google search)(?: (?:too|as well|also|next|please|pls))?[?!.]*$"
+           r"|^(?:same|do one|one|another one|and one) (?:for|on) ", 125, ad_again),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",
            cues=(AD_WORDS,)),
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),

@@ -199,7 +199,8 @@ def campaign_words(lowered: str) -> str:
 
 # Campaign kinds named in words, the pattern their names match, and the name the planner gives them.
 CAMPAIGN_KINDS = ((r"\bcart", r"cart", "Abandoned cart"), (r"\bbrows", r"brows", "Browse abandonment"),
-                  (r"\bwin.?back", r"win.?back", "Win-back"), (r"\bwelcome", r"welcome", "Welcome"))
+                  (r"\bwin.?back", r"win.?back", "Win-back"), (r"\bwelcome", r"welcome", "Welcome"),
+                  (r"\bpost.?purchase", r"post.?purchase", "Post-purchase"))
 
 
 def campaign_kind(lowered: str) -> tuple[str, str] | None:
