@@ -179,9 +179,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         # "how many looked at shoes": viewers; only words of abandonment (or a sequence, which
         # always wants abandoners) make it "and have not ordered since"
         plain = default is None and not ABANDONED.search(audience_text)
+        # "viewed shoes but never bought anything, ever" (a question, no time named): viewers at
+        # any time who never ordered at all, not the last 48 hours' abandoners
+        ever = default is None and not stage_time.any and negated is not None and bool(re.search(r"\bnever\b|\bever\b", negated.group(0) + audience_text[negated.end():]))
+        plain = plain or ever
         if plain:
             event = {"cart": "Product Added", "checkout": "Checkout Started", "browse": "Product Viewed"}[stage]
-            shape = {"event": event, "within_last": window(hours)}
+            shape = {"event": event} if ever else {"event": event, "within_last": window(hours)}
         else:
             shape = {"cart": recipes.cart_abandoners, "checkout": recipes.checkout_abandoners,
                      "browse": recipes.browse_abandoners}[stage](window(hours))
@@ -212,6 +216,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         elif stage_time.period:
             parts += _in_period(shape, stage_time.period, now)
             phrases.append(f"who {what} {stage_time.period.words}{unless}")
+        elif ever:
+            parts += [shape, {"event": ORDER, "did": False}]
+            phrases.append(f"who {what} (at any time) and have never ordered")
         else:
             parts.append(shape)
             named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
