@@ -121,6 +121,12 @@ def read_brief(brief: str | None) -> Brief:
     urgent = bool(_URGENT.search(brief or ""))
     offer, topic, details = "", "", []
     for clause in clauses:
+        # "with code LOOK10", "this week only": the code is printed from its own field, and a
+        # time limit is urgency, neither is a topic
+        if re.fullmatch(r"(?:this|today|tonight|the) (?:week|weekend|day|month)? ?only|(?:ends|until) \w+|for a limited time( only)?", clause.strip(), re.I):
+            urgent = True
+            continue
+        clause = re.sub(r"\b(?:with|using|use)?\s*(?:the\s+)?(?:promo |discount )?code\s+\S+", " ", clause, flags=re.I).strip()
         clause = _LEAD.sub("", clause).strip()
         if _INSTRUCTION.match(clause):
             continue

@@ -50,14 +50,18 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
     if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
-    if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?\s*[?.!]*$", lowered):
+    if re.search(r"\bsaved segment\b|\bsegment (?:called|named)\b", lowered) and (name := segment_name(clean)):
+        return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'")
+    if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?(?:saved\s+)?(?:segment\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?"
+                               r"(?:\s+(?:right now|now|currently|at the moment|today|atm))?\s*[?.!]*$", lowered):
         # "how many are in uk-lapsed-repeat": a hyphenated name is a saved segment's, never prose
         return Plan("preview_segment", [PlannedCall("preview_segment", {"name": hyphenated.group(1)})],
                     reading=f"Read as: the saved segment '{hyphenated.group(1)}'")
     audience = describe_audience(lowered)
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
-            r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b", lowered):
+            r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b"
+            r"|\b(does|do|would|will) (that|this|it) leave\b|\b(left|remain|remaining) (now|in it|after that)\b|^how many (now|left|remain)", lowered):
         # "how many are in the audience now?" in a campaign's thread: that campaign's audience
         return Plan("how_many", [PlannedCall("preflight", {"campaign": str(state.campaign_id)})],
                     reading=f"Read as: the audience of campaign {state.campaign_id} now (its preflight)")

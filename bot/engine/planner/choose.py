@@ -88,7 +88,8 @@ EDIT_JOIN = re.compile(r"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?=(
 EDIT_START = re.compile(r"^(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch)\b", re.I)
 
 
-FIELD_OF_IT = r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"
+FIELD_OF_IT = (r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"
+               r"|\b(?:that|this|the same) (?:email|one|step|message)\b|(?<=\bmake )it\b(?= (?:go|be sent|send))")
 
 
 def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
@@ -104,8 +105,10 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     for part in parts:
         if previous_step and re.search(FIELD_OF_IT, part, flags=re.I):
             # "move the reminder to day 2 and change its subject": the step the part before edited
-            step = f"day {previous_step['day']}'s" if "day" in previous_step else f"step {previous_step.get('step')}'s"
-            part = re.sub(FIELD_OF_IT, step + " ", part, count=1, flags=re.I)
+            step = f"day {previous_step['day']}" if "day" in previous_step else f"step {previous_step.get('step')}"
+            found = re.search(FIELD_OF_IT, part, flags=re.I)
+            named = f"{step}'s " if found.group(0).strip().lower() in ("its", "their") else f"the {step} email"
+            part = part[:found.start()] + named + part[found.end():]
         built = _plan(part, state)
         calls = [call for call in built.calls if call.name != "preflight"]
         if len(calls) != 1 or calls[0].name != "update_sequence" or calls[0].arguments.get("campaign") != merged["campaign"]:

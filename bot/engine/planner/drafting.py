@@ -66,7 +66,7 @@ def brief(clean: str) -> str:
     # the tone is its own field: "make it playful", "professional tone"
     stripped = re.sub(r",?\s*(?:make it|in an?|with an?)?\s*\b(?:friendly|playful|professional|formal|casual|urgent|fun|warm)\b(?:\s+tone)?\s*$",
                       "", stripped, flags=re.I).strip(" ,")
-    return (stripped or clean)[:2000]
+    return (stripped.lstrip(":;,- ") or clean)[:2000]
 
 
 def draft_email(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -92,6 +92,19 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
     if chosen is None:
         return Plan("draft_ad_copy", answer=messages.ASK_AD_PLATFORM)
     arguments = {"platform": chosen, **offer(clean, lowered)}
+    steps = (state.sequence_request or {}).get("steps") or []
+    if steps and re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:campaign|sequence|flow|series|one))[.!?]*",
+                              (arguments.get("brief") or "").strip().lower()):
+        # "write me a google ad for this" in a campaign's thread: an ad for that campaign's offer
+        kinds = [step["purpose"] for step in steps]
+        first = next((kind for kind in kinds if kind in ("cart_reminder", "cart_discount", "browse_abandonment", "winback", "welcome")), kinds[0])
+        first = "cart_reminder" if first == "cart_discount" else first
+        offered = next((step for step in steps if step.get("discount_percent") or step.get("discount_code")), None)
+        arguments = {"platform": chosen, "purpose": first if first in ("cart_reminder", "browse_abandonment", "winback", "welcome") else "announcement"}
+        if first.startswith("cart") and offered:
+            arguments["purpose"] = "cart_discount"
+        if offered:
+            arguments.update({key: offered[key] for key in ("discount_percent", "discount_code") if offered.get(key)})
     if arguments["purpose"] == "custom":
         arguments["purpose"] = "announcement"
     return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)],

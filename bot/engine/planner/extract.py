@@ -132,6 +132,11 @@ def _stage(lowered: str) -> str | None:
     return None
 
 
+def stage_of(text: str) -> str | None:
+    """The funnel stage a phrase names (cart, checkout, browse), if any."""
+    return _stage(text.lower())
+
+
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
                       default: str | None = None) -> Audience:
     """The audience `text` describes, as a spec with its reading; spec None when none is named."""

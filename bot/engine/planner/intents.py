@@ -203,7 +203,8 @@ INTENTS = [
     # "how many unsubscribes have we had", "who unsubscribed? how many in the EU": the list, not a campaign's report
     Intent(r"^(?:so |and |ok )?(?:how many|number of|count of|total)\b.*\b(?:unsubscribes|unsubscribed|unsubscribers|opt.?outs|opted.?out"
            r"|bounces|bounced|complaints|complained)\b|^who (?:has |have )?(?:unsubscribed|opted.?out|bounced|complained)\b", 193, how_many,
-           unless=r"\b(campaigns?|sequences?|flows?|newsletters?|emails?|blasts?|rates?|series)\b|@"),
+           unless=r"\b(campaigns?|sequences?|flows?|newsletters?|blasts?|rates?|series)\b|\b(?:the|our|this|that) [\w-]+ emails?\b"
+                  r"|\bfrom (?:the|our|my|this|that) |@"),
     # one person's orders and spend: "how much has jo@... spent", "jo@...'s lifetime value"
     Intent(r"\bhow much (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
            r"|spend|order history|orders?|purchases?|revenue)\b (?:of|for|by|from) \S+@|\S+@\S+?'s? (?:lifetime value|ltv|clv|total spend|spend"
@@ -242,7 +243,8 @@ INTENTS = [
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
     Intent(AGAIN.replace("(\\d+)", r"\d+"), 171, cap_again),
-    Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use)\b"
+    Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use|reword"
+           r"|rewrite|retitle|rephrase|tweak)\b"
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in|tack on|slap on)\b"
@@ -259,7 +261,7 @@ INTENTS = [
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))"
-           r"|^(please )?(can you )?make the .*\b(go out|be sent|arrive) (on|to) day\s*\d+", 232, move_step),
+           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
            r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
@@ -269,7 +271,8 @@ INTENTS = [
     Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
            r"|restrict (it |this |them |the audience )?to|narrow (it |this |them |the audience )?(down )?to|target)\b"
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
-           r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b", 155, narrow_audience),
+           r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
+           r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
            r"|\b(make it|send it to|switch (it )?to|change (it )?to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
@@ -299,7 +302,9 @@ INTENTS = [
            r"|^(?:and |now |ok )?(google|meta|facebook|instagram|fb|linkedin|google display|google search)(?: (?:too|as well|also|next|please|pls))?[?!.]*$"
            r"|^(?:same|do one|one|another one|and one) (?:for|on) ", 125, ad_again),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",
-           cues=(AD_WORDS,)),
+           # "write a google ad to retarget ...": writing an ad is ad copy, over the export (130)
+           cues=(AD_WORDS, (r"^(?:please |can you |could you |pls )?(?:write|draft|compose|give me|create|make|need|i need)\b(?: me| us)?"
+                            r"(?: an?| some| the)?(?: \w+){0,3} ads?\b(?! (?:audience|list|export))", 20))),
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),
     # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
     Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),

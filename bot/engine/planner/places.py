@@ -39,6 +39,12 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         codes, words = _places_before(lowered[:match.start()])
         included += [code for code in codes if code not in excluded]
         used += words
+    # "only UK and Ireland", "UK and Ireland only": the places the word "only" keeps
+    for match in re.finditer(r"\bonly\s+(?:in\s+|for\s+|to\s+|from\s+)?((?:the\s+)?[a-z .,&/-]{2,40}?)\s*(?:[.;:!?]|$)", lowered):
+        codes, words = countries_in(match.group(1))
+        if codes and len(words) * 2 >= len(re.findall(r"[a-z]+", match.group(1))) - 2:  # the phrase is about places
+            included += [code for code in codes if code not in excluded]
+            used += words
     # a plural demonym is the noun itself: "how many germans opted in", "brits who ordered"
     for word, code in DEMONYMS.items():
         if re.search(rf"\b{word}\b", lowered) and code not in excluded:

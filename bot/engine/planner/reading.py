@@ -71,6 +71,8 @@ def normalise(text: str) -> str:
     # a small number in words after "to", "at" or "of" ("change the daily limit to three")
     text = re.sub(r"\b(to|at|of|is|be)\s+(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*-)",
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
+    # "never-ordered contacts", "non-buyers": the words, not a hyphenated name
+    text = re.sub(r"\b(never|not|non|ever)-(ordered|bought|purchased|opened|clicked|buyers?|purchasers?|customers?)\b", r"\1 \2", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
     for short, full in SHORTHAND.items():
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)
@@ -170,7 +172,7 @@ NOT_NAME = re.compile(
     r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
     r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
     r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
-    r"|everything|anything|pending|outstanding|remaining|waiting|new|newest|latest|rest|that's|thats|turn it back on|back on|would|could|should|block\w*|prevent\w*|going out|out|something"
+    r"|everything|anything|pending|outstanding|remaining|waiting|new|newest|latest|rest|that's|thats|turn it back on|back on|would|could|should|block\w*|prevent\w*|going out|out|something|whole thing|thing|lot|whole"
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
     r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
     r"|given out|used|pool|for good|forever|permanently|completely|have|has|had|produce|produced|got|hasn't|haven't|received"

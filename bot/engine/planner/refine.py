@@ -42,7 +42,8 @@ NARROW = re.compile(
 # "what about France?", "same for last month", "and in Canada?", "France instead": swap a kind
 REPLACE = re.compile(
     _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
-    r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and)\s*(?:just |only )?")
+    r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and"
+    r"|(?:make|change|set|switch) (?:it|that|this)(?: to)?)\s*(?:just |only )?")
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
          r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
@@ -63,6 +64,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return None
         # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
         swapped = _swapped(previous, rest) if _places(rest) and _places(previous) else None
+        if swapped is None and (codes := countries_in(rest)[0]) and not place_words(rest):
+            rest = "in " + " and ".join(code.lower() for code in codes)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
     else:
@@ -74,8 +77,18 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
         rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
+        # "for all of november", "the whole of q3", "the last quarter": the period itself
+        rest = re.sub(r"\b(?:all of|the whole of|the whole|the entire|the full|whole)\s+", "", rest)
+        rest = re.sub(r"^the (last|previous|past) (quarter|month|week|year)\b", r"\1 \2", rest)
+        rest = re.sub(r"\s+then$", "", rest)
+        rest = re.sub(r"^(?=(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)", "in ", rest)
         if not rest or len(rest.split()) > 12:
             return None
+        if _stage_named(rest) and _stage_named(previous) and _stage_named(rest) != _stage_named(previous):
+            # "what about checkout abandoners in the last 48 hours": another audience of the same
+            # places, asked as a question of its own
+            places = _places(previous) if not _places(rest) else []
+            return re.sub(r"\s+", " ", f"how many {rest}" + (" in " + " and ".join(places) if places else "")).strip()
         # "same but 90 days": a bare length of time is the last that many days
         rest = re.sub(r"^(\d+)\s*(hours?|days?|weeks?|months?)$", r"in the last \1 \2", words_to_numbers(rest))
         combined = _shifted(previous) if BEFORE.match(rest) else _swapped(previous, rest)
@@ -134,6 +147,12 @@ def _swapped(previous: str, new: str) -> str | None:
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+def _stage_named(text: str) -> str | None:
+    from bot.engine.planner.extract import stage_of
+
+    return stage_of(text)
 
 
 def _places(text: str) -> list[str]:

@@ -56,6 +56,11 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
         if delay is None:
             loose += named
             # "day 6 - last chance, code expires tonight vibe": more words about the step before
+            offer = re.search(r"\bfree (?:shipping|delivery|returns|gift)\b.*", clause)
+            if steps and not named and not percent(clause) and offer and not steps[-1].get("brief", "").endswith(offer.group(0).strip()):
+                # "day 7 - last chance, free shipping if they finish checkout": the offer is the step's
+                steps[-1]["brief"] = f"{steps[-1]['brief']}, {offer.group(0).strip()}" if steps[-1].get("brief") else offer.group(0).strip()
+                continue
             if steps and not named and not percent(clause) and (more := _step_words_of(clause)) and not _names_people(clause):
                 steps[-1]["brief"] = f"{steps[-1]['brief']}, {more}" if steps[-1].get("brief") else more
             continue
@@ -132,7 +137,7 @@ _FILLER = re.compile(r"\d+(?:\.\d+)?\s*%\s*(?:off|discount)?|\b(?:send|sending|s
                      r"|want|should|be|is|will|do|gets?|say|saying|says|us|please|code|coupon|discount|off|use|using|plus|also"
                      r"|like|some|our|their|your|for|up|add|new|extra|more|just|only|first|next|order|purchase|morning|evening"
                      r"|night|tonight|afternoon|thats|that's|it|around|about|roughly|approx|maybe|or so|w|they|leave|leaves|left"
-                     r"|go|goes|hours?|days?)\b|[()]")
+                     r"|go|goes|hours?|days?|give|giving|gives)\b|[()]")
 # A clause naming the campaign or its audience is the request, not a step's subject.
 _HEAD = re.compile(r"\$|\b(buy|buys|purchase|convert\w*|come back|spent|spend\w*|orders|purchased|sequence|flow|series|automation|journey|drip|campaign|build|create|set ?up|setup|make|start|launch|people"
                    r"|customers|contacts|shoppers|buyers|subscribers|users|who|abandon\w*|carts?|checkouts?|lapsed|signed|sign.?ups?"
