@@ -308,3 +308,19 @@ def test_a_code_added_to_a_newsletter_keeps_it_a_newsletter(engine, settings):
         draft = db.get(Draft, result.steps[0].draft_id)
         assert step.purpose == "announcement" and draft.purpose == "announcement"
         assert "WINTER10" in (draft.params or {}).get("discount_code", "") and "cart" not in draft.text.lower()
+
+
+def test_a_new_offer_replaces_the_old_one_in_the_steps_own_words(engine, settings):
+    """Mutation tried: keeping the brief as it was in `_rewrite_offer` fails it (the email then
+    promised "20% off code VIPHOLIDAY" next to "use code VIP25 for 25% off")."""
+    created = call(engine, settings, "create_sequence", {
+        "name": "VIP", "segment": EVERYONE, "kind": "one_off", "exit_event": None,
+        "steps": [{"delay_days": 0, "purpose": "announcement", "discount_percent": 20, "discount_code": "VIPHOLIDAY",
+                   "brief": "early access to our holiday sale, 20% off code VIPHOLIDAY"}]})
+    result = call(engine, settings, "update_sequence", {
+        "campaign": str(created.campaign_id), "steps": [{"step": 1, "discount_percent": 25, "discount_code": "VIP25"}]})
+    with session_scope(engine) as db:
+        draft = db.get(Draft, result.steps[0].draft_id)
+        words = f"{draft.subject} {draft.preheader} {draft.text}"
+        assert "VIPHOLIDAY" not in words and "20%" not in words
+        assert draft.params["brief"] == "early access to our holiday sale, 25% off code VIP25"

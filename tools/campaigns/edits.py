@@ -23,6 +23,7 @@ the unused codes of its single-use pool, go with it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -263,7 +264,14 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     params = dict(current.params or {})
     purpose = current.purpose if current.purpose in DISCOUNT_PURPOSES else "cart_discount"
     product = params.get("product")
-    offer = {"purpose": purpose, "tone": params.get("tone"), "brief": params.get("brief"),
+    brief = params.get("brief")
+    if brief and edit.discount_percent is not None and params.get("discount_percent") is not None:
+        # the brief's own words name the old offer ("early access, 20% off code VIPHOLIDAY"): the new one replaces it
+        was = re.escape(f"{float(params['discount_percent']):g}")
+        brief = re.sub(rf"(?<![\d.]){was}\s*%", f"{edit.discount_percent:g}%", brief)
+    if brief and edit.discount_code and params.get("discount_code"):
+        brief = re.sub(rf"\b{re.escape(params['discount_code'])}\b", edit.discount_code, brief)
+    offer = {"purpose": purpose, "tone": params.get("tone"), "brief": brief,
              # A stored product is the catalogue item the writer saw; the request names it by id.
              "product": product.get("id") if isinstance(product, dict) else product,
              "discount_percent": params.get("discount_percent") if edit.discount_percent is None else edit.discount_percent,

@@ -134,8 +134,11 @@ def read_brief(brief: str | None) -> Brief:
         if found and not offer:
             before, after = clause[: found.start()].strip(" :-"), clause[found.end():].strip(" :-")
             # "10% off this week" keeps its few words; a longer tail is a detail of its own.
-            offer = f"{found.group(0)} {after}".strip() if len(after.split()) < 3 else found.group(0)
-            clause = before if len(after.split()) < 3 else f"{before} {after}".strip()
+            # "10% off this week" and "10% off your next order" keep their words; a longer tail is a detail
+            keeps = len(after.split()) < 3 or re.match(r"(?:your|their|the|on|for|at|any|every|all)\b", after, re.I) and len(after.split()) <= 5
+            offer = to_reader(f"{found.group(0)} {after}").strip() if keeps else found.group(0)
+            clause = before if keeps else f"{before} {after}".strip()
+            clause = "" if re.fullmatch(r"(?:here'?s|here is|and|plus|with|get|enjoy|take|a|an)?", clause.lower()) else clause
         if clause and not topic:
             topic = _title(_TAIL.sub("", clause).strip())
         elif clause:
@@ -184,6 +187,8 @@ def template_email(request: Request) -> EmailCopy:
     """Ready copy for the request from `prompts/email/`; a brief gives the subject matter."""
     base = "custom" if request.purpose == "announcement" and not request.product else request.purpose
     asked = _ASKS_FOR.search(request.brief or "") if request.purpose == "custom" else None
+    if asked and not asked.group("review") and re.search(r"\b(again|next order|% off|discount|code)\b", request.brief or "", re.I):
+        asked = None  # "thanks again, here's 10% off your next order": an offer, not the order's confirmation
     if asked:
         # "thank them for their order", "ask for a review": an instruction to the writer, which
         # has ready copy for it; the brief's other words still go in below

@@ -33,8 +33,8 @@ def segment_name(clean: str) -> str | None:
                     r"^(?:please\s+)?(?:can you\s+)?(?:export|push|send|upload|sync)\s+(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s+(?:to|for|into)\b",
                     r"\blist of\s+(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s+(?:for|to|on)\b"):
         found = re.search(pattern, lowered)
-        if found and found.group(1) not in NOT_SEGMENT_NAMES and (
-                "segment" in pattern or describe_audience(found.group(1)).spec is None and not platform(found.group(1), EXPORT_PLATFORMS)):
+        if found and found.group(1) not in NOT_SEGMENT_NAMES and ("segment" in pattern or "-" in found.group(1) or (
+                describe_audience(found.group(1)).spec is None and not platform(found.group(1), EXPORT_PLATFORMS))):
             return found.group(1)
     return None
 
@@ -128,7 +128,8 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     # "..., and leave out anyone who converted in the last 30 days": the export's own exclusion
     match = (re.search(r",?\s*(?:and\s+)?\b(?:leave out|leaving out|excluding|exclude|except|minus|without|but not)\b[^.]*?"
                        r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(?:d|days?)\b.*", lowered)
-             or re.search(r"(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(?:d|days?)\b.*", lowered))
+             # "... but not anyone who bought in the last 30 days"; never "everyone who bought in the last 60 days"
+             or re.search(r"\b(?:not|n't|haven't|hasn't|didn't|never|no)\b[^.]{0,30}?(?:bought|converted|purchased|buyers|ordered)\D*(\d+)\s*(?:d|days?)\b.*", lowered))
     if match:
         arguments["exclude_converted_within"] = f"{match.group(1)}d"
         leaving_out = f", leaving out anyone who ordered in the last {match.group(1)} days"
@@ -155,7 +156,7 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
     chosen = platform(lowered, EXPORT_PLATFORMS)
     arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
     if re.search(r"suppress|exclusion (?:list|audience)|exclude (?:our |existing |recent )?(?:buyers|customers) from ads"
-                 r"|\bexclude (?:them|those|these) from (?:our |the )?ads|\bso (?:we|i) can exclude", lowered):
+                 r"|\bexclude (?:them|those|these) from (?:our |the |my )?(?:\w+ )?ads|\bso (?:we|i) can exclude", lowered):
         win = audience_window(lowered, zone_now())
         if win:
             arguments["within"] = window(win.hours)
@@ -206,7 +207,7 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"
     return Plan("order_summary", [PlannedCall("order_summary", arguments)],
-                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') else ''}{words}", audience_words=clean)
+                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') or words[:1].isupper() else ''}{words}", audience_words=clean)
 
 
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:

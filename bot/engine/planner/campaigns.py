@@ -54,7 +54,8 @@ def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 
-AGAIN = r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lower|raise|drop|put|move) (?:it|that|the cap|the limit|this)(?: back| down| up)? (?:to |at )?(\d+)(?: instead)?$"
+AGAIN = (r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lower|raise|drop|put|move) (?:it|that|the cap|the limit|this)"
+         r"(?: back| down| up)? (?:to |at )?(\d+)(?: (?:a|an|1|per|each|every) (?:day|week|month))?(?: again| instead)*$")
 
 
 def cap_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:

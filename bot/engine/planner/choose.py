@@ -82,10 +82,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
 
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_JOIN = re.compile(r"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?=(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower"
-                       r"|raise|cut|exclude|switch|rename|delete)\b)", re.I)
+                       r"|raise|cut|exclude|switch|rename|delete|send|schedule|reschedule|reword|rewrite)\b)", re.I)
 
 
-EDIT_START = re.compile(r"^(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch)\b", re.I)
+EDIT_START = re.compile(r"^(?:actually |ok |now |so )*(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch"
+                        r"|send|schedule|reschedule|reword|rewrite)\b", re.I)
 
 
 FIELD_OF_IT = (r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"

@@ -211,8 +211,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             kinds.add("cart_value")
         if stage == "browse" and NOT_ADDED.search(lowered):
             added = {"between": since_start(stage_time.period, now)} if stage_time.period else {"within_last": window(hours)}
-            parts.append({"not": {"event": "Product Added", **added}})
-            what += " without adding to cart"
+            if product and "'" in what and re.search(r"\badd(?:ed)? (?:it|them|that|those|this|these)\b", lowered):
+                # "looked at the linen shirt but didn't add it": that product, not any
+                parts.append({"not": _about_product({"event": "Product Added", **added}, product)})
+                what += " without adding it to cart"
+            else:
+                parts.append({"not": {"event": "Product Added", **added}})
+                what += " without adding anything to cart"
         unless = "" if plain else " and have not ordered since"
         if stage_time.period and plain:
             span = [stage_time.period.start.isoformat(), stage_time.period.end.isoformat()]
@@ -229,7 +234,14 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
             when = window_words(stage_time.win) if named else f"in the last {words_window(window(hours))}"
             phrases.append(f"who {what} {when}{unless}")
-        if "order" in part_of and not negated and re.search(r"\b(before|previously|in the past|already|at least once)\b", part_of["order"]):
+        order_clause = part_of.get("order", "")
+        if "order" in part_of and not negated and order_time.any and not lapsed and order_time is not stage_time:
+            # "viewed something in the past 7 days and also placed an order in the past 7 days"
+            condition = {"event": ORDER}
+            phrases.append("who ordered " + attach(condition, order_time))
+            parts.append(condition)
+            claimed.add("order")
+        elif "order" in part_of and not negated and re.search(r"\b(before|previously|in the past(?! \d)|already|at least once)\b", order_clause):
             parts.append({"event": ORDER})  # "added to cart and have ordered before": returning customers
             phrases.append("who have ordered before")
     elif lapsed or (lapsed_named and not negated):
@@ -271,6 +283,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         if words.startswith(ONE_TIME):
             kinds.add("one_time")
     spend_time = times.get("spend") or Time(None, None)
+    if re.search(r"\b(lifetime|in total|all.time|ever)\b", part_of.get("spend", "")):
+        spend_time = Time(None, None)  # "spent over 1000 lifetime, in q3": the q3 is someone else's
     if (not spend_time.any and order_time.any and "order" in part_of and not (negated or lapsed or left_out)
             and not re.search(r"\b(in total|total|lifetime|ever|all.time|overall)\b", part_of.get("spend", ""))):
         # "bought since Black Friday and spent over 100": the spend of that period, said so

@@ -174,6 +174,11 @@ def add_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if saying := re.search(r"\b(?:saying|that says|telling them|to say|about|reminding them)\b\s*(.+)$", clean, flags=re.I):
         for step in steps:
             step["brief"] = saying.group(1).strip(" .")[:2000]
+    for step in steps:
+        if step["purpose"] == "custom" and not step.get("brief"):
+            # "add a third email on day 30 with 10% off their next order": a custom email says its own words
+            words = re.sub(r"^.*?\b(?:on |at |after )?day\s*\d+\b|^.*?\b\d+\s*(?:days?|weeks?)\s+(?:later|after)\b", "", clean, count=1, flags=re.I)
+            step["brief"] = (re.sub(r"^\s*(?:with|saying|that|:|-|,)\s*", "", words).strip(" .,") or "a follow-up after their order")[:2000]
     said = ", ".join(f"a new {step['purpose'].replace('_', ' ')} email on {step_when(step)}"
                      + (f" ('{step['brief'][:80]}')" if step.get("brief") else "") for step in steps)
     return _edit(state, {"add_steps": steps}, said)
@@ -277,7 +282,8 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
     match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
     # "nobody signed up this week, so make it people who joined in the last 6 months instead"
-    match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to)\s+((?:people|customers|contacts|subscribers|shoppers"
+    match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to|widen (?:it )?to|broaden (?:it )?to|expand (?:it )?to"
+                               r"|open (?:it )?up to)\s+((?:people|customers|contacts|subscribers|shoppers"
                                r"|buyers|anyone|everyone|those|folks|users)\b.+?)(?:\s*,?\s*instead)?$", lowered)
     # "what about france instead of north america?": other places for the same audience
     # ("what about germany?" alone is a question, and changes nothing)

@@ -163,12 +163,13 @@ INTENTS = [
     Intent(r"^(can|could|may|should|are) (we|i|you)( be allowed to)? (email|mail|send (emails? )?to|message|contact|market to)\b.*"
            r"\b(never opted|not opted|haven'?t opted|without (their )?consent|no consent|unsubscribed|opted.?out|didn'?t opt)", 255,
            consent_question),
-    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the )?ads"
+    Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the |my )?(\w+ )?ads"
            r"|\bso (we|i) can exclude", 240, special_exports),
     Intent(r"^(?:can i |could i |can we |let me |i want to |i'd like to )?(?:show|see|view|preview|look at|display|pull up)\b.*"
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
-           r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b", 231,
+           r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b"
+           r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:mention|say|include|show|have|contain)\b", 231,
            show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|\b(?:anything|something|what)\b.*\b(?:block|stop|prevent)\w*\b.*\b(?:this|it|campaign|going out|sending)\b|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
            r"(?! (campaign|sequence|flow|one|series|newsletter))", 230, draft_action),
@@ -182,7 +183,7 @@ INTENTS = [
            unless=r"^(please )?(can you )?(import|upload|add|load)\b"),
     Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
            r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
-    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
+    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\bthrow (?:it|this|that|the \w+)(?: \w+)? away\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
            r"(?:whole |duplicate |extra )?(?:[\w-]+ ){0,2}?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?|series)\b(?! *(?:step|email))", 224,
            tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
@@ -197,7 +198,8 @@ INTENTS = [
            r"|\b(paused|active|finished|cancell?ed|draft) (campaigns|sequences|flows)\b"
            r"|^(?:can you |please )?(?:list|show|see|give)(?: me| us)? (?:all |every |each )?(?:of )?(?:my |our |the )?(?:campaigns|sequences|flows)\b"
            r"|\b(?:every|all(?: my| our| the)?) (?:campaigns?|sequences?|flows?)\b.*\bstatus", 215, campaign_list),
-    Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)",
+    Intent(r"\b(show|list|what are|what're|current|see|what)\b.*\b(rules|caps?|limits?|quiet hours|frequency)\b(?!.*\d)"
+           r"|^(?:are|is|do we have|have we got|what are|what's|whats) (?:the |our |any )?(?:quiet hours|caps?|frequency (?:rules|caps?)|rules|limits?)\b(?!.*\d)",
            210, tool="show_rules", reading="show the frequency rules"),
     Intent(r"\b(list|show|what|which)\b.*\bsegments\b", 200, tool="list_segments", reading="list the saved segments"),
     # "how many unsubscribes have we had", "who unsubscribed? how many in the EU": the list, not a campaign's report
@@ -206,7 +208,7 @@ INTENTS = [
            unless=r"\b(campaigns?|sequences?|flows?|newsletters?|blasts?|rates?|series)\b|\b(?:the|our|this|that) [\w-]+ emails?\b"
                   r"|\bfrom (?:the|our|my|this|that) |@"),
     # one person's orders and spend: "how much has jo@... spent", "jo@...'s lifetime value"
-    Intent(r"\bhow much (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
+    Intent(r"\b(?:how much|what) (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
            r"|spend|order history|orders?|purchases?|revenue)\b (?:of|for|by|from) \S+@|\S+@\S+?'s? (?:lifetime value|ltv|clv|total spend|spend"
            r"|order history|orders|purchases)\b", 192, order_summary, unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
@@ -260,7 +262,7 @@ INTENTS = [
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
-           r"|\d+ (h|hours?|days?))"
+           r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
            r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
            r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
@@ -275,7 +277,7 @@ INTENTS = [
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
-           r"|\b(make it|send it to|switch (it )?to|change (it )?to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
+           r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
            r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, replace_audience),
     Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"

@@ -21,6 +21,10 @@ from bot.engine.planner.vocabulary import (
 
 def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str], phrases: list[str]) -> None:
     """Append to `parts` the place conditions `lowered` names (and their words to `phrases`)."""
+    regions_text = lowered
+    for _, _, name in regions_in(lowered):
+        # "british columbia" is a province, not Britain and Colombia: countries are read without it
+        lowered = re.sub(rf"\b{re.escape(name)}\b", " " * len(name), lowered)
     excluded: list[str] = []
     for match in re.finditer(rf"\b(?:{EXCLUDE_VERBS})\b([^.;:]*)", lowered):
         codes, words = countries_in(re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0])
@@ -60,7 +64,7 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         parts.append({"attribute": "country", "op": "exists", "value": False})
         phrases.append("with no country")
     # States and provinces ("in California", "not in Ontario"): the country and its region codes.
-    inside, outside = _regions(lowered, used)
+    inside, outside = _regions(regions_text, used)
     included = [code for code in included if code not in inside]
     regions = [{"all": [{"attribute": "country", "op": "eq", "value": country},
                         {"attribute": "region", "op": "in", "value": _stored(country, codes)}]} for country, codes in inside.items()]

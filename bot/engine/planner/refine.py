@@ -25,6 +25,7 @@ from bot.engine.planner.dates import zone_now
 from bot.engine.planner.places import place_words
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
+    NUMBER_WORDS,
     countries_in,
     regions_in,
     words_to_numbers,
@@ -43,7 +44,8 @@ NARROW = re.compile(
 REPLACE = re.compile(
     _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
     r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and"
-    r"|(?:make|change|set|switch) (?:it|that|this)(?: to)?)\s*(?:just |only )?")
+    r"|(?:make|change|set|switch) (?:it|that|this)(?: to)?|how (?:does|do|did) (?:that|it|this) compare (?:with|to)|compare (?:that |it )?(?:with|to)"
+    r"|versus|vs\.?)\s*(?:just |only )?")
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
          r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
@@ -57,6 +59,13 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    # "and september?": a month alone is that month
+    text = re.sub(r"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?=(?:january|february|march|april|may|june|july|august|september"
+                  r"|october|november|december)(?: \d{4})?$)", r"\1in ", text)
+    # "what about five or more?" after an order count: that many orders
+    if ORDER_COUNT.search(words_to_numbers(previous)) or REPEAT_BUYERS.search(previous):
+        text = re.sub(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:\+|or more|or fewer|or less)$)", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
+        text = re.sub(r"(\b\d+\s*(?:\+|or more|or fewer|or less)|\b(?:at least|at most|more than|exactly) \d+)$", r"\1 orders", words_to_numbers(text))
     narrowed = NARROW.match(text)
     if narrowed and not INSTEAD.search(text):
         rest = text[narrowed.end():].strip(" ,")
@@ -81,6 +90,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = re.sub(r"\b(?:all of|the whole of|the whole|the entire|the full|whole)\s+", "", rest)
         rest = re.sub(r"^the (last|previous|past) (quarter|month|week|year)\b", r"\1 \2", rest)
         rest = re.sub(r"\s+then$", "", rest)
+        if re.match(r"(?:over|more than|at least|under|less than|above|below)\s+[$€£]?\d", rest) and SPEND.search(previous):
+            rest = "spent " + rest  # "make it over 250 instead" after a spend question
         rest = re.sub(r"^(?=(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)", "in ", rest)
         if not rest or len(rest.split()) > 12:
             return None
@@ -123,7 +134,7 @@ def _swapped(previous: str, new: str) -> str | None:
         old_time = time_of(previous, now)
         old = []
         if old_time.any:
-            found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old_time.source)}(?:st|nd|rd|th)?\b", previous, flags=re.I)
+            found = _time_words(previous, old_time.source)
             if found is None:
                 return None  # cannot tell which words were the old time: better not to guess
             old = [found.span()]
@@ -147,6 +158,16 @@ def _swapped(previous: str, new: str) -> str | None:
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+def _time_words(text: str, source: str) -> re.Match[str] | None:
+    """Where the words of a time (as time_of names it) are in `text`: "in October 2026" is
+    "in october" there, "since November 1" may be "since november 1st"."""
+    for words in (source, re.sub(r"\s+\d{4}$", "", source), re.sub(r"^(?:in|during|over|within|for)\s+", "", re.sub(r"\s+\d{4}$", "", source))):
+        found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(words)}(?:st|nd|rd|th)?\b", text, flags=re.I)
+        if found:
+            return found
+    return None
 
 
 def _stage_named(text: str) -> str | None:
@@ -183,7 +204,7 @@ def _shifted(previous: str) -> str | None:
     else:
         length = end - start
         before = ((start - length).date(), (start - timedelta(seconds=1)).date())
-    found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(old.source)}(?:st|nd|rd|th)?\b", previous, flags=re.I)
+    found = _time_words(previous, old.source)
     if found is None:
         return None
     days = f"between {before[0].isoformat()} and {before[1].isoformat()}"

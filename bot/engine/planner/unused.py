@@ -22,6 +22,8 @@ from bot.engine.planner.vocabulary import (
 
 # Function words, the audience nouns and the condition words the readers understand.
 LEXICON = set("""
+lifetime states outside overall altogether right now currently
+
 a an the all any every each some no none our my your their them they those these this that which who whom whose
 what when where how many much more most less least few several both either neither other others another such
 is are was were be been being am have has had having do does did done doing will would can could should may
