@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.conditions import time_of
+from bot.engine.planner.conditions import time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.places import place_words
@@ -39,6 +39,12 @@ def segment_name(clean: str) -> str | None:
     return None
 
 
+def saved_segment(name: str, remembered: bool = False) -> Plan:
+    """The count of a saved segment named in words (`remembered`: kept as the thread's question)."""
+    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'",
+                audience_words=f"how many are in the {name} segment" if remembered else None)
+
+
 def audience_spec(lowered: str) -> dict[str, Any] | None:
     """The audience a sentence describes (see bot.engine.planner.extract), or None when it names none."""
     return describe_audience(lowered).spec
@@ -51,12 +57,11 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
     if re.search(r"\bsaved segment\b|\bsegment (?:called|named)\b", lowered) and (name := segment_name(clean)):
-        return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'")
+        return saved_segment(name)
     if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?(?:saved\s+)?(?:segment\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?"
                                r"(?:\s+(?:right now|now|currently|at the moment|today|atm))?\s*[?.!]*$", lowered):
         # "how many are in uk-lapsed-repeat": a hyphenated name is a saved segment's, never prose
-        return Plan("preview_segment", [PlannedCall("preview_segment", {"name": hyphenated.group(1)})],
-                    reading=f"Read as: the saved segment '{hyphenated.group(1)}'")
+        return saved_segment(hyphenated.group(1))
     audience = describe_audience(lowered)
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
@@ -77,8 +82,7 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
                               r"(?:the\s+|our\s+)?['\"]?([a-z][\w-]{2,40})['\"]?\s*[?.!]*$", lowered))
         if named and named.group(1) in unknown:
             # "how many are in bigspenders": a word no audience reading knows may be a saved segment's name
-            return Plan("preview_segment", [PlannedCall("preview_segment", {"name": named.group(1)})],
-                        reading=f"Read as: the saved segment '{named.group(1)}'")
+            return saved_segment(named.group(1))
         said = f"I can't pick people by {', '.join(repr(word) for word in unknown)}. " if unknown else ""
         return Plan("how_many", answer=said + messages.ASK_AUDIENCE)
     return Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})], reading=read_as(audience),
@@ -114,8 +118,7 @@ def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
     name = segment_name(clean)
     if not name:
         return how_many(clean, lowered, state)
-    return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'",
-                audience_words=f"how many are in the {name} segment")
+    return saved_segment(name, remembered=True)
 
 
 def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -188,7 +191,7 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
                     reading=f"Read as: the orders and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
     # the period is the summary's own, not the people's: its words are taken out first
     period_words = time_of(lowered, zone_now())
-    found = re.search(re.escape(period_words.source.lower()) + r"(?:st|nd|rd|th)?\b", lowered) if period_words.any else None
+    found = time_words_in(lowered, period_words.source) if period_words.any else None
     if found:
         undated = lowered[:found.start()] + " " + lowered[found.end():]
     else:

@@ -81,12 +81,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
 
 
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
-EDIT_JOIN = re.compile(r"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?=(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower"
-                       r"|raise|cut|exclude|switch|rename|delete|send|schedule|reschedule|reword|rewrite)\b)", re.I)
-
-
-EDIT_START = re.compile(r"^(?:actually |ok |now |so )*(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch"
-                        r"|send|schedule|reschedule|reword|rewrite)\b", re.I)
+EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|rename|delete|send|schedule"
+              r"|reschedule|reword|rewrite)")
+EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b)", re.I)
+EDIT_START = re.compile(rf"^(?:actually |ok |now |so )*{EDIT_VERBS}\b", re.I)
 
 
 FIELD_OF_IT = (r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"
@@ -104,10 +102,9 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     previous_step: dict | None = None
     missed: list[str] = []
     for part in parts:
-        if previous_step and re.search(FIELD_OF_IT, part, flags=re.I):
+        if previous_step and (found := re.search(FIELD_OF_IT, part, flags=re.I)):
             # "move the reminder to day 2 and change its subject": the step the part before edited
             step = f"day {previous_step['day']}" if "day" in previous_step else f"step {previous_step.get('step')}"
-            found = re.search(FIELD_OF_IT, part, flags=re.I)
             named = f"{step}'s " if found.group(0).strip().lower() in ("its", "their") else f"the {step} email"
             part = part[:found.start()] + named + part[found.end():]
         built = _plan(part, state)

@@ -111,6 +111,16 @@ def time_of(text: str, now: datetime) -> Time:
     return Time(win, period)
 
 
+def time_words_in(text: str, source: str) -> re.Match[str] | None:
+    """Where the words of a time (as time_of names it, its `source`) are in `text`: "in October
+    2026" is "in october" there, "since November 1" may be "since november 1st"."""
+    for words in (source, re.sub(r"\s+\d{4}$", "", source), re.sub(r"^(?:in|during|over|within|for)\s+", "", re.sub(r"\s+\d{4}$", "", source))):
+        found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(words)}(?:st|nd|rd|th)?\b", text, flags=re.I)
+        if found:
+            return found
+    return None
+
+
 def first_position(text: str, kind: str) -> int:
     pattern = dict(ANCHORS)[kind]
     match = pattern.search(text)

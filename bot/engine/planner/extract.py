@@ -120,7 +120,8 @@ CHECKOUT_FIRST = re.compile(r"\bcheck.?out abandon\w*|\babandoned (?:the |their 
                             r"(?:the )?check.?out\b|\bstarted (?:the |a )?check.?out\b|\bat check.?out\b")
 
 
-def _stage(lowered: str) -> str | None:
+def stage_of(lowered: str) -> str | None:
+    """The funnel stage a phrase names (cart, checkout, browse), if any."""
     if CHECKOUT_FIRST.search(lowered):
         return "checkout"
     if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
@@ -130,11 +131,6 @@ def _stage(lowered: str) -> str | None:
     if re.search(r"check.?out|checkout", lowered):
         return "checkout"
     return None
-
-
-def stage_of(text: str) -> str | None:
-    """The funnel stage a phrase names (cart, checkout, browse), if any."""
-    return _stage(text.lower())
 
 
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
@@ -158,7 +154,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     parts: list[dict[str, Any]] = []
     phrases: list[str] = []
     used: list[str] = []
-    stage = _stage(lowered) or default
+    stage = stage_of(lowered) or default
     defaults = {"cart": 24, "checkout": 24, "browse": 48, **(default_stage_hours or {})}
     part_of = clauses(audience_text)
     left_out = EXCLUDED_ORDER.search(audience_text)

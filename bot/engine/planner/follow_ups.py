@@ -18,7 +18,7 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import send_time, zone_now
 from bot.engine.planner.extract import describe_audience
-from bot.engine.planner.places import place_words
+from bot.engine.planner.places import as_place_phrase
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, percent, with_countries
 from bot.engine.planner.sequences import CART_DEFAULT, parse_steps
@@ -33,7 +33,7 @@ from bot.engine.planner.steps import (
     step_when,
     thread_request,
 )
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, discount_codes
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, discount_codes
 
 
 def on_named_campaign(builder):
@@ -289,8 +289,7 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     # ("what about germany?" alone is a question, and changes nothing)
     swap = re.match(r"^(?:what|how) about (?:just |only )?(.+?)\s*,?\s*instead(?: of .*)?\??$", lowered)
     words = (match or swap).group(1) if match or swap else ""
-    if swap and countries_in(words)[0] and not place_words(words):
-        words = "in " + words  # a bare "france"
+    words = as_place_phrase(words) if swap else words  # a bare "france"
     added = describe_audience(words) if words else None
     if added is None or added.spec is None:
         return None

@@ -97,6 +97,13 @@ def place_words(lowered: str) -> list[str]:
     return [word for word in dict.fromkeys(used) if word]
 
 
+def as_place_phrase(text: str) -> str:
+    """`text` as words place_conditions reads: bare countries ("france", "the french ones")
+    become "in fr"; anything else is returned as it is."""
+    codes = countries_in(text)[0]
+    return "in " + " and ".join(code.lower() for code in codes) if codes and not place_words(text) else text
+
+
 def _stored(country: str, codes: list[str]) -> list[str]:
     """Each region as a contact's record may hold it (vocabulary.region_values)."""
     return [value for code in codes for value in region_values(country, code)]

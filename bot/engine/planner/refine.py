@@ -20,9 +20,11 @@ from bot.engine.planner.conditions import (
     REPEAT_BUYERS,
     SPEND,
     time_of,
+    time_words_in,
 )
-from bot.engine.planner.dates import zone_now
-from bot.engine.planner.places import place_words
+from bot.engine.planner.dates import MONTHS, zone_now
+from bot.engine.planner.extract import stage_of
+from bot.engine.planner.places import as_place_phrase, place_words
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -49,6 +51,7 @@ REPLACE = re.compile(
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
          r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
+MONTH = "(?:" + "|".join(MONTHS) + ")"
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
@@ -60,8 +63,7 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         return None
     text = lowered.strip(" ?!.")
     # "and september?": a month alone is that month
-    text = re.sub(r"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?=(?:january|february|march|april|may|june|july|august|september"
-                  r"|october|november|december)(?: \d{4})?$)", r"\1in ", text)
+    text = re.sub(rf"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?={MONTH}(?: \d{{4}})?$)", r"\1in ", text)
     # "what about five or more?" after an order count: that many orders
     if ORDER_COUNT.search(words_to_numbers(previous)) or REPEAT_BUYERS.search(previous):
         text = re.sub(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:\+|or more|or fewer|or less)$)", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
@@ -73,8 +75,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return None
         # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
         swapped = _swapped(previous, rest) if _places(rest) and _places(previous) else None
-        if swapped is None and (codes := countries_in(rest)[0]) and not place_words(rest):
-            rest = "in " + " and ".join(code.lower() for code in codes)  # "just the french ones": in France
+        if swapped is None:
+            rest = as_place_phrase(rest)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
     else:
@@ -92,10 +94,10 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = re.sub(r"\s+then$", "", rest)
         if re.match(r"(?:over|more than|at least|under|less than|above|below)\s+[$€£]?\d", rest) and SPEND.search(previous):
             rest = "spent " + rest  # "make it over 250 instead" after a spend question
-        rest = re.sub(r"^(?=(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)", "in ", rest)
+        rest = re.sub(rf"^(?={MONTH}\b)", "in ", rest)
         if not rest or len(rest.split()) > 12:
             return None
-        if _stage_named(rest) and _stage_named(previous) and _stage_named(rest) != _stage_named(previous):
+        if stage_of(rest) and stage_of(previous) and stage_of(rest) != stage_of(previous):
             # "what about checkout abandoners in the last 48 hours": another audience of the same
             # places, asked as a question of its own
             places = _places(previous) if not _places(rest) else []
@@ -134,7 +136,7 @@ def _swapped(previous: str, new: str) -> str | None:
         old_time = time_of(previous, now)
         old = []
         if old_time.any:
-            found = _time_words(previous, old_time.source)
+            found = time_words_in(previous, old_time.source)
             if found is None:
                 return None  # cannot tell which words were the old time: better not to guess
             old = [found.span()]
@@ -158,22 +160,6 @@ def _swapped(previous: str, new: str) -> str | None:
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
-
-
-def _time_words(text: str, source: str) -> re.Match[str] | None:
-    """Where the words of a time (as time_of names it) are in `text`: "in October 2026" is
-    "in october" there, "since November 1" may be "since november 1st"."""
-    for words in (source, re.sub(r"\s+\d{4}$", "", source), re.sub(r"^(?:in|during|over|within|for)\s+", "", re.sub(r"\s+\d{4}$", "", source))):
-        found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(words)}(?:st|nd|rd|th)?\b", text, flags=re.I)
-        if found:
-            return found
-    return None
-
-
-def _stage_named(text: str) -> str | None:
-    from bot.engine.planner.extract import stage_of
-
-    return stage_of(text)
 
 
 def _places(text: str) -> list[str]:
@@ -204,7 +190,7 @@ def _shifted(previous: str) -> str | None:
     else:
         length = end - start
         before = ((start - length).date(), (start - timedelta(seconds=1)).date())
-    found = _time_words(previous, old.source)
+    found = time_words_in(previous, old.source)
     if found is None:
         return None
     days = f"between {before[0].isoformat()} and {before[1].isoformat()}"
