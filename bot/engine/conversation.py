@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 
 from bot.display import blocks as kit
 from bot.display import cards
-from bot.engine import deliverables, messages
+from bot.engine import deliverables, messages, recall
 from bot.engine.memory import ThreadState
 from bot.engine.planner import choose
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
@@ -88,9 +88,13 @@ class Conversation:
             from bot.engine.agent import run_agent
 
             return run_agent(self, text, turn, state, history)
+        with session_scope(self.engine) as session:
+            state, focus_line = recall.focus(session, text, state)
         plan = choose.plan(text, state)
+        if focus_line:
+            plan.reading = "\n".join(line for line in (plan.reading, focus_line) if line)
         if plan.answer is not None:
-            return Outcome(plan.answer, [], state)
+            return Outcome("\n".join(line for line in (focus_line, plan.answer) if line), [], state)
         if plan.action == "digest":
             return self.digest(turn, state)
         outcome = self.execute(plan.calls, turn, state)

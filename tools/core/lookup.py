@@ -118,6 +118,53 @@ def _step_purposes(db: Session) -> dict[int, set[str]]:
     return kinds
 
 
+# The words that say a campaign's kind, by the purposes of its steps; "abandoned" fits carts and
+# browsing alike, so it names no kind ("the checkout abandonment flow" is the cart one).
+KIND_WORDS = {
+    "cart_reminder": {"cart", "carts", "checkout", "checkouts", "basket"},
+    "cart_discount": {"cart", "carts", "checkout", "checkouts", "basket"},
+    "browse_abandonment": {"browse", "browsing", "browser", "browsers", "viewed", "viewers"},
+    "winback": {"winback", "winbacks", "lapsed", "reengage", "reengagement", "miss"},
+    "welcome": {"welcome", "onboarding", "signup", "signups", "newcomers"},
+}
+ONE_OFF_KIND = {"newsletter", "newsletters", "blast", "broadcast", "oneoff", "announcement", "promo", "promotion"}
+POST_PURCHASE_KIND = {"postpurchase", "purchase", "thankyou", "thanks", "thank", "review", "reviews", "aftercare"}
+# Words that fit every campaign, so they decide nothing between two.
+UNTELLING = FILLER | {"abandoned", "abandonment", "abandon", "campaigns", "sequences", "flows", "first", "second",
+                      "third", "last", "final", "day", "a", "an", "of", "to", "for", "in", "on", "and", "this", "that", "you",
+                      "your", "we", "us", "it", "is", "new", "old", "with", "off", "about"}
+
+
+def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
+    """The campaigns `text` (a reference in the marketer's words: "the winback", "the post-purchase
+    review email", "the winter collection newsletter") could name, best first, each with its
+    score: two for each word in its name, one for each word saying its kind or found in a step's
+    own words; a tie goes to the live one, then the newest. Cancelled campaigns and those no word
+    fits are left out, so an empty list means the words name none."""
+    words = set(_words_of(text)) - UNTELLING
+    if not words:
+        return []
+    rows = db.execute(select(Campaign).where(Campaign.status != str(CampaignStatus.CANCELLED))).scalars().all()
+    step_rows = db.execute(select(CampaignStep.campaign_id, CampaignStep.purpose, Draft.purpose, Draft.params)
+                           .outerjoin(Draft, Draft.id == CampaignStep.draft_id)).all()
+    kinds: dict[int, set[str]] = {}
+    for campaign_id, step_purpose, draft_purpose, params in step_rows:
+        told = kinds.setdefault(campaign_id, set())
+        told |= KIND_WORDS.get(step_purpose or draft_purpose or "", set())
+        told |= set(_words_of(str((params or {}).get("brief") or "")))
+    scored = []
+    for campaign in rows:
+        told = set(kinds.get(campaign.id, set()))
+        if campaign.kind == "one_off":
+            told |= ONE_OFF_KIND
+        if "postpurchase" in _words_of(campaign.name) or campaign.exit_event is None and campaign.kind != "one_off":
+            told |= POST_PURCHASE_KIND
+        score = 2 * len(words & set(_words_of(campaign.name))) + len(words & told)
+        if score:
+            scored.append((campaign, score))
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0].status not in LIVE_CAMPAIGN, -pair[0].id))
+
+
 def known_campaigns(db: Session, limit: int = 10) -> str:
     """The newest campaigns as "3 'Cart', 2 'Welcome'", for an error that says what exists."""
     rows = db.execute(select(Campaign.id, Campaign.name).order_by(Campaign.id.desc()).limit(limit)).all()

@@ -12,10 +12,10 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.conditions import time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
-from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.places import place_words
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import platform, read_as
+from bot.engine.planner.reading import CAMPAIGN_NOUNS, platform, read_as
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, EXPORT_PLATFORMS
 
@@ -63,6 +63,11 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         # "how many are in uk-lapsed-repeat": a hyphenated name is a saved segment's, never prose
         return saved_segment(hyphenated.group(1))
     audience = describe_audience(lowered)
+    if state.campaign_id is not None and re.search(
+            rf"\b(?:the|this|that|our|my)\b[^.?!]*\b(?:{CAMPAIGN_NOUNS})\b[^.?!]*\b(reach|reaches|go out to|goes to|go to|hit|be sent to)\b", lowered):
+        # "how many would the checkout abandonment campaign reach": its words name the campaign,
+        # not an audience of their own
+        audience = Audience(None, "")
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
             r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b"

@@ -15,6 +15,7 @@ from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise, without_openers
 from bot.engine.planner.refine import refined_question
+from bot.engine.planner.sequences import describes_new_campaign
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
 from bot.engine.speech import is_question
@@ -39,6 +40,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if built.calls and built.calls[0].name in ("preview_segment", "order_summary"):
             built.audience_words = refined
             return built
+    if state.campaign_id is not None and describes_new_campaign(lowered):
+        # a whole new campaign asked for in a thread that built another: built as in a fresh thread
+        fresh = _plan(text, ThreadState(campaigns=state.campaigns))
+        if fresh.calls and fresh.calls[0].name == "create_sequence":
+            return fresh
     if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
         return compound
     question = is_question(clean)

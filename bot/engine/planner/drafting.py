@@ -17,7 +17,7 @@ from bot.engine.planner.reading import (
     percent,
     platform,
 )
-from bot.engine.planner.steps import step_draft
+from bot.engine.planner.steps import missing_step, step_draft
 from bot.engine.planner.vocabulary import (
     PLATFORMS,
     PURPOSES,
@@ -133,6 +133,8 @@ def subject_test(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if len(subjects) < 2:
         return Plan("revise_draft", answer="Which two subjects? Say e.g. \"split test the day 1 subject: 'Still thinking?' vs "
                                            "'Your cart is waiting'\".")
+    if missing := missing_step(lowered, state):
+        return missing
     one = step_draft(lowered, state)
     named = re.search(r"\bdraft\s*#?\s*(\d+)\b", lowered)
     draft = one[0] if one else int(named.group(1)) if named else None
@@ -151,6 +153,8 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 
 
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    if not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) and (missing := missing_step(lowered, state)):
+        return missing
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
     if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)"
@@ -204,6 +208,8 @@ def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | No
         lowered, clean = lowered[:then_schedule.start()], clean[:then_schedule.start()]
     approve = not re.match(r"^(?:please\s+)?(?:can you\s+)?(?:reject|decline)\b", lowered)
     parts = re.split(r",|\s-\s|\bbecause\b|\bsince\b|\bas (?=the|it|they)", clean, maxsplit=1)
+    if missing := missing_step(parts[0].lower(), state):
+        return missing
     if (one := step_draft(parts[0].lower(), state)) is not None:  # "reject the first browse email": that step's draft
         draft, words = one
         if approve:

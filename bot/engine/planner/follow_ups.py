@@ -30,6 +30,7 @@ from bot.engine.planner.steps import (
     offer_steps,
     selector_words,
     step_named,
+    step_not_found,
     step_when,
     thread_request,
 )
@@ -67,13 +68,13 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
     if day is not None:
         targets = [checked_selector(request, {"day": int(day.group(1))})]
         if targets[0] is None:
-            return _step_not_found(request, day.group(1))
+            return step_not_found(request, day.group(1))
     elif (named := step_named(lowered, request)) and ("step" in named or "day" in named):
         targets = [named]  # "make the last one 30% off", "the second email 15% off": that step only
     else:
         targets = offer_steps(request)
         if not targets and request:
-            return _step_not_found(request, "?")
+            return step_not_found(request, "email with an offer to change (name the step: 'make day 3 20% off')")
         targets = targets or [{"purpose": "cart_discount"}]
     edits = [{**target, "discount_percent": value} for target in targets]
     codes = discount_codes(clean)
@@ -109,7 +110,7 @@ def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if which is None:
         return Plan("update_sequence", answer="Which email's subject? Say e.g. \"change the subject of day 1 to ...\".")
     if "missing" in which:
-        return _step_not_found(thread_request(state), which["missing"])
+        return step_not_found(thread_request(state), which["missing"])
     return _edit(state, {"steps": [{**which, "subject": subject[:500]}]}, f"the subject of {selector_words(which)} becomes \"{subject[:80]}\"")
 
 
@@ -131,7 +132,7 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if which is None:
         return Plan("update_sequence", answer="Which email should move? Say e.g. \"move the reviews email to day 4\".")
     if "missing" in which:
-        return _step_not_found(request, which["missing"])
+        return step_not_found(request, which["missing"])
     if "now" in match.groupdict() and match.group("now"):
         when: dict[str, Any] = {"delay_days": 0}
     elif match.group("day"):
@@ -196,7 +197,7 @@ def remove_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
             return Plan("update_sequence", answer="Which email should go? Say e.g. \"remove the day 3 email\".")
         which = {"purpose": kind}
     if "missing" in which:
-        return _step_not_found(request, which["missing"])
+        return step_not_found(request, which["missing"])
     return _edit(state, {"remove_steps": [which]}, f"{selector_words(which)} is removed")
 
 
@@ -239,7 +240,7 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return None
     which = step_named(lowered, thread_request(state))
     if which and "missing" in which:
-        return _step_not_found(thread_request(state), which["missing"])
+        return step_not_found(thread_request(state), which["missing"])
     chosen = [step for index, step in enumerate(steps, start=1) if which is None or is_step(step, index, which)] or steps
     drafts = [step["draft_id"] for step in chosen if step.get("draft_id")][:5]
     shown = ", ".join(str(draft) for draft in drafts)
@@ -319,12 +320,6 @@ def _edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:
     arguments = {"campaign": str(state.campaign_id), **change}
     return Plan("update_sequence", [PlannedCall("update_sequence", arguments)],
                 reading=f"Read as: change campaign {state.campaign_id} in place: {words}")
-
-
-def _step_not_found(request: dict[str, Any], day: str) -> Plan:
-    days = ", ".join(f"{s.get('delay_days', 0):g}" if isinstance(s.get("delay_days"), float) else str(s.get("delay_days", 0))
-                     for s in request.get("steps", []))
-    return Plan("follow_up", answer=messages.STEP_NOT_FOUND.format(day=day, days=days))
 
 
 def _follow_up_refusal(state: ThreadState) -> Plan | None:

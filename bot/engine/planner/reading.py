@@ -200,9 +200,26 @@ def campaign_words(lowered: str) -> str:
 
 
 # Campaign kinds named in words, the pattern their names match, and the name the planner gives them.
-CAMPAIGN_KINDS = ((r"\bcart", r"cart", "Abandoned cart"), (r"\bbrows", r"brows", "Browse abandonment"),
+CAMPAIGN_KINDS = ((r"\bcart|\bcheckout", r"cart|checkout", "Abandoned cart"), (r"\bbrows", r"brows", "Browse abandonment"),
                   (r"\bwin.?back", r"win.?back", "Win-back"), (r"\bwelcome", r"welcome", "Welcome"),
                   (r"\bpost.?purchase", r"post.?purchase", "Post-purchase"))
+
+
+# A campaign named in the marketer's words: "the winback", "our post-purchase review email", "that
+# winter collection newsletter". The words after the determiner, up to a campaign noun (or a kind
+# word that is only ever a campaign's), are the reference; "the first email" is one with no name.
+CAMPAIGN_NOUNS = (r"campaigns?|flows?|sequences?|series|automations?|journeys?|drips?|newsletters?|blasts?"
+                  r"|broadcasts?|e-?mails?|mails?|messages?|ones?")
+REFERENCE = re.compile(
+    rf"\b(?:the|my|our|that|this|those|these)\s+((?:[\w'/%:-]+\s+){{0,5}}?(?:{CAMPAIGN_NOUNS}))\b"
+    r"|\b(?:the|my|our|that)\s+((?:[\w-]+\s+)?(?:win-?backs?|welcome|post-?purchase|newsletter))\b")
+
+
+def campaign_phrases(clean: str) -> str:
+    """The words of every campaign reference in a request, joined ("" when it names none): what
+    the engine matches against the stored campaigns when they are not the thread's own."""
+    found = [match.group(1) or match.group(2) for match in REFERENCE.finditer(clean.lower())]
+    return " ".join(phrase for phrase in found if re.search(r"[a-z]{3}", NOT_NAME.sub(" ", phrase)))
 
 
 def campaign_kind(lowered: str) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import unit_hours
-from bot.engine.planner.extract import Audience, describe_audience
+from bot.engine.planner.extract import Audience, describe_audience, stage_of
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
 from bot.engine.planner.reading import has, percent, read_as
 from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes, words_to_numbers
@@ -173,6 +173,21 @@ def _step_words_of(clause: str) -> str | None:
     return own[:200]
 
 
+# A request that opens by naming a kind of campaign and goes on to its steps ("win back people who
+# haven't ordered in 90 days: we miss you on day 1, 15% off on day 4") is a new campaign, even in
+# a thread that built another: never an edit of that one.
+NEW_CAMPAIGN_HEAD = re.compile(
+    r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then)[,.!]?\s+)*(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do|do)\s+)?"
+    r"(?:a |an |new |another |one more |also )*(?:win.?back|re-?engage\w*|lapsed|abandoned.?(?:cart|checkout)s?|(?:cart|checkout|basket|browse|browsing)"
+    r"[ -]abandon\w*|post.?purchase|after.?purchase|welcome (?:series|flow|sequence|journey|drip|emails)|thank.?you (?:series|flow|sequence))\b")
+_TIMINGS = re.compile(r"\bday\s*\d+\b|\b(?:right away|immediately|straight away|at once)\b|\b\d+\s*(?:h|hours?|days?|weeks?)\s+(?:later|after)\b"
+                      r"|\b(?:after|in)\s+\d+\s*(?:h|hours?|days?|weeks?)\b|\b(?:a|one) (?:day|week) later\b|\bthe next day\b")
+
+
+def describes_new_campaign(lowered: str) -> bool:
+    return bool(NEW_CAMPAIGN_HEAD.search(lowered)) and len(_TIMINGS.findall(lowered)) >= 2
+
+
 def step_delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
     """When a step goes, in hours or days after entry. 'N days later', 'the next day' and 'N days
     after that' count from the previous step (`previous_hours`), 'day N' and 'after N days' from entry."""
@@ -288,7 +303,9 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
 
 
 def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("cart_sequence", "Abandoned cart", "cart", clean, lowered, CART_DEFAULT)
+    # a flow for people who started checkout is named for them, so two flows are told apart
+    name = "Abandoned checkout" if stage_of(lowered) == "checkout" else "Abandoned cart"
+    return _sequence("cart_sequence", name, "cart", clean, lowered, CART_DEFAULT)
 
 
 def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:

@@ -10,7 +10,9 @@ import copy
 import re
 from typing import Any
 
+from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.plans import Plan
 
 # Words that name a step by what it is for, and the purpose they mean.
 STEP_PURPOSES = (
@@ -22,6 +24,16 @@ STEP_PURPOSES = (
     (r"brows", "browse_abandonment"),
 )
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
+
+
+def missing_step(lowered: str, state: ThreadState) -> Plan | None:
+    """The reply when a sentence names a step the thread's campaign does not have ("the second
+    email" of a one-email win-back), so no other step's draft is acted on instead."""
+    if state.campaign_id is None:
+        return None
+    request = thread_request(state)
+    which = step_named(lowered, request)
+    return step_not_found(request, which["missing"]) if which and "missing" in which else None
 
 
 def step_draft(lowered: str, state: ThreadState) -> tuple[int, str] | None:
@@ -94,11 +106,12 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
     # "step 2", "email 2", and "the first email" (which normalising made "the 1 email")
     if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b(?!\s*(?:h|hours?|days?)\b)"
                              r"|\b(?:the|that|this) (\d+)(?:st|nd|rd|th)? (?:[a-z-]+ )?(?:email|step|message|one)\b", fragment):
-        return checked_selector(request, {"step": int(position.group(1) or position.group(2))})
+        number = int(position.group(1) or position.group(2))
+        return checked_selector(request, {"step": number}) or {"missing": f"email {number}"}
     if re.search(r"\b(last|final)\b", fragment) and steps:
         return checked_selector(request, {"step": len(steps)})
     if ordinal := re.search(r"\b(" + "|".join(ORDINALS) + r")\b", fragment):
-        return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]})
+        return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]}) or {"missing": f"{ordinal.group(1)} email"}
     purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)
     if purpose is None:  # "the thank-you email", "the free shipping one": the step whose own words these are
         owning = [i for i, s in enumerate(steps, start=1) if any(_says(fragment, word) for word in own_words(s))]
@@ -144,3 +157,12 @@ def selector_words(selector: dict[str, Any]) -> str:
 def thread_request(state: ThreadState) -> dict[str, Any]:
     return copy.deepcopy(state.sequence_request or {})
 
+
+def step_not_found(request: dict[str, Any], missing: str) -> Plan:
+    """A step the campaign does not have: said, with the days it has. `missing` is a day's
+    number ("5"), or words for the step ("second email")."""
+    what = f"step on day {missing}" if missing.replace(".", "").isdigit() else missing
+    campaign = f"'{request['name']}'" if request.get("name") else "This thread's campaign"
+    days = ", ".join(f"{s.get('delay_days', 0):g}" if isinstance(s.get("delay_days"), float) else str(s.get("delay_days", 0))
+                     for s in request.get("steps", []))
+    return Plan("follow_up", answer=messages.STEP_NOT_FOUND.format(campaign=campaign, what=what, days=days))

@@ -1,0 +1,78 @@
+"""Which campaign a request names when it is not the thread's own: "reject the post-purchase
+review email" in a fresh thread, or "change the discount in the winback to 20%" in a thread that
+built a welcome series since.
+
+The offline planner reads follow-ups against the thread's campaign (`ThreadState`), and a
+thread only knows what it built or listed. So before planning, the words of a campaign reference
+(`reading.campaign_phrases`) are matched against every stored campaign
+(`tools.core.lookup.campaigns_named`, the one home for matching names and kinds). When another
+campaign fits the words better than the thread's own, the thread's focus moves to it: its steps,
+drafts and audience are read back from the database into the state, as if the thread had built
+it, so "the first email" or "make day 4 20% off" then mean that campaign's. The reply says which
+campaign was taken, and which others fitted as well, so a misreading is never silent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.reading import campaign_phrases
+from tools.core.lookup import campaigns_named, steps_of
+from tools.core.models import Campaign, Draft, Segment
+from tools.drafting.approvals import newest_version
+
+# What a step's draft keeps of the words that built it; the thread's request carries them too.
+STEP_PARAMS = ("discount_percent", "discount_code", "brief")
+
+
+def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState, str]:
+    """The state to plan `text` against, and a line for the reply when the focus moved ("" when
+    the thread's own campaign is meant, or no campaign is named)."""
+    words = campaign_phrases(text)
+    if not words:
+        return state, ""
+    ranked = campaigns_named(session, words)
+    if not ranked:
+        return state, ""
+    best, score = ranked[0]
+    own = next((pair for pair in ranked if pair[0].id == state.campaign_id), None)
+    if own is not None and own[1] >= score:
+        return state, ""  # the thread's campaign fits as well as any: it is the one meant
+    moved = ThreadState.from_dict(state.to_dict())
+    moved.campaign_id, moved.campaign_status = best.id, best.status
+    moved.sequence_request = request_of(session, best)
+    moved.draft_ids = [step["draft_id"] for step in moved.sequence_request["steps"] if step.get("draft_id")]
+    moved.audience_words = None
+    moved.remember(best.id, best.name, best.status)
+    tied = [campaign for campaign, other in ranked[1:] if other == score]
+    line = f"Taken to mean campaign {best.id} '{best.name}' ({best.status.replace('_', ' ')})"
+    if tied:
+        line += "; " + ", ".join(f"campaign {c.id} '{c.name}' ({c.status.replace('_', ' ')})" for c in tied[:3])
+        line += f" fits too: say 'campaign {tied[0].id}' for that one"
+    return moved, line + "."
+
+
+def request_of(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """A stored campaign as the sequence request a thread keeps for the campaign it built."""
+    steps = []
+    for step in steps_of(session, campaign):
+        minutes = step.delay_minutes or 0
+        item: dict[str, Any] = ({"delay_days": minutes // 1440} if minutes % 1440 == 0
+                                else {"delay_hours": minutes // 60 if minutes % 60 == 0 else round(minutes / 60, 2)})
+        draft = session.get(Draft, newest_version(session, step.draft_id)) if step.draft_id else None
+        item["purpose"] = step.purpose or (draft.purpose if draft else "custom")
+        if draft is not None:
+            item["draft_id"] = draft.id
+            item.update({key: draft.params[key] for key in STEP_PARAMS if (draft.params or {}).get(key)})
+        steps.append(item)
+    segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
+    request: dict[str, Any] = {"name": campaign.name, "segment": segment.spec if segment else None,
+                               "steps": steps, "exit_event": campaign.exit_event,
+                               "holdout_percent": float(campaign.holdout_percent or 0)}
+    if campaign.kind == "one_off":
+        request["kind"] = "one_off"
+        request["send_at"] = campaign.send_at.isoformat() if campaign.send_at else None
+    return request
