@@ -10,6 +10,8 @@ dropping the paused -> awaiting_approval move fails `test_a_paused_campaign_need
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -88,6 +90,43 @@ def test_a_new_subject_ends_the_templates_ab_test_and_says_so(engine, settings):
     both = call(engine, settings, "revise_draft", {"draft_id": fresh.id, "subject": "A", "subject_b": "B"})
     with session_scope(engine) as db:
         assert db.get(Draft, both.draft_id).subject_b == "B"  # a test the marketer asks for is kept
+
+
+def test_the_marketers_own_subjects_survive_a_new_offer_and_the_reply_says_so(engine, settings):
+    """Mutation tried: returning "" at the top of `_keep_own_subjects` fails it (the A/B test of
+    the marketer's subjects silently became the template's subject again)."""
+    created = _campaign(engine, settings)
+    offer_draft = created.draft_ids[2]
+    tested = call(engine, settings, "revise_draft", {"draft_id": offer_draft, "subject": "Your 10% is waiting",
+                                                     "subject_b": "Still thinking it over?"})
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [
+        {"day": 5, "discount_percent": 20, "discount_code": "THANKS20"}]})
+    assert 'your subjects "Your 20% is waiting" vs "Still thinking it over?" kept' in result.summary, result.summary
+    with session_scope(engine) as db:
+        fresh = db.get(Draft, result.steps[2].draft_id)
+        assert (fresh.subject, fresh.subject_b) == ("Your 20% is waiting", "Still thinking it over?")
+        assert fresh.params["discount_percent"] == 20 and fresh.params["discount_code"] == "THANKS20"
+        assert fresh.id != tested.draft_id
+    untouched = call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 5, "discount_percent": 25}]})
+    assert "kept" in untouched.summary  # still the marketer's subjects, now with 25%
+    with session_scope(engine) as db:
+        assert db.get(Draft, untouched.steps[2].draft_id).subject == "Your 25% is waiting"
+
+
+def test_taking_the_offer_off_a_step_keeps_the_step_and_writes_it_without_one(engine, settings):
+    created = _campaign(engine, settings)
+    result = call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 5, "remove_offer": True}]})
+    assert "step 3 has no offer now" in result.summary, result.summary
+    assert [step.delay_days for step in result.steps] == [1, 3, 5], "the step stays"
+    with session_scope(engine) as db:
+        fresh = db.get(Draft, result.steps[2].draft_id)
+        assert fresh.purpose == "cart_reminder" and not fresh.params.get("discount_percent")
+        assert not re.search(r"\d+% off|discount_code", (fresh.subject or "") + (fresh.text or ""))
+        assert _approved(engine, settings, created.draft_ids[0]), "the other steps keep their approval"
+    with pytest.raises(ToolError, match="has no offer to take off"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 5, "remove_offer": True}]})
+    with pytest.raises(ToolError, match="remove_offer takes the offer off"):
+        call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 5, "remove_offer": True, "discount_percent": 5}]})
 
 
 def test_a_paused_campaign_needs_an_approver_and_approval_again(engine, settings):

@@ -51,7 +51,7 @@ from tools.drafting.drafts import Purpose
 # becomes the cart discount step, but a newsletter stays a newsletter (its copy prints the code).
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment", "announcement", "custom")
 MAX_STEPS = 10  # as create_sequence allows
-CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "subject")
+CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "remove_offer", "subject")
 
 
 class StepPick(ToolInput):
@@ -76,13 +76,18 @@ class StepEdit(StepPick):
     discount_percent: float | None = Field(None, gt=0, le=90, description="Its new discount (the email is rewritten with it).")
     discount_code: str | None = Field(None, pattern=DISCOUNT_CODE,
                                       description="Its new discount code, one the shop created (the email is rewritten with it).")
+    remove_offer: bool | None = Field(None, description="True: take its discount and code off (the email is rewritten "
+                                                        "without an offer; a cart discount email becomes a reminder).")
     subject: str | None = Field(None, min_length=1, max_length=500, description="Its new subject line.")
 
     @model_validator(mode="after")
     def _shape(self) -> StepEdit:
         if self.delay_days is not None and self.delay_hours is not None:
             raise ValueError("give delay_days or delay_hours, not both")
-        if all(getattr(self, name) is None for name in CHANGES):
+        if self.remove_offer and (self.discount_percent is not None or self.discount_code is not None):
+            raise ValueError("remove_offer takes the offer off: give it without discount_percent or discount_code")
+        if all(getattr(self, name) is None for name in CHANGES) or self.remove_offer is False and all(
+                getattr(self, name) is None for name in CHANGES if name != "remove_offer"):
             raise ValueError("say what changes: " + ", ".join(CHANGES[:-1]) + " or subject")
         return self
 
@@ -236,7 +241,7 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
         minutes = round(edit.delay_days * 1440) if edit.delay_days is not None else round(edit.delay_hours * 60)
         changes.append(f"step {step.position} moved from {delay_words(step.delay_minutes)} to {delay_words(minutes)}")
         step.delay_minutes = minutes
-    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None:
+    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None or edit.remove_offer:
         old = step.draft_id
         current = ctx.db.get(Draft, old) if old else None
         if current is None:
@@ -245,7 +250,10 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
             _rewrite_offer(ctx, step, current, edit)
             offer = [f"{edit.discount_percent:g}% off"] if edit.discount_percent is not None else []
             offer += [f"code {edit.discount_code}"] if edit.discount_code is not None else []
-            changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id})")
+            kept = "" if edit.subject is not None else _keep_own_subjects(ctx, step, current, edit)
+            changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id}){kept}")
+        if edit.remove_offer:
+            changes.append(_take_offer_off(ctx, step, current))
         if edit.subject is not None:
             variant = (ctx.db.get(Draft, step.draft_id).content or {}).get("copy", {}).get("subject_b")
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
@@ -258,19 +266,41 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
     return changes
 
 
+def _keep_own_subjects(ctx: ToolContext, step: CampaignStep, current: Draft, edit: StepEdit) -> str:
+    """Subjects the marketer wrote (an A/B test, a subject of their own) survive a new offer: the
+    rewritten copy takes them back, with the old percent and code replaced; "" when the old
+    version's subjects were the writer's own, else the words saying they were kept."""
+    if current.writer != "human":
+        return ""
+    old_copy = (current.content or {}).get("copy", {})
+    params = current.params or {}
+    own = {name: _with_new_offer(old_copy.get(name) or "", params, edit) for name in ("subject", "subject_b")}
+    if not own["subject"]:
+        return ""
+    revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, **{k: v for k, v in own.items() if v}))
+    step.draft_id = revised.draft_id
+    shown = " vs ".join(f'"{value}"' for value in own.values() if value)
+    return f"; your subject{'s' if own['subject_b'] else ''} {shown} kept (draft {revised.draft_id})"
+
+
+def _with_new_offer(text: str, params: dict, edit: StepEdit) -> str:
+    """`text` with the old discount and code replaced by the edit's."""
+    if text and edit.discount_percent is not None and params.get("discount_percent") is not None:
+        was = re.escape(f"{float(params['discount_percent']):g}")
+        text = re.sub(rf"(?<![\d.]){was}\s*%", f"{edit.discount_percent:g}%", text)
+    if text and edit.discount_code and params.get("discount_code"):
+        text = re.sub(rf"\b{re.escape(params['discount_code'])}\b", edit.discount_code, text)
+    return text
+
+
 def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: StepEdit) -> None:
     """New copy written for the changed discount or code (the draft's other offer, tone, brief
     and product kept), stored as the next version of the step's draft."""
     params = dict(current.params or {})
     purpose = current.purpose if current.purpose in DISCOUNT_PURPOSES else "cart_discount"
     product = params.get("product")
-    brief = params.get("brief")
-    if brief and edit.discount_percent is not None and params.get("discount_percent") is not None:
-        # the brief's own words name the old offer ("early access, 20% off code VIPHOLIDAY"): the new one replaces it
-        was = re.escape(f"{float(params['discount_percent']):g}")
-        brief = re.sub(rf"(?<![\d.]){was}\s*%", f"{edit.discount_percent:g}%", brief)
-    if brief and edit.discount_code and params.get("discount_code"):
-        brief = re.sub(rf"\b{re.escape(params['discount_code'])}\b", edit.discount_code, brief)
+    # the brief's own words name the old offer ("early access, 20% off code VIPHOLIDAY"): the new one replaces it
+    brief = _with_new_offer(params.get("brief") or "", params, edit) or None
     offer = {"purpose": purpose, "tone": params.get("tone"), "brief": brief,
              # A stored product is the catalogue item the writer saw; the request names it by id.
              "product": product.get("id") if isinstance(product, dict) else product,
@@ -281,6 +311,30 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     except ValidationError as error:
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
+
+
+# An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.
+_OFFER_WORDS = re.compile(r"\b(?:with |and |plus )?\d+(?:\.\d+)?\s*%\s*(?:off|discount)?|\b(?:with |using |use )?(?:the )?(?:promo |discount )?code\s+\S+", re.I)
+
+
+def _take_offer_off(ctx: ToolContext, step: CampaignStep, current: Draft) -> str:
+    """The step's email written again without its discount and code: a cart discount email
+    becomes a cart reminder, any other purpose keeps its own copy; the brief loses the offer."""
+    params = dict(current.params or {})
+    if not params.get("discount_percent") and not params.get("discount_code"):
+        raise ToolError(f"step {step.position} has no offer to take off")
+    purpose = "cart_reminder" if current.purpose == "cart_discount" else current.purpose
+    brief = re.sub(r"\s*,\s*,", ",", _OFFER_WORDS.sub("", params.get("brief") or "")).strip(" ,.-") or None
+    product = params.get("product")
+    request = {"purpose": purpose, "tone": params.get("tone"), "brief": brief,
+               "product": product.get("id") if isinstance(product, dict) else product}
+    try:
+        plain = drafts.DraftEmailInput(**{k: v for k, v in request.items() if v is not None})
+    except ValidationError as error:
+        raise ToolError(f"step {step.position}: {validation_message(error)}") from None
+    old = step.draft_id
+    step.draft_id, step.purpose = drafts.redraft_email(ctx, current, plain).draft_id, purpose
+    return f"step {step.position} has no offer now (draft {old} -> {step.draft_id})"
 
 
 def _remove_step(ctx: ToolContext, step: CampaignStep) -> str:

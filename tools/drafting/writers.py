@@ -204,7 +204,8 @@ def template_email(request: Request) -> EmailCopy:
         # "day 8 free shipping", "saying we miss them": the step's own words, in the email
         first = re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]
         first = re.sub(r"^\s*(?:saying|say|that says|to say|telling (?:you|them)|tell (?:you|them))\s+(?:that\s+)?", "", first, flags=re.I)
-        lead = _LEAD.sub("", first).strip()
+        # "a last chance email": the email says "Last chance", not what it is
+        lead = re.sub(r"\s+(?:e-?mail|message|note|one|reminder)$", "", _LEAD.sub("", first).strip(), flags=re.I)
         if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead):
             body.append(lead[0].upper() + lead[1:].rstrip(".!") + ".")
         elif lead and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead) and len(lead.split()) <= 6:
@@ -213,6 +214,8 @@ def template_email(request: Request) -> EmailCopy:
             topic = _title(("our " if re.match(r"\s*our\b", first, flags=re.I) else "") + lead.rstrip(".!"))
             fields = {**fields, "subject": _shorten(f"{topic} from {{{{ shop_name }}}}"), "subject_b": "", "headline": _shorten(topic)}
         body += [f"{detail}." for detail in (said.details or ())]
+        if said.offer and not re.search(r"\d\s*%", said.offer) and said.offer.lower() not in " ".join(body).lower():
+            body.append(said.offer[0].upper() + said.offer[1:].rstrip(".!") + ".")  # "free shipping on anything"
     preheader = fields["preheader"]
     if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:
         # a win-back, welcome or browse email with an offer: the offer and its code are printed

@@ -34,7 +34,7 @@ from bot.engine.planner.steps import (
     step_when,
     thread_request,
 )
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS, discount_codes
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, discount_codes
 
 
 def on_named_campaign(builder):
@@ -172,9 +172,25 @@ def add_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     steps = [step for step in parse_steps(lowered, defaults, codes) if not has_day(request, step)]
     if not steps:
         return Plan("update_sequence", answer="On which day should the new email go out? Say e.g. \"add an email on day 7\".")
-    if saying := re.search(r"\b(?:saying|that says|telling them|to say|about|reminding them)\b\s*(.+)$", clean, flags=re.I):
+    if saying := re.search(r"\b(?:saying|that says|telling them|tell them|to say|about|reminding them)\b\s*(.+)$", clean, flags=re.I):
         for step in steps:
             step["brief"] = saying.group(1).strip(" .")[:2000]
+    for step in steps:  # "put back a email showing our bestsellers": the step's words, not the request's
+        if step.get("brief"):
+            brief = re.sub(r"^(?:\w+,\s*)?(?:put back|bring back|put in|add|insert|include)\s+(?:a|an|another|one more|the)?\s*(?:new\s+)?"
+                           r"(?:email|e-mail|one|step|message)?\s*(?:showing|with|saying|that says|about)?\s*", "", step["brief"], flags=re.I).strip(" ,.")
+            if len(brief) >= 3:
+                step["brief"] = brief
+    if len(steps) == 1:
+        # one new email: every offer, code and word in the message is its own ("add a 3rd email
+        # on day 12: 25% off, code LAST25, tell them it's the final chance")
+        step = steps[0]
+        if (value := percent(lowered)) and not step.get("discount_percent") and not re.search(r"\bno (?:discount|offer|code)\b", lowered):
+            step["discount_percent"] = value
+        if codes and not step.get("discount_code"):
+            step["discount_code"] = codes[0]
+        if step.get("discount_percent") and step["purpose"] in ("cart_reminder", "social_proof"):
+            step["purpose"] = "cart_discount"
     for step in steps:
         if step["purpose"] == "custom" and not step.get("brief"):
             # "add a third email on day 30 with 10% off their next order": a custom email says its own words
@@ -192,6 +208,16 @@ def remove_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return refusal
     request = thread_request(state)
     which = step_named(lowered, request)
+    offer = re.search(r"^\S+(?: off)? (?:the |its |their )?(?:discount|offer|code|coupon|promo)s?\b(?! (?:email|one|step|message)s?\b)", lowered)
+    if offer:
+        # "drop the discount on the last one": that step keeps going, without its offer
+        targets = [which] if which and "missing" not in which else offer_steps(request)
+        if which and "missing" in which:
+            return step_not_found(request, which["missing"])
+        if not targets:
+            return step_not_found(request, "email with an offer")
+        return _edit(state, {"steps": [{**target, "remove_offer": True} for target in targets]},
+                     " and ".join(f"{selector_words(target)} loses its offer" for target in targets))
     if which is None:
         if (kind := next((purpose for pattern, purpose in STEP_PURPOSES if re.search(pattern, lowered)), None)) is None:
             return Plan("update_sequence", answer="Which email should go? Say e.g. \"remove the day 3 email\".")
@@ -256,6 +282,8 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
     if state.campaign_id is None:
         return None
     added = describe_audience(lowered)
+    if added.spec is None and countries_in(lowered)[0]:
+        added = describe_audience(as_place_phrase(lowered))  # "just the french ones"
     if added.spec is None:
         return None
     if refusal := _follow_up_refusal(state):
@@ -270,6 +298,37 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
         old = [part for part in old if not _place_part(part)]  # "make it US only": the new places replace the old
     built = _edit(state, {"segment": {"all": old + new}}, "the same audience, and only " + added.reading)
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))  # how many that is now
+    return built
+
+
+# "add switzerland and the netherlands too", "make it germany, austria and the netherlands": a
+# message that is only places, for a campaign's audience
+PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? )*(?:(?P<add>add|include|also include|plus|throw in)|make it|make that"
+                         r"|change it to|switch it to|just|only)\s+(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
+
+
+@on_named_campaign
+def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A message naming only places, for the thread's campaign: "add ... too" adds them to the
+    audience's places, "make it ..." makes them its places; the rest of the audience stays."""
+    match = PLACES_ONLY.match(lowered)
+    if state.campaign_id is None or match is None:
+        return None
+    codes, words = countries_in(match.group("places"))
+    named = re.findall(r"[a-z]+", match.group("places"))
+    if not codes or len(" ".join(words).split()) < len([w for w in named if w not in ("and", "or", "the", "plus")]):
+        return None  # other words than places: another reading
+    segment = thread_request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
+    kept = [part for part in old if not _place_part(part)]
+    before = sorted({code for part in old if part.get("attribute") == "country" and part.get("op") == "in" for code in part["value"]})
+    places = sorted(set(codes) | set(before)) if match.group("add") else sorted(set(codes))
+    built = _edit(state, {"segment": {"all": kept + [{"attribute": "country", "op": "in", "value": places}]}},
+                  f"the same audience, now only contacts in {', '.join(places)}"
+                  + (f" (added {', '.join(sorted(set(codes) - set(before)))})" if match.group("add") else ""))
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import broadcasts, scope
+from bot.engine.planner import broadcasts, follow_ups, scope
 from bot.engine.planner.audiences import (
     consent_question,
     create_segment,
@@ -249,13 +249,13 @@ INTENTS = [
            r"|rewrite|retitle|rephrase|tweak)\b"
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
-    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|append|throw in|tack on|slap on)\b"
-           r".*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
-           r"|closing) 1)\b.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b",
+    Intent(r"^(please |actually |ok |oops,? |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|put back|bring back|append|throw in|tack on|slap on|put an?|put (?:a|the) \w+ (?:email )?back)\b"
+           r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
+           r"|closing) 1)\b)(?=.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b)",
            234, add_step),
     Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
            r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
-           r"(list|mailing|segment|audience)\b|\d+\s*%|\bto \d"),  # "drop the discount to 20%" lowers it
+           r"(list|mailing|segment|audience)\b|\d+\s*%(?! (?:off )?(?:one|email|step|message)\b)|\bto \d"),  # "drop the discount to 20%" lowers it
     Intent(r"\bcodes?\b", 236, change_code, unless=r"^(please )?(can you )?(build|create|set up|setup|make|start|send|email|draft|write|import)\b"
            r"|^(?:please )?(?:add|tack on|throw in) (?:a|an|another|one more|a second|a new|1|1 more)\b"
            r"|\b(sequence|flow|series|one-?off)\b"),
@@ -275,6 +275,7 @@ INTENTS = [
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, narrow_audience),
+    Intent(follow_ups.PLACES_ONLY.pattern, 157, follow_ups.place_list),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
            r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"

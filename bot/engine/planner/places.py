@@ -126,7 +126,7 @@ def _places_before(text: str) -> tuple[list[str], list[str]]:
     index = len(words)
     while index > 0:
         word = words[index - 1]
-        if word in (",", "/", "&", "and", "or"):
+        if word in (",", "/", "&", "and", "or") or (word == "the" and codes):  # "..., austria and the netherlands"
             index -= 1
             continue
         pair = " ".join(words[index - 2:index]) if index >= 2 else ""

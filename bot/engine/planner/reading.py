@@ -78,7 +78,7 @@ def normalise(text: str) -> str:
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     text = re.sub(
-        rf"\b({words})(?=[\s-]+(?:day|days|hour|hours|week|weeks|month|months|percent|%)\b)",
+        rf"\b({words})(?=[\s-]+(?:day|days|hour|hours|week|weeks|month|months|percent|%)\b)(?![\s-]+day[\s-]+(?:\d+|{words})\b)",
         lambda m: str(NUMBER_WORDS[m.group(1).lower()]), text, flags=re.I,
     )
     text = re.sub(rf"\b(day)[\s-]+({words})\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
@@ -184,7 +184,8 @@ NOT_NAME = re.compile(
     r"|scrap|trash|bin|delete|remove|get rid of|shut (?:it )?(?:down|off)|turn (?:it )?(?:off|on)|switch (?:it )?(?:off|on)|back on"
     r"|start (?:it )?up|up|over|start over|i'll|i will|we'll|we will|again|instead|them|these|those|they|turn|switch|put|bring"
     r"|rid|get|duplicates?|extras?|no|meant|i meant|existing|current|anything|something|nothing|pull(?: up)?|bring up"
-    r"|want to see|want|wanna|its|steps?|hit|press|click|before|after|i|we|me|us)\b"
+    r"|want to see|want|wanna|its|steps?|hit|press|click|before|after|i|we|me|us|two|three|four|five|six|looks good|good|great"
+    r"|perfect|lgtm|sounds good)\b"
     r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|[?!.,:;]")
 
 

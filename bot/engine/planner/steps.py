@@ -110,6 +110,13 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
         return checked_selector(request, {"step": number}) or {"missing": f"email {number}"}
     if re.search(r"\b(last|final)\b", fragment) and steps:
         return checked_selector(request, {"step": len(steps)})
+    if re.search(r"\b(middle|in-between|in between)\b", fragment) and len(steps) % 2 == 1 and len(steps) > 1:
+        return checked_selector(request, {"step": len(steps) // 2 + 1})  # "the middle email" of three
+    if (offered := re.search(r"\bthe (\d{1,2})\s*% (?:off )?(?:one|email|step|message)\b", fragment)) and steps:
+        # "remove the 10% one": the step with that discount
+        having = [i for i, s in enumerate(steps, start=1) if s.get("discount_percent") == int(offered.group(1))]
+        if len(having) == 1:
+            return checked_selector(request, {"step": having[0]})
     if ordinal := re.search(r"\b(" + "|".join(ORDINALS) + r")\b", fragment):
         return checked_selector(request, {"step": ORDINALS[ordinal.group(1)]}) or {"missing": f"{ordinal.group(1)} email"}
     purpose = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, fragment)), None)

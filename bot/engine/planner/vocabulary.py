@@ -150,7 +150,9 @@ _NUMBER_RE = re.compile(
 )
 
 
-_DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b", re.I)
+# "a day later" is one day; "a day 3 email" is an email on day 3, not one day
+_DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b(?![\s-]+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+                          r"|twelve|fourteen|twenty|thirty)\b)", re.I)
 
 
 HUNDREDS = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(hundred|thousand|grand)\b", re.I)
