@@ -85,6 +85,9 @@ class ThreadState:
             self.rule_key = arguments["key"]
         if isinstance(arguments.get("contact"), str):
             self.person = arguments["contact"]
+        segment = arguments.get("segment")
+        if isinstance(segment, dict) and segment.get("attribute") == "email" and segment.get("op") == "eq":
+            self.person = segment["value"]  # one person's orders: "unsubscribe him" may follow
         if tool_name in ("revise_draft", "approve_draft", "reject_draft") and self.sequence_request and isinstance(data.get("draft_id"), int):
             # a new version of a step's draft ("split test the first email's subject"): that step
             # now has this draft, so the next edit of it finds the newest version

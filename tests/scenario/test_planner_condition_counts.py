@@ -43,7 +43,7 @@ def store(engine):
     seed_store(engine, contacts=400, now=NOW)
     with engine.connect() as connection:
         people = {row.id: row for row in connection.execute(text(
-            "SELECT id, email, country, region, created_at FROM contacts"))}
+            "SELECT id, email, country, region, created_at, consent_at, email_consent FROM contacts"))}
         orders = defaultdict(list)
         for row in connection.execute(text(
                 "SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
@@ -74,6 +74,11 @@ CASES = {
         lambda people, orders: [k for k, p in people.items()
                                 if _aware(p.created_at) >= NOW - timedelta(days=90)
                                 and any(at >= NOW - timedelta(days=7) for at, _ in orders.get(k, []))],
+    # when they opted in is its own time: not the sign-up's (Mutation tried: dropping the "consented"
+    # anchor from conditions.ANCHORS fails it, the window then went to nothing and was dropped)
+    "how many people opted in in the last 45 days":
+        lambda people, orders: [k for k, p in people.items() if p.consent_at and p.email_consent in ("opt_in", "soft_opt_in")
+                                and _aware(p.consent_at) >= NOW - timedelta(days=45)],
     "how many customers spent over 150 in the last 30 days":
         lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
 }

@@ -43,6 +43,7 @@ FIELD_KINDS = {
     "region": "text",
     "timezone": "text",
     "created_at": "time",
+    "consent_at": "time",  # when their email consent was last given or changed
     "email_consent": "consent",
     "ad_consent": "flag",
     "do_not_sell": "flag",

@@ -223,6 +223,8 @@ class OrderSummaryResult(ToolResult):
     average_order_value: float = Field(description="revenue / orders (0 when there were none)")
     since: datetime
     until: datetime
+    first_order_at: datetime | None = Field(None, description="the earliest of these orders")
+    last_order_at: datetime | None = Field(None, description="the latest of these orders (\"when did jo last order\")")
 
 
 def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryResult:
@@ -236,14 +238,19 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
         spec = segments.resolve(ctx.db, params.segment)
         segments.check_event_names(ctx.db, spec)
         who = [Event.contact_id.in_(compile_spec(spec, ctx.now(), segments.query_form(ctx.db)))]
-    orders, buyers, revenue = ctx.db.execute(select(
+    orders, buyers, revenue, first, last = ctx.db.execute(select(
         func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
+        func.min(Event.occurred_at), func.max(Event.occurred_at),
     ).where(*order_filter(since, until), *who)).one()
     money = round(float(revenue), 2)
     span = f"in the last {params.period}" if DURATION.match(params.period) else (
         f"from {since.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M} to {until.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}")
     average = round(money / orders, 2) if orders else 0.0
     by = " in the segment" if params.segment is not None else ""
-    summary = f"{orders:,} orders from {buyers:,} buyers{by} {span}, revenue {money:,.2f}, average order value {average:,.2f}."
+    summary = (f"{orders:,} order{'s' * (orders != 1)} from {buyers:,} buyer{'s' * (buyers != 1)}{by} {span}, "
+               f"revenue {money:,.2f}, average order value {average:,.2f}.")
+    if last is not None and buyers == 1:  # one person's orders: when they last ordered is the question's point
+        summary += f" Latest order: {last.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}"
+        summary += f"; first: {first.astimezone(ctx.settings.zone):%Y-%m-%d}." if orders > 1 else "."
     return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, average_order_value=average,
-                              since=since, until=until)
+                              since=since, until=until, first_order_at=first, last_order_at=last)

@@ -34,6 +34,8 @@ ORDER = recipes.ORDER
 ANCHORS = (
     ("signup", re.compile(r"\b(signed up|sign.?ups?|joined|registered|subscribed|new (?:subscribers|contacts|customers"
                           r"|members|people)|created (?:an |their )?accounts?)\b")),
+    # "opted in since june": when they gave consent (a time of its own, not the sign-up's)
+    ("consented", re.compile(r"\b(opted.?in|consented|gave (?:their |us )?consent|gave permission)\b")),
     ("spend", re.compile(r"\b(spent|spend|spending|spenders?|lifetime value|ltv|clv|worth)\b")),
     ("order", re.compile(r"\b(ordered|orders?|ordering|bought|buy|buying|buyers?|purchas\w*|shopped|shoppers who ordered"
                          r"|come back|came back|been back)\b")),
@@ -114,8 +116,13 @@ def time_of(text: str, now: datetime) -> Time:
 def time_words_in(text: str, source: str) -> re.Match[str] | None:
     """Where the words of a time (as time_of names it, its `source`) are in `text`: "in October
     2026" is "in october" there, "since November 1" may be "since november 1st"."""
-    for words in (source, re.sub(r"\s+\d{4}$", "", source), re.sub(r"^(?:in|during|over|within|for)\s+", "", re.sub(r"\s+\d{4}$", "", source))):
-        found = re.search(rf"(?:\b(?:in|during|over|within|for) )?{re.escape(words)}(?:st|nd|rd|th)?\b", text, flags=re.I)
+    yearless = re.sub(r",?\s+\d{4}$", "", source)
+    # "since June 1, 2026" is how the reading names what the marketer wrote as "since june"
+    dayless = re.sub(r"(?<=[a-z])\s+1$", "", yearless, flags=re.I)
+    for words in (source, yearless, re.sub(r"^(?:in|during|over|within|for)\s+", "", yearless), dayless):
+        # "in october" may have its "in"; "opted in since june" keeps its own
+        lead = "" if re.match(r"(?:since|before|after|until|till|from)\b", words, flags=re.I) else r"(?:\b(?:in|during|over|within|for) )?"
+        found = re.search(rf"{lead}{re.escape(words)}(?:st|nd|rd|th)?\b", text, flags=re.I)
         if found:
             return found
     return None
@@ -199,27 +206,30 @@ def spend_condition(clause: str, time: Time | None) -> tuple[dict[str, Any], str
     return condition, words
 
 
-def signup_condition(clause: str, time: Time, now: datetime) -> tuple[list[dict[str, Any]], str] | None:
+def signup_condition(clause: str, time: Time, now: datetime, attribute: str = "created_at",
+                     verb: str = "signed up") -> tuple[list[dict[str, Any]], str] | None:
+    """The contact-time bounds a clause names ("signed up before march", "opted in since june"):
+    `attribute` is the contact's time (created_at, consent_at), `verb` its words in the reading."""
     bounds: list[dict[str, Any]] = []
     words: list[str] = []
     for match in re.finditer(r"\b(before|prior to|earlier than|after|later than)\s+([^,;.]{3,40})", clause):
         named = named_date(re.split(r"\b(?:and|but|who|with|in|from|or)\b", match.group(2))[0], now.date())
         if named:
             op = "lt" if match.group(1) in ("before", "prior to", "earlier than") else "gt"
-            bounds.append({"attribute": "created_at", "op": op, "value": named[0].isoformat() + "T00:00:00"})
+            bounds.append({"attribute": attribute, "op": op, "value": named[0].isoformat() + "T00:00:00"})
             words.append(f"{'before' if op == 'lt' else 'after'} {named[1]}")
     if bounds:
-        return bounds, "who signed up " + " and ".join(words)
+        return bounds, f"who {verb} " + " and ".join(words)
     since = re.search(r"\bsince\s+([^,;.]{3,40})", clause)
     named = named_date(since.group(1), now.date()) if since else None
     if named:
-        return [{"attribute": "created_at", "op": "gt", "value": named[0].isoformat() + "T00:00:00"}], f"who signed up since {named[1]}"
+        return [{"attribute": attribute, "op": "gt", "value": named[0].isoformat() + "T00:00:00"}], f"who {verb} since {named[1]}"
     if time.period:
-        return ([{"attribute": "created_at", "op": "gt", "value": time.period.start.isoformat()},
-                 {"attribute": "created_at", "op": "lt", "value": time.period.end.isoformat()}],
-                f"who signed up {time.period.words}")
+        return ([{"attribute": attribute, "op": "gt", "value": time.period.start.isoformat()},
+                 {"attribute": attribute, "op": "lt", "value": time.period.end.isoformat()}],
+                f"who {verb} {time.period.words}")
     if time.win:
-        return [{"attribute": "created_at", "op": "within_last", "value": window(time.win.hours)}], f"who signed up {window_words(time.win)}"
+        return [{"attribute": attribute, "op": "within_last", "value": window(time.win.hours)}], f"who {verb} {window_words(time.win)}"
     return None
 
 

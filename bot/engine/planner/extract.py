@@ -309,6 +309,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts += signup[0]
             phrases.append(signup[1])
             claimed.add("signup")
+    if "consented" in part_of and (times["consented"].any or re.search(r"\b(?:before|prior to|earlier than|after|later than|since)\b",
+                                                                      part_of["consented"])):
+        consented = signup_condition(part_of["consented"], times["consented"], now, "consent_at", "opted in")
+        if consented:
+            parts += consented[0]
+            phrases.append(consented[1])
+            claimed.add("consented")
     listed = list_status_condition(lowered)
     consent = listed or consent_condition(lowered)
     if consent:

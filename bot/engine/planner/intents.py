@@ -147,7 +147,9 @@ INTENTS = [
     Intent(r"\b(forget|erase|gdpr|right to be forgotten|delete (all )?(the )?(data|contact|everything|personal))"
            r"|^(please )?(can you )?(delete|wipe)\b(?=.*(@|\bu\d+\b))",
            270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named",
-           unless=r"\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)"),
+           # "forget the date", "forget about canada": a change of mind about the question, not a person
+           unless=r"\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)"
+                  r"|\bforget (?:about )?(?:the|that|it|this|those|these|what|about|my|i said|country|date|period|time|place|spend)\b(?!.*@)"),
     Intent(r"\bunsubscribe\b|\bopt\b.*\bout\b|\bstop (emailing|mailing|sending (emails? )?to)\b"
            r"|\b(remove|take|drop)\b.*\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)",
            268, tool="unsubscribe_contact", decline=True, reading="unsubscribe {contact} from marketing email",
@@ -210,7 +212,9 @@ INTENTS = [
     # one person's orders and spend: "how much has jo@... spent", "jo@...'s lifetime value"
     Intent(r"\b(?:how much|what) (?:has|have|did|does) \S+@\S+ (?:\w+ )?(?:spent|spend|bought|ordered|paid)\b|\b(?:lifetime value|ltv|clv|total spend"
            r"|spend|order history|orders?|purchases?|revenue)\b (?:of|for|by|from) \S+@|\S+@\S+?'s? (?:lifetime value|ltv|clv|total spend|spend"
-           r"|order history|orders|purchases)\b", 192, order_summary, unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
+           r"|order history|orders|purchases)\b|\b(?:what|which|how many) (?:orders|purchases)\b.*\b(?:has|have|did|does) \S+@\S+ (?:made|placed|done|got|had)?\b"
+           r"|\b(?:when|what) (?:did|was|has) \S+@\S+ (?:last )?(?:order|buy|purchase)\w*", 192, order_summary,
+           unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
            r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"

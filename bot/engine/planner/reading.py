@@ -52,7 +52,8 @@ SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs":
              "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
              "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
-             "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information"}
+             "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information", "b4": "before",
+             "hw": "how", "mnay": "many", "contcts": "contacts", "thru": "through", "w/in": "within"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)

@@ -35,6 +35,8 @@ from bot.engine.planner.vocabulary import (
 
 _LEAD = r"^(?:and |but |ok |okay |so |now |then |hmm,? )*"
 # "of those, how many ...", "only the ones who ...", "narrow it to ...": one more condition
+FORGET_TIME = re.compile(r"^(?:ok |okay |so |actually |and )*(?:forget|drop|ignore|never mind|nevermind|scrap|lose) (?:about )?(?:the |that )?"
+                         r"(?:date|dates|time|period|timeframe|time frame|window|since \w+|month)\b[,.;:]?\s*(?:and |then |now |just )?")
 NARROW = re.compile(
     _LEAD + r"(?:(?:how many|what about|and)\s+)?(?:of|among|out of|from) (?:those|them|these|that group|that list|that|the above)\b"
     r"[,:]?\s*(?:how many\b\s*)?(?:(?:are|were|have|had|did|do)\b\s*)?"
@@ -62,6 +64,14 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if forget := FORGET_TIME.match(text):
+        # "ok forget the date, how many of them bought in the last 60 days": the question without its time
+        old_time = time_of(words_to_numbers(previous), zone_now())
+        found = time_words_in(previous, old_time.source) if old_time.any else None
+        previous = re.sub(r"\s+", " ", previous[:found.start()] + previous[found.end():]).strip() if found else previous
+        text = text[forget.end():].strip(" ,") or previous
+        if text == previous:
+            return previous
     # "and september?": a month alone is that month
     text = re.sub(rf"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?={MONTH}(?: \d{{4}})?$)", r"\1in ", text)
     # "what about five or more?" after an order count: that many orders
@@ -83,7 +93,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         replaced = REPLACE.match(text)
         # "and France?" reaches here as "france" (the opener is not the request): a short phrase
         # naming only a place, a period or "the week before" is a swap too
-        bare = not replaced and len(text.split()) <= 5 and (BEFORE.match(text) or not re.search(VERBS, text) and (
+        bare = not replaced and len(text.split()) <= 5 and not re.match(r"(?:how|what|which|who|show|list|give|tell)\b", text) and (
+            BEFORE.match(text) or not re.search(VERBS, text) and (
             _places(text) or time_of(words_to_numbers(text), zone_now()).any))
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
