@@ -89,7 +89,7 @@ class Conversation:
 
             return run_agent(self, text, turn, state, history)
         with session_scope(self.engine) as session:
-            state, focus_line = recall.focus(session, text, state)
+            state, focus_line = recall.focus(session, text, recall.segments(session, text, state))
         plan = choose.plan(text, state)
         if focus_line:
             plan.reading = "\n".join(line for line in (plan.reading, focus_line) if line)

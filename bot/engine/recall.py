@@ -14,11 +14,14 @@ campaign was taken, and which others fitted as well, so a misreading is never si
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.engine.memory import ThreadState
+from bot.engine.planner.audiences import loose_name
 from bot.engine.planner.reading import campaign_phrases
 from tools.core.lookup import campaigns_named, steps_of
 from tools.core.models import Campaign, Draft, Segment
@@ -26,6 +29,20 @@ from tools.drafting.approvals import newest_version
 
 # What a step's draft keeps of the words that built it; the thread's request carries them too.
 STEP_PARAMS = ("discount_percent", "discount_code", "brief")
+
+
+def segments(session: Session, text: str, state: ThreadState) -> ThreadState:
+    """The state with the saved segments whose names the words hold (this turn's, or the
+    thread's last question's), each with its current spec; the planner decides from the words
+    around a name whether it names the segment."""
+    words = loose_name(f"{text} {state.audience_words or ''}")
+    named = {name: spec for name, spec in session.execute(select(Segment.name, Segment.spec).where(Segment.is_current.is_(True)))
+             if (loose := loose_name(name)) and re.search(rf"(?<![a-z0-9]){re.escape(loose)}(?![a-z0-9])", words)}
+    if named == state.saved_segments:
+        return state
+    marked = ThreadState.from_dict(state.to_dict())
+    marked.saved_segments = named
+    return marked
 
 
 def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState, str]:

@@ -39,6 +39,51 @@ def segment_name(clean: str) -> str | None:
     return None
 
 
+def loose_name(text: str) -> str:
+    """A segment's name, or a sentence, as words: "uk_shoe_buyers", "UK-shoe buyers" and "uk shoe
+    buyers" are one name."""
+    return re.sub(r"\s+", " ", re.sub(r"[_\-]+|[^\w\s]", " ", text.lower())).strip()
+
+
+def mentioned_segment(lowered: str, state: ThreadState) -> str | None:
+    """The saved segment a sentence names (among those the engine found in its words), longest
+    name first. A name of several words, or with a digit, dash or underscore, names the segment
+    anywhere; a plain word ("french") only where a segment goes: "in french", "the vip segment"."""
+    text = loose_name(lowered)
+    for name in sorted(state.saved_segments, key=len, reverse=True):
+        found = re.search(rf"(?<![a-z0-9]){re.escape(loose_name(name))}(?![a-z0-9])", text)
+        if found is None:
+            continue
+        distinct = " " in loose_name(name) or re.search(r"[\d_-]", name)
+        placed = (re.search(r"\b(?:in|of|from|segment|export|to|called|named|list)\s+(?:the\s+|our\s+|my\s+|saved\s+|segment\s+)*$",
+                            text[:found.start()])
+                  or re.match(r"\s+(?:segment|list|group|audience)\b", text[found.end():])
+                  # "vip customers" with a segment named vip, when no audience reading knows the word
+                  or re.match(r"\s+(?:customers|people|contacts|buyers|members|shoppers|subscribers|ones)\b", text[found.end():])
+                  and describe_audience(loose_name(name) + " customers").spec is None)
+        if distinct or placed:
+            return name
+    return None
+
+
+def within_saved_segment(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A count of a saved segment named in words, with any further conditions the sentence adds
+    ("how many in uk_shoe_buyers are in london" is that segment's spec and the place)."""
+    name = mentioned_segment(lowered, state)
+    if name is None:
+        return None
+    loose = loose_name(name)
+    rest = re.sub(rf"\b(?:the |our |my )?(?:saved )?(?:segment )?{re.escape(loose)}(?: segment| list| group)?\b", " ", loose_name(lowered))
+    extra = describe_audience(rest)
+    parts = [part for part in (extra.spec["all"] if extra.spec and set(extra.spec) == {"all"} else [extra.spec] if extra.spec else [])
+             if part != {"attribute": "email", "op": "exists"}]
+    if not parts:
+        return saved_segment(name, remembered=True)
+    words = extra.reading.removeprefix("contacts ")
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": {"all": [state.saved_segments[name], *parts]}})],
+                reading=f"Read as: contacts in the saved segment '{name}' {words}", audience_words=clean)
+
+
 def saved_segment(name: str, remembered: bool = False) -> Plan:
     """The count of a saved segment named in words (`remembered`: kept as the thread's question)."""
     return Plan("preview_segment", [PlannedCall("preview_segment", {"name": name})], reading=f"Read as: the saved segment '{name}'",
@@ -56,6 +101,8 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
     if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
         return order_summary(clean, lowered, state)
+    if (within := within_saved_segment(clean, lowered, state)) is not None:
+        return within
     if re.search(r"\bsaved segment\b|\bsegment (?:called|named)\b", lowered) and (name := segment_name(clean)):
         return saved_segment(name)
     if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?(?:saved\s+)?(?:segment\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?"
@@ -107,12 +154,21 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
                                r"containing|made of|=|:)\b)", clean, flags=re.I)
                   or re.search(r"(?:called|named|name it)\s+['\"]?([\w-]+)['\"]?", clean, flags=re.I)
                   or re.search(r"\bas\s+(?!a\b|an\b|the\b|new\b)['\"]?([\w-]+)['\"]?", clean, flags=re.I))
+    if state.audience_words and re.search(r"\b(that|this|these|those|them|it)\b", lowered) and (
+            whole := re.search(r"(?:called|named|name it)\s+['\"]?([a-z0-9][\w -]{0,60}?)['\"]?\s*[.!?]*$", clean, flags=re.I)):
+        name_match = whole  # "save that as a segment called french big spenders": every word after "called"
     spec = audience_spec(lowered.replace(name_match.group(1).lower(), " ") if name_match else lowered)
     reading = None
     if spec is None and name_match and state.audience_words and re.search(r"\b(that|this|these|those|them|it)\b", lowered):
         # "save that as a segment called uk-lapsed": the audience this thread last counted
-        last = describe_audience(state.audience_words)
-        spec, reading = last.spec, f"Read as: save {last.reading} as the segment"
+        within = within_saved_segment(state.audience_words, state.audience_words.lower(), state)
+        if within is not None and within.calls and "spec" in within.calls[0].arguments:
+            # the last question was inside a saved segment: its spec and the conditions added to it
+            spec = within.calls[0].arguments["spec"]
+            reading = "Read as: save " + within.reading.removeprefix("Read as: ") + " as the segment"
+        else:
+            last = describe_audience(state.audience_words)
+            spec, reading = last.spec, f"Read as: save {last.reading} as the segment"
     if spec is None or not name_match:
         return Plan("create_segment", answer=messages.ASK_SEGMENT)
     name = re.sub(r"\s+", "-", name_match.group(1).strip().lower())
@@ -121,7 +177,7 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
-    name = segment_name(clean)
+    name = mentioned_segment(lowered, state) or segment_name(clean)
     if not name:
         return how_many(clean, lowered, state)
     return saved_segment(name, remembered=True)
@@ -142,7 +198,7 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     if match:
         arguments["exclude_converted_within"] = f"{match.group(1)}d"
         leaving_out = f", leaving out anyone who ordered in the last {match.group(1)} days"
-    if segment := segment_name(clean):
+    if segment := mentioned_segment(lowered, state) or segment_name(clean):
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
     audience = describe_audience(lowered[:match.start()] if match else lowered)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.audiences import loose_name
 from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
@@ -194,8 +195,11 @@ def _with_unused(built: Plan, clean: str) -> Plan:
         reports = any(c.name in ("order_summary", "campaign_report") for c in built.calls)
         period = audience.unclaimed_time if reports else None
         answered = {"average order value", "aov", "order value", "average basket"} if reports else set()
+        # a name the request gives ("a segment called french big spenders") is no audience word
+        named = " ".join([loose_name(str(c.arguments["name"])) for c in built.calls if c.name == "create_segment" and c.arguments.get("name")]
+                         + [loose_name(name) for name in re.findall(r"the saved segment '([^']+)'", built.reading or "")])
         built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period
-                         and word not in answered]
+                         and word not in answered and not (named and loose_name(word) in named)]
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
         # a lookalike seed *is* the best customers: those words are what it does
         said = {"best", "top customers", "vip", "vips", "whales", "big spenders", "high-value", "high value"} if any(
