@@ -79,6 +79,9 @@ CASES = {
     "how many people opted in in the last 45 days":
         lambda people, orders: [k for k, p in people.items() if p.consent_at and p.email_consent in ("opt_in", "soft_opt_in")
                                 and _aware(p.consent_at) >= NOW - timedelta(days=45)],
+    # one order's value, not the lifetime spend (Mutation tried: ORDER_VALUE never matching fails it)
+    "how many customers placed an order over 200 in the last 30 days":
+        lambda people, orders: [k for k in people if any(at >= NOW - timedelta(days=30) and total > 200 for at, total in orders.get(k, []))],
     "how many customers spent over 150 in the last 30 days":
         lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
 }

@@ -221,12 +221,14 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
     chosen = platform(lowered, EXPORT_PLATFORMS)
     arguments: dict[str, Any] = {"platform": chosen} if chosen else {}
     if re.search(r"suppress|exclusion (?:list|audience)|exclude (?:our |existing |recent )?(?:buyers|customers) from ads"
-                 r"|\bexclude (?:them|those|these) from (?:our |the |my )?(?:\w+ )?ads|\bso (?:we|i) can exclude", lowered):
+                 r"|\bexclude (?:them|those|these) from (?:our |the |my )?(?:\w+ )?ads|\bso (?:we|i) can exclude"
+                 r"|\bto (?:exclude|suppress|leave out)\b.*\bfrom (?:our |the |my )?(?:\w+ )?ads\b", lowered):
         win = audience_window(lowered, zone_now())
         if win:
             arguments["within"] = window(win.hours)
         return Plan("export_buyer_suppression", [PlannedCall("export_buyer_suppression", arguments)],
-                    reading="Read as: export the buyer suppression list" + (f" for {chosen}" if chosen else ""))
+                    reading="Read as: export the buyer suppression list" + (f" for {chosen}" if chosen else "")
+                    + (f" (who ordered in the last {arguments['within']})" if "within" in arguments else ""))
     if re.search(r"look.?alike|seed (?:list|audience)|similar audience", lowered):
         if match := re.search(r"\btop\s+(\d+)|\b(\d+)\s+(?:best |top |biggest )?(?:customers|buyers|spenders)\b", lowered):
             arguments["top"] = int(match.group(1) or match.group(2))

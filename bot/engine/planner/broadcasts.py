@@ -60,7 +60,8 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         head, colon, tail = clean.partition(":")
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
-        what = about.group(0) if about and about.group(1) else f"{ours}{said}" if said else after_colon or brief(clean)
+        about_words = about and about.group(1) and not re.match(r"(?:announc|promot|launch)", about.group(0), re.I)
+        what = about.group(0) if about_words else f"{ours}{said}" if said else after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
     arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
                                  "exit_event": None}
@@ -126,10 +127,11 @@ def _purpose(audience: Audience, lowered: str) -> str:
 
 
 # What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
-ABOUT = re.compile(r"\b(?:announcing|about|promoting|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )"
-                   # "send our holiday gift guide newsletter to ...": what the newsletter is
+ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )"
+                   # "send our holiday gift guide newsletter to ...", "email our holiday gift guide to ...": what it is
                    r"|\b(?:send|email|mail|blast|schedule)\s+(?:out\s+)?(?:our|the|a|an|this|that)\s+(?!one\b|single\b|new\b|1-off\b|one-off\b|1 off\b)"
-                   r"([\w' -]{3,60}?)\s+(?:newsletter|email|announcement|blast|update|mailer)\b", re.I)
+                   r"([\w' -]{3,60}?)(?:\s+(?:newsletter|email|announcement|blast|update|mailer)\b|(?= to (?:everyone|all|our|the|customers|subscribers"
+                   r"|contacts|people|shoppers|buyers|anyone|vips?)\b))", re.I)
 
 
 def _name(step: dict[str, Any], clean: str) -> str:

@@ -90,7 +90,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|rename|delete|send|schedule"
               r"|reschedule|reword|rewrite)")
-EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b)", re.I)
+EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b)", re.I)
 EDIT_START = re.compile(rf"^(?:actually |ok |now |so )*{EDIT_VERBS}\b", re.I)
 
 
@@ -105,6 +105,7 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     if len(parts) < 2:
         return None
     merged: dict = {"campaign": str(state.campaign_id)}
+    working = state
     readings = []
     previous_step: dict | None = None
     missed: list[str] = []
@@ -114,7 +115,7 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
             step = f"day {previous_step['day']}" if "day" in previous_step else f"step {previous_step.get('step')}"
             named = f"{step}'s " if found.group(0).strip().lower() in ("its", "their") else f"the {step} email"
             part = part[:found.start()] + named + part[found.end():]
-        built = _plan(part, state)
+        built = _plan(part, working)
         calls = [call for call in built.calls if call.name != "preflight"]
         if len(calls) != 1 or calls[0].name != "update_sequence" or calls[0].arguments.get("campaign") != merged["campaign"]:
             if not EDIT_START.match(part):
@@ -126,6 +127,9 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
                 merged[key] = _merged_steps(merged.get(key, []), value) if key == "steps" else merged.get(key, []) + value
             elif key != "campaign":
                 merged[key] = value
+                if key == "segment" and working.sequence_request:
+                    # "exclude canada and only people whose cart was over 80": the next part edits this audience
+                    working = ThreadState.from_dict({**working.to_dict(), "sequence_request": {**working.sequence_request, "segment": value}})
         readings.append((built.reading or "").split(" in place: ", 1)[-1])
         edited = calls[0].arguments.get("steps") or []
         previous_step = edited[0] if len(edited) == 1 and ("day" in edited[0] or "step" in edited[0]) else previous_step

@@ -337,7 +337,10 @@ def send_time(lowered: str, now: datetime) -> datetime | None:
     if day is None:
         return None
     hour, minute = (19, 0) if re.search(r"\btonight\b|\bthis evening\b|\bevening\b", lowered) else (
-        (14, 0) if re.search(r"\bafternoon\b", lowered) else (9, 0))
+        (14, 0) if re.search(r"\bafternoon\b", lowered) else (12, 0) if re.search(r"\b(?:12 )?(?:noon|midday|lunch ?time)\b", lowered)
+        else (9, 0))
+    if re.search(r"\b(?:12 )?(?:noon|midday)\b", lowered):
+        return datetime(day.year, day.month, day.day, 12, 0, tzinfo=now.tzinfo)
     if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b|\b(?<![\d:])(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b", lowered):
         if match.group(4):  # "saturday 10am": a time with am/pm needs no "at"
             hour, minute = int(match.group(4)) % 12 + (12 if match.group(6) == "pm" else 0), int(match.group(5) or 0)

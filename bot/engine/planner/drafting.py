@@ -93,8 +93,10 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("draft_ad_copy", answer=messages.ASK_AD_PLATFORM)
     arguments = {"platform": chosen, **offer(clean, lowered)}
     steps = (state.sequence_request or {}).get("steps") or []
-    if steps and re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:campaign|sequence|flow|series|one))[.!?]*",
-                              (arguments.get("brief") or "").strip().lower()):
+    if steps and re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:(?:win-?back|cart|checkout|welcome|browse"
+                              r"|post-?purchase|newsletter|one-?off|announcement|abandoned cart)\s*)?(?:campaign|sequence|flow|series|one|email|newsletter)?)[.!?]*",
+                              (arguments.get("brief") or "").strip().lower()) or (
+            steps and not arguments.get("brief") and re.search(r"\bfor (?:this|that|the|our|it)\b(?:\s+[\w-]+){0,2}\s*[.!?]*$", lowered)):
         # "write me a google ad for this" in a campaign's thread: an ad for that campaign's offer
         kinds = [step["purpose"] for step in steps]
         first = next((kind for kind in kinds if kind in ("cart_reminder", "cart_discount", "browse_abandonment", "winback", "welcome")), kinds[0])
@@ -105,6 +107,11 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
             arguments["purpose"] = "cart_discount"
         if offered:
             arguments.update({key: offered[key] for key in ("discount_percent", "discount_code") if offered.get(key)})
+        if arguments["purpose"] == "announcement":
+            # a newsletter's ad says what the newsletter says: its brief, else its name
+            said = next((step.get("brief") for step in steps if step.get("brief")), None) or (state.sequence_request or {}).get("name")
+            if said:
+                arguments["brief"] = re.sub(r"^(?:one-off:\s*|about\s+)", "", said, flags=re.I)[:2000]
     if arguments["purpose"] == "custom":
         arguments["purpose"] = "announcement"
     return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)],

@@ -112,6 +112,10 @@ def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
 
 # "only if their cart was over 100", "carts worth more than $150": the checkout's total (a cart add
 # has no total), so the stage narrows to checkouts of that value.
+# One order's value ("with an order over 100", "orders over 100 dollars"), not a lifetime spend.
+ORDER_VALUE = re.compile(r"\b(?:with |for |on )?(?:an? |their |any |one )?(?:single )?(?:orders?|purchases?)\s+(?:of |worth |valued at |totall?ing "
+                         r"|that (?:was|were|is|are) )*(?P<op>over|above|more than|greater than|at least|under|below|less than)\s*[$€£]?\s*"
+                         r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|purchases|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
 CART_VALUE = re.compile(r"\b(?:cart|basket|checkout)s?(?: value| total| size)?\s+(?:was |is |were |are |worth |valued at |of |totall?ing "
                         r"|totals? |at )*(?P<op>over|above|more than|greater than|at least|under|below|less than|>|<)\s*[$€£]?\s*"
                         r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s*(?:dollars|euros?|pounds|bucks))?")
@@ -148,6 +152,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     cart_value = CART_VALUE.search(lowered)
     if cart_value:  # read below with the stage; it is not spend ("carts worth more than 100")
         lowered = lowered[:cart_value.start("op")] + " " + lowered[cart_value.end():]
+    order_value = ORDER_VALUE.search(lowered)
+    if order_value:  # "with an order over 100": one order's value, read after the order condition
+        lowered = lowered[:order_value.start()] + (" placed an order " if not re.search(r"\b(ordered|bought|purchased|buyers?)\b", lowered) else " ") \
+            + lowered[order_value.end():]
     # words with no reader here must not feed one: "average order value over 80" is not spend
     lowered = re.sub(r"\b(average order values?|aov|average basket|order value|cart value)\b[^,.;]*", " ", lowered)
     audience_text = audience_part(lowered)
@@ -332,6 +340,24 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts.append({"attribute": "suppressed_at", "op": "within_last", "value": window(when.win.hours)})
             phrases[-1] += f" {window_words(when.win)}"
         unclaimed, claimed = None, claimed | set(times)
+    if order_value:
+        op = "lt" if order_value.group("op") in ("under", "below", "less than") else "gt"
+        amount = float(order_value.group("amount").replace(",", ""))
+        where = [{"property": "total", "op": op, "value": amount}]
+        ordered = next((part for part in parts if part.get("event") == ORDER and part.get("did") is not False and "where" not in part), None)
+        said = f"with an order {'under' if op == 'lt' else 'over'} {amount:g}"
+        if ordered is not None:
+            ordered["where"] = where
+            at = next((i for i, phrase in enumerate(phrases) if phrase.startswith(("who ordered", "who have ordered", "who placed"))), None)
+            if at is not None:
+                phrases[at] += f" {said}"
+            else:
+                phrases.append(f"who ordered {said}")
+        else:
+            parts.append({"event": ORDER, "where": where})
+            phrases.append(f"who ordered {said}")
+        used.append(order_value.group(0).strip())
+        kinds.add("single_order")
     places: list[str] = []
     place_conditions(parts, lowered, used, places)
     phrases = places + phrases

@@ -73,6 +73,8 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
         targets = [named]  # "make the last one 30% off", "the second email 15% off": that step only
     else:
         targets = offer_steps(request)
+        if not targets and len(request.get("steps") or []) == 1:
+            targets = [{"step": 1}]  # a one-off or a one-email flow: its only email gets the offer
         if not targets and request:
             return step_not_found(request, "email with an offer to change (name the step: 'make day 3 20% off')")
         targets = targets or [{"purpose": "cart_discount"}]
@@ -144,9 +146,28 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return _edit(state, {"steps": [{**which, **when}]}, f"{selector_words(which)} moves to {target}")
 
 
+# "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
+EXCLUDED_PEOPLE = re.compile(r"\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)\s+(?:anyone|everyone|anybody"
+                             r"|people|those|customers|contacts|buyers|shoppers|subscribers|the ones|all)\s+(?:who|that|which)\s+(?P<who>.+?)"
+                             r"(?:\s+from (?:this|the|our|that|it)(?: \w+)?)?\s*[.!?]*$")
+
+
 @on_named_campaign
 def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     codes = countries_after(lowered, EXCLUDE_VERBS)
+    if not codes and (people := EXCLUDED_PEOPLE.search(lowered)) and state.campaign_id is not None:
+        # people who did something, left out of the campaign's audience
+        left = describe_audience("people who " + people.group("who"))
+        request = thread_request(state)
+        parts = [part for part in (left.spec["all"] if left.spec and set(left.spec) == {"all"} else [left.spec] if left.spec else [])
+                 if part != {"attribute": "email", "op": "exists"}]
+        if not parts or not isinstance(request.get("segment"), dict):
+            return None
+        old = list(request["segment"]["all"]) if set(request["segment"]) == {"all"} else [request["segment"]]
+        left_out = {"not": parts[0] if len(parts) == 1 else {"all": parts}}
+        built = _edit(state, {"segment": {"all": old + [left_out]}}, "the same audience, leaving out " + left.reading)
+        built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+        return built
     if not codes:
         return None
     if refusal := _follow_up_refusal(state):

@@ -166,7 +166,7 @@ INTENTS = [
            r"\b(never opted|not opted|haven'?t opted|without (their )?consent|no consent|unsubscribed|opted.?out|didn'?t opt)", 255,
            consent_question),
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the |my )?(\w+ )?ads"
-           r"|\bso (we|i) can exclude", 240, special_exports),
+           r"|\bso (we|i) can exclude|\bto (?:exclude|suppress|leave out)\b.*\bfrom (?:our |the |my )?(?:\w+ )?ads\b", 240, special_exports),
     Intent(r"^(?:can i |could i |can we |let me |i want to |i'd like to )?(?:show|see|view|preview|look at|display|pull up)\b.*"
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
@@ -273,13 +273,18 @@ INTENTS = [
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
            r"(?!\s*(days?|hours?|h|d|weeks?|am|pm))", 160,
            change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
-    Intent(rf"^(please )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    Intent(rf"^(please |ok |actually )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    # "exclude people who bought in the last 30 days from this campaign": over a look at them (how_many)
+    Intent(follow_ups.EXCLUDED_PEOPLE.pattern, 159, exclude_countries),
     Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
            r"|restrict (it |this |them |the audience )?to|narrow (it |this |them |the audience )?(down )?to|target)\b"
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, narrow_audience),
     Intent(follow_ups.PLACES_ONLY.pattern, 157, follow_ups.place_list),
+    # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
+    Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
+           r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
            r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
@@ -294,7 +299,8 @@ INTENTS = [
            unless=SHOW_WORDS + r"|\b(draft|write|compose)\b|^(please )?(can you )?(send|email) (a|an|one)\b"),
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
-           r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) ", 142,
+           r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) "
+           r"|^(?:please |can you |let's |lets )?(?:announce|promote)\b.*\b(?:to|for)\b", 142,
            broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation|abandonment|win.?back)\b|\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
@@ -306,7 +312,8 @@ INTENTS = [
            r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b", 239, change_send_time),
     Intent(r"\b(same|that|it|this|these|them|those|one)\b.*\b(for|on) (google|meta|facebook|instagram|fb|linkedin|display|rsa)\b"
            r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b"
-           r"|^(?:and |now |ok )?(google|meta|facebook|instagram|fb|linkedin|google display|google search)(?: (?:too|as well|also|next|please|pls))?[?!.]*$"
+           r"|^(?:and |now |ok |also )*(?:(?:google display|google search|google|meta|facebook|instagram|fb|linkedin)(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+plus\s+)?)+"
+           r"(?:\s*(?:too|as well|also|next|please|pls))?[?!.]*$"
            r"|^(?:same|do one|one|another one|and one) (?:for|on) ", 125, ad_again),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",
            # "write a google ad to retarget ...": writing an ad is ad copy, over the export (130)

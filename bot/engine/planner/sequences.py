@@ -184,8 +184,17 @@ _TIMINGS = re.compile(r"\bday\s*\d+\b|\b(?:right away|immediately|straight away|
                       r"|\b(?:after|in)\s+\d+\s*(?:h|hours?|days?|weeks?)\b|\b(?:a|one) (?:day|week) later\b|\bthe next day\b")
 
 
+# ... and one that opens by asking for one email to an audience ("one email tomorrow at noon to
+# everyone who ...", "announce our loyalty program to customers in germany")
+NEW_ONE_OFF_HEAD = re.compile(
+    r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then)[,.!]?\s+)*(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do)\s+)?"
+    r"(?:(?:a |an |another |one more )?(?:one|1|single|one-off|1-off)[ -](?:\w+ )?(?:email|newsletter|blast|message)\b"
+    r"|(?:announce|promote)\b|(?:send|email|mail|blast) (?:out )?(?:our|an?|one) (?!\d)[\w' -]{3,60}? to (?:everyone|all|our|the|customers"
+    r"|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)(?=.*\bto\b)")
+
+
 def describes_new_campaign(lowered: str) -> bool:
-    return bool(NEW_CAMPAIGN_HEAD.search(lowered)) and len(_TIMINGS.findall(lowered)) >= 2
+    return bool(NEW_CAMPAIGN_HEAD.search(lowered)) and len(_TIMINGS.findall(lowered)) >= 2 or bool(NEW_ONE_OFF_HEAD.search(lowered))
 
 
 def step_delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:

@@ -22,7 +22,7 @@ from bot.engine.planner.vocabulary import (
 
 # Function words, the audience nouns and the condition words the readers understand.
 LEXICON = set("""
-lifetime states outside overall altogether right now currently
+lifetime states outside overall altogether right now currently exclude excluding leave leaving
 
 a an the all any every each some no none our my your their them they those these this that which who whom whose
 what when where how many much more most less least few several both either neither other others another such
@@ -94,7 +94,7 @@ def unused_words(text: str, audience: Audience) -> list[str]:
             if word not in found:
                 found.append(word)
     # an amount no spend condition took ("abandoned checkouts over $100"): named, never dropped
-    if not spend and "cart_value" not in audience.kinds:
+    if not spend and not audience.kinds & {"cart_value", "single_order"}:
         for match in re.finditer(r"\b(?:over|above|more than|under|less than|at least|worth|below)\s*[$€£]\s*\d[\d,.]*k?"
                                  r"|[$€£]\s*\d[\d,.]*k?\b|\b\d[\d,.]*\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp)\b", part):
             if match.group(0) not in found:
