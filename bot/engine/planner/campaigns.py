@@ -16,6 +16,7 @@ from bot.engine.planner.reading import (
     campaign_reference,
     has,
 )
+from bot.engine.planner.vocabulary import NUMBER_WORDS
 
 
 def report(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -58,8 +59,18 @@ AGAIN = (r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lo
          r"(?: back| down| up)? (?:to |at )?(\d+)(?: (?:a|an|1|per|each|every) (?:day|week|month))?(?: again| instead)*$")
 
 
+# "and only one per day" after a cap: another period's cap, the emails understood
+PER_PERIOD = re.compile(r"^(?:and |also |plus |ok |oh and )*(?:only |just |max |at most |no more than |and )*(\d+|one|two|three|four|five|six|seven)"
+                        r" (?:(?:marketing )?e?mails? )?(?:a|an|per|each|every) (day|week|month)$")
+
+
 def cap_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """"make it 2 instead" after a cap was set in this thread: the same cap, a new number."""
+    """"make it 2 instead" after a cap was set in this thread: the same cap, a new number; "and
+    only one per day": that period's cap."""
+    if state.rule_key in {key for key, _ in CAP_KEYS.values()} and (more := PER_PERIOD.match(lowered.strip(" ?!."))):
+        count = str(NUMBER_WORDS.get(more.group(1), more.group(1)))
+        key, words = CAP_KEYS[{"day": 24, "week": 168, "month": 720}[more.group(2)]]
+        return _rule(key, count, f"at most {count} marketing emails per contact per {words}")
     again = re.match(AGAIN, lowered.strip(" ?!."))
     if again is None or state.rule_key not in {key for key, _ in CAP_KEYS.values()}:
         return None

@@ -46,6 +46,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
         fresh = _plan(text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
             return fresh
+    if state.campaign_id is not None and (named := CAMPAIGN_FIRST.match(clean)):
+        # "in the win-back campaign, make the first email 20% off": the campaign (the engine has
+        # put it in focus), then the edit, read on its own
+        built = _plan(named.group("rest"), state)
+        if built.calls and built.calls[0].name in ("update_sequence", "revise_draft", "preview_draft", "approve_draft", "reject_draft"):
+            return built
     if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
         return compound
     question = is_question(clean)
@@ -87,6 +93,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 
+CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) [\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
+                            r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|rename|delete|send|schedule"
               r"|reschedule|reword|rewrite)")
@@ -95,7 +103,8 @@ EDIT_START = re.compile(rf"^(?:actually |ok |now |so )*{EDIT_VERBS}\b", re.I)
 
 
 FIELD_OF_IT = (r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|send|timing|copy|brief)\b)"
-               r"|\b(?:that|this|the same) (?:email|one|step|message)\b|(?<=\bmake )it\b(?= (?:go|be sent|send))")
+               r"|\b(?:that|this|the same) (?:email|one|step|message)\b|(?<=\bmake )it\b(?= (?:go|be sent|send))"
+               r"|(?:(?<=\bmove )|(?<=\bpush )|(?<=\bpull )|(?<=\bshift ))it\b(?= (?:to|back|forward|out))")
 
 
 def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
@@ -105,6 +114,7 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     if len(parts) < 2:
         return None
     merged: dict = {"campaign": str(state.campaign_id)}
+    extra: list[PlannedCall] = []
     working = state
     readings = []
     previous_step: dict | None = None
@@ -117,6 +127,11 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
             part = part[:found.start()] + named + part[found.end():]
         built = _plan(part, working)
         calls = [call for call in built.calls if call.name != "preflight"]
+        if len(calls) == 1 and calls[0].name == "revise_draft" and re.match(r"(?:a/?b|split)\b", part, flags=re.I):
+            # "... and a/b its subject: 'A' vs 'B'": that step's draft gets the test, after the edit
+            extra.append(calls[0])
+            readings.append((built.reading or "").removeprefix("Read as: "))
+            continue
         if len(calls) != 1 or calls[0].name != "update_sequence" or calls[0].arguments.get("campaign") != merged["campaign"]:
             if not EDIT_START.match(part):
                 return None
@@ -135,7 +150,12 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
         previous_step = edited[0] if len(edited) == 1 and ("day" in edited[0] or "step" in edited[0]) else previous_step
     if not readings or len(missed) == len(parts):
         return None
-    calls = [PlannedCall("update_sequence", merged)]
+    rewritten = {edit.get("day") for edit in merged.get("steps", []) if edit.get("discount_percent") or edit.get("discount_code")}
+    if extra and rewritten:
+        missed += ["the A/B test (its email is rewritten by this edit: ask for the test again after it)"]
+        extra = []
+    calls = [PlannedCall("update_sequence", merged)] if len(merged) > 1 else []
+    calls += extra
     if "segment" in merged:
         calls.append(PlannedCall("preflight", {"campaign": merged["campaign"]}))
     built = Plan("update_sequence", calls, reading=f"Read as: change campaign {state.campaign_id} in place: " + "; ".join(readings))

@@ -27,6 +27,7 @@ from bot.engine.planner.steps import (
     checked_selector,
     has_day,
     is_step,
+    latest_step,
     offer_steps,
     selector_words,
     step_named,
@@ -109,6 +110,8 @@ def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     which = step_named(lowered[:match.start()] + " " + match.group("which").lower(), thread_request(state))
     if which is None and len(thread_request(state).get("steps") or []) == 1:
         which = {"step": 1}  # a one-off has one email: that is the one
+    if which is None and re.search(r"\b(?:that|this) (?:one|email|step|message)\b", lowered):
+        which = latest_step(state)  # "that one": the step the thread last added or drafted
     if which is None:
         return Plan("update_sequence", answer="Which email's subject? Say e.g. \"change the subject of day 1 to ...\".")
     if "missing" in which:
@@ -125,6 +128,9 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     match = match or re.search(r"^(?P<which>.*?)\b(?:should|must|needs to|has to|to)\s+(?:go out|be sent|send|go|arrive)\s+"
                                r"(?:(?P<now>straight away|right away|immediately|at once|instantly|on day 0)|(?:on |at )?day\s*(?P<day>\d+)"
                                r"|(?:after |in )?(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)(?: after| later)?)\b", lowered)
+    # "send the first one after 4 hours instead of 2"
+    match = match or re.search(r"\b(?:send|sending)\b(?P<which>.*?)\b(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
+                               r"(?P<day>)(?=.*\binstead\b)", lowered)
     if match is None:
         return None
     if refusal := _follow_up_refusal(state):

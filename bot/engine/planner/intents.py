@@ -19,6 +19,7 @@ from bot.engine.planner.audiences import (
 )
 from bot.engine.planner.campaigns import (
     AGAIN,
+    PER_PERIOD,
     campaign_list,
     cap_again,
     digest,
@@ -248,7 +249,7 @@ INTENTS = [
            r"|\b(daily|weekly|monthly)\b.*\b(cap|limit|one|max|maximum)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
            r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
            170, frequency_rule),
-    Intent(AGAIN.replace("(\\d+)", r"\d+"), 171, cap_again),
+    Intent(AGAIN.replace("(\\d+)", r"\d+") + "|" + PER_PERIOD.pattern, 171, cap_again),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use|reword"
            r"|rewrite|retitle|rephrase|tweak)\b"
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
@@ -265,6 +266,7 @@ INTENTS = [
            r"|\b(sequence|flow|series|one-?off)\b"),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
+           r"|^(?:please |ok |actually )*send (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b(?:after|in) \d+\s*(?:h|hours?|days?)\b.*\binstead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
            r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),

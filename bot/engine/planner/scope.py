@@ -28,7 +28,7 @@ OUTSIDE = (
     (r"\bput [$€£]?\s*\d[\d,.]*k?\s*(?:dollars |euros |pounds |bucks )?(?:behind|into|on)\b",
      "buy or run ads: Nudge writes ad copy and exports hashed audiences; the ad platform runs them",
      'Try e.g. "write meta ad copy for our summer sale" or "export the cart abandoners to meta".'),
-    (r"\brename\b|\bchange (?:the |its |the campaign'?s? )?name\b",
+    (r"\brename\b(?!.*\b(?:subject|headline|preheader|subject line)s?\b)|\bchange (?:the |its |the campaign'?s? )?name\b",
      "rename a campaign or a segment: its name is the one it was built with",
      "Build it again under the new name, or refer to it by its number (\"campaign 7\")."),
     (r"\brefund", "issue refunds: that happens in your shop's admin", "Nudge only reads orders."),

@@ -26,6 +26,18 @@ STEP_PURPOSES = (
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
 
 
+def latest_step(state: ThreadState) -> dict[str, Any] | None:
+    """The step whose draft the thread made last ("that one" after "add a 3rd email on day 12"),
+    as a selector; None when no step of the thread's campaign has that draft."""
+    steps = thread_request(state).get("steps") or []
+    if not state.draft_ids:
+        return None
+    for index, step in enumerate(steps, start=1):
+        if step.get("draft_id") == state.draft_ids[-1]:
+            return checked_selector(thread_request(state), {"step": index})
+    return None
+
+
 def missing_step(lowered: str, state: ThreadState) -> Plan | None:
     """The reply when a sentence names a step the thread's campaign does not have ("the second
     email" of a one-email win-back), so no other step's draft is acted on instead."""
