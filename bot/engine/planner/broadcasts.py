@@ -54,13 +54,13 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         step["discount_code"] = codes[0]
     if step["purpose"] == "announcement":
         about = ABOUT.search(clean)
-        said = (about.group(1) or about.group(2)).strip() if about else None
+        said = (about.group(1) or about.group(2) or about.group(3)).strip() if about else None
         # the topic itself ("holiday gift guide"), "our" kept where the marketer said it
         ours = "our " if about and re.search(r"\bour\s+" + re.escape(said or "") + r"\b", clean, flags=re.I) else ""
         head, colon, tail = clean.partition(":")
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
-        about_words = about and about.group(1) and not re.match(r"(?:announc|promot|launch)", about.group(0), re.I)
+        about_words = about and about.group(1) and not re.match(r"(?:announce|promote)\b", about.group(0), re.I)
         what = about.group(0) if about_words else f"{ours}{said}" if said else after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
     arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
@@ -130,15 +130,17 @@ def _purpose(audience: Audience, lowered: str) -> str:
 ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )"
                    # "send our holiday gift guide newsletter to ...", "email our holiday gift guide to ...": what it is
                    r"|\b(?:send|email|mail|blast|schedule)\s+(?:out\s+)?(?:our|the|a|an|this|that)\s+(?!one\b|single\b|new\b|1-off\b|one-off\b|1 off\b)"
-                   r"([\w' -]{3,60}?)(?:\s+(?:newsletter|email|announcement|blast|update|mailer)\b|(?= to (?:everyone|all|our|the|customers|subscribers"
-                   r"|contacts|people|shoppers|buyers|anyone|vips?)\b))", re.I)
+                   r"([\w' -]{3,60}?)\s+(?:newsletter|email|announcement|blast|update|mailer)\b"
+                   # "email our holiday gift guide to subscribers in california": what is sent, before "to"
+                   r"|\b(?:send|email|mail)\s+(?:out\s+)?(?:our|the)\s+(?!(?:newsletter|email|announcement|blast|update|mailer|one|single|new)\b)"
+                   r"([\w' -]{3,60}?)(?= to (?:everyone|all|our|the|customers|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)", re.I)
 
 
 def _name(step: dict[str, Any], clean: str) -> str:
     about = ABOUT.search(clean)
     if not about:
         return f"One-off {step['purpose'].replace('_', ' ')}"
-    topic = (about.group(1) or about.group(2)).strip()
+    topic = (about.group(1) or about.group(2) or about.group(3)).strip()
     # the topic, without when it goes ("winter sale next monday" -> "winter sale")
     topic = re.sub(r"\s+(?:tomorrow|tonight|today|next \w+|this \w+|on \w+|in \d+ days?|at \d.*|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
                    r"(?: \w+)?)$", "", topic, flags=re.I) or topic

@@ -17,7 +17,7 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import send_time, zone_now
-from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.extract import ORDER, describe_audience
 from bot.engine.planner.places import as_place_phrase
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, percent, with_countries
@@ -323,6 +323,12 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
     old = list(segment["all"]) if set(segment) == {"all"} else [segment]
     if any(_place_part(part) for part in new):
         old = [part for part in old if not _place_part(part)]  # "make it US only": the new places replace the old
+    valued = next((part for part in new if part.get("event") == ORDER and part.get("where") and set(part) == {"event", "where"}), None)
+    ordered = next((part for part in old if part.get("event") == ORDER and part.get("did") is not False and not part.get("where")), None)
+    if valued is not None and ordered is not None:
+        # "only for orders over 100" after "ordered in the last 24 h": that order is over 100
+        old = [{**part, "where": valued["where"]} if part is ordered else part for part in old]
+        new = [part for part in new if part is not valued]
     built = _edit(state, {"segment": {"all": old + new}}, "the same audience, and only " + added.reading)
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))  # how many that is now
     return built
