@@ -17,7 +17,7 @@ from bot.engine.planner.places import place_words
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import CAMPAIGN_NOUNS, platform, read_as
 from bot.engine.planner.unused import unused_words
-from bot.engine.planner.vocabulary import EMAIL_RE, EXPORT_PLATFORMS
+from bot.engine.planner.vocabulary import EMAIL_RE, EXPORT_PLATFORMS, countries_in
 
 NOT_SEGMENT_NAMES = {"to", "for", "of", "in", "as", "on", "into", "and", "with", "called", "named", "the", "a", "an", "list", "audience",
                      "buyers", "customers", "people", "contacts", "subscribers", "shoppers", "users", "everyone", "segment", "segments",
@@ -202,6 +202,18 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
     audience = describe_audience(lowered[:match.start()] if match else lowered)
+    if audience.spec is None and state.audience_words and re.search(
+            r"\b(?:them|those|these|they|that list|this list|that audience|this audience|those people|that group|that segment)\b", lowered):
+        # "export them to facebook" after a count: the people just counted
+        within = within_saved_segment(state.audience_words, state.audience_words.lower(), state)
+        if within is not None and within.calls and "name" in within.calls[0].arguments:
+            segment = within.calls[0].arguments["name"]
+            return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
+                        reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
+        if within is not None and within.calls:
+            audience = Audience(within.calls[0].arguments["spec"], within.reading.removeprefix("Read as: "))
+        else:
+            audience = describe_audience(state.audience_words)
     if audience.spec is None and state.segment:
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": state.segment, **arguments})],
                     reading=f"Read as: export this thread's segment '{state.segment}' to {chosen} (hashed){leaving_out}")
@@ -266,8 +278,13 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     # "how many orders did US customers place last week": the customers' words, without the orders'
     whose_words = match.group(1) if match else re.sub(
         r"\b(how many|number of|orders?|ordered|place[sd]?|placing|bought|purchases?|purchased|revenue|sales|did|do|we|get|got|make|made"
-        r"|and|from|buyers|aov|average order value|avg order value|whats|what's|what|our|is|was)\b", " ", undated) if re.search(
-        r"\b(customers|people|subscribers|shoppers|contacts|clients)\b", undated) or place_words(undated) else None
+        r"|and|from|aov|average order value|avg order value|whats|what's|what|our|is|was)\b", " ", undated) if re.search(
+        r"\b(customers|people|subscribers|shoppers|contacts|clients|buyers|purchasers|first.?time|repeat|new)\b", undated) \
+        or place_words(undated) or countries_in(undated)[0] else None
+    if segment := mentioned_segment(lowered, state):
+        # "how many orders did the vip segment place last month": that saved segment's orders
+        arguments["segment"] = segment
+        whose, whose_words = f" by the saved segment '{segment}'", None
     if whose_words:
         audience = describe_audience(whose_words)
         if audience.spec is not None:

@@ -46,6 +46,14 @@ def _plan(text: str, state: ThreadState) -> Plan:
         fresh = _plan(text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
             return fresh
+    if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 for part in questions):
+        # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
+        plans = [_plan(part, state) for part in questions]
+        if all(p.calls and all(c.name in READ_ONLY_COUNTS for c in p.calls) for p in plans):
+            both = Plan(plans[0].intent, plans[0].calls + plans[1].calls,
+                        reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
+                                              for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused)
+            return both
     if state.campaign_id is not None and (named := CAMPAIGN_FIRST.match(clean)):
         # "in the win-back campaign, make the first email 20% off": the campaign (the engine has
         # put it in focus), then the edit, read on its own
@@ -93,6 +101,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 
+# A second question in the same message, and the read-only counts both may be.
+SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
+                             r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
+READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
 CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) [\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined

@@ -36,7 +36,7 @@ from bot.engine.planner.conditions import (
     window_words,
 )
 from bot.engine.planner.dates import Period, Window, window, words_window, zone_now
-from bot.engine.planner.places import place_conditions
+from bot.engine.planner.places import place_conditions, state_people
 from bot.engine.planner.vocabulary import (
     countries_in,
     words_to_numbers,
@@ -147,6 +147,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
                      r"purchasers)\b", r"\2 who ordered on \1", lowered)
     lowered = re.sub(r"\b(?:carted|added stuff|put stuff in (?:their|the) cart)\b", "added to cart", lowered)  # shop talk
+    # "californians", "texans", "ontarians": the people of a state or province
+    lowered = state_people(lowered)
     # "with over 100 spent", "500+ in purchases": the amount first, read as "spent over 100"
     lowered = SPENT_AFTER.sub(lambda match: f"spent {match.group('op') or ('at least' if match.group('plus') else 'over')} {match.group('amount')}", lowered)
     cart_value = CART_VALUE.search(lowered)

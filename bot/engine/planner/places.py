@@ -166,3 +166,20 @@ def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[
                 found[inside].setdefault(country, []).append(code)
     return ({country: sorted(set(codes)) for country, codes in sorted(found[True].items())},
             {country: sorted(set(codes)) for country, codes in sorted(found[False].items())})
+
+
+# The people of a state or province, by the name they go by.
+STATE_DEMONYMS = {"californians": "california", "texans": "texas", "new yorkers": "new york", "floridians": "florida",
+                  "washingtonians": "washington", "oregonians": "oregon", "coloradans": "colorado", "arizonans": "arizona",
+                  "georgians": "georgia", "virginians": "virginia", "ohioans": "ohio", "michiganders": "michigan",
+                  "illinoisans": "illinois", "pennsylvanians": "pennsylvania", "new jerseyans": "new jersey", "hawaiians": "hawaii",
+                  "alaskans": "alaska", "nevadans": "nevada", "utahns": "utah", "minnesotans": "minnesota", "tennesseans": "tennessee",
+                  "ontarians": "ontario", "quebecers": "quebec", "albertans": "alberta", "british columbians": "british columbia",
+                  "manitobans": "manitoba", "queenslanders": "queensland", "tasmanians": "tasmania", "bavarians": "bavaria",
+                  "scots": "scotland", "scottish customers": "scotland", "welsh customers": "wales"}
+STATE_PEOPLE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, STATE_DEMONYMS), key=len, reverse=True)) + r")\b")
+
+
+def state_people(lowered: str) -> str:
+    """"californians" as "people in california", so the place readers see the state."""
+    return STATE_PEOPLE.sub(lambda match: f"people in {STATE_DEMONYMS[match.group(1)]}", lowered)

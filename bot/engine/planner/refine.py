@@ -19,12 +19,13 @@ from bot.engine.planner.conditions import (
     ORDER_COUNT,
     REPEAT_BUYERS,
     SPEND,
+    clauses,
     time_of,
     time_words_in,
 )
 from bot.engine.planner.dates import MONTHS, zone_now
 from bot.engine.planner.extract import stage_of
-from bot.engine.planner.places import as_place_phrase, place_words
+from bot.engine.planner.places import as_place_phrase, place_words, state_people
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -49,7 +50,7 @@ REPLACE = re.compile(
     _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
     r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and"
     r"|(?:make|change|set|switch) (?:it|that|this)(?: to)?|how (?:does|do|did) (?:that|it|this) compare (?:with|to)|compare (?:that |it )?(?:with|to)"
-    r"|versus|vs\.?)\s*(?:just |only )?")
+    r"|versus|vs\.?|(?:no,? |sorry,? |oops,? )?i (?:meant|mean)(?: to say)?(?: only)?)\s*(?:just |only )?")
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
          r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
@@ -60,7 +61,7 @@ INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 def refined_question(lowered: str, state: ThreadState) -> str | None:
     """The thread's last audience question, changed as the follow-up says (to be planned like any
     question); None when the thread has none or the words are not a change to it."""
-    previous = (state.audience_words or "").lower()
+    previous = state_people((state.audience_words or "").lower())
     if not previous:
         return None
     text = lowered.strip(" ?!.")
@@ -115,7 +116,12 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return re.sub(r"\s+", " ", f"how many {rest}" + (" in " + " and ".join(places) if places else "")).strip()
         # "same but 90 days": a bare length of time is the last that many days
         rest = re.sub(r"^(\d+)\s*(hours?|days?|weeks?|months?)$", r"in the last \1 \2", words_to_numbers(rest))
-        combined = _shifted(previous) if BEFORE.match(rest) else _swapped(previous, rest)
+        # "and in new york, only those who opted in": the swap, then one more condition
+        rest, *more = re.split(r"\s*,\s*(?=(?:and |but |plus )?(?:only|just)\b)", rest, maxsplit=1)
+        combined = _shifted(previous, rest) if BEFORE.match(rest) else _swapped(previous, rest)
+        if combined is not None and more:
+            extra = re.sub(r"^(?:and |but |plus )?(?:only|just)\s+(?:the ones|those|them|ones|people|customers|contacts)?\s*", "", more[0]).strip()
+            combined = f"{combined} and {'' if extra.startswith(('who', 'that', 'with', 'in ')) else 'who '}{extra}" if extra else combined
         if combined is None and replaced and re.match(r"(?:only|just|those|the ones|ones|people|customers)\b|.*\b(?:where|whose|with|who)\b", rest):
             # "what about only where the cart was over 150": no kind to swap, so one more condition
             condition = re.sub(r"^(?:only|just)\s+(?:where\s+)?", "", rest)
@@ -145,6 +151,11 @@ def _swapped(previous: str, new: str) -> str | None:
     new_time = time_of(new, now)
     if new_time.any:
         old_time = time_of(previous, now)
+        parts = clauses(previous)
+        last_kind = max(parts, key=lambda kind: previous.rfind(parts[kind].strip()[:20])) if parts else None
+        if not old_time.any and SPEND.search(previous) and (re.search(r"\b(?:spen[dt]|spending)\b", new) or last_kind == "spend"):
+            # "same but for the last 30 days of spend" after a lifetime spend: the spend gets the time
+            previous = re.sub(r"\s+(?:in total|lifetime|ever|of all time|all time)\b", "", previous)
         old = []
         if old_time.any:
             found = time_words_in(previous, old_time.source)
@@ -180,12 +191,16 @@ def _places(text: str) -> list[str]:
 
 # "and the week before?": the same length of time, just before the thread's last period
 BEFORE = re.compile(r"^(?:the |that )?(?:(?:week|month|day|year|period|one|time|fortnight) before(?: that)?|previous (?:week|month|day|year"
-                    r"|period|one)|prior (?:week|month|year|period)|(?:week|month|year) prior)$")
+                    r"|period|one)|prior (?:week|month|year|period)|(?:week|month|year) prior"
+                    r"|(?:\d+) (?:days?|weeks?) (?:before|prior)(?: that| it| then)?|(?:previous|prior) (?:\d+) (?:days?|weeks?))$")
+# the length a "before" names, in days ("the week before" after "yesterday" is the 7 days before it)
+BEFORE_LENGTH = re.compile(r"\b(?:(\d+) )?(day|week|fortnight)s?\b")
 
 
-def _shifted(previous: str) -> str | None:
+def _shifted(previous: str, asked: str = "") -> str | None:
     """`previous` with its period moved back by its own length (a calendar month to the month
-    before), as explicit days so the reading says which; None when it names no period."""
+    before), or by the length `asked` names ("the week before", "the 7 days before that"), as
+    explicit days so the reading says which; None when it names no period."""
     now = zone_now()
     previous = words_to_numbers(previous)
     old = time_of(previous, now)
@@ -196,7 +211,11 @@ def _shifted(previous: str) -> str | None:
     else:
         return None
     first = start.date()
-    if first.day == 1 and end.date().day == 1 and (end.date() - first).days in range(28, 32):
+    named = BEFORE_LENGTH.search(asked)
+    if named and not (named.group(2) == "day" and not named.group(1)):
+        days = int(named.group(1) or 1) * {"day": 1, "week": 7, "fortnight": 14}[named.group(2)]
+        before = (first - timedelta(days=days), first - timedelta(days=1))
+    elif first.day == 1 and end.date().day == 1 and (end.date() - first).days in range(28, 32):
         before = ((first - timedelta(days=1)).replace(day=1), first - timedelta(days=1))  # the calendar month before
     else:
         length = end - start
