@@ -36,3 +36,17 @@ def test_a_segment_without_events_counts_from_entry(engine, settings):
         "steps": [{"delay_hours": 2, "purpose": "welcome"}]})
     summary = call(engine, settings, "preflight", {"campaign": str(created.campaign_id)}).summary
     assert "Step 1 (welcome, 2 hours after entry, Tue 01 Dec 12:00 UTC)" in summary, summary
+
+
+def test_a_one_off_to_past_buyers_is_one_send_at_its_time_not_after_their_orders(engine, settings):
+    # Mutation tried: leaving `once` unset for one-offs (the sequence wording): "right after their
+    # latest order: 1 at once as they enter" came back, and this failed.
+    add_contacts(engine, 1)
+    track(engine, "u0", "Order Completed", START - days(10), total=40)
+    created = call(engine, settings, "create_sequence", {
+        "name": "Thanks", "kind": "one_off", "segment": {"event": "Order Completed", "within_last": "60d"},
+        "send_at": (START + days(2)).isoformat(), "exit_event": None,
+        "steps": [{"delay_days": 0, "purpose": "announcement", "brief": "thanks for a great year"}]})
+    summary = call(engine, settings, "preflight", {"campaign": str(created.campaign_id)}).summary
+    assert "Step 1 (announcement, sent once to everyone, Thu 03 Dec 10:00 UTC)" in summary, summary
+    assert "latest order" not in summary and "Day 1 counts" not in summary, summary

@@ -65,6 +65,7 @@ class StepForecast:
     from_trigger: bool = False  # counted from each member's triggering event (their abandonment)
     trigger: str = "the abandonment"  # that event in words: "their latest cart add or checkout"
     at_once: int = 0  # members whose abandonment is older than the delay: due as they enter
+    once: bool = False  # a one-off: sent once, to everyone, at its send time
 
     @property
     def recipients(self) -> int:
@@ -79,6 +80,8 @@ class StepForecast:
     def _timing(self) -> str:
         """When the step goes: after the abandonment (entry as the floor), or after entry."""
         when = self.planned_at.strftime("%a %d %b %H:%M UTC")
+        if self.once:
+            return f"sent once to everyone, {when}"
         if not self.from_trigger:
             return f"{_after(self.delay_minutes)} entry, {when}"
         now = f"{self.at_once} at once as they enter (that is older), the rest " if self.at_once else ""
@@ -106,7 +109,11 @@ def forecast(db: Session, campaign: Campaign, settings: Settings, now: datetime)
     rules = frequency.current_rules(db, settings)
     planned = {step.id: start + timedelta(minutes=step.delay_minutes) for step in steps}
     forecasts = [_step(db, campaign, step, steps, planned, members, rules, settings, now) for step in steps]
-    _timings(db, segment, steps, forecasts, members, start)
+    if campaign.kind == "one_off":
+        for result in forecasts:  # one send to everyone at once: no triggering event to count from
+            result.once = True
+    else:
+        _timings(db, segment, steps, forecasts, members, start)
     pools = discount_codes.pool_counts(db, [step.id for step in steps])
     for step, result in zip(steps, forecasts):
         if step.id in pools:
@@ -235,7 +242,7 @@ def preflight(ctx: ToolContext, args: PreflightInput) -> PreflightResult:
     # the campaign's state first: "show me / status of the cart rescue" is answered by this line
     head = (f"Preflight for '{campaign.name}' (campaign {campaign.id}, {str(campaign.status).replace('_', ' ')}; "
             f"{steps[0].audience} in the audience now):")
-    summary = "\n".join([head, *(step.sentence() for step in steps), TIMING_NOTE])
+    summary = "\n".join([head, *(step.sentence() for step in steps)] + ([TIMING_NOTE] if campaign.kind == "sequence" else []))
     return PreflightResult(summary=summary, steps=[_plain(step) for step in steps])
 
 
