@@ -54,6 +54,18 @@ def _plan(text: str, state: ThreadState) -> Plan:
                         reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
                                               for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused)
             return both
+    if state.campaign_id is not None and re.match(r"\d{1,2}(?:\.\d+)?\s*%", clean):
+        # "20% off on that one" (after "no, I meant"): an offer for the thread's campaign
+        built = _plan("make " + clean, state)
+        if built.calls and built.calls[0].name == "update_sequence":
+            return built
+    if state.campaign_id is not None and (meant := re.match(r"^(?:no|nope|sorry|oops|actually)?[,.!]?\s*i (?:meant|mean)\s+(?:to say\s+)?(?P<rest>.+)$",
+                                                             clean, flags=re.I)):
+        # "no i meant 20 percent off on that one": the correction, read as the edit it says
+        rest = meant.group("rest")
+        built = _plan(("make " if re.match(r"\d", rest) else "") + rest, state)
+        if built.calls and built.calls[0].name == "update_sequence":
+            return built
     if state.campaign_id is not None and (named := CAMPAIGN_FIRST.match(clean)):
         # "in the win-back campaign, make the first email 20% off": the campaign (the engine has
         # put it in focus), then the edit, read on its own
@@ -108,8 +120,8 @@ READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
 CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) [\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
-EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|rename|delete|send|schedule"
-              r"|reschedule|reword|rewrite)")
+EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
+              r"|reschedule|reword|rewrite|ditch|update|replace|use|take)")
 EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b)", re.I)
 EDIT_START = re.compile(rf"^(?:actually |ok |now |so )*{EDIT_VERBS}\b", re.I)
 

@@ -17,10 +17,8 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import send_time, zone_now
-from bot.engine.planner.extract import ORDER, describe_audience
-from bot.engine.planner.places import as_place_phrase
 from bot.engine.planner.plans import Plan, PlannedCall
-from bot.engine.planner.reading import countries_after, percent, with_countries
+from bot.engine.planner.reading import percent
 from bot.engine.planner.sequences import CART_DEFAULT, parse_steps
 from bot.engine.planner.steps import (
     STEP_PURPOSES,
@@ -35,7 +33,7 @@ from bot.engine.planner.steps import (
     step_when,
     thread_request,
 )
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, discount_codes
+from bot.engine.planner.vocabulary import discount_codes
 
 
 def on_named_campaign(builder):
@@ -58,9 +56,10 @@ def _named_campaign(lowered: str, state: ThreadState) -> ThreadState:
 
 @on_named_campaign
 def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
-    value = percent(lowered)
+    # "make the 15% one twenty percent": the new percent is not the one that names the step
+    value = percent(re.sub(r"\bthe \d{1,2}\s*% (?:off )?(?:one|1|email|step|message)\b", " ", lowered)) or percent(lowered)
     if value is None and (bare := re.search(r"\b(?:discount|offer|it|code)\s+(?:up |down )?(?:to|at|of)\s+(\d{1,2}(?:\.\d+)?)\b(?!\s*(?:days?|hours?|h|d|weeks?|[$€£]))",
                                            lowered)):
         value = float(bare.group(1)) if "." in bare.group(1) else int(bare.group(1))  # "bump the discount to 25": percent
@@ -72,6 +71,8 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
             return step_not_found(request, day.group(1))
     elif (named := step_named(lowered, request)) and ("step" in named or "day" in named):
         targets = [named]  # "make the last one 30% off", "the second email 15% off": that step only
+    elif re.search(r"\b(?:that|this) (?:one|email|step|message)\b", lowered) and (latest := latest_step(state)):
+        targets = [latest]  # "20% off on that one": the step the thread last made
     else:
         targets = offer_steps(request)
         if not targets and len(request.get("steps") or []) == 1:
@@ -84,7 +85,7 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
     if codes and len(edits) == 1:  # "make the discount 20%, code COMEBACK20": the code goes with it
         edits[0]["discount_code"] = codes[0]
     coded = f" with code {codes[0]}" if codes and len(edits) == 1 else ""
-    built = _edit(state, {"steps": edits}, f"{value}% off{coded} on " + ", ".join(selector_words(t) for t in targets))
+    built = campaign_edit(state, {"steps": edits}, f"{value}% off{coded} on " + ", ".join(selector_words(t) for t in targets))
     built.unused += [f"code {code}" for code in codes[1 if coded else 0:]]
     return built
 
@@ -104,19 +105,19 @@ def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         arguments = {"draft_id": int(draft.group(1)), "subject": subject[:500]}
         return Plan("revise_draft", [PlannedCall("revise_draft", arguments)],
                     reading=f"Read as: a new version of draft {draft.group(1)} with the subject \"{subject[:80]}\"")
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
     # the step is named after "subject" ("the subject of day 1") or before it ("the day 1 subject")
     which = step_named(lowered[:match.start()] + " " + match.group("which").lower(), thread_request(state))
     if which is None and len(thread_request(state).get("steps") or []) == 1:
         which = {"step": 1}  # a one-off has one email: that is the one
-    if which is None and re.search(r"\b(?:that|this) (?:one|email|step|message)\b", lowered):
-        which = latest_step(state)  # "that one": the step the thread last added or drafted
+    if which is None and re.search(r"\b(?:that|this) (?:one|email|step|message)\b|\bits\b", lowered):
+        which = latest_step(state)  # "that one", "its subject": the step the thread last added or drafted
     if which is None:
         return Plan("update_sequence", answer="Which email's subject? Say e.g. \"change the subject of day 1 to ...\".")
     if "missing" in which:
         return step_not_found(thread_request(state), which["missing"])
-    return _edit(state, {"steps": [{**which, "subject": subject[:500]}]}, f"the subject of {selector_words(which)} becomes \"{subject[:80]}\"")
+    return campaign_edit(state, {"steps": [{**which, "subject": subject[:500]}]}, f"the subject of {selector_words(which)} becomes \"{subject[:80]}\"")
 
 
 @on_named_campaign
@@ -133,7 +134,7 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
                                r"(?P<day>)(?=.*\binstead\b)", lowered)
     if match is None:
         return None
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
     request = thread_request(state)
     which = step_named(match.group("which"), request)
@@ -149,47 +150,14 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         amount, unit = int(match.group("amount")), match.group("unit")
         when = {"delay_hours": amount} if unit.startswith("h") else {"delay_days": amount}
     target = f"day {when['delay_days']}" if "delay_days" in when else f"{when['delay_hours']} h"
-    return _edit(state, {"steps": [{**which, **when}]}, f"{selector_words(which)} moves to {target}")
-
-
-# "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
-EXCLUDED_PEOPLE = re.compile(r"\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)\s+(?:anyone|everyone|anybody"
-                             r"|people|those|customers|contacts|buyers|shoppers|subscribers|the ones|all)\s+(?:who|that|which)\s+(?P<who>.+?)"
-                             r"(?:\s+from (?:this|the|our|that|it)(?: \w+)?)?\s*[.!?]*$")
-
-
-@on_named_campaign
-def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    codes = countries_after(lowered, EXCLUDE_VERBS)
-    if not codes and (people := EXCLUDED_PEOPLE.search(lowered)) and state.campaign_id is not None:
-        # people who did something, left out of the campaign's audience
-        left = describe_audience("people who " + people.group("who"))
-        request = thread_request(state)
-        parts = [part for part in (left.spec["all"] if left.spec and set(left.spec) == {"all"} else [left.spec] if left.spec else [])
-                 if part != {"attribute": "email", "op": "exists"}]
-        if not parts or not isinstance(request.get("segment"), dict):
-            return None
-        old = list(request["segment"]["all"]) if set(request["segment"]) == {"all"} else [request["segment"]]
-        left_out = {"not": parts[0] if len(parts) == 1 else {"all": parts}}
-        built = _edit(state, {"segment": {"all": old + [left_out]}}, "the same audience, leaving out " + left.reading)
-        built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
-        return built
-    if not codes:
-        return None
-    if refusal := _follow_up_refusal(state):
-        return refusal
-    request = thread_request(state)
-    if not isinstance(request.get("segment"), dict):
-        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    segment = with_countries(request["segment"], [], codes)
-    return _edit(state, {"segment": segment}, "the same audience, not in " + ", ".join(codes))
+    return campaign_edit(state, {"steps": [{**which, **when}]}, f"{selector_words(which)} moves to {target}")
 
 
 @on_named_campaign
 def add_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"add another email on day 7 saying it's their last chance": a new step, drafted for its
     purpose (read as a new step of this kind of sequence would be), the others untouched."""
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
     request = thread_request(state)
     purposes = [step["purpose"] for step in request.get("steps", [])]
@@ -225,33 +193,48 @@ def add_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
             step["brief"] = (re.sub(r"^\s*(?:with|saying|that|:|-|,)\s*", "", words).strip(" .,") or "a follow-up after their order")[:2000]
     said = ", ".join(f"a new {step['purpose'].replace('_', ' ')} email on {step_when(step)}"
                      + (f" ('{step['brief'][:80]}')" if step.get("brief") else "") for step in steps)
-    return _edit(state, {"add_steps": steps}, said)
+    return campaign_edit(state, {"add_steps": steps}, said)
 
 
 @on_named_campaign
 def remove_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"remove the second email", "drop the day 7 one": that step goes, the others stay."""
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
     request = thread_request(state)
     which = step_named(lowered, request)
-    offer = re.search(r"^\S+(?: off)? (?:the |its |their )?(?:discount|offer|code|coupon|promo)s?\b(?! (?:email|one|step|message)s?\b)", lowered)
-    if offer:
-        # "drop the discount on the last one": that step keeps going, without its offer
-        targets = [which] if which and "missing" not in which else offer_steps(request)
-        if which and "missing" in which:
-            return step_not_found(request, which["missing"])
-        if not targets:
-            return step_not_found(request, "email with an offer")
-        return _edit(state, {"steps": [{**target, "remove_offer": True} for target in targets]},
-                     " and ".join(f"{selector_words(target)} loses its offer" for target in targets))
+    if re.search(r"^\S+(?: off)? (?:the |its |their )?(?:discount|offer|code|coupon|promo)s?\b(?! (?:email|one|step|message)s?\b)", lowered):
+        return remove_offer(clean, lowered, state)
     if which is None:
         if (kind := next((purpose for pattern, purpose in STEP_PURPOSES if re.search(pattern, lowered)), None)) is None:
             return Plan("update_sequence", answer="Which email should go? Say e.g. \"remove the day 3 email\".")
         which = {"purpose": kind}
     if "missing" in which:
         return step_not_found(request, which["missing"])
-    return _edit(state, {"remove_steps": [which]}, f"{selector_words(which)} is removed")
+    return campaign_edit(state, {"remove_steps": [which]}, f"{selector_words(which)} is removed")
+
+
+# "take the discount off the last email", "no discount on the day 6 one": the offer goes, the step stays
+OFFER_OFF = re.compile(r"\b(?:take|drop|remove|get rid of|lose|strip|pull)\s+(?:the |its |their |that )?(?:discount|offer|code|coupon|promo)s?\s+"
+                       r"(?:off|from|on|in)\b|\bno (?:discount|offer|code|coupon)s?\s+(?:on|for|in)\s+(?:the|that|this|it|day)\b"
+                       r"|\b(?:without|minus) (?:the |a |any )?(?:discount|offer)\b(?! code)")
+
+
+@on_named_campaign
+def remove_offer(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"drop the discount on the last one": that step keeps going, without its offer (all offer
+    steps when none is named)."""
+    if refusal := follow_up_refusal(state):
+        return refusal
+    request = thread_request(state)
+    which = step_named(lowered, request)
+    if which and "missing" in which:
+        return step_not_found(request, which["missing"])
+    targets = [which] if which else offer_steps(request)
+    if not targets:
+        return step_not_found(request, "email with an offer")
+    return campaign_edit(state, {"steps": [{**target, "remove_offer": True} for target in targets]},
+                 " and ".join(f"{selector_words(target)} loses its offer" for target in targets))
 
 
 @on_named_campaign
@@ -260,17 +243,17 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     codes = discount_codes(clean)
     if not codes:
         return None
-    if refusal := _follow_up_refusal(state):
+    if refusal := follow_up_refusal(state):
         return refusal
     request = thread_request(state)
     offers = offer_steps(request)
-    which = step_named(lowered, request) if re.search(r"\bday\s*\d+|\b(first|second|third|last|final)\b", lowered) else None
+    which = step_named(lowered, request) if re.search(r"\bday\s*\d+|\b(first|second|third|last|final|middle)\b|\bthe \d{1,2}\s*% ", lowered) else None
     targets = [which] if which and "missing" not in which else offers[:1] or [{"step": 1}]
     change: dict[str, Any] = {"discount_code": codes[0]}
-    if value := percent(lowered):
+    if value := percent(re.sub(r"\bthe \d{1,2}\s*% (?:off )?(?:one|1|email|step|message)\b", " ", lowered)):
         change["discount_percent"] = value
     words = f"the code of {selector_words(targets[0])} becomes {codes[0]}" + (f", {value}% off" if value else "")
-    return _edit(state, {"steps": [{**targets[0], **change}]}, words)
+    return campaign_edit(state, {"steps": [{**targets[0], **change}]}, words)
 
 
 @on_named_campaign
@@ -282,7 +265,7 @@ def change_send_time(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     when = send_time(lowered, zone_now())
     if when is None:
         return None
-    return _edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} instead")
+    return campaign_edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} instead")
 
 
 def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
@@ -301,120 +284,13 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
                 reading=f"Read as: show draft{'s' if len(drafts) > 1 else ''} {shown} of campaign {state.campaign_id}")
 
 
-@on_named_campaign
-def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """"only customers who spent over 200", "just the ones in Germany": the thread's campaign keeps
-    its audience and adds the condition (declines when the thread has no campaign: then it is a
-    look at that audience)."""
-    if state.campaign_id is None:
-        return None
-    added = describe_audience(lowered)
-    if added.spec is None and countries_in(lowered)[0]:
-        added = describe_audience(as_place_phrase(lowered))  # "just the french ones"
-    if added.spec is None:
-        return None
-    if refusal := _follow_up_refusal(state):
-        return refusal
-    segment = thread_request(state).get("segment")
-    if not isinstance(segment, dict):
-        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    new = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
-           if part != {"attribute": "email", "op": "exists"}]
-    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
-    if any(_place_part(part) for part in new):
-        old = [part for part in old if not _place_part(part)]  # "make it US only": the new places replace the old
-    valued = next((part for part in new if part.get("event") == ORDER and part.get("where") and set(part) == {"event", "where"}), None)
-    ordered = next((part for part in old if part.get("event") == ORDER and part.get("did") is not False and not part.get("where")), None)
-    if valued is not None and ordered is not None:
-        # "only for orders over 100" after "ordered in the last 24 h": that order is over 100
-        old = [{**part, "where": valued["where"]} if part is ordered else part for part in old]
-        new = [part for part in new if part is not valued]
-    built = _edit(state, {"segment": {"all": old + new}}, "the same audience, and only " + added.reading)
-    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))  # how many that is now
-    return built
-
-
-# "add switzerland and the netherlands too", "make it germany, austria and the netherlands": a
-# message that is only places, for a campaign's audience
-PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? )*(?:(?P<add>add|include|also include|plus|throw in)|make it|make that"
-                         r"|change it to|switch it to|just|only)\s+(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
-
-
-@on_named_campaign
-def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """A message naming only places, for the thread's campaign: "add ... too" adds them to the
-    audience's places, "make it ..." makes them its places; the rest of the audience stays."""
-    match = PLACES_ONLY.match(lowered)
-    if state.campaign_id is None or match is None:
-        return None
-    codes, words = countries_in(match.group("places"))
-    named = re.findall(r"[a-z]+", match.group("places"))
-    if not codes or len(" ".join(words).split()) < len([w for w in named if w not in ("and", "or", "the", "plus")]):
-        return None  # other words than places: another reading
-    segment = thread_request(state).get("segment")
-    if not isinstance(segment, dict):
-        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
-    kept = [part for part in old if not _place_part(part)]
-    before = sorted({code for part in old if part.get("attribute") == "country" and part.get("op") == "in" for code in part["value"]})
-    places = sorted(set(codes) | set(before)) if match.group("add") else sorted(set(codes))
-    built = _edit(state, {"segment": {"all": kept + [{"attribute": "country", "op": "in", "value": places}]}},
-                  f"the same audience, now only contacts in {', '.join(places)}"
-                  + (f" (added {', '.join(sorted(set(codes) - set(before)))})" if match.group("add") else ""))
-    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
-    return built
-
-
-@on_named_campaign
-def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """"change the audience to repeat customers who haven't ordered in 90 days": a new audience
-    for the thread's campaign, as described, and how many that is now."""
-    if state.campaign_id is None:
-        return None
-    match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
-    # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
-    match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
-    # "nobody signed up this week, so make it people who joined in the last 6 months instead"
-    match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to|widen (?:it )?to|broaden (?:it )?to|expand (?:it )?to"
-                               r"|open (?:it )?up to)\s+((?:people|customers|contacts|subscribers|shoppers"
-                               r"|buyers|anyone|everyone|those|folks|users)\b.+?)(?:\s*,?\s*instead)?$", lowered)
-    # "what about france instead of north america?": other places for the same audience
-    # ("what about germany?" alone is a question, and changes nothing)
-    swap = re.match(r"^(?:what|how) about (?:just |only )?(.+?)\s*,?\s*instead(?: of .*)?\??$", lowered)
-    words = (match or swap).group(1) if match or swap else ""
-    words = as_place_phrase(words) if swap else words  # a bare "france"
-    added = describe_audience(words) if words else None
-    if added is None or added.spec is None:
-        return None
-    parts = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
-             if part != {"attribute": "email", "op": "exists"}]
-    if parts and all(_place_part(part) for part in parts):
-        # "switch the audience to france only": only the places change, the rest of it stays
-        return narrow_audience(clean, words, state)
-    if swap:
-        return None
-    if refusal := _follow_up_refusal(state):
-        return refusal
-    built = _edit(state, {"segment": added.spec}, "a new audience: " + added.reading)
-    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
-    return built
-
-
-def _place_part(part: dict[str, Any]) -> bool:
-    """A condition on where contacts are (country or region, included or left out)."""
-    if part.get("attribute") in ("country", "region"):
-        return True
-    children = part.get("all") or part.get("any") or ([part["not"]] if "not" in part else [])
-    return bool(children) and all(_place_part(child) for child in children)
-
-
-def _edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:
+def campaign_edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:
     arguments = {"campaign": str(state.campaign_id), **change}
     return Plan("update_sequence", [PlannedCall("update_sequence", arguments)],
                 reading=f"Read as: change campaign {state.campaign_id} in place: {words}")
 
 
-def _follow_up_refusal(state: ThreadState) -> Plan | None:
+def follow_up_refusal(state: ThreadState) -> Plan | None:
     # The thread's memory of the status may be stale (another thread paused it): the tool, which
     # refuses to edit an active campaign, is the one to ask.
     if state.campaign_id is None:

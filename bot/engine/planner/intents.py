@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import broadcasts, follow_ups, scope
+from bot.engine.planner import audience_edits, broadcasts, follow_ups, scope
 from bot.engine.planner.audiences import (
     consent_question,
     create_segment,
@@ -41,11 +41,8 @@ from bot.engine.planner.follow_ups import (
     change_discount,
     change_send_time,
     change_subject,
-    exclude_countries,
     move_step,
-    narrow_audience,
     remove_step,
-    replace_audience,
     show_drafts,
 )
 from bot.engine.planner.people import audit_question, explain
@@ -168,7 +165,7 @@ INTENTS = [
            consent_question),
     Intent(r"suppress|look.?alike|seed (list|audience)|similar audience|exclusion (list|audience)|\bexclude (them|those|these) from (our |the |my )?(\w+ )?ads"
            r"|\bso (we|i) can exclude|\bto (?:exclude|suppress|leave out)\b.*\bfrom (?:our |the |my )?(?:\w+ )?ads\b", 240, special_exports),
-    Intent(r"^(?:can i |could i |can we |let me |i want to |i'd like to )?(?:show|see|view|preview|look at|display|pull up)\b.*"
+    Intent(r"^(?:can i |could i |can we |can you |could you |let me |i want to |i'd like to |i wanna |pls |please )?(?:show|see|view|preview|look at|display|pull up)\b.*"
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
            r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b"
@@ -258,7 +255,7 @@ INTENTS = [
            r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
            r"|closing) 1)\b)(?=.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b)",
            234, add_step),
-    Intent(r"^(please |actually |ok |and |also )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out"
+    Intent(r"^(please |actually |ok |and |also |on second thought,? |hmm,? )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out|ditch|scrap|lose"
            r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
            r"(list|mailing|segment|audience)\b|\d+\s*%(?! (?:off )?(?:one|email|step|message)\b)|\bto \d"),  # "drop the discount to 20%" lowers it
     Intent(r"\bcodes?\b", 236, change_code, unless=r"^(please )?(can you )?(build|create|set up|setup|make|start|send|email|draft|write|import)\b"
@@ -270,27 +267,28 @@ INTENTS = [
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
            r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),
-    Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also )*(can you |could you |let's )?(make|change|set|bump|raise|lower|give|update|"
+    Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also |now |no,? )*(can you |could you |can we |could we |let's )?(make|change|set|bump|raise|lower|give|update|"
            r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
            r"(?!\s*(days?|hours?|h|d|weeks?|am|pm))", 160,
            change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
-    Intent(rf"^(please |ok |actually )?(also |and )?({EXCLUDE_VERBS})\b", 150, exclude_countries),
+    Intent(rf"^(please |ok |actually )?(also |and )?({EXCLUDE_VERBS})\b", 150, audience_edits.exclude_countries),
     # "exclude people who bought in the last 30 days from this campaign": over a look at them (how_many)
-    Intent(follow_ups.EXCLUDED_PEOPLE.pattern, 159, exclude_countries),
+    Intent(audience_edits.EXCLUDED_PEOPLE.pattern, 159, audience_edits.exclude_countries),
     Intent(r"^(please |ok |actually |but |and |also |so )*(only|just|limit (it |this |them |the audience |the segment )?to"
            r"|restrict (it |this |them |the audience )?to|narrow (it |this |them |the audience )?(down )?to|target)\b"
            r"|\b(only )?(send|email|target) (this|it|them|these) (only )?to\b|^(please |ok |so )*make it\b.*\bonly\b"
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
-           r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, narrow_audience),
-    Intent(follow_ups.PLACES_ONLY.pattern, 157, follow_ups.place_list),
+           r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, audience_edits.narrow_audience),
+    Intent(audience_edits.PLACES_ONLY.pattern, 157, audience_edits.place_list),
+    Intent(follow_ups.OFFER_OFF.pattern, 237, follow_ups.remove_offer),
     # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
     Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
-           r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, narrow_audience),
+           r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, audience_edits.narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
            r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
-           r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, replace_audience),
+           r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, audience_edits.replace_audience),
     Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
@@ -314,7 +312,7 @@ INTENTS = [
            r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b", 239, change_send_time),
     Intent(r"\b(same|that|it|this|these|them|those|one)\b.*\b(for|on) (google|meta|facebook|instagram|fb|linkedin|display|rsa)\b"
            r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b"
-           r"|^(?:and |now |ok |also )*(?:(?:google display|google search|google|meta|facebook|instagram|fb|linkedin)(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+plus\s+)?)+"
+           r"|^(?:and |now |ok |also |do |same for |same on )*(?:(?:google display|google search|google|meta|facebook|instagram|fb|linkedin)(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+plus\s+)?)+"
            r"(?:\s*(?:too|as well|also|next|please|pls))?[?!.]*$"
            r"|^(?:same|do one|one|another one|and one) (?:for|on) ", 125, ad_again),
     Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",

@@ -44,8 +44,11 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         included += [code for code in codes if code not in excluded]
         used += words
     # "only UK and Ireland", "UK and Ireland only": the places the word "only" keeps
-    for match in re.finditer(r"\bonly\s+(?:in\s+|for\s+|to\s+|from\s+)?((?:the\s+)?[a-z .,&/-]{2,40}?)\s*(?:[.;:!?]|$)", lowered):
+    for match in re.finditer(r"\bonly\s+(?:(?:send|sent|email|go|goes|mail)\s+(?:it\s+|this\s+)?)?(?:in\s+|for\s+|to\s+|from\s+)?((?:the\s+)?[a-z .,&/-]{2,40}?)"
+                             r"\s*(?:[.;:!?]|$)", lowered):
         codes, words = countries_in(match.group(1))
+        if re.search(r"(?:^|\s)(?:the\s+)?(?:us|u\.s\.?|usa)\b", match.group(1)):
+            codes, words = sorted(set(codes) | {"US"}), words + ["us"]  # "the us and canada"
         if codes and len(words) * 2 >= len(re.findall(r"[a-z]+", match.group(1))) - 2:  # the phrase is about places
             included += [code for code in codes if code not in excluded]
             used += words

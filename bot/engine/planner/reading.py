@@ -53,7 +53,8 @@ SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs":
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
              "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
              "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information", "b4": "before",
-             "hw": "how", "mnay": "many", "contcts": "contacts", "thru": "through", "w/in": "within"}
+             "hw": "how", "mnay": "many", "contcts": "contacts", "thru": "through", "w/in": "within", "lemme": "let me",
+             "gimme": "give me", "u": "you", "ur": "your", "pls.": "please", "tmr": "tomorrow", "wanna": "want to"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)
@@ -69,6 +70,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
     text = re.sub(r"<(mailto:)?([^|>]+)\|([^>]+)>", r"\3", text)
     text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
+    # "do meta and linkedin too": an instruction, not the question "do ...?"
+    text = re.sub(r"^do (?=(?:the same for |it for |one for |same for )?(?:meta|facebook|instagram|linkedin|google)\b)", "now ", text, flags=re.I)
+    text = re.sub(r"\b(?:like|about|around|roughly|approx\.?|approximately|~)\s+(?=\d+\s*(?:hours?|days?|weeks?|months?|years?)\b)", "", text, flags=re.I)
     # a small number in words after "to", "at" or "of" ("change the daily limit to three")
     text = re.sub(r"\b(to|at|of|is|be)\s+(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*-)",
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)

@@ -124,7 +124,7 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
         return checked_selector(request, {"step": len(steps)})
     if re.search(r"\b(middle|in-between|in between)\b", fragment) and len(steps) % 2 == 1 and len(steps) > 1:
         return checked_selector(request, {"step": len(steps) // 2 + 1})  # "the middle email" of three
-    if (offered := re.search(r"\bthe (\d{1,2})\s*% (?:off )?(?:one|email|step|message)\b", fragment)) and steps:
+    if (offered := re.search(r"\bthe (\d{1,2})\s*% (?:off )?(?:one|1|email|step|message)\b", fragment)) and steps:
         # "remove the 10% one": the step with that discount
         having = [i for i, s in enumerate(steps, start=1) if s.get("discount_percent") == int(offered.group(1))]
         if len(having) == 1:

@@ -111,7 +111,7 @@ def quoted(text: str) -> list[str]:
     return [found.strip() for found in QUOTED.findall(text) if found.strip()]
 
 
-CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*(?:to |is |as |of |[:=])?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
+CODE_RE = re.compile(r"\b(?:discount |promo |coupon |voucher )?codes?\s*(?:to |is |as |of |for |should be |becomes |[:=])?\s*['\"]?([A-Za-z0-9_-]{2,40})\b", re.I)
 NOT_CODES = {"for", "to", "the", "a", "an", "and", "on", "in", "of", "it", "is", "that", "this", "which", "with", "from"}
 
 

@@ -1,0 +1,166 @@
+"""Follow-ups that change a campaign's audience in place: the places ("add switzerland and the
+netherlands too", "make it US only", "exclude canada"), one more condition ("only customers who
+spent over 200", "only for orders over 100"), people left out ("leave out anyone who bought in
+the last 30 days") and a new audience ("make it people who joined in the last 6 months").
+
+Each edit keeps what the marketer did not mention: the campaign's other conditions stay, and
+the reply's "Read as" line says the audience as it is now, with its preflight after it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.engine import messages
+from bot.engine.memory import ThreadState
+from bot.engine.planner.extract import ORDER, describe_audience
+from bot.engine.planner.follow_ups import (
+    campaign_edit,
+    follow_up_refusal,
+    on_named_campaign,
+)
+from bot.engine.planner.places import as_place_phrase
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import countries_after, with_countries
+from bot.engine.planner.steps import thread_request
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in
+
+# "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
+EXCLUDED_PEOPLE = re.compile(r"\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)\s+(?:anyone|everyone|anybody"
+                             r"|people|those|customers|contacts|buyers|shoppers|subscribers|the ones|all)\s+(?:who|that|which)\s+(?P<who>.+?)"
+                             r"(?:\s+from (?:this|the|our|that|it)(?: \w+)?)?\s*[.!?]*$")
+
+
+@on_named_campaign
+def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    codes = countries_after(lowered, EXCLUDE_VERBS)
+    if not codes and (people := EXCLUDED_PEOPLE.search(lowered)) and state.campaign_id is not None:
+        # people who did something, left out of the campaign's audience
+        left = describe_audience("people who " + people.group("who"))
+        request = thread_request(state)
+        parts = [part for part in (left.spec["all"] if left.spec and set(left.spec) == {"all"} else [left.spec] if left.spec else [])
+                 if part != {"attribute": "email", "op": "exists"}]
+        if not parts or not isinstance(request.get("segment"), dict):
+            return None
+        old = list(request["segment"]["all"]) if set(request["segment"]) == {"all"} else [request["segment"]]
+        left_out = {"not": parts[0] if len(parts) == 1 else {"all": parts}}
+        built = campaign_edit(state, {"segment": {"all": old + [left_out]}}, "the same audience, leaving out " + left.reading)
+        built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+        return built
+    if not codes:
+        return None
+    if refusal := follow_up_refusal(state):
+        return refusal
+    request = thread_request(state)
+    if not isinstance(request.get("segment"), dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    segment = with_countries(request["segment"], [], codes)
+    return campaign_edit(state, {"segment": segment}, "the same audience, not in " + ", ".join(codes))
+
+
+@on_named_campaign
+def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"only customers who spent over 200", "just the ones in Germany": the thread's campaign keeps
+    its audience and adds the condition (declines when the thread has no campaign: then it is a
+    look at that audience)."""
+    if state.campaign_id is None:
+        return None
+    added = describe_audience(lowered)
+    if added.spec is None and countries_in(lowered)[0]:
+        added = describe_audience(as_place_phrase(lowered))  # "just the french ones"
+    if added.spec is None:
+        return None
+    if refusal := follow_up_refusal(state):
+        return refusal
+    segment = thread_request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    new = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
+           if part != {"attribute": "email", "op": "exists"}]
+    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
+    if any(_place_part(part) for part in new):
+        old = [part for part in old if not _place_part(part)]  # "make it US only": the new places replace the old
+    valued = next((part for part in new if part.get("event") == ORDER and part.get("where") and set(part) == {"event", "where"}), None)
+    ordered = next((part for part in old if part.get("event") == ORDER and part.get("did") is not False and not part.get("where")), None)
+    if valued is not None and ordered is not None:
+        # "only for orders over 100" after "ordered in the last 24 h": that order is over 100
+        old = [{**part, "where": valued["where"]} if part is ordered else part for part in old]
+        new = [part for part in new if part is not valued]
+    built = campaign_edit(state, {"segment": {"all": old + new}}, "the same audience, and only " + added.reading)
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))  # how many that is now
+    return built
+
+
+# "add switzerland and the netherlands too", "make it germany, austria and the netherlands": a
+# message that is only places, for a campaign's audience
+PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? )*(?:(?P<add>add|include|also include|plus|throw in)|make it|make that"
+                         r"|change it to|switch it to|just|only)\s+(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
+
+
+@on_named_campaign
+def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A message naming only places, for the thread's campaign: "add ... too" adds them to the
+    audience's places, "make it ..." makes them its places; the rest of the audience stays."""
+    match = PLACES_ONLY.match(lowered)
+    if state.campaign_id is None or match is None:
+        return None
+    codes, words = countries_in(match.group("places"))
+    named = re.findall(r"[a-z]+", match.group("places"))
+    if not codes or len(" ".join(words).split()) < len([w for w in named if w not in ("and", "or", "the", "plus")]):
+        return None  # other words than places: another reading
+    segment = thread_request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
+    kept = [part for part in old if not _place_part(part)]
+    before = sorted({code for part in old if part.get("attribute") == "country" and part.get("op") == "in" for code in part["value"]})
+    places = sorted(set(codes) | set(before)) if match.group("add") else sorted(set(codes))
+    built = campaign_edit(state, {"segment": {"all": kept + [{"attribute": "country", "op": "in", "value": places}]}},
+                  f"the same audience, now only contacts in {', '.join(places)}"
+                  + (f" (added {', '.join(sorted(set(codes) - set(before)))})" if match.group("add") else ""))
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+    return built
+
+
+@on_named_campaign
+def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"change the audience to repeat customers who haven't ordered in 90 days": a new audience
+    for the thread's campaign, as described, and how many that is now."""
+    if state.campaign_id is None:
+        return None
+    match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
+    # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
+    match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
+    # "nobody signed up this week, so make it people who joined in the last 6 months instead"
+    match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to|widen (?:it )?to|broaden (?:it )?to|expand (?:it )?to"
+                               r"|open (?:it )?up to)\s+((?:people|customers|contacts|subscribers|shoppers"
+                               r"|buyers|anyone|everyone|those|folks|users)\b.+?)(?:\s*,?\s*instead)?$", lowered)
+    # "what about france instead of north america?": other places for the same audience
+    # ("what about germany?" alone is a question, and changes nothing)
+    swap = re.match(r"^(?:what|how) about (?:just |only )?(.+?)\s*,?\s*instead(?: of .*)?\??$", lowered)
+    words = (match or swap).group(1) if match or swap else ""
+    words = as_place_phrase(words) if swap else words  # a bare "france"
+    added = describe_audience(words) if words else None
+    if added is None or added.spec is None:
+        return None
+    parts = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
+             if part != {"attribute": "email", "op": "exists"}]
+    if parts and all(_place_part(part) for part in parts):
+        # "switch the audience to france only": only the places change, the rest of it stays
+        return narrow_audience(clean, words, state)
+    if swap:
+        return None
+    if refusal := follow_up_refusal(state):
+        return refusal
+    built = campaign_edit(state, {"segment": added.spec}, "a new audience: " + added.reading)
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+    return built
+
+
+def _place_part(part: dict[str, Any]) -> bool:
+    """A condition on where contacts are (country or region, included or left out)."""
+    if part.get("attribute") in ("country", "region"):
+        return True
+    children = part.get("all") or part.get("any") or ([part["not"]] if "not" in part else [])
+    return bool(children) and all(_place_part(child) for child in children)
