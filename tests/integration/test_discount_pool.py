@@ -151,7 +151,8 @@ def test_a_retried_message_keeps_the_code_it_was_given(engine, settings, smtp):
 def test_a_pooled_step_whose_email_never_prints_the_code_is_blocked(engine, settings):
     from tools.core.models import Draft
 
-    pooled_campaign(engine, settings, 1, ["SHOW-1"])
+    campaign_id = pooled_campaign(engine, settings, 1, ["SHOW-1"])
+    call(engine, settings, "pause_campaign", {"campaign": str(campaign_id)})  # a live campaign's copy changes once paused
     with session_scope(engine) as db:
         draft = db.scalars(select(Draft)).one()
         draft_id = draft.id

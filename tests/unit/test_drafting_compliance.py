@@ -226,6 +226,9 @@ def test_a_discount_without_a_code_blocks_as_a_deceptive_claim(ctx, db):
     personal = registry.call(no_code, "revise_draft", {
         "draft_id": registry.call(no_code, "draft_email", {"purpose": "winback"}).draft_id, "subject": "Still 15% off, just for you"})
     assert "discount_without_code" in {f.rule for f in personal.findings}
+    last_call = registry.call(no_code, "revise_draft", {
+        "draft_id": registry.call(no_code, "draft_email", {"purpose": "winback"}).draft_id, "subject": "Last call - your 20% ends Sunday"})
+    assert "discount_without_code" in {f.rule for f in last_call.findings}, "'your 20%' is an offer of theirs"
     newsletter = registry.call(no_code, "revise_draft", {
         "draft_id": sale.draft_id, "body": "Hi,\n\nEnjoy 10% off your next order this week."})
     assert "discount_without_code" in {f.rule for f in newsletter.findings}

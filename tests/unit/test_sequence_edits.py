@@ -129,6 +129,22 @@ def test_taking_the_offer_off_a_step_keeps_the_step_and_writes_it_without_one(en
         call(engine, settings, "update_sequence", {"campaign": "Cart", "steps": [{"day": 5, "remove_offer": True, "discount_percent": 5}]})
 
 
+def test_a_live_campaigns_draft_is_not_revised_until_it_is_paused(engine, settings):
+    """A split test or a new subject on a draft an active campaign sends is refused like any edit.
+    Mutation tried: dropping the check_editable loop in `revise_draft` fails it (the step then
+    pointed at an unapproved version while the campaign kept sending)."""
+    created = _campaign(engine, settings)
+    call(engine, settings, "schedule_campaign", {"campaign": str(created.campaign_id)})
+    first = created.draft_ids[0]
+    with pytest.raises(ToolError, match="is active; pause it first"):
+        call(engine, settings, "revise_draft", {"draft_id": first, "subject": "A", "subject_b": "B"})
+    with session_scope(engine) as db:
+        assert db.scalar(select(Draft.id).where(Draft.previous_id == first)) is None, "no new version was stored"
+    call(engine, settings, "pause_campaign", {"campaign": str(created.campaign_id)})
+    revised = call(engine, settings, "revise_draft", {"draft_id": first, "subject": "A", "subject_b": "B"})
+    assert revised.draft_id != first
+
+
 def test_a_paused_campaign_needs_an_approver_and_approval_again(engine, settings):
     created = _campaign(engine, settings)
     ref = str(created.campaign_id)

@@ -8,7 +8,7 @@ needs approving too. A step that only moves keeps its approved copy, and removin
 the others' approvals alone. Steps stay in order of their delay. Every edit is one
 `campaign.edited` audit row listing what changed.
 
-Who may edit what, decided here once:
+Who may edit what is decided once, in tools.core.editable (revise_draft asks the same):
 - a campaign that never went live (draft, awaiting_approval): anyone, as drafting sends nothing;
 - a paused campaign: approvers only, since it has sent before. The edit puts it back to
   awaiting_approval, so it cannot resume with unapproved copy: an approver approves the new
@@ -40,10 +40,11 @@ from tools.core.context import (
     ToolResult,
     validation_message,
 )
+from tools.core.editable import check_editable
 from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
 from tools.core.models import Campaign, CampaignStep, Draft, Message
 from tools.core.settings import DISCOUNT_CODE
-from tools.core.vocabulary import CLAIMABLE, UNSENT_CAMPAIGN
+from tools.core.vocabulary import CLAIMABLE
 from tools.drafting import discount_codes, drafts
 from tools.drafting.drafts import Purpose
 
@@ -142,7 +143,7 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
     before editing it.
     """
     campaign = find_campaign(ctx.db, args.campaign)
-    _check_editable(ctx, campaign)
+    check_editable(ctx, campaign)
     steps = steps_of(ctx.db, campaign)
     removed = list(dict.fromkeys(_pick(steps, pick, index, "remove_steps")
                                  for index, pick in enumerate(args.remove_steps)))
@@ -202,20 +203,6 @@ def _check_count(campaign: Campaign, steps: list[CampaignStep], removed: list[Ca
         raise ToolError(f"campaign {campaign.id} would have {left} steps; at most {MAX_STEPS}")
     if campaign.kind == "one_off" and left != 1:
         raise ToolError(f"campaign {campaign.id} is a one-off, which has exactly one step")
-
-
-def _check_editable(ctx: ToolContext, campaign: Campaign) -> None:
-    if campaign.status in UNSENT_CAMPAIGN:
-        return
-    if campaign.status == "paused":
-        if not ctx.is_approver:
-            raise ToolError(f"campaign {campaign.id} is paused after going live; only approvers "
-                            "(NUDGE_APPROVERS) may edit it, and it then needs approving again")
-        return
-    if campaign.status == "active":
-        raise ToolError(f"campaign {campaign.id} is active; pause it first (pause_campaign {campaign.id}), "
-                        "then edit it and schedule it again")
-    raise ToolError(f"campaign {campaign.id} is {campaign.status}; it can no longer be edited")
 
 
 def _pick(steps: list[CampaignStep], edit: StepPick, index: int, field: str = "steps") -> CampaignStep:

@@ -63,7 +63,9 @@ _DISCOUNT_PROMISE = re.compile(
     r"\b(discount|coupon|promo(tion)? code|voucher)\b.{0,40}\b(applied|apply|use|yours|for you|at checkout)\b"
     r"|\buse code\b|\b\d+(\.\d+)?\s*% off (your|the)\s+(\w+\s+)?(cart|order|basket|purchase)"
     # "Still 15% off, just for you": a personal offer, which needs a code as much
-    r"|\b\d+(\.\d+)?\s*% off\b[,.!:]?\s*(just |only |especially )?(for you|yours|for you alone)\b",
+    r"|\b\d+(\.\d+)?\s*% off\b[,.!:]?\s*(just |only |especially )?(for you|yours|for you alone)\b"
+    # "Last call - your 20% ends Sunday", "your 15% discount is waiting": an offer that is theirs
+    r"|\byour \d+(\.\d+)?\s*%",
     re.I,
 )
 _SENSITIVE = (

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tools.audience.segments import member_ids
 from tools.core import audit
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
+from tools.core.editable import campaigns_sending, check_editable
 from tools.core.models import Campaign, CampaignStep, Contact, Draft, Product, Segment
 from tools.core.settings import DISCOUNT_CODE
 from tools.drafting import ad_copy, compliance, discount_codes, placeholders, writers
@@ -224,6 +225,8 @@ def revise_draft(ctx: ToolContext, args: ReviseDraftInput) -> DraftResult:
     version must be approved again. Placeholders are checked like any new draft.
     """
     previous = _current(ctx.db, args.draft_id)
+    for campaign in campaigns_sending(ctx, previous.id):  # a live campaign's copy changes only once it is paused
+        check_editable(ctx, campaign)
     changes = args.model_dump(exclude_none=True, exclude={"draft_id", "fields"})
     if previous.channel == "ads":
         return _revise_ad(ctx, previous, args, changes)

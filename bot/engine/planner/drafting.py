@@ -192,7 +192,12 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if draft is None:
         return Plan("draft", answer="Which draft? Say its number, e.g. 'approve draft 12'.")
     if re.search(r"\bapprov", lowered):
-        return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})], reading=f"Read as: approve draft {draft}")
+        calls = [PlannedCall("approve_draft", {"draft_id": draft})]
+        if state.campaign_id is not None and THEN_SCHEDULE.search(lowered):
+            # "approve it and schedule": both, the scheduling confirmed as always
+            calls.append(PlannedCall("schedule_campaign", {"campaign": str(state.campaign_id)}))
+            return Plan("approve_draft", calls, reading=f"Read as: approve draft {draft}, then schedule campaign {state.campaign_id}")
+        return Plan("approve_draft", calls, reading=f"Read as: approve draft {draft}")
     if re.search(r"\breject|\bdecline", lowered):
         reason = re.split(r"\b(?:because|since|reason:?|as)\b", clean, maxsplit=1)
         why = reason[1].strip(" .:") if len(reason) > 1 and reason[1].strip() else "rejected in chat"
@@ -203,14 +208,19 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return None
 
 
+# "... and schedule it", "... and schedule the whole thing", "... and go live": scheduling after the approval
+THEN_SCHEDULE = re.compile(r"\band (?:then )?(?:schedule|launch|send|start|activate)\b(?: it| this| that| them| the whole thing| the campaign| everything)?"
+                           r"|\band go live\b")
+
+
 def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"approve the holiday gift guide", "reject the welcome emails, the tone is off": every
     step's newest draft of that campaign (approve_draft / reject_draft with `campaign`). A draft
     number, or "it" with a draft in the thread, stays one draft's decision (draft_action)."""
     if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (state.draft_ids and re.search(
             r"^\S+ (it|this|that)\b(?! (?:campaign|sequence|flow|series|newsletter|one-?off|whole))", lowered)):
-        return None
-    then_schedule = re.search(r"\band (?:then )?(?:schedule|launch|send|start|activate)\b(?: it| this| that| them)?|\band go live\b", lowered)
+        return draft_action(clean, lowered, state)  # one draft's decision
+    then_schedule = THEN_SCHEDULE.search(lowered)
     if then_schedule:  # "approve the newsletter and schedule it": both, the scheduling confirmed as always
         lowered, clean = lowered[:then_schedule.start()], clean[:then_schedule.start()]
     approve = not re.match(r"^(?:please\s+)?(?:can you\s+)?(?:reject|decline)\b", lowered)
