@@ -24,7 +24,7 @@ from bot.engine.planner.places import as_place_phrase
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, with_countries
 from bot.engine.planner.steps import thread_request
-from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in
+from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, regions_in
 
 # "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
 EXCLUDED_PEOPLE = re.compile(r"\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)\s+(?:anyone|everyone|anybody"
@@ -100,27 +100,70 @@ PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? )*(?
 
 @on_named_campaign
 def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """A message naming only places, for the thread's campaign: "add ... too" adds them to the
-    audience's places, "make it ..." makes them its places; the rest of the audience stays."""
+    """A message naming only places (countries, states, regions), for the thread's campaign:
+    "add ... too" adds them to the audience's places, "make it ..." makes them its places; the
+    rest of the audience stays."""
     match = PLACES_ONLY.match(lowered)
     if state.campaign_id is None or match is None:
         return None
-    codes, words = countries_in(match.group("places"))
-    named = re.findall(r"[a-z]+", match.group("places"))
-    if not codes or len(" ".join(words).split()) < len([w for w in named if w not in ("and", "or", "the", "plus")]):
+    said = match.group("places")
+    words = countries_in(said)[1] + [name for _, _, name in regions_in(said)]
+    named = [w for w in re.findall(r"[a-z]+", said) if w not in ("and", "or", "the", "plus", "also")]
+    if not words or len(" ".join(words).split()) < len(named):
         return None  # other words than places: another reading
+    new = [part for part in _parts(describe_audience("people in " + said).spec) if _place_part(part)]
     segment = thread_request(state).get("segment")
+    if not new:
+        return None
     if not isinstance(segment, dict):
         return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    old = list(segment["all"]) if set(segment) == {"all"} else [segment]
+    old = _parts(segment)
     kept = [part for part in old if not _place_part(part)]
-    before = sorted({code for part in old if part.get("attribute") == "country" and part.get("op") == "in" for code in part["value"]})
-    places = sorted(set(codes) | set(before)) if match.group("add") else sorted(set(codes))
-    built = campaign_edit(state, {"segment": {"all": kept + [{"attribute": "country", "op": "in", "value": places}]}},
-                  f"the same audience, now only contacts in {', '.join(places)}"
-                  + (f" (added {', '.join(sorted(set(codes) - set(before)))})" if match.group("add") else ""))
+    places = merged_places([part for part in old if _place_part(part)] + new if match.group("add") else new)
+    built = campaign_edit(state, {"segment": {"all": kept + places[0]}}, f"the same audience, now only contacts in {places[1]}")
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
+
+
+def _parts(spec: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not spec:
+        return []
+    return [part for part in (spec["all"] if set(spec) == {"all"} else [spec]) if part != {"attribute": "email", "op": "exists"}]
+
+
+def merged_places(parts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """Place conditions as one: the countries, and each country's regions ("in CA, NY and MA"),
+    with the words for them; a condition that leaves places out is kept as it is."""
+    countries: set[str] = set()
+    regions: dict[str, list[str]] = {}
+    other: list[dict[str, Any]] = []
+
+    def collect(part: dict[str, Any]) -> None:
+        if part.get("attribute") == "country" and part.get("op") == "in":
+            countries.update(part["value"])
+        elif part.get("attribute") == "country" and part.get("op") == "eq":
+            countries.add(part["value"])
+        elif "all" in part and any(p.get("attribute") == "region" for p in part["all"]):
+            country = next(p["value"] for p in part["all"] if p.get("attribute") == "country")
+            values = next(p["value"] for p in part["all"] if p.get("attribute") == "region")
+            regions.setdefault(country, [])
+            regions[country] += [value for value in values if value not in regions[country]]
+        elif "any" in part:
+            for child in part["any"]:
+                collect(child)
+        else:
+            other.append(part)
+
+    for part in parts:
+        collect(part)
+    countries -= set(regions)
+    groups = [{"all": [{"attribute": "country", "op": "eq", "value": country}, {"attribute": "region", "op": "in", "value": values}]}
+              for country, values in sorted(regions.items())]
+    if countries:
+        groups.append({"attribute": "country", "op": "in", "value": sorted(countries)})
+    words = ", ".join([f"{country}-{value}" for country, values in sorted(regions.items()) for value in values if value.isupper()]
+                      + sorted(countries))
+    return other + ([groups[0]] if len(groups) == 1 else [{"any": groups}] if groups else []), words
 
 
 @on_named_campaign
@@ -142,13 +185,15 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     words = (match or swap).group(1) if match or swap else ""
     words = as_place_phrase(words) if swap else words  # a bare "france"
     added = describe_audience(words) if words else None
+    if words and (added is None or added.spec is None) and (regions_in(words) or countries_in(words)[0]):
+        added = describe_audience("people in " + re.sub(r"\s+only$", "", words))  # "switch the audience to texas only"
     if added is None or added.spec is None:
         return None
     parts = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
              if part != {"attribute": "email", "op": "exists"}]
     if parts and all(_place_part(part) for part in parts):
         # "switch the audience to france only": only the places change, the rest of it stays
-        return narrow_audience(clean, words, state)
+        return narrow_audience(clean, words if describe_audience(words).spec else "people in " + words, state)
     if swap:
         return None
     if refusal := follow_up_refusal(state):

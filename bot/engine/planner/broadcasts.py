@@ -57,7 +57,7 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         said = (about.group(1) or about.group(2) or about.group(3)).strip() if about else None
         # the topic itself ("holiday gift guide"), "our" kept where the marketer said it
         ours = "our " if about and re.search(r"\bour\s+" + re.escape(said or "") + r"\b", clean, flags=re.I) else ""
-        head, colon, tail = clean.partition(":")
+        head, colon, tail = re.split(r"(:|\s+-+\s+)", clean, maxsplit=1) if re.search(r":|\s+-+\s+", clean) else (clean, "", "")
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
         about_words = about and about.group(1) and not re.match(r"(?:announce|promote)\b", about.group(0), re.I)
@@ -78,7 +78,7 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 
 
 # The people a thread just counted, named by a pronoun ("for them", "to those people").
-THEM = re.compile(r"\b(?:for|to|at|email|mail|message)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
+THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
                   r"|that list|this list|this segment|that segment)\b")
 
 
@@ -127,7 +127,9 @@ def _purpose(audience: Audience, lowered: str) -> str:
 
 
 # What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
-ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | to | using )"
+ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | using "
+                   r"| to (?:everyone|everybody|all|customers|subscribers|people|contacts|shoppers|buyers|vips?|anyone|our (?:customers|subscribers"
+                   r"|vips?|list|buyers|shoppers)|the (?:list|vips?|customers|subscribers))\b)"
                    # "send our holiday gift guide newsletter to ...", "email our holiday gift guide to ...": what it is
                    r"|\b(?:send|email|mail|blast|schedule)\s+(?:out\s+)?(?:our|the|a|an|this|that)\s+(?!one\b|single\b|new\b|1-off\b|one-off\b|1 off\b)"
                    r"([\w' -]{3,60}?)\s+(?:newsletter|email|announcement|blast|update|mailer)\b"

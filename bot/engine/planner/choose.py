@@ -72,6 +72,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
         built = _plan(named.group("rest"), state)
         if built.calls and built.calls[0].name in ("update_sequence", "revise_draft", "preview_draft", "approve_draft", "reject_draft"):
             return built
+        if not built.calls and built.answer and EDIT_START.match(named.group("rest")):
+            return built  # "... move the third email to day 4" of a two-email flow: said, nothing else built
     if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
         return compound
     question = is_question(clean)

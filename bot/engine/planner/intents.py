@@ -300,7 +300,9 @@ INTENTS = [
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) "
-           r"|^(?:please |can you |let's |lets )?(?:announce|promote)\b.*\b(?:to|for)\b", 142,
+           r"|^(?:please |can you |let's |lets )?(?:announce|promote)\b.*\b(?:to|for)\b"
+           r"|^(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
+           r"|^(?:please |ok |now |so )?(?:send|email) (?:them|those people|these people|that group) (?:an? |one )?(?:email|newsletter|announcement|message|note)\b", 142,
            broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation|abandonment|win.?back)\b|\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),
@@ -336,6 +338,8 @@ INTENTS = [
            tool="cancel_campaign", ask=CAMPAIGN_VERB.format(verb="cancel"),
            reading="cancel campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"checkout abandon\w* (sequence|flow|series|emails?|campaign)|abandon\w*.*cart|cart.*abandon"
+           # "people who started checkout in the last 2 days but never finished: reminder after 6 hours, ..."
+           r"|^(?:people|customers|shoppers|anyone|folks|those)\s+who\s+(?:started|began|got to|reached|added)\b[^:]*\b(?:check.?out|cart|basket)\b[^:]*:"
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"
            r"|\b(sequence|flow|series|emails|automation|drip)\b.*\b((added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)"
            r"|(started|start|began) (the )?check.?out)",

@@ -155,8 +155,8 @@ def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[
     """States and provinces named where a place goes, split into those included and excluded."""
     found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
     seen: set[str] = set()
-    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .-]{{3,40}})", False),
-                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .-]{3,40})", True),
+    for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .,&-]{{3,60}})", False),
+                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .,&-]{3,60})", True),
                             # "new york customers", "bavarian shoppers": just before the people
                             (r"((?:\b[a-z.-]+\s+){1,3}?)(?=(?:customers|shoppers|people|buyers|subscribers|contacts|users"
                              r"|residents|folks|clients|members)\b)", True)):

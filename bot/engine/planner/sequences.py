@@ -189,12 +189,20 @@ _TIMINGS = re.compile(r"\bday\s*\d+\b|\b(?:right away|immediately|straight away|
 NEW_ONE_OFF_HEAD = re.compile(
     r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then)[,.!]?\s+)*(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do)\s+)?"
     r"(?:(?:a |an |another |one more )?(?:one|1|single|one-off|1-off)[ -](?:\w+ )?(?:email|newsletter|blast|message)\b"
-    r"|(?:announce|promote)\b|(?:send|email|mail|blast) (?:out )?(?:our|an?|one) (?!\d)[\w' -]{3,60}? to (?:everyone|all|our|the|customers"
+    r"|(?:announce|promote)\b|(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
+    r"|(?:send|email|mail|blast) (?:out )?(?:our|an?|one) (?!\d)[\w' -]{3,60}? to (?:everyone|all|our|the|customers"
     r"|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)(?=.*\bto\b)")
 
 
+# ... or by its audience, then its steps ("people who started checkout in the last 2 days but never
+# finished: reminder after 6 hours, then 10% off on day 2")
+NEW_AUDIENCE_HEAD = re.compile(r"^(?:(?:ok|okay|now|next|also|and|so)[,.!]?\s+)*(?:people|customers|shoppers|anyone|folks|those|users|subscribers"
+                               r"|buyers|visitors)\s+(?:who|that|in|from)\b[^:]{5,200}:")
+
+
 def describes_new_campaign(lowered: str) -> bool:
-    return bool(NEW_CAMPAIGN_HEAD.search(lowered)) and len(_TIMINGS.findall(lowered)) >= 2 or bool(NEW_ONE_OFF_HEAD.search(lowered))
+    return (bool(NEW_CAMPAIGN_HEAD.search(lowered) or NEW_AUDIENCE_HEAD.search(lowered)) and len(_TIMINGS.findall(lowered)) >= 2
+            or bool(NEW_ONE_OFF_HEAD.search(lowered)))
 
 
 def step_delay(clause: str, previous_hours: float | None) -> dict[str, int] | None:
