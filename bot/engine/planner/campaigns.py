@@ -50,6 +50,17 @@ def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return Plan(tool, [PlannedCall(tool, {"campaign": reference})], reading=f"Read as: {verb} campaign {shown}")
 
 
+def back_on(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"turn it back on" for the thread's campaign after an edit put it back to awaiting approval:
+    scheduling it (which checks every approval), since a paused campaign is the only one to resume;
+    None otherwise, so the resume reading stands."""
+    reference = campaign_reference(clean, state)
+    if reference != str(state.campaign_id) or state.campaign_status not in ("awaiting_approval", "draft"):
+        return None
+    return Plan("schedule_campaign", [PlannedCall("schedule_campaign", {"campaign": reference})],
+                reading=f"Read as: schedule campaign {reference} again (the edit put it back to awaiting approval)")
+
+
 def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
     return Plan("digest", action="digest")
 
@@ -119,6 +130,8 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
     kind_words = r"(emails?|ads?|impressions?|messages?)"
     # normalising made "a month" "1 month", so the preposition is optional
     unit = r"(?:(?:(?:per|a|an|every|each|in|over)\s+)?(?:(?:a|an|one|single)\s+)?(?:single\s+)?(?:(\d+)\s*)?(hours?|days?|weeks?|months?)\b|(hourly|daily|weekly|monthly)\b)"
+    # "let's not email anyone more than 6 times a month": the times are emails
+    lowered = re.sub(r"\b(e?mail\w*|send\w*|messag\w*)\b(.*?)\b(\d+)\s*times\b", r"\1\2\3 emails", lowered)
     match = re.search(rf"\b(\d+)\s*(?:marketing\s+)?{kind_words}\s*(?:from (?:us|you|the shop)\s*)?(?:(?:to|per|for|a) (?:each |one |a |every )?(?:person|contact|customer|recipient|subscriber|user|shopper)\s*)?{unit}", lowered)
     if match:
         count, kind, amount, period, adverb = match.groups()
@@ -126,8 +139,9 @@ def _cap(lowered: str) -> tuple[int, str, int] | None:
         match = re.search(rf"\b{kind_words}\b.*?\b(?:at|to)\s+(\d+)\s*{unit}", lowered)
         if match:
             kind, count, amount, period, adverb = match.groups()
-        else:  # "set the weekly cap to 5 emails", "daily limit of 2"
-            match = re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit|one|max|maximum)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
+        else:  # "set the weekly cap to 5 emails", "daily limit of 2", "cap weekly emails at 3 per person"
+            match = (re.search(r"\b(hourly|daily|weekly|monthly)\b.*?\b(?:cap|limit|one|max|maximum)\b.*?\b(?:at|to|of)\s+(\d+)\s*(\w+)?", lowered)
+                     or re.search(r"\b(hourly|daily|weekly|monthly)\s+(?:marketing\s+)?(?:e?mails?|messages?|sends?)\b.*?\b(?:at|to)\s+(\d+)\s*(\w+)?", lowered))
             if match:
                 adverb, count, amount, period = match.group(1), match.group(2), None, None
             else:  # no kind named: "cap it at 5 a week", "limit everyone to 2 per day", "max 3 a week"

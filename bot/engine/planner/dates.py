@@ -341,6 +341,8 @@ def send_time(lowered: str, now: datetime) -> datetime | None:
         else (9, 0))
     if re.search(r"\b(?:12 )?(?:noon|midday)\b", lowered):
         return datetime(day.year, day.month, day.day, 12, 0, tzinfo=now.tzinfo)
+    lowered = re.sub(r"\b(\d{1,2})(?::(\d{2}))?\s+in the (morning|afternoon|evening)\b",
+                     lambda m: f"{m.group(1)}{':' + m.group(2) if m.group(2) else ''}{'am' if m.group(3) == 'morning' else 'pm'}", lowered)
     if match := re.search(r"\bat (\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b|\b(?<![\d:])(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b", lowered):
         if match.group(4):  # "saturday 10am": a time with am/pm needs no "at"
             hour, minute = int(match.group(4)) % 12 + (12 if match.group(6) == "pm" else 0), int(match.group(5) or 0)

@@ -130,7 +130,7 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
                                r"(?:(?P<now>straight away|right away|immediately|at once|instantly|on day 0)|(?:on |at )?day\s*(?P<day>\d+)"
                                r"|(?:after |in )?(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)(?: after| later)?)\b", lowered)
     # "send the first one after 4 hours instead of 2"
-    match = match or re.search(r"\b(?:send|sending)\b(?P<which>.*?)\b(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
+    match = match or re.search(r"\b(?:send|sending|make)\b(?P<which>.*?)\b(?:go |go out |be sent )?(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
                                r"(?P<day>)(?=.*\binstead\b)", lowered)
     if match is None:
         return None

@@ -20,6 +20,7 @@ from bot.engine.planner.audiences import (
 from bot.engine.planner.campaigns import (
     AGAIN,
     PER_PERIOD,
+    back_on,
     campaign_list,
     cap_again,
     digest,
@@ -244,7 +245,11 @@ INTENTS = [
            r".*\d+\s*(marketing )?(emails?|ads?|impressions?|messages?)\b"
            r"|\b(cap|limit)\b.*\b(emails?|messages?|ads?|impressions?)\b.*\b(at|to) \d+"
            r"|\b(daily|weekly|monthly)\b.*\b(cap|limit|one|max|maximum)\b.*\b(at|to|of) \d+|\b(cap|limit)\b.*\b(at|to|of) \d+"
-           r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b",
+           r"|\b\d+\s*(h|hrs?|hours?|days?)\b.*\b(between|apart)\b|\b(gap|space|spacing)\b.*\b\d+\s*(h|hrs?|hours?)\b"
+           # "two emails a week tops", "let's not email anyone more than 6 times a month"
+           r"|\b\d+\s*(marketing )?(e?mails?|messages?)\s+(?:a|an|per|1|each|every)\s+(day|week|month)\s*(tops|max|maximum|at most|or fewer|or less)\b"
+           r"|\b(?:not|never|don'?t|no) (?:e?mail|send to|message)\w* (?:anyone|anybody|people|customers|contacts|them)\b.*\bmore than \d+\s*times\b"
+           r"|^(?:please )?cap (?:hourly|daily|weekly|monthly) (?:marketing )?(?:e?mails?|messages?)\b",
            170, frequency_rule),
     Intent(AGAIN.replace("(\\d+)", r"\d+") + "|" + PER_PERIOD.pattern, 171, cap_again),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use|reword"
@@ -263,7 +268,7 @@ INTENTS = [
            r"|\b(sequence|flow|series|one-?off)\b"),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |can we |could we |let's )?(move|shift|push|pull|reschedule|delay)\b.*\b(day\s*\d+|\d+\s*(h|hours?|d|days?))\b"
            r"|^(please )?send the .*\b(on|to) day\s*\d+ instead\b"
-           r"|^(?:please |ok |actually )*send (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b(?:after|in) \d+\s*(?:h|hours?|days?)\b.*\binstead\b"
+           r"|^(?:please |ok |actually )*(?:send|make) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b(?:after|in) \d+\s*(?:h|hours?|days?)\b.*\binstead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
            r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),
@@ -311,7 +316,10 @@ INTENTS = [
            r"|\bas an? (custom )?audience\b|\b(list|audience|file) .*\bfor (facebook|meta|google|instagram|fb) ads\b",
            130, export_audience),
     Intent(r"\b(push|move|change|reschedule|shift|delay|send|set|make|bring)\b.*\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-           r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b", 239, change_send_time),
+           r"|tomorrow|tonight|\d{1,2}(:\d{2})?\s*(am|pm)|at \d{1,2}(:\d{2})?)\b"
+           # "saturday at 10am please" on its own in a one-off's thread: its new send time
+           r"|^(?:(?:on|this|next) )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow)(?: (?:at )?\d{1,2}(?::\d{2})?\s*(?:am|pm)?"
+           r"| (?:morning|afternoon|evening|noon))?(?: instead| then| please)*[.!]*$", 239, change_send_time),
     Intent(r"\b(same|that|it|this|these|them|those|one)\b.*\b(for|on) (google|meta|facebook|instagram|fb|linkedin|display|rsa)\b"
            r"|^(now |and |also )?(for|on) (google|meta|facebook|instagram|fb|linkedin)\b"
            r"|^(?:and |now |ok |also |do |same for |same on )*(?:(?:google display|google search|google|meta|facebook|instagram|fb|linkedin)(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+plus\s+)?)+"
@@ -330,6 +338,7 @@ INTENTS = [
     Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b|\b(turn|switch) (it |this |that |the \w+ )*(off)\b|\bstop sending\b", 95,
            tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
            reading="pause campaign {campaign}", unless=BUILD_FIRST),
+    Intent(r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up", 91, back_on),
     Intent(r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up"
            r"|\bstart (it|this|that|them) (up )?again\b|\bbring (it|this|that) back\b|\bturn (it|this|that) on again\b", 90,
            tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
