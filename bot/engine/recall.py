@@ -29,6 +29,8 @@ from tools.drafting.approvals import newest_version
 
 # What a step's draft keeps of the words that built it; the thread's request carries them too.
 STEP_PARAMS = ("discount_percent", "discount_code", "brief")
+# A campaign named by its number: "campaign 3", "campaign #3", "sequence 3".
+NUMBERED = re.compile(r"\b(?:campaign|sequence|flow)\s*#?\s*(\d+)\b")
 
 
 def segments(session: Session, text: str, state: ThreadState) -> ThreadState:
@@ -48,6 +50,11 @@ def segments(session: Session, text: str, state: ThreadState) -> ThreadState:
 def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState, str]:
     """The state to plan `text` against, and a line for the reply when the focus moved ("" when
     the thread's own campaign is meant, or no campaign is named)."""
+    numbered = {int(number) for number in NUMBERED.findall(text.lower())}
+    if len(numbered) == 1 and (number := numbered.pop()) != state.campaign_id and (named := session.get(Campaign, number)):
+        # "how many would campaign 1 reach?" in a thread that has not met campaign 1: its number
+        # says which, so no line is needed, but its steps and audience are the ones to read
+        return moved_to(session, named, state), ""
     words = campaign_phrases(text)
     if not words:
         return state, ""
@@ -58,18 +65,24 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     own = next((pair for pair in ranked if pair[0].id == state.campaign_id), None)
     if own is not None and own[1] >= score:
         return state, ""  # the thread's campaign fits as well as any: it is the one meant
-    moved = ThreadState.from_dict(state.to_dict())
-    moved.campaign_id, moved.campaign_status = best.id, best.status
-    moved.sequence_request = request_of(session, best)
-    moved.draft_ids = [step["draft_id"] for step in moved.sequence_request["steps"] if step.get("draft_id")]
-    moved.audience_words = None
-    moved.remember(best.id, best.name, best.status)
+    moved = moved_to(session, best, state)
     tied = [campaign for campaign, other in ranked[1:] if other == score]
     line = f"Taken to mean campaign {best.id} '{best.name}' ({best.status.replace('_', ' ')})"
     if tied:
         line += "; " + ", ".join(f"campaign {c.id} '{c.name}' ({c.status.replace('_', ' ')})" for c in tied[:3])
         line += f" fits too: say 'campaign {tied[0].id}' for that one"
     return moved, line + "."
+
+
+def moved_to(session: Session, campaign: Campaign, state: ThreadState) -> ThreadState:
+    """A copy of the thread's state whose campaign is `campaign`, read back from the database."""
+    moved = ThreadState.from_dict(state.to_dict())
+    moved.campaign_id, moved.campaign_status = campaign.id, campaign.status
+    moved.sequence_request = request_of(session, campaign)
+    moved.draft_ids = [step["draft_id"] for step in moved.sequence_request["steps"] if step.get("draft_id")]
+    moved.audience_words = None
+    moved.remember(campaign.id, campaign.name, campaign.status)
+    return moved
 
 
 def request_of(session: Session, campaign: Campaign) -> dict[str, Any]:

@@ -6,7 +6,9 @@ conversation engine and the offline planner, checked in the stored drafts and st
 
 Mutation tried: making `recall.focus` return the thread's state unchanged (the old behaviour)
 fails every test here: the reject went to the welcome series' day 3 draft, and the discount edit
-answered "no step with an offer".
+answered "no step with an offer". Leaving the audience's countries out of `campaigns_named` sends
+"the german cart recovery" to the newer French flow; leaving out the number focus makes "how many
+would campaign N reach?" in a fresh thread ask which audience.
 """
 
 from __future__ import annotations
@@ -83,3 +85,16 @@ def test_a_count_of_the_newsletters_reach_is_its_preflight(engine, settings, db)
     reply = talk.handle("how many will the winter collection newsletter reach?", "UMEMBER", "fresh-2")
     newsletter = _campaign(db, "One-off: winter collection")
     assert [(c.name, c.arguments) for c in reply.calls] == [("preflight", {"campaign": str(newsletter.id)})], reply.text
+
+
+def test_a_campaign_named_by_its_audience_place_or_number_is_the_one_counted(engine, settings, db):
+    talk = _built(engine, settings)
+    assert not talk.handle("cart recovery for germany: reminder after 4 hours, 10% off on day 2", "UAPPROVER", "de").failed
+    german = _campaign(db, "Abandoned cart")
+    assert not talk.handle("cart recovery for france: reminder after 2 hours", "UAPPROVER", "fr").failed  # newer, same kind
+    reply = talk.handle("how many would the german cart recovery reach?", "UMEMBER", "fresh-3")
+    assert [(c.name, c.arguments) for c in reply.calls] == [("preflight", {"campaign": str(german.id)})], reply.text
+    assert f"Taken to mean campaign {german.id}" in reply.text, reply.text
+    winback = _campaign(db, "Win-back")
+    reply = talk.handle(f"how many would campaign {winback.id} reach?", "UMEMBER", "fresh-4")
+    assert [(c.name, c.arguments) for c in reply.calls] == [("preflight", {"campaign": str(winback.id)})], reply.text

@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pycountry
 from rapidfuzz import fuzz, utils
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tools.core.context import ToolError
-from tools.core.models import Campaign, CampaignStep, Contact, Draft
+from tools.core.models import Campaign, CampaignStep, Contact, Draft, Segment
 from tools.core.vocabulary import LIVE_CAMPAIGN, CampaignStatus
 
 # The description of every tool field that names a campaign (the LLM reads it).
@@ -145,13 +146,16 @@ def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
     if not words:
         return []
     rows = db.execute(select(Campaign).where(Campaign.status != str(CampaignStatus.CANCELLED))).scalars().all()
-    step_rows = db.execute(select(CampaignStep.campaign_id, CampaignStep.purpose, Draft.purpose, Draft.params)
+    step_rows = db.execute(select(CampaignStep.campaign_id, CampaignStep.purpose, CampaignStep.delay_minutes, Draft.purpose, Draft.params)
                            .outerjoin(Draft, Draft.id == CampaignStep.draft_id)).all()
     kinds: dict[int, set[str]] = {}
-    for campaign_id, step_purpose, draft_purpose, params in step_rows:
+    for campaign_id, step_purpose, minutes, draft_purpose, params in step_rows:
         told = kinds.setdefault(campaign_id, set())
         told |= KIND_WORDS.get(step_purpose or draft_purpose or "", set())
         told |= set(_words_of(str((params or {}).get("brief") or "")))
+        if minutes is not None and minutes % 1440 == 0:
+            told.add(str(minutes // 1440))  # "the day 14 winback email"
+    places = _audience_places(db, rows)
     scored = []
     for campaign in rows:
         told = set(kinds.get(campaign.id, set()))
@@ -159,10 +163,44 @@ def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
             told |= ONE_OFF_KIND
         if "postpurchase" in _words_of(campaign.name) or campaign.exit_event is None and campaign.kind != "one_off":
             told |= POST_PURCHASE_KIND
-        score = 2 * len(words & set(_words_of(campaign.name))) + len(words & told)
+        told |= places.get(campaign.id, set())
+        score = 2 * len(words & set(_words_of(campaign.name))) + len(words & told) + _stems(words - told, told)
         if score:
             scored.append((campaign, score))
     return sorted(scored, key=lambda pair: (-pair[1], pair[0].status not in LIVE_CAMPAIGN, -pair[0].id))
+
+
+def _stems(words: set[str], told: set[str]) -> int:
+    """Words that begin a told word of five letters or more ("german" of "germany")."""
+    return sum(1 for word in words if len(word) >= 5 and any(other.startswith(word) for other in told if len(other) > len(word)))
+
+
+def _audience_places(db: Session, campaigns) -> dict[int, set[str]]:
+    """Each campaign's audience countries as words, code and name ("the german cart recovery")."""
+    segment_ids = {campaign.segment_id for campaign in campaigns if campaign.segment_id}
+    specs = dict(db.execute(select(Segment.id, Segment.spec).where(Segment.id.in_(segment_ids))).all()) if segment_ids else {}
+    found: dict[int, set[str]] = {}
+    for campaign in campaigns:
+        words: set[str] = set()
+        for code in _country_codes(specs.get(campaign.segment_id)):
+            country = pycountry.countries.get(alpha_2=code.upper())
+            words |= {code.lower(), *(_words_of(country.name) if country else [])}
+        found[campaign.id] = words
+    return found
+
+
+def _country_codes(node) -> set[str]:
+    """The country codes a segment spec's conditions name, at any depth (negated ones too: the
+    words are for telling campaigns apart, and "the non-US winback" names the US as well)."""
+    if isinstance(node, list):
+        return set().union(*(_country_codes(child) for child in node))
+    if not isinstance(node, dict):
+        return set()
+    codes = set().union(*(_country_codes(child) for child in node.values()))
+    if node.get("attribute") == "country":
+        value = node.get("value")
+        codes |= {value} if isinstance(value, str) else {str(code) for code in value or []}
+    return codes
 
 
 def known_campaigns(db: Session, limit: int = 10) -> str:

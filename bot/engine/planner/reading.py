@@ -215,7 +215,7 @@ CAMPAIGN_KINDS = ((r"\bcart|\bcheckout", r"cart|checkout", "Abandoned cart"), (r
 # winter collection newsletter". The words after the determiner, up to a campaign noun (or a kind
 # word that is only ever a campaign's), are the reference; "the first email" is one with no name.
 CAMPAIGN_NOUNS = (r"campaigns?|flows?|sequences?|series|automations?|journeys?|drips?|newsletters?|blasts?"
-                  r"|broadcasts?|e-?mails?|mails?|messages?|ones?")
+                  r"|broadcasts?|e-?mails?|mails?|messages?|ones?|recovery|recoveries|rescue|promos?|promotions?")
 REFERENCE = re.compile(
     rf"\b(?:the|my|our|that|this|those|these)\s+((?:[\w'/%:-]+\s+){{0,5}}?(?:{CAMPAIGN_NOUNS}))\b"
     r"|\b(?:the|my|our|that)\s+((?:[\w-]+\s+)?(?:win-?backs?|welcome|post-?purchase|newsletter))\b")
