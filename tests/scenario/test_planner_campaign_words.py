@@ -75,3 +75,25 @@ def test_a_campaign_is_found_by_its_own_name(engine, settings, db):
     assert db.get(Campaign, rescue.id).status == "paused"
     report = talk.handle("how did the cart sequence do?", "UMEMBER", "elsewhere-2")
     assert "Cart rescue" in report.text, report.text
+
+
+def test_a_new_audience_for_an_abandonment_flow_keeps_its_trigger(engine, settings, db):
+    # Mutation tried: leaving the trigger parts out of `audience_edits.replace_audience` (the old
+    # behaviour) stores the UK big spenders alone, so the cart flow would email people with no cart.
+    from tools.core.models import Segment
+
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("abandoned cart flow: reminder after 4 hours, 10% off on day 2", "UAPPROVER", "T1").failed
+    cart = db.scalar(select(Campaign))
+    old = db.get(Segment, cart.segment_id).spec
+    changed = talk.handle("make it customers in the UK who spent over 100", "UAPPROVER", "T1")
+    assert [call.name for call in changed.calls] == ["update_sequence", "preflight"], changed.text
+    assert "still only those who added to cart or started checkout" in changed.text.splitlines()[0], changed.text
+    db.expire_all()
+    spec = db.get(Segment, db.get(Campaign, cart.id).segment_id).spec
+    assert old in spec["all"] and {"attribute": "country", "op": "in", "value": ["GB"]} in spec["all"], spec
+    staged = talk.handle("change the audience to people who viewed a product in the last 2 days", "UAPPROVER", "T1")
+    db.expire_all()
+    assert "still only" not in staged.text.splitlines()[0], staged.text  # a new stage replaces the trigger
+    assert "Product Added" not in str(db.get(Segment, db.get(Campaign, cart.id).segment_id).spec), staged.text

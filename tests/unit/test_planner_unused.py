@@ -46,3 +46,13 @@ def test_words_the_readers_took_are_not_named():
                  "how many customers spent between 100 and 500 in the last 90 days"]:
         built = plan(text)
         assert built.calls and built.unused == [], (text, built.unused)
+
+
+def test_a_one_off_to_a_group_the_shop_never_defined_asks_who_they_are():
+    # Mutation tried: returning None from `broadcasts.one_off` for an unknown group (the old
+    # behaviour) answers "I don't see a campaign in this thread to change".
+    for text, group in [("one-off email to VIPs announcing holiday early access, 20% off with code EARLY20, send friday 9am", "vips"),
+                        ("send one email to our loyal customers about the sale", "loyal customers")]:
+        built = plan(text)
+        assert built.calls == [] and f"Who counts as '{group}'?" in (built.answer or ""), (text, built.answer)
+    assert plan("one-off email to everyone opted in announcing the sale, send friday 9am").unused == []

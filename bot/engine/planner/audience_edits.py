@@ -198,9 +198,43 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
         return None
     if refusal := follow_up_refusal(state):
         return refusal
-    built = campaign_edit(state, {"segment": added.spec}, "a new audience: " + added.reading)
+    spec, reading = added.spec, "a new audience: " + added.reading
+    segment = thread_request(state).get("segment")
+    old = (list(segment["all"]) if set(segment) == {"all"} else [segment]) if isinstance(segment, dict) else []
+    if triggers := [part for part in old if _trigger_part(part)] if "stage" not in added.kinds else []:
+        # "make it customers in the UK who spent over 100" for a cart flow: still the UK's cart
+        # abandoners; the flow's trigger is what it is for, and only a new stage replaces it
+        spec = {"all": triggers + parts}
+        reading += f", still only those who {_trigger_words(triggers)} (the flow's trigger)"
+    built = campaign_edit(state, {"segment": spec}, reading)
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
+
+
+TRIGGER_EVENTS = {"Product Added": "added to cart", "Checkout Started": "started checkout", "Product Viewed": "viewed a product"}
+
+
+def _trigger_words(parts: list[dict[str, Any]]) -> str:
+    """"added to cart or started checkout in the last 24h": what a flow's trigger conditions say."""
+    said: list[str] = []
+    window = ""
+    for part in parts:
+        for one in part.get("all") or part.get("any") or [part]:
+            if one.get("inactive_for"):
+                said.append(f"have not ordered in {one['inactive_for']}")
+            elif (words := TRIGGER_EVENTS.get(one.get("since", ""))) and words not in said:
+                said.append(words)
+                window = window or (f" in the last {one['within_last']}" if one.get("within_last") else "")
+    return " or ".join(said) + window if said else "entered on its event"
+
+
+def _trigger_part(part: dict[str, Any]) -> bool:
+    """A condition that enters contacts on an event they just did ("added to cart in the last 24 h
+    and has not ordered since"): an abandonment flow's trigger."""
+    if "since" in part:
+        return True
+    children = part.get("all") or part.get("any") or []
+    return bool(children) and all(_trigger_part(child) for child in children)
 
 
 def _place_part(part: dict[str, Any]) -> bool:

@@ -43,6 +43,10 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         counted = describe_audience(state.audience_words)
         audience = counted if counted.spec is not None else audience
     if audience.spec is None and not re.search(r"\b(everyone|everybody|all (our )?(customers|contacts|subscribers))\b", lowered):
+        if unknown := UNKNOWN_PEOPLE.search(lowered):
+            # "one-off email to VIPs ...": a group the shop has not defined; asked, never guessed
+            return Plan("one_off", answer=f"Who counts as '{unknown.group(1)}'? Say it in conditions, e.g. \"to customers who spent over "
+                                          f"500\" or \"to people with 3+ orders\", or name a saved segment (\"to the vip segment\").")
         return None
     spec = audience.spec or EVERYONE
     words = audience.reading or "every contact with an email address"
@@ -52,6 +56,8 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     codes = discount_codes(clean)
     if codes:
         step["discount_code"] = codes[0]
+    if step["purpose"] == "custom":  # "a thank-you email to everyone who ordered this week": what it is, not the request
+        step["brief"] = THANKS_BRIEF if re.search(r"\bthank", lowered) else REVIEW_BRIEF
     if step["purpose"] == "announcement":
         about = ABOUT.search(clean)
         said = (about.group(1) or about.group(2) or about.group(3)).strip() if about else None
@@ -72,11 +78,15 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     offer = f" with {value}% off" if step.get("discount_percent") else ""
     offer += f" code {codes[0]}" if codes else ""
     sent = f"at {when:%Y-%m-%d %H:%M}" if when else "once it is approved and scheduled"
-    built.reading = f"Read as: one email ({step['purpose'].replace('_', ' ')}{offer}) to {words}, sent {sent}"
+    what = arguments["name"].removeprefix("One-off: ") if step["purpose"] == "custom" else step["purpose"].replace("_", " ")
+    built.reading = f"Read as: one email ({what}{offer}) to {words}, sent {sent}"
     built.unused += unplaced_codes([step], codes)
     return built
 
 
+# A group named after "to" that no audience reading knows ("to VIPs", "to our superfans").
+UNKNOWN_PEOPLE = re.compile(r"\bto\s+(?:our\s+|the\s+|all\s+|my\s+)?((?:vips?|superfans?|fans|loyalists|regulars|insiders|members|"
+                            r"[\w-]+ (?:customers|buyers|shoppers|clients|fans))\b)")
 # The people a thread just counted, named by a pronoun ("for them", "to those people").
 THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
                   r"|that list|this list|this segment|that segment)\b")
@@ -85,6 +95,12 @@ THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|thes
 def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Recent buyers, steps written from the marketer's words, no exit when they buy again."""
     audience = describe_audience(lowered)
+    if "ordered_in" in audience.kinds and send_time(lowered, zone_now()) and not SEQUENCE_TIMING.search(words_to_numbers(lowered)):
+        # "thank-you email to anyone who ordered in the last 7 days, send it tomorrow 10am": one
+        # email at one time to the people who ordered then, not a flow for whoever orders next
+        once = one_off(clean, lowered, state)
+        if once is not None:
+            return once
     # Whoever ordered lately enters; "after they order" alone is not every buyer there ever was.
     windowed = "ordered_in" in audience.kinds
     spec = audience.spec if windowed else RECENT_BUYERS
@@ -116,7 +132,16 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     return built
 
 
+# A step timed against the order ("a week later", "3 days after they buy", "day 7"): a flow, not one email.
+SEQUENCE_TIMING = re.compile(r"\b(?:day\s*\d+|\d+\s*(?:hours?|days?|weeks?)\s+(?:later|after)|(?:a|one) (?:day|week) (?:later|after)"
+                             r"|after (?:they|someone|a customer|customers|people|each) (?:order|buy|purchase)|right away|then)\b")
+THANKS_BRIEF = "Thank them for their order and say what happens next."
+REVIEW_BRIEF = "Ask them to review what they bought, with a link to leave a review."
+
+
 def _purpose(audience: Audience, lowered: str) -> str:
+    if re.search(r"\bthank.?you\b|\bthanks? (?:them|everyone|customers|buyers)\b|\breview requests?\b|\bask\b.*\bfor (?:a )?reviews?\b", lowered):
+        return "custom"
     if "stage" in audience.kinds and audience.stage in ("cart", "checkout"):
         return "cart_discount" if percent(lowered) or discount_codes(lowered) else "cart_reminder"
     if "stage" in audience.kinds and audience.stage == "browse":
@@ -141,6 +166,8 @@ ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|
 def _name(step: dict[str, Any], clean: str) -> str:
     about = ABOUT.search(clean)
     if not about:
+        if step["purpose"] == "custom":
+            return "One-off: thank-you" if step.get("brief") == THANKS_BRIEF else "One-off: review request"
         return f"One-off {step['purpose'].replace('_', ' ')}"
     topic = (about.group(1) or about.group(2) or about.group(3)).strip()
     # the topic, without when it goes ("winter sale next monday" -> "winter sale")

@@ -56,7 +56,7 @@ def brief(clean: str) -> str:
     clean = re.sub(r"\s+", " ", clean).strip()
     stripped = re.sub(
         r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:(?:draft|write|compose|create|make|give|get|need|want|i need|we need|i want)"
-        rf"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*{channel}){{0,3}}\s*\b(?:email|newsletter|mail|ad copy|ads?)\b\s*"
+        rf"(?:\s+me|\s+us)?(?:\s+an?|\s+some)?)?(?:\s*{channel}){{0,3}}\s*\b(?:email|newsletter|mail|ad copy|ads?|copy|posts?|creatives?)\b\s*"
         r"(?:for|about|on|to|promoting|announcing)?\s*",
         "", clean, flags=re.I,
     )
@@ -96,7 +96,8 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
     if steps and re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:(?:win-?back|cart|checkout|welcome|browse"
                               r"|post-?purchase|newsletter|one-?off|announcement|abandoned cart)\s*)?(?:campaign|sequence|flow|series|one|email|newsletter)?)[.!?]*",
                               (arguments.get("brief") or "").strip().lower()) or (
-            steps and not arguments.get("brief") and re.search(r"\bfor (?:this|that|the|our|it)\b(?:\s+[\w-]+){0,2}\s*[.!?]*$", lowered)):
+            steps and not arguments.get("brief") and re.search(r"\bfor (?:this|that|the|our|it)\b(?:\s+[\w-]+){0,2}\s*[.!?]*$", lowered)) or (
+            steps and _names_thread_campaign(arguments.get("brief") or "", state)):
         # "write me a google ad for this" in a campaign's thread: an ad for that campaign's offer
         kinds = [step["purpose"] for step in steps]
         first = next((kind for kind in kinds if kind in ("cart_reminder", "cart_discount", "browse_abandonment", "winback", "welcome")), kinds[0])
@@ -116,6 +117,21 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
         arguments["purpose"] = "announcement"
     return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)],
                 reading="Read as: draft " + offer_words(arguments, f"ad copy for {chosen.replace('_', ' ')}"))
+
+
+def _names_thread_campaign(said: str, state: ThreadState) -> bool:
+    """Whether an ad's "about" words are the thread's campaign named ("the holiday early access
+    campaign"): a campaign noun at the end, every other word found in its name or its steps'
+    words (the engine has already moved the thread to the campaign the words fit best)."""
+    phrase = re.fullmatch(r"(?:for |about )?(?:the|this|that|our|my)\s+([\w' -]+?)\s+(?:campaign|sequence|flow|series|newsletter|one-?off|blast|e-?mails?)[.!?]*",
+                          said.strip().lower())
+    if not phrase:
+        return False
+    request = state.sequence_request or {}
+    known = " ".join([request.get("name") or "", *(f"{step.get('purpose', '')} {step.get('brief') or ''}" for step in request.get("steps") or [])])
+    known_words = set(re.findall(r"[a-z0-9]+", known.lower().replace("_", " ")))
+    words = [word for word in re.findall(r"[a-z0-9]+", phrase.group(1)) if word not in ("the", "our", "new", "a", "an")]
+    return bool(words) and all(any(other.startswith(word[:5]) for other in known_words) for word in words)
 
 
 def ad_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:

@@ -303,7 +303,7 @@ INTENTS = [
            r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
            unless=SHOW_WORDS + r"|\b(draft|write|compose)\b|^(please )?(can you )?(send|email) (a|an|one)\b"),
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
-           r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
+           r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast|request|thank.?you)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) "
            r"|^(?:please |can you |let's |lets )?(?:announce|promote)\b.*\b(?:to|for)\b"
            r"|^(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
