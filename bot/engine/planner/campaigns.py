@@ -170,7 +170,7 @@ def _clock(hour: str, minute: str | None, meridiem: str | None) -> str:
 # Status words of a campaign list question, and the status they ask for.
 STATUS_WORDS = ((r"waiting|awaiting|pending|need\w* (my |a )?(approv|sign.?off)|to approve|unapproved|approval|sign.?off", "awaiting_approval"),
                 (r"paused|on hold", "paused"), (r"active|live|running|sending", "active"),
-                (r"finished|done|completed|ended", "finished"), (r"cancell?ed|stopped", "cancelled"), (r"\bdrafts?\b", "draft"))
+                (r"finished|done|completed|ended", "finished"), (r"cancell?ed|stopped|killed|scrapped", "cancelled"), (r"\bdrafts?\b", "draft"))
 
 
 def campaign_list(clean: str, lowered: str, state: ThreadState) -> Plan:

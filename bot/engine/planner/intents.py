@@ -368,6 +368,10 @@ INTENTS = [
            r"|what is (currently |now )?(scheduled|running|live|sending)|what (have|do) (we|i) (got |have )?(scheduled|running|live|going out)"
            r"|\b(anything|what) (going out|scheduled|queued)\b"
            r"|list (the |my |all )?campaigns|(active|running|scheduled) campaigns"
-           r"|show (me )?(the )?campaigns", 20, campaign_list),
+           r"|show (me )?(the )?campaigns"
+           # "show me everything that's been cancelled", "what's paused at the moment?"
+           r"|^(?:can you |please )?(?:show|list|give)(?: me| us)? (?:everything|anything|all|whatever)(?: that)?(?:'s| is| has| was| we've| we have)?"
+           r"(?: been| got| currently| now)* (?:paused|cancell?ed|stopped|killed|finished|live|active|running|pending|waiting)\b"
+           r"|^what(?:'s| is| has| got)(?: been| currently| now)* (?:paused|cancell?ed|stopped|killed|finished|pending)\b", 20, campaign_list),
     Intent(r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b", 10, report),
 ]

@@ -198,10 +198,11 @@ def campaign_words(lowered: str) -> str:
     """The words naming a campaign in a sentence about one ("pause cart rescue" -> "cart
     rescue"), or "" when none is left."""
     # the name is in the first clause: "cancel the welcome campaign, we won't use it"
+    lowered = re.sub(r"\b(?:one|1)[- ]off\b", "oneoff", lowered)  # "the one-off cart email": "one" is no filler there
     for clause in re.split(r",|;|:|[.!?](?:\s|$)| - | because | since | as we | as i |\bso (?:we|i)\b", lowered):
         rest = re.sub(r"\s+", " ", NOT_NAME.sub(" ", clause)).strip(" '")
         if re.search(r"[a-z]{3}", rest):
-            return rest
+            return rest.replace("oneoff", "one-off")
     return ""
 
 
