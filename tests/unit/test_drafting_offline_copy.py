@@ -85,3 +85,17 @@ def test_with_nothing_to_link_to_the_button_is_left_out_and_the_copy_says_so(db,
     assert 'href=""' not in email.html
     assert ("Return to my cart: https://shop.example/cart" in email.text) == bool(shop_url)
     assert ("one click away" in email.text) == bool(shop_url)
+
+
+@pytest.mark.parametrize("brief, subject, never", [
+    ("Show some reviews from other customers.", "What our customers are saying", "Show some reviews"),
+    ("10% off a cross-sell.", "Picked for you", "cross-sell"),
+    ("recommend similar products they might like", "Picked for you", "recommend"),
+    ("Thank them for their order and say what happens next.", "Thank you for your order", "Thank them"),
+])
+def test_a_brief_that_asks_for_a_kind_of_email_gets_ready_copy_not_its_own_words(ctx, db, brief, subject, never):
+    # Mutation tried: without `briefs.READY_FOR` the cross-sell step's subject was "News, 10% off a
+    # cross-sell" and the reviews step's "Show some reviews from other customers".
+    result = registry.call(ctx, "draft_email", {"purpose": "custom", "brief": brief, "discount_percent": 10})
+    text = _rendered(db, result.draft_id, "subject") + "\n" + _rendered(db, result.draft_id, "text")
+    assert text.startswith(subject) and never not in text, text

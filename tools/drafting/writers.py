@@ -22,6 +22,19 @@ from prompts import loader
 from tools.core.llm import chat_model
 from tools.core.settings import Settings
 from tools.drafting import ad_copy, placeholders
+from tools.drafting.briefs import (
+    ASKS_FOR,
+    EVENTS,
+    HOLIDAYS,
+    INSTRUCTION,
+    LEAD,
+    READY_COPY,
+    READY_FOR,
+    SAYS_SOMETHING,
+    read_brief,
+    sentence_case,
+    to_reader,
+)
 from tools.drafting.email_copy import EmailCopy, copy_errors
 from tools.drafting.render import template
 
@@ -72,86 +85,6 @@ class ModelFailed(Exception):
     """The model's answer failed the checks twice (or the call failed); the message says why."""
 
 
-@dataclass(frozen=True)
-class Brief:
-    """What a marketer's brief is about, read without a model: the topic, the offer, the tone.
-
-    "our black friday sale, 25% off everything, make it urgent" -> topic "Black Friday sale",
-    offer "25% off everything", urgent. Clauses that instruct the writer ("make it urgent",
-    "keep it short") are never copied into the email.
-    """
-
-    topic: str
-    offer: str
-    urgent: bool
-    details: tuple[str, ...]
-
-
-_INSTRUCTION = re.compile(
-    r"^(please\s+)?(make|keep|write|use|add|mention|say|tell|send|sound|be|do|don't|include|in an?)\b", re.I)
-_OFFER = re.compile(r"\b(\d+(\.\d+)?\s*%\s*off(\s+(everything|sitewide|storewide|site-wide))?|free shipping"
-                    r"|buy one,? get one( free)?|bogo)\b", re.I)
-_URGENT = re.compile(r"\b(urgent|urgency|hurry|last chance|ends (soon|tonight|today)|limited)\b", re.I)
-_LEAD = re.compile(r"^\s*((write|draft|create|announce)\s+)?((tell|let)\s+(our\s+)?(customers|them|people|everyone)"
-                   r"\s+(know\s+)?)?((google|meta|facebook|instagram|linkedin)\s+)?"
-                   r"((an?\s+)?(email|message|ad copy|ads?|copy)\s+)?((about|for|on|announcing|to announce)\s+)?"
-                   r"((our|my|the|a|an)\s+)?", re.I)
-_TAIL = re.compile(r"\s+(with|and|for|at|on|of|to)$", re.I)
-_HOLIDAYS = re.compile(r"\b(black friday|cyber monday|christmas|boxing day|new year|valentine's day|mother's day|"
-                       r"father's day|easter|halloween|labor day|memorial day|prime day|singles day)\b", re.I)
-_EVENTS = {"sale", "sales", "event", "launch", "week", "weekend", "offer", "deals", "collection"}
-
-
-# The marketer writes about customers ("say we miss them"); the email speaks to one ("we miss you").
-_THIRD_PERSON = {"them": "you", "they": "you", "their": "your", "theirs": "yours", "themselves": "yourself",
-                 "they're": "you're", "they've": "you've", "they'll": "you'll"}
-# A brief that reads as words for the reader (an offer, news, a feeling), not a label ("a thank-you note").
-_SAYS_SOMETHING = re.compile(r"(?<!-)\b(we|you|your|our|free|off|shipping|returns?|ends?|last chance|new|back|miss|soon|today"
-                             r"|tonight|expires?|only|left|hurry)\b", re.I)
-
-
-def to_reader(text: str) -> str:
-    return re.sub(r"\b(them|they're|they've|they'll|they|theirs|their|themselves)\b",
-                  lambda m: _THIRD_PERSON[m.group(1).lower()], text, flags=re.I)
-
-
-def read_brief(brief: str | None) -> Brief:
-    brief = to_reader(brief) if brief else brief
-    clauses = [c.strip(" .!") for c in re.split(r"[,;.\n]|\s+-\s+|\band make\b", brief or "") if c.strip(" .!")]
-    urgent = bool(_URGENT.search(brief or ""))
-    offer, topic, details = "", "", []
-    for clause in clauses:
-        # "with code LOOK10", "this week only": the code is printed from its own field, and a
-        # time limit is urgency, neither is a topic
-        if re.fullmatch(r"(?:this|today|tonight|the) (?:week|weekend|day|month)? ?only|(?:ends|until) \w+|for a limited time( only)?", clause.strip(), re.I):
-            urgent = True
-            continue
-        clause = re.sub(r"\b(?:with|using|use)?\s*(?:the\s+)?(?:promo |discount )?code\s+\S+", " ", clause, flags=re.I).strip()
-        clause = _LEAD.sub("", clause).strip()
-        if _INSTRUCTION.match(clause):
-            continue
-        found = _OFFER.search(clause)
-        if found and not offer:
-            before, after = clause[: found.start()].strip(" :-"), clause[found.end():].strip(" :-")
-            # "10% off this week" keeps its few words; a longer tail is a detail of its own.
-            # "10% off this week" and "10% off your next order" keep their words; a longer tail is a detail
-            keeps = len(after.split()) < 3 or re.match(r"(?:your|their|the|on|for|at|any|every|all)\b", after, re.I) and len(after.split()) <= 5
-            offer = to_reader(f"{found.group(0)} {after}").strip() if keeps else found.group(0)
-            clause = before if keeps else f"{before} {after}".strip()
-            clause = "" if re.fullmatch(r"(?:here'?s|here is|and|plus|with|get|enjoy|take|a|an)?", clause.lower()) else clause
-        if clause and not topic:
-            topic = _title(_TAIL.sub("", clause).strip())
-        elif clause:
-            details.append(clause[0].upper() + clause[1:])
-    return Brief(topic=topic, offer=offer, urgent=urgent, details=tuple(details))
-
-
-def _title(phrase: str) -> str:
-    """Sentence case with holidays capitalised ("black friday sale" -> "Black Friday sale")."""
-    phrase = _HOLIDAYS.sub(lambda m: m.group(0).title().replace("'S", "'s"), phrase)
-    return phrase[:1].upper() + phrase[1:]
-
-
 def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
     """Subject, headline and body paragraphs for an email written from a brief."""
     brief = read_brief(request.brief)
@@ -160,8 +93,8 @@ def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
     urgent = brief.urgent or request.tone == "urgent"
     subject = f"{topic}, {offer}" if offer else topic
     subject = f"Don't miss it: {subject}" if urgent and len(subject) < 44 else subject
-    event = topic.split()[-1].lower() in _EVENTS
-    opening = f"The {topic[0].lower() + topic[1:] if not _HOLIDAYS.match(topic) else topic} is on at" if event \
+    event = topic.split()[-1].lower() in EVENTS
+    opening = f"The {topic[0].lower() + topic[1:] if not HOLIDAYS.match(topic) else topic} is on at" if event \
         else f"{topic}, now at"
     lines = [f"{opening} {{{{ shop_name }}}}" + (f": {offer}." if offer else ".")]
     lines += [detail + "." for detail in brief.details]
@@ -172,13 +105,6 @@ def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
             "body": "\n\n".join(lines)}
 
 
-# A custom brief that asks for a thank-you or a review, in the marketer's words.
-_ASKS_FOR = re.compile(r"(?P<review>\b(?:ask\w* (?:them )?(?:for|to (?:leave|write|give))|request\w*|get|invite \w+ to (?:leave|write)|leave|write"
-                       r"|collect\w*)\s+(?:an? |some |their |for )?(?:quick |short |honest |product )?(?:reviews?|ratings?|feedback|testimonials?)"
-                       r"|\breview (?:request|ask|email|reminder)|\bfeedback (?:request|email)|\bhow (?:do|did) (?:they|you) like)"
-                       r"|\bthank(?:s| you|ing)?\b(?: them| you)?(?: (?:note|email|message))?(?: for (?:their|your|the) (?:order|purchase))?", re.I)
-
-
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
@@ -186,13 +112,15 @@ def _shorten(text: str, limit: int = 60) -> str:
 def template_email(request: Request) -> EmailCopy:
     """Ready copy for the request from `prompts/email/`; a brief gives the subject matter."""
     base = "custom" if request.purpose == "announcement" and not request.product else request.purpose
-    asked = _ASKS_FOR.search(request.brief or "") if request.purpose == "custom" else None
+    asked = ASKS_FOR.search(request.brief or "") if request.purpose == "custom" else None
     if asked and not asked.group("review") and re.search(r"\b(again|next order|% off|discount|code)\b", request.brief or "", re.I):
         asked = None  # "thanks again, here's 10% off your next order": an offer, not the order's confirmation
     if asked:
         # "thank them for their order", "ask for a review": an instruction to the writer, which
         # has ready copy for it; the brief's other words still go in below
         base = "review_request" if asked.group("review") else "thank_you"
+    elif request.purpose == "custom":
+        base = next((name for pattern, name in READY_FOR if pattern.search(request.brief or "")), base)
     fields = loader.email_template(base)
     if base == "custom" and request.brief:
         fields = _brief_copy(request, fields)
@@ -205,13 +133,15 @@ def template_email(request: Request) -> EmailCopy:
         first = re.split(r"[,;.\n]|\s+-\s+", to_reader(request.brief))[0]
         first = re.sub(r"^\s*(?:saying|say|that says|to say|telling (?:you|them)|tell (?:you|them))\s+(?:that\s+)?", "", first, flags=re.I)
         # "a last chance email": the email says "Last chance", not what it is
-        lead = re.sub(r"\s+(?:e-?mail|message|note|one|reminder)$", "", _LEAD.sub("", first).strip(), flags=re.I)
-        if lead and _SAYS_SOMETHING.search(lead) and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead):
+        lead = re.sub(r"\s+(?:e-?mail|message|note|one|reminder)$", "", LEAD.sub("", first).strip(), flags=re.I)
+        if base in READY_COPY:  # the brief asked for this ready email; its words are no copy
+            pass
+        elif lead and SAYS_SOMETHING.search(lead) and not INSTRUCTION.match(lead) and not ASKS_FOR.search(lead):
             body.append(lead[0].upper() + lead[1:].rstrip(".!") + ".")
-        elif lead and not _INSTRUCTION.match(lead) and not _ASKS_FOR.search(lead) and len(lead.split()) <= 6:
+        elif lead and not INSTRUCTION.match(lead) and not ASKS_FOR.search(lead) and len(lead.split()) <= 6:
             # a topic of the step's own ("our brand story"): its subject and headline, so two
             # steps of one series never read the same
-            topic = _title(("our " if re.match(r"\s*our\b", first, flags=re.I) else "") + lead.rstrip(".!"))
+            topic = sentence_case(("our " if re.match(r"\s*our\b", first, flags=re.I) else "") + lead.rstrip(".!"))
             fields = {**fields, "subject": _shorten(f"{topic} from {{{{ shop_name }}}}"), "subject_b": "", "headline": _shorten(topic)}
         body += [f"{detail}." for detail in (said.details or ())]
         if said.offer and not re.search(r"\d\s*%", said.offer) and said.offer.lower() not in " ".join(body).lower():
