@@ -14,7 +14,6 @@ cannot enrol anyone twice or create a second message for the same step.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from scheduler.outbox import OutboxWorker, Stats
 from tools.audience.segments import member_batches
 from tools.audience.spec import SegmentSpec, event_names
+from tools.campaigns.holdout import in_holdout
 from tools.campaigns.preflight import recently_converted
 from tools.campaigns.timing import first_delay, step_anchor
 from tools.core import audit
@@ -152,14 +152,6 @@ def _entry(campaign: Campaign, contact_id: int, last: Enrolment | None, now: dat
         row.update(status="exited", exited_at=now,
                    exit_reason=f"already converted: {campaign.exit_event} in the 24 hours before entry")
     return row
-
-
-def in_holdout(campaign_id: int, contact_id: int, percent: float) -> bool:
-    """Deterministic by (campaign, contact): the same person is always in or out of the control."""
-    if percent <= 0:
-        return False
-    digest = hashlib.sha256(f"holdout:{campaign_id}:{contact_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 10000 < percent * 100
 
 
 def materialise(engine: Engine, clock: Clock) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.engine.memory import ThreadState
 from bot.engine.planner.audiences import loose_name
 from bot.engine.planner.reading import campaign_phrases
+from bot.engine.planner.vocabulary import countries_in
 from tools.core.lookup import campaigns_named, steps_of
 from tools.core.models import Campaign, Draft, Segment
 from tools.drafting.approvals import newest_version
@@ -58,7 +59,8 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     words = campaign_phrases(text)
     if not words:
         return state, ""
-    ranked = campaigns_named(session, words)
+    codes, _ = countries_in(words)
+    ranked = campaigns_named(session, " ".join([words, *(code.lower() for code in codes)]))
     if not ranked:
         return state, ""
     best, score = ranked[0]

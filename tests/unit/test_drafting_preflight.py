@@ -89,7 +89,7 @@ def test_preflight_matches_the_hand_count(ctx, store):
     result = registry.call(ctx, "preflight", {"campaign": "abandoned cart"})
     first, second, third = result.steps
     assert first["audience"] == 10
-    assert first["excluded"] == {"no_consent": 2, "suppressed": 2, "already_converted": 1, "other_sequence": 1}
+    assert first["excluded"] == {"held_out": 0, "no_consent": 2, "suppressed": 2, "already_converted": 1, "other_sequence": 1}
     assert first["deferred"] == {"frequency_cap": 1, "quiet_hours": 1}
     assert first["reached"] == 2
     # Step 2 comes 3 hours after step 1: everyone step 1 reaches or defers is capped.
@@ -115,3 +115,20 @@ def test_preflight_needs_a_segment_and_a_known_campaign(ctx, db):
         registry.call(ctx, "preflight", {"campaign": "no audience"})
     with pytest.raises(ToolError, match="no campaign 'ghost'"):
         registry.call(ctx, "preflight", {"campaign": "ghost"})
+
+
+def test_preflight_leaves_the_control_group_out_as_enrolment_will(ctx, db, store):
+    # Mutation tried: dropping the held_out branch in `preflight._step` counts the control group
+    # as reached (held_out 0), the old silent over-count.
+    from tools.campaigns.holdout import in_holdout
+
+    store.holdout_percent = 40
+    db.flush()
+    members = [contact.id for contact in db.query(Contact).filter(Contact.email.is_not(None))]
+    held = sum(in_holdout(store.id, member, 40) for member in members)
+    assert 0 < held < len(members)  # the seed-free store still splits
+    result = registry.call(ctx, "preflight", {"campaign": str(store.id)})
+    first = result.steps[0]
+    assert first["excluded"]["held_out"] == held and first["audience"] == 10
+    assert first["reached"] + sum(first["excluded"].values()) + sum(first["deferred"].values()) == 10
+    assert "40% held out as a control group" in result.summary and f"{held} are held out" in result.summary

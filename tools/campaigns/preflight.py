@@ -25,6 +25,7 @@ from tools.audience import frequency
 from tools.audience.policy import reason_expression
 from tools.audience.segments import compile_spec, resolve
 from tools.audience.spec import SegmentSpec, event_names
+from tools.campaigns.holdout import in_holdout
 from tools.campaigns.timing import TIMING_NOTE, first_delay, trigger_words
 from tools.core.context import ToolContext, ToolError, ToolInput, ToolResult
 from tools.core.lookup import find_campaign, steps_of
@@ -39,11 +40,11 @@ from tools.core.models import (
 from tools.core.settings import Settings
 from tools.drafting import discount_codes
 
-EXCLUDED = ("no_consent", "suppressed", "already_converted", "other_sequence")
+EXCLUDED = ("held_out", "no_consent", "suppressed", "already_converted", "other_sequence")
 DEFERRED = ("frequency_cap", "quiet_hours")
 SUPPRESSION_REASONS = ("erased", "complained", "bounced", "unsubscribed")
 WORDS = {
-    "no_consent": "have no consent", "suppressed": "are suppressed",
+    "held_out": "are held out as the control group", "no_consent": "have no consent", "suppressed": "are suppressed",
     "already_converted": "already converted", "other_sequence": "are in another active sequence",
     "frequency_cap": "wait for the frequency cap", "quiet_hours": "wait for quiet hours to end",
 }
@@ -133,12 +134,18 @@ def _step(db, campaign, step, steps, planned, members, rules, settings, now) -> 
         (_capped(step, steps, planned, rules, at) if channel == "email" else false(), "frequency_cap"),
         else_="",
     ).label("cause")
-    rows = db.execute(select(cause, Contact.timezone, func.count()).where(members).group_by(cause, Contact.timezone))
+    percent = float(campaign.holdout_percent or 0)
+    # with a holdout, each member is looked at: the control group is chosen per contact, as enrolment does
+    grouping = (cause, Contact.timezone, Contact.id) if percent else (cause, Contact.timezone)
+    rows = db.execute(select(*grouping, func.count()).where(members).group_by(*grouping))
     result = StepForecast(step.position, step.purpose, step.channel, at, 0, 0,
                           dict.fromkeys(EXCLUDED, 0), dict.fromkeys(DEFERRED, 0))
-    for name, zone, n in rows:
+    for name, zone, *rest in rows:
+        n = rest[-1]
         result.audience += n
-        if name in EXCLUDED:
+        if percent and in_holdout(campaign.id, rest[0], percent):
+            result.excluded["held_out"] += n
+        elif name in EXCLUDED:
             result.excluded[name] += n
         elif name:
             result.deferred[name] += n
@@ -241,7 +248,8 @@ def preflight(ctx: ToolContext, args: PreflightInput) -> PreflightResult:
         return PreflightResult(summary=f"Campaign '{campaign.name}' has no steps yet.", steps=[])
     # the campaign's state first: "show me / status of the cart rescue" is answered by this line
     head = (f"Preflight for '{campaign.name}' (campaign {campaign.id}, {str(campaign.status).replace('_', ' ')}; "
-            f"{steps[0].audience} in the audience now):")
+            f"{steps[0].audience} in the audience now"
+            + (f", {float(campaign.holdout_percent):g}% held out as a control group" if campaign.holdout_percent else "") + "):")
     summary = "\n".join([head, *(step.sentence() for step in steps)] + ([TIMING_NOTE] if campaign.kind == "sequence" else []))
     return PreflightResult(summary=summary, steps=[_plain(step) for step in steps])
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import pycountry
 from rapidfuzz import fuzz, utils
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -140,7 +139,7 @@ def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
     """The campaigns `text` (a reference in the marketer's words: "the winback", "the post-purchase
     review email", "the winter collection newsletter") could name, best first, each with its
     score: two for each word in its name, one for each word saying its kind or found in a step's
-    own words; a tie goes to the live one, then the newest. Cancelled campaigns and those no word
+    own words, a step's day, a step's discount code or its audience's country codes; a tie goes to the live one, then the newest. Cancelled campaigns and those no word
     fits are left out, so an empty list means the words name none."""
     words = set(_words_of(text)) - UNTELLING
     if not words:
@@ -155,6 +154,8 @@ def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
         told |= set(_words_of(str((params or {}).get("brief") or "")))
         if minutes is not None and minutes % 1440 == 0:
             told.add(str(minutes // 1440))  # "the day 14 winback email"
+        if code := str((params or {}).get("discount_code") or "").lower():
+            told |= {code, code.rstrip("0123456789")}  # "the VIP15 one", "the vip winback" (code VIP15)
     places = _audience_places(db, rows)
     scored = []
     for campaign in rows:
@@ -164,28 +165,20 @@ def campaigns_named(db: Session, text: str) -> list[tuple[Campaign, int]]:
         if "postpurchase" in _words_of(campaign.name) or campaign.exit_event is None and campaign.kind != "one_off":
             told |= POST_PURCHASE_KIND
         told |= places.get(campaign.id, set())
-        score = 2 * len(words & set(_words_of(campaign.name))) + len(words & told) + _stems(words - told, told)
+        score = 2 * len(words & set(_words_of(campaign.name))) + len(words & told)
         if score:
             scored.append((campaign, score))
     return sorted(scored, key=lambda pair: (-pair[1], pair[0].status not in LIVE_CAMPAIGN, -pair[0].id))
 
 
-def _stems(words: set[str], told: set[str]) -> int:
-    """Words that begin a told word of five letters or more ("german" of "germany")."""
-    return sum(1 for word in words if len(word) >= 5 and any(other.startswith(word) for other in told if len(other) > len(word)))
-
-
 def _audience_places(db: Session, campaigns) -> dict[int, set[str]]:
-    """Each campaign's audience countries as words, code and name ("the german cart recovery")."""
+    """Each campaign's audience countries as lower-case codes: the caller gives the codes of the
+    places the marketer named ("the german cart recovery" -> "de"), read by the planner's vocabulary."""
     segment_ids = {campaign.segment_id for campaign in campaigns if campaign.segment_id}
     specs = dict(db.execute(select(Segment.id, Segment.spec).where(Segment.id.in_(segment_ids))).all()) if segment_ids else {}
     found: dict[int, set[str]] = {}
     for campaign in campaigns:
-        words: set[str] = set()
-        for code in _country_codes(specs.get(campaign.segment_id)):
-            country = pycountry.countries.get(alpha_2=code.upper())
-            words |= {code.lower(), *(_words_of(country.name) if country else [])}
-        found[campaign.id] = words
+        found[campaign.id] = {code.lower() for code in _country_codes(specs.get(campaign.segment_id))}
     return found
 
 

@@ -111,12 +111,12 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         return saved_segment(hyphenated.group(1))
     audience = describe_audience(lowered)
     if state.campaign_id is not None and re.search(
-            rf"\b(?:the|this|that|our|my)\b[^.?!]*\b(?:{CAMPAIGN_NOUNS})\b[^.?!]*\b(reach|reaches|go out to|goes to|go to|hit|be sent to)\b", lowered):
+            rf"\b(?:the|this|that|our|my)\b[^.?!]*\b(?:{CAMPAIGN_NOUNS}|win-?backs?|welcome|post-?purchase)\b[^.?!]*\b(reach|reaches|go out to|goes to|go to|hit|be sent to)\b", lowered):
         # "how many would the checkout abandonment campaign reach": its words name the campaign,
         # not an audience of their own
         audience = Audience(None, "")
     if audience.spec is None and state.campaign_id is not None and re.search(
-            r"\b(audience|segment|enrolled|in it|in the campaign|in there)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
+            r"\b(audience|segment|enrolled|in it|in the campaign|in there|control group|holdout|hold-out|held out)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
             r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b"
             r"|\b(does|do|would|will) (that|this|it) leave\b|\b(left|remain|remaining) (now|in it|after that)\b|^how many (now|left|remain)"
             r"|^(?:so |ok |and )?how many(?:'s| is| are| does| would)? (?:that|this|it|they|there)(?: be| now| reach| get| come to)*\s*[?!.]*$", lowered):

@@ -59,6 +59,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
         built = _plan("make " + clean, state)
         if built.calls and built.calls[0].name == "update_sequence":
             return built
+    if named := NUMBER_THEN_ACT.match(clean):
+        # "i meant campaign 2. approve that one": the request, with "that one" the campaign named
+        rest = re.sub(r"\b(?:that one|this one|that|this|it)\b", f"campaign {named.group('number')}", named.group("rest"), count=1)
+        built = _plan(rest, state)
+        if built.calls:
+            return built
     if state.campaign_id is not None and (meant := re.match(r"^(?:no|nope|sorry|oops|actually)?[,.!]?\s*i (?:meant|mean)\s+(?:to say\s+)?(?P<rest>.+)$",
                                                              clean, flags=re.I)):
         # "no i meant 20 percent off on that one": the correction, read as the edit it says
@@ -220,6 +226,11 @@ def _last_instruction(clean: str) -> str | None:
         return None
     numbers = re.findall(r"(?:\bcampaign\s*#?|#)\d+\b", " ".join(parts[:-1]), flags=re.I)
     return parts[-1] + (f" ({numbers[0]})" if numbers and not re.search(r"(?:\bcampaign\s*#?|#)\d", parts[-1]) else "")
+
+
+# A campaign named by number, then a request about "that one": "campaign 2. approve that one".
+NUMBER_THEN_ACT = re.compile(r"^(?:(?:no|nope|sorry|oops|actually|wait)[,.!]*\s*)*(?:i (?:meant|mean)\s+)?(?:campaign|sequence|flow)\s*#?\s*(?P<number>\d+)"
+                             r"\s*(?:[.;:!,-]+|\s+-+)\s*(?:so\s+|then\s+|now\s+)?(?P<rest>.+\b(?:that one|this one|that|this|it)\b.*)$", re.I)
 
 
 def _asks_to_act(lowered: str) -> bool:

@@ -299,16 +299,23 @@ def list_status_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
     return condition, words
 
 
+# Consent given by the person themselves, not the soft opt-in a purchase gives: "full opt-in",
+# "who actually opted in (not soft)", "opted in, excluding soft opt-ins".
+FULL_OPT_IN = re.compile(r"\b(?:full|explicit|double|proper|real|hard|confirmed|actual) opt.?ins?\b"
+                         r"|\b(?:actually|explicitly|really|properly|personally|themselves) opted.?in\b|\bopted.?in themselves\b"
+                         r"|\b(?:not|no|without|excluding|except|minus|but not) (?:the |any )?soft(?:.?opt.?ins?| ones| consent)?\b")
+
+
 def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
     if re.search(r"no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
     if re.search(r"\bads? consent|\badvertising consent|\bconsent(?:ed)? (?:to|for) (?:ads|advertising|ad targeting|being targeted)"
                  r"|\bopted.?in (?:to|for) ads\b|\bad.?opt.?ins?\b", lowered):
         return {"attribute": "ad_consent", "op": "eq", "value": True}, "with ad consent"
-    if re.search(r"\bsoft.?opt.?ins?\b", lowered) and not re.search(r"\b(?:full|explicit|double|proper|real|hard) opt.?ins?\b", lowered):
+    if FULL_OPT_IN.search(lowered):
+        return {"attribute": "email_consent", "op": "eq", "value": "opt_in"}, "with full opt-in consent (not soft opt-in)"
+    if re.search(r"\bsoft.?opt.?ins?\b|\bsoft ones\b", lowered):
         return {"attribute": "email_consent", "op": "eq", "value": "soft_opt_in"}, "with soft opt-in consent (from a purchase)"
-    if re.search(r"\b(?:full|explicit|double|proper|hard) opt.?ins?\b", lowered) and not re.search(r"\bsoft.?opt.?in", lowered):
-        return {"attribute": "email_consent", "op": "eq", "value": "opt_in"}, "with full opt-in consent"
     # "subscribers" are the people who agreed to get the emails, as in every email tool.
     if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
                  r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b", lowered):

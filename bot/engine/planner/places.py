@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.engine.planner.vocabulary import (
     ALIASES,
+    EU,
     EXCLUDE_VERBS,
     countries_in,
     region_values,
@@ -27,8 +28,9 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         lowered = re.sub(rf"\b{re.escape(name)}\b", " " * len(name), lowered)
     excluded: list[str] = []
     for match in re.finditer(rf"\b(?:{EXCLUDE_VERBS})\b([^.;:]*)", lowered):
-        codes, words = countries_in(re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0])
-        excluded += codes
+        left_out = re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0]
+        codes, words = countries_in(left_out)
+        excluded += codes + (["US"] if US_BY_CONTEXT.search(left_out) else [])  # "excluding the us": "us" is no safe code
         used += words
     included: list[str] = []
     # A lookahead, so "for people who joined from canada" still sees "from canada".
@@ -77,14 +79,21 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         phrases.append("in " + ", ".join([f"{country}-{code}" for country, codes in inside.items() for code in codes] + included))
     elif included:
         parts.append({"attribute": "country", "op": "in", "value": included})
-        phrases.append("in " + ", ".join(included))
+        phrases.append("in " + _named(included))
     if excluded:
         parts.append({"not": {"attribute": "country", "op": "in", "value": excluded}})
-        phrases.append("not in " + ", ".join(excluded))
+        phrases.append("not in " + _named(excluded))
     for country, codes in outside.items():
         parts.append({"not": {"all": [{"attribute": "country", "op": "eq", "value": country},
                                       {"attribute": "region", "op": "in", "value": _stored(country, codes)}]}})
         phrases.append("not in " + ", ".join(f"{country}-{code}" for code in codes))
+
+
+def _named(codes: list[str]) -> str:
+    """Country codes for the reply, the EU named as such ("the EU (27 countries), GB")."""
+    if set(EU) <= set(codes):
+        return ", ".join([f"the EU ({len(EU)} countries)"] + [code for code in codes if code not in EU])
+    return ", ".join(codes)
 
 
 # "us" is a country only where a place goes ("the US", "US customers"), never in "send us".

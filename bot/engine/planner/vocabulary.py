@@ -61,7 +61,9 @@ COMMON_WORDS = {
 }
 
 
-EXCLUDE_VERBS = r"exclud\w*|except|without|not in|minus|outside(?: of)?|remove|drop|leave out|skip|but not|other than|(?:don't|do not|never) (?:send|email|include|target)\w*(?: to)?(?: anyone| people| customers)?(?: in| from)?"
+EXCLUDE_VERBS = (r"exclud\w*|except|without|not in|minus|outside(?: of)?|remove|drop|leave out|skip|but not|other than|(?:don't|do not|never) (?:send|email|include|target)\w*(?: to)?(?: anyone| people| customers)?(?: in| from)?"
+                 r"|not (?:to )?(?:anyone|anybody|people|customers|contacts|those|folks|ones|buyers|shoppers)(?: who (?:are|live))? (?:in|from|based in)"
+                 r"|no ?one (?:in|from)|nobody (?:in|from)")
 
 
 # Audience words with no definition here: named back to the marketer, never silently dropped.
@@ -145,7 +147,7 @@ EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 _NUMBER_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
-    r"(?=[\s-]+(?:or more[\s-]+|or fewer[\s-]+|\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
+    r"(?=[\s-]+(?:or more[\s-]+|or fewer[\s-]+|(?!\d)\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
     re.I,
 )
 
