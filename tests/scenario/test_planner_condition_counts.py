@@ -82,6 +82,13 @@ CASES = {
     # one order's value, not the lifetime spend (Mutation tried: ORDER_VALUE never matching fails it)
     "how many customers placed an order over 200 in the last 30 days":
         lambda people, orders: [k for k in people if any(at >= NOW - timedelta(days=30) and total > 200 for at, total in orders.get(k, []))],
+    # "the us" is no safe country code, so the exclusion must read it as the place does
+    # (Mutation tried: dropping the US_BY_CONTEXT check in `places.place_conditions`'s exclusion
+    # loop counts only the US: "contacts in US", the old silent inversion)
+    "how many repeat buyers excluding the us":
+        lambda people, orders: [k for k, p in people.items() if len(orders.get(k, [])) >= 2 and p.country != "US"],
+    "how many people who actually opted in (not soft) are there":
+        lambda people, orders: [k for k, p in people.items() if p.email_consent == "opt_in"],
     "how many customers spent over 150 in the last 30 days":
         lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
 }
