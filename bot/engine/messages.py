@@ -36,7 +36,7 @@ NOTHING_TO_REFER = (
     "I don't see a campaign in this thread to change. Build one first, e.g. "
     "\"build an abandoned-cart sequence\"."
 )
-STEP_NOT_FOUND = "{campaign} has no {what}; its steps are on days {days}."
+STEP_NOT_FOUND = "{campaign} has no {what}; its steps are {days}."
 EDIT_EMPTY_FIELD = "The {field} can't be empty."
 REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."
 PLAN_FAILED = "I couldn't finish that: {error}\nNothing from this request was saved."

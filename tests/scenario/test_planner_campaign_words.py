@@ -97,3 +97,29 @@ def test_a_new_audience_for_an_abandonment_flow_keeps_its_trigger(engine, settin
     db.expire_all()
     assert "still only" not in staged.text.splitlines()[0], staged.text  # a new stage replaces the trigger
     assert "Product Added" not in str(db.get(Segment, db.get(Campaign, cart.id).segment_id).spec), staged.text
+
+
+def test_an_offer_moves_between_steps_and_a_holdout_is_set_in_words(engine, settings, db):
+    # Mutations tried: without the MOVE_OFFER branch in `follow_ups.remove_offer` the offer only
+    # came off day 2 ("put it on the last email" unused); without the set_holdout intent "add a
+    # 10 percent holdout" was read as a report of every campaign.
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("abandoned cart flow: reminder after 4 hours, 10% off on day 2 code SAVE10, last chance on day 4",
+                           "UAPPROVER", "T1").failed
+    campaign_id = db.scalar(select(Campaign.id))
+    moved = talk.handle("take the discount off day 2 and put it on the last email instead", "UAPPROVER", "T1")
+    assert "moves from day 2 to day 4" in moved.text.splitlines()[0], moved.text
+    db.expire_all()
+    offers = {minutes // 1440: (draft.params.get("discount_percent"), draft.params.get("discount_code"))
+              for minutes, draft in db.execute(select(CampaignStep.delay_minutes, Draft).join(Draft, Draft.id == CampaignStep.draft_id)
+                                               .where(CampaignStep.campaign_id == campaign_id))}
+    assert offers[2] == (None, None) and offers[4] == (10, "SAVE10"), offers
+
+    held = talk.handle("add a 10 percent holdout pls", "UAPPROVER", "T1")
+    assert [call.name for call in held.calls] == ["update_sequence"], held.text
+    db.expire_all()
+    assert float(db.get(Campaign, campaign_id).holdout_percent) == 10.0
+    assert "holdout 0% -> 10%" in held.text, held.text
+    subject = talk.handle("subject on the 1st email -> 'psst... you left something behind'", "UAPPROVER", "T1")
+    assert [call.name for call in subject.calls] == ["update_sequence"], subject.text

@@ -103,13 +103,16 @@ class UpdateSequenceInput(ToolInput):
     segment: str | dict[str, Any] | None = Field(None, description="A new audience: a saved segment's name or a segment spec.")
     send_at: datetime | None = Field(None, description="For a one-off: when it goes out instead (with a time zone, "
                                                        "e.g. 2026-12-05T10:00:00+00:00).")
+    holdout_percent: float | None = Field(None, ge=0, le=50, description="A new share (0-50%) kept out as the control group; "
+                                                                          "0 ends the holdout.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateSequenceInput:
         if self.send_at is not None and self.send_at.tzinfo is None:
             raise ValueError("send_at needs a time zone (e.g. 2026-12-05T10:00:00+00:00)")
-        if not (self.steps or self.add_steps or self.remove_steps) and self.segment is None and self.send_at is None:
-            raise ValueError("nothing to change: give steps (edits), add_steps, remove_steps or a segment")
+        if not (self.steps or self.add_steps or self.remove_steps) and self.segment is None and self.send_at is None \
+                and self.holdout_percent is None:
+            raise ValueError("nothing to change: give steps (edits), add_steps, remove_steps, a segment, send_at or holdout_percent")
         return self
 
 
@@ -161,6 +164,11 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
         changes.append(_change_segment(ctx, campaign, args.segment))
     if args.send_at is not None:
         changes.append(_change_send_time(ctx, campaign, args.send_at))
+    if args.holdout_percent is not None:
+        # who is held out follows from the percent (tools/campaigns/holdout.py): contacts who
+        # already entered keep the side they were put on
+        changes.append(f"holdout {float(campaign.holdout_percent or 0):g}% -> {args.holdout_percent:g}% (the control group)")
+        campaign.holdout_percent = args.holdout_percent
     _renumber(ctx, steps)
     previous = campaign.status
     if previous == "paused":

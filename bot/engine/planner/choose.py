@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner import follow_ups
 from bot.engine.planner.audiences import loose_name
 from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import Audience, describe_audience
@@ -143,8 +144,8 @@ def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     """Several edits of the thread's campaign in one message, as one update_sequence call (one
     new version per changed step); None unless every part is such an edit of that campaign."""
     parts = [part.strip(" ,.") for part in EDIT_JOIN.split(clean) if part.strip(" ,.")]
-    if len(parts) < 2:
-        return None
+    if len(parts) < 2 or follow_ups.MOVE_OFFER.search(clean.lower()) and follow_ups.OFFER_OFF.search(clean.lower()):
+        return None  # "take the discount off the first email and put it on the last": one move, not two edits
     merged: dict = {"campaign": str(state.campaign_id)}
     extra: list[PlannedCall] = []
     working = state

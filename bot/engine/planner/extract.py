@@ -87,6 +87,8 @@ def product_filter(lowered: str) -> str | None:
 
 
 def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ves"):
+        return word[:-3] + "f"  # "scarves" -> "scarf"; "gloves" -> "glof", matched as "glove" too (_about_product)
     if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
         return word[:-2]  # "dresses" -> "dress", "watches" -> "watch"
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
@@ -106,8 +108,10 @@ def _retimed(shape: dict[str, Any], span: list[str]) -> dict[str, Any]:
 
 def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
     # A product is named by its `name` or its `category` (Segment's e-commerce spec): either counts.
-    return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": what}]}
-                    for key in ("name", "category")]}
+    # a plural in -ves ("scarves", "gloves") is read as -f: the -ve form is looked for as well
+    forms = [what, what[:-1] + "ve"] if what.endswith("f") else [what]
+    return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": form}]}
+                    for form in forms for key in ("name", "category")]}
 
 
 # "only if their cart was over 100", "carts worth more than $150": the checkout's total (a cart add

@@ -19,7 +19,12 @@ from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import send_time, zone_now
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import percent
-from bot.engine.planner.sequences import CART_DEFAULT, parse_steps
+from bot.engine.planner.sequences import (
+    CART_DEFAULT,
+    NO_HOLDOUT,
+    holdout,
+    parse_steps,
+)
 from bot.engine.planner.steps import (
     STEP_PURPOSES,
     checked_selector,
@@ -33,7 +38,7 @@ from bot.engine.planner.steps import (
     step_when,
     thread_request,
 )
-from bot.engine.planner.vocabulary import discount_codes
+from bot.engine.planner.vocabulary import discount_codes, words_to_numbers
 
 
 def on_named_campaign(builder):
@@ -92,7 +97,7 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 @on_named_campaign
 def change_subject(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    match = re.search(r"\bsubject(?: line)?\b(?P<which>.*?)(?:\b(?:to|as|should be|should say|should read|becomes?|reads?)\b|:|=)\s*"
+    match = re.search(r"\bsubject(?: line)?\b(?P<which>.*?)(?:\b(?:to|as|should be|should say|should read|becomes?|reads?)\b|:|=|->|\u2192)\s*"
                       r"(?P<new>.+)$", clean, flags=re.I | re.S)
     # "both emails have the same subject line... make the second one say 'Still got your eye on it?'"
     match = match or re.search(r"\b(?:make|have|let)\b(?P<which>.*?)\b(?:say|read)\s+(?P<new>['\"\u201c].+)$", clean, flags=re.I | re.S)
@@ -227,14 +232,52 @@ def remove_offer(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if refusal := follow_up_refusal(state):
         return refusal
     request = thread_request(state)
-    which = step_named(lowered, request)
+    moved = MOVE_OFFER.search(lowered)
+    which = step_named(lowered[:moved.start()] if moved else lowered, request)
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
+    if moved and (plan := _offer_moved(state, request, which, moved.group("to"))):
+        return plan
     targets = [which] if which else offer_steps(request)
     if not targets:
         return step_not_found(request, "email with an offer")
     return campaign_edit(state, {"steps": [{**target, "remove_offer": True} for target in targets]},
                  " and ".join(f"{selector_words(target)} loses its offer" for target in targets))
+
+
+# "... and put it on the last email instead": the offer taken off one step goes on another
+MOVE_OFFER = re.compile(r"\b(?:and )?(?:put|move|give|add|use)\s+(?:it|that|them|the (?:discount|offer))\s+(?:on|to|in|onto|into)\s+(?P<to>.+)$")
+
+
+@on_named_campaign
+def move_offer(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"move the discount to the last email": the only offer step's offer goes there."""
+    if refusal := follow_up_refusal(state):
+        return refusal
+    moved = MOVE_OFFER_TO.search(lowered)
+    return _offer_moved(state, thread_request(state), None, moved.group("to")) if moved else None
+
+
+MOVE_OFFER_TO = re.compile(r"\b(?:move|shift|put)\s+(?:the |that |our )?(?:discount|offer|coupon|promo)\s+(?:over )?(?:to|on|onto)\s+(?P<to>.+)$")
+
+
+def _offer_moved(state: ThreadState, request: dict[str, Any], source: dict[str, Any] | None, to: str) -> Plan | None:
+    """The offer of `source` (or the only offer step) taken off it and put on the step `to` names."""
+    offers = offer_steps(request)
+    source = source if source and ("step" in source or "day" in source) else (offers[0] if len(offers) == 1 else None)
+    target = step_named(to, request)
+    if target and "missing" in target:
+        return step_not_found(request, target["missing"])
+    if source is None or not target or not ("step" in target or "day" in target) or target == source:
+        return None
+    steps = request.get("steps") or []
+    offer = next((step for position, step in enumerate(steps, start=1) if is_step(step, position, source)), {})
+    if not offer.get("discount_percent") and not offer.get("discount_code"):
+        return step_not_found(request, f"offer on {selector_words(source)}")
+    given = {key: offer[key] for key in ("discount_percent", "discount_code") if offer.get(key)}
+    said = f"{offer['discount_percent']:g}% off" if offer.get("discount_percent") else f"code {offer['discount_code']}"
+    return campaign_edit(state, {"steps": [{**source, "remove_offer": True}, {**target, **given}]},
+                         f"the offer ({said}) moves from {selector_words(source)} to {selector_words(target)}")
 
 
 @on_named_campaign
@@ -247,8 +290,11 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return refusal
     request = thread_request(state)
     offers = offer_steps(request)
-    which = step_named(lowered, request) if re.search(r"\bday\s*\d+|\b(first|second|third|last|final|middle)\b|\bthe \d{1,2}\s*% ", lowered) else None
-    targets = [which] if which and "missing" not in which else offers[:1] or [{"step": 1}]
+    which = step_named(lowered, request)
+    if which and "missing" in which:
+        return step_not_found(request, which["missing"])
+    # a step named by day or place ("the second email", "step 2"); else the step with the offer
+    targets = [which] if which and ("day" in which or "step" in which) else offers[:1] or [{"step": 1}]
     change: dict[str, Any] = {"discount_code": codes[0]}
     if value := percent(re.sub(r"\bthe \d{1,2}\s*% (?:off )?(?:one|1|email|step|message)\b", " ", lowered)):
         change["discount_percent"] = value
@@ -282,6 +328,19 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     shown = ", ".join(str(draft) for draft in drafts)
     return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft}) for draft in drafts],
                 reading=f"Read as: show draft{'s' if len(drafts) > 1 else ''} {shown} of campaign {state.campaign_id}")
+
+
+@on_named_campaign
+def set_holdout(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"add a 10 percent holdout", "hold out 10% as a control group", "no holdout": the thread's
+    campaign keeps that share of its audience out as the control group."""
+    if refusal := follow_up_refusal(state):
+        return refusal
+    share = 0.0 if NO_HOLDOUT.search(lowered) else holdout(words_to_numbers(lowered))
+    if not share and not NO_HOLDOUT.search(lowered):
+        return None
+    words = f"{share:g}% held out as the control group" if share else "no holdout (everyone gets the emails)"
+    return campaign_edit(state, {"holdout_percent": share}, words)
 
 
 def campaign_edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:

@@ -51,6 +51,8 @@ from bot.engine.planner.plans import Plan
 from bot.engine.planner.reading import has, help_text
 from bot.engine.planner.rows import plan_row
 from bot.engine.planner.sequences import (
+    HOLDOUT,
+    NO_HOLDOUT,
     browse_sequence,
     cart_sequence,
     welcome_sequence,
@@ -254,7 +256,7 @@ INTENTS = [
     Intent(AGAIN.replace("(\\d+)", r"\d+") + "|" + PER_PERIOD.pattern, 171, cap_again),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use|reword"
            r"|rewrite|retitle|rephrase|tweak)\b"
-           r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=)"
+           r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=|->|\u2192)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |oops,? |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|put back|bring back|append|throw in|tack on|slap on|put an?|put (?:a|the) \w+ (?:email )?back)\b"
            r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
@@ -287,6 +289,9 @@ INTENTS = [
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, audience_edits.narrow_audience),
     Intent(audience_edits.PLACES_ONLY.pattern, 157, audience_edits.place_list),
     Intent(follow_ups.OFFER_OFF.pattern, 237, follow_ups.remove_offer),
+    Intent(HOLDOUT.pattern + "|" + NO_HOLDOUT.pattern + r"|\b\d{1,2}\s*percent\s+hold\s*-?\s*out\b", 239, follow_ups.set_holdout,
+           unless=r"\b(?:build|create|set up|setup|make me|new)\b.*\b(?:sequence|flow|series|campaign|win.?back|welcome)\b"),
+    Intent(follow_ups.MOVE_OFFER_TO.pattern, 238, follow_ups.move_offer),
     # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
     Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
            r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, audience_edits.narrow_audience),

@@ -258,9 +258,27 @@ def _default_step(day: int, purpose: str, discount: int | None, lowered: str) ->
     return step
 
 
+# A holdout in words: "10% holdout", "hold out 10% as a control group", "keep 15% back as a
+# control", "set the holdout to 10%", "a ten percent holdout" (numbers in words already digits).
+_SHARE = r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b)"
+_AS_CONTROL = r"(?:\s+(?:as|for|in)\s+(?:a\s+|the\s+|our\s+)?control(?:\s+group)?)"
+HOLDOUT = re.compile(
+    rf"\b(?:hold(?:ing)?\s*-?\s*(?:out|back)|(?:set|make|change|put)\s+(?:the\s+)?hold\s*-?\s*out\s+(?:to|at)|hold\s*-?\s*out\s+(?:of|at|to))\s+{_SHARE}"
+    rf"(?:\s+(?:out|back))?{_AS_CONTROL}?"
+    rf"|\bkeep(?:ing)?\s+(?:back\s+|out\s+)?{_SHARE}(?:\s+(?:out|back))?{_AS_CONTROL}"
+    rf"|\b{_SHARE}\s*(?:hold\s*-?\s*out|control(?:\s+group)?)\b{_AS_CONTROL}?")
+NO_HOLDOUT = re.compile(r"\b(?:no|remove|drop|end|stop|kill|turn off|get rid of|without)\s+(?:the\s+|a\s+|any\s+)?(?:hold\s*-?\s*out|control group)\b")
+
+
 def holdout(lowered: str) -> float:
-    match = re.search(r"\b(\d{1,2})\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?(\d{1,2})\s*%|hold(?:ing)? back (\d{1,2})\s*%", lowered)
+    match = HOLDOUT.search(lowered)
     return float(next(group for group in match.groups() if group)) if match else 0.0
+
+
+def held_out(lowered: str) -> str:
+    """The holdout for the reply's "Read as" line ("; 15% held out as a control group")."""
+    share = holdout(lowered)
+    return f"; {share:g}% held out as a control group" if share else ""
 
 
 def exit_event(lowered: str) -> str | None:
@@ -289,7 +307,7 @@ def sequence_plan(intent: str, name: str, segment: dict[str, Any], steps: list[d
 
 
 def _strip_holdout(lowered: str) -> str:
-    return re.sub(r"\d{1,2}\s*%\s*hold\s*-?out|hold\s*-?out (?:of )?\d{1,2}\s*%|hold(?:ing)? back \d{1,2}\s*%", "", lowered)
+    return HOLDOUT.sub("", lowered)
 
 
 # A sequence is built only when the sentence asks for messages; "ppl who abandoned checkout
@@ -314,7 +332,7 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
     codes = discount_codes(clean)
     steps = parse_steps(steps_text, defaults, codes)
     built = sequence_plan(intent, name, spec, steps, lowered, clean)
-    built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps)
+    built.reading = read_as(audience if audience.spec else Audience(spec, f"the default {name.lower()} audience"), steps) + held_out(lowered)
     built.unused += unplaced_codes(steps, codes) + step_count_unmet(steps_text, steps)
     return built
 
@@ -351,6 +369,6 @@ def welcome_sequence(clean: str, lowered: str, state: ThreadState) -> Plan:
     codes = discount_codes(clean)
     steps = parse_steps(words_to_numbers(_strip_holdout(lowered)), [(0, "welcome", None)], codes)
     built = sequence_plan("welcome_sequence", "Welcome", spec, steps, lowered, clean)
-    built.reading = read_as(Audience(spec, f"contacts {words}"), steps)
+    built.reading = read_as(Audience(spec, f"contacts {words}"), steps) + held_out(lowered)
     built.unused += unplaced_codes(steps, codes) + step_count_unmet(lowered, steps)
     return built

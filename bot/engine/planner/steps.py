@@ -116,8 +116,8 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
     if hours := re.search(r"\b(\d+)[ -]h(?:ours?|rs?)? (?=email|one|message|step|mail|reminder)", fragment):
         return {"day": round(int(hours.group(1)) / 24, 6)}
     # "step 2", "email 2", and "the first email" (which normalising made "the 1 email")
-    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b(?!\s*(?:h|hours?|days?)\b)"
-                             r"|\b(?:the|that|this) (\d+)(?:st|nd|rd|th)? (?:[a-z-]+ )?(?:email|step|message|one)\b", fragment):
+    if position := re.search(r"\b(?:step|email|message)\s*#?(\d+)\b(?!\s*(?:h|hours?|days?)\b|\s*(?:%|percent|off\b))"
+                             r"|\b(?:the|that|this) (\d+)(?:st|nd|rd|th)? (?:[a-z-]+ )?(?:e-?mail|step|message|one)(?:'?s)?\b", fragment):
         number = int(position.group(1) or position.group(2))
         return checked_selector(request, {"step": number}) or {"missing": f"email {number}"}
     if re.search(r"\b(last|final)\b", fragment) and steps:
@@ -182,6 +182,9 @@ def step_not_found(request: dict[str, Any], missing: str) -> Plan:
     number ("5"), or words for the step ("second email")."""
     what = f"step on day {missing}" if missing.replace(".", "").isdigit() else missing
     campaign = f"'{request['name']}'" if request.get("name") else "This thread's campaign"
-    days = ", ".join(f"{s.get('delay_days', 0):g}" if isinstance(s.get("delay_days"), float) else str(s.get("delay_days", 0))
-                     for s in request.get("steps", []))
+    steps = request.get("steps", [])
+    if steps and all("delay_days" in s for s in steps):
+        days = "on days " + ", ".join(f"{s['delay_days']:g}" if isinstance(s["delay_days"], float) else str(s["delay_days"]) for s in steps)
+    else:  # "after 4 h, after 52 h": steps timed in hours are said in hours
+        days = ", ".join(f"day {s['delay_days']}" if "delay_days" in s else f"after {s.get('delay_hours', 0):g} h" for s in steps)
     return Plan("follow_up", answer=messages.STEP_NOT_FOUND.format(campaign=campaign, what=what, days=days))
