@@ -89,7 +89,12 @@ class Conversation:
 
             return run_agent(self, text, turn, state, history)
         with session_scope(self.engine) as session:
+            spelled, every_line = recall.every_campaign(session, text)
+            if spelled is None:
+                return Outcome(every_line, [], state)
+            text = spelled
             state, focus_line = recall.focus(session, text, recall.segments(session, text, state))
+        focus_line = "\n".join(line for line in (every_line, focus_line) if line)
         plan = choose.plan(text, state)
         if focus_line:
             plan.reading = "\n".join(line for line in (plan.reading, focus_line) if line)

@@ -76,6 +76,31 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     return moved, line + "."
 
 
+# "pause everything that's live", "resume all paused campaigns": every campaign in that status.
+EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you )*(?P<verb>pause|halt|freeze|resume|unpause|restart)\s+"
+                            r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence))"
+                            r"(?:\s+(?:that'?s|thats|that is|that are|which (?:is|are)|we have|currently|now|right now))*"
+                            r"(?:\s+(?P<status>live|active|running|sending|paused|on hold))?\s*(?:campaigns|flows|ones)?\s*(?:right now|now)?[.!?]*$", re.I)
+
+
+def every_campaign(session: Session, text: str) -> tuple[str | None, str]:
+    """`text` with "everything that's live" spelled out as the campaigns' numbers ("pause
+    campaigns 1, 5"), and a line naming them; (None, answer) when there are none."""
+    match = EVERY_CAMPAIGN.match(text.strip())
+    if match is None:
+        return text, ""
+    verb = match.group("verb").lower()
+    pausing = verb in ("pause", "halt", "freeze")
+    status = "paused" if (match.group("status") or "").lower() in ("paused", "on hold") or not pausing else "active"
+    found = session.execute(select(Campaign.id, Campaign.name).where(Campaign.status == status).order_by(Campaign.id)).all()
+    if not found:
+        return None, f"No campaign is {status.replace('_', ' ')} right now, so there is nothing to {verb}."
+    named = ", ".join(f"{number} '{name}'" for number, name in found)
+    if len(found) == 1:
+        return f"{verb} campaign {found[0][0]}", f"Taken to mean every {status} campaign: {named}."
+    return f"{verb} campaigns {', '.join(str(number) for number, _ in found)}", f"Taken to mean every {status} campaign: {named}."
+
+
 def moved_to(session: Session, campaign: Campaign, state: ThreadState) -> ThreadState:
     """A copy of the thread's state whose campaign is `campaign`, read back from the database."""
     moved = ThreadState.from_dict(state.to_dict())

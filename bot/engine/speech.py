@@ -113,12 +113,19 @@ def _verb_kind(word: str) -> str | None:
     return None
 
 
+# "do" that opens a request, not a question ("do we ...?", "do people ...?" ask).
+_DO_IMPERATIVE = re.compile(r"^(?:now |ok |okay |so |and |also |then )*do (?:the same|one|another|it|that|this|them|those"
+                            r"|meta|google|facebook|instagram|linkedin|fb|tiktok|an? )\b(?!.*\?\s*$)")
+
+
 def is_question(text: str) -> bool:
     """True when `text` asks for information rather than for a change (questions only read)."""
     opening = _opening(text)
     if not opening:
         return True
     if _PROPOSAL.match(opening):  # "what about 15% off on day 5?" proposes a change
+        return False
+    if _DO_IMPERATIVE.match(opening):  # "now do meta and linkedin", "do the same for google"
         return False
     if _WANTS_INFO.match(opening):
         return True

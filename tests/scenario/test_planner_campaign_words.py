@@ -123,3 +123,27 @@ def test_an_offer_moves_between_steps_and_a_holdout_is_set_in_words(engine, sett
     assert "holdout 0% -> 10%" in held.text, held.text
     subject = talk.handle("subject on the 1st email -> 'psst... you left something behind'", "UAPPROVER", "T1")
     assert [call.name for call in subject.calls] == ["update_sequence"], subject.text
+
+
+def test_every_live_campaign_is_paused_and_a_steps_kind_changes_in_words(engine, settings, db):
+    # Mutations tried: without `recall.every_campaign` "pause everything thats live" asked which
+    # campaign; without the change_kind intent "make the day 2 email a reminder instead of a
+    # discount" drafted a stray custom email and the campaign kept its discount step.
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("abandoned cart flow: reminder after 4 hours, 10% off on day 2 code SAVE10", "UAPPROVER", "T1").failed
+    assert not talk.handle("winback for people who havent ordered in 90 days: email on day 1", "UAPPROVER", "T2").failed
+    cart, winback = db.scalars(select(Campaign).order_by(Campaign.id)).all()
+    changed = talk.handle("make the day 2 email a reminder instead of a discount", "UAPPROVER", "T1")
+    assert "day 2 becomes a cart reminder email, without its offer" in changed.text.splitlines()[0], changed.text
+    assert _steps(db, cart.id) == [(0, "cart_reminder"), (2, "cart_reminder")]
+    db.expire_all()
+    for campaign in (cart, winback):
+        db.get(Campaign, campaign.id).status = "active"
+    db.commit()
+    paused = talk.handle("pause everything thats live", "UAPPROVER", "T3")
+    assert [(c.name, c.arguments["campaign"]) for c in paused.calls] == [("pause_campaign", str(cart.id)), ("pause_campaign", str(winback.id))]
+    assert "Taken to mean every active campaign" in paused.text, paused.text
+    db.expire_all()
+    assert {db.get(Campaign, c.id).status for c in (cart, winback)} == {"paused"}
+    assert talk.handle("pause everything thats live", "UAPPROVER", "T3").text.startswith("No campaign is active right now")

@@ -321,11 +321,36 @@ def report_period(lowered: str, now: datetime, default: str = "7d") -> tuple[str
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+# A day of the year: "december 10", "dec 10th", "10 december", "the 10th of december".
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_CALENDAR_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:%|days?|hours?|h\b|orders?|am|pm|:))"
+                           rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])")
+
+
+def _calendar_day(lowered: str, now: datetime):
+    """The next such day from today (a send time is never in the past), or None."""
+    match = _CALENDAR_DAY.search(lowered)
+    if match is None:
+        return None
+    month_word, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+    month = next(index for index, name in enumerate(MONTHS, start=1) if name.startswith(month_word[:3]))
+    for year in (now.year, now.year + 1):
+        try:
+            candidate = now.date().replace(year=year, month=month, day=int(number))
+        except ValueError:
+            return None  # "february 30"
+        if candidate >= now.date():
+            return candidate
+    return None
+
+
 def send_time(lowered: str, now: datetime) -> datetime | None:
     """'tomorrow', 'next Monday', 'on friday', 'in 3 days': that day at 09:00 in the team's zone
     (or 'at 3pm'); 'tonight' 19:00 today; else None (sent when it is scheduled)."""
     day = None
-    if re.search(r"\btomorrow\b", lowered):
+    if dated := _calendar_day(lowered, now):
+        day = dated  # "dec 10th 9am", "on 10 december": that day, this year or next
+    elif re.search(r"\btomorrow\b", lowered):
         day = now.date() + timedelta(days=1)
     elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", lowered):
         ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7

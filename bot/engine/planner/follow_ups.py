@@ -135,8 +135,10 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
                                r"(?:(?P<now>straight away|right away|immediately|at once|instantly|on day 0)|(?:on |at )?day\s*(?P<day>\d+)"
                                r"|(?:after |in )?(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)(?: after| later)?)\b", lowered)
     # "send the first one after 4 hours instead of 2"
-    match = match or re.search(r"\b(?:send|sending|make)\b(?P<which>.*?)\b(?:go |go out |be sent )?(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
-                               r"(?P<day>)(?=.*\binstead\b)", lowered)
+    # "make the reminder go out 6 hours after instead of day 1"
+    match = match or re.search(r"\b(?:send|sending|make|have)\b(?P<which>.*?)\b(?:go |go out |be sent |arrive )?(?:(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
+                               r"|(?P<amount2>\d+)\s*(?P<unit2>h|hours?|d|days?)\s+(?:after|later)\b)"
+                               r"(?P<day>)(?=.*\b(?:instead|not|rather than)\b)", lowered)
     if match is None:
         return None
     if refusal := follow_up_refusal(state):
@@ -152,7 +154,8 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     elif match.group("day"):
         when = {"delay_days": int(match.group("day"))}
     else:
-        amount, unit = int(match.group("amount")), match.group("unit")
+        found = match.groupdict()
+        amount, unit = int(found.get("amount") or found["amount2"]), found.get("unit") or found["unit2"]
         when = {"delay_hours": amount} if unit.startswith("h") else {"delay_days": amount}
     target = f"day {when['delay_days']}" if "delay_days" in when else f"{when['delay_hours']} h"
     return campaign_edit(state, {"steps": [{**which, **when}]}, f"{selector_words(which)} moves to {target}")
@@ -341,6 +344,49 @@ def set_holdout(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return None
     words = f"{share:g}% held out as the control group" if share else "no holdout (everyone gets the emails)"
     return campaign_edit(state, {"holdout_percent": share}, words)
+
+
+# "first one should be a plain reminder not reviews", "make the day 3 email a discount instead
+# of reviews", "turn the second email into a reminder": a step's kind changes
+KIND_SWAP = re.compile(r"^(?:please |ok |actually |and |also |no,? )*(?:make |turn |switch |change )?(?P<which>.*?)\s+(?:should be|needs to be|to be|into|to|be|becomes?)"
+                       r"\s+(?:a |an |just a |just an )?(?:plain |simple |normal |regular |basic |straight )?(?P<kind>[\w -]+?)"
+                       r"(?:\s*,?\s*\b(?:not|instead of|rather than)\b\s+(?:a |an |the )?(?P<old>[\w -]+?))?(?:\s+instead)?[.!]*$")
+
+
+@on_named_campaign
+def change_kind(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """A step's kind changes: the step goes and one of the new kind takes its time (its offer
+    kept), drafted afresh; the other steps keep their drafts and approvals."""
+    # "make the day 2 email a reminder": read as "make the day 2 email into a reminder"
+    lowered = re.sub(r"^(\W*(?:please |ok |actually )*(?:make|turn|switch|change)\s+(?:(?:the|that|this)\s+(?:[\w-]+\s+){0,3}?(?:email|one|step|message|mail)|day\s*\d+(?:\s+(?:email|one))?))"
+                     r"\s+(?=an?\s)", r"\1 into ", lowered)
+    match = KIND_SWAP.match(lowered)
+    if match is None or not (match.group("old") or re.match(r"^(?:please |ok |actually |and |also |no,? )*(?:make|turn|switch|change)\b", lowered)):
+        return None
+    kind = next((name for pattern, name in STEP_PURPOSES if re.search(pattern, match.group("kind"))), None)
+    request = thread_request(state)
+    which = step_named(match.group("which"), request)
+    if kind is None or which is None or not ("step" in which or "day" in which or "missing" in which):
+        return None
+    if refusal := follow_up_refusal(state):
+        return refusal
+    if "missing" in which:
+        return step_not_found(request, which["missing"])
+    steps = request.get("steps") or []
+    old = next((step for position, step in enumerate(steps, start=1) if is_step(step, position, which)), None)
+    if old is None:
+        return None
+    if old.get("purpose") == kind:
+        return Plan("update_sequence", answer=f"{selector_words(which).capitalize()} is already a {kind.replace('_', ' ')} email.")
+    # a reminder or reviews email carries no offer ("a plain reminder"); other kinds keep the step's
+    plain = kind in ("cart_reminder", "social_proof")
+    new = {key: old[key] for key in ("delay_days", "delay_hours", "discount_percent", "discount_code")
+           if old.get(key) is not None and not (plain and key.startswith("discount"))}
+    if kind == "cart_discount" and not new.get("discount_percent"):
+        new["discount_percent"] = percent(lowered) or 10
+    dropped = ", without its offer" if plain and (old.get("discount_percent") or old.get("discount_code")) else ""
+    return campaign_edit(state, {"remove_steps": [which], "add_steps": [{**new, "purpose": kind}]},
+                         f"{selector_words(which)} becomes a {kind.replace('_', ' ')} email{dropped} (written afresh; the others keep their drafts)")
 
 
 def campaign_edit(state: ThreadState, change: dict[str, Any], words: str) -> Plan:

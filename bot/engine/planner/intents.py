@@ -260,7 +260,9 @@ INTENTS = [
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |oops,? |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|put back|bring back|append|throw in|tack on|slap on|put an?|put (?:a|the) \w+ (?:email )?back)\b"
            r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
-           r"|closing) 1)\b)(?=.*\b(day\s*\d+|\d+\s*(h|hours?|days?))\b)",
+           r"|closing) 1)\b)(?=.*\b(day\s*\d+|\d+\s*(h|hours?|days?)|right away|straight away|immediately|at once|first thing)\b)"
+           # "and one more on day 12 that just says we miss them": "one more" is the new step
+           r"|^(?:and |also |plus |oh |ok )*(?:1 more|one more|another(?: 1| one)?|a final 1|1 last 1|one last one)\b(?=.*\b(?:day\s*\d+|\d+\s*(?:h|hours?|days?))\b)",
            234, add_step),
     Intent(r"^(please |actually |ok |and |also |on second thought,? |hmm,? )*(can you |could you |can we |could we |let's )?(remove|drop|delete|cut|get rid of|take out|ditch|scrap|lose"
            r"|skip)\b.*\b(day\s*\d+|emails?|steps?|messages?|reminders?|one|discount|reviews?)\b", 233, remove_step, unless=r"@|\bfrom (the |our )?"
@@ -273,7 +275,9 @@ INTENTS = [
            r"|^(?:please |ok |actually )*(?:send|make) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b(?:after|in) \d+\s*(?:h|hours?|days?)\b.*\binstead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
-           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+", 232, move_step),
+           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+"
+           r"|^(?:please |ok |actually )*(?:send|make|have) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b\d+\s*(?:h|hours?|days?) (?:after|later)\b"
+           r".*\b(?:instead|not|rather than)\b", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also |now |no,? )*(can you |could you |can we |could we |let's )?(make|change|set|bump|raise|lower|give|update|"
            r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
@@ -289,6 +293,10 @@ INTENTS = [
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, audience_edits.narrow_audience),
     Intent(audience_edits.PLACES_ONLY.pattern, 157, audience_edits.place_list),
     Intent(follow_ups.OFFER_OFF.pattern, 237, follow_ups.remove_offer),
+    Intent(r"\b(?:should be|needs to be|to be|into|becomes?)\b.*\b(?:not|instead of|rather than)\b"
+           r"|^(?:please |ok |actually |and |also |no,? )*(?:make|turn|switch|change)\b.*\b(?:into|to|be|a|an)\s+(?:a |an |plain |simple |normal )*"
+           r"(?:reminder|reviews?|social proof|discount|coupon|offer|welcome|win.?back)\b(?:\s+(?:email|one|instead))*[.!]*$"
+           r"|^(?:please |ok |actually |and |also |no,? )*(?:make|turn|switch|change)\b.*\b(?:instead of|rather than)\b", 236, follow_ups.change_kind),
     Intent(HOLDOUT.pattern + "|" + NO_HOLDOUT.pattern + r"|\b\d{1,2}\s*percent\s+hold\s*-?\s*out\b", 239, follow_ups.set_holdout,
            unless=r"\b(?:build|create|set up|setup|make me|new)\b.*\b(?:sequence|flow|series|campaign|win.?back|welcome)\b"),
     Intent(follow_ups.MOVE_OFFER_TO.pattern, 238, follow_ups.move_offer),

@@ -43,7 +43,7 @@ def plan_row(tool: str, clean: str, lowered: str, state: ThreadState, *, ask: st
     several = re.search(r"\bcampaigns\s+#?(\d+(?:\s*(?:,|and|&)\s*#?\d+)+)\b", lowered)
     if several and set(fields) == {"campaign"}:  # "get rid of campaigns 5, 6 and 7": one call each
         numbers = re.findall(r"\d+", several.group(1))
-        words = reading.format(campaign="s " + ", ".join(numbers)) if reading else None
+        words = reading.replace("campaign {campaign}", "campaigns {campaign}").format(campaign=", ".join(numbers)) if reading else None
         return Plan(tool, [PlannedCall(tool, {"campaign": number}) for number in numbers], reading=words and f"Read as: {words}")
     arguments: dict[str, Any] = {}
     for name, info in fields.items():

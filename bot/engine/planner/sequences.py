@@ -157,6 +157,17 @@ def _names_people(clause: str) -> bool:
     return bool(countries_in(clause)[0] or regions_in(clause) or re.search(r"[$€£]\s*\d|\b\d+\s*(?:dollars|euros?|pounds)\b", clause))
 
 
+# Words about the step that are no copy: "tack on", "one more", "the 3rd one", "that just says",
+# "no code" ("last chance" keeps its "last").
+_NOT_COPY = re.compile(
+    r"^(?:(?:and|also|plus|then|oh|ok)\s+)*(?:(?:add|tack on|throw in|slap on|include|insert|append|put in)\s+)?(?:an?\s+)?"
+    r"(?:1 more|one more|another(?: 1| one)?|a final (?:1|one)|1 last 1|one last one"
+    r"|(?:the )?(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|final|last(?! chance))(?: 1| one| email| e-mail| mail| message)?)(?=\s|$)"
+    r"|^(?:(?:and|also|plus|then)\s+)*(?:add|tack on|throw in|slap on|append)\s+(?:an?\s+)?"
+    r"|\b(?:that|which) (?:just )?(?:says?|tells? them|reads?)\s+(?:that\s+)?|\bsaying\s+(?:that\s+)?"
+    r"|,?\s*\bno (?:code|discount|offer|coupon)s?\b")
+
+
 def _step_words_of(clause: str) -> str | None:
     """The clause's own subject in the marketer's words (minus when, the offer and the code), or
     None when it only says when, the offer or the purpose."""
@@ -165,6 +176,7 @@ def _step_words_of(clause: str) -> str | None:
     if _HEAD.search(clause):
         return None
     own = STEP_TIMING.sub(" ", clause)
+    own = _NOT_COPY.sub(" ", own.strip())
     own = re.sub(r"\(\s*(?:with |using )?(?:code\s*)?\)|\b(?:with |using )?code\b\s*(?=$|\))", " ", own)
     own = re.sub(r"\s+", " ", own).strip(" -.!,()")
     rest = re.sub(r"\s+", " ", re.sub(r"[^\w\s'-]|\b\d+\b", " ", _FILLER.sub(" ", own))).strip(" -'\"")
