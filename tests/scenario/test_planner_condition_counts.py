@@ -89,6 +89,11 @@ CASES = {
         lambda people, orders: [k for k, p in people.items() if len(orders.get(k, [])) >= 2 and p.country != "US"],
     "how many people who actually opted in (not soft) are there":
         lambda people, orders: [k for k, p in people.items() if p.email_consent == "opt_in"],
+    # an order in one window and none in another (Mutation tried: `conditions.ordered_but_not`
+    # returning None reads it as "ordered before but not in the last 30 days", the old silent misreading)
+    "how many people ordered in the last 30 days but not in the last 7 days":
+        lambda people, orders: [k for k in people if any(at >= NOW - timedelta(days=30) for at, _ in orders.get(k, []))
+                                and not any(at >= NOW - timedelta(days=7) for at, _ in orders.get(k, []))],
     "how many customers spent over 150 in the last 30 days":
         lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
 }

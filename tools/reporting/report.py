@@ -214,6 +214,8 @@ class OrderSummaryInput(ToolInput):
     segment: str | dict[str, Any] | None = Field(
         None, description="Only orders by these contacts: a saved segment's name or a segment spec "
                           '("revenue from customers in Canada": {"attribute": "country", "op": "in", "value": ["CA"]}).')
+    min_value: float | None = Field(None, ge=0, description='Only orders worth more than this ("orders over 300").')
+    max_value: float | None = Field(None, gt=0, description='Only orders worth less than this ("orders under 50").')
 
 
 class OrderSummaryResult(ToolResult):
@@ -238,15 +240,20 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
         spec = segments.resolve(ctx.db, params.segment)
         segments.check_event_names(ctx.db, spec)
         who = [Event.contact_id.in_(compile_spec(spec, ctx.now(), segments.query_form(ctx.db)))]
+    value = order_value(Event.properties)
+    worth = ([value > params.min_value] if params.min_value is not None else []) + (
+        [value < params.max_value] if params.max_value is not None else [])
     orders, buyers, revenue, first, last = ctx.db.execute(select(
-        func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(order_value(Event.properties)), 0),
+        func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(value), 0),
         func.min(Event.occurred_at), func.max(Event.occurred_at),
-    ).where(*order_filter(since, until), *who)).one()
+    ).where(*order_filter(since, until), *who, *worth)).one()
     money = round(float(revenue), 2)
     span = f"in the last {params.period}" if DURATION.match(params.period) else (
         f"from {since.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M} to {until.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}")
     average = round(money / orders, 2) if orders else 0.0
     by = " in the segment" if params.segment is not None else ""
+    by += f" worth over {params.min_value:,.2f}" if params.min_value is not None else ""
+    by += f" worth under {params.max_value:,.2f}" if params.max_value is not None else ""
     summary = (f"{orders:,} order{'s' * (orders != 1)} from {buyers:,} buyer{'s' * (buyers != 1)}{by} {span}, "
                f"revenue {money:,.2f}, average order value {average:,.2f}.")
     if last is not None and buyers == 1:  # one person's orders: when they last ordered is the question's point

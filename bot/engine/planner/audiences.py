@@ -253,18 +253,26 @@ def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None
 
 
 def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
-    """Orders and revenue over a period; "from customers in Canada" counts only their orders."""
+    """Orders and revenue over a period; "from customers in Canada" counts only their orders,
+    "orders over 300" only orders worth more than that."""
     who = EMAIL_RE.search(clean)
     # one person's orders, with no time named: all of them (ten years is older than any shop here)
     period, words = report_period(lowered, zone_now(), default="3650d" if who else "7d")
     arguments: dict[str, Any] = {"period": period}
-    whose = ""
+    whose = worth_words = ""
+    if worth := ORDER_WORTH.search(lowered):
+        # "how many orders over 300 bucks in the past 3 months": those orders, not every order
+        amount = float(worth.group("amount").replace(",", ""))
+        below = worth.group("op") in ("under", "below", "less than")
+        arguments["max_value" if below else "min_value"] = amount
+        worth_words = f" worth {'under' if below else 'over'} {amount:g}"
+        lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
     if who:
         arguments["segment"] = {"attribute": "email", "op": "eq", "value": who.group(0).lower()}
         words = "ever (the last 10 years)" if period == "3650d" else words
         # the thread remembers the question, so "and just in the last 30 days?" swaps its time
         return Plan("order_summary", [PlannedCall("order_summary", arguments)], audience_words=clean,
-                    reading=f"Read as: the orders and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
+                    reading=f"Read as: the orders{worth_words} and revenue of {who.group(0)} {'in ' if words.startswith('the ') else ''}{words}")
     # the period is the summary's own, not the people's: its words are taken out first
     period_words = time_of(lowered, zone_now())
     found = time_words_in(lowered, period_words.source) if period_words.any else None
@@ -291,7 +299,12 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"
     return Plan("order_summary", [PlannedCall("order_summary", arguments)],
-                reading=f"Read as: orders and revenue{whose} {'in ' if words.startswith('the ') or words[:1].isupper() else ''}{words}", audience_words=clean)
+                reading=f"Read as: orders{worth_words} and revenue{whose} {'in ' if words.startswith('the ') or words[:1].isupper() else ''}{words}", audience_words=clean)
+
+
+# An order's own value in an order question: "orders over 300 bucks", "orders under $50".
+ORDER_WORTH = re.compile(r"\b(?:orders?|purchases?|sales)(?:\s+(?!spent\b|spend\w*\b|who\b|that\b|with\b)\S+){0,3}?\s+(?:of |worth |valued at |that (?:were|was) )?(?P<op>over|above|more than|greater than|under|below|less than)"
+                         r"\s*[$€£]?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
 
 
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -47,10 +47,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
         fresh = _plan(text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
             return fresh
-    if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 for part in questions):
+    if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
-        if all(p.calls and all(c.name in READ_ONLY_COUNTS for c in p.calls) for p in plans):
+        if all(p.calls and all(c.name in READ_ONLY_COUNTS for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
             both = Plan(plans[0].intent, plans[0].calls + plans[1].calls,
                         reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
                                               for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused)
@@ -89,6 +89,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if (built := intent.build(clean, lowered, state)) is not None:
             if question and writes(built) and not _asks_for_confirmed(built, lowered) and not _edit_command(built, lowered):
                 continue  # questions only read: try the next reading of the sentence
+            if any(call.name == "forget_contact" for call in built.calls) and ASKS_A_COUNT.search(lowered):
+                continue  # "ok forget the date, how many orders has he got": a question, never an erasure
             if built.answer == messages.NOTHING_TO_REFER and built.intent == "follow_up":
                 # "set up abandoned cart emails - 10% off on day 5" reads like an edit, but with no
                 # campaign in the thread it is a new one: let the other readings try first.
@@ -227,6 +229,10 @@ def _last_instruction(clean: str) -> str | None:
         return None
     numbers = re.findall(r"(?:\bcampaign\s*#?|#)\d+\b", " ".join(parts[:-1]), flags=re.I)
     return parts[-1] + (f" ({numbers[0]})" if numbers and not re.search(r"(?:\bcampaign\s*#?|#)\d", parts[-1]) else "")
+
+
+# A question inside a sentence that an erasure verb opens ("forget the date, how many ...?").
+ASKS_A_COUNT = re.compile(r"\bhow (?:many|much)\b|\bwhat(?:'s| is| are| was| were| did| do)\b|\bhas (?:he|she|they)\b|\?")
 
 
 # A campaign named by number, then a request about "that one": "campaign 2. approve that one".

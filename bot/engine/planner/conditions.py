@@ -61,6 +61,36 @@ EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b(?!\s+(?:i
                   r"|\b0 orders\b|\bnon-?|\byet\b")
 
 
+# "ordered in october but not in november", "bought in q3 but not since", "ordered in the last
+# 30 days but not in the last 7": an order in one window and none in another.
+ORDERED_BUT_NOT = re.compile(
+    r"^(?P<pos>.*?\b(?:ordered|bought|purchased|shopped|ordering|buying|buyers|customers|orders?)\b.*?)\s*,?\s+(?:but|and)\s+"
+    r"(?:not|haven'?t|hasn'?t|didn'?t|did not|have not|has not|never|no (?:orders?|purchases?))\s*"
+    r"(?:(?:ordered|bought|purchased|shopped|order|buy|purchase|again|since then)\s+)*(?P<neg>(?:in|during|within|over|for)\b.+|since\b.*)$")
+
+
+def ordered_but_not(clause: str, now: datetime) -> tuple[list[dict[str, Any]], str] | None:
+    """The two conditions (an order in the first window, none in the second) and their words;
+    None unless both windows are there ("since" alone: since the first window ended)."""
+    match = ORDERED_BUT_NOT.match(clause.strip())
+    if match is None:
+        return None
+    first, later = time_of(match.group("pos"), now), time_of(match.group("neg"), now)
+    if not first.any:
+        return None
+    ordered: dict[str, Any] = {"event": ORDER}
+    words = "who ordered " + attach(ordered, first)
+    gap: dict[str, Any] = {"event": ORDER}
+    if later.any:
+        said = attach(gap, later)
+    elif re.fullmatch(r"since(?: then)?\W*", match.group("neg").strip()) and first.period:
+        gap["between"] = [first.period.end.isoformat(), (now + timedelta(days=1)).isoformat()]
+        said = f"since ({first.period.end:%Y-%m-%d} on)"
+    else:
+        return None
+    return [ordered, {"not": gap}], f"{words} but not {said}"
+
+
 def clauses(lowered: str) -> dict[str, str]:
     """Each condition kind's part of the sentence: from its words to the next condition's.
     Words before the first condition go with it ("in the last week, who bought ...")."""

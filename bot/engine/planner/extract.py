@@ -30,6 +30,7 @@ from bot.engine.planner.conditions import (
     lapsed_window,
     list_status_condition,
     order_count,
+    ordered_but_not,
     signup_condition,
     spend_condition,
     time_of,
@@ -171,6 +172,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     stage = stage_of(lowered) or default
     defaults = {"cart": 24, "checkout": 24, "browse": 48, **(default_stage_hours or {})}
     part_of = clauses(audience_text)
+    if two_windows := ordered_but_not(part_of.get("order", ""), now) if "stage" not in part_of else None:
+        part_of.pop("order")  # "ordered in october but not in november": both windows are read there
     left_out = EXCLUDED_ORDER.search(audience_text)
     negated = None if left_out else NOT_ORDERED.search(part_of.get("order", ""))
     # "viewed a product but didn't buy": the stage's own "and did not order since", with its time.
@@ -180,12 +183,14 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         part_of["stage"] = part_of.get("stage", "") + " " + part_of.pop("order", "")
         negated = None
     times = {kind: time_of(clause, now) for kind, clause in part_of.items()}
-    unclaimed = time_of(audience_text, now) if not part_of else None
+    unclaimed = time_of(audience_text, now) if not part_of and not two_windows else None
     lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", audience_text)
     order_time = times.get("order", Time(None, None))
     lapsed = negated if negated and order_time.any and not EVER.search(part_of.get("order", "")[negated.start():negated.end() + 12]) else None
     claimed: set[str] = set()  # the clauses whose time words a condition took
-    kinds: set[str] = set()
+    kinds: set[str] = set(["ordered_in"] if two_windows else [])
+    if two_windows:
+        parts, phrases = list(two_windows[0]), [two_windows[1]]
     if stage_first and not lapsed:
         claimed.add("stage")
         kinds.add("stage")

@@ -150,7 +150,8 @@ INTENTS = [
            270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named",
            # "forget the date", "forget about canada": a change of mind about the question, not a person
            unless=r"\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)"
-                  r"|\bforget (?:about )?(?:the|that|it|this|those|these|what|about|my|i said|country|date|period|time|place|spend)\b(?!.*@)"),
+                  r"|\bforget (?:about )?(?:the |my |what )?(?:dates?|period|times?|timeframe|window|place|country|countries|spend|filter|condition"
+                  r"|last part|bit|part|question|i said|those|these|it|that|this)\b(?!\s+(?:customer|contact|person|user|guy|lady|one)\b)(?!\s*\S*@)"),
     Intent(r"\bunsubscribe\b|\bopt\b.*\bout\b|\bstop (emailing|mailing|sending (emails? )?to)\b"
            r"|\b(remove|take|drop)\b.*\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)",
            268, tool="unsubscribe_contact", decline=True, reading="unsubscribe {contact} from marketing email",
