@@ -50,8 +50,12 @@ def test_signed_up_yesterday_is_the_calendar_day(engine, settings):
 
 
 def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
-    for user in ("a", "b", "c", "d", "e"):
+    # Mutation tried: the old reading (no order at all from the day's start) misses "f", who
+    # ordered in the morning and left a new cart in the afternoon.
+    for user in ("a", "b", "c", "d", "e", "f"):
         _contact(engine, user, YESTERDAY - timedelta(days=3))
+    track(engine, "f", "Order Completed", YESTERDAY + timedelta(hours=9), total=20.0)
+    track(engine, "f", "Product Added", YESTERDAY + timedelta(hours=15))  # a new cart after the order: counts
     track(engine, "a", "Product Added", YESTERDAY + timedelta(hours=12))  # counts
     track(engine, "b", "Checkout Started", YESTERDAY + timedelta(hours=9))
     track(engine, "b", "Order Completed", YESTERDAY + timedelta(hours=10), total=20.0)  # bought
@@ -62,9 +66,9 @@ def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
     reply = Conversation(engine, settings, use_agent=False).handle("how many people abandoned a cart yesterday?", "UAPPROVER", "T2")
     sql = ("SELECT count(DISTINCT e.contact_id) FROM events e WHERE e.name IN ('Product Added', 'Checkout Started')"
            " AND e.occurred_at >= :start AND e.occurred_at < :end AND NOT EXISTS (SELECT 1 FROM events o"
-           " WHERE o.contact_id = e.contact_id AND o.name = 'Order Completed' AND o.occurred_at >= :start)")
+           " WHERE o.contact_id = e.contact_id AND o.name = 'Order Completed' AND o.occurred_at > e.occurred_at)")
     expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
-    assert _number(reply.text) == expected == 1, reply.text
+    assert _number(reply.text) == expected == 2, reply.text
 
 
 def test_ordered_last_month_is_the_previous_calendar_month(engine, settings):

@@ -264,6 +264,8 @@ class SinceCondition(Node):
 
     since: str = Field(description="the event that happened")
     within_last: Window | None = None
+    between: tuple[datetime, datetime] | None = Field(
+        None, description="[start, end): the event happened in this period (\"abandoned a cart yesterday\"); with then_not only")
     where: list[PropertyFilter] = Field(default_factory=list, max_length=10)
     then_not: str | None = Field(None, description="an event that must not have followed it")
     inactive_for: Window | None = Field(None, description="no `since` event for this long")
@@ -272,6 +274,11 @@ class SinceCondition(Node):
     def _check(self) -> SinceCondition:
         if (self.then_not is None) == (self.inactive_for is None):
             raise ValueError("a since condition needs exactly one of then_not or inactive_for")
+        _check_window_choice(self.within_last, self.between)
+        if self.between:
+            if self.inactive_for:
+                raise ValueError("between goes with then_not (an event in a period not followed by another), not inactive_for")
+            self.between = (_aware(self.between[0]), _aware(self.between[1]))
         return self
 
 

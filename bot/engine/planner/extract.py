@@ -397,12 +397,12 @@ def _joined(phrases: list[str]) -> str:
 
 
 def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
-    """A funnel stage inside a calendar period ("abandoned a cart yesterday"): did one of the
-    stage's events in [start, end), and has not ordered since the period began."""
+    """A funnel stage inside a calendar period ("abandoned a cart yesterday"): one of the stage's
+    events in [start, end) with no order after it (per event, as the rolling window reads it)."""
     span = [period.start.isoformat(), period.end.isoformat()]
-    did = [{"event": node["since"], "between": span, **({"where": node["where"]} if node.get("where") else {})}
+    did = [{"since": node["since"], "between": span, "then_not": ORDER, **({"where": node["where"]} if node.get("where") else {})}
            for node in shape.get("any", [shape])]
-    return [did[0] if len(did) == 1 else {"any": did}, {"event": ORDER, "did": False, "between": since_start(period, now)}]
+    return [did[0] if len(did) == 1 else {"any": did}]
 
 
 def since_start(period: Period, now: datetime) -> list[str]:
