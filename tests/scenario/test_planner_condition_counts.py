@@ -94,6 +94,16 @@ CASES = {
     "how many people ordered in the last 30 days but not in the last 7 days":
         lambda people, orders: [k for k in people if any(at >= NOW - timedelta(days=30) for at, _ in orders.get(k, []))
                                 and not any(at >= NOW - timedelta(days=7) for at, _ in orders.get(k, []))],
+    # normalising makes "non-buyers" "non buyers" (Mutation tried: NOT_ORDERED's old "non-?" read
+    # them as buyers, the opposite); "non-US" leaves the US out; a place after a lapse's window
+    # is kept, not left out with the window
+    "how many non-buyers in germany":
+        lambda people, orders: [k for k, p in people.items() if p.country == "DE" and not orders.get(k)],
+    "how many non-US contacts have we got":
+        lambda people, orders: [k for k, p in people.items() if p.country != "US"],
+    "how many people have ordered but not in the last 60 days in germany":
+        lambda people, orders: [k for k, p in people.items() if p.country == "DE" and orders.get(k)
+                                and max(at for at, _ in orders[k]) < NOW - timedelta(days=60)],
     "how many customers spent over 150 in the last 30 days":
         lambda people, orders: [k for k in people if _spent(orders, k, NOW - timedelta(days=30)) > 150],
 }

@@ -48,7 +48,7 @@ NOT_ORDERED = re.compile(
     r"(?:\b(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|don'?t|do not|doesn'?t|not|never|no longer|without"
     r"|yet to)\s+(?:\w+\s+){0,2}?(?:ordered|order|ordering|bought|buy|buying|purchased|purchase|purchasing|shopped"
     r"|shop|made (?:a|any) purchases?|placed (?:an|any) orders?|converted|come back|came back|been back)\b)"
-    r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon-?(?:buyers|purchasers|customers)\b|\bnever-?buyers\b"
+    r"|\b(?:no|zero|0)\s+(?:orders?|purchases?)\b|\bnon[- ]?(?:buyers|purchasers|customers)\b|\bnever[- ]?buyers\b"
     r"|\bbut not (?=(?:in|within|for|during|over) (?:the )?(?:last|past|\d)|since )"
     r"|\b(?:nothing|none|no (?:orders?|purchases?))(?: at all)? (?=(?:in|within|for|during|over) (?:the )?(?:last|past|\d)|since )")
 # "leaving out anyone who bought in the last 30 days", "excluding recent buyers": no order in the
@@ -58,7 +58,7 @@ EXCLUDED_ORDER = re.compile(
     r"(?:(?:\w+\s+){0,3}?(?:who|that)\s+(?:(?:have|has|'ve|already|recently)\s+)*(?:bought|ordered|purchased|converted|shopped)"
     r"|(?:the\s+|our\s+|any\s+)?(?:recent\s+)?(?:buyers|purchasers|customers who ordered))\b")
 EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b(?!\s+(?:in|for|within|during|since|over|the)\b)|\bzero\b"
-                  r"|\b0 orders\b|\bnon-?|\byet\b")
+                  r"|\b0 orders\b|\bnon[- ]?|\byet\b")
 
 
 # "ordered in october but not in november", "bought in q3 but not since", "ordered in the last

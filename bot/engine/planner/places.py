@@ -28,10 +28,18 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         lowered = re.sub(rf"\b{re.escape(name)}\b", " " * len(name), lowered)
     excluded: list[str] = []
     for match in re.finditer(rf"\b(?:{EXCLUDE_VERBS})\b([^.;:]*)", lowered):
-        left_out = re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b", match.group(1))[0]
+        # "not in the last 60 days in germany": a time left out, and then a place kept
+        left_out = re.split(r"\bbut\b|\bonly\b|\bwho\b|\bthat\b|\s(?:in|from)\s", match.group(1))[0]
+        if re.match(r"\s*(?:the )?(?:last|past|previous|\d+\s*(?:h|hours?|days?|weeks?|months?))\b|\s*since\b", left_out):
+            continue
         codes, words = countries_in(left_out)
         excluded += codes + (["US"] if US_BY_CONTEXT.search(left_out) else [])  # "excluding the us": "us" is no safe code
         used += words
+    for match in re.finditer(r"\bnon-?(us|usa|u\.s\.|eu|uk|[a-z]{4,})\b", lowered):
+        # "non-US contacts", "non-EU buyers", "non-german shoppers": the place left out
+        codes, words = countries_in(match.group(1)) if match.group(1) not in ("us", "u.s.") else (["US"], [match.group(1)])
+        excluded += codes
+        used += words + [match.group(0)] if codes else []
     included: list[str] = []
     # A lookahead, so "for people who joined from canada" still sees "from canada".
     for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+(?=((?:the\s+)?[a-z .,&/-]{2,60}))", lowered):

@@ -46,7 +46,7 @@ abandon abandoning abandoners abandoner abandonment cart carts basket baskets ad
 browsed browse browsing browsers viewed view viewing viewers looked look looking visited visit product products
 item items something anything stuff things thing store site website
 live living lives based located locate country countries region place places where from abroad international
-domestic actually really explicitly properly personally announcing announce announcement promoting promote launching launch introducing featuring
+domestic non actually really explicitly properly personally announcing announce announcement promoting promote launching launch introducing featuring
 count number size big how's what's who's who've who're that's there's it's let's i'm we're we've i'd we'd
 show tell give find pull list see check preview count many
 before previously already converted converting convert google meta facebook instagram linkedin different distinct unique individual separate match code codes exactly precisely minimum maximum max min single multiple
