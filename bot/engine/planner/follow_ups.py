@@ -339,8 +339,9 @@ def set_holdout(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     campaign keeps that share of its audience out as the control group."""
     if refusal := follow_up_refusal(state):
         return refusal
-    share = 0.0 if NO_HOLDOUT.search(lowered) else holdout(words_to_numbers(lowered))
-    if not share and not NO_HOLDOUT.search(lowered):
+    ending = NO_HOLDOUT.search(lowered)
+    share = 0.0 if ending else holdout(words_to_numbers(lowered))
+    if not share and not ending:
         return None
     words = f"{share:g}% held out as the control group" if share else "no holdout (everyone gets the emails)"
     return campaign_edit(state, {"holdout_percent": share}, words)
