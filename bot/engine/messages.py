@@ -36,6 +36,15 @@ NOTHING_TO_REFER = (
     "I don't see a campaign in this thread to change. Build one first, e.g. "
     "\"build an abandoned-cart sequence\"."
 )
+ALREADY_EVERYWHERE = (
+    "Campaign {campaign}'s audience has no place condition, so it already includes contacts in "
+    "{places} (and everywhere else); nothing changed. Say \"make it {places} only\" to limit it to them."
+)
+WHICH_CONDITION = (
+    "Which condition of campaign {campaign}'s audience should go? Say e.g. \"drop the $100 minimum\", "
+    "\"remove the country filter\" or \"drop the exclusion\"."
+)
+NO_SUCH_CONDITION = "Campaign {campaign}'s audience has no {what} to drop; nothing changed."
 STEP_NOT_FOUND = "{campaign} has no {what}; its steps are {days}."
 EDIT_EMPTY_FIELD = "The {field} can't be empty."
 REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."

@@ -130,3 +130,18 @@ def test_revenue_from_an_audience_counts_only_its_orders(engine, settings, store
     assert reply.text.startswith("Read as: orders and revenue by contacts in CA"), reply.text
     assert _number(reply.text) == len(expected), reply.text
     assert f"revenue {round(sum(total for _, total in expected), 2):,.2f}" in reply.text, reply.text
+
+
+def test_a_cart_said_not_to_happen_is_no_cart_abandoner(engine, settings, store):
+    # Mutation tried: without the negated-cart branch of `stages.stage_of` "didn't add to cart" was
+    # read as the last 24 hours' cart abandoners, the opposite, silently.
+    people, _ = store
+    since = NOW - timedelta(days=7)
+    with engine.connect() as connection:
+        carted = {row.contact_id for row in connection.execute(text(
+            "SELECT contact_id, occurred_at FROM events WHERE name = 'Product Added'")) if _aware(row.occurred_at) >= since}
+    expected = [k for k, p in people.items() if p.country == "DE" and k not in carted]
+    reply = Conversation(engine, settings, use_agent=False).handle(
+        "how many people in germany didn't add anything to their cart in the last 7 days", "UAPPROVER", "T-not-carted")
+    assert "who have not added to cart in the last 7 days" in reply.text.splitlines()[0], reply.text
+    assert _number(reply.text) == len(expected), reply.text

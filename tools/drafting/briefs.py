@@ -38,6 +38,10 @@ LEAD = re.compile(r"^\s*((write|draft|create|announce)\s+)?((tell|let)\s+(our\s+
 TAIL = re.compile(r"\s+(with|and|for|at|on|of|to)$", re.I)
 HOLIDAYS = re.compile(r"\b(black friday|cyber monday|christmas|boxing day|new year|valentine's day|mother's day|"
                        r"father's day|easter|halloween|labor day|memorial day|prime day|singles day)\b", re.I)
+# "this weekend only", "ends sunday", "48 hours only": when an offer stops, said with the offer
+TIME_LIMIT = re.compile(r"(?:(?:this|today|tonight|the) (?:week|weekend|day|month)? ?only|(?:ends|until|through|thru) \w+(?: night| at midnight)?"
+                        r"|for a limited time( only)?|(?:this|today|tonight) only|(?:this )?(?:weekend|week) only|(?:\d+|two|three) (?:hours?|days?) only)",
+                        re.I)
 EVENTS = {"sale", "sales", "event", "launch", "week", "weekend", "offer", "deals", "collection"}
 
 
@@ -58,12 +62,13 @@ def read_brief(brief: str | None) -> Brief:
     brief = to_reader(brief) if brief else brief
     clauses = [c.strip(" .!") for c in re.split(r"[,;.\n]|\s+-\s+|\band make\b", brief or "") if c.strip(" .!")]
     urgent = bool(URGENT.search(brief or ""))
-    offer, topic, details = "", "", []
+    offer, topic, details, limits = "", "", [], []
     for clause in clauses:
         # "with code LOOK10", "this week only": the code is printed from its own field, and a
-        # time limit is urgency, neither is a topic
-        if re.fullmatch(r"(?:this|today|tonight|the) (?:week|weekend|day|month)? ?only|(?:ends|until) \w+|for a limited time( only)?", clause.strip(), re.I):
+        # time limit is urgency and a term of the offer (said with it), neither is a topic
+        if TIME_LIMIT.fullmatch(clause.strip()):
             urgent = True
+            limits.append(clause.strip())
             continue
         clause = re.sub(r"\b(?:with|using|use)?\s*(?:the\s+)?(?:promo |discount )?code\s+\S+", " ", clause, flags=re.I).strip()
         clause = LEAD.sub("", clause).strip()
@@ -74,7 +79,12 @@ def read_brief(brief: str | None) -> Brief:
             before, after = clause[: found.start()].strip(" :-"), clause[found.end():].strip(" :-")
             # "10% off this week" keeps its few words; a longer tail is a detail of its own.
             # "10% off this week" and "10% off your next order" keep their words; a longer tail is a detail
-            keeps = len(after.split()) < 3 or re.match(r"(?:your|their|the|on|for|at|any|every|all)\b", after, re.I) and len(after.split()) <= 5
+            keeps = len(after.split()) < 3 or re.match(r"(?:your|their|the|on|for|at|any|every|all)\b", after, re.I) and len(after.split()) <= 5 \
+                or re.match(r"(?:on |for |with |when you buy )?(?:orders?|purchases?|baskets?|carts?|sets?|packs?)\s+(?:of|over|above|worth|from|\d)"
+                            r"|(?:when you buy|if you buy|on) \d", after, re.I) and len(after.split()) <= 7  # "15% off orders of 50+ units": its terms
+            if TIME_LIMIT.fullmatch(after):
+                limits.append(after)  # "20% off this weekend only"
+                keeps, after = True, ""
             offer = to_reader(f"{found.group(0)} {after}").strip() if keeps else found.group(0)
             clause = before if keeps else f"{before} {after}".strip()
             clause = "" if re.fullmatch(r"(?:here'?s|here is|and|plus|with|get|enjoy|take|a|an)?", clause.lower()) else clause
@@ -82,6 +92,10 @@ def read_brief(brief: str | None) -> Brief:
             topic = sentence_case(TAIL.sub("", clause).strip())
         elif clause:
             details.append(clause[0].upper() + clause[1:])
+    if limits and offer:
+        offer = f"{offer}, {', '.join(limits)}"  # "20% off, this weekend only": the offer keeps its terms
+    elif limits:
+        details += [limit[0].upper() + limit[1:] for limit in limits]
     return Brief(topic=topic, offer=offer, urgent=urgent, details=tuple(details))
 
 

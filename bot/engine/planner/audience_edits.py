@@ -25,10 +25,12 @@ from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, with_countries
 from bot.engine.planner.steps import thread_request
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, regions_in
+from tools.audience import recipes
 
 # "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
-EXCLUDED_PEOPLE = re.compile(r"\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)\s+(?:anyone|everyone|anybody"
-                             r"|people|those|customers|contacts|buyers|shoppers|subscribers|the ones|all)\s+(?:who|that|which)\s+(?P<who>.+?)"
+EXCLUDED_PEOPLE = re.compile(r"(?:\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)"
+                             r"|^(?:but |and |ok |also |oh |plus )*(?:not|except(?: for)?|apart from|other than))\s+(?:anyone|everyone|anybody"
+                             r"|people|those|customers|contacts|buyers|shoppers|subscribers|the ones|all)\s+(?:who|that|which)(?:'ve|'re| have| are)?\s+(?P<who>.+?)"
                              r"(?:\s+from (?:this|the|our|that|it)(?: \w+)?)?\s*[.!?]*$")
 
 
@@ -94,8 +96,10 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
 
 # "add switzerland and the netherlands too", "make it germany, austria and the netherlands": a
 # message that is only places, for a campaign's audience
-PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? )*(?:(?P<add>add|include|also include|plus|throw in)|make it|make that"
-                         r"|change it to|switch it to|just|only)\s+(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
+PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? |can you |could you |let's )*(?:(?P<add>add|include|also include|plus|throw in"
+                         r"|(?:widen|expand|extend|broaden|open)(?: it| this| that| the audience)?(?: up)? to(?: include)?)|make it|make that"
+                         r"|change it to|switch it to|just|only)\s+(?:(?:people|customers|contacts|shoppers|folks|buyers|anyone|those|ones|the ones)"
+                         r" (?:in|from) )?(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
 
 
 @on_named_campaign
@@ -119,6 +123,11 @@ def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
     old = _parts(segment)
     kept = [part for part in old if not _place_part(part)]
+    if match.group("add") and len(kept) == len(old):
+        # "widen it to the UK too" when no place limits it: it already reaches them, and narrowing
+        # it to the places named would do the opposite of what was asked
+        return Plan("update_sequence", answer=messages.ALREADY_EVERYWHERE.format(
+            campaign=state.campaign_id, places=merged_places(new)[1]))
     places = merged_places([part for part in old if _place_part(part)] + new if match.group("add") else new)
     built = campaign_edit(state, {"segment": {"all": kept + places[0]}}, f"the same audience, now only contacts in {places[1]}")
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
@@ -243,3 +252,126 @@ def _place_part(part: dict[str, Any]) -> bool:
         return True
     children = part.get("all") or part.get("any") or ([part["not"]] if "not" in part else [])
     return bool(children) and all(_place_part(child) for child in children)
+
+
+# "make it carts from the last 3 days then", "signups from the last 90 days, not 24 hours",
+# "change the window to 72 hours", "make it 120 days": the campaign's own window, nothing else
+WINDOW_EDIT = re.compile(
+    r"^(?:ok |okay |so |actually |and |but |hmm,? |no,? |please |can you |could you )*"
+    r"(?:(?:make|change|set|switch|widen|extend|shorten|narrow|keep|cut|bump|expand) (?:it|that|this|the (?:window|time ?frame|period|lookback)|them)"
+    r"(?: down| back| up)?(?: to| at)?\s+|(?:make|change|set) the (?:window|time ?frame|period|lookback)(?: to| at)?\s+)?"
+    r"(?:(?:only |just )?(?:the )?(?:carts?|cart abandoners|abandoners|abandoned carts|checkouts?|sign.?ups|signups|new (?:sign.?ups|subscribers)"
+    r"|subscribers|joiners|viewers|browsers|browse abandoners|people|ones|those|contacts|customers|shoppers)\s+)?"
+    r"(?P<time>(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) \d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
+    r"|(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) (?:day|week|month|fortnight)|\d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
+    r"|since [a-z0-9 ']{3,30}?)"
+    r"(?:\s*,?\s*(?:not|instead of|rather than) (?:the )?(?:last |past )?\d+\s*(?:h|hrs?|hours?|d|days?|w|weeks?|months?)?)?"
+    r"(?:\s*,?\s*(?:instead|then|please|only))*[.!]*$")
+
+
+@on_named_campaign
+def change_window(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """The window of the thread's campaign's trigger (the cart, the sign-up, the lapse) set to the
+    time the follow-up names; the other conditions stay as they are."""
+    from bot.engine.planner.conditions import time_of
+    from bot.engine.planner.dates import window, words_window, zone_now
+
+    match = WINDOW_EDIT.match(lowered)
+    if state.campaign_id is None or match is None:
+        return None
+    said = match.group("time")
+    if re.match(r"\d", said):
+        said = "in the last " + said  # "make it 120 days": that many days
+    time = time_of(said, zone_now())
+    if time.win is None:
+        return None  # a calendar period ("since black friday") is no sliding window: other readers
+    segment = thread_request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    new = window(time.win.hours)
+    changed: list[str] = []
+
+    def rewindow(part: dict[str, Any]) -> dict[str, Any]:
+        if "since" in part and "within_last" in part:
+            changed.append("the trigger window")
+            return {**part, "within_last": new}
+        if "inactive_for" in part:
+            changed.append("the lapse")
+            return {**part, "inactive_for": new}
+        if part.get("attribute") == "created_at" and part.get("op") == "within_last":
+            changed.append("the sign-up window")
+            return {**part, "value": new}
+        for key in ("all", "any"):
+            if key in part:
+                return {**part, key: [rewindow(child) for child in part[key]]}
+        return part
+
+    rewritten = rewindow(segment)
+    if not changed:
+        return None
+    lapse = changed[0] == "the lapse"
+    words = f"no order in the last {words_window(new)}" if lapse else f"the last {words_window(new)}"
+    built = campaign_edit(state, {"segment": rewritten}, f"the same audience, with {changed[0]} now {words}")
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+    return built
+
+
+# "drop the $100 minimum", "remove the spend condition", "get rid of the country filter": one
+# condition of the campaign's audience taken out, the rest kept
+DROP_CONDITION = re.compile(
+    r"^(?:ok |okay |actually |and |also |please |hmm,? |can you |could you )*(?:drop|remove|get rid of|lose|ditch|scrap|take off|take out"
+    r"|take away|forget|no need for|don'?t need|undo)\s+(?:the |that |this |our )?(?P<what>(?:[$€£]?\d[\d,.]*\s*(?:\+\s*)?)?(?:cart |order |basket |checkout )?"
+    r"(?:value |total |spend |spending |amount |money |price |country |place |location |region |geo |geography |exclusion |excluded )?"
+    r"(?:minimum|min|condition|filter|requirement|threshold|restriction|part|bit|criteri(?:on|a)|cut.?off|floor|exclusions?))\b"
+    r"(?:\s+(?:from|on|for) (?:it|this|that|the audience|the segment|the campaign))?[.!]*$")
+
+
+@on_named_campaign
+def drop_condition(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """Take the condition the follow-up names out of the thread's campaign's audience: a value
+    (a cart's, an order's, a lifetime spend), the places, or the people left out."""
+    match = DROP_CONDITION.match(lowered)
+    if state.campaign_id is None or match is None:
+        return None
+    what = match.group("what")
+    segment = thread_request(state).get("segment")
+    if not isinstance(segment, dict):
+        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
+    kind = ("place" if re.search(r"country|place|location|region|geo", what) else "exclusion" if "exclu" in what
+            else "value" if re.search(r"\d|value|total|spend|amount|money|price|minimum|\bmin\b|threshold|floor|cut.?off", what) else None)
+    if kind is None:
+        return Plan("update_sequence", answer=messages.WHICH_CONDITION.format(campaign=state.campaign_id))
+    taken: list[str] = []
+
+    def without(part: dict[str, Any]) -> dict[str, Any] | None:
+        if kind == "place" and _place_part(part):
+            taken.append("the places")
+            return None
+        if kind == "exclusion" and "not" in part:
+            taken.append("the people left out")
+            return None
+        if kind == "value" and part.get("aggregate"):
+            taken.append(f"the spend over {part['value']:g}" if isinstance(part.get("value"), (int, float)) else "the spend")
+            return None
+        if kind == "value" and part.get("where") and any(w.get("property") == "total" for w in part["where"]):
+            limit = next(w for w in part["where"] if w.get("property") == "total")
+            owner = "cart" if part.get("since") == "Checkout Started" else "order"
+            taken.append(f"the {owner} value {'under' if limit.get('op') == 'lt' else 'over'} {limit.get('value'):g}")
+            if part.get("since") == "Checkout Started":
+                return recipes.cart_abandoners(part["within_last"]) if part.get("within_last") else {k: v for k, v in part.items() if k != "where"}
+            return {k: v for k, v in part.items() if k != "where"}
+        for key in ("all", "any"):
+            if key in part:
+                kept = [child for child in (without(child) for child in part[key]) if child is not None]
+                return {key: kept} if len(kept) > 1 else kept[0] if kept else None
+        return part
+
+    rewritten = without(segment)
+    if not taken:
+        return Plan("update_sequence", answer=messages.NO_SUCH_CONDITION.format(campaign=state.campaign_id, what=what))
+    if rewritten is None:
+        rewritten = {"attribute": "email", "op": "exists"}
+    built = campaign_edit(state, {"segment": rewritten}, f"the same audience without {', '.join(dict.fromkeys(taken))}")
+    built.words_all_read = True
+    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+    return built

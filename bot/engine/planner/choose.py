@@ -83,6 +83,18 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return built  # "... move the third email to day 4" of a two-email flow: said, nothing else built
     if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
         return compound
+    if (steps := THEN_ACT.split(clean)) and len(steps) == 2 and all(len(step.split()) >= 2 for step in steps):
+        # "pause it, then move it to friday": two requests, in order, each read on its own
+        plans = [_plan(step, state) for step in steps]
+        builds = any(call.name == "create_sequence" for call in plans[0].calls)  # "build X, then schedule it": approvals come first
+        if all(p.calls and writes(p) for p in plans) and not builds:
+            return Plan(plans[0].intent, plans[0].calls + plans[1].calls,
+                        reading="; then ".join(p.reading.removeprefix("Read as: ") if i else p.reading
+                                               for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused)
+        if plans[0].calls and writes(plans[0]) and not plans[1].calls and not builds:
+            # the first done, the second named back as not done, never read into the first's name
+            plans[0].unused.append(steps[1])
+            return plans[0]
     question = is_question(clean)
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
@@ -128,7 +140,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
 READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
-CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) [\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
+# "pause it, then move it to friday", "cancel the newsletter and then resume the cart flow": two
+# requests in order (plain "and" joins edits of one thing, read by _compound_edit instead)
+THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"
+                      r"|approve|reject|move|push|export|send|launch|restart|stop|turn|switch)\b)", re.I)
+CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
+                            r"|(?:abandoned[- ]cart|cart|abandoned[- ]checkout|checkout|win-?back|welcome|browse(?: abandonment)?|post-?purchase)(?=\s*[,:;-]))"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
@@ -256,6 +273,8 @@ FIXED_AUDIENCE_TOOLS = {"export_buyer_suppression", "export_lookalike_seed"}
 
 
 def _with_unused(built: Plan, clean: str) -> Plan:
+    if built.words_all_read:
+        return built
     if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
                            for c in built.calls):
         audience = describe_audience(clean)

@@ -93,13 +93,17 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("draft_ad_copy", answer=messages.ASK_AD_PLATFORM)
     arguments = {"platform": chosen, **offer(clean, lowered)}
     steps = (state.sequence_request or {}).get("steps") or []
-    if steps and re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:(?:win-?back|cart|checkout|welcome|browse"
-                              r"|post-?purchase|newsletter|one-?off|announcement|abandoned cart)\s*)?(?:campaign|sequence|flow|series|one|email|newsletter)?)[.!?]*",
-                              (arguments.get("brief") or "").strip().lower()) or (
-            steps and not arguments.get("brief") and re.search(r"\bfor (?:this|that|the|our|it)\b(?:\s+[\w-]+){0,2}\s*[.!?]*$", lowered)) or (
-            steps and _names_thread_campaign(arguments.get("brief") or "", state)):
+    thread_campaign = bool(steps) and (re.fullmatch(r"(?:for |about )?(?:this|it|that|this one|that one|(?:this|that|the|our) (?:(?:win-?back|cart|checkout|welcome|browse"
+                                                    r"|post-?purchase|newsletter|one-?off|announcement|abandoned cart)\s*)?(?:campaign|sequence|flow|series|one|email|newsletter)?)[.!?]*",
+                                                    (arguments.get("brief") or "").strip().lower()) is not None or (
+        not arguments.get("brief") and re.search(r"\bfor (?:this|that|the|our|it)\b(?:\s+[\w-]+){0,2}\s*[.!?]*$", lowered) is not None) or (
+        _names_thread_campaign(arguments.get("brief") or "", state)))
+    kinds = [step["purpose"] for step in steps]
+    if thread_campaign and KIND_FAMILY.get(arguments.get("purpose")) and not any(
+            KIND_FAMILY[arguments["purpose"]] == KIND_FAMILY.get(kind) for kind in kinds):
+        thread_campaign = False  # "google ads for the win-back" in a cart flow's thread: the win-back named, not this flow
+    if thread_campaign:
         # "write me a google ad for this" in a campaign's thread: an ad for that campaign's offer
-        kinds = [step["purpose"] for step in steps]
         first = next((kind for kind in kinds if kind in ("cart_reminder", "cart_discount", "browse_abandonment", "winback", "welcome")), kinds[0])
         first = "cart_reminder" if first == "cart_discount" else first
         offered = next((step for step in steps if step.get("discount_percent") or step.get("discount_code")), None)
@@ -117,6 +121,11 @@ def draft_ad_copy(clean: str, lowered: str, state: ThreadState) -> Plan:
         arguments["purpose"] = "announcement"
     return Plan("draft_ad_copy", [PlannedCall("draft_ad_copy", arguments)],
                 reading="Read as: draft " + offer_words(arguments, f"ad copy for {chosen.replace('_', ' ')}"))
+
+
+# Which kind of campaign an ad's purpose belongs to, to tell "the win-back" from a cart flow.
+KIND_FAMILY = {"cart_reminder": "cart", "cart_discount": "cart", "social_proof": "cart", "browse_abandonment": "browse",
+               "winback": "winback", "welcome": "welcome"}
 
 
 def _names_thread_campaign(said: str, state: ThreadState) -> bool:
@@ -178,6 +187,11 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) and (missing := missing_step(lowered, state)):
         return missing
+    if (len(state.draft_ids) > 1 and state.campaign_id is not None and not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered)
+            and re.match(r"^(?:please\s+)?(?:can you\s+)?(?:approve|reject|decline)\s+(?:it|this|that|them|these|those)\b(?!\s+(?:draft|email|one|step)\b)", lowered)):
+        # "approve it" right after a campaign was built with several drafts: the campaign, every step
+        return campaign_decision(clean, re.sub(r"^(\S+(?:\s+can you)?\s+\S+)\s+(?:it|this|that|them|these|those)\b",
+                                               rf"\1 campaign {state.campaign_id}", lowered, count=1), state)
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
     if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)"
@@ -233,7 +247,7 @@ def campaign_decision(clean: str, lowered: str, state: ThreadState) -> Plan | No
     """"approve the holiday gift guide", "reject the welcome emails, the tone is off": every
     step's newest draft of that campaign (approve_draft / reject_draft with `campaign`). A draft
     number, or "it" with a draft in the thread, stays one draft's decision (draft_action)."""
-    if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (state.draft_ids and re.search(
+    if re.search(r"\b(?:draft|message)\s*#?\s*\d+\b", lowered) or (len(state.draft_ids) == 1 and re.search(
             r"^\S+ (it|this|that)\b(?! (?:campaign|sequence|flow|series|newsletter|one-?off|whole))", lowered)):
         return draft_action(clean, lowered, state)  # one draft's decision
     then_schedule = THEN_SCHEDULE.search(lowered)

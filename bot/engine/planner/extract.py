@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.engine.planner.conditions import (
@@ -36,8 +36,19 @@ from bot.engine.planner.conditions import (
     time_of,
     window_words,
 )
-from bot.engine.planner.dates import Period, Window, window, words_window, zone_now
+from bot.engine.planner.dates import Window, window, words_window, zone_now
 from bot.engine.planner.places import place_conditions, state_people
+from bot.engine.planner.stages import (
+    ABANDONED,
+    CART_VALUE,
+    NOT_ADDED,
+    about_product,
+    in_period,
+    product_filter,
+    retimed,
+    since_start,
+    stage_of,
+)
 from bot.engine.planner.vocabulary import (
     countries_in,
     words_to_numbers,
@@ -59,88 +70,10 @@ class Audience:
     kinds: set[str] = field(default_factory=set)
 
 
-# "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
-NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|hasn'?t|never|not|without|no)\s+"
-                       r"(?:\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
-BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b"
-                     r"|\bchecked out (?:our|the|some|these|those|a|an)\b")  # "checked out our bags" is a look, not a purchase
-
-
-# "who looked at shoes", "viewed the leather bags": what they looked at, when it names a product.
-PRODUCT_WORDS = re.compile(
-    r"\b(?:looked at|viewed|browsed|added|checked out)\s+(?!(?:to|into|in|something|items?|stuff|things?)\b)(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
-    r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to)\b"
-    r"|[,.;:!?]|$)")
-GENERIC_PRODUCTS = re.compile(r"^(?:(?:a |any |the )?(?:products?|items?|things?|stuff|something|anything|page|pages"
-                              r"|site|store|shop|website|catalog(?:ue)?|cart|basket|checkout)|it|them|one)$")
-
-
-def product_filter(lowered: str) -> str | None:
-    """The product words a browse or cart request names ("shoes"), or None for "a product"."""
-    match = PRODUCT_WORDS.search(lowered)
-    if match is None:
-        return None
-    what = match.group("what").strip()
-    if GENERIC_PRODUCTS.match(what) or what.startswith(("a product", "products")):
-        return None
-    # "bags" finds "Leather Bag" and "Bags": the singular is contained in both.
-    return " ".join(_singular(word) for word in what.split())
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ves"):
-        return word[:-3] + "f"  # "scarves" -> "scarf"; "gloves" -> "glof", matched as "glove" too (_about_product)
-    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
-        return word[:-2]  # "dresses" -> "dress", "watches" -> "watch"
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-# Words that make a funnel stage an abandonment ("didn't buy", "abandoned", "left in the cart").
-ABANDONED = re.compile(r"abandon|\bleft\b|\bdidn'?t\b|\bdid not\b|\bhaven'?t\b|\bhave not\b|\bhasn'?t\b|\bnot\b|\bwithout\b"
-                       r"|\bnever\b|\bno (?:order|purchase)|\byet to\b|\bbut no\b|\bwon'?t\b|\bforgot|\bunfinished|\bincomplete")
-
-
-def _retimed(shape: dict[str, Any], span: list[str]) -> dict[str, Any]:
-    """A plain event condition (or an any of them) moved into a calendar period."""
-    if "any" in shape:
-        return {"any": [_retimed(node, span) for node in shape["any"]]}
-    return {**{k: v for k, v in shape.items() if k != "within_last"}, "between": span}
-
-
-def _about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
-    # A product is named by its `name` or its `category` (Segment's e-commerce spec): either counts.
-    # a plural in -ves ("scarves", "gloves") is read as -f: the -ve form is looked for as well
-    forms = [what, what[:-1] + "ve"] if what.endswith("f") else [what]
-    return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": form}]}
-                    for form in forms for key in ("name", "category")]}
-
-
-# "only if their cart was over 100", "carts worth more than $150": the checkout's total (a cart add
-# has no total), so the stage narrows to checkouts of that value.
 # One order's value ("with an order over 100", "orders over 100 dollars"), not a lifetime spend.
 ORDER_VALUE = re.compile(r"\b(?:with |for |on )?(?:an? |their |any |one )?(?:single )?(?:orders?|purchases?)\s+(?:of |worth |valued at |totall?ing "
                          r"|that (?:was|were|is|are) )*(?P<op>over|above|more than|greater than|at least|under|below|less than)\s*[$€£]?\s*"
                          r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|purchases|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
-CART_VALUE = re.compile(r"\b(?:cart|basket|checkout)s?(?: value| total| size)?\s+(?:was |is |were |are |worth |valued at |of |totall?ing "
-                        r"|totals? |at )*(?P<op>over|above|more than|greater than|at least|under|below|less than|>|<)\s*[$€£]?\s*"
-                        r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s*(?:dollars|euros?|pounds|bucks))?")
-# "checkout abandoners", "got to checkout but didn't finish": the checkout, even when their cart is named too
-CHECKOUT_FIRST = re.compile(r"\bcheck.?out abandon\w*|\babandoned (?:the |their )?check.?outs?\b|\b(?:got|made it|reached|went|gone) to "
-                            r"(?:the )?check.?out\b|\bstarted (?:the |a )?check.?out\b|\bat check.?out\b")
-
-
-def stage_of(lowered: str) -> str | None:
-    """The funnel stage a phrase names (cart, checkout, browse), if any."""
-    if CHECKOUT_FIRST.search(lowered):
-        return "checkout"
-    if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
-        return "browse"
-    if re.search(r"(added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)|\bcart|basket", lowered):
-        return "cart"
-    if re.search(r"check.?out|checkout", lowered):
-        return "checkout"
-    return None
-
 
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
                       default: str | None = None) -> Audience:
@@ -191,6 +124,14 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     kinds: set[str] = set(["ordered_in"] if two_windows else [])
     if two_windows:
         parts, phrases = list(two_windows[0]), [two_windows[1]]
+    if stage is None and (not_added := NOT_ADDED.search(lowered)):
+        # "people who didn't add to cart (this week)": the cart named only as not done
+        added_time = times.get("stage") if times.get("stage") and times["stage"].any else time_of(lowered[not_added.start():], now)
+        condition: dict[str, Any] = {"event": "Product Added", "did": False}
+        when = attach(condition, added_time) if added_time.any else ""
+        parts.append(condition)
+        phrases.append(f"who have not added to cart {when}".strip() if when else "who have never added to cart")
+        claimed.add("stage")
     if stage_first and not lapsed:
         claimed.add("stage")
         kinds.add("stage")
@@ -213,7 +154,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
                 "browse": "viewed a product"}[stage]
         product = product_filter(lowered) if stage in ("browse", "cart") else None
         if product and ("since" in shape or plain):
-            shape = _about_product(shape, product)
+            shape = about_product(shape, product)
             what += f" '{product}' (in the product's name or category)"
         if cart_value and stage in ("cart", "checkout"):
             op = "lt" if cart_value.group("op") in ("under", "below", "less than", "<") else "gt"
@@ -228,7 +169,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             added = {"between": since_start(stage_time.period, now)} if stage_time.period else {"within_last": window(hours)}
             if product and "'" in what and re.search(r"\badd(?:ed)? (?:it|them|that|those|this|these)\b", lowered):
                 # "looked at the linen shirt but didn't add it": that product, not any
-                parts.append({"not": _about_product({"event": "Product Added", **added}, product)})
+                parts.append({"not": about_product({"event": "Product Added", **added}, product)})
                 what += " without adding it to cart"
             else:
                 parts.append({"not": {"event": "Product Added", **added}})
@@ -236,10 +177,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         unless = "" if plain else " and have not ordered since"
         if stage_time.period and plain:
             span = [stage_time.period.start.isoformat(), stage_time.period.end.isoformat()]
-            parts.append(_retimed(shape, span))
+            parts.append(retimed(shape, span))
             phrases.append(f"who {what} {stage_time.period.words}")
         elif stage_time.period:
-            parts += _in_period(shape, stage_time.period, now)
+            parts += in_period(shape, stage_time.period, now)
             phrases.append(f"who {what} {stage_time.period.words}{unless}")
         elif ever:
             parts += [shape, {"event": ORDER, "did": False}]
@@ -394,21 +335,6 @@ def _joined(phrases: list[str]) -> str:
     for phrase in phrases:
         text += (" and " if text and phrase.startswith("who") and " who " in f" {text}" else " ") + phrase
     return text.strip()
-
-
-def _in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
-    """A funnel stage inside a calendar period ("abandoned a cart yesterday"): one of the stage's
-    events in [start, end) with no order after it (per event, as the rolling window reads it)."""
-    span = [period.start.isoformat(), period.end.isoformat()]
-    did = [{"since": node["since"], "between": span, "then_not": ORDER, **({"where": node["where"]} if node.get("where") else {})}
-           for node in shape.get("any", [shape])]
-    return [did[0] if len(did) == 1 else {"any": did}]
-
-
-def since_start(period: Period, now: datetime) -> list[str]:
-    """[the period's start, the end of today): "since the period began", to the minute."""
-    tomorrow = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) + timedelta(days=1)
-    return [period.start.isoformat(), max(period.end, tomorrow).isoformat()]
 
 
 # Where the steps start: "email on day 1", "one email 3 hours later", "right away".

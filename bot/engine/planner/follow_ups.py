@@ -139,6 +139,13 @@ def move_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     match = match or re.search(r"\b(?:send|sending|make|have)\b(?P<which>.*?)\b(?:go |go out |be sent |arrive )?(?:(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)\b"
                                r"|(?P<amount2>\d+)\s*(?P<unit2>h|hours?|d|days?)\s+(?:after|later)\b)"
                                r"(?P<day>)(?=.*\b(?:instead|not|rather than)\b)", lowered)
+    # "make the first one go after 2 hours"
+    match = match or re.search(r"\b(?:make|have|let)\b(?P<which>.*?)\b(?:go|go out|be sent|arrive|send)\s+(?:after|in)\s+(?P<amount>\d+)\s*"
+                               r"(?P<unit>h|hours?|d|days?)\b(?P<day>)", lowered)
+    # "reminder after an hour instead", "the discount one on day 4 instead": the step, its time, "instead"
+    match = match or re.match(r"^(?:ok |actually |no,? |and )*(?P<which>(?:the |that |this )?(?:\w+ ){0,2}?(?:one|1|email|step|message|reminder|reviews?"
+                              r"|discount))\s+(?:(?:after|in)\s+(?P<amount>\d+)\s*(?P<unit>h|hours?|d|days?)|on day\s*(?P<day>\d+))\b"
+                              r"\s*,?\s*(?:instead|then)\b", lowered)
     if match is None:
         return None
     if refusal := follow_up_refusal(state):

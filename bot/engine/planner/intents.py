@@ -114,6 +114,11 @@ def ranked(lowered: str) -> list[Intent]:
 # Words of ad copy ("ad text", "headlines + descriptions"): over an audience export (130) that
 # "retargeting people who abandoned their cart" would otherwise be.
 AD_WORDS = (r"\b(ad (copy|text|creative|headlines?|ideas)|headlines?|descriptions|primary text|ad variations?)\b", 20)
+# A sentence that opens by asking for ads ("draft a google ad for the abandoned cart flow", "meta
+# ad for our welcome series"): ad copy, whatever campaign it names, never a new campaign.
+AD_HEAD = (r"^(?:please |can you |could you |pls |now |ok |and )*(?:(?:write|draft|compose|give me|create|make|need|i need|do|get|generate)\s+"
+           r"(?:me |us )?(?:an? |some |the |new |fresh )*)?(?:(?:google|meta|facebook|fb|instagram|ig|linkedin|display|search|rsa|tiktok)\s+)*"
+           r"(?:ads?|ad copy|headlines?|ad variations?)\b(?! (?:audience|list|export|account|manager|spend|budget))")
 # A sentence that asks to see something never builds one ("show me the cart campaign").
 SHOW_WORDS = (r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
               r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard|turn|switch|shut|restart|reschedule|relaunch"
@@ -276,7 +281,10 @@ INTENTS = [
            r"|^(?:please |ok |actually )*(?:send|make) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b(?:after|in) \d+\s*(?:h|hours?|days?)\b.*\binstead\b"
            r"|\b(should|must|needs to|has to) (go out|be sent|go|arrive)\b.*\b(straight away|right away|immediately|at once|day \d+"
            r"|\d+ (h|hours?|days?))|\b(should|must|needs to|has to) be (on )?day\s*\d+\b"
-           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|be sent|arrive|send) (on|to) day\s*\d+"
+           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|go|be sent|arrive|send) (on|to) day\s*\d+"
+           r"|^(please )?(can you )?make (the|that|this|it)\b.*\b(go out|go|be sent|arrive|send) (after|in) \d+\s*(h|hours?|days?)\b"
+           # "reminder after an hour instead": a step named, its new time, and "instead"
+           r"|^(?:the |that |this )?(?:\w+ ){0,2}?(?:one|1|email|step|message|reminder|reviews?|discount)\b.*\b(?:after|in|on) (?:\d+\s*(?:h|hours?|days?)|day \d+)\b.*\binstead\b"
            r"|^(?:please |ok |actually )*(?:send|make|have) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b\d+\s*(?:h|hours?|days?) (?:after|later)\b"
            r".*\b(?:instead|not|rather than)\b", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also |now |no,? )*(can you |could you |can we |could we |let's )?(make|change|set|bump|raise|lower|give|update|"
@@ -293,6 +301,8 @@ INTENTS = [
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, audience_edits.narrow_audience),
     Intent(audience_edits.PLACES_ONLY.pattern, 157, audience_edits.place_list),
+    Intent(audience_edits.WINDOW_EDIT.pattern, 158, audience_edits.change_window),
+    Intent(audience_edits.DROP_CONDITION.pattern, 241, audience_edits.drop_condition),
     Intent(follow_ups.OFFER_OFF.pattern, 237, follow_ups.remove_offer),
     Intent(r"\b(?:should be|needs to be|to be|into|becomes?)\b.*\b(?:not|instead of|rather than)\b"
            r"|^(?:please |ok |actually |and |also |no,? )*(?:make|turn|switch|change)\b.*\b(?:into|to|be|a|an)\s+(?:a |an |plain |simple |normal )*"
@@ -312,10 +322,10 @@ INTENTS = [
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
            r"|\b(sign.?ups?|signed up|subscribers|joined|registered)\b.*\bwelcome\b"
            r"|\bwelcome (series|sequence|flow|emails|journey|drip|automation|campaign)\b", 145, welcome_sequence,
-           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b|" + SHOW_WORDS),
+           unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b|" + SHOW_WORDS + "|" + AD_HEAD),
     Intent(r"post.?purchase|\bafter (they|someone|a customer|customers|people) (order|buy|purchase)|thank.?you (email|series|sequence|flow)"
            r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
-           unless=SHOW_WORDS + r"|\b(draft|write|compose)\b|^(please )?(can you )?(send|email) (a|an|one)\b"),
+           unless=SHOW_WORDS + r"|\b(draft|write|compose)\b|^(please )?(can you )?(send|email) (a|an|one)\b|" + AD_HEAD),
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast|request|thank.?you)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) "
@@ -339,7 +349,7 @@ INTENTS = [
            r"|^(?:and |now |ok |also |do |same for |same on )*(?:(?:google display|google search|google|meta|facebook|instagram|fb|linkedin)(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+plus\s+)?)+"
            r"(?:\s*(?:too|as well|also|next|please|pls))?[?!.]*$"
            r"|^(?:same|do one|one|another one|and one) (?:for|on) ", 125, ad_again),
-    Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"\bsequence|flow\b",
+    Intent(r"\b(ad copy|ads?\b|headline|rsa\b|linkedin|facebook post)", 120, draft_ad_copy, unless=r"^(?!" + AD_HEAD[1:] + r").*\b(?:sequence|flow)\b",
            # "write a google ad to retarget ...": writing an ad is ad copy, over the export (130)
            cues=(AD_WORDS, (r"^(?:please |can you |could you |pls )?(?:write|draft|compose|give me|create|make|need|i need)\b(?: me| us)?"
                             r"(?: an?| some| the)?(?: \w+){0,3} ads?\b(?! (?:audience|list|export))", 20))),
@@ -366,11 +376,11 @@ INTENTS = [
            r"|cart (recovery|sequence|flow|reminder|emails?)|abandoned.?checkout|left .*(in|items in) (their|the) cart"
            r"|\b(sequence|flow|series|emails|automation|drip)\b.*\b((added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)"
            r"|(started|start|began) (the )?check.?out)",
-           80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon"),
+           80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon|" + AD_HEAD),
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
-           browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS),
+           browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + "|" + AD_HEAD),
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
-           winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b"),
+           winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b|" + AD_HEAD),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
     # "create a segment named X: ...", "save that as a segment called X": a segment, whatever its words say
     Intent(r"^(?:please |ok |so |and |now )*(?:can you |could you )?(?:create|save|make|build|define|add)\b(?: (?:that|this|them|those|it)(?: as)?)?"

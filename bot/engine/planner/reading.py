@@ -54,7 +54,8 @@ SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs":
              "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
              "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information", "b4": "before",
              "hw": "how", "mnay": "many", "contcts": "contacts", "thru": "through", "w/in": "within", "lemme": "let me",
-             "gimme": "give me", "u": "you", "ur": "your", "pls.": "please", "tmr": "tomorrow", "wanna": "want to"}
+             "gimme": "give me", "u": "you", "ur": "your", "pls.": "please", "tmr": "tomorrow", "wanna": "want to",
+             "bf": "black friday", "bfcm": "black friday", "xmas": "christmas", "thanksgiving day": "thanksgiving"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)
@@ -72,7 +73,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(\d+)\s*(?:percent|pct)\b", r"\1%", text, flags=re.I)
     # "do meta and linkedin too": an instruction, not the question "do ...?"
     text = re.sub(r"^do (?=(?:the same for |it for |one for |same for )?(?:meta|facebook|instagram|linkedin|google)\b)", "now ", text, flags=re.I)
-    text = re.sub(r"\b(?:like|about|around|roughly|approx\.?|approximately|~)\s+(?=\d+\s*(?:hours?|days?|weeks?|months?|years?)\b)", "", text, flags=re.I)
+    text = re.sub(r"(?<!\bwhat )(?<!\bhow )\b(?:like|about|around|roughly|approx\.?|approximately|~)\s+(?=\d+\s*(?:hours?|days?|weeks?|months?|years?)\b)", "", text, flags=re.I)
+    text = re.sub(r"\ban hour\b", "1 hour", text, flags=re.I)  # "a reminder after an hour"
     # a small number in words after "to", "at" or "of" ("change the daily limit to three")
     text = re.sub(r"\b(to|at|of|is|be)\s+(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*-)",
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
@@ -170,7 +172,7 @@ NOT_NAME = re.compile(
     r"|report(?: for| on)?|stats(?: for| on)?|performance(?: of)?|how (?:did|does|is|are|was|were|has|have)|how's|hows"
     r"|what's|whats|what is|is|are|was|were|did|does|do|doing|done|go|going|gone|went|perform\w*|compliant|compliance"
     r"|ready|a/?b|subject(?: line)?s?|tests?|winner|won|produce|result|get|got|why|didn't|did not|not|never"
-    r"|it|this|that|the|our|my|a|an|of|for|on|in|with|to|from|and|about|so far|overall|up|going|email|emails"
+    r"|it|this|that|the|our|my|a|an|of|for|on|in|with|to|from|and|then|about|so far|overall|up|going|email|emails"
     r"|campaigns?|sequences?|flows?|series|automations?|journeys?|drips?|step|steps|drafts?|one|ones"
     r"|last|past|over|day \d+|both|all|each|every|scheduled|live|running|active|who|whom|how many|many|people|contacts"
     r"|(?:open|click|click-through|conversion|unsubscribe|bounce|reply) rates?|ctr|roi|revenue|sales|orders?|conversions?"

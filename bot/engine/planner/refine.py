@@ -24,8 +24,8 @@ from bot.engine.planner.conditions import (
     time_words_in,
 )
 from bot.engine.planner.dates import MONTHS, zone_now
-from bot.engine.planner.extract import stage_of
 from bot.engine.planner.places import as_place_phrase, place_words, state_people
+from bot.engine.planner.stages import stage_of
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -99,7 +99,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             _places(text) or time_of(words_to_numbers(text), zone_now()).any))
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
-        rest = INSTEAD.sub(" ", text[replaced.end():] if replaced else text).strip(" ,")
+        rest = text[replaced.end():] if replaced else text
+        # "new york instead of texas": what it replaces is the old condition, swapped out below
+        rest = INSTEAD.sub(" ", re.sub(r"\s*,?\s*\b(?:instead of|rather than|not)\b.*$", "", rest) or rest).strip(" ,")
         # "for all of november", "the whole of q3", "the last quarter": the period itself
         rest = re.sub(r"\b(?:all of|the whole of|the whole|the entire|the full|whole)\s+", "", rest)
         rest = re.sub(r"^the (last|previous|past) (quarter|month|week|year)\b", r"\1 \2", rest)

@@ -10,9 +10,10 @@ from typing import Any
 
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import unit_hours
-from bot.engine.planner.extract import Audience, describe_audience, stage_of
+from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.plans import CAMPAIGN, Plan, PlannedCall
 from bot.engine.planner.reading import has, percent, read_as
+from bot.engine.planner.stages import stage_of
 from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes, words_to_numbers
 from tools.audience import recipes
 
@@ -42,7 +43,7 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
             loose += named
             continue
         if delay is None and not steps and FIRST_STEP.search(clause) and (
-                percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello)\b", clause) or _step_words_of(clause)):
+                percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello|hi|hey|greet\w*)\b", clause) or _step_words_of(clause)):
             delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
         if (delay is None and steps and (value := percent(clause)) and not steps[-1].get("discount_percent")
                 and re.search(r"\b(?:their|the|that|this|its|code|expires?|still|applies|valid|ends?)\b", clause)):

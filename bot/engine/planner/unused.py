@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.planner.extract import Audience, audience_part, product_filter
+from bot.engine.planner.extract import Audience, audience_part
+from bot.engine.planner.stages import product_filter
 from bot.engine.planner.vocabulary import (
     QUALIFIERS,
     countries_in,
@@ -22,7 +23,7 @@ from bot.engine.planner.vocabulary import (
 
 # Function words, the audience nouns and the condition words the readers understand.
 LEXICON = set("""
-lifetime states outside overall altogether right now currently exclude excluding leave leaving
+lifetime states outside overall altogether right now currently exclude excluding leave leaving include including widen expand broaden extend
 
 a an the all any every each some no none our my your their them they those these this that which who whom whose
 what when where how many much more most less least few several both either neither other others another such

@@ -1,0 +1,113 @@
+"""Funnel stages in words: which stage a phrase names (cart, checkout, browse), the product it
+looked at or added, the value of a cart, and a stage's condition inside a calendar period.
+
+bot.engine.planner.extract composes these into an audience; the shapes of the stages themselves
+are tools.audience.recipes' (so "cart abandoners" means the same everywhere).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.engine.planner.dates import Period
+from tools.audience import recipes
+
+ORDER = recipes.ORDER
+
+
+# "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
+NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|hasn'?t|never|not|without|no)\s+"
+                       r"(?:\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
+BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b"
+                     r"|\bchecked out (?:our|the|some|these|those|a|an)\b")  # "checked out our bags" is a look, not a purchase
+
+
+# "who looked at shoes", "viewed the leather bags": what they looked at, when it names a product.
+PRODUCT_WORDS = re.compile(
+    r"\b(?:looked at|viewed|browsed|added|checked out)\s+(?!(?:to|into|in|something|items?|stuff|things?)\b)(?:the |our |a |an |some )?(?P<what>[a-z][a-z -]{1,40}?)"
+    r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to)\b"
+    r"|[,.;:!?]|$)")
+GENERIC_PRODUCTS = re.compile(r"^(?:(?:a |any |the )?(?:products?|items?|things?|stuff|something|anything|page|pages"
+                              r"|site|store|shop|website|catalog(?:ue)?|cart|basket|checkout)|it|them|one)$")
+
+
+def product_filter(lowered: str) -> str | None:
+    """The product words a browse or cart request names ("shoes"), or None for "a product"."""
+    match = PRODUCT_WORDS.search(lowered)
+    if match is None:
+        return None
+    what = match.group("what").strip()
+    if GENERIC_PRODUCTS.match(what) or what.startswith(("a product", "products")):
+        return None
+    # "bags" finds "Leather Bag" and "Bags": the singular is contained in both.
+    return " ".join(_singular(word) for word in what.split())
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ves"):
+        return word[:-3] + "f"  # "scarves" -> "scarf"; "gloves" -> "glof", matched as "glove" too (about_product)
+    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]  # "dresses" -> "dress", "watches" -> "watch"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+# Words that make a funnel stage an abandonment ("didn't buy", "abandoned", "left in the cart").
+ABANDONED = re.compile(r"abandon|\bleft\b|\bdidn'?t\b|\bdid not\b|\bhaven'?t\b|\bhave not\b|\bhasn'?t\b|\bnot\b|\bwithout\b"
+                       r"|\bnever\b|\bno (?:order|purchase)|\byet to\b|\bbut no\b|\bwon'?t\b|\bforgot|\bunfinished|\bincomplete")
+
+
+def retimed(shape: dict[str, Any], span: list[str]) -> dict[str, Any]:
+    """A plain event condition (or an any of them) moved into a calendar period."""
+    if "any" in shape:
+        return {"any": [retimed(node, span) for node in shape["any"]]}
+    return {**{k: v for k, v in shape.items() if k != "within_last"}, "between": span}
+
+
+def about_product(shape: dict[str, Any], what: str) -> dict[str, Any]:
+    # A product is named by its `name` or its `category` (Segment's e-commerce spec): either counts.
+    # a plural in -ves ("scarves", "gloves") is read as -f: the -ve form is looked for as well
+    forms = [what, what[:-1] + "ve"] if what.endswith("f") else [what]
+    return {"any": [{**shape, "where": [{"property": key, "op": "contains", "value": form}]}
+                    for form in forms for key in ("name", "category")]}
+
+
+# "only if their cart was over 100", "carts worth more than $150": the checkout's total (a cart add
+# has no total), so the stage narrows to checkouts of that value.
+CART_VALUE = re.compile(r"\b(?:cart|basket|checkout)s?(?: value| total| size)?\s+(?:was |is |were |are |worth |valued at |of |totall?ing "
+                        r"|totals? |at )*(?P<op>over|above|more than|greater than|at least|under|below|less than|>|<)\s*[$€£]?\s*"
+                        r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s*(?:dollars|euros?|pounds|bucks))?")
+# "checkout abandoners", "got to checkout but didn't finish": the checkout, even when their cart is named too
+CHECKOUT_FIRST = re.compile(r"\bcheck.?out abandon\w*|\babandoned (?:the |their )?check.?outs?\b|\b(?:got|made it|reached|went|gone) to "
+                            r"(?:the )?check.?out\b|\bstarted (?:the |a )?check.?out\b|\bat check.?out\b")
+
+
+def stage_of(lowered: str) -> str | None:
+    """The funnel stage a phrase names (cart, checkout, browse), if any."""
+    if CHECKOUT_FIRST.search(lowered):
+        return "checkout"
+    if BROWSED.search(lowered) and not re.search(r"\bcart|checkout", NOT_ADDED.sub(" ", lowered)):
+        return "browse"
+    if NOT_ADDED.search(lowered) and not re.search(r"\bcart|basket|check.?out", NOT_ADDED.sub(" ", lowered)):
+        return None  # "people who didn't add to cart": no stage; the cart is only said not to happen
+    if re.search(r"(added|add|put)\w* (\w+ )?(to|in|into) (the |their )?(cart|basket)|\bcart|basket", lowered):
+        return "cart"
+    if re.search(r"check.?out|checkout", lowered):
+        return "checkout"
+    return None
+
+
+def in_period(shape: dict[str, Any], period: Period, now: datetime) -> list[dict[str, Any]]:
+    """A funnel stage inside a calendar period ("abandoned a cart yesterday"): one of the stage's
+    events in [start, end) with no order after it (per event, as the rolling window reads it)."""
+    span = [period.start.isoformat(), period.end.isoformat()]
+    did = [{"since": node["since"], "between": span, "then_not": ORDER, **({"where": node["where"]} if node.get("where") else {})}
+           for node in shape.get("any", [shape])]
+    return [did[0] if len(did) == 1 else {"any": did}]
+
+
+def since_start(period: Period, now: datetime) -> list[str]:
+    """[the period's start, the end of today): "since the period began", to the minute."""
+    tomorrow = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) + timedelta(days=1)
+    return [period.start.isoformat(), max(period.end, tomorrow).isoformat()]
