@@ -80,6 +80,8 @@ class StepEdit(StepPick):
     remove_offer: bool | None = Field(None, description="True: take its discount and code off (the email is rewritten "
                                                         "without an offer; a cart discount email becomes a reminder).")
     subject: str | None = Field(None, min_length=1, max_length=500, description="Its new subject line.")
+    replaces: str | None = Field(None, min_length=2, max_length=200, description="With a new discount or code: the old offer's words "
+                                 "it replaces ('free shipping'), taken out of the email so it does not promise both.")
 
     @model_validator(mode="after")
     def _shape(self) -> StepEdit:
@@ -87,6 +89,8 @@ class StepEdit(StepPick):
             raise ValueError("give delay_days or delay_hours, not both")
         if self.remove_offer and (self.discount_percent is not None or self.discount_code is not None):
             raise ValueError("remove_offer takes the offer off: give it without discount_percent or discount_code")
+        if self.replaces and self.discount_percent is None and self.discount_code is None:
+            raise ValueError("replaces names the old offer a new one replaces: give it with discount_percent or discount_code")
         if all(getattr(self, name) is None for name in CHANGES) or self.remove_offer is False and all(
                 getattr(self, name) is None for name in CHANGES if name != "remove_offer"):
             raise ValueError("say what changes: " + ", ".join(CHANGES[:-1]) + " or subject")
@@ -296,6 +300,10 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     product = params.get("product")
     # the brief's own words name the old offer ("early access, 20% off code VIPHOLIDAY"): the new one replaces it
     brief = _with_new_offer(params.get("brief") or "", params, edit) or None
+    if brief and edit.replaces:
+        # "10% off instead of free shipping": the old offer's words leave the email
+        brief = re.sub(r"\s*,\s*,", ",", re.sub(rf"(?:\b(?:with|and|plus|\+)\s+)?\b{re.escape(edit.replaces)}\b", " ", brief, flags=re.I))
+        brief = re.sub(r"\s+", " ", brief).strip(" ,.-") or None
     offer = {"purpose": purpose, "tone": params.get("tone"), "brief": brief,
              # A stored product is the catalogue item the writer saw; the request names it by id.
              "product": product.get("id") if isinstance(product, dict) else product,

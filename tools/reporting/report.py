@@ -30,6 +30,7 @@ from tools.core.lookup import find_campaign
 from tools.core.models import (
     Campaign,
     CampaignStep,
+    Contact,
     Draft,
     Event,
     Message,
@@ -216,6 +217,18 @@ class OrderSummaryInput(ToolInput):
                           '("revenue from customers in Canada": {"attribute": "country", "op": "in", "value": ["CA"]}).')
     min_value: float | None = Field(None, ge=0, description='Only orders worth more than this ("orders over 300").')
     max_value: float | None = Field(None, gt=0, description='Only orders worth less than this ("orders under 50").')
+    by: Literal["country"] | None = Field(None, description='Also break the orders down by the buyer\'s country ("top countries '
+                                                             'by revenue", "break that down by country"), best first.')
+    rank: Literal["revenue", "orders", "buyers", "average_order_value"] = Field(
+        "revenue", description="What `by` ranks the groups by: revenue, orders, buyers or average order value.")
+
+
+class OrderGroup(BaseModel):
+    name: str = Field(description="the group, e.g. a country code ('unknown' when the contact has none)")
+    orders: int
+    buyers: int
+    revenue: float
+    average_order_value: float
 
 
 class OrderSummaryResult(ToolResult):
@@ -227,6 +240,7 @@ class OrderSummaryResult(ToolResult):
     until: datetime
     first_order_at: datetime | None = Field(None, description="the earliest of these orders")
     last_order_at: datetime | None = Field(None, description="the latest of these orders (\"when did jo last order\")")
+    groups: list[OrderGroup] = Field(default_factory=list, description="with `by`: every group, ranked best first")
 
 
 def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryResult:
@@ -259,5 +273,22 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     if last is not None and buyers == 1:  # one person's orders: when they last ordered is the question's point
         summary += f" Latest order: {last.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}"
         summary += f"; first: {first.astimezone(ctx.settings.zone):%Y-%m-%d}." if orders > 1 else "."
+    groups = _order_groups(ctx, params, [*order_filter(since, until), *who, *worth], value) if params.by else []
+    if groups:
+        label = params.rank.replace("_", " ")
+        summary += f" By country, ranked by {label}: " + "; ".join(
+            f"{group.name} {group.orders:,} order{'s' * (group.orders != 1)}, {group.buyers:,} buyer{'s' * (group.buyers != 1)}, "
+            f"revenue {group.revenue:,.2f}, AOV {group.average_order_value:,.2f}" for group in groups[:10]) + (
+            f"; and {len(groups) - 10} more." if len(groups) > 10 else ".")
     return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, average_order_value=average,
-                              since=since, until=until, first_order_at=first, last_order_at=last)
+                              since=since, until=until, first_order_at=first, last_order_at=last, groups=groups)
+
+
+def _order_groups(ctx: ToolContext, params: OrderSummaryInput, where: list, value: Any) -> list[OrderGroup]:
+    """The same orders per buyer's country, ranked by `params.rank` (ties by name)."""
+    rows = ctx.db.execute(select(
+        func.coalesce(Contact.country, "unknown"), func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(value), 0),
+    ).join(Contact, Contact.id == Event.contact_id).where(*where).group_by(func.coalesce(Contact.country, "unknown"))).all()
+    groups = [OrderGroup(name=name, orders=count, buyers=people, revenue=round(float(total), 2),
+                         average_order_value=round(float(total) / count, 2) if count else 0.0) for name, count, people, total in rows]
+    return sorted(groups, key=lambda group: (-getattr(group, params.rank), group.name))

@@ -207,9 +207,25 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
         return None
     if refusal := follow_up_refusal(state):
         return refusal
-    spec, reading = added.spec, "a new audience: " + added.reading
     segment = thread_request(state).get("segment")
     old = (list(segment["all"]) if set(segment) == {"all"} else [segment]) if isinstance(segment, dict) else []
+    if "stage" in added.kinds and any(_trigger_part(part) for part in old):
+        # a flow's new stage is an abandonment, as every flow's is ("people who started checkout in
+        # the last 3 days" are the ones who have not ordered since), never everyone who did it
+        added = describe_audience(words, default=added.stage)
+        parts = [part for part in _parts(added.spec)]
+        if parts and all(_trigger_part(part) for part in parts):
+            # only the trigger named: the audience's other conditions (places, values) stay
+            kept = [part for part in old if not _trigger_part(part)]
+            valued = next((part for part in old if _trigger_part(part) and part.get("where")), None)
+            if valued is not None and len(parts) == 1 and "since" in parts[0] and not parts[0].get("where"):
+                parts = [{**parts[0], "where": valued["where"]}]  # "carts over 100" unsaid: still so
+            kept_words = ["its cart value"] * (valued is not None and "where" in parts[0]) + ["its other conditions"] * bool(kept)
+            built = campaign_edit(state, {"segment": {"all": kept + parts} if kept or valued else parts[0]},
+                                  f"the same audience, now {added.reading}" + (f" ({' and '.join(kept_words)} kept)" if kept_words else ""))
+            built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
+            return built
+    spec, reading = added.spec, "a new audience: " + added.reading
     if triggers := [part for part in old if _trigger_part(part)] if "stage" not in added.kinds else []:
         # "make it customers in the UK who spent over 100" for a cart flow: still the UK's cart
         # abandoners; the flow's trigger is what it is for, and only a new stage replaces it

@@ -12,7 +12,7 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.conditions import time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
-from bot.engine.planner.extract import Audience, describe_audience
+from bot.engine.planner.extract import ORDER, Audience, describe_audience
 from bot.engine.planner.places import place_words
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import CAMPAIGN_NOUNS, platform, read_as
@@ -96,7 +96,8 @@ def audience_spec(lowered: str) -> dict[str, Any] | None:
 
 
 def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
-    if re.search(r"\b(how many|number of|count of|no\. of) orders\b", lowered):  # orders, not the people who placed them
+    if re.search(r"\b(how many|number of|count of|no\. of) orders\b", lowered) or BY_COUNTRY.search(lowered):
+        # orders, not the people who placed them; "how many buyers per country": each country's orders
         return order_summary(clean, lowered, state)
     if re.search(r"\b(orders?|revenue|sales)\b", lowered) and not re.search(
             r"\b(people|customers|contacts|who|shoppers|buyers|subscribers|members|users|folks|accounts|have|has|with)\b", lowered):
@@ -256,9 +257,20 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Orders and revenue over a period; "from customers in Canada" counts only their orders,
     "orders over 300" only orders worth more than that."""
     who = EMAIL_RE.search(clean)
-    # one person's orders, with no time named: all of them (ten years is older than any shop here)
-    period, words = report_period(lowered, zone_now(), default="3650d" if who else "7d")
+    by_country = BY_COUNTRY.search(lowered) if not who else None
+    if by_country:
+        lowered = lowered[:by_country.start()] + " " + lowered[by_country.end():]
+    # one person's orders, or every country's, with no time named: all of them (ten years is
+    # older than any shop here)
+    period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country else "7d")
     arguments: dict[str, Any] = {"period": period}
+    if by_country:
+        # "top countries by revenue", "which country has the most buyers": each country's orders, ranked
+        arguments["by"] = "country"
+        ranked_by = next((rank for pattern, rank in RANKS if re.search(pattern, by_country.group(0) + " " + lowered)), "revenue")
+        if ranked_by != "revenue":
+            arguments["rank"] = ranked_by
+        words = ("ever (the last 10 years)" if period == "3650d" else words) + f", by country (ranked by {ranked_by.replace('_', ' ')})"
     whose = worth_words = ""
     if worth := ORDER_WORTH.search(lowered):
         # "how many orders over 300 bucks in the past 3 months": those orders, not every order
@@ -295,11 +307,22 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         whose, whose_words = f" by the saved segment '{segment}'", None
     if whose_words:
         audience = describe_audience(whose_words)
+        if audience.spec == {"event": ORDER}:
+            audience.spec = None  # "buyers": whoever placed the orders counted, already
         if audience.spec is not None:
             arguments["segment"] = audience.spec
             whose = f" by {audience.reading}"
     return Plan("order_summary", [PlannedCall("order_summary", arguments)],
                 reading=f"Read as: orders{worth_words} and revenue{whose} {'in ' if words.startswith('the ') or words[:1].isupper() else ''}{words}", audience_words=clean)
+
+
+# "top countries by revenue", "revenue by country", "which country has the most orders", "break it down by country"
+BY_COUNTRY = re.compile(r"\b(?:(?:by|per|for each|each|every|across|in each) countr(?:y|ies)|(?:which|what|top|best|biggest|leading|highest|our top"
+                        r"|the top) (?:\d+ )?countr(?:y|ies)(?: (?:has|have|had|brought|drove|made|gives?|gave|spends?|spent|orders?|ordered|bought|buys)\b)?"
+                        r"|country (?:breakdown|split|by country)|break(?:ing)? (?:it |that |this |them )?down\b[^.]*?\bcountr(?:y|ies))\b")
+RANKS = ((r"\b(?:aov|average order value|average basket|avg order)\b", "average_order_value"),
+         (r"\b(?:most|how many|number of) (?:customers|buyers|shoppers|people|purchasers)\b|\bby (?:customers|buyers|shoppers|people)\b", "buyers"),
+         (r"\b(?:most|how many|number of) orders\b|\bby (?:orders|order count|number of orders)\b|\bmost purchases\b", "orders"))
 
 
 # An order's own value in an order question: "orders over 300 bucks", "orders under $50".

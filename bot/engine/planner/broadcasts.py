@@ -67,7 +67,7 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
         about_words = about and about.group(1) and not re.match(r"(?:announce|promote)\b", about.group(0), re.I)
-        what = about.group(0) if about_words else f"{ours}{said}" if said else after_colon or brief(clean)
+        what = about.group(0) if about_words else f"{ours}{said}" if said else _message_words(clean) or after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
     arguments: dict[str, Any] = {"name": _name(step, clean), "segment": spec, "steps": [step], "kind": "one_off",
                                  "exit_event": None}
@@ -82,6 +82,35 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     built.reading = f"Read as: one email ({what}{offer}) to {words}, sent {sent}"
     built.unused += unplaced_codes([step], codes)
     return built
+
+
+# The parts of a one-off request that are not what the email says: when it goes, to whom, the
+# command itself and its code (printed from its own field).
+_SEND_WORDS = re.compile(
+    r"\b(?:on |at |for |by )?(?:tomorrow|tonight|today|(?:next |this |on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?: (?:morning|afternoon|evening|night))?\b"
+    r"|\b(?:on |for )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?\b|\b(?:on |for )?\d{1,2}(?:st|nd|rd|th)? "
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:at |@ ?)?\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\bat \d{1,2}:\d{2}\b", re.I)
+_COMMAND_WORDS = re.compile(r"^(?:please |can you |could you |pls )?(?:(?:send|email|mail|schedule|blast|set up|create|build|draft|write)\s+)?(?:out\s+)?"
+                            r"(?:an? |one |1 |single |one-off\s*|1-off\s*|quick )*(?:e-?mail|newsletter|blast|message|note|announcement|promo)?\b",
+                            re.I)
+_TO_WHOM = re.compile(r"(?:^|[\s,])(?:to|for)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people|shoppers|buyers"
+                      r"|vips?|members|clients|folks|users|those|them|the list|our list|signups|sign-ups)\b[^,:;]*"
+                      r"|^(?:please )?(?:e-?mail|mail|message)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people"
+                      r"|shoppers|buyers|vips?|members|clients|folks|users)\b[^,:;]*", re.I)
+
+
+def _message_words(clean: str) -> str:
+    """What a one-off says, from a request that also says when and to whom ("xmas sale blast on
+    dec 18 at 9am: 20% off everything, to everyone who bought this year" -> "xmas sale: 20% off
+    everything"); empty when nothing is left."""
+    text = re.sub(r"\b(?:w/|w)\s+(?=code\b)", "with ", clean)
+    text = re.sub(r"\b(?:with |using |use )?(?:the )?(?:promo |discount )?code\s+\S+", " ", text, flags=re.I)
+    text = _TO_WHOM.sub(" ", _SEND_WORDS.sub(" ", text))
+    pieces = [piece.strip(" -") for piece in re.split(r"[:;,]|\s+-+\s+", text) if piece.strip(" -")]
+    pieces = [re.sub(r"\s+", " ", _COMMAND_WORDS.sub("", piece)).strip(" -.") for piece in pieces]
+    pieces = [re.sub(r"\s+(?:blast|email|newsletter|announcement|send|mailer)$", "", piece, flags=re.I) for piece in pieces if piece]
+    pieces = [piece for piece in pieces if len(piece) >= 3 and not re.fullmatch(r"(?:and|then|please|thanks|asap|it|them)", piece, re.I)]
+    return ", ".join(pieces)
 
 
 # A group named after "to" that no audience reading knows ("to VIPs", "to our superfans").
@@ -168,6 +197,8 @@ def _name(step: dict[str, Any], clean: str) -> str:
     if not about:
         if step["purpose"] == "custom":
             return "One-off: thank-you" if step.get("brief") == THANKS_BRIEF else "One-off: review request"
+        if step["purpose"] == "announcement" and (said := _message_words(clean)):
+            return f"One-off: {said.split(', ')[0][:60]}"  # "One-off: christmas sale"
         return f"One-off {step['purpose'].replace('_', ' ')}"
     topic = (about.group(1) or about.group(2) or about.group(3)).strip()
     # the topic, without when it goes ("winter sale next monday" -> "winter sale")

@@ -32,11 +32,15 @@ def plan(text: str, state: ThreadState | None = None, now: datetime | None = Non
 
 
 def _plan(text: str, state: ThreadState) -> Plan:
-    clean = without_openers(the_person(normalise(text), state))
+    spoken = the_person(normalise(text), state)
+    clean = without_openers(spoken)
     lowered = hide_codes(clean.lower(), discount_codes(clean))
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
-    if (refined := refined_question(lowered, state)) is not None:
+    # "and who spent over 300?": the opener "and" says it adds to the last question, so it is read
+    # with it first
+    if (refined := refined_question(re.sub(r"^(?:ok|okay|so|hmm+|um+|right)[,.!]?\s+(?=and\b)", "", spoken.lower()), state)
+            or refined_question(lowered, state)) is not None:
         # "what about France?" after a count: the same question with the place swapped
         built = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None}))
         if built.calls and built.calls[0].name in ("preview_segment", "order_summary"):

@@ -104,7 +104,7 @@ def clauses(lowered: str) -> dict[str, str]:
 
 
 NEGATION_BEFORE = re.compile(r"\b(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not|don'?t|do not|doesn'?t|not|never"
-                             r"|no longer|without|yet to|no|zero)\s+(?:\w+\s+){0,2}$")
+                             r"|no longer|without|yet to|no|zero)\s+(?:(?!(?:and|or|but|then|ordered|bought|purchased|orders?)\b)\w+\s+){0,2}$")
 
 
 def with_negation(lowered: str, position: int) -> int:
@@ -267,7 +267,11 @@ ONE_TIME = "who ordered exactly once"  # the reading of "one-time" / "first-time
 ORDER_COUNT = re.compile(
     r"(?P<op>more than|over|above|at least|at most|no more than|up to|exactly|fewer than|less than|under|only|just|a minimum of|min)?"
     r"\s*(?P<n>\d+)\s*(?P<plus>\+|or more|or fewer|or less|and up)?\s*(?:(?:separate|different|total|or more)\s+)?"
-    r"(?:times?|orders?|purchases?)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
+    r"(?:times?|orders?|purchases?|(?<=\d)x)\b(?P<after>\s*or more|\s*or fewer|\s*or less|\s*\+)?")
+
+
+# "between 5 and 9 orders", "ordered 2-4 times", "from 3 to 6 purchases": both ends, inclusive
+ORDER_RANGE = re.compile(r"\b(?:between|from)?\s*(?P<low>\d+)\s*(?:and|to|-|–)\s*(?P<high>\d+)\s*(?:times?|orders?|purchases?)\b")
 
 
 # Order counts in words: "repeat customers", "ordered again"; "one-time buyers", "first-time shoppers".
@@ -278,6 +282,9 @@ ONE_TIME_BUYERS = re.compile(r"\b(one-time|one time|single-order|first-time|firs
 
 
 def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str] | None:
+    if numbers and (span := ORDER_RANGE.search(clause)) and int(span.group("low")) <= int(span.group("high")):
+        low, high = int(span.group("low")), int(span.group("high"))
+        return {"event": ORDER, "at_least": low, "at_most": high}, f"who ordered between {low} and {high} times"
     match = ORDER_COUNT.search(clause) if numbers else None
     if not match:
         if REPEAT_BUYERS.search(clause):
@@ -323,7 +330,7 @@ def list_status_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
         return None
     start, condition, words = min(named, key=lambda item: item[0])
     # "exclude anyone who unsubscribed": left out, not picked
-    if re.search(rf"\b(?:{EXCLUDE_VERBS}|not|never|haven'?t|hasn'?t|no)\b(?:\W+\w+){{0,4}}\W*$", lowered[:start]):
+    if re.search(rf"\b(?:{EXCLUDE_VERBS}|not|never|haven'?t|hasn'?t|no|aren'?t|isn'?t|weren'?t|wasn'?t)\b(?:\W+\w+){{0,4}}\W*$", lowered[:start]):
         return {"not": condition}, "except those who " + {"who unsubscribed": "unsubscribed", "whose address bounced": "bounced",
                                                           }.get(words, words.removeprefix("who "))
     return condition, words
@@ -336,8 +343,15 @@ FULL_OPT_IN = re.compile(r"\b(?:full|explicit|double|proper|real|hard|confirmed|
                          r"|\b(?:not|no|without|excluding|except|minus|but not) (?:the |any )?soft(?:.?opt.?ins?| ones| consent)?\b")
 
 
+# No consent, in the many ways it is said: "no email consent", "without ever opting in", "never consented"
+NO_CONSENT = re.compile(r"\b(?:no|without|zero|lacking|missing|w/o)\s+(?:any\s+)?(?:email\s+|marketing\s+|e-?mail marketing\s+|mailing\s+)?"
+                        r"(?:consent|permission|opt.?ins?)\b|\bnot opted.?in|\b(?:haven'?t|hasn'?t|have not|has not|never|didn'?t|did not) (?:ever )?opted"
+                        r"|\b(?:never|not|haven'?t|hasn'?t|didn'?t|did not) (?:ever )?(?:consented|given (?:us )?(?:their )?consent|gave (?:us )?(?:their )?consent"
+                        r"|opt(?:ed)? in)\b|\bwithout (?:them |ever |having |their )*(?:opting|opted|consenting|consent)\b")
+
+
 def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
-    if re.search(r"no consent|without consent|not opted.?in|haven't opted|never opted", lowered):
+    if NO_CONSENT.search(lowered) and not re.search(r"\bads? consent|\badvertising consent", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}, "without email consent"
     if re.search(r"\bads? consent|\badvertising consent|\bconsent(?:ed)? (?:to|for) (?:ads|advertising|ad targeting|being targeted)"
                  r"|\bopted.?in (?:to|for) ads\b|\bad.?opt.?ins?\b", lowered):

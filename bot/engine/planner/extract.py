@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.planner.conditions import (
@@ -51,11 +51,14 @@ from bot.engine.planner.stages import (
 )
 from bot.engine.planner.vocabulary import (
     countries_in,
+    regions_in,
     words_to_numbers,
 )
 from tools.audience import recipes
 
 ORDER = recipes.ORDER
+FIRST_ORDER = re.compile(r"\bfirst (?:ever )?(?:orders?|purchases?)\b")
+EARLIEST = "2000-01-01T00:00:00+00:00"  # before any shop's first order: "no order before the window"
 
 
 @dataclass
@@ -85,6 +88,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     lowered = re.sub(r"\b(black friday|cyber monday|boxing day|christmas|thanksgiving|valentine'?s(?: day)?)\s+(buyers|shoppers|customers|"
                      r"purchasers)\b", r"\2 who ordered on \1", lowered)
     lowered = re.sub(r"\b(?:carted|added stuff|put stuff in (?:their|the) cart)\b", "added to cart", lowered)  # shop talk
+    # "in europe but not the UK bought ...": a place left out, never a negated order
+    lowered = re.sub(r"\b(?:but |and )?not (?:in |from )?((?:the )?[a-z]+(?: [a-z]+)?)(?= (?:who |that )?(?:bought|ordered|purchased|shopped|spent"
+                     r"|signed|joined|added|viewed|browsed|opted|have|has|with)\b)",
+                     lambda m: f"excluding {m.group(1)}," if _only_places(m.group(1)) else m.group(0), lowered)
     # "californians", "texans", "ontarians": the people of a state or province
     lowered = state_people(lowered)
     # "with over 100 spent", "500+ in purchases": the amount first, read as "spent over 100"
@@ -107,16 +114,19 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     part_of = clauses(audience_text)
     if two_windows := ordered_but_not(part_of.get("order", ""), now) if "stage" not in part_of else None:
         part_of.pop("order")  # "ordered in october but not in november": both windows are read there
+    # "made their first order in the past month": new customers of that period, not one order
+    first_order = FIRST_ORDER.search(part_of["order"]) if "order" in part_of else None
+    first_time = time_of(part_of.pop("order"), now) if first_order else Time(None, None)
     left_out = EXCLUDED_ORDER.search(audience_text)
     negated = None if left_out else NOT_ORDERED.search(part_of.get("order", ""))
     # "viewed a product but didn't buy": the stage's own "and did not order since", with its time.
-    stage_first = stage in ("cart", "checkout", "browse") and (
-        "stage" in part_of or default) and (not negated or audience_text.find(negated.group(0)) > first_position(audience_text, "stage"))
+    stage_named = stage in ("cart", "checkout", "browse") and bool("stage" in part_of or default)
+    stage_first = stage_named and (not negated or audience_text.find(negated.group(0)) > first_position(audience_text, "stage"))
     if stage_first and negated and not re.search(r"\bnever\b|\bever\b", negated.group(0)):
         part_of["stage"] = part_of.get("stage", "") + " " + part_of.pop("order", "")
         negated = None
     times = {kind: time_of(clause, now) for kind, clause in part_of.items()}
-    unclaimed = time_of(audience_text, now) if not part_of and not two_windows else None
+    unclaimed = time_of(audience_text, now) if not part_of and not two_windows and not first_order else None
     lapsed_named = re.search(r"\b(lapsed|inactive|dormant|churned|win.?back|lapsing)\b", audience_text)
     order_time = times.get("order", Time(None, None))
     lapsed = negated if negated and order_time.any and not EVER.search(part_of.get("order", "")[negated.start():negated.end() + 12]) else None
@@ -132,14 +142,16 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         parts.append(condition)
         phrases.append(f"who have not added to cart {when}".strip() if when else "who have never added to cart")
         claimed.add("stage")
-    if stage_first and not lapsed:
+    if stage_named and not lapsed:
         claimed.add("stage")
         kinds.add("stage")
         stage_time = times.get("stage") or Time(None, None)
         hours = stage_time.win.hours if stage_time.win else defaults[stage]
         # "how many looked at shoes": viewers; only words of abandonment (or a sequence, which
         # always wants abandoners) make it "and have not ordered since"
-        plain = default is None and not ABANDONED.search(audience_text)
+        # ("haven't bought anything, and viewed a product this week": the "haven't" is the order's,
+        # said before the stage, so the stage is a plain look)
+        plain = default is None and (not ABANDONED.search(audience_text) or negated is not None)
         # "viewed shoes but never bought anything, ever" (a question, no time named): viewers at
         # any time who never ordered at all, not the last 48 hours' abandoners
         ever = default is None and not stage_time.any and negated is not None and bool(re.search(r"\bnever\b|\bever\b", negated.group(0) + audience_text[negated.end():]))
@@ -190,6 +202,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
             when = window_words(stage_time.win) if named else f"in the last {words_window(window(hours))}"
             phrases.append(f"who {what} {when}{unless}")
+        if negated is not None and not ever:
+            # "never ordered, and viewed a product this week": the order's own negation, kept
+            parts.append({"event": ORDER, "did": False})
+            phrases.append("who have never ordered")
         order_clause = part_of.get("order", "")
         if "order" in part_of and not negated and order_time.any and not lapsed and order_time is not stage_time:
             # "viewed something in the past 7 days and also placed an order in the past 7 days"
@@ -210,6 +226,16 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     elif negated:
         parts.append({"event": ORDER, "did": False})
         phrases.append("who have never ordered")
+    if first_order and first_time.any:
+        recent: dict[str, Any] = {"event": ORDER}
+        when = attach(recent, first_time)
+        start = first_time.period.start if first_time.period else now - timedelta(hours=first_time.win.hours)
+        parts += [recent, {"not": {"event": ORDER, "between": [EARLIEST, start.isoformat()]}}]
+        phrases.append(f"whose first order was {when}")
+        kinds.add("first_order")
+    elif first_order:
+        parts.append({"event": ORDER})
+        phrases.append("who have ordered")
     if left_out:
         condition = {"event": ORDER, "did": False}
         when = attach(condition, order_time) if order_time.any else ""
@@ -277,10 +303,14 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             phrases.append(consented[1])
             claimed.add("consented")
     listed = list_status_condition(lowered)
-    consent = listed or consent_condition(lowered)
-    if consent:
-        parts.append(consent[0])
-        phrases.append(consent[1])
+    # "ad consent and aren't do-not-sell": the consent and the list status, both
+    consent = consent_condition(re.sub(r"\bdo.?not.?sell\b|\bdon'?t sell\b", " ", lowered)) if not listed or "not" in listed[0] or listed[0].get(
+        "attribute") == "do_not_sell" else None
+    for condition in (listed, consent):
+        if condition:
+            parts.append(condition[0])
+            phrases.append(condition[1])
+    consent = listed or consent
     left_times = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     if listed and "not" not in listed[0] and (when := next((time for time in left_times if time.any), None)):
         # "how many unsubscribes in the last 30 days": when the address went on that list
@@ -322,6 +352,12 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience
+
+
+def _only_places(words: str) -> bool:
+    """Whether `words` ("the uk", "texas") name places and nothing else."""
+    named = countries_in(words)[1] + [phrase for _, _, phrase in regions_in(words)]
+    return bool(named) and " ".join(named) == re.sub(r"^the ", "", words)
 
 
 SPENT_AFTER = re.compile(r"(?:\b(?P<op>over|more than|above|at least|under|less than|below)\s+)?(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)"

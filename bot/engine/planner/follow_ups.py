@@ -85,7 +85,7 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
         if not targets and request:
             return step_not_found(request, "email with an offer to change (name the step: 'make day 3 20% off')")
         targets = targets or [{"purpose": "cart_discount"}]
-    edits = [{**target, "discount_percent": value} for target in targets]
+    edits = [{**target, "discount_percent": value, **replaced_offer(lowered)} for target in targets]
     codes = discount_codes(clean)
     if codes and len(edits) == 1:  # "make the discount 20%, code COMEBACK20": the code goes with it
         edits[0]["discount_code"] = codes[0]
@@ -309,7 +309,19 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if value := percent(re.sub(r"\bthe \d{1,2}\s*% (?:off )?(?:one|1|email|step|message)\b", " ", lowered)):
         change["discount_percent"] = value
     words = f"the code of {selector_words(targets[0])} becomes {codes[0]}" + (f", {value}% off" if value else "")
+    if replaced := replaced_offer(lowered):
+        change.update(replaced)
+        words += f", instead of {replaced['replaces']}"
     return campaign_edit(state, {"steps": [{**targets[0], **change}]}, words)
+
+
+def replaced_offer(lowered: str) -> dict[str, str]:
+    """"... instead of free shipping": the old offer's words, for the email to lose them (a
+    percent or a code named there is replaced anyway)."""
+    found = re.search(r"\b(?:instead of|rather than|in place of|replacing)\s+(?:the\s+)?([a-z][a-z -]{2,60}?)\s*[.!]*$", lowered)
+    if found is None or re.search(r"\d|\bcode\b|\b(?:discount|offer|one|email|it|that)$", found.group(1)):
+        return {}
+    return {"replaces": found.group(1).strip()}
 
 
 @on_named_campaign

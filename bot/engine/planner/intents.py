@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import audience_edits, broadcasts, follow_ups, scope
+from bot.engine.planner import audience_edits, audiences, broadcasts, follow_ups, scope
 from bot.engine.planner.audiences import (
     consent_question,
     create_segment,
@@ -222,6 +222,8 @@ INTENTS = [
            r"|order history|orders|purchases)\b|\b(?:what|which|how many) (?:orders|purchases)\b.*\b(?:has|have|did|does) \S+@\S+ (?:made|placed|done|got|had)?\b"
            r"|\b(?:when|what) (?:did|was|has) \S+@\S+ (?:last )?(?:order|buy|purchase)\w*", 192, order_summary,
            unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
+    # "which country has the most customers", "top countries by revenue": each country's orders, ranked
+    Intent(audiences.BY_COUNTRY.pattern, 193, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails|ads?)\b|@"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
            r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"

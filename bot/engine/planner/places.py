@@ -13,6 +13,7 @@ from typing import Any
 from bot.engine.planner.vocabulary import (
     ALIASES,
     EU,
+    EUROPE,
     EXCLUDE_VERBS,
     countries_in,
     region_values,
@@ -42,7 +43,7 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
         used += words + [match.group(0)] if codes else []
     included: list[str] = []
     # A lookahead, so "for people who joined from canada" still sees "from canada".
-    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for)\s+(?=((?:the\s+)?[a-z .,&/-]{2,60}))", lowered):
+    for match in re.finditer(r"\b(?:in|from|living in|based in|located in|for|keep|keeping)\s+(?=((?:the\s+)?[a-z .,&/-]{2,200}))", lowered):
         head = re.split(r"\bwho\b|\bthat\b|\bwith\b|\bwhich\b|\bsince\b|\blast\b|\bpast\b", match.group(1))[0]
         codes, words = countries_in(head)
         included += [code for code in codes if code not in excluded]
@@ -99,6 +100,11 @@ def place_conditions(parts: list[dict[str, Any]], lowered: str, used: list[str],
 
 def _named(codes: list[str]) -> str:
     """Country codes for the reply, the EU named as such ("the EU (27 countries), GB")."""
+    missing = sorted(set(EUROPE) - set(codes))
+    if set(EU) <= set(codes) and len(missing) <= 3 and len(set(codes) & set(EUROPE)) > len(EU):
+        # "europe but not the UK": Europe, said as such, and what it leaves out
+        return ", ".join([f"Europe ({len(EUROPE)} countries: the EU, the UK, EFTA, the Balkans, Ukraine, Moldova, Belarus)"
+                          + (f" except {', '.join(missing)}" if missing else "")] + [code for code in codes if code not in EUROPE])
     if set(EU) <= set(codes):
         return ", ".join([f"the EU ({len(EU)} countries)"] + [code for code in codes if code not in EU])
     return ", ".join(codes)
@@ -119,9 +125,17 @@ def place_words(lowered: str) -> list[str]:
 
 def as_place_phrase(text: str) -> str:
     """`text` as words place_conditions reads: bare countries ("france", "the french ones")
-    become "in fr"; anything else is returned as it is."""
-    codes = countries_in(text)[0]
-    return "in " + " and ".join(code.lower() for code in codes) if codes and not place_words(text) else text
+    become "in france"; what else it says stays after them ("the eu ones with consent" ->
+    "in eu with consent"); text with no bare country is returned as it is."""
+    codes, words = countries_in(text)
+    if not codes or place_words(text):
+        return text
+    rest = text
+    for word in words:
+        rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, count=1)
+    rest = re.sub(r"^\s*(?:(?:only|just|the|those|and|or|,)\s+)*(?:ones?\b|people\b|folks\b)?", "", re.sub(r"\s+", " ", rest).strip())
+    rest = re.sub(r"(?:^|\s)(?:and|or|,)(?=\s|$)", " ", rest).strip(" ,")
+    return ("in " + " and ".join(words) + (f" {rest}" if rest else "")).strip()
 
 
 def _stored(country: str, codes: list[str]) -> list[str]:
@@ -173,7 +187,7 @@ def _regions(lowered: str, used: list[str]) -> tuple[dict[str, list[str]], dict[
     found: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
     seen: set[str] = set()
     for pattern, inside in ((rf"\b(?:{EXCLUDE_VERBS})\s+(?:in\s+|from\s+)?([a-z .,&-]{{3,60}})", False),
-                            (r"\b(?:in|from|living in|based in|located in)\s+([a-z .,&-]{3,60})", True),
+                            (r"\b(?:in|from|living in|based in|located in|keep|keeping)\s+([a-z .,&-]{3,60})", True),
                             # "new york customers", "bavarian shoppers": just before the people
                             (r"((?:\b[a-z.-]+\s+){1,3}?)(?=(?:customers|shoppers|people|buyers|subscribers|contacts|users"
                              r"|residents|folks|clients|members)\b)", True)):

@@ -17,6 +17,7 @@ from bot.engine.memory import ThreadState
 from bot.engine.planner.conditions import (
     ONE_TIME_BUYERS,
     ORDER_COUNT,
+    ORDER_RANGE,
     REPEAT_BUYERS,
     SPEND,
     clauses,
@@ -24,8 +25,13 @@ from bot.engine.planner.conditions import (
     time_words_in,
 )
 from bot.engine.planner.dates import MONTHS, zone_now
-from bot.engine.planner.places import as_place_phrase, place_words, state_people
-from bot.engine.planner.stages import stage_of
+from bot.engine.planner.places import (
+    DEMONYMS,
+    as_place_phrase,
+    place_words,
+    state_people,
+)
+from bot.engine.planner.stages import CART_VALUE, stage_of
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -50,11 +56,18 @@ REPLACE = re.compile(
     _LEAD + r"(?:(?:what|how) about|same (?:thing |question |count |number |again )?(?:but |for |in |with )?"
     r"|do (?:the same|that|it|this) (?:again )?(?:for|with|in)|(?:and |now )?(?:for|in) (?=\w)|try|and"
     r"|(?:make|change|set|switch) (?:it|that|this)(?: to)?|how (?:does|do|did) (?:that|it|this) compare (?:with|to)|compare (?:that |it )?(?:with|to)"
-    r"|versus|vs\.?|(?:no,? |sorry,? |oops,? )?i (?:meant|mean)(?: to say)?(?: only)?)\s*(?:just |only )?")
+    r"|versus|vs\.?|(?:no,? |sorry,? |oops,? )?i (?:meant|mean)(?: to say)?(?: only)?|(?:go )?back to)\s*(?:just |only )?")
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
          r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
 MONTH = "(?:" + "|".join(MONTHS) + ")"
+BROKEN_DOWN = re.compile(r"^(?:and |now |ok |okay |so |can you |could you |pls |please )*(?:break (?:it|that|this|them|those) (?:down|out)|split (?:it|that|this|them)"
+                         r"(?: up)?|show (?:it|that|me that|me) |same |and |what about |how about |now )?\s*(?:by|per|for each|each) countr(?:y|ies)"
+                         r"(?: (?:please|pls|too|instead|then))?$")
+ORDER_QUESTION = re.compile(r"\b(?:revenue|sales|aov|average order value|turnover|how many orders|number of orders|orders and revenue)\b")
+AUDIENCE_NOUN = r"\b(?:customers|buyers|people|shoppers|contacts|subscribers|clients|ones)\b"
+ADD_PLACES = re.compile(r"^(?:and |also |plus |ok |okay |now )*(?:include|add|plus|throw in|also include|and include)\s+(?:the |people in |those in |contacts in )?"
+                        r"(?P<places>[a-z .,&'-]{2,80}?)(?:\s+(?:too|as well|also|please|then))*$")
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
@@ -65,6 +78,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if BROKEN_DOWN.match(text) and re.search(r"\b(?:orders?|revenue|sales|aov|average order value|turnover)\b", previous):
+        # "break that down by country" after an order question: the same orders, per country
+        return re.sub(r"\s+(?:by|per) countr(?:y|ies)\b", "", previous) + " by country"
     if forget := FORGET_TIME.match(text):
         # "ok forget the date, how many of them bought in the last 60 days": the question without its time
         old_time = time_of(words_to_numbers(previous), zone_now())
@@ -76,9 +92,21 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     # "and september?": a month alone is that month
     text = re.sub(rf"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?={MONTH}(?: \d{{4}})?$)", r"\1in ", text)
     # "what about five or more?" after an order count: that many orders
-    if ORDER_COUNT.search(words_to_numbers(previous)) or REPEAT_BUYERS.search(previous):
+    if ORDER_COUNT.search(words_to_numbers(previous)) or REPEAT_BUYERS.search(previous) or ORDER_RANGE.search(previous):
         text = re.sub(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:\+|or more|or fewer|or less)$)", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
-        text = re.sub(r"(\b\d+\s*(?:\+|or more|or fewer|or less)|\b(?:at least|at most|more than|exactly) \d+)$", r"\1 orders", words_to_numbers(text))
+        text = re.sub(r"(\b\d+\s*(?:\+|or more|or fewer|or less)|\b(?:at least|at most|more than|exactly) \d+|\bbetween \d+ and \d+)$", r"\1 orders",
+                      words_to_numbers(text))
+    # "and over 500 in total?": a lifetime spend, whatever was asked before
+    text = re.sub(r"^((?:and |but |or |what about |how about )*)(?=(?:over|more than|at least|under|less than|above|below|between)\s+[$€£]?\d[\d,.]*k?"
+                  r"(?:\s*(?:and|to)\s+[$€£]?\d[\d,.]*k?)?(?:\s*(?:dollars|euros?|pounds|bucks))?\s+(?:in total(?: spend)?|total(?: spend)?|lifetime(?: spend)?"
+                  r"|in spend|spent|all.time|in lifetime spend)$)",
+                  r"\1spent ", text)
+    text = re.sub(r"^what if (?:we |i )?(?:widen|change|make|extend|shorten|narrow|set|push|stretch|expand)(?: it| that| the window| the time(?: frame)?)?"
+                  r"(?: out| back)? to\b", "what about", text)  # "what if we widen it to a week": another window
+    if (added := ADD_PLACES.match(text)) and _places(added.group("places")) and _places(previous):
+        # "include the uk too" after a count in the EU: the places so far and these
+        places = " and ".join(dict.fromkeys(_places(previous) + _places(added.group("places"))))
+        return _swapped(previous, f"in {places}")
     narrowed = NARROW.match(text)
     if narrowed and not INSTEAD.search(text):
         rest = text[narrowed.end():].strip(" ,")
@@ -90,13 +118,18 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             rest = as_place_phrase(rest)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
+        if not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", "")):
+            # "only UK buyers" after a revenue question: the orders of those people
+            whose = re.sub(r"\b(?:orders|purchases|sales)\b", "customers", rest)
+            combined = f"{previous} from {whose if re.search(AUDIENCE_NOUN, whose) else 'customers ' + whose}"
     else:
         replaced = REPLACE.match(text)
         # "and France?" reaches here as "france" (the opener is not the request): a short phrase
         # naming only a place, a period or "the week before" is a swap too
         bare = not replaced and len(text.split()) <= 5 and not re.match(r"(?:how|what|which|who|show|list|give|tell)\b", text) and (
             BEFORE.match(text) or not re.search(VERBS, text) and (
-            _places(text) or time_of(words_to_numbers(text), zone_now()).any))
+            _places(text) or time_of(words_to_numbers(text), zone_now()).any or ORDER_COUNT.search(text) or ORDER_RANGE.search(text)
+            or SPEND.search(text)))
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
         rest = text[replaced.end():] if replaced else text
@@ -111,7 +144,7 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = re.sub(rf"^(?={MONTH}\b)", "in ", rest)
         if not rest or len(rest.split()) > 12:
             return None
-        if stage_of(rest) and stage_of(previous) and stage_of(rest) != stage_of(previous):
+        if (stage := stage_of(CART_VALUE.sub(" ", rest))) and stage_of(previous) and stage != stage_of(previous):
             # "what about checkout abandoners in the last 48 hours": another audience of the same
             # places, asked as a question of its own
             places = _places(previous) if not _places(rest) else []
@@ -119,11 +152,15 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         # "same but 90 days": a bare length of time is the last that many days
         rest = re.sub(r"^(\d+)\s*(hours?|days?|weeks?|months?)$", r"in the last \1 \2", words_to_numbers(rest))
         # "and in new york, only those who opted in": the swap, then one more condition
-        rest, *more = re.split(r"\s*,\s*(?=(?:and |but |plus )?(?:only|just)\b)", rest, maxsplit=1)
+        rest, *more = re.split(r"\s*(?:,\s*|\s(?=but ))(?=(?:and |but |plus )?(?:only|just)\b)", rest, maxsplit=1)
         combined = _shifted(previous, rest) if BEFORE.match(rest) else _swapped(previous, rest)
         if combined is not None and more:
             extra = re.sub(r"^(?:and |but |plus )?(?:only|just)\s+(?:the ones|those|them|ones|people|customers|contacts)?\s*", "", more[0]).strip()
-            combined = f"{combined} and {'' if extra.startswith(('who', 'that', 'with', 'in ')) else 'who '}{extra}" if extra else combined
+            if extra and ORDER_QUESTION.search(previous):
+                whose = re.sub(r"\b(?:orders|purchases|sales)\b", "customers", extra)  # "but just uk orders": their orders
+                combined = f"{combined} from {whose if re.search(AUDIENCE_NOUN, whose) else 'customers ' + whose}"
+            else:
+                combined = f"{combined} and {'' if extra.startswith(('who', 'that', 'with', 'in ')) else 'who '}{extra}" if extra else combined
         if combined is None and replaced and re.match(r"(?:only|just|those|the ones|ones|people|customers)\b|.*\b(?:where|whose|with|who)\b", rest):
             # "what about only where the cart was over 150": no kind to swap, so one more condition
             condition = re.sub(r"^(?:only|just)\s+(?:where\s+)?", "", rest)
@@ -148,6 +185,8 @@ def _swapped(previous: str, new: str) -> str | None:
         # "revenue from US customers" -> "from canada customers": the old preposition is kept
         # and "us customers" -> "canada customers": none where there was none
         preposition = next((match.group(1) + " " for match in old if match.group(1)), "" if old else "in ")
+        if old and not preposition and all(previous[m.start():m.end()] in DEMONYMS for m in old):
+            preposition = "people in "  # "how many germans ordered" -> "how many people in france ordered"
         swaps.append(([match.span() for match in old], ("excluding " if excluded else preposition) + " and ".join(places)))
     now = zone_now()
     new_time = time_of(new, now)
@@ -166,10 +205,11 @@ def _swapped(previous: str, new: str) -> str | None:
             old = [found.span()]
         swaps.append((old, new_time.source))
     # the spend, and the order count in numbers or in words, each swapped as one kind
-    for kind in ((SPEND,), (ORDER_COUNT, REPEAT_BUYERS, ONE_TIME_BUYERS)):
+    for kind in ((SPEND,), (ORDER_RANGE, ORDER_COUNT, REPEAT_BUYERS, ONE_TIME_BUYERS)):
         if found := next((match for pattern in kind if (match := pattern.search(new))), None):
-            old = [match.span() for pattern in kind for match in pattern.finditer(previous)]
-            swaps.append((old, ("who " if kind[0] is SPEND else "") + found.group(0)))
+            old = _merged_spans([match.span() for pattern in kind for match in pattern.finditer(previous)])
+            lifetime = " in total" if kind[0] is SPEND and re.search(r"\b(?:in total|total|lifetime|all.time)\b", new[found.end():]) else ""
+            swaps.append((old, ("who " if kind[0] is SPEND else "") + found.group(0) + lifetime))
     if not swaps:
         return None
     # the last spans first, so the earlier ones keep their places
@@ -184,6 +224,17 @@ def _swapped(previous: str, new: str) -> str | None:
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans as one ("between 5 and 9 times" is found whole and as "9 times")."""
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    return merged
 
 
 def _places(text: str) -> list[str]:

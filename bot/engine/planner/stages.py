@@ -19,7 +19,7 @@ ORDER = recipes.ORDER
 
 # "viewed a product but didn't add it to cart": the cart is named only to say it did not happen.
 NOT_ADDED = re.compile(r"\b(?:but |and )?(?:didn'?t|did not|haven'?t|have not|hasn'?t|never|not|without|no)\s+"
-                       r"(?:\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
+                       r"(?:(?!(?:and|or|but|then|ordered|bought|purchased)\b)\w+\s+){0,2}(?:add|added|adding|put|putting)\b(?:\s+\w+){0,4}?\s+(?:cart|basket)\b")
 BROWSED = re.compile(r"brows\w*|\bviewed\b|looked at|window.?shop|visit(ed|ors?)\b|\bview(ed|ers)?\b"
                      r"|\bchecked out (?:our|the|some|these|those|a|an)\b")  # "checked out our bags" is a look, not a purchase
 

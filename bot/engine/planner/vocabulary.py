@@ -15,7 +15,12 @@ EU = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "H
       "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
 
 
-GROUPS = {"eu": EU, "european union": EU, "europe": EU, "eea": sorted(EU + ["IS", "LI", "NO"]),
+# Europe the continent, not the EU: the EU, EFTA, the UK, the Balkans and the east up to Ukraine
+# (Russia and Turkey, mostly in Asia by area, are left out; "russia" or "turkey" adds them)
+EUROPE = sorted(EU + ["IS", "LI", "NO", "CH", "GB", "AD", "MC", "SM", "VA", "AL", "BA", "ME", "MK", "RS", "UA", "MD", "BY"])
+
+
+GROUPS = {"eu": EU, "european union": EU, "europe": EUROPE, "european": EUROPE, "eea": sorted(EU + ["IS", "LI", "NO"]),
           "uk": ["GB"], "dach": ["AT", "CH", "DE"], "nordics": ["DK", "FI", "IS", "NO", "SE"],
           "scandinavia": ["DK", "NO", "SE"], "north america": ["CA", "MX", "US"]}
 
@@ -160,6 +165,9 @@ _DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b(?![\s-]+(?:\d
 HUNDREDS = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(hundred|thousand|grand)\b", re.I)
 
 
+_FIRST_ORDER = re.compile(r"\s+(?:ever\s+)?(?:orders?|purchases?)\b", re.I)
+
+
 def words_to_numbers(text: str) -> str:
     """'two weeks' -> '2 weeks', 'ten percent' -> '10 percent', 'a fortnight' -> '14 days',
     'two hundred' -> '200', 'five grand' -> '5000'."""
@@ -173,7 +181,9 @@ def words_to_numbers(text: str) -> str:
         word = match.group(1).lower()
         return str(NUMBER_WORDS[word])
 
-    text = _NUMBER_RE.sub(lambda m: m.group(0) if m.group(1).lower() in ("a", "an") and not _DIRECT_UNIT.match(text, m.end()) else number(m), text)
+    text = _NUMBER_RE.sub(lambda m: m.group(0) if m.group(1).lower() in ("a", "an") and not _DIRECT_UNIT.match(text, m.end())
+                          # "their first order": the first ever, not one order
+                          or m.group(1).lower() == "first" and _FIRST_ORDER.match(text, m.end()) else number(m), text)
     return re.sub(r"\b(day)[\s-]+(one|two|three|four|five|six|seven|eight|nine|ten|fourteen|thirty)\b",
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
 
