@@ -89,7 +89,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
         return compound
     if (steps := THEN_ACT.split(clean)) and len(steps) == 2 and all(len(step.split()) >= 2 for step in steps):
         # "pause it, then move it to friday": two requests, in order, each read on its own
-        plans = [_plan(step, state) for step in steps]
+        first = _plan(steps[0], state)
+        named = next((str(call.arguments["campaign"]) for call in first.calls if str(call.arguments.get("campaign", "")).isdigit()), None)
+        if named and not re.search(r"(?:\bcampaign\s*#?|#)\d", steps[1], flags=re.I):
+            # "approve the new winback email and turn it back on": "it" is the campaign just named
+            steps[1] = re.sub(r"\b(?:it|this|that|them)\b", f"campaign {named}", steps[1], count=1)
+        plans = [first, _plan(steps[1], state)]
         builds = any(call.name == "create_sequence" for call in plans[0].calls)  # "build X, then schedule it": approvals come first
         if all(p.calls and writes(p) for p in plans) and not builds:
             return Plan(plans[0].intent, plans[0].calls + plans[1].calls,
@@ -99,6 +104,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
             # the first done, the second named back as not done, never read into the first's name
             plans[0].unused.append(steps[1])
             return plans[0]
+    if (remark := REMARK_AFTER.match(clean)) and state.campaign_id is not None:
+        # "ok toss this one, the main cart flow already covers germany": the request, then why
+        built = _plan(remark.group("head"), state)
+        if built.calls and writes(built):
+            return built
     question = is_question(clean)
     no_campaign: Plan | None = None
     for intent in ranked(lowered):
@@ -147,7 +157,10 @@ READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
 # "pause it, then move it to friday", "cancel the newsletter and then resume the cart flow": two
 # requests in order (plain "and" joins edits of one thing, read by _compound_edit instead)
 THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"
-                      r"|approve|reject|move|push|export|send|launch|restart|stop|turn|switch)\b)", re.I)
+                      r"|approve|reject|move|push|export|send|launch|restart|stop|turn|switch)\b)"
+                      # "... and approve the other two", "... and turn it back on": a lifecycle step after another request
+                      r"|,?\s+and\s+(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|restart|go live|turn (?:it|this|that|them) (?:back )?(?:on|off))\b)",
+                      re.I)
 CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
                             r"|(?:abandoned[- ]cart|cart|abandoned[- ]checkout|checkout|win-?back|welcome|browse(?: abandonment)?|post-?purchase)(?=\s*[,:;-]))"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
@@ -166,6 +179,9 @@ FIELD_OF_IT = (r"\b(?:its|their)\s+(?=(?:subject|discount|day|code|delay|offer|s
 def _compound_edit(clean: str, state: ThreadState) -> Plan | None:
     """Several edits of the thread's campaign in one message, as one update_sequence call (one
     new version per changed step); None unless every part is such an edit of that campaign."""
+    # "push the brand story email to day 3 and the discount one to day 6": the second move's verb is the first's
+    clean = re.sub(r"^(?P<head>(?:(?:please|ok|actually|and|also|now|so) )*(?P<verb>move|push|pull|shift|put)\b.+?)\band\s+(?=(?:the|that|this)\s[^,]*?\b(?:to|on)\s+"
+                   r"(?:day\s*\d+|\d+\s*(?:h|hours?|days?))\b)", lambda m: f"{m.group('head')}and {m.group('verb')} ", clean, flags=re.I)
     parts = [part.strip(" ,.") for part in EDIT_JOIN.split(clean) if part.strip(" ,.")]
     if len(parts) < 2 or follow_ups.MOVE_OFFER.search(clean.lower()) and follow_ups.OFFER_OFF.search(clean.lower()):
         return None  # "take the discount off the first email and put it on the last": one move, not two edits
@@ -250,6 +266,11 @@ def _last_instruction(clean: str) -> str | None:
         return None
     numbers = re.findall(r"(?:\bcampaign\s*#?|#)\d+\b", " ".join(parts[:-1]), flags=re.I)
     return parts[-1] + (f" ({numbers[0]})" if numbers and not re.search(r"(?:\bcampaign\s*#?|#)\d", parts[-1]) else "")
+
+
+# A short request about "it", then a reason ("toss this one, the main cart flow covers germany")
+REMARK_AFTER = re.compile(r"^(?P<head>(?:\w+ ){1,3}?(?:it|this|that|this one|that one|them|these|those))\s*[,;.-]+\s+"
+                          r"(?P<rest>(?:the|because|since|as|we|it|they|i|its|it's|that's|our|no need|not needed|already|cos|cause)\b.+)$", re.I)
 
 
 # A question inside a sentence that an erasure verb opens ("forget the date, how many ...?").

@@ -92,6 +92,9 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     lowered = re.sub(r"\b(?:but |and )?not (?:in |from )?((?:the )?[a-z]+(?: [a-z]+)?)(?= (?:who |that )?(?:bought|ordered|purchased|shopped|spent"
                      r"|signed|joined|added|viewed|browsed|opted|have|has|with)\b)",
                      lambda m: f"excluding {m.group(1)}," if _only_places(m.group(1)) else m.group(0), lowered)
+    # "canadians excluded", "the uk left out": a place left out, said after it
+    lowered = re.sub(r"\b((?:the )?[a-z]+(?: (?!left\b|not\b)[a-z]+)?)\s+(?:excluded|left out|not included|omitted)\b",
+                     lambda m: f"excluding {m.group(1)}" if _only_places(m.group(1)) else m.group(0), lowered)
     # "californians", "texans", "ontarians": the people of a state or province
     lowered = state_people(lowered)
     # "with over 100 spent", "500+ in purchases": the amount first, read as "spent over 100"

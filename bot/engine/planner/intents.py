@@ -192,7 +192,7 @@ INTENTS = [
            unless=r"^(please )?(can you )?(import|upload|add|load)\b"),
     Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
            r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
-    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\bthrow (?:it|this|that|the \w+)(?: \w+)? away\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
+    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(?:toss|ditch|junk|nuke) (?:it|this|that)\b|\bthrow (?:it|this|that|the \w+)(?: \w+)? away\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
            r"(?:whole |duplicate |extra )?(?:[\w-]+ ){0,2}?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?|series)\b(?! *(?:step|email))", 224,
            tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
