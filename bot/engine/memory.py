@@ -133,7 +133,9 @@ def edited_request(request: dict[str, Any], arguments: dict[str, Any], data: dic
         if step.get("draft_id"):
             item["draft_id"] = step["draft_id"]
         # what the tool does not report back (the step's own words, its code) is kept from before
-        before = next((old for old in request.get("steps") or [] if {k: old.get(k) for k in when} == item_when(item)), {})
+        # (matched by its draft, which a move keeps, else by its timing, which a rewrite keeps)
+        before = next((old for old in request.get("steps") or [] if item.get("draft_id") and old.get("draft_id") == item["draft_id"]), None) or next(
+            (old for old in request.get("steps") or [] if {k: old.get(k) for k in when} == item_when(item)), {})
         item.update({key: before[key] for key in ("brief", "discount_code") if key in before and key not in item})
         steps.append(item)
     for edit in arguments.get("steps") or []:  # a new code is the step's now

@@ -152,6 +152,8 @@ def is_question(text: str) -> bool:
         return True
     if _PERMISSION.search(re.split(r"[,;]", opening)[0]):  # "..., but it is ok to send in the us" states a rule
         return True
+    if re.match(r"^(?:look|go|reach|check) back (?:over |to |for )?(?:the )?(?:last |past )?\d", opening):
+        return False  # "look back 3 days instead": a campaign's window to change, not a look
     kind = _verb_kind(_first_word(opening))
     if kind == "change":
         return False

@@ -46,13 +46,13 @@ from tools.core.models import Campaign, CampaignStep, Draft, Message
 from tools.core.settings import DISCOUNT_CODE
 from tools.core.vocabulary import CLAIMABLE
 from tools.drafting import discount_codes, drafts
-from tools.drafting.drafts import Purpose
+from tools.drafting.drafts import Purpose, Tone
 
 # Purposes whose copy carries an offer as it is; a cart reminder or social-proof step given one
 # becomes the cart discount step, but a newsletter stays a newsletter (its copy prints the code).
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment", "announcement", "custom")
 MAX_STEPS = 10  # as create_sequence allows
-CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "remove_offer", "subject")
+CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "remove_offer", "tone", "subject")
 
 
 class StepPick(ToolInput):
@@ -80,6 +80,7 @@ class StepEdit(StepPick):
     remove_offer: bool | None = Field(None, description="True: take its discount and code off (the email is rewritten "
                                                         "without an offer; a cart discount email becomes a reminder).")
     subject: str | None = Field(None, min_length=1, max_length=500, description="Its new subject line.")
+    tone: Tone | None = Field(None, description="Rewrite its email in this tone (its offer, code and brief kept).")
     replaces: str | None = Field(None, min_length=2, max_length=200, description="With a new discount or code: the old offer's words "
                                  "it replaces ('free shipping'), taken out of the email so it does not promise both.")
 
@@ -240,7 +241,7 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
         minutes = round(edit.delay_days * 1440) if edit.delay_days is not None else round(edit.delay_hours * 60)
         changes.append(f"step {step.position} moved from {delay_words(step.delay_minutes)} to {delay_words(minutes)}")
         step.delay_minutes = minutes
-    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None or edit.remove_offer:
+    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None or edit.remove_offer or edit.tone:
         old = step.draft_id
         current = ctx.db.get(Draft, old) if old else None
         if current is None:
@@ -253,6 +254,8 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
             changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id}){kept}")
         if edit.remove_offer:
             changes.append(_take_offer_off(ctx, step, current))
+        if edit.tone and edit.discount_percent is None and edit.discount_code is None:
+            changes.append(_retone(ctx, step, ctx.db.get(Draft, step.draft_id), edit.tone))
         if edit.subject is not None:
             variant = (ctx.db.get(Draft, step.draft_id).content or {}).get("copy", {}).get("subject_b")
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
@@ -304,7 +307,7 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
         # "10% off instead of free shipping": the old offer's words leave the email
         brief = re.sub(r"\s*,\s*,", ",", re.sub(rf"(?:\b(?:with|and|plus|\+)\s+)?\b{re.escape(edit.replaces)}\b", " ", brief, flags=re.I))
         brief = re.sub(r"\s+", " ", brief).strip(" ,.-") or None
-    offer = {"purpose": purpose, "tone": params.get("tone"), "brief": brief,
+    offer = {"purpose": purpose, "tone": edit.tone or params.get("tone"), "brief": brief,
              # A stored product is the catalogue item the writer saw; the request names it by id.
              "product": product.get("id") if isinstance(product, dict) else product,
              "discount_percent": params.get("discount_percent") if edit.discount_percent is None else edit.discount_percent,
@@ -314,6 +317,22 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     except ValidationError as error:
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
+
+
+def _retone(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str) -> str:
+    """The step's email written again in `tone`, everything else it had kept."""
+    params = dict(current.params or {})
+    product = params.get("product")
+    request = {"purpose": current.purpose, "tone": tone, "brief": params.get("brief"),
+               "product": product.get("id") if isinstance(product, dict) else product,
+               "discount_percent": params.get("discount_percent"), "discount_code": params.get("discount_code")}
+    try:
+        retoned = drafts.DraftEmailInput(**{k: v for k, v in request.items() if v is not None})
+    except ValidationError as error:
+        raise ToolError(f"step {step.position}: {validation_message(error)}") from None
+    old = step.draft_id
+    step.draft_id = drafts.redraft_email(ctx, current, retoned).draft_id
+    return f"step {step.position} rewritten in a {tone} tone (draft {old} -> {step.draft_id})"
 
 
 # An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.

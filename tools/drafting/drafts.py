@@ -303,6 +303,12 @@ def preview_draft(ctx: ToolContext, args: PreviewDraftInput) -> PreviewResult:
     if draft.channel != "email":
         raise ToolError(f"draft {draft.id} is {draft.platform} ad copy, which is the same for everyone: {_ad_text(draft.content['fields'])}")
     contacts = _sample_contacts(ctx, draft, args)
+    stand_in = ""
+    if not contacts and not args.contact_ids and args.segment is None:
+        # nobody is in the campaign's audience right now (a welcome flow before anyone signs up):
+        # the copy is still worth seeing, for any contact, said as such
+        contacts = list(ctx.db.scalars(select(Contact).where(Contact.email.is_not(None)).order_by(Contact.id).limit(args.contacts)))
+        stand_in = "Nobody is in the campaign's audience right now, so this is shown for a stand-in contact.\n"
     if not contacts:
         raise ToolError("no contacts to preview with: import contacts, or pass contact_ids or a segment with members")
     previews = []
@@ -311,7 +317,7 @@ def preview_draft(ctx: ToolContext, args: PreviewDraftInput) -> PreviewResult:
         previews.append(Preview(contact_id=contact.id, email=contact.email, subject=email.subject,
                                 preheader=email.preheader, text=email.text, html=email.html))
     first = previews[0]
-    summary = (f"Draft {draft.id} for {len(previews)} contact(s). For contact {first.contact_id}:\n"
+    summary = (f"{stand_in}Draft {draft.id} for {len(previews)} contact(s). For contact {first.contact_id}:\n"
                f"Subject: {first.subject}\nPreheader: {first.preheader}\n\n{first.text}")
     return PreviewResult(summary=summary, previews=previews)
 

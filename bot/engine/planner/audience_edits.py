@@ -275,13 +275,15 @@ def _place_part(part: dict[str, Any]) -> bool:
 WINDOW_EDIT = re.compile(
     r"^(?:ok |okay |so |actually |and |but |hmm,? |no,? |please |can you |could you )*"
     r"(?:(?:make|change|set|switch|widen|extend|shorten|narrow|keep|cut|bump|expand) (?:it|that|this|the (?:window|time ?frame|period|lookback)|them)"
-    r"(?: down| back| up)?(?: to| at)?\s+|(?:make|change|set) the (?:window|time ?frame|period|lookback)(?: to| at)?\s+)?"
+    r"(?: down| back| up)?(?: to| at)?\s+|(?:make|change|set) the (?:window|time ?frame|period|lookback)(?: to| at)?\s+"
+    r"|(?:look|go|reach|check) back(?: over| to| for)?\s+)?"
     r"(?:(?:only |just )?(?:the )?(?:carts?|cart abandoners|abandoners|abandoned carts|checkouts?|sign.?ups|signups|new (?:sign.?ups|subscribers)"
     r"|subscribers|joiners|viewers|browsers|browse abandoners|people|ones|those|contacts|customers|shoppers)\s+)?"
     r"(?P<time>(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) \d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
     r"|(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) (?:day|week|month|fortnight)|\d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
     r"|since [a-z0-9 ']{3,30}?)"
-    r"(?:\s*,?\s*(?:not|instead of|rather than) (?:the )?(?:last |past )?\d+\s*(?:h|hrs?|hours?|d|days?|w|weeks?|months?)?)?"
+    r"(?:\s*,?\s*(?:not|instead of|rather than) (?:just |only )?(?:the )?(?:last |past )?(?:\d+\s*(?:h|hrs?|hours?|d|days?|w|weeks?|months?)?"
+    r"|yesterday|today|a day|1 day|24 hours|the day|a week|1 week))?"
     r"(?:\s*,?\s*(?:instead|then|please|only))*[.!]*$")
 
 

@@ -120,7 +120,7 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
             r"\b(audience|segment|enrolled|in it|in the campaign|in there|control group|holdout|hold-out|held out)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
             r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b"
             r"|\b(does|do|would|will) (that|this|it) leave\b|\b(left|remain|remaining) (now|in it|after that)\b|^how many (now|left|remain)"
-            r"|^(?:so |ok |and )?how many(?:'s| is| are| does| would)? (?:that|this|it|they|there)(?: be| now| reach| get| come to)*\s*[?!.]*$", lowered):
+            r"|^(?:so |ok |and )?how many(?: people| contacts| folks| of them| ppl)?(?:'s| is| are| does| would)? (?:that|this|it|they|there)(?: be| now| reach| get| come to)*\s*[?!.]*$", lowered):
         # "how many are in the audience now?" in a campaign's thread: that campaign's audience
         return Plan("how_many", [PlannedCall("preflight", {"campaign": str(state.campaign_id)})],
                     reading=f"Read as: the audience of campaign {state.campaign_id} now (its preflight)")

@@ -336,22 +336,6 @@ def change_send_time(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     return campaign_edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} instead")
 
 
-def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """"show me the drafts for this one", "can i see what the day 3 email looks like?": each
-    named step's draft (all of them when none is named), rendered for a sample contact."""
-    steps = thread_request(state).get("steps") or []
-    if state.campaign_id is None or not any(step.get("draft_id") for step in steps):
-        return None
-    which = step_named(lowered, thread_request(state))
-    if which and "missing" in which:
-        return step_not_found(thread_request(state), which["missing"])
-    chosen = [step for index, step in enumerate(steps, start=1) if which is None or is_step(step, index, which)] or steps
-    drafts = [step["draft_id"] for step in chosen if step.get("draft_id")][:5]
-    shown = ", ".join(str(draft) for draft in drafts)
-    return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft}) for draft in drafts],
-                reading=f"Read as: show draft{'s' if len(drafts) > 1 else ''} {shown} of campaign {state.campaign_id}")
-
-
 @on_named_campaign
 def set_holdout(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"add a 10 percent holdout", "hold out 10% as a control group", "no holdout": the thread's
@@ -421,5 +405,6 @@ def follow_up_refusal(state: ThreadState) -> Plan | None:
     if state.campaign_id is None:
         return Plan("follow_up", answer=messages.NOTHING_TO_REFER)
     return None
+
 
 

@@ -44,7 +44,6 @@ from bot.engine.planner.follow_ups import (
     change_subject,
     move_step,
     remove_step,
-    show_drafts,
 )
 from bot.engine.planner.people import audit_question, explain
 from bot.engine.planner.plans import Plan
@@ -59,6 +58,7 @@ from bot.engine.planner.sequences import (
     winback_sequence,
 )
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS
+from bot.engine.planner.wording import TONE_EDIT, change_tone, show_drafts
 
 
 def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -178,7 +178,8 @@ INTENTS = [
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
            r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b"
-           r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:mention|say|include|show|have|contain)\b", 231,
+           r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:mention|say|include|show|have|contain)\b"
+           r"|^what(?:'s| is| are| was)(?: the| its)? (?:subject(?: lines?)?|preheader|headline|copy|body)\b", 231,
            show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|\b(?:anything|something|what)\b.*\b(?:block|stop|prevent)\w*\b.*\b(?:this|it|campaign|going out|sending)\b|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
            r"(?! (campaign|sequence|flow|one|series|newsletter))", 230, draft_action),
@@ -313,6 +314,9 @@ INTENTS = [
     Intent(HOLDOUT.pattern + "|" + NO_HOLDOUT.pattern + r"|\b\d{1,2}\s*percent\s+hold\s*-?\s*out\b", 239, follow_ups.set_holdout,
            unless=r"\b(?:build|create|set up|setup|make me|new)\b.*\b(?:sequence|flow|series|campaign|win.?back|welcome)\b"),
     Intent(follow_ups.MOVE_OFFER_TO.pattern, 238, follow_ups.move_offer),
+    # "redo the welcome emails in a more playful tone": the thread's campaign's copy, over a new welcome series
+    Intent(TONE_EDIT.pattern, 242, change_tone,
+           unless=r"^(?:please )?(?:can you )?(?:draft|write|compose|create|build|make me|set up|send)\b(?! (?:it|them|those|these|the \w+ emails?|that|this)\b)"),
     # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
     Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
            r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, audience_edits.narrow_audience),

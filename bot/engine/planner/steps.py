@@ -69,9 +69,19 @@ def step_draft(lowered: str, state: ThreadState) -> tuple[int, str] | None:
     return step["draft_id"], f"step {index} ({step_when(step) if 'delay_days' in step or 'delay_hours' in step else 'its'} email)"
 
 
+# What marketers call a step whose brief says it in other words ("recommend similar products" is
+# the cross-sell email, "ask for a review" the review request)
+STEP_NICKNAMES = ((r"\brecommend|\bsimilar|\brelated|\bcomplementary|\bmight (?:also )?like|\bcross.?sell|\bup.?sell", ("cross-sell", "upsell", "recommendation")),
+                  (r"\breview|\brating|\bfeedback|\btestimonial", ("review", "review request", "feedback")),
+                  (r"\bthank", ("thank-you", "thanks", "thank")),
+                  (r"\blast chance|\bfinal|\bexpir", ("last chance", "last call")))
+
+
 def own_words(step: dict[str, Any]) -> list[str]:
-    words = re.findall(r"[a-z][a-z'-]{3,}", (step.get("brief") or "").lower())
-    return [word for word in words if word not in {"with", "email", "emails", "that", "this", "their", "your", "from"}] + (
+    brief = (step.get("brief") or "").lower()
+    words = re.findall(r"[a-z][a-z'-]{3,}", brief)
+    nicknames = [name for pattern, names in STEP_NICKNAMES if re.search(pattern, brief) for name in names]
+    return [word for word in words if word not in {"with", "email", "emails", "that", "this", "their", "your", "from"}] + nicknames + (
         [step["discount_code"].lower()] if step.get("discount_code") else [])
 
 

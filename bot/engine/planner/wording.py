@@ -1,0 +1,71 @@
+"""Follow-ups about what a campaign's emails say: show them ("what does the day 3 email look
+like?", "what's the subject line on that one") and write them again in another tone ("redo the
+welcome emails in a more playful tone"), each step picked from the words as every edit picks it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.follow_ups import campaign_edit, on_named_campaign
+from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.steps import (
+    is_step,
+    latest_step,
+    selector_words,
+    step_named,
+    step_not_found,
+    thread_request,
+)
+from bot.engine.planner.vocabulary import TONES
+
+
+def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"show me the drafts for this one", "can i see what the day 3 email looks like?": each
+    named step's draft (all of them when none is named), rendered for a sample contact."""
+    steps = thread_request(state).get("steps") or []
+    if state.campaign_id is None or not any(step.get("draft_id") for step in steps):
+        return None
+    which = step_named(lowered, thread_request(state))
+    if which is None and re.search(r"\b(?:that|this) one\b|\b(?:on|of|in) it\b", lowered):
+        which = latest_step(state)  # "what's the subject line on that one": the step the thread made last
+    if which and "missing" in which:
+        return step_not_found(thread_request(state), which["missing"])
+    chosen = [step for index, step in enumerate(steps, start=1) if which is None or is_step(step, index, which)] or steps
+    drafts = [step["draft_id"] for step in chosen if step.get("draft_id")][:5]
+    shown = ", ".join(str(draft) for draft in drafts)
+    return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft}) for draft in drafts],
+                reading=f"Read as: show draft{'s' if len(drafts) > 1 else ''} {shown} of campaign {state.campaign_id}")
+
+
+# "redo the welcome emails in a more playful tone", "make the day 1 email more urgent"
+TONE_EDIT = re.compile(r"\b(?:more|less|a bit|bit|in an?|with an?|sound|sounds|tone|friendlier|punchier|(?:redo|rewrite|revise|reword)\b.*)\s*"
+                       r"(?:more |less )?(?P<tone>friendly|warm|casual|playful|fun|formal|professional|luxurious|urgent)\b(?:\s+(?:tone|voice|vibe))?")
+
+
+@on_named_campaign
+def change_tone(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """Rewrite the named step's email (or every step's, for "the emails" / "them all") in a tone."""
+    found = TONE_EDIT.search(lowered)
+    if found is None or state.campaign_id is None:
+        return None
+    tone = next(name for word, name in TONES.items() if found.group("tone").startswith(word))
+    request = thread_request(state)
+    steps = request.get("steps") or []
+    which = step_named(lowered, request)
+    if which and "missing" in which:
+        return step_not_found(request, which["missing"])
+    plural = re.search(r"\b(?:emails|all|them|every|each|both|whole|everything|sequence|flow|campaign|it|this)\b", lowered)
+    if which is not None and "purpose" in which and plural:
+        # "the welcome emails": every step of that kind
+        targets = [{"step": index} for index, step in enumerate(steps, start=1) if step.get("purpose") == which["purpose"]]
+    elif which is not None:
+        targets = [which]
+    elif len(steps) <= 1 or plural:
+        targets = [{"step": index} for index in range(1, len(steps) + 1)]
+    else:
+        return Plan("update_sequence", answer=f"Which email should sound {tone}? Say e.g. \"make the day 1 email more {tone}\" or \"make them all {tone}\".")
+    said = "every email" if len(targets) == len(steps) and len(steps) > 1 else ", ".join(selector_words(target) for target in targets)
+    return campaign_edit(state, {"steps": [{**target, "tone": tone} for target in targets]},
+                         f"{said} rewritten in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone")
