@@ -45,6 +45,14 @@ WHICH_CONDITION = (
     "\"remove the country filter\" or \"drop the exclusion\"."
 )
 NO_SUCH_CONDITION = "Campaign {campaign}'s audience has no {what} to drop; nothing changed."
+SEGMENT_WORDS_UNREAD = (
+    "I can't tell who {words} are, so nothing was saved. Say it in conditions, e.g. \"save uk customers who "
+    "spent over 1000 in total as a segment called uk_whales\"."
+)
+NO_PLAIN_FILE = (
+    ". I don't write plain files of people's details: audiences leave Nudge only hashed for Google or Meta "
+    "(say \"export them to meta\"), and one person's data with \"export everything we hold on <email>\". Here is the count"
+)
 STEP_NOT_FOUND = "{campaign} has no {what}; its steps are {days}."
 EDIT_EMPTY_FIELD = "The {field} can't be empty."
 REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."

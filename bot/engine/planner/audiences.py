@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.conditions import time_of, time_words_in
+from bot.engine.planner.conditions import NOT_ORDERED, clauses, time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import ORDER, Audience, describe_audience
 from bot.engine.planner.places import place_words
@@ -173,8 +173,43 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
     if spec is None or not name_match:
         return Plan("create_segment", answer=messages.ASK_SEGMENT)
     name = re.sub(r"\s+", "-", name_match.group(1).strip().lower())
-    words = reading or f"Read as: save {describe_audience(lowered.replace(name_match.group(1).lower(), ' ')).reading} as the segment"
-    return Plan("create_segment", [PlannedCall("create_segment", {"name": name, "spec": spec})], reading=f"{words} '{name}'")
+    described = describe_audience(lowered.replace(name_match.group(1).lower(), ' '))
+    if reading is None and (unknown := [word for word in unused_words(lowered.replace(name_match.group(1).lower(), " "), described)
+                                        if word not in name.replace("-", " ").replace("_", " ")]):
+        # "save the uk big spenders as ...": a segment is kept and reused, so it is never saved
+        # with words nobody read (it would be all UK contacts); asked instead
+        return Plan("create_segment", answer=messages.SEGMENT_WORDS_UNREAD.format(words=", ".join(f"'{word}'" for word in unknown)))
+    arguments: dict[str, Any] = {"name": name, "spec": spec}
+    replacing = REPLACE_SEGMENT.search(lowered)
+    if replacing:
+        arguments["replace"] = True  # "..., overwrite the old one": a new version under the same name
+    words = reading or f"Read as: save {described.reading} as the segment"
+    if replacing:
+        who = (reading or "").removeprefix("Read as: save ").removesuffix(" as the segment") or described.reading
+        return Plan("create_segment", [PlannedCall("create_segment", arguments)],
+                    reading=f"Read as: replace the saved segment '{name}' with {who} (a new version of it)")
+    return Plan("create_segment", [PlannedCall("create_segment", arguments)], reading=f"{words} '{name}'")
+
+
+# "overwrite the old one", "replace uk_whales with ...", "uk_whales should be ...": a saved segment redefined
+REPLACE_SEGMENT = re.compile(r"\b(?:overwrite|overwriting|replace|replacing|redefine|fix it|update it|instead of the old one)\b|\bshould (?:be|contain|have)\b")
+# "replace uk_whales with uk customers who ...", "no - uk_whales should be ...": the name, then the audience
+REDEFINED = re.compile(r"^(?:no[,.\s-]*|actually[,\s]*|ok[,\s]*)*(?:(?:replace|redefine|change|update|overwrite|fix)\s+(?:the\s+)?(?:saved\s+)?(?:segment\s+)?"
+                       r"['\"]?(?P<name>[a-z0-9][\w-]{1,60})['\"]?(?:\s+segment)?\s+(?:with|to|as|so it'?s|to be)\s+"
+                       r"|['\"]?(?P<name2>[a-z0-9][\w-]{1,60})['\"]?(?:\s+segment)?\s+should (?:be|contain|have)\s+)(?P<audience>.+?)(?:[,.]?\s*(?:fix it|please|thanks))?[.!]*$")
+
+
+def redefine_segment(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """"replace uk_whales with uk customers who spent over 1000", "uk_whales should be ...": the
+    saved segment's new definition (a new version; campaigns that use it get it at their next run)."""
+    found = REDEFINED.match(lowered)
+    if found is None:
+        return None
+    name = found.group("name") or found.group("name2")
+    if not (re.search(r"[_-]", name) or name in (state.saved_segments or {})):
+        return None  # "replace the subject with ..." names no segment
+    return create_segment(f"create a segment called {name} of {found.group('audience')}, overwrite the old one",
+                          f"create a segment called {name} of {found.group('audience')}, overwrite the old one", state)
 
 
 def preview_named_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -203,6 +238,18 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
     audience = describe_audience(lowered[:match.start()] if match else lowered)
+    if audience.spec is not None and state.audience_words and (
+            ones := re.search(r"\b(?:the ones|those|them|these|the people)\s+(?P<who>(?:who|that)\b.+?)(?=\s+(?:to|for|on)\s+(?:meta|facebook|fb|instagram|google)\b|,|$)", lowered)):
+        # "export the ones who didn't buy to meta" after a count: those of the people just counted
+        before, who = state.audience_words.lower(), ones.group("who")
+        said = re.search(r"\b(?:bought|ordered|purchased|placed an order|made a purchase)\b.*", clauses(before).get("order", ""))
+        said = said.group(0).strip(" ,") if said else ""
+        if said and NOT_ORDERED.search(who) and not NOT_ORDERED.search(said):
+            # "... bought in the last 30 days" then "the ones who didn't buy": the same window, not bought
+            when = time_of(said, zone_now())
+            before = before.replace(said, " ")
+            who += f" {when.source}" if when.any and not time_of(who, zone_now()).any else ""
+        audience = describe_audience(f"{before} and {who}")
     if audience.spec is None and state.audience_words and re.search(
             r"\b(?:them|those|these|they|that list|this list|that audience|this audience|those people|that group|that segment)\b", lowered):
         # "export them to facebook" after a count: the people just counted

@@ -145,8 +145,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if not _asks_to_act(lowered):
         audience = describe_audience(clean)
         if audience.spec is not None:
+            # "can i get a csv of ...": no plain file of people leaves Nudge; said, with what it can do
+            note = messages.NO_PLAIN_FILE if re.search(r"\b(?:csv|spreadsheet|excel|xlsx|download|file|list of (?:their )?emails)\b", lowered) else ""
             return _with_unused(Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
-                                     reading=f"Read as: a look at {audience.reading} (read only)", audience_words=clean), clean)
+                                     reading=f"Read as: a look at {audience.reading} (read only){note}", audience_words=clean), clean)
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 

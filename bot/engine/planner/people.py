@@ -32,7 +32,10 @@ def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
                   # the question's own words are no campaign's name ("why isn't jo@ getting ...")
                   r"|\bwhy\b|\b(?:is|was|did|does|has|have|do|are|were)(?:n'?t| not)?\b|\bnot\b|\bnever\b|\bany ?more\b"
                   r"|\b(?:get|gets|getting|got|receive|receives|receiving|received|any|of|our|us|still|anything|nothing|she|he|her|him"
-                  r"|they|them|going|on|with|what's|whats|what|deal|up|emails?|mail|messages?)\b", " ",
+                  r"|they|them|going|on|with|what's|whats|what|deal|up|emails?|mail|messages?"
+                  # "can we email her? and can we show her ads": her status (ad consent included), not a campaign
+                  r"|can|could|we|show|target|retarget|ads?|advertising|adverts?|legally|allowed to|and|also|tho|though|because|since"
+                  r"|canadian|american|british|german|french|never|said|yes|agreed|consented)\b", " ",
                   EMAIL_RE.sub(" ", clean), flags=re.I)
     reference = campaign_reference(rest, state) if re.search(r"\b(campaign|sequence|flow|series|day \d+|step|email in)\b|['\"]",
                                                           rest, flags=re.I) or campaign_words(rest.lower()) else None

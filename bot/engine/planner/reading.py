@@ -55,7 +55,8 @@ SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs":
              "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information", "b4": "before",
              "hw": "how", "mnay": "many", "contcts": "contacts", "thru": "through", "w/in": "within", "lemme": "let me",
              "gimme": "give me", "u": "you", "ur": "your", "pls.": "please", "tmr": "tomorrow", "wanna": "want to",
-             "bf": "black friday", "bfcm": "black friday", "xmas": "christmas", "thanksgiving day": "thanksgiving"}
+             "bf": "black friday", "bfcm": "black friday", "xmas": "christmas", "thanksgiving day": "thanksgiving", "hes": "he's",
+             "shes": "she's"}
 # Contractions typed without the apostrophe ("havent", "whats"): read as the contraction.
 CONTRACTIONS = re.compile(r"\b(have|has|did|do|does|is|are|was|were|could|should|would|wo|ca)nt\b|\b(what|how|who|that|there|where)s\b",
                           re.I)
