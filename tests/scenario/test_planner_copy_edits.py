@@ -1,0 +1,56 @@
+"""What a campaign's emails say, changed in a marketer's words through the conversation engine
+and the offline planner, on both databases: a new offer replaces the old one's words, a tone is
+asked for and every email is written again in it, and a preview works before anyone is in the
+audience.
+
+Mutations tried: without `follow_ups.replaced_offer` (no `replaces` in the edit) the new draft
+of "10 percent off code SHOES10 on the 2nd one instead of free shipping" still promised free
+shipping; without the tone intent "redo the welcome emails in a more playful tone" rewrote
+nothing; without the stand-in contact in `preview_draft` "show me the day 0 email" of a
+welcome flow nobody had entered yet failed with "no contacts to preview with".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.engine.conversation import Conversation
+from tools.core.models import Campaign, CampaignStep, Draft
+from tools.ingest.seed import seed_store
+
+
+def _drafts(db, campaign_id: int) -> dict[int, Draft]:
+    db.expire_all()
+    return {minutes // 1440: draft for minutes, draft in db.execute(
+        select(CampaignStep.delay_minutes, Draft).join(Draft, Draft.id == CampaignStep.draft_id)
+        .where(CampaignStep.campaign_id == campaign_id))}
+
+
+def test_a_new_offer_replaces_the_old_ones_words(engine, settings, db):
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("browse abandonment for people who viewed a product in the last 2 days: reminder on day 1, free shipping on day 3",
+                           "UAPPROVER", "T1").failed
+    campaign_id = db.scalar(select(Campaign.id))
+    assert "free shipping" in str(_drafts(db, campaign_id)[3].content).lower()
+    changed = talk.handle("actually put a 10 percent off code SHOES10 on the 2nd one instead of free shipping", "UAPPROVER", "T1")
+    assert "instead of free shipping" in changed.text.splitlines()[0], changed.text
+    offer = _drafts(db, campaign_id)[3]
+    assert offer.params.get("discount_code") == "SHOES10", offer.params
+    assert "free shipping" not in (str(offer.content) + str(offer.params.get("brief"))).lower(), (offer.content, offer.params)
+
+
+def test_every_email_is_written_again_in_the_tone_asked_for(engine, settings, db):
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("welcome series for new signups: hi right away, 10% off on day 3 code HELLO10", "UAPPROVER", "T1").failed
+    campaign_id = db.scalar(select(Campaign.id))
+    before = {day: draft.id for day, draft in _drafts(db, campaign_id).items()}
+    redone = talk.handle("redo the welcome emails in a more playful tone", "UAPPROVER", "T1")
+    assert [call.name for call in redone.calls] == ["update_sequence"], redone.text
+    assert db.scalar(select(Campaign.id).where(Campaign.id != campaign_id)) is None  # nothing new built
+    after = _drafts(db, campaign_id)
+    assert all(after[day].id != before[day] and after[day].params.get("tone") == "playful" for day in before), after
+    assert after[3].params.get("discount_code") == "HELLO10"  # the offer stays
+    shown = talk.handle("show me the day 0 email", "UAPPROVER", "T1")
+    assert not shown.failed and "stand-in contact" in shown.text, shown.text

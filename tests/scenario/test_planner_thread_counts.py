@@ -1,0 +1,114 @@
+"""Counts and order numbers asked in a marketer's words, several in one thread, through the
+conversation engine and the offline planner, on a seeded demo store: each number in the reply
+must equal the one computed here from the raw rows, and a follow-up must keep the thread's
+audience ("and who spent over 300 in total?" is of the people just counted).
+
+Mutations tried: without `conditions.NO_CONSENT` "have no email consent" counted the people
+*with* consent (the opposite); without `extract.FIRST_ORDER` "made their first order in the last
+30 days" counted people with exactly one order then; without the "and" reading of
+`choose._plan` (refine on the words before the openers are taken off) "and who spent over 300
+in total?" counted everyone over 300; without `refine.ORDER_QUESTION` "only UK buyers" after a
+revenue question repeated every country's revenue; without `order_summary`'s `by` the ranking
+question gave the total alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from bot.engine.conversation import Conversation
+from tools.ingest.seed import seed_store
+
+NOW = datetime.now(timezone.utc)
+
+
+def _aware(moment) -> datetime:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _number(reply: str) -> int:
+    body = reply.split("\n\n", 1)[-1]
+    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
+
+
+@pytest.fixture
+def store(engine):
+    seed_store(engine, contacts=400, now=NOW)
+    with engine.connect() as connection:
+        people = {row.id: row for row in connection.execute(text(
+            "SELECT id, email, country, region, email_consent, ad_consent, do_not_sell FROM contacts WHERE email IS NOT NULL"))}
+        orders = defaultdict(list)
+        for row in connection.execute(text("SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
+            properties = row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
+            orders[row.contact_id].append((_aware(row.occurred_at), float(properties["total"])))
+    return people, orders
+
+
+def _ask(engine, settings, *requests: str) -> list[str]:
+    talk = Conversation(engine, settings, use_agent=False)
+    return [talk.handle(request, "UAPPROVER", "T-thread").text for request in requests]
+
+
+def test_negated_consent_and_do_not_sell_are_read_as_said(engine, settings, store):
+    people, orders = store
+    no_consent, german_buyers, uk_ads = _ask(engine, settings, "how many people have no email consent?",
+                                             "how many germans bought from us without ever opting in",
+                                             "how many uk contacts gave us ad consent and arent do not sell")
+    assert "without email consent" in no_consent.splitlines()[0], no_consent
+    assert _number(no_consent) == len([k for k, p in people.items() if p.email_consent in ("none", "opt_out")]), no_consent
+    assert _number(german_buyers) == len([k for k, p in people.items() if p.country == "DE" and orders.get(k)
+                                          and p.email_consent in ("none", "opt_out")]), german_buyers
+    assert _number(uk_ads) == len([k for k, p in people.items() if p.country == "GB" and p.ad_consent and not p.do_not_sell]), uk_ads
+
+
+def test_first_orders_and_order_ranges(engine, settings, store):
+    people, orders = store
+    since = NOW - timedelta(days=30)
+    first, ranged = _ask(engine, settings, "how many customers made their first order in the last 30 days",
+                         "how many customers ordered between 2 and 4 times")
+    assert "whose first order was in the last 30 days" in first.splitlines()[0], first
+    assert _number(first) == len([k for k in people if orders.get(k) and min(at for at, _ in orders[k]) >= since]), first
+    assert _number(ranged) == len([k for k in people if 2 <= len(orders.get(k, [])) <= 4]), ranged
+
+
+def test_and_follow_ups_keep_the_threads_audience(engine, settings, store):
+    people, orders = store
+    first, more = _ask(engine, settings, "how many people in the uk have ordered 2 or more times", "and who spent over 300 in total?")
+    gb_repeat = [k for k, p in people.items() if p.country == "GB" and len(orders.get(k, [])) >= 2]
+    assert _number(first) == len(gb_repeat), first
+    assert _number(more) == len([k for k in gb_repeat if sum(total for _, total in orders[k]) > 300]), more
+
+
+def test_revenue_follow_ups_and_the_ranking_by_country(engine, settings, store):
+    people, orders = store
+    since = NOW - timedelta(days=30)
+    total, uk, ranked = _ask(engine, settings, "what's our revenue in the last 30 days", "only UK buyers",
+                             "which country brought in the most revenue in the last 30 days")
+    by_country: dict[str, float] = defaultdict(float)
+    for key, placed in orders.items():
+        if key in people:
+            by_country[people[key].country or "unknown"] += sum(value for at, value in placed if at >= since)
+    assert f"revenue {round(sum(by_country.values()), 2):,.2f}" in total, total
+    assert "in GB" in uk.splitlines()[0] and f"revenue {round(by_country['GB'], 2):,.2f}" in uk, uk
+    best = max(by_country, key=by_country.get)
+    assert f"By country, ranked by revenue: {best} " in ranked, ranked
+    assert f"revenue {round(by_country[best], 2):,.2f}" in ranked.split("By country", 1)[1], ranked
+
+
+def test_a_segment_is_redefined_in_words_and_never_saved_half_read(engine, settings, store):
+    people, orders = store
+    unread, saved, replaced = _ask(engine, settings, "save the uk big spenders as a segment called uk_whales",
+                                   "create a segment called uk_whales of uk customers",
+                                   "replace uk_whales with uk customers who spent over 1000 in total")
+    assert "nothing was saved" in unread and "'big spenders'" in unread, unread
+    assert "version 2 of segment 'uk_whales'" in replaced, replaced
+    assert _number(replaced.split("\n\n", 1)[1].split("version 2", 1)[1]) == len(
+        [k for k, p in people.items() if p.country == "GB" and sum(total for _, total in orders.get(k, [])) > 1000]), replaced
