@@ -87,13 +87,13 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 # The parts of a one-off request that are not what the email says: when it goes, to whom, the
 # command itself and its code (printed from its own field).
 _SEND_WORDS = re.compile(
-    r"\b(?:on |at |for |by )?(?:tomorrow|tonight|today|(?:next |this |on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?: (?:morning|afternoon|evening|night))?\b"
+    r"\b(?:on |at |for |by )?(?:tomorrow|tonight|today|(?:next |this |on )?(?<!black )(?<!cyber )(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?: (?:morning|afternoon|evening|night))?\b"
     r"|\b(?:on |for )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?\b|\b(?:on |for )?\d{1,2}(?:st|nd|rd|th)? "
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:at |@ ?)?\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\bat \d{1,2}:\d{2}\b", re.I)
 _COMMAND_WORDS = re.compile(r"^(?:please |can you |could you |pls )?(?:(?:send|email|mail|schedule|blast|set up|create|build|draft|write)\s+)?(?:out\s+)?"
                             r"(?:an? |one |1 |single |one-off\s*|1-off\s*|quick )*(?:e-?mail|newsletter|blast|message|note|announcement|promo)?\b",
                             re.I)
-_TO_WHOM = re.compile(r"(?:^|[\s,])(?:to|for)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people|shoppers|buyers"
+_TO_WHOM = re.compile(r"(?:^|[\s,])(?:to|for)\s+(?:all\s+|our\s+|the\s+)*(?:[\w-]+\s+){0,3}?(?:everyone|everybody|anyone|customers|subscribers|contacts|people|shoppers|buyers"
                       r"|vips?|members|clients|folks|users|those|them|the list|our list|signups|sign-ups)\b[^,:;]*"
                       r"|^(?:please )?(?:e-?mail|mail|message)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people"
                       r"|shoppers|buyers|vips?|members|clients|folks|users)\b[^,:;]*", re.I)
@@ -109,6 +109,7 @@ def _message_words(clean: str) -> str:
     pieces = [piece.strip(" -") for piece in re.split(r"[:;,]|\s+-+\s+", text) if piece.strip(" -")]
     pieces = [re.sub(r"\s+", " ", _COMMAND_WORDS.sub("", piece)).strip(" -.") for piece in pieces]
     pieces = [re.sub(r"\s+(?:blast|email|newsletter|announcement|send|mailer)$", "", piece, flags=re.I) for piece in pieces if piece]
+    pieces = [re.sub(r"^(?:offering|giving|with|featuring|including|plus)\s+", "", piece, flags=re.I) for piece in pieces]
     pieces = [piece for piece in pieces if len(piece) >= 3 and not re.fullmatch(r"(?:and|then|please|thanks|asap|it|them)", piece, re.I)]
     return ", ".join(pieces)
 

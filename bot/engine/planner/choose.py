@@ -271,7 +271,7 @@ def _last_instruction(clean: str) -> str | None:
 
 
 # A short request about "it", then a reason ("toss this one, the main cart flow covers germany")
-REMARK_AFTER = re.compile(r"^(?P<head>(?:\w+ ){1,3}?(?:it|this|that|this one|that one|them|these|those))\s*[,;.-]+\s+"
+REMARK_AFTER = re.compile(r"^(?P<head>(?!(?:please )?(?:reject|decline)\b)(?:\w+ ){1,3}?(?:it|this|that|this one|that one|them|these|those))\s*[,;.-]+\s+"
                           r"(?P<rest>(?:the|because|since|as|we|it|they|i|its|it's|that's|our|no need|not needed|already|cos|cause)\b.+)$", re.I)
 
 

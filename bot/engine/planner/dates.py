@@ -352,7 +352,7 @@ def send_time(lowered: str, now: datetime) -> datetime | None:
         day = dated  # "dec 10th 9am", "on 10 december": that day, this year or next
     elif re.search(r"\btomorrow\b", lowered):
         day = now.date() + timedelta(days=1)
-    elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", lowered):
+    elif match := re.search(r"\b(?:(?:next|on|this|coming)\s+)?(?<!black )(?<!cyber )(" + "|".join(WEEKDAYS) + r")\b", lowered):
         ahead = (WEEKDAYS.index(match.group(1)) - now.weekday()) % 7 or 7
         day = now.date() + timedelta(days=ahead)
     elif match := re.search(r"\b(?:send|go out|goes out|deliver\w*|schedule\w*)\b[^,.;:]*?\bin (\d+) days?(?:'? time)?\b", lowered):

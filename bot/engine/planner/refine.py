@@ -118,7 +118,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             rest = as_place_phrase(rest)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
-        if not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", "")):
+        if (not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", ""))
+                and (_places(rest) or re.search(AUDIENCE_NOUN + r"|\b(?:buyers|customers|orders)\b", rest)) and "@" not in previous):
             # "only UK buyers" after a revenue question: the orders of those people
             whose = re.sub(r"\b(?:orders|purchases|sales)\b", "customers", rest)
             combined = f"{previous} from {whose if re.search(AUDIENCE_NOUN, whose) else 'customers ' + whose}"
