@@ -22,7 +22,7 @@ import re
 # lets go live with it", "ugh scrap this one"): they decide neither the kind of sentence nor, in
 # the planner (bot.engine.planner.reading.without_openers), any name.
 OPENERS = (
-    r"hey|hi|hello|yo|ok(?:ay)?|k|so|um+|uh+|well|right|alright|all right|quick question|quick one|question|nudge|@nudge|bot"
+    r"hey|hi|hello|yo|ok(?:ay)?|k|so|um+|uh+|huh|ah+|well|right|alright|all right|quick question|quick one|question|nudge|@nudge|bot"
     r"|team|folks|also|and|but|then|now|oh|hm+|great|fine|cool|perfect|nice|awesome|sweet|lovely|ugh|argh|wait|yes|yeah|yep"
     r"|sure|lol|haha|looks good|sounds good|lgtm|on second thought|second thought|actually|emergency|urgent|one more thing"
     r"|btw|by the way|oops|whoops|cheers|good|got it|noted"

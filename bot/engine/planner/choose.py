@@ -57,7 +57,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if all(p.calls and all(c.name in READ_ONLY_COUNTS for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
             both = Plan(plans[0].intent, plans[0].calls + plans[1].calls,
                         reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
-                                              for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused)
+                                              for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused,
+                        audience_words=plans[0].audience_words)  # "and in the last 60 days?" then asks the first again
             return both
     if state.campaign_id is not None and re.match(r"\d{1,2}(?:\.\d+)?\s*%", clean):
         # "20% off on that one" (after "no, I meant"): an offer for the thread's campaign

@@ -40,7 +40,7 @@ from bot.engine.planner.vocabulary import (
     words_to_numbers,
 )
 
-_LEAD = r"^(?:and |but |ok |okay |so |now |then |hmm,? )*"
+_LEAD = r"^(?:and |but |ok |okay |so |now |then |hmm,? |huh,? |ah,? )*"
 # "of those, how many ...", "only the ones who ...", "narrow it to ...": one more condition
 FORGET_TIME = re.compile(r"^(?:ok |okay |so |actually |and )*(?:forget|drop|ignore|never mind|nevermind|scrap|lose) (?:about )?(?:the |that )?"
                          r"(?:date|dates|time|period|timeframe|time frame|window|since \w+|month)\b[,.;:]?\s*(?:and |then |now |just )?")
@@ -89,6 +89,13 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         text = text[forget.end():].strip(" ,") or previous
         if text == previous:
             return previous
+    # "how does q2 compare", "how did last month compare": the same question for that period
+    text = re.sub(r"^how (?:does|do|did|would|about) (.+?) compare(?: (?:to|with) (?:that|it|this|those))?$", r"what about \1", text)
+    # "and over 500?", "what about orders over 500 then" after "orders over 300": the order value swapped
+    if (worth := re.search(r"\b(orders? (?:of |worth )?)(over|above|more than|under|below|less than) [$€£]?\d[\d,.]*(?:\s*(?:dollars|euros?|pounds|bucks))?", previous)) and (
+            new_worth := re.match(r"^(?:and |what about |how about |ok |so )*(?:(?:the )?orders? (?:of |worth )?)?(?P<op>over|above|more than|under|below|less than)"
+                                  r" (?P<amount>[$€£]?\d[\d,.]*)(?:\s*(?:dollars|euros?|pounds|bucks))?(?: instead| then)*$", text)):
+        return previous[:worth.start()] + f"{worth.group(1)}{new_worth.group('op')} {new_worth.group('amount')}" + previous[worth.end():]
     # "and september?": a month alone is that month
     text = re.sub(rf"^((?:and |or |but |ok |what about |how about )*)(?:in )?(?={MONTH}(?: \d{{4}})?$)", r"\1in ", text)
     # "what about five or more?" after an order count: that many orders
