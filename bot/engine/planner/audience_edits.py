@@ -1,7 +1,10 @@
 """Follow-ups that change a campaign's audience in place: the places ("add switzerland and the
-netherlands too", "make it US only", "exclude canada"), one more condition ("only customers who
-spent over 200", "only for orders over 100"), people left out ("leave out anyone who bought in
-the last 30 days") and a new audience ("make it people who joined in the last 6 months").
+netherlands too", "widen it to the UK", "make it US only", "exclude canada"), one more condition
+("only customers who spent over 200", "only for orders over 100"), people left out ("leave out
+anyone who bought in the last 30 days", "but not the ones who've ordered since bf"), the flow's
+window ("make it carts from the last 3 days then"), one condition taken out ("drop the $100
+minimum", "remove the country filter") and a new audience ("make it people who joined in the last
+6 months"; a flow's new stage stays an abandonment).
 
 Each edit keeps what the marketer did not mention: the campaign's other conditions stay, and
 the reply's "Read as" line says the audience as it is now, with its preflight after it.
@@ -14,6 +17,8 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.conditions import time_of
+from bot.engine.planner.dates import window, words_window, zone_now
 from bot.engine.planner.extract import ORDER, describe_audience
 from bot.engine.planner.follow_ups import (
     campaign_edit,
@@ -291,9 +296,6 @@ WINDOW_EDIT = re.compile(
 def change_window(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """The window of the thread's campaign's trigger (the cart, the sign-up, the lapse) set to the
     time the follow-up names; the other conditions stay as they are."""
-    from bot.engine.planner.conditions import time_of
-    from bot.engine.planner.dates import window, words_window, zone_now
-
     match = WINDOW_EDIT.match(lowered)
     if state.campaign_id is None or match is None:
         return None
