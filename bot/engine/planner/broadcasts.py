@@ -96,7 +96,10 @@ _COMMAND_WORDS = re.compile(r"^(?:please |can you |could you |pls )?(?:(?:send|e
 _TO_WHOM = re.compile(r"(?:^|[\s,])(?:to|for)\s+(?:all\s+|our\s+|the\s+)*(?:[\w-]+\s+){0,3}?(?:everyone|everybody|anyone|customers|subscribers|contacts|people|shoppers|buyers"
                       r"|vips?|members|clients|folks|users|those|them|the list|our list|signups|sign-ups)\b[^,:;]*"
                       r"|^(?:please )?(?:e-?mail|mail|message)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people"
-                      r"|shoppers|buyers|vips?|members|clients|folks|users)\b[^,:;]*", re.I)
+                      r"|shoppers|buyers|vips?|members|clients|folks|users)\b[^,:;]*"
+                      # "send our subscribers the winter lookbook": the people, then what they get
+                      r"|^(?:please )?send\s+(?:all\s+|our\s+|the\s+)+(?:[\w-]+\s+)?(?:customers|subscribers|contacts|people|shoppers|buyers|vips?|members"
+                      r"|clients|folks|users|regulars|fans)\b", re.I)
 
 
 def _message_words(clean: str) -> str:
@@ -115,7 +118,7 @@ def _message_words(clean: str) -> str:
 
 
 # A group named after "to" that no audience reading knows ("to VIPs", "to our superfans").
-UNKNOWN_PEOPLE = re.compile(r"\bto\s+(?:our\s+|the\s+|all\s+|my\s+)?((?:vips?|superfans?|fans|loyalists|regulars|insiders|members|"
+UNKNOWN_PEOPLE = re.compile(r"\b(?:to|send|email|mail)\s+(?:our\s+|the\s+|all\s+|my\s+)?((?:vips?|superfans?|fans|loyalists|regulars|insiders|members|"
                             r"[\w-]+ (?:customers|buyers|shoppers|clients|fans))\b)")
 # The people a thread just counted, named by a pronoun ("for them", "to those people").
 THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
@@ -182,7 +185,8 @@ def _purpose(audience: Audience, lowered: str) -> str:
 
 
 # What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
-ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on)\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | using "
+ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on(?!\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight"
+                   r"|next|this|the \d|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|day \d)))\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | using "
                    r"| to (?:everyone|everybody|all|customers|subscribers|people|contacts|shoppers|buyers|vips?|anyone|our (?:customers|subscribers"
                    r"|vips?|list|buyers|shoppers)|the (?:list|vips?|customers|subscribers))\b)"
                    # "send our holiday gift guide newsletter to ...", "email our holiday gift guide to ...": what it is
@@ -203,7 +207,7 @@ def _name(step: dict[str, Any], clean: str) -> str:
         return f"One-off {step['purpose'].replace('_', ' ')}"
     topic = (about.group(1) or about.group(2) or about.group(3)).strip()
     # the topic, without when it goes ("winter sale next monday" -> "winter sale")
-    topic = re.sub(r"\s+(?:tomorrow|tonight|today|next \w+|this \w+|on \w+|in \d+ days?|at \d.*|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    topic = re.sub(r"\s+(?:tomorrow|tonight|today|next \w+|this \w+|on \w+|in \d+ days?|at \d.*|(?<!black )(?<!cyber )(?:mon|tues|wednes|thurs|fri|satur|sun)day"
                    r"(?: \w+)?)$", "", topic, flags=re.I) or topic
     return f"One-off: {topic}"
 

@@ -193,7 +193,8 @@ INTENTS = [
            unless=r"^(please )?(can you )?(import|upload|add|load)\b"),
     Intent(r"^(please )?(can you )?(import|upload|load)\b.*\bcodes?\b|\b(single.?use|unique) codes?\b.*\b(import|upload|add|load)\b"
            r"|^(please )?(can you )?add\b.*\b(single.?use|unique|a pool of|csv|file)\b.*\bcodes\b", 227, show_import_help),
-    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(?:toss|ditch|junk|nuke) (?:it|this|that)\b|\bthrow (?:it|this|that|the \w+)(?: \w+)? away\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
+    Intent(r"\b(discard|scrap|throw away|bin|trash)\b|\b(?:toss|ditch|junk|nuke) (?:it|this|that)\b"
+           r"|^(?:please |ok )?(?:get rid of|delete|remove|toss|ditch) #?\d+(?:\s*(?:,|and|&)\s*#?\d+)+\b|\bthrow (?:it|this|that|the \w+)(?: \w+)? away\b|\b(get rid of|delete|remove)\b (?:the |this |that |these |those |our )?"
            r"(?:whole |duplicate |extra )?(?:[\w-]+ ){0,2}?(?:campaigns?|sequences?|flows?|newsletters?|blasts?|one-offs?|series)\b(?! *(?:step|email))", 224,
            tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
@@ -337,7 +338,10 @@ INTENTS = [
            r"|customers|subscribers|contacts|anyone)\b|^(please )?(send|email) (everyone|everybody|all (our )?\w+) "
            r"|^(?:please |can you |let's |lets )?(?:announce|promote)\b.*\b(?:to|for)\b"
            r"|^(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
-           r"|^(?:please |ok |now |so )?(?:send|email) (?:them|those people|these people|that group) (?:an? |one )?(?:email|newsletter|announcement|message|note)\b", 142,
+           r"|^(?:please |ok |now |so )?(?:send|email) (?:them|those people|these people|that group) (?:an? |one )?(?:email|newsletter|announcement|message|note)\b"
+           # "send our VIPs early access to the holiday sale tomorrow": one email to a group
+           r"|^(?:please |ok |now |so )?(?:send|email) (?:our|all our|all|the) (?:vips?|superfans?|fans|loyalists|regulars|insiders|members|subscribers"
+           r"|customers|buyers|shoppers|[\w-]+ (?:customers|buyers|shoppers))\b(?! (?:who|that|in|from|with)\b)", 142,
            broadcasts.one_off, unless=SHOW_WORDS + r"|\b(sequence|flow|series|drip|automation|abandonment|win.?back)\b|\bday \d+"),
     Intent(r"\b(draft|write|compose)\b.*\b(email|newsletter|mail)\b", 140, draft_email,
            unless=r"sequence|flow|series|emails"),

@@ -41,6 +41,9 @@ def plan_row(tool: str, clean: str, lowered: str, state: ThreadState, *, ask: st
     required one is missing (or None, declining, when `decline`)."""
     fields = registry.get(tool).input_model.model_fields
     several = re.search(r"\bcampaigns\s+#?(\d+(?:\s*(?:,|and|&)\s*#?\d+)+)\b", lowered)
+    bare = re.search(r"^\S+(?:\s+(?:rid|of|off|out))*\s+#?(\d+(?:\s*(?:,|and|&)\s*#?\d+)+)\b", lowered)
+    if not several and bare and {int(n) for n in re.findall(r"\d+", bare.group(1))} <= {c["id"] for c in state.campaigns}:
+        several = bare  # "get rid of 9 and 13" after a list of campaigns: those campaigns
     if several and set(fields) == {"campaign"}:  # "get rid of campaigns 5, 6 and 7": one call each
         numbers = re.findall(r"\d+", several.group(1))
         words = reading.replace("campaign {campaign}", "campaigns {campaign}").format(campaign=", ".join(numbers)) if reading else None
