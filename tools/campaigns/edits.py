@@ -332,7 +332,7 @@ def _retone(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str) -> 
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     old = step.draft_id
     step.draft_id = drafts.redraft_email(ctx, current, retoned).draft_id
-    return f"step {step.position} rewritten in a {tone} tone (draft {old} -> {step.draft_id})"
+    return f"step {step.position} rewritten in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone (draft {old} -> {step.draft_id})"
 
 
 # An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.

@@ -27,7 +27,9 @@ class Brief:
 
 
 INSTRUCTION = re.compile(
-    r"^(please\s+)?(make|keep|write|use|add|mention|say|tell|send|sound|be|do|don't|include|in an?)\b", re.I)
+    r"^(please\s+)?(make|keep|write|use|add|mention|say|tell|send|sound|be|do|don't|include|in an?)\b"
+    # "no discount, just urgency": how to write it, never words for the reader
+    r"|^(?:just|only)\s+(?:urgency|urgent|a reminder|the reminder|a nudge)\b|^no (?:discount|code|offer|coupon)s?\b|^(?:more )?urgen(?:t|cy)$", re.I)
 OFFER = re.compile(r"\b(\d+(\.\d+)?\s*%\s*off(\s+(everything|sitewide|storewide|site-wide))?|free shipping"
                     r"|buy one,? get one( free)?|bogo)\b", re.I)
 URGENT = re.compile(r"\b(urgent|urgency|hurry|last chance|ends (soon|tonight|today)|limited)\b", re.I)

@@ -146,6 +146,7 @@ def template_email(request: Request) -> EmailCopy:
         body += [f"{detail}." for detail in (said.details or ())]
         if said.offer and not re.search(r"\d\s*%", said.offer) and said.offer.lower() not in " ".join(body).lower():
             body.append(said.offer[0].upper() + said.offer[1:].rstrip(".!") + ".")  # "free shipping on anything"
+    fields, body = _in_tone(fields, body, tone)
     preheader = fields["preheader"]
     if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:
         # a win-back, welcome or browse email with an offer: the offer and its code are printed
@@ -164,6 +165,27 @@ def template_email(request: Request) -> EmailCopy:
         show_cart=fields.get("show_cart") == "yes",
         show_products=fields.get("show_products") == "yes",
     )
+
+
+def _in_tone(fields: dict[str, str], body: list[str], tone: str) -> tuple[dict[str, str], list[str]]:
+    """The ready copy said in `tone` beyond its greeting: urgent copy says it will not wait (and
+    never "no rush"), playful copy opens its subject lightly; friendly and professional keep it."""
+    if tone == "urgent":
+        calm = r"\bNo rush:\s*we have kept it for you\b|\bno rush\b[^.]*\."
+        body = [re.sub(calm, "We are holding it for you, but not for long", part, flags=re.I) for part in body]
+        if not any("will not last" in part for part in body):
+            body.append("It will not last long, so take a look while it is on.")
+        if not re.match(r"(?:last chance|don't miss|hurry|final)", fields["subject"], re.I):
+            # (never shortened: a subject holds template fields, and a cut one would not render)
+            fields = {**fields, "subject": f"Last chance: {_lower_first(fields['subject'])}", "subject_b": ""}
+    elif tone == "playful" and not re.match(r"(?:psst|hey|ooh|oh)\b", fields["subject"], re.I):
+        fields = {**fields, "subject": f"Psst... {_lower_first(fields['subject'])}", "subject_b": ""}
+    return fields, body
+
+
+def _lower_first(subject: str) -> str:
+    """"You left ..." -> "you left ..."; a subject opening with a field or a name ("{{ x }}", "Trail ...") as it is."""
+    return subject[0].lower() + subject[1:] if re.match(r"(?:You|Your|We|Our|Still|Don't|Just|A|The|Here)\b", subject) else subject
 
 
 OFFER_LINE = ("{% if discount_code %}Use code {{ discount_code }} at checkout{% if discount_percent %} for "

@@ -379,8 +379,14 @@ ORDER_WORTH = re.compile(r"\b(?:orders?|purchases?|sales)(?:\s+(?!spent\b|spend\
 
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:
     """"can we email people who never opted in?": the rule, said, and how many it concerns."""
-    spec = {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}
+    spec: dict[str, Any] = {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}
+    # "can we email ppl in the uk who never opted in?": those people, wherever the question puts them
+    asked = describe_audience(lowered)
+    others = [part for part in (asked.spec.get("all", [asked.spec]) if asked.spec else []) if part != spec and part != {"attribute": "email", "op": "exists"}]
+    spec = {"all": [spec, *others]} if others else spec
+    who = asked.reading if others else "contacts without email consent"
     return Plan("how_many", [PlannedCall("preview_segment", {"spec": spec})],
-                reading="Read as: a question about consent. No: Nudge emails only contacts with email consent (opt-in, or "
-                        "soft opt-in from a purchase); the others are skipped at send time with the reason no_consent, "
-                        "whatever a campaign's audience says. Here is how many contacts have no consent")
+                reading=f"Read as: a question about consent for {who}. In the EU/EEA, the UK and Canada, not without consent "
+                        "(opt-in, soft opt-in from a purchase, or in Canada a purchase in the last two years); elsewhere "
+                        "the CAN-SPAM opt-out model applies unless NUDGE_OPTIN_EVERYWHERE is set, and an opted-out or "
+                        "suppressed address is never emailed. The reachable figure below applies those rules to them")

@@ -250,8 +250,10 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     # "repeat customers" names a count without an order word; "visited 3 times" is no order count.
     # ("4 or more orders" names orders even where no order verb starts a clause)
     counted = "order" in part_of or bool(re.search(r"\d+\s*(?:\+|or more|or fewer|or less)?\s*(?:orders|purchases)\b", audience_text))
-    count = None if (negated and not lapsed) or left_out else (
-        order_count(part_of.get("order") or audience_text, numbers=counted) or (order_count(audience_text) if counted else None))
+    # ("repeat customers ..., and leave out anyone who bought in the last 7 days": the count is read before the exclusion)
+    counted_text = audience_text[:left_out.start()] if left_out else part_of.get("order") or audience_text
+    count = None if (negated and not lapsed) else (
+        order_count(counted_text, numbers=counted) or (order_count(audience_text if not left_out else counted_text) if counted else None))
     if count:
         condition, words = count
         if order_time.any and not lapsed and condition.get("at_most") == 1 and re.search(r"\b(first.time|new) (buyers|purchasers|customers)", audience_text):
@@ -260,7 +262,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             words += " and that order " + attach(recent, order_time)
             parts.append(recent)
             claimed.add("order")
-        elif order_time.any and not lapsed:  # a lapse's window is the lapse's, the count is lifetime
+        elif order_time.any and not lapsed and not left_out:  # a lapse's (or a left-out order's) window is its own, the count is lifetime
             words += " " + attach(condition, order_time)
             claimed.add("order")
         parts.append(condition)

@@ -392,6 +392,9 @@ INTENTS = [
     Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
            winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b|" + AD_HEAD),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
+    # "save that as uk_whales": the audience just counted, kept under that name
+    Intent(r"^(?:please |ok |so |and |now )*(?:save|keep|store) (?:that|this|them|those|these|it)(?: people| audience| list| group)? as ['\"]?[\w-]+['\"]?\s*[.!]*$",
+           294, create_segment),
     # "replace uk_whales with uk customers who ...", "uk_whales should be ...": a saved segment redefined
     Intent(audiences.REDEFINED.pattern, 296, audiences.redefine_segment),
     # "create a segment named X: ...", "save that as a segment called X": a segment, whatever its words say

@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 
 from bot.engine.memory import ThreadState
+from bot.engine.planner.audiences import BY_COUNTRY
 from bot.engine.planner.conditions import (
     ONE_TIME_BUYERS,
     ORDER_COUNT,
@@ -31,7 +32,7 @@ from bot.engine.planner.places import (
     place_words,
     state_people,
 )
-from bot.engine.planner.stages import CART_VALUE, stage_of
+from bot.engine.planner.stages import ABANDONED, CART_VALUE, stage_of
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -59,7 +60,7 @@ REPLACE = re.compile(
     r"|versus|vs\.?|(?:no,? |sorry,? |oops,? )?i (?:meant|mean)(?: to say)?(?: only)?|(?:go )?back to)\s*(?:just |only )?")
 # A verb makes a short phrase a request of its own ("pause it", "export them to meta").
 VERBS = (r"\b(?:build|create|make|send|export|pause|resume|cancel|schedule|approve|reject|show|list|delete|remove|add|change"
-         r"|move|set|draft|write|forget|unsubscribe|launch|stop|start)\b")
+         r"|move|set|draft|write|forget|unsubscribe|launch|stop|start|save|store|keep)\b")
 MONTH = "(?:" + "|".join(MONTHS) + ")"
 BROKEN_DOWN = re.compile(r"^(?:and |now |ok |okay |so |can you |could you |pls |please )*(?:break (?:it|that|this|them|those) (?:down|out)|split (?:it|that|this|them)"
                          r"(?: up)?|show (?:it|that|me that|me) |same |and |what about |how about |now )?\s*(?:by|per|for each|each) countr(?:y|ies)"
@@ -78,6 +79,11 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if (BY_COUNTRY.search(text) and ORDER_QUESTION.search(previous) and not BY_COUNTRY.search(previous)
+            and not time_of(words_to_numbers(re.sub(r"\b(?:that|the same) (?:week|month|period|day|quarter|year)\b", " ", text)), zone_now()).any):
+        # "which country has the most buyers", "top countries for that week" after an order question: its period
+        asked = re.sub(r"\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst)\b.*$", "", previous).strip(" ?")
+        return f"{asked} by country" + (f", {ranked.group(0)}" if (ranked := re.search(r"\bmost (?:buyers|customers|orders)\b|\baov\b", text)) else "")
     if BROKEN_DOWN.match(text) and re.search(r"\b(?:orders?|revenue|sales|aov|average order value|turnover)\b", previous):
         # "break that down by country" after an order question: the same orders, per country
         return re.sub(r"\s+(?:by|per) countr(?:y|ies)\b", "", previous) + " by country"
@@ -125,7 +131,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             rest = as_place_phrase(rest)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
-        if (not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", ""))
+        if not swapped and ORDER_QUESTION.search(previous) and re.match(r"(?:the )?orders? (?:of |worth )?(?:over|above|more than|under|below|less than) [$€£]?\d", rest):
+            combined = f"{previous} {rest}"  # "only orders over 100": those orders
+        elif (not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", ""))
                 and (_places(rest) or re.search(AUDIENCE_NOUN + r"|\b(?:buyers|customers|orders)\b", rest)) and "@" not in previous):
             # "only UK buyers" after a revenue question: the orders of those people
             whose = re.sub(r"\b(?:orders|purchases|sales)\b", "customers", rest)
@@ -147,7 +155,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = re.sub(r"\b(?:all of|the whole of|the whole|the entire|the full|whole)\s+", "", rest)
         rest = re.sub(r"^the (last|previous|past) (quarter|month|week|year)\b", r"\1 \2", rest)
         rest = re.sub(r"\s+then$", "", rest)
-        if re.match(r"(?:over|more than|at least|under|less than|above|below)\s+[$€£]?\d", rest) and SPEND.search(previous):
+        if re.match(r"(?:over|more than|at least|under|less than|above|below)\s+[$€£]?\d", rest) and SPEND.search(previous) and not re.search(
+                r"\b(?:orders?|times?|purchases?)\b", rest):
             rest = "spent " + rest  # "make it over 250 instead" after a spend question
         rest = re.sub(rf"^(?={MONTH}\b)", "in ", rest)
         if not rest or len(rest.split()) > 12:
@@ -156,12 +165,19 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             # "what about checkout abandoners in the last 48 hours": another audience of the same
             # places, asked as a question of its own
             places = _places(previous) if not _places(rest) else []
-            return re.sub(r"\s+", " ", f"how many {rest}" + (" in " + " and ".join(places) if places else "")).strip()
+            # "and at checkout specifically?" after abandoned carts yesterday: abandoned there, then
+            left = " abandoned" if ABANDONED.search(previous) and not ABANDONED.search(rest) else ""
+            old_time = time_of(words_to_numbers(previous), zone_now())
+            when = f" {old_time.source}" if old_time.any and not time_of(words_to_numbers(rest), zone_now()).any else ""
+            return re.sub(r"\s+", " ", f"how many {rest}{left}{when}" + (" in " + " and ".join(places) if places else "")).strip()
         # "same but 90 days": a bare length of time is the last that many days
         rest = re.sub(r"^(\d+)\s*(hours?|days?|weeks?|months?)$", r"in the last \1 \2", words_to_numbers(rest))
         # "and in new york, only those who opted in": the swap, then one more condition
         rest, *more = re.split(r"\s*(?:,\s*|\s(?=but ))(?=(?:and |but |plus )?(?:only|just)\b)", rest, maxsplit=1)
         combined = _shifted(previous, rest) if BEFORE.match(rest) else _swapped(previous, rest)
+        if combined is not None and (who := re.search(r"\b(?:who|that)\b.+$", rest)) and set(clauses(who.group(0))) - set(clauses(previous)):
+            # "and the irish ones who signed up before january?": the place swapped, and that condition too
+            combined = f"{combined} and {who.group(0)}"
         if combined is not None and more:
             extra = re.sub(r"^(?:and |but |plus )?(?:only|just)\s+(?:the ones|those|them|ones|people|customers|contacts)?\s*", "", more[0]).strip()
             if extra and ORDER_QUESTION.search(previous):
@@ -247,7 +263,8 @@ def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _places(text: str) -> list[str]:
     """The words naming places in `text`, bare ("france") or where a place goes ("the US")."""
-    return list(dict.fromkeys(countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text)))
+    said_us = ["the us"] if re.search(r"\bthe (?:us|u\.s\.?|usa)\b", text) else []
+    return list(dict.fromkeys(countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text) + said_us))
 
 
 # "and the week before?": the same length of time, just before the thread's last period

@@ -70,6 +70,8 @@ SLOTS = (
     re.compile(r"\bwith (?:a |an |the |no |any |some )?([a-z][a-z'-]+)"),
     re.compile(r"\b(?:in|from|living in|based in|located in|near) (?:the )?([a-z][a-z'-]+)"),
     re.compile(r"\b(?:bought|ordered|purchased|buying|ordering|purchasing) (?:a |an |the |some |our |any )?([a-z][a-z'-]+)"),
+    # what people did with the emails: no audience condition reads it ("of those, how many opened")
+    re.compile(r"\b(opened|clicked|engaged|replied|responded)\b"),
 )
 
 
