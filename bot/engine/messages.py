@@ -53,6 +53,10 @@ NO_PLAIN_FILE = (
     ". I don't write plain files of people's details: audiences leave Nudge only hashed for Google or Meta "
     "(say \"export them to meta\"), and one person's data with \"export everything we hold on <email>\". Here is the count"
 )
+SEQUENCE_HAS_NO_SEND_TIME = (
+    "Campaign {campaign} is a sequence: each email goes a number of days after a contact enters, so it has no one "
+    "send time to move. Move a step instead, e.g. \"move the day 3 email to day 4\"; a one-off's time moves with \"push the send to monday 8am\"."
+)
 STEP_NOT_FOUND = "{campaign} has no {what}; its steps are {days}."
 EDIT_EMPTY_FIELD = "The {field} can't be empty."
 REJECT_NEEDS_REASON = "Please give a reason so the writer knows what to change."

@@ -80,7 +80,10 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
 EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you )*(?P<verb>pause|halt|freeze|resume|unpause|restart)\s+"
                             r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence))"
                             r"(?:\s+(?:that'?s|thats|that is|that are|which (?:is|are)|we have|currently|now|right now))*"
-                            r"(?:\s+(?P<status>live|active|running|sending|paused|on hold))?\s*(?:campaigns|flows|ones)?\s*(?:right now|now)?[.!?]*$", re.I)
+                            r"(?:\s+(?P<status>live|active|running|sending|paused|on hold))?\s*(?:campaigns|flows|ones)?\s*(?:right now|now)?"
+                            # "..., we have a site outage": the reason, never a campaign's name
+                            r"(?:\s*[,;:.!-]+\s*(?:we|we're|there|there's|the|our|it|it's|because|since|as|site|due|outage|emergency|urgent|asap)\b.*)?[.!?]*$",
+                            re.I)
 
 
 def every_campaign(session: Session, text: str) -> tuple[str | None, str]:

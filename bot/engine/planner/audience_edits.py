@@ -44,8 +44,8 @@ def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | No
     codes = countries_after(lowered, EXCLUDE_VERBS)
     if not codes and (people := EXCLUDED_PEOPLE.search(lowered)) and state.campaign_id is not None:
         # people who did something, left out of the campaign's audience
-        left = describe_audience("people who " + people.group("who"))
         request = thread_request(state)
+        left = describe_audience(_in_flow_window("people who " + people.group("who"), request.get("segment")))
         parts = [part for part in (left.spec["all"] if left.spec and set(left.spec) == {"all"} else [left.spec] if left.spec else [])
                  if part != {"attribute": "email", "op": "exists"}]
         if not parts or not isinstance(request.get("segment"), dict):
@@ -73,7 +73,7 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
     look at that audience)."""
     if state.campaign_id is None:
         return None
-    added = describe_audience(lowered)
+    added = describe_audience(_in_flow_window(lowered, thread_request(state).get("segment")))
     if added.spec is None and countries_in(lowered)[0]:
         added = describe_audience(as_place_phrase(lowered))  # "just the french ones"
     if added.spec is None:
@@ -101,7 +101,7 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
 
 # "add switzerland and the netherlands too", "make it germany, austria and the netherlands": a
 # message that is only places, for a campaign's audience
-PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? |can you |could you |let's )*(?:(?P<add>add|include|also include|plus|throw in"
+PLACES_ONLY = re.compile(r"^(?:please |ok |okay |and |also |actually |hmm,? |can you |could you |let's )*(?:(?P<add>add|include|also include|plus|throw in|what about|how about"
                          r"|(?:widen|expand|extend|broaden|open)(?: it| this| that| the audience)?(?: up)? to(?: include)?)|make it|make that"
                          r"|change it to|switch it to|just|only)\s+(?:(?:people|customers|contacts|shoppers|folks|buyers|anyone|those|ones|the ones)"
                          r" (?:in|from) )?(?P<places>[a-z .,&/'-]{2,80}?)(?:\s+(?:too|as well|also|instead|only|then))*[.!]*$")
@@ -115,6 +115,8 @@ def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     match = PLACES_ONLY.match(lowered)
     if state.campaign_id is None or match is None:
         return None
+    if match.group("add") and match.group("add").startswith(("what", "how")) and not re.search(r"\b(?:too|as well|also)\b", lowered):
+        return None  # "what about france?" alone asks; "what about austria and switzerland too" adds
     said = match.group("places")
     words = countries_in(said)[1] + [name for _, _, name in regions_in(said)]
     named = [w for w in re.findall(r"[a-z]+", said) if w not in ("and", "or", "the", "plus", "also")]
@@ -137,6 +139,19 @@ def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     built = campaign_edit(state, {"segment": {"all": kept + places[0]}}, f"the same audience, now only contacts in {places[1]}")
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
+
+
+def _in_flow_window(words: str, segment: Any) -> str:
+    """`words` with the flow's own window when they name a stage and no time ("only the ones whose
+    cart was over 150", "exclude people who added to their cart"): the flow's, not a default 24 h."""
+    if not isinstance(segment, dict) or time_of(words, zone_now()).any or not describe_audience(words).stage:
+        return words
+    found = re.search(r"'within_last': '(\d+[hdw])'", str(segment))
+    if found is None:
+        period = re.search(r"'between': \['([0-9-]{10})", str(segment))
+        return f"{words} since {period.group(1)}" if period else words
+    number, unit = int(found.group(1)[:-1]), found.group(1)[-1]
+    return f"{words} in the last {number} {'hours' if unit == 'h' else 'days' if unit == 'd' else 'weeks'}"
 
 
 def _parts(spec: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -186,7 +201,8 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     for the thread's campaign, as described, and how many that is now."""
     if state.campaign_id is None:
         return None
-    match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered)
+    match = re.search(r"\baudience\b.*?\b(?:to|be|is|as)\b\s+(.+)$", lowered) or re.match(
+        r"^(?:please |ok |actually |so )*make the audience\s+(.+)$", lowered)  # "make the audience people who ordered ..."
     # "no - 2+ orders in total, and no order in the past 90 days": a correction of the audience
     match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
     # "nobody signed up this week, so make it people who joined in the last 6 months instead"
@@ -231,7 +247,9 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
             built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
             return built
     spec, reading = added.spec, "a new audience: " + added.reading
-    if triggers := [part for part in old if _trigger_part(part)] if "stage" not in added.kinds else []:
+    ordered = any(part.get("event") == ORDER or part.get("since") == ORDER for part in parts)
+    # (a win-back's lapse is no trigger for a new audience that names its own orders)
+    if triggers := [part for part in old if _trigger_part(part) and not (ordered and "inactive_for" in part)] if "stage" not in added.kinds else []:
         # "make it customers in the UK who spent over 100" for a cart flow: still the UK's cart
         # abandoners; the flow's trigger is what it is for, and only a new stage replaces it
         spec = {"all": triggers + parts}
@@ -321,6 +339,13 @@ def change_window(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         if part.get("attribute") == "created_at" and part.get("op") == "within_last":
             changed.append("the sign-up window")
             return {**part, "value": new}
+        if "within_last" in part and part.get("event") and part.get("event") != ORDER:
+            # the stage's other windows ("viewed shoes", "no cart add") go with its trigger, so the
+            # audience is the same people over the new window; an order exclusion keeps its own
+            changed.append("the trigger window")
+            return {**part, "within_last": new}
+        if "not" in part:
+            return {**part, "not": rewindow(part["not"])}
         for key in ("all", "any"):
             if key in part:
                 return {**part, key: [rewindow(child) for child in part[key]]}

@@ -237,6 +237,19 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     if segment := mentioned_segment(lowered, state) or segment_name(clean):
         return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
                     reading=f"Read as: export the saved segment '{segment}' to {chosen} (hashed){leaving_out}")
+    campaign_segment = (state.sequence_request or {}).get("segment")
+    if state.campaign_id is not None and campaign_segment and re.search(
+            r"\b(?:this|that|its|the campaign'?s?|the flow'?s?|the sequence'?s?|[\w-]+ (?:campaign|flow|sequence)'s) (?:audience|segment|people|list)\b"
+            r"|\b(?:its|this campaign'?s?) (?:audience|people)\b|\bexport (?:it|this|this one|that one)\b", lowered):
+        # "export this audience to facebook" in a campaign's thread: that campaign's audience
+        if isinstance(campaign_segment, str):
+            return Plan("export_audience", [PlannedCall("export_audience", {"segment": campaign_segment, **arguments})],
+                        reading=f"Read as: export campaign {state.campaign_id}'s audience, the saved segment '{campaign_segment}', to {chosen} (hashed){leaving_out}")
+        name = f"{chosen}-campaign-{state.campaign_id}-audience"
+        save = PlannedCall("create_segment", {"name": name, "spec": campaign_segment, "replace": True,
+                                              "description": f"retargeting audience: campaign {state.campaign_id}'s audience"})
+        return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})],
+                    reading=f"Read as: export campaign {state.campaign_id}'s audience to {chosen} (hashed, as segment '{name}'){leaving_out}")
     audience = describe_audience(lowered[:match.start()] if match else lowered)
     if audience.spec is not None and state.audience_words and (
             ones := re.search(r"\b(?:the ones|those|them|these|the people)\s+(?P<who>(?:who|that)\b.+?)(?=\s+(?:to|for|on)\s+(?:meta|facebook|fb|instagram|google)\b|,|$)", lowered)):

@@ -162,7 +162,9 @@ READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
 THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"
                       r"|approve|reject|move|push|export|send|launch|restart|stop|turn|switch)\b)"
                       # "... and approve the other two", "... and turn it back on": a lifecycle step after another request
-                      r"|,?\s+and\s+(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|restart|go live|turn (?:it|this|that|them) (?:back )?(?:on|off))\b)",
+                      r"|,?\s+and\s+(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|restart|go live|turn (?:it|this|that|them) (?:back )?(?:on|off))\b"
+                      # "... and cap it at 2 emails a week": a frequency rule after an edit
+                      r"|cap (?:it|emails|them|everyone|marketing)\b)",
                       re.I)
 CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
                             r"|(?:abandoned[- ]cart|cart|abandoned[- ]checkout|checkout|win-?back|welcome|browse(?: abandonment)?|post-?purchase)(?=\s*[,:;-]))"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import datetime
 from typing import Any
 
 from bot.engine import messages
@@ -246,7 +247,7 @@ def remove_offer(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     which = step_named(lowered[:moved.start()] if moved else lowered, request)
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
-    if moved and (plan := _offer_moved(state, request, which, moved.group("to"))):
+    if moved and (plan := _offer_moved(state, request, which, moved.group("to"), clean)):
         return plan
     targets = [which] if which else offer_steps(request)
     if not targets:
@@ -265,14 +266,15 @@ def move_offer(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if refusal := follow_up_refusal(state):
         return refusal
     moved = MOVE_OFFER_TO.search(lowered)
-    return _offer_moved(state, thread_request(state), None, moved.group("to")) if moved else None
+    return _offer_moved(state, thread_request(state), None, moved.group("to"), clean) if moved else None
 
 
 MOVE_OFFER_TO = re.compile(r"\b(?:move|shift|put)\s+(?:the |that |our )?(?:discount|offer|coupon|promo)\s+(?:over )?(?:to|on|onto)\s+(?P<to>.+)$")
 
 
-def _offer_moved(state: ThreadState, request: dict[str, Any], source: dict[str, Any] | None, to: str) -> Plan | None:
-    """The offer of `source` (or the only offer step) taken off it and put on the step `to` names."""
+def _offer_moved(state: ThreadState, request: dict[str, Any], source: dict[str, Any] | None, to: str, clean: str = "") -> Plan | None:
+    """The offer of `source` (or the only offer step) taken off it and put on the step `to` names
+    (with the new percent or code the words give: "... on the last email instead, 20% code X")."""
     offers = offer_steps(request)
     source = source if source and ("step" in source or "day" in source) else (offers[0] if len(offers) == 1 else None)
     target = step_named(to, request)
@@ -285,7 +287,12 @@ def _offer_moved(state: ThreadState, request: dict[str, Any], source: dict[str, 
     if not offer.get("discount_percent") and not offer.get("discount_code"):
         return step_not_found(request, f"offer on {selector_words(source)}")
     given = {key: offer[key] for key in ("discount_percent", "discount_code") if offer.get(key)}
-    said = f"{offer['discount_percent']:g}% off" if offer.get("discount_percent") else f"code {offer['discount_code']}"
+    if value := percent(to):
+        given["discount_percent"] = value
+    if codes := [code for code in discount_codes(clean) if code != offer.get("discount_code")]:
+        given["discount_code"] = codes[0]
+    said = f"{given['discount_percent']:g}% off" if given.get("discount_percent") else f"code {given['discount_code']}"
+    said += f", code {given['discount_code']}" if given.get("discount_percent") and given.get("discount_code") else ""
     return campaign_edit(state, {"steps": [{**source, "remove_offer": True}, {**target, **given}]},
                          f"the offer ({said}) moves from {selector_words(source)} to {selector_words(target)}")
 
@@ -318,7 +325,7 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 def replaced_offer(lowered: str) -> dict[str, str]:
     """"... instead of free shipping": the old offer's words, for the email to lose them (a
     percent or a code named there is replaced anyway)."""
-    found = re.search(r"\b(?:instead of|rather than|in place of|replacing)\s+(?:the\s+)?([a-z][a-z -]{2,60}?)\s*[.!]*$", lowered)
+    found = re.search(r"\b(?:instead of|rather than|in place of|replacing)\s+(?:the\s+)?([a-z][a-z -]{2,60}?)\s*(?=[.!,;]|$|\s+(?:and|with|code|w)\b)", lowered)
     if found is None or re.search(r"\d|\bcode\b|\b(?:discount|offer|one|email|it|that)$", found.group(1)):
         return {}
     return {"replaces": found.group(1).strip()}
@@ -328,9 +335,19 @@ def replaced_offer(lowered: str) -> dict[str, str]:
 def change_send_time(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"push the send to saturday 10am": a one-off's new send time (declines for a sequence, whose
     steps have delays, or when no time is named)."""
-    if state.campaign_id is None or (state.sequence_request or {}).get("kind") != "one_off":
+    if state.campaign_id is None:
+        return None
+    request = state.sequence_request or {}
+    if request.get("kind") != "one_off":
+        if request.get("steps") and re.search(r"\b(?:send|it|the email|the campaign)\b", lowered):
+            # "push the send to monday 8am" of a sequence: it has no one send time, said so
+            return Plan("update_sequence", answer=messages.SEQUENCE_HAS_NO_SEND_TIME.format(campaign=state.campaign_id))
         return None
     when = send_time(lowered, zone_now())
+    if when is None and request.get("send_at") and (clock := re.search(r"\b(?<![\d:])(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b", lowered)):
+        # "change the send to 3pm": the same day, at that time
+        day = datetime.fromisoformat(str(request["send_at"]))
+        when = day.replace(hour=int(clock.group(1)) % 12 + (12 if clock.group(3) == "pm" else 0), minute=int(clock.group(2) or 0))
     if when is None:
         return None
     return campaign_edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} instead")

@@ -155,6 +155,7 @@ INTENTS = [
            270, tool="forget_contact", ask=messages.ASK_WHOM_FORGET, reading="an erasure request for the person named",
            # "forget the date", "forget about canada": a change of mind about the question, not a person
            unless=r"\b(off|from) (the |our |my |all )?(list|mailing|emails?|newsletter|marketing)"
+                  r"|\b(?:leave out|exclude|excluding|except|drop|remove) (?:the |all )?(?:uk|eu|europe|[a-z]+ and [a-z]+)\b"
                   r"|\bforget (?:about )?(?:the |my |what )?(?:dates?|period|times?|timeframe|window|place|country|countries|spend|filter|condition"
                   r"|last part|bit|part|question|i said|those|these|it|that|this)\b(?!\s+(?:customer|contact|person|user|guy|lady|one)\b)(?!\s*\S*@)"),
     Intent(r"\bunsubscribe\b|\bopt\b.*\bout\b|\bstop (emailing|mailing|sending (emails? )?to)\b"
@@ -321,7 +322,7 @@ INTENTS = [
     # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
     Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
            r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, audience_edits.narrow_audience),
-    Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b"
+    Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b|^(?:please |ok |actually |so )*make the audience\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
            r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
            r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, audience_edits.replace_audience),
@@ -411,6 +412,9 @@ INTENTS = [
            # "show me everything that's been cancelled", "what's paused at the moment?"
            r"|^(?:can you |please )?(?:show|list|give)(?: me| us)? (?:everything|anything|all|whatever)(?: that)?(?:'s| is| has| was| we've| we have)?"
            r"(?: been| got| currently| now)* (?:paused|cancell?ed|stopped|killed|finished|live|active|running|pending|waiting)\b"
-           r"|^what(?:'s| is| has| got)(?: been| currently| now)* (?:paused|cancell?ed|stopped|killed|finished|pending)\b", 20, campaign_list),
+           r"|^what(?:'s| is| has| got)(?: been| currently| now)* (?:paused|cancell?ed|stopped|killed|finished|pending)\b"
+           # "what campaigns do we have?", "what's waiting for approval"
+           r"|^(?:what|which) (?:campaigns|flows|sequences)(?: do| have| are)?(?: we| i)?(?: got| have| running| set up)?\b"
+           r"|^what(?:'s| is| are)(?: still)? (?:waiting|awaiting|pending)(?: for)?(?: (?:approval|sign.?off|review))?\b", 20, campaign_list),
     Intent(r"\b(how did|how is|how are|how's|results?|report|performance|stats|revenue|conversions?|roi)\b", 10, report),
 ]

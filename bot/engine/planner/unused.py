@@ -24,7 +24,7 @@ from bot.engine.planner.vocabulary import (
 # Function words, the audience nouns and the condition words the readers understand.
 LEXICON = set("""
 lifetime states outside overall altogether right now currently exclude excluding leave leaving include including widen expand broaden extend
-reachable emailable contactable mailable reach
+reachable emailable contactable mailable reach campaign's flow's sequence's
 
 a an the all any every each some no none our my your their them they those these this that which who whom whose
 what when where how many much more most less least few several both either neither other others another such

@@ -40,8 +40,11 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 
 
 # "redo the welcome emails in a more playful tone", "make the day 1 email more urgent"
-TONE_EDIT = re.compile(r"\b(?:more|less|a bit|bit|in an?|with an?|sound|sounds|tone|friendlier|punchier|(?:redo|rewrite|revise|reword)\b.*)\s*"
-                       r"(?:more |less )?(?P<tone>friendly|warm|casual|playful|fun|formal|professional|luxurious|urgent)\b(?:\s+(?:tone|voice|vibe))?")
+TONE_EDIT = re.compile(r"\b(?:more|less|a bit|bit|in an?|with an?|sound|sounds|tone|(?:redo|rewrite|revise|reword|make)\b.*)\s*"
+                       r"(?:more |less )?(?P<tone>friendly|friendlier|warm|warmer|casual|personal|playful|fun|funnier|formal|professional|luxurious|urgent"
+                       r"|punchier)\b(?:\s+(?:tone|voice|vibe))?")
+# the words for a tone that are no tone's name ("friendlier", "warmer, more personal", "punchier")
+TONE_WORDS = {"friendlier": "friendly", "warmer": "friendly", "personal": "friendly", "funnier": "playful", "punchier": "urgent"}
 
 
 @on_named_campaign
@@ -50,7 +53,8 @@ def change_tone(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     found = TONE_EDIT.search(lowered)
     if found is None or state.campaign_id is None:
         return None
-    tone = next(name for word, name in TONES.items() if found.group("tone").startswith(word))
+    said = found.group("tone")
+    tone = TONE_WORDS.get(said) or next(name for word, name in TONES.items() if said.startswith(word))
     request = thread_request(state)
     steps = request.get("steps") or []
     which = step_named(lowered, request)
