@@ -141,7 +141,9 @@ def test_every_live_campaign_is_paused_and_a_steps_kind_changes_in_words(engine,
     for campaign in (cart, winback):
         db.get(Campaign, campaign.id).status = "active"
     db.commit()
-    paused = talk.handle("pause everything thats live", "UAPPROVER", "T3")
+    # a reason after it is no campaign's name (Mutation tried: without the reason tail of
+    # `recall.EVERY_CAMPAIGN` it paused a campaign named 'site outage', which does not exist)
+    paused = talk.handle("pause everything thats live, we have a site outage", "UAPPROVER", "T3")
     assert [(c.name, c.arguments["campaign"]) for c in paused.calls] == [("pause_campaign", str(cart.id)), ("pause_campaign", str(winback.id))]
     assert "Taken to mean every active campaign" in paused.text, paused.text
     db.expire_all()
