@@ -247,7 +247,7 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
             built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
             return built
     spec, reading = added.spec, "a new audience: " + added.reading
-    ordered = any(part.get("event") == ORDER or part.get("since") == ORDER for part in parts)
+    ordered = any(part.get("event") == ORDER and part.get("did") is not False and (part.get("within_last") or part.get("between")) for part in parts)
     # (a win-back's lapse is no trigger for a new audience that names its own orders)
     if triggers := [part for part in old if _trigger_part(part) and not (ordered and "inactive_for" in part)] if "stage" not in added.kinds else []:
         # "make it customers in the UK who spent over 100" for a cart flow: still the UK's cart
