@@ -41,7 +41,7 @@ def _number(reply: str) -> int:
 
 @pytest.fixture
 def store(engine):
-    seed_store(engine, contacts=400, now=NOW)
+    seed_store(engine, contacts=150, now=NOW)
     with engine.connect() as connection:
         people = {row.id: row for row in connection.execute(text(
             "SELECT id, email, country, region, email_consent, ad_consent, do_not_sell FROM contacts WHERE email IS NOT NULL"))}

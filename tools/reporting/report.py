@@ -286,9 +286,10 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
 
 def _order_groups(ctx: ToolContext, params: OrderSummaryInput, where: list, value: Any) -> list[OrderGroup]:
     """The same orders per buyer's country, ranked by `params.rank` (ties by name)."""
+    # (grouped by the column itself: PostgreSQL does not match two COALESCEs with bound literals)
     rows = ctx.db.execute(select(
-        func.coalesce(Contact.country, "unknown"), func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(value), 0),
-    ).join(Contact, Contact.id == Event.contact_id).where(*where).group_by(func.coalesce(Contact.country, "unknown"))).all()
-    groups = [OrderGroup(name=name, orders=count, buyers=people, revenue=round(float(total), 2),
+        Contact.country, func.count(), func.count(distinct(Event.contact_id)), func.coalesce(func.sum(value), 0),
+    ).join(Contact, Contact.id == Event.contact_id).where(*where).group_by(Contact.country)).all()
+    groups = [OrderGroup(name=name or "unknown", orders=count, buyers=people, revenue=round(float(total), 2),
                          average_order_value=round(float(total) / count, 2) if count else 0.0) for name, count, people, total in rows]
     return sorted(groups, key=lambda group: (-getattr(group, params.rank), group.name))
