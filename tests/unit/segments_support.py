@@ -108,6 +108,9 @@ def json_matches(op: str, wanted: Any, actual: Any) -> bool:
     if op == "in":
         return any(_json_equals(actual, item) for item in wanted)
     if op == "contains":
+        if isinstance(actual, list):  # a line of a list: a string, or an object by its name (no catalogue here)
+            return any(json_matches(op, wanted, line if isinstance(line, str) else line.get("name") if isinstance(line, dict) else None)
+                       for line in actual)
         return isinstance(actual, str) and wanted.lower() in actual.lower()
     if op in ("gt", "lt"):
         return _is_number(actual) and (actual > wanted if op == "gt" else actual < wanted)

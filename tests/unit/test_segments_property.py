@@ -27,7 +27,11 @@ from tools.audience.sql import FORMS, PORTABLE_FORMS, compile_spec
 
 NAMES = ["Product Viewed", "Checkout Started", "Order Completed"]
 SCALARS = st.sampled_from([0, 10, 50.5, 200, -3, "p1", "P1x", "abc", True, False])
-JSON_VALUES = st.one_of(SCALARS, st.none())
+# lists too: a tags trait of strings, an order's product lines ("contains" looks in their lines)
+LINES = st.one_of(st.lists(st.sampled_from(["p1", "AB x", 3]), max_size=2),
+                  st.lists(st.fixed_dictionaries({"name": st.sampled_from(["Pink", "xAB", "Blue"]),
+                                                  "product_id": st.sampled_from(["p1", "p2"])}), max_size=2))
+JSON_VALUES = st.one_of(SCALARS, st.none(), LINES)
 WINDOWS = st.sampled_from([None, "24h", "7d", "2w", "60d"])
 NUMBERS = st.sampled_from([0, 10, 50.5, 100])
 
@@ -52,7 +56,7 @@ def stores(draw):
         st.one_of(st.none(), st.integers(0, len(people) - 1)),
         st.sampled_from(NAMES),
         st.integers(-48, 24 * 90),
-        st.dictionaries(st.sampled_from(["total", "product_id"]), JSON_VALUES, max_size=2),
+        st.dictionaries(st.sampled_from(["total", "product_id", "products"]), JSON_VALUES, max_size=3),
     )
     return people, draw(st.lists(event, max_size=15))
 
@@ -68,7 +72,7 @@ def _values_for(op: str):
 @st.composite
 def property_filters(draw):
     op = draw(st.sampled_from(["eq", "ne", "in", "contains", "gt", "lt", "exists"]))
-    return {"property": draw(st.sampled_from(["total", "product_id"])), "op": op, "value": draw(_values_for(op))}
+    return {"property": draw(st.sampled_from(["total", "product_id", "products"])), "op": op, "value": draw(_values_for(op))}
 
 
 @st.composite
@@ -202,4 +206,22 @@ ORDER_TREES = st.recursive(
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(store=stores(), raw=ORDER_TREES)
 def test_order_rollup_leaves_match_the_reference_evaluator(db, store, raw):
+    _check_against_reference(db, store, raw)
+
+
+@st.composite
+def line_tests(draw):
+    """A "contains" on a list property or trait: an order's product lines, a tags list."""
+    value = draw(_values_for("contains"))
+    if draw(st.booleans()):
+        return {"attribute": f"traits.{draw(st.sampled_from(['plan', 'score']))}", "op": "contains", "value": value}
+    leaf = {"event": "Order Completed", "where": [{"property": "products", "op": "contains", "value": value}]}
+    return {"not": leaf} if draw(st.booleans()) else leaf
+
+
+@hypothesis_settings(max_examples=30, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(store=stores(), raw=line_tests())
+def test_a_list_contains_what_one_of_its_lines_contains(db, store, raw):
+    # Mutation tried: `sql.json_test` without `json_lines_contain` fails this (a list is no string).
     _check_against_reference(db, store, raw)

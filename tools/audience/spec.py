@@ -129,7 +129,8 @@ class Node(BaseModel):
 class PropertyFilter(Node):
     """A test on one event property: `{"property": "total", "op": "gt", "value": 100}`."""
 
-    property: str = Field(description='an event property, e.g. "total" or "product_id"')
+    property: str = Field(description='an event property, e.g. "total" or "product_id"; "products" contains "scarf": an order '
+                                      'line whose product name, or catalogue name or category, contains it')
     op: PropertyOperator
     value: Any = None
 

@@ -64,8 +64,14 @@ from tools.audience.spec import (
     moment,
 )
 from tools.core import windows
-from tools.core.json_sql import is_true, json_is, json_number, json_text
-from tools.core.models import Contact, Event, Suppression
+from tools.core.json_sql import (
+    is_true,
+    json_is,
+    json_lines_contain,
+    json_number,
+    json_text,
+)
+from tools.core.models import Contact, Event, Product, Suppression
 
 PORTABLE_FORMS = ("set", "exists")
 FORMS = (*PORTABLE_FORMS, "array")
@@ -301,7 +307,12 @@ def json_test(document: Any, key: str, op: str, value: Any) -> ColumnElement[boo
     if op in ("eq", "in"):
         return _json_equals(document, key, value if op == "in" else [value])
     if op == "contains":
-        return is_true(func.lower(json_text(document, key)).contains(value.lower(), autoescape=True))
+        # a list ("products" of an order, a tags trait) contains it when one of its lines does:
+        # an order line by its product's name, or by the catalogue's name or category for its id
+        named = select(Product.id).where(or_(func.lower(Product.name).contains(value.lower(), autoescape=True),
+                                             func.lower(Product.category).contains(value.lower(), autoescape=True)))
+        return or_(is_true(func.lower(json_text(document, key)).contains(value.lower(), autoescape=True)),
+                   json_lines_contain(document, key, value, named))
     if op in ("gt", "lt"):
         return is_true(COMPARE[op](json_number(document, key), value))
     present = json_is(document, key, "present")

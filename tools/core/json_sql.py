@@ -137,3 +137,49 @@ def json_text(document: Any, key: str) -> ColumnElement[str]:
 def is_true(expression: ColumnElement[Any]) -> ColumnElement[bool]:
     """A comparison that may be NULL (no value) made plainly true or false."""
     return func.coalesce(expression, false(), type_=Boolean)
+
+
+class _JsonLinesContain(FunctionElement):
+    """True when `document[key]` is a JSON array with a line that names `pattern`: a string line
+    that contains it, an object line whose `name` contains it, or an object line whose
+    `product_id` is one of `catalogue` (a one-column select of product ids)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+    def __init__(self, document: Any, key: str, pattern: str, catalogue: Any) -> None:
+        super().__init__(document, bindparam(None, key, type_=String), bindparam(None, pattern, type_=String),
+                         catalogue.scalar_subquery())
+
+
+def json_lines_contain(document: Any, key: str, text: str, catalogue: Any) -> ColumnElement[bool]:
+    """An order's product lines (`properties.products`) naming `text`, case-insensitively, by the
+    line's own name or through the catalogue (`catalogue` selects the ids of products it names)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _JsonLinesContain(document, key, f"%{escaped}%", catalogue)
+
+
+def _lines_parts(element: _JsonLinesContain, compiler: Any, **kw: Any) -> list[str]:
+    return [compiler.process(part, **kw) for part in element.clauses]
+
+
+@compiles(_JsonLinesContain, "sqlite")
+def _lines_sqlite(element: _JsonLinesContain, compiler: Any, **kw: Any) -> str:
+    document, key, pattern, catalogue = _lines_parts(element, compiler, **kw)
+    path = f"'$.' || json_quote({key})"
+    # json_each of a path that is not an array walks an object's members or one scalar: the
+    # array test keeps a product list's lines only.
+    return (f"(coalesce(json_type({document}, {path}) = 'array', 0) AND EXISTS (SELECT 1 FROM json_each({document}, {path}) AS line "
+            f"WHERE (line.type = 'text' AND lower(line.value) LIKE {pattern} ESCAPE '\\') "
+            f"OR (line.type = 'object' AND (lower(json_extract(line.value, '$.name')) LIKE {pattern} ESCAPE '\\' "
+            f"OR json_extract(line.value, '$.product_id') IN {catalogue}))))")
+
+
+@compiles(_JsonLinesContain, "postgresql")
+def _lines_pg(element: _JsonLinesContain, compiler: Any, **kw: Any) -> str:
+    document, key, pattern, catalogue = _lines_parts(element, compiler, **kw)
+    lines = f"(CASE WHEN jsonb_typeof({document} -> {key}) = 'array' THEN {document} -> {key} ELSE '[]'::jsonb END)"
+    return (f"EXISTS (SELECT 1 FROM jsonb_array_elements({lines}) AS line(value) "
+            f"WHERE (jsonb_typeof(line.value) = 'string' AND lower(line.value #>> '{{}}') LIKE {pattern} ESCAPE '\\') "
+            f"OR (jsonb_typeof(line.value) = 'object' AND (lower(line.value ->> 'name') LIKE {pattern} ESCAPE '\\' "
+            f"OR (line.value ->> 'product_id') IN {catalogue})))")

@@ -45,6 +45,7 @@ from bot.engine.planner.stages import (
     about_product,
     in_period,
     product_filter,
+    purchase_filter,
     retimed,
     since_start,
     stage_of,
@@ -345,6 +346,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             phrases.append(f"who ordered {said}")
         used.append(order_value.group(0).strip())
         kinds.add("single_order")
+    if not (stage_named or lapsed or two_windows or "lapsed" in kinds):
+        _bought_products(parts, phrases, used, kinds, lowered)
     places: list[str] = []
     place_conditions(parts, lowered, used, places)
     phrases = places + phrases
@@ -357,6 +360,35 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience
+
+
+def _bought_products(parts: list[dict[str, Any]], phrases: list[str], used: list[str], kinds: set[str], lowered: str) -> None:
+    """"bought the cashmere scarf", "never ordered shoes": the order conditions narrowed to orders
+    with a line naming that product (by its name, or its catalogue name or category)."""
+    bought = purchase_filter(lowered)
+    if not bought:
+        return
+    orders = [part for part in parts if part.get("event") == ORDER and "where" not in part and "aggregate" not in part]
+    if not orders:  # "bought dresses and spent over 300": the spend is lifetime, the dress an order of its own
+        orders = [{"event": ORDER}]
+        parts.append(orders[0])
+        phrases.append("who have ordered")
+    products, said = bought
+    for part in orders:
+        lines = [{**part, "where": [{"property": "products", "op": "contains", "value": product}]} for product, _ in products]
+        at = parts.index(part)
+        if len(lines) == 1:
+            parts[at] = lines[0]
+        elif part.get("did") is False:
+            parts[at:at + 1] = lines  # "never bought scarves or belts": neither
+        else:
+            parts[at] = {"any": lines}
+    named = " or ".join(f"'{spoken}'" for _, spoken in products)
+    at = next((i for i, phrase in enumerate(phrases) if re.search(r"\bordered\b", phrase)), None)
+    if at is not None:
+        phrases[at] = re.sub(r"\bordered\b", f"ordered {named} (by product name or category)", phrases[at], count=1)
+    used.append(said)
+    kinds.add("product")
 
 
 def _only_places(words: str) -> bool:

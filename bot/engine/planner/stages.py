@@ -45,6 +45,50 @@ def product_filter(lowered: str) -> str | None:
     return " ".join(_singular(word) for word in what.split())
 
 
+# "bought the cashmere scarf", "who ordered shoes in november": what an order held, when it names
+# a product or a category; "bought twice", "ordered in q3", "bought something" name none.
+PURCHASE_WORDS = re.compile(
+    r"(?<!-)\b(?:bought|ordered|purchased|buyers of|purchasers of)\s+(?:the |our |a |an |some |any |one of (?:the |our )?)?"
+    r"(?P<what>[a-z][a-z -]{1,40}?)"
+    r"(?=\s+(?:but|and|or|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to|before|after|at|more|less"
+    r"|twice|once|again|ever|recently|lately|\d+)\b|[,.;:!?]|$)")
+NOT_PRODUCTS = re.compile(
+    r"^(?:to|between|and|or|but|by|via|through|as|of|off|out|up|who|which|when|where|if|so|than|per|each|every|"
+    r"contacts?|customers?|people|users?|subscribers?|shoppers?|buyers?|members?|folks|ones?|"
+    r"something|anything|nothing|stuff|things?|items?|products?|it|them|that|those|this|these|one|ones|more|less|most|least|"
+    r"again|twice|once|online|recently|lately|before|ever|yet|from|with|for|over|under|above|below|at|in|on|since|during|within|"
+    r"last|this|past|the last|times?|multiple|several|lots?|a lot|much|many|often|regularly|frequently|full price|on sale|"
+    r"anything else|nothing else|something else|here|there|us|our|we|big|high|early|late|today|yesterday|now|previously|"
+    r"gift cards?|a gift card|less than|more than|at least|exactly|only once|a second time|a third time|again since)\b")
+
+
+def purchase_filter(lowered: str) -> tuple[list[tuple[str, str]], str] | None:
+    """The products an order condition names, each as (what to look for, the words said):
+    "bought scarves or belts" -> [("scarf", "scarves"), ("belt", "belts")], with all the words
+    said; None when the order names no product."""
+    for match in PURCHASE_WORDS.finditer(lowered):
+        what = match.group("what").strip()
+        if not _a_product(what):
+            continue
+        named, said = [what], match.group("what").strip()
+        # "scarves or belts", "scarves, belts or bags": any of them
+        rest = lowered[match.end():]
+        while (more := re.match(r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)(?:the |a |an |some )?([a-z][a-z-]+(?: [a-z][a-z-]+)?)"
+                                r"(?=\s+(?:or|but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to"
+                                r"|before|after|at)\b|[,.;:!?]|$)", rest)) and _a_product(more.group(1)):
+            named.append(more.group(1))
+            said += more.group(0)
+            rest = rest[more.end():]
+        return [(" ".join(_singular(word) for word in product.split()), product) for product in named], said
+    return None
+
+
+def _a_product(what: str) -> bool:
+    return not (NOT_PRODUCTS.match(what) or GENERIC_PRODUCTS.match(what) or re.search(
+        r"\b(?:days?|weeks?|months?|years?|q[1-4]|quarter|black friday|cyber monday|christmas|holidays?|sale|"
+        r"times?|orders?|purchases?|value|total|worth|spent|spend)\b", what))
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ves"):
         return word[:-3] + "f"  # "scarves" -> "scarf"; "gloves" -> "glof", matched as "glove" too (about_product)
