@@ -11,7 +11,8 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner import follow_ups
 from bot.engine.planner.audiences import loose_name
-from bot.engine.planner.dates import planning_at
+from bot.engine.planner.conditions import time_of, time_words_in
+from bot.engine.planner.dates import planning_at, zone_now
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
@@ -51,6 +52,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
         fresh = _plan(text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
             return fresh
+    if compared := _compared(clean, state):
+        return compared
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
@@ -154,6 +157,36 @@ def _plan(text: str, state: ThreadState) -> Plan:
 
 
 # A second question in the same message, and the read-only counts both may be.
+# "revenue this month vs last month", "orders in germany compared to france", "compare q3 and q4
+# revenue": the question asked for each side, the second side read as a follow-up of the first
+COMPARED = re.compile(r"^(?:compare\s+)?(?P<first>.+?)\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bcompare[sd]? (?:to|with))\s+(?P<second>.+?)[?.!]*$")
+COMPARE_BOTH = re.compile(r"^compare\s+(?P<first>.+?)\s+(?:and|with|to)\s+(?P<second>.+?)[?.!]*$")
+
+
+def _compared(clean: str, state: ThreadState) -> Plan | None:
+    lowered = clean.lower()
+    sides = COMPARED.match(lowered) or COMPARE_BOTH.match(lowered)
+    if not sides:
+        return None
+    first_words, second_words = sides.group("first"), sides.group("second")
+    first = _plan(first_words, state)
+    spoken = second_words if second_words.startswith(("in ", "during ", "for ")) else f"in {second_words}"
+    if not first.calls and (when := time_of(spoken, zone_now())).any and (found := time_words_in(spoken, when.source)):
+        # "compare november and october revenue": what is compared is said once, after both
+        measure = re.sub(r"^(?:in|during|for)\s+", "", (spoken[:found.start()] + " " + spoken[found.end():]).strip())
+        first = _plan(f"{measure} in {first_words}", state) if measure else first
+    if not (first.calls and all(call.name in READ_ONLY_COUNTS for call in first.calls)):
+        return None
+    after = ThreadState(**{**state.to_dict(), "audience_words": first.audience_words or first_words})
+    refined = refined_question(f"what about {second_words}", after)
+    second = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None})) if refined else None
+    if not (second and second.calls and all(call.name in READ_ONLY_COUNTS for call in second.calls)) or second.calls == first.calls:
+        return None
+    return Plan(first.intent, first.calls + second.calls,
+                reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
+                unused=first.unused + second.unused, audience_words=first.audience_words)
+
+
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
 READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
