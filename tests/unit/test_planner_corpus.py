@@ -32,14 +32,15 @@ def _get(arguments: dict, path: str):
 def matches(entry: dict) -> bool:
     now = datetime.fromisoformat(entry["now"]) if entry.get("now") else None
     result = plan(entry["text"], ThreadState.from_dict(entry.get("state")), now)
-    for call in result.calls:
-        if call.name != entry["tool"]:
-            continue
-        try:
-            return all(_get(call.arguments, key) == value for key, value in (entry.get("args") or {}).items())
-        except (KeyError, IndexError, TypeError):
-            return False
-    return False
+    # any call of that tool: a comparison ("revenue this month vs last month") makes two
+    return any(call.name == entry["tool"] and _has(call.arguments, entry.get("args") or {}) for call in result.calls)
+
+
+def _has(arguments: dict, expected: dict) -> bool:
+    try:
+        return all(_get(arguments, key) == value for key, value in expected.items())
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 def test_corpus_is_large_and_every_expected_call_is_valid():

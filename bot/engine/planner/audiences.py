@@ -13,7 +13,7 @@ from bot.engine.memory import ThreadState
 from bot.engine.planner.conditions import NOT_ORDERED, clauses, time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import ORDER, Audience, describe_audience
-from bot.engine.planner.places import place_words
+from bot.engine.planner.places import as_place_phrase, place_words
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import CAMPAIGN_NOUNS, platform, read_as
 from bot.engine.planner.unused import unused_words
@@ -322,7 +322,10 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         lowered = lowered[:by_country.start()] + " " + lowered[by_country.end():]
     # one person's orders, or every country's, with no time named: all of them (ten years is
     # older than any shop here)
-    period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country else "7d")
+    spent = re.search(r"\b(?:how much|what) (?:did|have|has|do|does)\b.*\b(?:spend|spent)\b", lowered)
+    period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country or spent else "7d")
+    if spent and period == "3650d" and not (who or by_country):
+        words = "ever (the last 10 years)"
     arguments: dict[str, Any] = {"period": period}
     if by_country:
         # "top countries by revenue", "which country has the most buyers": each country's orders, ranked
@@ -357,7 +360,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
                       r"clients)\b.*)", undated)
     # "how many orders did US customers place last week": the customers' words, without the orders'
     whose_words = match.group(1) if match else re.sub(
-        r"\b(how many|number of|orders?|ordered|place[sd]?|placing|bought|purchases?|purchased|revenue|sales|did|do|we|get|got|make|made"
+        r"\b(how many|how much|number of|orders?|ordered|place[sd]?|placing|bought|purchases?|purchased|revenue|sales|did|do|does|have|has|we|get|got|make|made"
+        r"|spend|spent|bring in|brought in|generate[sd]?"
         r"|and|from|aov|average order value|avg order value|whats|what's|what|our|is|was)\b", " ", undated) if re.search(
         r"\b(customers|people|subscribers|shoppers|contacts|clients|buyers|purchasers|first.?time|repeat|new)\b", undated) \
         or place_words(undated) or countries_in(undated)[0] else None
@@ -366,7 +370,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         arguments["segment"] = segment
         whose, whose_words = f" by the saved segment '{segment}'", None
     if whose_words:
-        audience = describe_audience(whose_words)
+        # "german revenue", "uk orders": a bare country or people of one is where the buyers live
+        audience = describe_audience(as_place_phrase(whose_words.strip()))
         if audience.spec == {"event": ORDER}:
             audience.spec = None  # "buyers": whoever placed the orders counted, already
         if audience.spec is not None:

@@ -338,8 +338,9 @@ FIXED_AUDIENCE_TOOLS = {"export_buyer_suppression", "export_lookalike_seed"}
 def _with_unused(built: Plan, clean: str) -> Plan:
     if built.words_all_read:
         return built
+    # an order summary for everyone names its unread audience words too ("revenue from loyal customers")
     if built.calls and any("spec" in c.arguments or "segment" in c.arguments and isinstance(c.arguments["segment"], dict)
-                           for c in built.calls):
+                           or c.name == "order_summary" for c in built.calls):
         audience = describe_audience(clean)
         # a report's time words are its period, not the audience's
         reports = any(c.name in ("order_summary", "campaign_report") for c in built.calls)

@@ -310,7 +310,7 @@ def order_count(clause: str, numbers: bool = True) -> tuple[dict[str, Any], str]
 # The suppression list by reason ("who unsubscribed", "bounced addresses", "spam complaints"),
 # and the do-not-sell flag: what a marketer asks when they count the people they may not email.
 LIST_STATUS = (
-    (re.compile(r"\b(?:unsubscribed|unsubscribes|unsubscribers|opted.?out|opt.?outs)\b"),
+    (re.compile(r"\b(?:unsubscribed|unsubscribes|unsubscribers|opted.?out(?! of (?:the )?(?:data|sale|selling|their data))|opt.?outs)\b"),
      {"any": [{"attribute": "suppressed", "op": "in", "value": ["unsubscribed"]},
               {"attribute": "email_consent", "op": "eq", "value": "opt_out"}]}, "who unsubscribed"),
     (re.compile(r"\bbounc(?:ed|es|ing)\b"), {"attribute": "suppressed", "op": "in", "value": ["bounced"]}, "whose address bounced"),
@@ -318,7 +318,7 @@ LIST_STATUS = (
      {"attribute": "suppressed", "op": "in", "value": ["complained"]}, "who marked an email as spam"),
     (re.compile(r"\bsuppress(?:ed|ion list|ion)\b"), {"attribute": "suppressed", "op": "exists", "value": True},
      "on the suppression list"),
-    (re.compile(r"\bdo.?not.?sell\b|\bopted out of (?:the )?sale\b|\bdon'?t sell\b"),
+    (re.compile(r"\bdo.?not.?sell\b|\bopted out of (?:the )?(?:data |their data )?(?:sale|selling|being sold)\b|\bdon'?t sell\b"),
      {"attribute": "do_not_sell", "op": "eq", "value": True}, "who asked us not to sell their data (do-not-sell)"),
 )
 
@@ -339,14 +339,14 @@ def list_status_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
 # Consent given by the person themselves, not the soft opt-in a purchase gives: "full opt-in",
 # "who actually opted in (not soft)", "opted in, excluding soft opt-ins".
 FULL_OPT_IN = re.compile(r"\b(?:full|explicit|double|proper|real|hard|confirmed|actual) opt.?ins?\b"
-                         r"|\b(?:actually|explicitly|really|properly|personally|themselves) opted.?in\b|\bopted.?in themselves\b"
+                         r"|\b(?:actually|explicitly|really|properly|personally|themselves) opted.?in\b|\bopted.?in (?:themselves|properly|explicitly|for real)\b"
                          r"|\b(?:not|no|without|excluding|except|minus|but not) (?:the |any )?soft(?:.?opt.?ins?| ones| consent)?\b")
 
 
 # No consent, in the many ways it is said: "no email consent", "without ever opting in", "never consented"
 NO_CONSENT = re.compile(r"\b(?:no|without|zero|lacking|missing|w/o)\s+(?:any\s+)?(?:email\s+|marketing\s+|e-?mail marketing\s+|mailing\s+)?"
                         r"(?:consent|permission|opt.?ins?)\b|\bnot opted.?in|\b(?:haven'?t|hasn'?t|have not|has not|never|didn'?t|did not) (?:ever )?opted"
-                        r"|\b(?:never|not|haven'?t|hasn'?t|didn'?t|did not) (?:ever )?(?:consented|given (?:us )?(?:their )?consent|gave (?:us )?(?:their )?consent"
+                        r"|\b(?:never|not|haven'?t|hasn'?t|didn'?t|did not) (?:ever )?(?:consented|given (?:us )?(?:their )?(?:email |marketing )?consent|gave (?:us )?(?:their )?(?:email |marketing )?consent"
                         r"|opt(?:ed)? in)\b|\bwithout (?:them |ever |having |their )*(?:opting|opted|consenting|consent)\b")
 
 
@@ -362,6 +362,8 @@ def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
         return {"attribute": "email_consent", "op": "eq", "value": "soft_opt_in"}, "with soft opt-in consent (from a purchase)"
     # "subscribers" are the people who agreed to get the emails, as in every email tool.
     if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
-                 r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b", lowered):
+                 r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b"
+                 # "who are subscribed", "how many of them are subscribed": on the list, with consent
+                 r"|\b(?:are|is|still|currently|who'?re|that are|being) subscribed\b|\bsubscribed (?:ones|contacts|people|customers)\b", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
     return None

@@ -99,6 +99,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     # "californians", "texans", "ontarians": the people of a state or province
     lowered = state_people(lowered)
     # "with over 100 spent", "500+ in purchases": the amount first, read as "spent over 100"
+    lowered = SPENDERS_OVER.sub(lambda match: f"customers{match.group('between')} who spent {match.group('op')} {match.group('amount')}", lowered)
     lowered = SPENT_AFTER.sub(lambda match: f"spent {match.group('op') or ('at least' if match.group('plus') else 'over')} {match.group('amount')}", lowered)
     cart_value = CART_VALUE.search(lowered)
     if cart_value:  # read below with the stage; it is not spend ("carts worth more than 100")
@@ -397,6 +398,9 @@ def _only_places(words: str) -> bool:
     return bool(named) and " ".join(named) == re.sub(r"^the ", "", words)
 
 
+# "big spenders in spain, like over 1k lifetime": the spenders' amount is what they spent
+SPENDERS_OVER = re.compile(r"\b(?:big|high|top|heavy|biggest) spenders?\b(?P<between>[^.;?!]*?)(?:,?\s*(?:like|e\.?g\.?|i\.?e\.?|say|so|meaning|as in)\s+)?"
+                           r"\b(?P<op>over|above|more than|at least)\s*(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)")
 SPENT_AFTER = re.compile(r"(?:\b(?P<op>over|more than|above|at least|under|less than|below)\s+)?(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)"
                          r"\s*(?:dollars |euros? |pounds |bucks )?(?P<plus>\+\s*)?(?:spent|in (?:total )?(?:spend|spending|purchases|orders)"
                          r"|worth of (?:orders|purchases))\b")

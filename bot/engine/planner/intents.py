@@ -227,6 +227,9 @@ INTENTS = [
            unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
     # "which country has the most customers", "top countries by revenue": each country's orders, ranked
     Intent(audiences.BY_COUNTRY.pattern, 193, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails|ads?)\b|@"),
+    # "how much did german customers spend last month", "what did lapsed_north_america spend this year": their orders
+    Intent(r"\b(?:how much|what) (?:did|have|has|do|does) (?:the |our |all )?(?:[\w-]+ ){1,4}?(?:spend|spent)\b", 191, order_summary,
+           unless=r"\b(sequence|flow|campaign|export|email|emails|ads?|budget)\b|@|\b(?:he|she|they|we|i|you|it) (?:spend|spent)\b"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
            r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
@@ -247,7 +250,9 @@ INTENTS = [
            r"|\b(how many|who) (\w+ )?(opened|clicked|unsubscribed|bounced|converted)\b|\b(unsubscribes|bounces|opens|clicks)\b"
            r"|\b(which|what) campaigns? (made|did|brought|drove|got|had|performed|is|was|has)\b|\b(best|top|worst)[- ]performing\b"
            r"|\b(orders?|revenue|sales) (came |come |coming )?(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
-           r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b|\bholdout\b|\blift\b|\bincremental\b",
+           r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b|\bholdout\b|\blift\b|\bincremental\b"
+           # "how many emails did we send last week", "how many messages went out": the sends
+           r"|\bhow many (?:emails?|messages?|sends|mails)\b.*\b(?:send|sent|go out|went out|gone out|deliver(?:ed)?|mail(?:ed)?)\b",
            180, report, unless=r"^(please )?(can you )?(export|upload|push|sync|send|build|create|set up)\b"
                                r"|\b(abandonment|sequence|flow|series|win.?back|welcome) (for|to)\b"
                                # bounced or unsubscribed addresses on the list: people, not a campaign's results

@@ -47,7 +47,8 @@ EXAMPLES = [
 
 
 # Chat shorthand, read as the words it stands for.
-SHORTHAND = {"ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
+SHORTHAND = {"more then": "more than", "less then": "less than", "fewer then": "fewer than", "greater then": "greater than",
+             "higher then": "higher than", "lower then": "lower than", "bigger then": "bigger than", "ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
              "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
              "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",

@@ -48,8 +48,10 @@ FORGET_TIME = re.compile(r"^(?:ok |okay |so |actually |and )*(?:forget|drop|igno
 NARROW = re.compile(
     _LEAD + r"(?:(?:how many|what about|and)\s+)?(?:of|among|out of|from) (?:those|them|these|that group|that list|that|the above)\b"
     r"[,:]?\s*(?:how many\b\s*)?(?:(?:are|were|have|had|did|do)\b\s*)?"
-    r"|" + _LEAD + r"how many of (?:them|those|these)\b\s*(?:(?:are|were|have|had|did|do)\b\s*)?"
-    r"|" + _LEAD + r"(?:only|just) (?:the ones|those|them|ones|the people|people|the customers|customers|the contacts|contacts)?\s*"
+    r"|" + _LEAD + r"(?:how many|which|who|what share|what percentage) of (?:them|those|these)\b\s*(?:(?:are|were|have|had|did|do|is)\b\s*)?"
+    # "how many is that if we only count full opt-in", "what if we only count the real opt-ins"
+    r"|" + _LEAD + r"(?:(?:how many|what) (?:is|are) (?:that|it|they) )?(?:what )?if (?:we |i |you )?(?:only )?(?:count|include|keep|look at)\s+(?:only |just )?"
+    r"|" + _LEAD + r"(?:(?:how|what) about )?(?:only|just) (?:the ones|those|them|ones|the people|people|the customers|customers|the contacts|contacts)?\s*"
     r"|" + _LEAD + r"(?:narrow|filter|limit|restrict|cut) (?:it|that|this|them|those|the list)(?: down)? (?:to|by)\s+"
     r"|" + _LEAD + rf"(?=(?:{EXCLUDE_VERBS})\b)")
 # "what about France?", "same for last month", "and in Canada?", "France instead": swap a kind
@@ -69,20 +71,30 @@ ORDER_QUESTION = re.compile(r"\b(?:revenue|sales|aov|average order value|turnove
 AUDIENCE_NOUN = r"\b(?:customers|buyers|people|shoppers|contacts|subscribers|clients|ones)\b"
 ADD_PLACES = re.compile(r"^(?:and |also |plus |ok |okay |now )*(?:include|add|plus|throw in|also include|and include)\s+(?:the |people in |those in |contacts in )?"
                         r"(?P<places>[a-z .,&'-]{2,80}?)(?:\s+(?:too|as well|also|please|then))*$")
+# "and in canada too", "plus france as well": the places so far and these
+PLACES_TOO = re.compile(r"^(?:and |also |plus |ok |now )+(?:in |from |for )?(?:the )?(?P<places>[a-z .,&'-]{2,80}?)\s+(?:too|as well|also)$")
+# "what about dresses instead of shoes", "make it 30 days rather than 60 days"
+WORDS_INSTEAD = re.compile(r"^(?:and |ok |so |but |hmm,? )*(?:(?:what|how) about |make it |try |same (?:but |for |with )?|do )?(?:the )?"
+                           r"(?P<new>[\w' -]+?),? (?:instead of|rather than) (?:the )?(?P<old>[\w' -]+?)(?: instead)?$")
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
 def refined_question(lowered: str, state: ThreadState) -> str | None:
     """The thread's last audience question, changed as the follow-up says (to be planned like any
     question); None when the thread has none or the words are not a change to it."""
-    previous = state_people((state.audience_words or "").lower())
+    previous = state_people((state.audience_words or "").lower()).strip(" ?!.")
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    when = time_of(words_to_numbers(re.sub(r"\b(?:that|the same) (?:week|month|period|day|quarter|year)\b", " ", text)), zone_now())
+    # "what about last month's orders by country": that period instead; "which country brought in
+    # the most revenue in the last 30 days" names its own, a question of its own
     if (BY_COUNTRY.search(text) and ORDER_QUESTION.search(previous) and not BY_COUNTRY.search(previous)
-            and not time_of(words_to_numbers(re.sub(r"\b(?:that|the same) (?:week|month|period|day|quarter|year)\b", " ", text)), zone_now()).any):
+            and (not when.any or re.match(r"(?:and |ok |so |now )*(?:what|how) about\b|(?:and|same|now)\b", text))):
         # "which country has the most buyers", "top countries for that week" after an order question: its period
         asked = re.sub(r"\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst)\b.*$", "", previous).strip(" ?")
+        if when.any:
+            asked = _swapped(asked, when.source) or asked
         return f"{asked} by country" + (f", {ranked.group(0)}" if (ranked := re.search(r"\bmost (?:buyers|customers|orders)\b|\baov\b", text)) else "")
     if BROKEN_DOWN.match(text) and re.search(r"\b(?:orders?|revenue|sales|aov|average order value|turnover)\b", previous):
         # "break that down by country" after an order question: the same orders, per country
@@ -116,7 +128,11 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
                   r"\1spent ", text)
     text = re.sub(r"^what if (?:we |i )?(?:widen|change|make|extend|shorten|narrow|set|push|stretch|expand)(?: it| that| the window| the time(?: frame)?)?"
                   r"(?: out| back)? to\b", "what about", text)  # "what if we widen it to a week": another window
-    if (added := ADD_PLACES.match(text)) and _places(added.group("places")) and _places(previous):
+    if (swap := WORDS_INSTEAD.match(text)) and len(swap.group("old").split()) <= 4 and (
+            said := re.search(rf"\b(?:the )?{re.escape(swap.group('old'))}\b", previous)):
+        # "what about dresses instead of shoes": the words the last question said, swapped
+        return previous[:said.start()] + swap.group("new") + previous[said.end():]
+    if (added := ADD_PLACES.match(text) or PLACES_TOO.match(text)) and _places(added.group("places")) and _places(previous):
         # "include the uk too" after a count in the EU: the places so far and these
         places = " and ".join(dict.fromkeys(_places(previous) + _places(added.group("places"))))
         return _swapped(previous, f"in {places}")
@@ -211,7 +227,8 @@ def _swapped(previous: str, new: str) -> str | None:
         preposition = next((match.group(1) + " " for match in old if match.group(1)), "" if old else "in ")
         if old and not preposition and all(previous[m.start():m.end()] in DEMONYMS for m in old):
             preposition = "people in "  # "how many germans ordered" -> "how many people in france ordered"
-        swaps.append(([match.span() for match in old], ("excluding " if excluded else preposition) + " and ".join(places)))
+        # "the us" is found as "us" too: one span, or the second edit cuts into the first
+        swaps.append((_merged_spans([match.span() for match in old]), ("excluding " if excluded else preposition) + " and ".join(places)))
     now = zone_now()
     new_time = time_of(new, now)
     if new_time.any:
@@ -263,8 +280,11 @@ def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _places(text: str) -> list[str]:
     """The words naming places in `text`, bare ("france") or where a place goes ("the US")."""
-    said_us = ["the us"] if re.search(r"\bthe (?:us|u\.s\.?|usa)\b", text) else []
-    return list(dict.fromkeys(countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text) + said_us))
+    found = countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text)
+    if re.search(r"\bthe (?:us|u\.s\.?|usa)\b", text):
+        # "the us", once: a bare "us" is no place when the words are put back ("are from us")
+        found = [word for word in found if word not in ("us", "usa", "u.s.", "u.s")] + ["the us"]
+    return list(dict.fromkeys(found))
 
 
 # "and the week before?": the same length of time, just before the thread's last period

@@ -23,7 +23,7 @@ from bot.engine.planner.vocabulary import (
 
 # Function words, the audience nouns and the condition words the readers understand.
 LEXICON = set("""
-lifetime states outside overall altogether right now currently exclude excluding leave leaving include including widen expand broaden extend
+lifetime states outside overall full explicit double soft proper altogether right now currently exclude excluding leave leaving include including widen expand broaden extend
 reachable emailable contactable mailable reach campaign's flow's sequence's
 
 a an the all any every each some no none our my your their them they those these this that which who whom whose

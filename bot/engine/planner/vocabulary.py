@@ -152,7 +152,7 @@ EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 _NUMBER_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
-    r"(?=[\s-]+(?:or more[\s-]+|or fewer[\s-]+|(?!\d)\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
+    r"(?=[\s-]+(?:or more[\s-]+|or fewer[\s-]+|(?:and|to|or)[\s-]+\w+[\s-]+|(?!\d)\w+[\s-]+)?(?:day|days|hour|hours|hrs|week|weeks|month|months|year|years|percent|%|orders?|times|purchases|emails?|ads?|impressions?|messages?)\b)",
     re.I,
 )
 
