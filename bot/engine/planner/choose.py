@@ -17,7 +17,7 @@ from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise, without_openers
-from bot.engine.planner.refine import refined_question
+from bot.engine.planner.refine import ORDER_QUESTION, refined_question
 from bot.engine.planner.sequences import describes_new_campaign
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
@@ -54,6 +54,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return fresh
     if compared := _compared(clean, state):
         return compared
+    if theirs := _their_orders(lowered, state):
+        return theirs
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
@@ -161,6 +163,31 @@ def _plan(text: str, state: ThreadState) -> Plan:
 # revenue": the question asked for each side, the second side read as a follow-up of the first
 COMPARED = re.compile(r"^(?:compare\s+)?(?P<first>.+?)\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bcompare[sd]? (?:to|with))\s+(?P<second>.+?)[?.!]*$")
 COMPARE_BOTH = re.compile(r"^compare\s+(?P<first>.+?)\s+(?:and|with|to)\s+(?P<second>.+?)[?.!]*$")
+
+
+# "what's their total revenue in october", "how much did they spend last month": the orders of
+# the people the thread just counted
+THEIR_ORDERS = re.compile(r"\b(?:their|they|them|those|these)\b.*\b(?:revenue|sales|spend|spent|orders?|aov|average order value)\b"
+                          r"|\b(?:revenue|sales|orders|aov)\b.*\b(?:their|they|them|those|these)\b")
+
+
+def _their_orders(lowered: str, state: ThreadState) -> Plan | None:
+    if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
+        return None
+    counted = _plan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
+    spec = counted.calls[0].arguments.get("spec") if counted.calls and counted.calls[0].name == "preview_segment" else None
+    if spec is None:
+        return None
+    asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
+    built = _plan(asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}", ThreadState(**{**state.to_dict(), "audience_words": None}))
+    if not (built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
+        return None
+    built.calls[0].arguments["segment"] = spec
+    who = (counted.reading or "").removeprefix("Read as: ").removeprefix("a look at ").removesuffix(" (read only)")
+    built.reading = (built.reading or "").replace(" and revenue", f" and revenue by {who}", 1)
+    built.audience_words = None
+    built.words_all_read = True
+    return built
 
 
 def _compared(clean: str, state: ThreadState) -> Plan | None:

@@ -82,6 +82,8 @@ def normalise(text: str) -> str:
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
     # "never-ordered contacts", "non-buyers": the words, not a hyphenated name
     text = re.sub(r"\b(never|not|non|ever)-(ordered|bought|purchased|opened|clicked|buyers?|purchasers?|customers?)\b", r"\1 \2", text, flags=re.I)
+    # "the ones whos cart was over 100": whose, before a thing they have
+    text = re.sub(r"\bwhos\b(?=\s+(?:cart|basket|order|orders|address|email|checkout|last|first|spend|total|country|consent))", "whose", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
     for short, full in SHORTHAND.items():
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)

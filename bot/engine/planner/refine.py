@@ -51,7 +51,7 @@ NARROW = re.compile(
     r"|" + _LEAD + r"(?:how many|which|who|what share|what percentage) of (?:them|those|these)\b\s*(?:(?:are|were|have|had|did|do|is)\b\s*)?"
     # "how many is that if we only count full opt-in", "what if we only count the real opt-ins"
     r"|" + _LEAD + r"(?:(?:how many|what) (?:is|are) (?:that|it|they) )?(?:what )?if (?:we |i |you )?(?:only )?(?:count|include|keep|look at)\s+(?:only |just )?"
-    r"|" + _LEAD + r"(?:(?:how|what) about )?(?:only|just) (?:the ones|those|them|ones|the people|people|the customers|customers|the contacts|contacts)?\s*"
+    r"|" + _LEAD + r"(?:(?:how|what) about |(?:include|keep|count|show|take|leave) )?(?:only|just) (?:the ones|those|them|ones|the people|people|the customers|customers|the contacts|contacts)?\s*"
     r"|" + _LEAD + r"(?:narrow|filter|limit|restrict|cut) (?:it|that|this|them|those|the list)(?: down)? (?:to|by)\s+"
     r"|" + _LEAD + rf"(?=(?:{EXCLUDE_VERBS})\b)")
 # "what about France?", "same for last month", "and in Canada?", "France instead": swap a kind
@@ -67,7 +67,13 @@ MONTH = "(?:" + "|".join(MONTHS) + ")"
 BROKEN_DOWN = re.compile(r"^(?:and |now |ok |okay |so |can you |could you |pls |please )*(?:break (?:it|that|this|them|those) (?:down|out)|split (?:it|that|this|them)"
                          r"(?: up)?|show (?:it|that|me that|me) |same |and |what about |how about |now )?\s*(?:by|per|for each|each) countr(?:y|ies)"
                          r"(?: (?:please|pls|too|instead|then))?$")
-ORDER_QUESTION = re.compile(r"\b(?:revenue|sales|aov|average order value|turnover|how many orders|number of orders|orders and revenue)\b")
+ORDER_QUESTION = re.compile(r"\b(?:revenue|sales|aov|average order value|turnover|how many orders|number of orders|orders and revenue)\b"
+                            r"|\S+@\S+.*\b(?:buy|bought|order|ordered|orders|spent|spend|purchased?)\b|\b(?:orders|purchases)\b.*\S+@\S+"
+                            r"|^(?:(?:our|the|total|all|and) )?orders\b|\borders (?:from|by|placed|made|came|did)\b")
+# "what about all countries", "everywhere": the question without its places
+ALL_PLACES = re.compile(r"^(?:and |ok |so |now |but )*(?:(?:what|how) about |same (?:but |for )?|for |across |make it |do it for |in )?(?:the )?"
+                        r"(?:(?:all|every|any) (?:countries|country|markets|regions|places|locations)|everywhere|worldwide|globally|world.?wide"
+                        r"|(?:drop|remove|forget|ignore|lose|without) the (?:country|countries|place|location)(?: filter)?)(?: instead| then| again)*$")
 AUDIENCE_NOUN = r"\b(?:customers|buyers|people|shoppers|contacts|subscribers|clients|ones)\b"
 ADD_PLACES = re.compile(r"^(?:and |also |plus |ok |okay |now )*(?:include|add|plus|throw in|also include|and include)\s+(?:the |people in |those in |contacts in )?"
                         r"(?P<places>[a-z .,&'-]{2,80}?)(?:\s+(?:too|as well|also|please|then))*$")
@@ -95,7 +101,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         asked = re.sub(r"\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst)\b.*$", "", previous).strip(" ?")
         if when.any:
             asked = _swapped(asked, when.source) or asked
-        return f"{asked} by country" + (f", {ranked.group(0)}" if (ranked := re.search(r"\bmost (?:buyers|customers|orders)\b|\baov\b", text)) else "")
+        return f"{asked} by country" + (f", {ranked.group(0)}" if (ranked := re.search(
+            r"\bmost (?:buyers|customers|orders)\b|\baov\b|\branked by (?:aov|average order value|orders|buyers|revenue)\b", text)) else "")
     if BROKEN_DOWN.match(text) and re.search(r"\b(?:orders?|revenue|sales|aov|average order value|turnover)\b", previous):
         # "break that down by country" after an order question: the same orders, per country
         return re.sub(r"\s+(?:by|per) countr(?:y|ies)\b", "", previous) + " by country"
@@ -128,6 +135,13 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
                   r"\1spent ", text)
     text = re.sub(r"^what if (?:we |i )?(?:widen|change|make|extend|shorten|narrow|set|push|stretch|expand)(?: it| that| the window| the time(?: frame)?)?"
                   r"(?: out| back)? to\b", "what about", text)  # "what if we widen it to a week": another window
+    if ALL_PLACES.match(text) and _places(previous):
+        return _without_places(previous)
+    # "widen it to the last 7 days", "extend it to a month": another window
+    text = re.sub(r"^(?:and |ok |so |now |but )*(?:widen|extend|expand|broaden|stretch|shorten|narrow|change|push|make|set) (?:it|that|this|the window|the time(?: frame)?|the period)"
+                  r"(?: out| back)? to\b", "what about", text)
+    # "how about the whole week" after a day: this week
+    text = re.sub(r"^((?:and |ok |so )*(?:what|how) about )(?:the )?(?:whole|entire|full) (week|month|year|quarter)$", r"\1this \2", text)
     if (swap := WORDS_INSTEAD.match(text)) and len(swap.group("old").split()) <= 4 and (
             said := re.search(rf"\b(?:the )?{re.escape(swap.group('old'))}\b", previous)):
         # "what about dresses instead of shoes": the words the last question said, swapped
@@ -141,14 +155,25 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         rest = text[narrowed.end():].strip(" ,")
         if not rest:
             return None
+        ordered = re.search(r"\b(?:ordered|bought|purchased|placed an order|made a purchase)(?: something| anything)?\b", previous)
+        if ordered and re.match(r"(?:who |that )?(?:had |have |has )?(?:never|not) (?:ordered|bought|purchased|shopped)(?: anything| with us)?"
+                                r"(?: before| previously| until then| prior)$", rest) and time_of(words_to_numbers(previous), zone_now()).any:
+            # "and how many of them had never ordered before" after buyers of a period: first orders then
+            first = previous[:ordered.start()] + "made their first order" + previous[ordered.end():]
+            return re.sub(r"^how many (?=made|who)", "how many customers ", first)
         # "only the UK ones" after a count in the UK and Ireland: a subset of the places, so a swap
         swapped = _swapped(previous, rest) if _places(rest) and _places(previous) else None
         if swapped is None:
             rest = as_place_phrase(rest)  # "just the french ones": in France
         verb = re.search(r"(?:are|were|have|had|did|do)\s*$", text[:narrowed.end()])
         combined = swapped or f"{previous} and {'who ' + verb.group(0).strip() + ' ' if verb and not rest.startswith(('who', 'that')) else ''}{rest}"
-        if not swapped and ORDER_QUESTION.search(previous) and re.match(r"(?:the )?orders? (?:of |worth )?(?:over|above|more than|under|below|less than) [$€£]?\d", rest):
-            combined = f"{previous} {rest}"  # "only orders over 100": those orders
+        if not swapped and ORDER_QUESTION.search(previous) and re.match(r"(?:(?:the )?orders? (?:of |worth )?)?(?:over|above|more than|under|below|less than) [$€£]?\d", rest):
+            # "only orders over 100", "how many of those were over 200 bucks": those orders
+            combined = f"{previous} {rest if rest.startswith(('order', 'the order')) else 'orders ' + rest}"
+        elif not swapped and (spent := SPEND.search(previous)) and time_of(words_to_numbers(rest), zone_now()).any and not re.search(
+                r"\b(?:in total|total|lifetime|ever|all.time|overall)\b|\b(?:spen[dt]|spending)\b", previous[spent.end():] + " " + rest):
+            # "and how many of them bought in q3" after "spent over 500": the spend stays lifetime
+            combined = f"{previous[:spent.end()]} in total{previous[spent.end():]} and {'' if rest.startswith(('who', 'that')) else 'who '}{rest}"
         elif (not swapped and ORDER_QUESTION.search(previous) and not ORDER_QUESTION.search(rest.replace("orders", ""))
                 and (_places(rest) or re.search(AUDIENCE_NOUN + r"|\b(?:buyers|customers|orders)\b", rest)) and "@" not in previous):
             # "only UK buyers" after a revenue question: the orders of those people
@@ -165,6 +190,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         if not replaced and not INSTEAD.search(text) and not bare:
             return None
         rest = text[replaced.end():] if replaced else text
+        if ORDER_QUESTION.search(previous) and re.match(rf"(?:the |those |all )?{AUDIENCE_NOUN}.*\b(?:who|that|with)\b", rest) and not ORDER_QUESTION.search(rest):
+            # "what about people in the uk who ordered more than 5 times" after an order question: those people, counted
+            return f"how many {rest}"
         # "new york instead of texas": what it replaces is the old condition, swapped out below
         rest = INSTEAD.sub(" ", re.sub(r"\s*,?\s*\b(?:instead of|rather than|not)\b.*$", "", rest) or rest).strip(" ,")
         # "for all of november", "the whole of q3", "the last quarter": the period itself
@@ -264,6 +292,17 @@ def _swapped(previous: str, new: str) -> str | None:
         previous = f"{previous[:begin]} {words} {previous[end:]}"
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
+    return re.sub(r"\s+", " ", previous).strip(" ,")
+
+
+def _without_places(previous: str) -> str:
+    """`previous` with its places taken out ("... from customers in germany" -> "...")."""
+    spans = _merged_spans([match.span() for words in _places(previous) for match in re.finditer(
+        rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(?:in|from) )?(?:the )?\b{re.escape(words)}\b", previous)])
+    for begin, end in reversed(spans):
+        previous = previous[:begin] + " " + previous[end:]
+    previous = re.sub(r"\b(?:from|by|of) customers\s+customers\b", "", previous)
+    previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s+from\s+customers)+(?=\s*(?:,|$))", " ", previous)
     return re.sub(r"\s+", " ", previous).strip(" ,")
 
 
