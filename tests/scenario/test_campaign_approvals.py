@@ -91,3 +91,17 @@ def test_only_approvers_decide_a_campaign_and_an_unknown_one_says_what_exists(en
     assert decisions(engine) == {}
     with pytest.raises(ToolError, match=f"no campaign 'Ghost'; known campaigns: {created.campaign_id} 'Cart rescue'"):
         call(engine, settings, "approve_draft", {"campaign": "Ghost"})
+
+
+def test_one_step_approved_says_which_steps_of_its_campaign_still_wait(engine, settings):
+    # "approve it" after an edit approves that draft; the reply must not let the campaign look ready.
+    # Mutation tried: approve_draft without `_note_waiting` fails this (the summary names no other step).
+    created = create(engine, settings)
+    revised = call(engine, settings, "revise_draft", {"draft_id": created.draft_ids[2], "subject": "Last call"}).draft_id
+    first = call(engine, settings, "approve_draft", {"draft_id": revised})
+    assert first.waiting == created.draft_ids[:2], first.summary
+    assert f"still has 2 step(s) waiting for approval (draft(s) {created.draft_ids[0]}, {created.draft_ids[1]})" in first.summary
+    assert f"'approve campaign {created.campaign_id}'" in first.summary
+    call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[0]})
+    last = call(engine, settings, "approve_draft", {"draft_id": created.draft_ids[1]})
+    assert last.waiting == [] and "waiting" not in last.summary

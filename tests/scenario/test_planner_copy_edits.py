@@ -54,3 +54,25 @@ def test_every_email_is_written_again_in_the_tone_asked_for(engine, settings, db
     assert after[3].params.get("discount_code") == "HELLO10"  # the offer stays
     shown = talk.handle("show me the day 0 email", "UAPPROVER", "T1")
     assert not shown.failed and "stand-in contact" in shown.text, shown.text
+
+
+def test_what_an_email_says_is_rewritten_in_the_marketers_words(engine, settings, db):
+    # Mutation tried: with the SAY_EDIT intent (`wording.change_words`) ranked below the others, "the email needs to say ..."
+    # was read as an order summary and the one-off kept its old words.
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    built = talk.handle("send a one-off email tomorrow at noon to customers with 2+ orders: free shipping on everything this weekend",
+                        "UAPPROVER", "T1")
+    assert "'free shipping on everything this weekend'" in built.text.splitlines()[0], built.text
+    campaign_id = db.scalar(select(Campaign.id))
+    before = _drafts(db, campaign_id)[0]
+    assert "free shipping on everything this weekend" in str(before.content).lower()
+    changed = talk.handle("the email needs to say free shipping on every order this weekend, code SHIPFREE not needed", "UAPPROVER", "T1")
+    assert [call.name for call in changed.calls] == ["update_sequence"], changed.text
+    after = _drafts(db, campaign_id)[0]
+    assert after.id != before.id and after.previous_id == before.id
+    assert "free shipping on every order this weekend" in str(after.content).lower(), after.content
+    two = talk.handle("build a winback for people who haven't ordered in 90 days: 15% off right away, a reminder on day 7", "UAPPROVER", "T2")
+    assert not two.failed
+    asked = talk.handle("the email should say we miss you", "UAPPROVER", "T2")
+    assert asked.calls == [] and "Which email" in asked.text, asked.text  # two emails: which one is asked, none guessed

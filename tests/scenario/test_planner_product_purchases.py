@@ -4,7 +4,7 @@ planner on a seeded demo store, on both databases: the count in the reply must e
 computed here in plain Python from the raw order lines and the catalogue (an order line names a
 product by its own name, or by its catalogue name or category through its product id).
 
-Mutations tried: the planner without `extract._bought_products` fails every case (the product
+Mutations tried: the planner without `stages.bought_products` fails every case (the product
 was dropped; the reply counted every buyer); `sql.json_test` without the line test
 (`json_lines_contain`) fails them too (a product list is no string, so nobody matched); the
 line test without the catalogue lookup fails the category cases ("accessories" is a category,

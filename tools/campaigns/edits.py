@@ -52,7 +52,7 @@ from tools.drafting.drafts import Purpose, Tone
 # becomes the cart discount step, but a newsletter stays a newsletter (its copy prints the code).
 DISCOUNT_PURPOSES = ("cart_discount", "winback", "welcome", "browse_abandonment", "announcement", "custom")
 MAX_STEPS = 10  # as create_sequence allows
-CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "remove_offer", "tone", "subject")
+CHANGES = ("delay_days", "delay_hours", "discount_percent", "discount_code", "remove_offer", "tone", "brief", "subject")
 
 
 class StepPick(ToolInput):
@@ -81,6 +81,8 @@ class StepEdit(StepPick):
                                                         "without an offer; a cart discount email becomes a reminder).")
     subject: str | None = Field(None, min_length=1, max_length=500, description="Its new subject line.")
     tone: Tone | None = Field(None, description="Rewrite its email in this tone (its offer, code and brief kept).")
+    brief: str | None = Field(None, min_length=3, max_length=2000, description="Rewrite its email to say this, e.g. 'free shipping on "
+                              "every order this weekend' (its offer, code and tone kept).")
     replaces: str | None = Field(None, min_length=2, max_length=200, description="With a new discount or code: the old offer's words "
                                  "it replaces ('free shipping'), taken out of the email so it does not promise both.")
 
@@ -241,7 +243,7 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
         minutes = round(edit.delay_days * 1440) if edit.delay_days is not None else round(edit.delay_hours * 60)
         changes.append(f"step {step.position} moved from {delay_words(step.delay_minutes)} to {delay_words(minutes)}")
         step.delay_minutes = minutes
-    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None or edit.remove_offer or edit.tone:
+    if edit.discount_percent is not None or edit.discount_code is not None or edit.subject is not None or edit.remove_offer or edit.tone or edit.brief:
         old = step.draft_id
         current = ctx.db.get(Draft, old) if old else None
         if current is None:
@@ -254,8 +256,8 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
             changes.append(f"step {step.position} now {', '.join(offer)} (draft {old} -> {step.draft_id}){kept}")
         if edit.remove_offer:
             changes.append(_take_offer_off(ctx, step, current))
-        if edit.tone and edit.discount_percent is None and edit.discount_code is None:
-            changes.append(_retone(ctx, step, ctx.db.get(Draft, step.draft_id), edit.tone))
+        if (edit.tone or edit.brief) and edit.discount_percent is None and edit.discount_code is None:
+            changes.append(_rewrite(ctx, step, ctx.db.get(Draft, step.draft_id), edit.tone, edit.brief))
         if edit.subject is not None:
             variant = (ctx.db.get(Draft, step.draft_id).content or {}).get("copy", {}).get("subject_b")
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
@@ -302,7 +304,7 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     purpose = current.purpose if current.purpose in DISCOUNT_PURPOSES else "cart_discount"
     product = params.get("product")
     # the brief's own words name the old offer ("early access, 20% off code VIPHOLIDAY"): the new one replaces it
-    brief = _with_new_offer(params.get("brief") or "", params, edit) or None
+    brief = _with_new_offer(edit.brief or params.get("brief") or "", params, edit) or None
     if brief and edit.replaces:
         # "10% off instead of free shipping": the old offer's words leave the email
         brief = re.sub(r"\s*,\s*,", ",", re.sub(rf"(?:\b(?:with|and|plus|\+)\s+)?\b{re.escape(edit.replaces)}\b", " ", brief, flags=re.I))
@@ -319,11 +321,11 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
 
 
-def _retone(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str) -> str:
-    """The step's email written again in `tone`, everything else it had kept."""
+def _rewrite(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str | None, brief: str | None) -> str:
+    """The step's email written again in `tone` and/or to say `brief`, everything else it had kept."""
     params = dict(current.params or {})
     product = params.get("product")
-    request = {"purpose": current.purpose, "tone": tone, "brief": params.get("brief"),
+    request = {"purpose": current.purpose, "tone": tone or params.get("tone"), "brief": brief or params.get("brief"),
                "product": product.get("id") if isinstance(product, dict) else product,
                "discount_percent": params.get("discount_percent"), "discount_code": params.get("discount_code")}
     try:
@@ -332,7 +334,9 @@ def _retone(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str) -> 
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     old = step.draft_id
     step.draft_id = drafts.redraft_email(ctx, current, retoned).draft_id
-    return f"step {step.position} rewritten in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone (draft {old} -> {step.draft_id})"
+    said = f"in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone" if tone else ""
+    said += (" and " if tone and brief else "") + (f"to say '{brief[:80]}'" if brief else "")
+    return f"step {step.position} rewritten {said} (draft {old} -> {step.draft_id})"
 
 
 # An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.

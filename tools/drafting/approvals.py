@@ -29,7 +29,7 @@ from tools.core.context import (
     is_approver,
 )
 from tools.core.lookup import CAMPAIGN_HELP, find_campaign, steps_of
-from tools.core.models import Approval, Draft
+from tools.core.models import Approval, Campaign, CampaignStep, Draft
 from tools.core.settings import Settings
 from tools.drafting.compliance import block_findings
 
@@ -70,6 +70,7 @@ class DecisionResult(ToolResult):
     decided: list[int] = []  # a whole campaign: the drafts this call approved (or rejected)
     already: list[int] = []  # ... those that already were
     refused: list[RefusedDraft] = []  # ... and those it could not decide, with the reason
+    waiting: list[int] = []  # one draft approved: its campaign's other steps' drafts still undecided
 
 
 def approve_draft(ctx: ToolContext, args: DraftDecisionInput) -> DecisionResult:
@@ -84,7 +85,30 @@ def approve_draft(ctx: ToolContext, args: DraftDecisionInput) -> DecisionResult:
     """
     if args.campaign is not None:
         return _decide_campaign(ctx, args.campaign, "approved", None)
-    return _decide(ctx, args.draft_id, "approved", None)
+    result = _decide(ctx, args.draft_id, "approved", None)
+    _note_waiting(ctx, result)
+    return result
+
+
+def _note_waiting(ctx: ToolContext, result: DecisionResult) -> None:
+    """One step approved of a campaign whose other steps still wait: said, with how to approve them
+    all, so "approve it" after an edit never leaves the marketer thinking the campaign is ready."""
+    chain, draft = {result.draft_id}, ctx.db.get(Draft, result.draft_id)
+    while draft is not None and draft.previous_id is not None:
+        chain.add(draft.previous_id)
+        draft = ctx.db.get(Draft, draft.previous_id)
+    step = ctx.db.scalar(select(CampaignStep).where(CampaignStep.draft_id.in_(chain)).limit(1))
+    if step is None:
+        return
+    campaign = ctx.db.get(Campaign, step.campaign_id)
+    for other in steps_of(ctx.db, campaign):
+        newest = newest_version(ctx.db, other.draft_id) if other.draft_id is not None else None
+        if newest is not None and newest != result.draft_id and approval_of(ctx.db, newest) is None:
+            result.waiting.append(newest)
+    result.campaign_id = campaign.id
+    if result.waiting:
+        result.summary += (f" Campaign {campaign.id} '{campaign.name}' still has {len(result.waiting)} step(s) waiting for approval "
+                           f"(draft(s) {', '.join(map(str, result.waiting))}): 'approve campaign {campaign.id}' approves them all.")
 
 
 def reject_draft(ctx: ToolContext, args: RejectDraftInput) -> DecisionResult:

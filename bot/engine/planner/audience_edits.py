@@ -1,10 +1,9 @@
 """Follow-ups that change a campaign's audience in place: the places ("add switzerland and the
 netherlands too", "widen it to the UK", "make it US only", "exclude canada"), one more condition
 ("only customers who spent over 200", "only for orders over 100"), people left out ("leave out
-anyone who bought in the last 30 days", "but not the ones who've ordered since bf"), the flow's
-window ("make it carts from the last 3 days then"), one condition taken out ("drop the $100
-minimum", "remove the country filter") and a new audience ("make it people who joined in the last
-6 months"; a flow's new stage stays an abandonment).
+anyone who bought in the last 30 days", "but not the ones who've ordered since bf") and a new
+audience ("make it people who joined in the last 6 months"; a flow's new stage stays an
+abandonment). Its window or one condition alone: bot.engine.planner.condition_edits.
 
 Each edit keeps what the marketer did not mention: the campaign's other conditions stay, and
 the reply's "Read as" line says the audience as it is now, with its preflight after it.
@@ -18,7 +17,7 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.conditions import time_of
-from bot.engine.planner.dates import window, words_window, zone_now
+from bot.engine.planner.dates import zone_now
 from bot.engine.planner.extract import ORDER, describe_audience
 from bot.engine.planner.follow_ups import (
     campaign_edit,
@@ -30,7 +29,7 @@ from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import countries_after, with_countries
 from bot.engine.planner.steps import thread_request
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS, countries_in, regions_in
-from tools.audience import recipes
+from tools.core import windows
 
 # "leave out anyone who bought in the last 30 days", "exclude people who ordered this week from this campaign"
 EXCLUDED_PEOPLE = re.compile(r"(?:\b(?:exclude|excluding|leave out|leaving out|drop|remove|skip|take out|minus|without)"
@@ -86,8 +85,8 @@ def narrow_audience(clean: str, lowered: str, state: ThreadState) -> Plan | None
     new = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
            if part != {"attribute": "email", "op": "exists"}]
     old = list(segment["all"]) if set(segment) == {"all"} else [segment]
-    if any(_place_part(part) for part in new):
-        old = [part for part in old if not _place_part(part)]  # "make it US only": the new places replace the old
+    if any(place_part(part) for part in new):
+        old = [part for part in old if not place_part(part)]  # "make it US only": the new places replace the old
     valued = next((part for part in new if part.get("event") == ORDER and part.get("where") and set(part) == {"event", "where"}), None)
     ordered = next((part for part in old if part.get("event") == ORDER and part.get("did") is not False and not part.get("where")), None)
     if valued is not None and ordered is not None:
@@ -122,20 +121,20 @@ def place_list(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     named = [w for w in re.findall(r"[a-z]+", said) if w not in ("and", "or", "the", "plus", "also")]
     if not words or len(" ".join(words).split()) < len(named):
         return None  # other words than places: another reading
-    new = [part for part in _parts(describe_audience("people in " + said).spec) if _place_part(part)]
+    new = [part for part in _parts(describe_audience("people in " + said).spec) if place_part(part)]
     segment = thread_request(state).get("segment")
     if not new:
         return None
     if not isinstance(segment, dict):
         return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
     old = _parts(segment)
-    kept = [part for part in old if not _place_part(part)]
+    kept = [part for part in old if not place_part(part)]
     if match.group("add") and len(kept) == len(old):
         # "widen it to the UK too" when no place limits it: it already reaches them, and narrowing
         # it to the places named would do the opposite of what was asked
         return Plan("update_sequence", answer=messages.ALREADY_EVERYWHERE.format(
             campaign=state.campaign_id, places=merged_places(new)[1]))
-    places = merged_places([part for part in old if _place_part(part)] + new if match.group("add") else new)
+    places = merged_places([part for part in old if place_part(part)] + new if match.group("add") else new)
     built = campaign_edit(state, {"segment": {"all": kept + places[0]}}, f"the same audience, now only contacts in {places[1]}")
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
@@ -207,7 +206,8 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     match = match or re.match(r"^(?:no|nope|not quite|wrong|not that)\b[\s,.:;-]+(.+)$", lowered)
     # "nobody signed up this week, so make it people who joined in the last 6 months instead"
     match = match or re.search(r"\b(?:make it|send it to|target|switch (?:it )?to|change (?:it )?to|widen (?:it )?to|broaden (?:it )?to|expand (?:it )?to"
-                               r"|open (?:it )?up to)\s+((?:people|customers|contacts|subscribers|shoppers"
+                               r"|open (?:it )?up to|(?:it|the audience|this|that) (?:should|must|needs to|has to) (?:only )?(?:be|go to|target|reach)(?: only)?)"
+                               r"\s+((?:people|customers|contacts|subscribers|shoppers"
                                r"|buyers|anyone|everyone|those|folks|users)\b.+?)(?:\s*,?\s*instead)?$", lowered)
     # "what about france instead of north america?": other places for the same audience
     # ("what about germany?" alone is a question, and changes nothing)
@@ -221,7 +221,7 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
         return None
     parts = [part for part in (added.spec["all"] if set(added.spec) == {"all"} else [added.spec])
              if part != {"attribute": "email", "op": "exists"}]
-    if parts and all(_place_part(part) for part in parts):
+    if parts and all(place_part(part) for part in parts):
         # "switch the audience to france only": only the places change, the rest of it stays
         return narrow_audience(clean, words if describe_audience(words).spec else "people in " + words, state)
     if swap:
@@ -233,11 +233,24 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     if "stage" in added.kinds and any(_trigger_part(part) for part in old):
         # a flow's new stage is an abandonment, as every flow's is ("people who started checkout in
         # the last 3 days" are the ones who have not ordered since), never everyone who did it
-        added = describe_audience(words, default=added.stage)
+        old_window = next((child.get("within_last") for part in old if _trigger_part(part)
+                           for child in part.get("any", part.get("all", [part])) if child.get("within_last")), None)
+        if old_window and not time_of(words, zone_now()).any:
+            # "it should only be people who started checkout": over the flow's own window, not the stage's default
+            hours = max(1, int(windows.duration(old_window).total_seconds() // 3600))
+            added = describe_audience(words, default=added.stage, default_stage_hours={added.stage: hours})
+        else:
+            added = describe_audience(words, default=added.stage)
         parts = [part for part in _parts(added.spec)]
         if parts and all(_trigger_part(part) for part in parts):
             # only the trigger named: the audience's other conditions (places, values) stay
             kept = [part for part in old if not _trigger_part(part)]
+            trigger_window = next((part.get("within_last") for part in parts if "since" in part), None) or next(
+                (child.get("within_last") for part in parts for child in part.get("any", []) if "since" in child), None)
+            if trigger_window and (moved := [_companion_window(part, trigger_window) for part in kept]) != kept:
+                # "make it people who viewed in the last 3 days": "and no cart add" goes with the view, over the same window
+                kept = moved
+                added.reading += " (and no cart add in that time)"
             valued = next((part for part in old if _trigger_part(part) and part.get("where")), None)
             if valued is not None and len(parts) == 1 and "since" in parts[0] and not parts[0].get("where"):
                 parts = [{**parts[0], "where": valued["where"]}]  # "carts over 100" unsaid: still so
@@ -257,6 +270,15 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     built = campaign_edit(state, {"segment": spec}, reading)
     built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
     return built
+
+
+def _companion_window(part: dict[str, Any], window_said: str) -> dict[str, Any]:
+    """A stage's companion condition ("has not added to cart", in a window) over `window_said`;
+    any other condition as it is."""
+    inner = part.get("not")
+    if isinstance(inner, dict) and inner.get("event") not in (None, ORDER) and "within_last" in inner:
+        return {"not": {**inner, "within_last": window_said}}
+    return part
 
 
 TRIGGER_EVENTS = {"Product Added": "added to cart", "Checkout Started": "started checkout", "Product Viewed": "viewed a product"}
@@ -285,138 +307,9 @@ def _trigger_part(part: dict[str, Any]) -> bool:
     return bool(children) and all(_trigger_part(child) for child in children)
 
 
-def _place_part(part: dict[str, Any]) -> bool:
+def place_part(part: dict[str, Any]) -> bool:
     """A condition on where contacts are (country or region, included or left out)."""
     if part.get("attribute") in ("country", "region"):
         return True
     children = part.get("all") or part.get("any") or ([part["not"]] if "not" in part else [])
-    return bool(children) and all(_place_part(child) for child in children)
-
-
-# "make it carts from the last 3 days then", "signups from the last 90 days, not 24 hours",
-# "change the window to 72 hours", "make it 120 days": the campaign's own window, nothing else
-WINDOW_EDIT = re.compile(
-    r"^(?:ok |okay |so |actually |and |but |hmm,? |no,? |please |can you |could you )*"
-    r"(?:(?:make|change|set|switch|widen|extend|shorten|narrow|keep|cut|bump|expand) (?:it|that|this|the (?:window|time ?frame|period|lookback)|them)"
-    r"(?: down| back| up)?(?: to| at)?\s+|(?:make|change|set) the (?:window|time ?frame|period|lookback)(?: to| at)?\s+"
-    r"|(?:look|go|reach|check) back(?: over| to| for)?\s+)?"
-    r"(?:(?:only |just )?(?:the )?(?:carts?|cart abandoners|abandoners|abandoned carts|checkouts?|sign.?ups|signups|new (?:sign.?ups|subscribers)"
-    r"|subscribers|joiners|viewers|browsers|browse abandoners|people|ones|those|contacts|customers|shoppers)\s+)?"
-    r"(?P<time>(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) \d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
-    r"|(?:from |in |within |over |during )?(?:the )?(?:last|past|previous) (?:day|week|month|fortnight)|\d+\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)"
-    r"|since [a-z0-9 ']{3,30}?)"
-    r"(?:\s*,?\s*(?:not|instead of|rather than) (?:just |only )?(?:the )?(?:last |past )?(?:\d+\s*(?:h|hrs?|hours?|d|days?|w|weeks?|months?)?"
-    r"|yesterday|today|a day|1 day|24 hours|the day|a week|1 week))?"
-    r"(?:\s*,?\s*(?:instead|then|please|only))*[.!]*$")
-
-
-@on_named_campaign
-def change_window(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """The window of the thread's campaign's trigger (the cart, the sign-up, the lapse) set to the
-    time the follow-up names; the other conditions stay as they are."""
-    match = WINDOW_EDIT.match(lowered)
-    if state.campaign_id is None or match is None:
-        return None
-    said = match.group("time")
-    if re.match(r"\d", said):
-        said = "in the last " + said  # "make it 120 days": that many days
-    time = time_of(said, zone_now())
-    if time.win is None:
-        return None  # a calendar period ("since black friday") is no sliding window: other readers
-    segment = thread_request(state).get("segment")
-    if not isinstance(segment, dict):
-        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    new = window(time.win.hours)
-    changed: list[str] = []
-
-    def rewindow(part: dict[str, Any]) -> dict[str, Any]:
-        if "since" in part and "within_last" in part:
-            changed.append("the trigger window")
-            return {**part, "within_last": new}
-        if "inactive_for" in part:
-            changed.append("the lapse")
-            return {**part, "inactive_for": new}
-        if part.get("attribute") == "created_at" and part.get("op") == "within_last":
-            changed.append("the sign-up window")
-            return {**part, "value": new}
-        if "within_last" in part and part.get("event") and part.get("event") != ORDER:
-            # the stage's other windows ("viewed shoes", "no cart add") go with its trigger, so the
-            # audience is the same people over the new window; an order exclusion keeps its own
-            changed.append("the trigger window")
-            return {**part, "within_last": new}
-        if "not" in part:
-            return {**part, "not": rewindow(part["not"])}
-        for key in ("all", "any"):
-            if key in part:
-                return {**part, key: [rewindow(child) for child in part[key]]}
-        return part
-
-    rewritten = rewindow(segment)
-    if not changed:
-        return None
-    lapse = changed[0] == "the lapse"
-    words = f"no order in the last {words_window(new)}" if lapse else f"the last {words_window(new)}"
-    built = campaign_edit(state, {"segment": rewritten}, f"the same audience, with {changed[0]} now {words}")
-    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
-    return built
-
-
-# "drop the $100 minimum", "remove the spend condition", "get rid of the country filter": one
-# condition of the campaign's audience taken out, the rest kept
-DROP_CONDITION = re.compile(
-    r"^(?:ok |okay |actually |and |also |please |hmm,? |can you |could you )*(?:drop|remove|get rid of|lose|ditch|scrap|take off|take out"
-    r"|take away|forget|no need for|don'?t need|undo)\s+(?:the |that |this |our )?(?P<what>(?:[$€£]?\d[\d,.]*\s*(?:\+\s*)?)?(?:cart |order |basket |checkout )?"
-    r"(?:value |total |spend |spending |amount |money |price |country |place |location |region |geo |geography |exclusion |excluded )?"
-    r"(?:minimum|min|condition|filter|requirement|threshold|restriction|part|bit|criteri(?:on|a)|cut.?off|floor|exclusions?))\b"
-    r"(?:\s+(?:from|on|for) (?:it|this|that|the audience|the segment|the campaign))?[.!]*$")
-
-
-@on_named_campaign
-def drop_condition(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    """Take the condition the follow-up names out of the thread's campaign's audience: a value
-    (a cart's, an order's, a lifetime spend), the places, or the people left out."""
-    match = DROP_CONDITION.match(lowered)
-    if state.campaign_id is None or match is None:
-        return None
-    what = match.group("what")
-    segment = thread_request(state).get("segment")
-    if not isinstance(segment, dict):
-        return Plan("update_sequence", answer=messages.NOTHING_TO_REFER)
-    kind = ("place" if re.search(r"country|place|location|region|geo", what) else "exclusion" if "exclu" in what
-            else "value" if re.search(r"\d|value|total|spend|amount|money|price|minimum|\bmin\b|threshold|floor|cut.?off", what) else None)
-    if kind is None:
-        return Plan("update_sequence", answer=messages.WHICH_CONDITION.format(campaign=state.campaign_id))
-    taken: list[str] = []
-
-    def without(part: dict[str, Any]) -> dict[str, Any] | None:
-        if kind == "place" and _place_part(part):
-            taken.append("the places")
-            return None
-        if kind == "exclusion" and "not" in part:
-            taken.append("the people left out")
-            return None
-        if kind == "value" and part.get("aggregate"):
-            taken.append(f"the spend over {part['value']:g}" if isinstance(part.get("value"), (int, float)) else "the spend")
-            return None
-        if kind == "value" and part.get("where") and any(w.get("property") == "total" for w in part["where"]):
-            limit = next(w for w in part["where"] if w.get("property") == "total")
-            owner = "cart" if part.get("since") == "Checkout Started" else "order"
-            taken.append(f"the {owner} value {'under' if limit.get('op') == 'lt' else 'over'} {limit.get('value'):g}")
-            if part.get("since") == "Checkout Started":
-                return recipes.cart_abandoners(part["within_last"]) if part.get("within_last") else {k: v for k, v in part.items() if k != "where"}
-            return {k: v for k, v in part.items() if k != "where"}
-        for key in ("all", "any"):
-            if key in part:
-                kept = [child for child in (without(child) for child in part[key]) if child is not None]
-                return {key: kept} if len(kept) > 1 else kept[0] if kept else None
-        return part
-
-    rewritten = without(segment)
-    if not taken:
-        return Plan("update_sequence", answer=messages.NO_SUCH_CONDITION.format(campaign=state.campaign_id, what=what))
-    if rewritten is None:
-        rewritten = {"attribute": "email", "op": "exists"}
-    built = campaign_edit(state, {"segment": rewritten}, f"the same audience without {', '.join(dict.fromkeys(taken))}")
-    built.words_all_read = True
-    built.calls.append(PlannedCall("preflight", {"campaign": str(state.campaign_id)}))
-    return built
+    return bool(children) and all(place_part(child) for child in children)

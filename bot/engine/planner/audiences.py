@@ -322,7 +322,7 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         lowered = lowered[:by_country.start()] + " " + lowered[by_country.end():]
     # one person's orders, or every country's, with no time named: all of them (ten years is
     # older than any shop here)
-    spent = re.search(r"\b(?:how much|what) (?:did|have|has|do|does)\b.*\b(?:spend|spent)\b", lowered)
+    spent = SPENT_QUESTION.search(lowered)
     period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country or spent else "7d")
     if spent and period == "3650d" and not (who or by_country):
         words = "ever (the last 10 years)"
@@ -381,6 +381,12 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
                 reading=f"Read as: orders{worth_words} and revenue{whose} {'in ' if words.startswith('the ') or words[:1].isupper() else ''}{words}", audience_words=clean)
 
 
+# "how much did german customers spend last month", "what did lapsed_north_america spend this
+# year": their orders ("how much has he spent" is a person's, read with the person)
+SPENT_QUESTION = re.compile(r"\b(?:how much|what) (?:did|have|has|do|does) (?:the |our |all )?(?!(?:he|she|they|we|i|you|it) )(?:[\w-]+ ){1,4}?"
+                            r"(?:spend|spent)\b")
+# "who would get it now?" in a campaign's thread: its audience now (how_many gives the preflight)
+WHO_GETS_IT = r"^(?:so |ok |and |but )?who(?:'d| would| will| is going to| are going to)? (?:get|gets|receive|receives|be getting) (?:it|this|that|these|them)\b"
 # "top countries by revenue", "revenue by country", "which country has the most orders", "break it down by country"
 BY_COUNTRY = re.compile(r"\b(?:(?:by|per|for each|each|every|across|in each) countr(?:y|ies)|(?:which|what|top|best|biggest|leading|highest|our top"
                         r"|the top) (?:\d+ )?countr(?:y|ies)(?: (?:has|have|had|brought|drove|made|gives?|gave|spends?|spent|orders?|ordered|bought|buys)\b)?"

@@ -66,6 +66,9 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         head, colon, tail = re.split(r"(:|\s+-+\s+)", clean, maxsplit=1) if re.search(r":|\s+-+\s+", clean) else (clean, "", "")
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
+        if about and colon and len(tail.split()) >= 2 and about.start() >= len(head):
+            about = None  # "...: free shipping on everything this weekend": the words after the colon, whole
+            said, after_colon = None, tail.strip()
         about_words = about and about.group(1) and not re.match(r"(?:announce|promote)\b", about.group(0), re.I)
         what = about.group(0) if about_words else f"{ours}{said}" if said else _message_words(clean) or after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
@@ -79,6 +82,8 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     offer += f" code {codes[0]}" if codes else ""
     sent = f"at {when:%Y-%m-%d %H:%M}" if when else "once it is approved and scheduled"
     what = arguments["name"].removeprefix("One-off: ") if step["purpose"] == "custom" else step["purpose"].replace("_", " ")
+    if step["purpose"] == "announcement" and step.get("brief"):
+        what += f": '{step['brief'][:80]}'"  # what the email will say, so a lost word shows
     built.reading = f"Read as: one email ({what}{offer}) to {words}, sent {sent}"
     built.unused += unplaced_codes([step], codes)
     return built
@@ -89,7 +94,8 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 _SEND_WORDS = re.compile(
     r"\b(?:on |at |for |by )?(?:tomorrow|tonight|today|(?:next |this |on )?(?<!black )(?<!cyber )(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?: (?:morning|afternoon|evening|night))?\b"
     r"|\b(?:on |for )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?\b|\b(?:on |for )?\d{1,2}(?:st|nd|rd|th)? "
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:at |@ ?)?\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\bat \d{1,2}:\d{2}\b", re.I)
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:at |@ ?)?\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\bat \d{1,2}:\d{2}\b"
+    r"|\b(?:at |around )?(?:noon|midday|midnight)\b", re.I)
 _COMMAND_WORDS = re.compile(r"^(?:please |can you |could you |pls )?(?:(?:send|email|mail|schedule|blast|set up|create|build|draft|write)\s+)?(?:out\s+)?"
                             r"(?:an? |one |1 |single |one-off\s*|1-off\s*|quick )*(?:e-?mail|newsletter|blast|message|note|announcement|promo)?\b",
                             re.I)
@@ -199,6 +205,8 @@ ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|
 
 def _name(step: dict[str, Any], clean: str) -> str:
     about = ABOUT.search(clean)
+    if about and (colon := re.search(r":|\s+-+\s+", clean)) and about.start() >= colon.end():
+        about = None  # "...: free shipping on everything this weekend": named from the words after the colon
     if not about:
         if step["purpose"] == "custom":
             return "One-off: thank-you" if step.get("brief") == THANKS_BRIEF else "One-off: review request"

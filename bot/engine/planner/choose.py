@@ -56,6 +56,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
         return compared
     if theirs := _their_orders(lowered, state):
         return theirs
+    if state.campaign_id is not None and (other := ANOTHER_STEP.match(lowered)):
+        # "and the review one?" after looking at a step: that step, looked at (read only)
+        shown = _plan(f"show me the {other.group('what')} email", state)
+        if len(shown.calls) == 1 and shown.calls[0].name == "preview_draft":
+            return shown
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
@@ -165,6 +170,8 @@ COMPARED = re.compile(r"^(?:compare\s+)?(?P<first>.+?)\s*(?:\bvs\.?|\bversus|\bc
 COMPARE_BOTH = re.compile(r"^compare\s+(?P<first>.+?)\s+(?:and|with|to)\s+(?P<second>.+?)[?.!]*$")
 
 
+ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |now )*(?:the )(?P<what>[\w' -]{2,30}?)"
+                          r"(?: one| email| e-mail| step| message)\s*[?.!]*$")
 # "what's their total revenue in october", "how much did they spend last month": the orders of
 # the people the thread just counted
 THEIR_ORDERS = re.compile(r"\b(?:their|they|them|those|these)\b.*\b(?:revenue|sales|spend|spent|orders?|aov|average order value)\b"

@@ -43,9 +43,9 @@ from bot.engine.planner.stages import (
     CART_VALUE,
     NOT_ADDED,
     about_product,
+    bought_products,
     in_period,
     product_filter,
-    purchase_filter,
     retimed,
     since_start,
     stage_of,
@@ -348,7 +348,7 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
         used.append(order_value.group(0).strip())
         kinds.add("single_order")
     if not (stage_named or lapsed or two_windows or "lapsed" in kinds):
-        _bought_products(parts, phrases, used, kinds, lowered)
+        bought_products(parts, phrases, used, kinds, lowered)
     places: list[str] = []
     place_conditions(parts, lowered, used, places)
     phrases = places + phrases
@@ -361,35 +361,6 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience
-
-
-def _bought_products(parts: list[dict[str, Any]], phrases: list[str], used: list[str], kinds: set[str], lowered: str) -> None:
-    """"bought the cashmere scarf", "never ordered shoes": the order conditions narrowed to orders
-    with a line naming that product (by its name, or its catalogue name or category)."""
-    bought = purchase_filter(lowered)
-    if not bought:
-        return
-    orders = [part for part in parts if part.get("event") == ORDER and "where" not in part and "aggregate" not in part]
-    if not orders:  # "bought dresses and spent over 300": the spend is lifetime, the dress an order of its own
-        orders = [{"event": ORDER}]
-        parts.append(orders[0])
-        phrases.append("who have ordered")
-    products, said = bought
-    for part in orders:
-        lines = [{**part, "where": [{"property": "products", "op": "contains", "value": product}]} for product, _ in products]
-        at = parts.index(part)
-        if len(lines) == 1:
-            parts[at] = lines[0]
-        elif part.get("did") is False:
-            parts[at:at + 1] = lines  # "never bought scarves or belts": neither
-        else:
-            parts[at] = {"any": lines}
-    named = " or ".join(f"'{spoken}'" for _, spoken in products)
-    at = next((i for i, phrase in enumerate(phrases) if re.search(r"\bordered\b", phrase)), None)
-    if at is not None:
-        phrases[at] = re.sub(r"\bordered\b", f"ordered {named} (by product name or category)", phrases[at], count=1)
-    used.append(said)
-    kinds.add("product")
 
 
 def _only_places(words: str) -> bool:
@@ -431,7 +402,10 @@ def audience_part(lowered: str) -> str:
     # pieces before the first step all describe the audience, not only the first
     leading: list[str] = []
     for piece in (part for whole in pieces for part in re.split(r"\.\s+|,\s+", whole)):
-        if leading and STEP_MARK.search(piece):
+        if leading and (mark := STEP_MARK.search(piece)):
+            # "anyone who viewed a product in the last 3 days ... gets an email the next day": the words before the step
+            if cut is pieces[0] and clauses(piece[:mark.start()]):
+                leading.append(piece[:mark.start()])
             break
         leading.append(piece)
     joined = " ".join(leading)

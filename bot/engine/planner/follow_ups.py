@@ -223,6 +223,8 @@ def remove_step(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return remove_offer(clean, lowered, state)
     if which is None:
         if (kind := next((purpose for pattern, purpose in STEP_PURPOSES if re.search(pattern, lowered)), None)) is None:
+            if re.search(r"^(?:scrap|bin|trash|ditch|toss|junk|nuke|throw away) (?:this|that|it)(?: one| thing)?\s*[.!]*$", lowered):
+                return None  # "scrap this one": the campaign itself, thrown away (discard_campaign)
             return Plan("update_sequence", answer="Which email should go? Say e.g. \"remove the day 3 email\".")
         which = {"purpose": kind}
     if "missing" in which:

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import audience_edits, audiences, broadcasts, follow_ups, scope
+from bot.engine.planner import (
+    audience_edits,
+    audiences,
+    broadcasts,
+    condition_edits,
+    follow_ups,
+    scope,
+)
 from bot.engine.planner.audiences import (
     consent_question,
     create_segment,
@@ -58,7 +65,13 @@ from bot.engine.planner.sequences import (
     winback_sequence,
 )
 from bot.engine.planner.vocabulary import EXCLUDE_VERBS
-from bot.engine.planner.wording import TONE_EDIT, change_tone, show_drafts
+from bot.engine.planner.wording import (
+    SAY_EDIT,
+    TONE_EDIT,
+    change_tone,
+    change_words,
+    show_drafts,
+)
 
 
 def show_help(clean: str, lowered: str, state: ThreadState) -> Plan:
@@ -227,9 +240,7 @@ INTENTS = [
            unless=r"\b(forget|erase|delete|unsubscribe|export)\b"),
     # "which country has the most customers", "top countries by revenue": each country's orders, ranked
     Intent(audiences.BY_COUNTRY.pattern, 193, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails|ads?)\b|@"),
-    # "how much did german customers spend last month", "what did lapsed_north_america spend this year": their orders
-    Intent(r"\b(?:how much|what) (?:did|have|has|do|does) (?:the |our |all )?(?:[\w-]+ ){1,4}?(?:spend|spent)\b", 191, order_summary,
-           unless=r"\b(sequence|flow|campaign|export|email|emails|ads?|budget)\b|@|\b(?:he|she|they|we|i|you|it) (?:spend|spent)\b"),
+    Intent(audiences.SPENT_QUESTION.pattern, 191, order_summary, unless=r"\b(sequence|flow|campaign|export|email|emails|ads?|budget)\b|@"),
     Intent(r"\b(revenue|sales|orders|aov|turnover|how much|average order value)\b.*\b(from|by|among|for)\b (?:[\w-]+ ){0,3}?(customers|buyers"
            r"|people|subscribers|shoppers|contacts|clients)\b", 191, order_summary, unless=r"\b(sequence|flow|campaign|export|segment|email|emails)\b"),
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
@@ -275,7 +286,8 @@ INTENTS = [
            r".*\bsubject\b|\bsubject(?: line)?\b.*(?:\b(?:should be|should say|should read|becomes?)\b|:|=|->|\u2192)"
            r"|\bsubject\b.*\b(make|have|let)\b.*\b(say|read)\b", 275, change_subject),  # over "forget" in a new subject
     Intent(r"^(please |actually |ok |oops,? |and |also )*(can you |could you |can we |could we |let's )?(add|insert|include|put in|put back|bring back|append|throw in|tack on|slap on|put an?|put (?:a|the) \w+ (?:email )?back)\b"
-           r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
+           r"(?=.*\b(emails?|steps?|messages?|reminders?|follow.?ups?|cross.?sells?|up.?sells?|review requests?|thank.?yous?|check.?ins?|surveys?"
+           r"|one|(?:another|1 more|one more|a second|a 2nd|final|last|new|extra"
            r"|closing) 1)\b)(?=.*\b(day\s*\d+|\d+\s*(h|hours?|days?)|right away|straight away|immediately|at once|first thing)\b)"
            # "and one more on day 12 that just says we miss them": "one more" is the new step
            r"|^(?:and |also |plus |oh |ok )*(?:1 more|one more|another(?: 1| one)?|a final 1|1 last 1|one last one)\b(?=.*\b(?:day\s*\d+|\d+\s*(?:h|hours?|days?))\b)",
@@ -311,8 +323,8 @@ INTENTS = [
            r"|\bonly (send|target|email|go) to\b|^keep (it|this|this one|that|them|the audience) (to|for)\b"
            r"|^(?:the )?[a-z][a-z ,&/.-]{1,40} only[.!]*$", 155, audience_edits.narrow_audience),
     Intent(audience_edits.PLACES_ONLY.pattern, 157, audience_edits.place_list),
-    Intent(audience_edits.WINDOW_EDIT.pattern, 158, audience_edits.change_window),
-    Intent(audience_edits.DROP_CONDITION.pattern, 241, audience_edits.drop_condition),
+    Intent(condition_edits.WINDOW_EDIT.pattern, 158, condition_edits.change_window),
+    Intent(condition_edits.DROP_CONDITION.pattern, 241, condition_edits.drop_condition),
     Intent(follow_ups.OFFER_OFF.pattern, 237, follow_ups.remove_offer),
     Intent(r"\b(?:should be|needs to be|to be|into|becomes?)\b.*\b(?:not|instead of|rather than)\b"
            r"|^(?:please |ok |actually |and |also |no,? )*(?:make|turn|switch|change)\b.*\b(?:into|to|be|a|an)\s+(?:a |an |plain |simple |normal )*"
@@ -324,12 +336,15 @@ INTENTS = [
     # "redo the welcome emails in a more playful tone": the thread's campaign's copy, over a new welcome series
     Intent(TONE_EDIT.pattern, 242, change_tone,
            unless=r"^(?:please )?(?:can you )?(?:draft|write|compose|create|build|make me|set up|send)\b(?! (?:it|them|those|these|the \w+ emails?|that|this)\b)"),
+    # "the email needs to say free shipping on every order this weekend": the step's words, over an order summary
+    Intent(SAY_EDIT.pattern, 243, change_words),
     # "only for orders over 100 dollars" in a campaign's thread: its audience, over an order summary
     Intent(r"^(?:ok |and |but |so )*(?:only|just) (?:for |to )?(?:orders|buyers|purchases|people|customers|those|ones|shoppers)\b"
            r".*\b(?:over|above|under|below|more than|less than|at least)\b", 195, audience_edits.narrow_audience),
     Intent(r"\b(change|set|switch|make|update|replace)\b.*\baudience\b.*\b(to|be|is|as)\b|^(?:please |ok |actually |so )*make the audience\b"
            r"|^(no|nope|not quite|wrong|not that)\b[\s,.:;-]+|^(what|how) about\b"
-           r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
+           r"|\b(make it|send it to|switch (it )?to|change (it )?to|widen (it )?to|broaden (it )?to|expand (it )?to|open (it )?up to"
+           r"|(?:it|the audience|this|that) (?:should|must|needs to|has to) (?:only )?(?:be|go to|target|reach)(?: only)?) (people|customers|contacts|subscribers|shoppers|buyers|anyone|everyone|those"
            r"|folks|users)\b.*\b(who|that|in|from|with)\b", 258, audience_edits.replace_audience),
     Intent(r"\b(split|a/?b)[- ]?test\b|\bsubject\b.*\b(vs\.?|versus)\b|\btest (two|2) subjects?\b", 276, subject_test),
     Intent(r"\bwelcome\b.*\b(sign.?ups?|signed up|subscribers|joined|registered|new (customers|contacts|people|members))\b"
@@ -369,7 +384,7 @@ INTENTS = [
            # "write a google ad to retarget ...": writing an ad is ad copy, over the export (130)
            cues=(AD_WORDS, (r"^(?:please |can you |could you |pls )?(?:write|draft|compose|give me|create|make|need|i need)\b(?: me| us)?"
                             r"(?: an?| some| the)?(?: \w+){0,3} ads?\b(?! (?:audience|list|export))", 20))),
-    Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b", 110, how_many),
+    Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b|" + audiences.WHO_GETS_IT, 110, how_many),
     # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
     Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),
     Intent(r"\b(schedule|go live|launch|activate|start sending)\b|\b(turn|switch) (it|this|that|the \w+) on\b(?! again)", 100,

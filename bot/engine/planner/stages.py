@@ -1,5 +1,6 @@
 """Funnel stages in words: which stage a phrase names (cart, checkout, browse), the product it
-looked at or added, the value of a cart, and a stage's condition inside a calendar period.
+looked at, added or bought ("bought the cashmere scarf": the order conditions narrowed to orders
+naming it), the value of a cart, and a stage's condition inside a calendar period.
 
 bot.engine.planner.extract composes these into an audience; the shapes of the stages themselves
 are tools.audience.recipes' (so "cart abandoners" means the same everywhere).
@@ -155,3 +156,32 @@ def since_start(period: Period, now: datetime) -> list[str]:
     """[the period's start, the end of today): "since the period began", to the minute."""
     tomorrow = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) + timedelta(days=1)
     return [period.start.isoformat(), max(period.end, tomorrow).isoformat()]
+
+
+def bought_products(parts: list[dict[str, Any]], phrases: list[str], used: list[str], kinds: set[str], lowered: str) -> None:
+    """"bought the cashmere scarf", "never ordered shoes": the order conditions narrowed to orders
+    with a line naming that product (by its name, or its catalogue name or category)."""
+    bought = purchase_filter(lowered)
+    if not bought:
+        return
+    orders = [part for part in parts if part.get("event") == ORDER and "where" not in part and "aggregate" not in part]
+    if not orders:  # "bought dresses and spent over 300": the spend is lifetime, the dress an order of its own
+        orders = [{"event": ORDER}]
+        parts.append(orders[0])
+        phrases.append("who have ordered")
+    products, said = bought
+    for part in orders:
+        lines = [{**part, "where": [{"property": "products", "op": "contains", "value": product}]} for product, _ in products]
+        at = parts.index(part)
+        if len(lines) == 1:
+            parts[at] = lines[0]
+        elif part.get("did") is False:
+            parts[at:at + 1] = lines  # "never bought scarves or belts": neither
+        else:
+            parts[at] = {"any": lines}
+    named = " or ".join(f"'{spoken}'" for _, spoken in products)
+    at = next((i for i, phrase in enumerate(phrases) if re.search(r"\bordered\b", phrase)), None)
+    if at is not None:
+        phrases[at] = re.sub(r"\bordered\b", f"ordered {named} (by product name or category)", phrases[at], count=1)
+    used.append(said)
+    kinds.add("product")

@@ -156,6 +156,10 @@ def step_named(fragment: str, request: dict[str, Any]) -> dict[str, Any] | None:
         # "the reminder" of a win-back is its step without an offer; "the discount" its offer
         offer = purpose == "cart_discount"
         fitting = [i for i, s in enumerate(steps, start=1) if bool(s.get("discount_percent")) == offer]
+        # a step with words of its own ("offering free shipping") is that, not the plain reminder
+        plain = [i for i in fitting if not steps[i - 1].get("brief")]
+        if not offer and len(plain) == 1:
+            return checked_selector(request, {"step": plain[0]})
         if len(fitting) == 1 or (fitting and not offer):
             return checked_selector(request, {"step": fitting[-1]})
     return {"purpose": purpose}

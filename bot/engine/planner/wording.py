@@ -73,3 +73,33 @@ def change_tone(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     said = "every email" if len(targets) == len(steps) and len(steps) > 1 else ", ".join(selector_words(target) for target in targets)
     return campaign_edit(state, {"steps": [{**target, "tone": tone} for target in targets]},
                          f"{said} rewritten in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone")
+
+
+# "the email needs to say free shipping on every order this weekend", "rewrite it: free shipping
+# on any order", "make the day 3 email say we miss them": what the step's email should say
+SAY_EDIT = re.compile(r"^(?:ok |okay |so |actually |and |but |ugh,? |hmm,? |no,? |please |can you |could you )*"
+                      r"(?:(?:the |that |this )?(?P<which>[\w' -]{0,30}?)(?:email|e-mail|message|copy|one|it)\s+(?:needs to|should|has to|must|ought to)\s+"
+                      r"(?:say|mention|read|talk about|be about|announce|promote)|(?:rewrite|reword|rephrase|redo|change|update) (?:the )?(?P<which2>[\w' -]{0,30}?)"
+                      r"(?:email|e-mail|message|copy|it|this|that|text|body)(?: so it says| to say| to read| to)?\s*:?"
+                      r"|make (?:the )?(?P<which3>[\w' -]{0,30}?)(?:email|e-mail|message|it|this|that) (?:say|read|about))\s+(?P<words>.{3,})$")
+
+
+@on_named_campaign
+def change_words(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    """The named step's email (the only one, for a one-off) written again to say the marketer's words."""
+    found = SAY_EDIT.match(lowered)
+    if found is None or state.campaign_id is None or TONE_EDIT.fullmatch(found.group("words").strip()):
+        return None
+    request = thread_request(state)
+    steps = request.get("steps") or []
+    named = " ".join(part for part in (found.group("which"), found.group("which2"), found.group("which3")) if part)
+    which = step_named(named + " email", request) if named.strip() else None
+    if which and "missing" in which:
+        return step_not_found(request, which["missing"])
+    if which is None and len(steps) != 1:
+        return Plan("update_sequence", answer="Which email should say that? Say e.g. \"the day 3 email should say ...\".")
+    target = which or {"step": 1}
+    start = clean.lower().find(found.group("words")[:20])
+    words = (clean[start:start + len(found.group("words"))] if start >= 0 else found.group("words")).strip(" .\"'")
+    return campaign_edit(state, {"steps": [{**target, "brief": words[:2000]}]},
+                         f"{selector_words(target)} rewritten to say '{words[:80]}'")
