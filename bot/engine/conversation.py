@@ -98,8 +98,11 @@ class Conversation:
         plan = choose.plan(text, state)
         if focus_line:
             plan.reading = "\n".join(line for line in (plan.reading, focus_line) if line)
+        # a question Nudge asked waits for the next message only ("who counts as a VIP?")
+        asked = ThreadState.from_dict({**state.to_dict(), "pending": plan.pending}) if plan.pending or state.pending else state
         if plan.answer is not None:
-            return Outcome("\n".join(line for line in (focus_line, plan.answer) if line), [], state)
+            return Outcome("\n".join(line for line in (focus_line, plan.answer) if line), [], asked)
+        state = asked
         if plan.action == "digest":
             return self.digest(turn, state)
         outcome = self.execute(plan.calls, turn, state)

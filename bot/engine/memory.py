@@ -36,6 +36,9 @@ class ThreadState:
     person: str | None = None  # the contact the thread last asked about, for "unsubscribe her"
     ad_request: dict[str, Any] | None = None  # the last ad copy asked for, for "now do the same for meta"
     rule_key: str | None = None  # the last cap set here, for "make it 2 instead"
+    # a request waiting for the answer to Nudge's question about it ("who counts as a VIP?"):
+    # {"text": the request, "group": the words the answer replaces}; the next message only
+    pending: dict[str, Any] | None = None
     # the saved segments this turn's words name (name -> its spec), put here by the engine before
     # planning (bot.engine.recall), so "how many are in french big spenders" is that segment
     saved_segments: dict[str, Any] = field(default_factory=dict)

@@ -70,6 +70,9 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     moved = moved_to(session, best, state)
     tied = [campaign for campaign, other in ranked[1:] if other == score]
     line = f"Taken to mean campaign {best.id} '{best.name}' ({best.status.replace('_', ' ')})"
+    if codes and not set(codes) & (theirs := _countries(moved.sequence_request.get("segment") if moved.sequence_request else None)):
+        # "the german cart recovery" when no cart campaign is for Germany: the nearest, said to be another's
+        line += f", which is not for {', '.join(codes)} (it is for {', '.join(sorted(theirs)) if theirs else 'every country'})"
     if tied:
         line += "; " + ", ".join(f"campaign {c.id} '{c.name}' ({c.status.replace('_', ' ')})" for c in tied[:3])
         line += f" fits too: say 'campaign {tied[0].id}' for that one"
@@ -102,6 +105,17 @@ def every_campaign(session: Session, text: str) -> tuple[str | None, str]:
     if len(found) == 1:
         return f"{verb} campaign {found[0][0]}", f"Taken to mean every {status} campaign: {named}."
     return f"{verb} campaigns {', '.join(str(number) for number, _ in found)}", f"Taken to mean every {status} campaign: {named}."
+
+
+def _countries(spec: Any) -> set[str]:
+    """The countries a segment spec keeps (its `country` conditions, not those it leaves out)."""
+    if isinstance(spec, list):
+        return set().union(*(_countries(item) for item in spec)) if spec else set()
+    if not isinstance(spec, dict) or "not" in spec:
+        return set()
+    if spec.get("attribute") == "country" and spec.get("op") in ("eq", "in"):
+        return set(spec["value"] if isinstance(spec["value"], list) else [spec["value"]])
+    return _countries(spec.get("all") or spec.get("any") or [])
 
 
 def moved_to(session: Session, campaign: Campaign, state: ThreadState) -> ThreadState:

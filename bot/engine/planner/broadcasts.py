@@ -45,8 +45,9 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if audience.spec is None and not re.search(r"\b(everyone|everybody|all (our )?(customers|contacts|subscribers))\b", lowered):
         if unknown := UNKNOWN_PEOPLE.search(lowered):
             # "one-off email to VIPs ...": a group the shop has not defined; asked, never guessed
-            return Plan("one_off", answer=f"Who counts as '{unknown.group(1)}'? Say it in conditions, e.g. \"to customers who spent over "
-                                          f"500\" or \"to people with 3+ orders\", or name a saved segment (\"to the vip segment\").")
+            return Plan("one_off", answer=f"Who counts as '{unknown.group(1)}'? Say it in conditions, e.g. \"customers who spent over "
+                                          f"500\" or \"people with 3+ orders\", or name a saved segment (\"the vip segment\").",
+                        pending={"text": clean, "group": unknown.group(1)})
         return None
     spec = audience.spec or EVERYONE
     words = audience.reading or "every contact with an email address"
@@ -100,7 +101,9 @@ _COMMAND_WORDS = re.compile(r"^(?:please |can you |could you |pls )?(?:(?:send|e
                             r"(?:an? |one |1 |single |one-off\s*|1-off\s*|quick )*(?:e-?mail|newsletter|blast|message|note|announcement|promo)?\b",
                             re.I)
 _TO_WHOM = re.compile(r"(?:^|[\s,])(?:to|for)\s+(?:all\s+|our\s+|the\s+)*(?:[\w-]+\s+){0,3}?(?:everyone|everybody|anyone|customers|subscribers|contacts|people|shoppers|buyers"
-                      r"|vips?|members|clients|folks|users|those|them|the list|our list|signups|sign-ups)\b[^,:;]*"
+                      r"|vips?|members|clients|folks|users|those|them|the list|our list|signups|sign-ups)\b"
+                      # who it goes to ends where what it offers begins ("... tomorrow with free shipping")
+                      r"[^,:;]*?(?=\s+(?:with|offering|featuring|saying|announcing)\s+(?:free|our|a|an|the|\d+\s*%|early|new|exclusive)\b|[,:;]|$)"
                       r"|^(?:please )?(?:e-?mail|mail|message)\s+(?:all\s+|our\s+|the\s+)*(?:everyone|everybody|anyone|customers|subscribers|contacts|people"
                       r"|shoppers|buyers|vips?|members|clients|folks|users)\b[^,:;]*"
                       # "send our subscribers the winter lookbook": the people, then what they get
@@ -134,6 +137,10 @@ THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|thes
 def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Recent buyers, steps written from the marketer's words, no exit when they buy again."""
     audience = describe_audience(lowered)
+    if state.audience_words and THEM.search(lowered) and not SEQUENCE_TIMING.search(words_to_numbers(lowered)):
+        # "build a thank you email for them" after a count: one email to the people just counted
+        if (once := one_off(clean, lowered, state)) is not None:
+            return once
     if "ordered_in" in audience.kinds and send_time(lowered, zone_now()) and not SEQUENCE_TIMING.search(words_to_numbers(lowered)):
         # "thank-you email to anyone who ordered in the last 7 days, send it tomorrow 10am": one
         # email at one time to the people who ordered then, not a flow for whoever orders next

@@ -9,15 +9,14 @@ from datetime import datetime
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner import follow_ups
+from bot.engine.planner import follow_ups, replies
 from bot.engine.planner.audiences import loose_name
-from bot.engine.planner.conditions import time_of, time_words_in
-from bot.engine.planner.dates import planning_at, zone_now
+from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise, without_openers
-from bot.engine.planner.refine import ORDER_QUESTION, refined_question
+from bot.engine.planner.refine import refined_question
 from bot.engine.planner.sequences import describes_new_campaign
 from bot.engine.planner.unused import unused_words
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
@@ -52,9 +51,14 @@ def _plan(text: str, state: ThreadState) -> Plan:
         fresh = _plan(text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
             return fresh
-    if compared := _compared(clean, state):
+    if state.pending and (answered := replies.answering(clean, state, _plan)) is not None:
+        return answered
+    if (told := TOLD_FIRST.match(clean)) and (after := _plan(told.group("rest"), state)).calls:
+        # "I set the sender and address now, approve them all again": what they did, then the request
+        return after
+    if compared := replies.compared(clean, state, _plan):
         return compared
-    if theirs := _their_orders(lowered, state):
+    if theirs := replies.their_orders(lowered, state, _plan):
         return theirs
     if state.campaign_id is not None and (other := ANOTHER_STEP.match(lowered)):
         # "and the review one?" after looking at a step: that step, looked at (read only)
@@ -64,7 +68,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
-        if all(p.calls and all(c.name in READ_ONLY_COUNTS for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
+        if all(p.calls and all(c.name in replies.READ_ONLY_COUNTS for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
             both = Plan(plans[0].intent, plans[0].calls + plans[1].calls,
                         reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
                                               for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused,
@@ -164,66 +168,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
 
 
 # A second question in the same message, and the read-only counts both may be.
-# "revenue this month vs last month", "orders in germany compared to france", "compare q3 and q4
-# revenue": the question asked for each side, the second side read as a follow-up of the first
-COMPARED = re.compile(r"^(?:compare\s+)?(?P<first>.+?)\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bcompare[sd]? (?:to|with))\s+(?P<second>.+?)[?.!]*$")
-COMPARE_BOTH = re.compile(r"^compare\s+(?P<first>.+?)\s+(?:and|with|to)\s+(?P<second>.+?)[?.!]*$")
-
-
+TOLD_FIRST = re.compile(r"^(?:ok |okay |so |alright )?(?:i|we)(?:'ve| have)? (?:just )?(?:set|fixed|updated|changed|added|did|done|sorted|configured"
+                        r"|filled in|put in)\b[^,.;!]{0,80}[,.;!]\s*(?:so |now |and )?(?P<rest>.{6,})$", re.I)
 ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |now )*(?:the )(?P<what>[\w' -]{2,30}?)"
                           r"(?: one| email| e-mail| step| message)\s*[?.!]*$")
-# "what's their total revenue in october", "how much did they spend last month": the orders of
-# the people the thread just counted
-THEIR_ORDERS = re.compile(r"\b(?:their|they|them|those|these)\b.*\b(?:revenue|sales|spend|spent|orders?|aov|average order value)\b"
-                          r"|\b(?:revenue|sales|orders|aov)\b.*\b(?:their|they|them|those|these)\b")
-
-
-def _their_orders(lowered: str, state: ThreadState) -> Plan | None:
-    if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
-        return None
-    counted = _plan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
-    spec = counted.calls[0].arguments.get("spec") if counted.calls and counted.calls[0].name == "preview_segment" else None
-    if spec is None:
-        return None
-    asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
-    built = _plan(asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}", ThreadState(**{**state.to_dict(), "audience_words": None}))
-    if not (built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
-        return None
-    built.calls[0].arguments["segment"] = spec
-    who = (counted.reading or "").removeprefix("Read as: ").removeprefix("a look at ").removesuffix(" (read only)")
-    built.reading = (built.reading or "").replace(" and revenue", f" and revenue by {who}", 1)
-    built.audience_words = None
-    built.words_all_read = True
-    return built
-
-
-def _compared(clean: str, state: ThreadState) -> Plan | None:
-    lowered = clean.lower()
-    sides = COMPARED.match(lowered) or COMPARE_BOTH.match(lowered)
-    if not sides:
-        return None
-    first_words, second_words = sides.group("first"), sides.group("second")
-    first = _plan(first_words, state)
-    spoken = second_words if second_words.startswith(("in ", "during ", "for ")) else f"in {second_words}"
-    if not first.calls and (when := time_of(spoken, zone_now())).any and (found := time_words_in(spoken, when.source)):
-        # "compare november and october revenue": what is compared is said once, after both
-        measure = re.sub(r"^(?:in|during|for)\s+", "", (spoken[:found.start()] + " " + spoken[found.end():]).strip())
-        first = _plan(f"{measure} in {first_words}", state) if measure else first
-    if not (first.calls and all(call.name in READ_ONLY_COUNTS for call in first.calls)):
-        return None
-    after = ThreadState(**{**state.to_dict(), "audience_words": first.audience_words or first_words})
-    refined = refined_question(f"what about {second_words}", after)
-    second = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None})) if refined else None
-    if not (second and second.calls and all(call.name in READ_ONLY_COUNTS for call in second.calls)) or second.calls == first.calls:
-        return None
-    return Plan(first.intent, first.calls + second.calls,
-                reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
-                unused=first.unused + second.unused, audience_words=first.audience_words)
-
-
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
-READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
 # "pause it, then move it to friday", "cancel the newsletter and then resume the cart flow": two
 # requests in order (plain "and" joins edits of one thing, read by _compound_edit instead)
 THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"

@@ -11,6 +11,8 @@ from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import (
+    NOT_NAME,
+    campaign_phrases,
     campaign_reference,
     campaign_words,
     duration_hours,
@@ -62,7 +64,10 @@ def audit_question(clean: str, lowered: str, state: ThreadState) -> Plan:
         arguments["subject"] = subject
     if actor := AUDIT_ACTOR.search(clean):
         arguments["actor"] = actor.group(1) or actor.group(2).lower()
-    return Plan("audit_log", [PlannedCall("audit_log", arguments)])
+    said = [f"'{arguments['action']}' entries" if "action" in arguments else "every entry",
+            f"about {arguments['subject']}" if "subject" in arguments else "", f"by {arguments['actor']}" if "actor" in arguments else ""]
+    return Plan("audit_log", [PlannedCall("audit_log", arguments)],
+                reading=f"Read as: the audit log of the last {arguments['since']}: {' '.join(word for word in said if word)} (read only)")
 
 
 def audit_since(lowered: str, default: str) -> str:
@@ -92,4 +97,7 @@ def audit_subject(clean: str, state: ThreadState) -> str | None:
         return f"campaign:{named}" if named.isdigit() else named
     if state.campaign_id is not None and has(lowered, r"\b(it|this|that|the) ?(campaign|sequence|flow)?\b\W*$"):
         return f"campaign:{state.campaign_id}"
-    return None
+    # "who approved the winter collection email?": its name's words, matched by the audit log's own
+    # campaign matching (never every entry, and never the thread's campaign by default)
+    words = re.sub(r"\s+", " ", NOT_NAME.sub(" ", campaign_phrases(clean))).strip()
+    return words or None

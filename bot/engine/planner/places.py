@@ -148,13 +148,14 @@ DEMONYMS = {word: code for word, code in ALIASES.items() if word.endswith("s") a
 
 # Words between a place and the people it qualifies ("uk cart abandoners").
 PLACE_MODIFIERS = {"cart", "checkout", "browse", "basket", "abandoned", "lapsed", "inactive", "vip", "loyal", "repeat", "recent",
-                   "first-time", "one-time", "high-value", "big", "active", "engaged", "returning", "existing", "opted-in"}
+                   "first-time", "one-time", "high-value", "big", "active", "engaged", "returning", "existing", "opted-in",
+                   "new", "first", "time"}  # "german first time buyers"
 
 
 def _places_before(text: str) -> tuple[list[str], list[str]]:
     """Countries named just before an audience noun, read backwards over a list ("US and
     Canadian", "German, Austrian or Swiss"); the first word that names none ends it."""
-    words = re.findall(r"[a-z.]+|[,/&]", text)[-10:]
+    words = re.findall(r"[a-z.]+(?:-[a-z]+)*|[,/&]", text)[-10:]  # "first-time" is one word
     codes: list[str] = []
     used: list[str] = []
     index = len(words)

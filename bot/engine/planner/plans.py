@@ -30,3 +30,4 @@ class Plan:
     # the builder accounted for every word itself ("drop the $100 minimum" names what goes, not an
     # audience): the unused-word check would name them back wrongly
     words_all_read: bool = False
+    pending: dict[str, Any] | None = None  # with an `answer` that asks: the request the reply completes (ThreadState.pending)

@@ -22,6 +22,7 @@ from bot.engine.planner.conditions import (
     REPEAT_BUYERS,
     SPEND,
     clauses,
+    consent_condition,
     time_of,
     time_words_in,
 )
@@ -70,6 +71,9 @@ BROKEN_DOWN = re.compile(r"^(?:and |now |ok |okay |so |can you |could you |pls |
 ORDER_QUESTION = re.compile(r"\b(?:revenue|sales|aov|average order value|turnover|how many orders|number of orders|orders and revenue)\b"
                             r"|\S+@\S+.*\b(?:buy|bought|order|ordered|orders|spent|spend|purchased?)\b|\b(?:orders|purchases)\b.*\S+@\S+"
                             r"|^(?:(?:our|the|total|all|and) )?orders\b|\borders (?:from|by|placed|made|came|did)\b")
+# how a question says its consent ("who gave ad consent", "with email consent", "opted-in"), swapped as one
+CONSENT_PHRASE = re.compile(r"\b(?:who |that )?(?:gave |give |have given |have |has |with )?(?:us )?(?:their )?(?:ad|ads|advertising|email|marketing)?\s?"
+                            r"(?:consent(?:ed)?|opt.?ins?|opted.?in)\b(?: (?:to|for) (?:ads|advertising|email|marketing))?")
 # "what about all countries", "everywhere": the question without its places
 ALL_PLACES = re.compile(r"^(?:and |ok |so |now |but )*(?:(?:what|how) about |same (?:but |for )?|for |across |make it |do it for |in )?(?:the )?"
                         r"(?:(?:all|every|any) (?:countries|country|markets|regions|places|locations)|everywhere|worldwide|globally|world.?wide"
@@ -232,6 +236,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         if combined is None and replaced and re.match(r"(?:only|just|those|the ones|ones|people|customers)\b|.*\b(?:where|whose|with|who)\b", rest):
             # "what about only where the cart was over 150": no kind to swap, so one more condition
             condition = re.sub(r"^(?:only|just)\s+(?:where\s+)?", "", rest)
+            if consent_condition(condition) and consent_condition(previous):
+                # "what about those who actually opted in" after ad consent: the consent asked for instead
+                previous = re.sub(r"\s+", " ", CONSENT_PHRASE.sub(" ", previous)).strip()
             combined = f"{previous} and {condition}"
         if combined is None:
             return None

@@ -1,0 +1,95 @@
+"""Messages read against the thread's last turn rather than on their own: an answer to the
+question Nudge just asked ("people with 5 or more orders" after "who counts as a VIP?"), the
+orders of the people just counted ("what's their total revenue in october"), and a comparison
+whose second side is read as a follow-up of the first ("revenue this month vs last month").
+
+Each is given the planner itself (`replan`, bot.engine.planner.choose's) to plan the request it
+rebuilds, so the rebuilt request is read exactly as if the marketer had typed it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from bot.engine.memory import ThreadState
+from bot.engine.planner.conditions import time_of, time_words_in
+from bot.engine.planner.dates import zone_now
+from bot.engine.planner.extract import describe_audience
+from bot.engine.planner.plans import Plan
+from bot.engine.planner.refine import ORDER_QUESTION, refined_question
+
+Replan = Callable[[str, ThreadState], Plan]
+READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
+
+
+# "revenue this month vs last month", "orders in germany compared to france", "compare q3 and q4
+# revenue": the question asked for each side, the second side read as a follow-up of the first
+COMPARED = re.compile(r"^(?:compare\s+)?(?P<first>.+?)\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bcompare[sd]? (?:to|with))\s+(?P<second>.+?)[?.!]*$")
+COMPARE_BOTH = re.compile(r"^compare\s+(?P<first>.+?)\s+(?:and|with|to)\s+(?P<second>.+?)[?.!]*$")
+
+
+def answering(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
+    """The request Nudge asked about, completed by this reply ("people with 5 or more orders"
+    after "who counts as 'our vip customers'?"); None when the reply is a request of its own."""
+    said = re.sub(r"^(?:ok |okay |so |well |hmm,? |i mean |i'd say |let'?s say |say |just )*", "", clean.strip(" .!"), flags=re.I)
+    said = re.sub(r"^(?:to |for )?(?:(?:it'?s|they'?re|that'?s|those are|that means|means)\s+)?", "", said, flags=re.I)
+    if len(said.split()) > 14 or describe_audience(said).spec is None or re.match(r"(?:how|what|which|who|why|show|build|create|send|make)\b", said, re.I):
+        return None
+    request, group = state.pending.get("text", ""), state.pending.get("group", "")
+    found = re.search(rf"(?:\b(?:our|the|all|my)\s+)*\b{re.escape(group)}(?:\s+(?:customers|buyers|shoppers|clients|people|members|fans))?\b",
+                      request, flags=re.I) if group else None
+    if found is None:
+        return None
+    completed = f"{request[:found.start()]}{said}{request[found.end():]}"
+    built = replan(completed, ThreadState(**{**state.to_dict(), "pending": None}))
+    return built if built.calls else None
+
+
+# "what's their total revenue in october", "how much did they spend last month": the orders of
+# the people the thread just counted
+THEIR_ORDERS = re.compile(r"\b(?:their|they|them|those|these)\b.*\b(?:revenue|sales|spend|spent|orders?|aov|average order value)\b"
+                          r"|\b(?:revenue|sales|orders|aov)\b.*\b(?:their|they|them|those|these)\b")
+
+
+def their_orders(lowered: str, state: ThreadState, replan: Replan) -> Plan | None:
+    if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
+        return None
+    counted = replan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
+    spec = counted.calls[0].arguments.get("spec") if counted.calls and counted.calls[0].name == "preview_segment" else None
+    if spec is None:
+        return None
+    asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
+    built = replan(asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}", ThreadState(**{**state.to_dict(), "audience_words": None}))
+    if not (built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
+        return None
+    built.calls[0].arguments["segment"] = spec
+    who = (counted.reading or "").removeprefix("Read as: ").removeprefix("a look at ").removesuffix(" (read only)")
+    built.reading = (built.reading or "").replace(" and revenue", f" and revenue by {who}", 1)
+    built.audience_words = None
+    built.words_all_read = True
+    return built
+
+
+def compared(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
+    lowered = clean.lower()
+    sides = COMPARED.match(lowered) or COMPARE_BOTH.match(lowered)
+    if not sides:
+        return None
+    first_words, second_words = sides.group("first"), sides.group("second")
+    first = replan(first_words, state)
+    spoken = second_words if second_words.startswith(("in ", "during ", "for ")) else f"in {second_words}"
+    if not first.calls and (when := time_of(spoken, zone_now())).any and (found := time_words_in(spoken, when.source)):
+        # "compare november and october revenue": what is compared is said once, after both
+        measure = re.sub(r"^(?:in|during|for)\s+", "", (spoken[:found.start()] + " " + spoken[found.end():]).strip())
+        first = replan(f"{measure} in {first_words}", state) if measure else first
+    if not (first.calls and all(call.name in READ_ONLY_COUNTS for call in first.calls)):
+        return None
+    after = ThreadState(**{**state.to_dict(), "audience_words": first.audience_words or first_words})
+    refined = refined_question(f"what about {second_words}", after)
+    second = replan(refined, ThreadState(**{**state.to_dict(), "audience_words": None})) if refined else None
+    if not (second and second.calls and all(call.name in READ_ONLY_COUNTS for call in second.calls)) or second.calls == first.calls:
+        return None
+    return Plan(first.intent, first.calls + second.calls,
+                reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
+                unused=first.unused + second.unused, audience_words=first.audience_words)
