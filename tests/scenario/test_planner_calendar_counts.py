@@ -8,24 +8,19 @@ tests (the sign-up from two days ago and the cart from two days ago are counted)
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import reply_number
 from tests.delivery_support import ingest, track
 
 NOW = datetime.now(timezone.utc)
 TODAY = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
 YESTERDAY = TODAY - timedelta(days=1)
 EARLIER_TODAY = TODAY + (NOW - TODAY) / 2
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
 
 
 def _contact(engine, user: str, created: datetime) -> None:
@@ -46,7 +41,7 @@ def test_signed_up_yesterday_is_the_calendar_day(engine, settings):
     assert "yesterday" in reply.text.splitlines()[0]
     sql = "SELECT count(*) FROM contacts WHERE created_at >= :start AND created_at < :end"
     expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
-    assert _number(reply.text) == expected == 2
+    assert reply_number(reply.text) == expected == 2
 
 
 def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
@@ -68,7 +63,7 @@ def test_abandoned_a_cart_yesterday_is_the_calendar_day(engine, settings):
            " AND e.occurred_at >= :start AND e.occurred_at < :end AND NOT EXISTS (SELECT 1 FROM events o"
            " WHERE o.contact_id = e.contact_id AND o.name = 'Order Completed' AND o.occurred_at > e.occurred_at)")
     expected = _scalar(engine, sql, start=YESTERDAY, end=TODAY)
-    assert _number(reply.text) == expected == 2, reply.text
+    assert reply_number(reply.text) == expected == 2, reply.text
 
 
 def test_ordered_last_month_is_the_previous_calendar_month(engine, settings):
@@ -87,7 +82,7 @@ def test_ordered_last_month_is_the_previous_calendar_month(engine, settings):
     assert "last month (" in reply.text.splitlines()[0]
     sql = ("SELECT count(DISTINCT contact_id) FROM events WHERE name = 'Order Completed'"
            " AND occurred_at >= :start AND occurred_at < :end")
-    assert _number(reply.text) == _scalar(engine, sql, start=last_month, end=this_month) == 2, reply.text
+    assert reply_number(reply.text) == _scalar(engine, sql, start=last_month, end=this_month) == 2, reply.text
 
 
 @pytest.mark.parametrize("question", ["how many orders did we get yesterday?", "what was revenue last month"])
@@ -104,5 +99,5 @@ def test_orders_and_revenue_in_a_calendar_period(engine, settings, question):
         track(engine, "buyer", "Order Completed", moment, total=10.0 * (n + 1))
     reply = Conversation(engine, settings, use_agent=False).handle(question, "UAPPROVER", f"T-{question}")
     sql = "SELECT count(*) FROM events WHERE name = 'Order Completed' AND occurred_at >= :start AND occurred_at < :end"
-    assert _number(reply.text) == _scalar(engine, sql, start=start, end=end) == 2, reply.text
+    assert reply_number(reply.text) == _scalar(engine, sql, start=start, end=end) == 2, reply.text
     assert "revenue 30.00, average order value 15.00" in reply.text, reply.text

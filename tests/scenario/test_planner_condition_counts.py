@@ -13,7 +13,6 @@ exactly N (the old `_order_count`) fails the order-count case.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -22,20 +21,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import aware, reply_number
 from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
-
-
-def _aware(moment) -> datetime:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -48,7 +37,7 @@ def store(engine):
         for row in connection.execute(text(
                 "SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
             properties = row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
-            orders[row.contact_id].append((_aware(row.occurred_at), float(properties["total"])))
+            orders[row.contact_id].append((aware(row.occurred_at), float(properties["total"])))
     reachable = {key: person for key, person in people.items() if person.email}
     return reachable, orders
 
@@ -62,7 +51,7 @@ CASES = {
         lambda people, orders: [k for k in people if len(orders.get(k, [])) >= 3],
     "how many people signed up in the last 60 days but haven't bought":
         lambda people, orders: [k for k, p in people.items()
-                                if _aware(p.created_at) >= NOW - timedelta(days=60) and not orders.get(k)],
+                                if aware(p.created_at) >= NOW - timedelta(days=60) and not orders.get(k)],
     "customers in california who spent over 200":
         lambda people, orders: [k for k, p in people.items()
                                 if p.country == "US" and p.region == "CA" and _spent(orders, k) > 200],
@@ -72,13 +61,13 @@ CASES = {
         lambda people, orders: [k for k, p in people.items() if p.country == "US" and p.region not in ("TX", "FL")],
     "how many people ordered in the last 7 days and signed up in the last 90 days?":
         lambda people, orders: [k for k, p in people.items()
-                                if _aware(p.created_at) >= NOW - timedelta(days=90)
+                                if aware(p.created_at) >= NOW - timedelta(days=90)
                                 and any(at >= NOW - timedelta(days=7) for at, _ in orders.get(k, []))],
     # when they opted in is its own time: not the sign-up's (Mutation tried: dropping the "consented"
     # anchor from conditions.ANCHORS fails it, the window then went to nothing and was dropped)
     "how many people opted in in the last 45 days":
         lambda people, orders: [k for k, p in people.items() if p.consent_at and p.email_consent in ("opt_in", "soft_opt_in")
-                                and _aware(p.consent_at) >= NOW - timedelta(days=45)],
+                                and aware(p.consent_at) >= NOW - timedelta(days=45)],
     # one order's value, not the lifetime spend (Mutation tried: ORDER_VALUE never matching fails it)
     "how many customers placed an order over 200 in the last 30 days":
         lambda people, orders: [k for k in people if any(at >= NOW - timedelta(days=30) and total > 200 for at, total in orders.get(k, []))],
@@ -116,7 +105,7 @@ def test_the_count_in_the_reply_equals_the_count_from_the_rows(engine, settings,
     reply = Conversation(engine, settings, use_agent=False).handle(phrasing, "UAPPROVER", f"T-{hash(phrasing)}")
     assert reply.text.startswith("Read as:"), reply.text
     assert "I did not use" not in reply.text, reply.text
-    assert _number(reply.text) == expected, reply.text
+    assert reply_number(reply.text) == expected, reply.text
 
 
 def test_revenue_from_an_audience_counts_only_its_orders(engine, settings, store):
@@ -128,7 +117,7 @@ def test_revenue_from_an_audience_counts_only_its_orders(engine, settings, store
     reply = Conversation(engine, settings, use_agent=False).handle(
         "how much revenue came from customers in Canada in the last 60 days?", "UAPPROVER", "T-revenue")
     assert reply.text.startswith("Read as: orders and revenue by contacts in CA"), reply.text
-    assert _number(reply.text) == len(expected), reply.text
+    assert reply_number(reply.text) == len(expected), reply.text
     assert f"revenue {round(sum(total for _, total in expected), 2):,.2f}" in reply.text, reply.text
 
 
@@ -139,9 +128,9 @@ def test_a_cart_said_not_to_happen_is_no_cart_abandoner(engine, settings, store)
     since = NOW - timedelta(days=7)
     with engine.connect() as connection:
         carted = {row.contact_id for row in connection.execute(text(
-            "SELECT contact_id, occurred_at FROM events WHERE name = 'Product Added'")) if _aware(row.occurred_at) >= since}
+            "SELECT contact_id, occurred_at FROM events WHERE name = 'Product Added'")) if aware(row.occurred_at) >= since}
     expected = [k for k, p in people.items() if p.country == "DE" and k not in carted]
     reply = Conversation(engine, settings, use_agent=False).handle(
         "how many people in germany didn't add anything to their cart in the last 7 days", "UAPPROVER", "T-not-carted")
     assert "who have not added to cart in the last 7 days" in reply.text.splitlines()[0], reply.text
-    assert _number(reply.text) == len(expected), reply.text
+    assert reply_number(reply.text) == len(expected), reply.text

@@ -3,21 +3,16 @@ seeded store: the number in the reply must equal the one SQL written here gives.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import reply_number
 from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]  # after the "Read as" line
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
 
 
 @pytest.fixture
@@ -47,4 +42,4 @@ def test_count_questions_match_sql(seeded, engine):
     for question, sql, params in cases:
         reply = seeded.handle(question, "UAPPROVER", f"T:{question}")
         assert reply.text.startswith("Read as:"), reply.text
-        assert _number(reply.text) == _scalar(engine, sql, **params), (question, reply.text)
+        assert reply_number(reply.text) == _scalar(engine, sql, **params), (question, reply.text)

@@ -9,18 +9,13 @@ Mutations tried: dropping the `where` filter in `extract._about_product` fails
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from bot.engine.conversation import Conversation
+from tests.count_support import reply_number
 from tests.delivery_support import ingest, track
 
 NOW = datetime.now(timezone.utc)
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
 
 
 def _people(engine, *users: str) -> None:
@@ -42,10 +37,10 @@ def test_viewed_a_product_by_name_or_category(engine, settings):
     track(engine, "d", "Order Completed", NOW - timedelta(hours=2), total=80.0)  # bought since
     reply = _ask(engine, settings, "how many people looked at shoes in the last 7 days?")
     assert "'shoe'" in reply.splitlines()[0] and "not ordered" not in reply.splitlines()[0]
-    assert _number(reply) == 3  # a (category), b (name), d (viewed, whatever they did next); not c (belt)
+    assert reply_number(reply) == 3  # a (category), b (name), d (viewed, whatever they did next); not c (belt)
     # only words of abandonment add "and have not ordered since" (two outside testers read it so)
     abandoned = _ask(engine, settings, "how many people looked at shoes in the last 7 days but didn't buy?")
-    assert _number(abandoned) == 2  # not d, who ordered since
+    assert reply_number(abandoned) == 2  # not d, who ordered since
 
 
 def test_viewed_but_did_not_add_to_cart(engine, settings):
@@ -55,4 +50,4 @@ def test_viewed_but_did_not_add_to_cart(engine, settings):
     track(engine, "b", "Product Added", NOW - timedelta(hours=19), name="Midi Sundress")
     reply = _ask(engine, settings, "how many people viewed a product in the last 2 days but didn't add it to cart?")
     assert "without adding anything to cart" in reply.splitlines()[0]
-    assert _number(reply) == 2  # a and c; b added to cart
+    assert reply_number(reply) == 2  # a and c; b added to cart

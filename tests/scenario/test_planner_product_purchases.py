@@ -13,7 +13,6 @@ never in an order line's name).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -22,20 +21,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import aware, reply_number
 from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
-
-
-def _aware(moment) -> datetime:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -49,7 +38,7 @@ def store(engine):
         for row in connection.execute(text("SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
             properties = row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
             words = " ".join(f"{line['name']} {catalogue.get(line['product_id'], '')}".lower() for line in properties["products"])
-            orders[row.contact_id].append((_aware(row.occurred_at), words))
+            orders[row.contact_id].append((aware(row.occurred_at), words))
     return people, orders
 
 
@@ -79,7 +68,7 @@ def test_the_count_of_a_products_buyers_equals_the_count_from_the_order_lines(en
     first = reply.text.splitlines()[0]
     assert first.startswith("Read as:") and "(by product name or category)" in first, reply.text
     assert "I did not use" not in reply.text, reply.text
-    assert _number(reply.text) == expected, reply.text
+    assert reply_number(reply.text) == expected, reply.text
     assert 0 < expected < len(people)  # the store has both buyers and non-buyers of it: the test can fail
 
 
@@ -91,4 +80,4 @@ def test_words_that_name_no_product_are_no_product(engine, settings, store):
     reply = Conversation(engine, settings, use_agent=False).handle(
         "how many bought something in the last 30 days", "UAPPROVER", "T-no-product")
     assert "product name" not in reply.text, reply.text
-    assert _number(reply.text) == len(expected), reply.text
+    assert reply_number(reply.text) == len(expected), reply.text

@@ -14,7 +14,6 @@ question gave the total alone.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -23,20 +22,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import aware, reply_number
 from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
-
-
-def _aware(moment) -> datetime:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _number(reply: str) -> int:
-    body = reply.split("\n\n", 1)[-1]
-    return int(re.search(r"(\d[\d,]*)", body).group(1).replace(",", ""))
 
 
 @pytest.fixture
@@ -48,7 +37,7 @@ def store(engine):
         orders = defaultdict(list)
         for row in connection.execute(text("SELECT contact_id, occurred_at, properties FROM events WHERE name = 'Order Completed'")):
             properties = row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
-            orders[row.contact_id].append((_aware(row.occurred_at), float(properties["total"])))
+            orders[row.contact_id].append((aware(row.occurred_at), float(properties["total"])))
     return people, orders
 
 
@@ -63,10 +52,10 @@ def test_negated_consent_and_do_not_sell_are_read_as_said(engine, settings, stor
                                              "how many germans bought from us without ever opting in",
                                              "how many uk contacts gave us ad consent and arent do not sell")
     assert "without email consent" in no_consent.splitlines()[0], no_consent
-    assert _number(no_consent) == len([k for k, p in people.items() if p.email_consent in ("none", "opt_out")]), no_consent
-    assert _number(german_buyers) == len([k for k, p in people.items() if p.country == "DE" and orders.get(k)
+    assert reply_number(no_consent) == len([k for k, p in people.items() if p.email_consent in ("none", "opt_out")]), no_consent
+    assert reply_number(german_buyers) == len([k for k, p in people.items() if p.country == "DE" and orders.get(k)
                                           and p.email_consent in ("none", "opt_out")]), german_buyers
-    assert _number(uk_ads) == len([k for k, p in people.items() if p.country == "GB" and p.ad_consent and not p.do_not_sell]), uk_ads
+    assert reply_number(uk_ads) == len([k for k, p in people.items() if p.country == "GB" and p.ad_consent and not p.do_not_sell]), uk_ads
 
 
 def test_first_orders_and_order_ranges(engine, settings, store):
@@ -75,16 +64,16 @@ def test_first_orders_and_order_ranges(engine, settings, store):
     first, ranged = _ask(engine, settings, "how many customers made their first order in the last 30 days",
                          "how many customers ordered between 2 and 4 times")
     assert "whose first order was in the last 30 days" in first.splitlines()[0], first
-    assert _number(first) == len([k for k in people if orders.get(k) and min(at for at, _ in orders[k]) >= since]), first
-    assert _number(ranged) == len([k for k in people if 2 <= len(orders.get(k, [])) <= 4]), ranged
+    assert reply_number(first) == len([k for k in people if orders.get(k) and min(at for at, _ in orders[k]) >= since]), first
+    assert reply_number(ranged) == len([k for k in people if 2 <= len(orders.get(k, [])) <= 4]), ranged
 
 
 def test_and_follow_ups_keep_the_threads_audience(engine, settings, store):
     people, orders = store
     first, more = _ask(engine, settings, "how many people in the uk have ordered 2 or more times", "and who spent over 300 in total?")
     gb_repeat = [k for k, p in people.items() if p.country == "GB" and len(orders.get(k, [])) >= 2]
-    assert _number(first) == len(gb_repeat), first
-    assert _number(more) == len([k for k in gb_repeat if sum(total for _, total in orders[k]) > 300]), more
+    assert reply_number(first) == len(gb_repeat), first
+    assert reply_number(more) == len([k for k in gb_repeat if sum(total for _, total in orders[k]) > 300]), more
 
 
 def test_revenue_follow_ups_and_the_ranking_by_country(engine, settings, store):
@@ -110,5 +99,5 @@ def test_a_segment_is_redefined_in_words_and_never_saved_half_read(engine, setti
                                    "replace uk_whales with uk customers who spent over 1000 in total")
     assert "nothing was saved" in unread and "'big spenders'" in unread, unread
     assert "version 2 of segment 'uk_whales'" in replaced, replaced
-    assert _number(replaced.split("\n\n", 1)[1].split("version 2", 1)[1]) == len(
+    assert reply_number(replaced.split("\n\n", 1)[1].split("version 2", 1)[1]) == len(
         [k for k, p in people.items() if p.country == "GB" and sum(total for _, total in orders.get(k, [])) > 1000]), replaced

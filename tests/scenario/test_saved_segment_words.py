@@ -19,14 +19,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.engine.conversation import Conversation
+from tests.count_support import aware
 from tools.ingest.seed import seed_store
 
 NOW = datetime.now(timezone.utc)
-
-
-def _aware(moment) -> datetime:
-    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _count(reply: str) -> int:
@@ -56,7 +52,7 @@ def test_a_saved_segment_is_counted_narrowed_and_saved_again_by_its_words(engine
     assert _count(counted.text) == len(members)
 
     newer = talk.handle("how many of them signed up in the last 60 days", "UMEMBER", "T2")
-    recent = [key for key in members if _aware(people[key][0].created_at) >= NOW - timedelta(days=60)]
+    recent = [key for key in members if aware(people[key][0].created_at) >= NOW - timedelta(days=60)]
     assert "saved segment 'uk_shoe_buyers'" in newer.text.splitlines()[0], newer.text
     assert _count(newer.text) == len(recent), newer.text
 
