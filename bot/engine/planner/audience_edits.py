@@ -145,12 +145,27 @@ def _in_flow_window(words: str, segment: Any) -> str:
     cart was over 150", "exclude people who added to their cart"): the flow's, not a default 24 h."""
     if not isinstance(segment, dict) or time_of(words, zone_now()).any or not describe_audience(words).stage:
         return words
-    found = re.search(r"'within_last': '(\d+[hdw])'", str(segment))
-    if found is None:
-        period = re.search(r"'between': \['([0-9-]{10})", str(segment))
-        return f"{words} since {period.group(1)}" if period else words
-    number, unit = int(found.group(1)[:-1]), found.group(1)[-1]
+    sliding, span = flow_window(segment)
+    if sliding is None:
+        return f"{words} since {span[0][:10]}" if span else words
+    number, unit = int(sliding[:-1]), sliding[-1]
     return f"{words} in the last {number} {'hours' if unit == 'h' else 'days' if unit == 'd' else 'weeks'}"
+
+
+def flow_window(spec: Any) -> tuple[str | None, list[str] | None]:
+    """The first window a segment spec's conditions name, walked in order: a sliding one
+    ("72h") or else a calendar span ([start, end]); (None, None) when none has one."""
+    if isinstance(spec, list):
+        found = [flow_window(item) for item in spec]
+        return next((pair for pair in found if pair[0]), next((pair for pair in found if pair[1]), (None, None)))
+    if not isinstance(spec, dict):
+        return None, None
+    if isinstance(spec.get("within_last"), str):
+        return spec["within_last"], None
+    inner = [spec[key] for key in ("all", "any", "not") if key in spec]
+    own = (None, spec["between"]) if isinstance(spec.get("between"), list) else (None, None)
+    below = flow_window(inner) if inner else (None, None)
+    return below if below[0] else own if own[1] else below
 
 
 def _parts(spec: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -233,8 +248,7 @@ def replace_audience(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     if "stage" in added.kinds and any(_trigger_part(part) for part in old):
         # a flow's new stage is an abandonment, as every flow's is ("people who started checkout in
         # the last 3 days" are the ones who have not ordered since), never everyone who did it
-        old_window = next((child.get("within_last") for part in old if _trigger_part(part)
-                           for child in part.get("any", part.get("all", [part])) if child.get("within_last")), None)
+        old_window = flow_window([part for part in old if _trigger_part(part)])[0]
         if old_window and not time_of(words, zone_now()).any:
             # "it should only be people who started checkout": over the flow's own window, not the stage's default
             hours = max(1, int(windows.duration(old_window).total_seconds() // 3600))
