@@ -100,7 +100,10 @@ def _json_equals(actual: Any, wanted: Any) -> bool:
     return _is_number(actual) and float(actual) == float(wanted)
 
 
-def json_matches(op: str, wanted: Any, actual: Any) -> bool:
+LINE_KEYS = ("products", "tags")  # lists whose lines "contains" looks in (tools.audience.sql.LINE_KEYS)
+
+
+def json_matches(op: str, wanted: Any, actual: Any, key: str = "") -> bool:
     if op == "eq":
         return _json_equals(actual, wanted)
     if op == "ne":
@@ -108,7 +111,7 @@ def json_matches(op: str, wanted: Any, actual: Any) -> bool:
     if op == "in":
         return any(_json_equals(actual, item) for item in wanted)
     if op == "contains":
-        if isinstance(actual, list):  # a line of a list: a string, or an object by its name (no catalogue here)
+        if isinstance(actual, list) and key in LINE_KEYS:  # a line of a list: a string, or an object by its name (no catalogue here)
             return any(json_matches(op, wanted, line if isinstance(line, str) else line.get("name") if isinstance(line, dict) else None)
                        for line in actual)
         return isinstance(actual, str) and wanted.lower() in actual.lower()
@@ -119,7 +122,7 @@ def json_matches(op: str, wanted: Any, actual: Any) -> bool:
 
 def _attribute(node: AttributeCondition, contact: Contact, now: datetime) -> bool:
     if node.kind == "json":
-        return json_matches(node.op, node.value, (contact.traits or {}).get(node.trait, MISSING))
+        return json_matches(node.op, node.value, (contact.traits or {}).get(node.trait, MISSING), node.trait)
     actual = getattr(contact, node.attribute)
     if node.kind == "time":
         if node.op == "within_last":
@@ -151,7 +154,7 @@ def _matching(node: Any, name: str, events: list[Event], now: datetime) -> list[
     return [
         e for e in events
         if e.name == name and _in_window(e, node, now)
-        and all(json_matches(f.op, f.value, e.properties.get(f.property, MISSING)) for f in node.where)
+        and all(json_matches(f.op, f.value, e.properties.get(f.property, MISSING), f.property) for f in node.where)
     ]
 
 

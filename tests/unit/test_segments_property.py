@@ -45,7 +45,7 @@ def _contact(index: int):
         "ad_consent": st.booleans(),
         "do_not_sell": st.booleans(),
         "created_at": st.integers(0, 60).map(lambda days: NOW - timedelta(days=days, hours=3)),
-        "traits": st.dictionaries(st.sampled_from(["plan", "score"]), JSON_VALUES, max_size=2),
+        "traits": st.dictionaries(st.sampled_from(["plan", "score", "tags"]), JSON_VALUES, max_size=2),
     })
 
 
@@ -214,7 +214,7 @@ def line_tests(draw):
     """A "contains" on a list property or trait: an order's product lines, a tags list."""
     value = draw(_values_for("contains"))
     if draw(st.booleans()):
-        return {"attribute": f"traits.{draw(st.sampled_from(['plan', 'score']))}", "op": "contains", "value": value}
+        return {"attribute": f"traits.{draw(st.sampled_from(['plan', 'tags']))}", "op": "contains", "value": value}
     leaf = {"event": "Order Completed", "where": [{"property": "products", "op": "contains", "value": value}]}
     return {"not": leaf} if draw(st.booleans()) else leaf
 

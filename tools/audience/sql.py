@@ -74,6 +74,9 @@ from tools.core.json_sql import (
 from tools.core.models import Contact, Event, Product, Suppression
 
 PORTABLE_FORMS = ("set", "exists")
+# The JSON keys that hold lists, where "contains" looks in each line: an order's product lines
+# (every shop import writes them as `products`) and a contact's `tags`.
+LINE_KEYS = ("products", "tags")
 FORMS = (*PORTABLE_FORMS, "array")
 SUM_DECIMALS = 6
 # A form, or a chooser `choose(sizer, top) -> form` asked per positive event test: `sizer`
@@ -306,13 +309,16 @@ def json_test(document: Any, key: str, op: str, value: Any) -> ColumnElement[boo
         return not_(_json_equals(document, key, [value]))
     if op in ("eq", "in"):
         return _json_equals(document, key, value if op == "in" else [value])
-    if op == "contains":
+    if op == "contains" and key in LINE_KEYS:
         # a list ("products" of an order, a tags trait) contains it when one of its lines does:
         # an order line by its product's name, or by the catalogue's name or category for its id
+        # (only these keys: reading every property as a possible list made browse segments 1.5x slower)
         named = select(Product.id).where(or_(func.lower(Product.name).contains(value.lower(), autoescape=True),
                                              func.lower(Product.category).contains(value.lower(), autoescape=True)))
         return or_(is_true(func.lower(json_text(document, key)).contains(value.lower(), autoescape=True)),
                    json_lines_contain(document, key, value, named))
+    if op == "contains":
+        return is_true(func.lower(json_text(document, key)).contains(value.lower(), autoescape=True))
     if op in ("gt", "lt"):
         return is_true(COMPARE[op](json_number(document, key), value))
     present = json_is(document, key, "present")
