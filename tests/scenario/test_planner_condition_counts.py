@@ -47,6 +47,11 @@ def _spent(orders, key, since=None) -> float:
 
 
 CASES = {
+    # a lifetime count and an order in a window, both (Mutation tried: without `extract.SECOND_ORDER`
+    # the count was read inside the window, 3 orders in the last 30 days, and this failed)
+    "how many customers have ordered at least 3 times and bought in the last 30 days":
+        lambda people, orders: [k for k in people if len(orders.get(k, [])) >= 3
+                                and any(at >= NOW - timedelta(days=30) for at, _ in orders[k])],
     "how many customers have placed three or more orders?":
         lambda people, orders: [k for k in people if len(orders.get(k, [])) >= 3],
     "how many people signed up in the last 60 days but haven't bought":

@@ -264,6 +264,12 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             words += " and that order " + attach(recent, order_time)
             parts.append(recent)
             claimed.add("order")
+        elif order_time.any and not lapsed and not left_out and SECOND_ORDER.search(audience_text):
+            # "ordered at least 3 times and bought since bf": a lifetime count, and an order in that window
+            recent = {"event": ORDER}
+            words += " and who ordered " + attach(recent, order_time)
+            parts.append(recent)
+            claimed.add("order")
         elif order_time.any and not lapsed and not left_out:  # a lapse's (or a left-out order's) window is its own, the count is lifetime
             words += " " + attach(condition, order_time)
             claimed.add("order")
@@ -372,6 +378,11 @@ def _only_places(words: str) -> bool:
 # "big spenders in spain, like over 1k lifetime": the spenders' amount is what they spent
 SPENDERS_OVER = re.compile(r"\b(?:big|high|top|heavy|biggest) spenders?\b(?P<between>[^.;?!]*?)(?:,?\s*(?:like|e\.?g\.?|i\.?e\.?|say|so|meaning|as in)\s+)?"
                            r"\b(?P<op>over|above|more than|at least)\s*(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)")
+# an order verb again after a count ("3+ orders and bought since bf"): a second order condition
+SECOND_ORDER = re.compile(r"\b(?:times?|orders|purchases)\b[^.;]*?\b(?:and|but)\s+(?:who\s+|that\s+)?(?:have\s+|has\s+|also\s+)*"
+                          r"(?:bought|ordered|purchased|placed an order|shopped)\b"
+                          r"|\b(?:repeat|returning) (?:customers|buyers|shoppers|purchasers)\b[^.;]*?\b(?:who|that|and)\s+(?:have\s+|has\s+|also\s+)*"
+                          r"(?:bought|ordered|purchased|placed an order|shopped)\b")
 SPENT_AFTER = re.compile(r"(?:\b(?P<op>over|more than|above|at least|under|less than|below)\s+)?(?P<amount>[$€£]?\d[\d,]*(?:\.\d+)?k?)"
                          r"\s*(?:dollars |euros? |pounds |bucks )?(?P<plus>\+\s*)?(?:spent|in (?:total )?(?:spend|spending|purchases|orders)"
                          r"|worth of (?:orders|purchases))\b")
