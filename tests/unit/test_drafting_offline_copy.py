@@ -99,3 +99,13 @@ def test_a_brief_that_asks_for_a_kind_of_email_gets_ready_copy_not_its_own_words
     result = registry.call(ctx, "draft_email", {"purpose": "custom", "brief": brief, "discount_percent": 10})
     text = _rendered(db, result.draft_id, "subject") + "\n" + _rendered(db, result.draft_id, "text")
     assert text.startswith(subject) and never not in text, text
+
+
+def test_a_long_offer_is_shortened_in_the_preheader_never_its_placeholder(ctx, db):
+    # "free shipping on orders over $75 this week" once cut the preheader inside "{{ shop_name }}",
+    # and every rewrite of the email failed with "template error" (Mutation tried: the old
+    # _shorten of words and placeholder together fails this).
+    brief = "free shipping on orders over $75 this week"
+    result = registry.call(ctx, "draft_email", {"purpose": "announcement", "brief": brief})
+    preheader = _rendered(db, result.draft_id, "preheader")
+    assert preheader.endswith(f"at {sample_values()['shop_name']}") and len(preheader) < 90, preheader

@@ -257,7 +257,7 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
         if edit.remove_offer:
             changes.append(_take_offer_off(ctx, step, current))
         if (edit.tone or edit.brief) and edit.discount_percent is None and edit.discount_code is None:
-            changes.append(_rewrite(ctx, step, ctx.db.get(Draft, step.draft_id), edit.tone, edit.brief))
+            changes.append(_rewrite(ctx, step, ctx.db.get(Draft, step.draft_id), edit))
         if edit.subject is not None:
             variant = (ctx.db.get(Draft, step.draft_id).content or {}).get("copy", {}).get("subject_b")
             revised = drafts.revise_draft(ctx, drafts.ReviseDraftInput(draft_id=step.draft_id, subject=edit.subject))
@@ -321,8 +321,10 @@ def _rewrite_offer(ctx: ToolContext, step: CampaignStep, current: Draft, edit: S
     step.draft_id, step.purpose = drafts.redraft_email(ctx, current, request).draft_id, purpose
 
 
-def _rewrite(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str | None, brief: str | None) -> str:
-    """The step's email written again in `tone` and/or to say `brief`, everything else it had kept."""
+def _rewrite(ctx: ToolContext, step: CampaignStep, current: Draft, edit: StepEdit) -> str:
+    """The step's email written again in the edit's tone and/or to say its brief, everything else
+    it had kept (a subject the marketer wrote too)."""
+    tone, brief = edit.tone, edit.brief
     params = dict(current.params or {})
     product = params.get("product")
     request = {"purpose": current.purpose, "tone": tone or params.get("tone"), "brief": brief or params.get("brief"),
@@ -336,7 +338,8 @@ def _rewrite(ctx: ToolContext, step: CampaignStep, current: Draft, tone: str | N
     step.draft_id = drafts.redraft_email(ctx, current, retoned).draft_id
     said = f"in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone" if tone else ""
     said += (" and " if tone and brief else "") + (f"to say '{brief[:80]}'" if brief else "")
-    return f"step {step.position} rewritten {said} (draft {old} -> {step.draft_id})"
+    kept = "" if edit.subject is not None else _keep_own_subjects(ctx, step, current, edit)
+    return f"step {step.position} rewritten {said} (draft {old} -> {step.draft_id}){kept}"
 
 
 # An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.

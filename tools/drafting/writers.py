@@ -101,7 +101,8 @@ def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
     if urgent:
         lines.append("It will not last long, so take a look while it is on.")
     return {**fields, "subject": _shorten(subject), "subject_b": "", "headline": _shorten(topic),
-            "preheader": _shorten(offer[0].upper() + offer[1:] + " at {{ shop_name }}") if offer else fields["preheader"],
+            # the words shortened, never the placeholder: a cut "{{ shop_na..." is a broken template
+            "preheader": _shorten(offer[0].upper() + offer[1:], 45) + " at {{ shop_name }}" if offer else fields["preheader"],
             "body": "\n\n".join(lines)}
 
 

@@ -320,9 +320,19 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     by_country = BY_COUNTRY.search(lowered) if not who else None
     if by_country:
         lowered = lowered[:by_country.start()] + " " + lowered[by_country.end():]
+    worth_limit: dict[str, float] = {}
+    worth_words = ""
+    if worth := ORDER_WORTH.search(lowered):
+        # "how many orders over 300 bucks in the past 3 months": those orders, not every order
+        # (read first: "between dec 2 and dec 2 orders under 50" keeps its period)
+        amount = float(worth.group("amount").replace(",", ""))
+        below = worth.group("op") in ("under", "below", "less than")
+        worth_limit["max_value" if below else "min_value"] = amount
+        worth_words = f" worth {'under' if below else 'over'} {amount:g}"
+        lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
+    spent = SPENT_QUESTION.search(lowered)
     # one person's orders, or every country's, with no time named: all of them (ten years is
     # older than any shop here)
-    spent = SPENT_QUESTION.search(lowered)
     period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country or spent else "7d")
     if spent and period == "3650d" and not (who or by_country):
         words = "ever (the last 10 years)"
@@ -334,14 +344,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         if ranked_by != "revenue":
             arguments["rank"] = ranked_by
         words = ("ever (the last 10 years)" if period == "3650d" else words) + f", by country (ranked by {ranked_by.replace('_', ' ')})"
-    whose = worth_words = ""
-    if worth := ORDER_WORTH.search(lowered):
-        # "how many orders over 300 bucks in the past 3 months": those orders, not every order
-        amount = float(worth.group("amount").replace(",", ""))
-        below = worth.group("op") in ("under", "below", "less than")
-        arguments["max_value" if below else "min_value"] = amount
-        worth_words = f" worth {'under' if below else 'over'} {amount:g}"
-        lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
+    arguments.update(worth_limit)
+    whose = ""
     if who:
         arguments["segment"] = {"attribute": "email", "op": "eq", "value": who.group(0).lower()}
         words = "ever (the last 10 years)" if period == "3650d" else words

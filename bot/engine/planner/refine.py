@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 
 from bot.engine.memory import ThreadState
-from bot.engine.planner.audiences import BY_COUNTRY
+from bot.engine.planner.audiences import BY_COUNTRY, RANKS
 from bot.engine.planner.conditions import (
     ONE_TIME_BUYERS,
     ORDER_COUNT,
@@ -47,8 +47,8 @@ _LEAD = r"^(?:and |but |ok |okay |so |now |then |hmm,? |huh,? |ah,? )*"
 FORGET_TIME = re.compile(r"^(?:ok |okay |so |actually |and )*(?:forget|drop|ignore|never mind|nevermind|scrap|lose) (?:about )?(?:the |that )?"
                          r"(?:date|dates|time|period|timeframe|time frame|window|since \w+|month)\b[,.;:]?\s*(?:and |then |now |just )?")
 NARROW = re.compile(
-    _LEAD + r"(?:(?:how many|what about|and)\s+)?(?:of|among|out of|from) (?:those|them|these|that group|that list|that|the above)\b"
-    r"[,:]?\s*(?:how many\b\s*)?(?:(?:are|were|have|had|did|do)\b\s*)?"
+    _LEAD + r"(?:(?:how many|how much|what about|and|what share|what part)\s+)?(?:of|among|out of|from) (?:those|them|these|that group|that list|that|the above)\b"
+    r"[,:]?\s*(?:how many\b\s*)?(?:(?:are|were|have|had|did|do|was|came|come)\b\s*)?(?:(?<=was )from\s+|(?<=came )from\s+|(?<=come )from\s+)?"
     r"|" + _LEAD + r"(?:how many|which|who|what share|what percentage) of (?:them|those|these)\b\s*(?:(?:are|were|have|had|did|do|is)\b\s*)?"
     # "how many is that if we only count full opt-in", "what if we only count the real opt-ins"
     r"|" + _LEAD + r"(?:(?:how many|what) (?:is|are) (?:that|it|they) )?(?:what )?if (?:we |i |you )?(?:only )?(?:count|include|keep|look at)\s+(?:only |just )?"
@@ -105,8 +105,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
         asked = re.sub(r"\s*(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst)\b.*$", "", previous).strip(" ?")
         if when.any:
             asked = _swapped(asked, when.source) or asked
-        return f"{asked} by country" + (f", {ranked.group(0)}" if (ranked := re.search(
-            r"\bmost (?:buyers|customers|orders)\b|\baov\b|\branked by (?:aov|average order value|orders|buyers|revenue)\b", text)) else "")
+        ranked = next((found.group(0) for pattern, _ in RANKS if (found := re.search(pattern, text))), None)
+        return f"{asked} by country" + (f", {ranked}" if ranked else "")
     if BROKEN_DOWN.match(text) and re.search(r"\b(?:orders?|revenue|sales|aov|average order value|turnover)\b", previous):
         # "break that down by country" after an order question: the same orders, per country
         return re.sub(r"\s+(?:by|per) countr(?:y|ies)\b", "", previous) + " by country"
@@ -285,7 +285,10 @@ def _swapped(previous: str, new: str) -> str | None:
         if found := next((match for pattern in kind if (match := pattern.search(new))), None):
             old = _merged_spans([match.span() for pattern in kind for match in pattern.finditer(previous)])
             lifetime = " in total" if kind[0] is SPEND and re.search(r"\b(?:in total|total|lifetime|all.time)\b", new[found.end():]) else ""
-            swaps.append((old, ("who " if kind[0] is SPEND else "") + found.group(0) + lifetime))
+            said = found.group(0)
+            if kind[0] is not SPEND and not old and not re.search(r"\b(?:order|bought|purchas|buy)", said):
+                said = "who ordered " + said  # "and at least three times?" after a spend question: orders
+            swaps.append((old, ("who " if kind[0] is SPEND else "") + said + lifetime))
     if not swaps:
         return None
     # the last spans first, so the earlier ones keep their places

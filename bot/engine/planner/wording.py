@@ -10,6 +10,7 @@ import re
 from bot.engine.memory import ThreadState
 from bot.engine.planner.follow_ups import campaign_edit, on_named_campaign
 from bot.engine.planner.plans import Plan, PlannedCall
+from bot.engine.planner.reading import percent
 from bot.engine.planner.steps import (
     is_step,
     latest_step,
@@ -18,7 +19,7 @@ from bot.engine.planner.steps import (
     step_not_found,
     thread_request,
 )
-from bot.engine.planner.vocabulary import TONES
+from bot.engine.planner.vocabulary import TONES, discount_codes
 
 
 def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
@@ -99,7 +100,14 @@ def change_words(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if which is None and len(steps) != 1:
         return Plan("update_sequence", answer="Which email should say that? Say e.g. \"the day 3 email should say ...\".")
     target = which or {"step": 1}
-    start = clean.lower().find(found.group("words")[:20])
-    words = (clean[start:start + len(found.group("words"))] if start >= 0 else found.group("words")).strip(" .\"'")
-    return campaign_edit(state, {"steps": [{**target, "brief": words[:2000]}]},
-                         f"{selector_words(target)} rewritten to say '{words[:80]}'")
+    spoken = SAY_EDIT.match(clean.lower()) or found  # the words as typed, codes and all ("with code GIFT20")
+    words = clean[spoken.start("words"):spoken.end("words")].strip(" .\"'") if spoken is not found else found.group("words")
+    edit: dict = {**target, "brief": words[:2000]}
+    offer = ""
+    if codes := discount_codes(clean):
+        edit["discount_code"] = codes[0]  # the step's own code, printed from its field, as every offer's is
+        offer += f", code {codes[0]}"
+    if value := percent(lowered):
+        edit["discount_percent"] = value
+        offer = f", {value}% off" + offer
+    return campaign_edit(state, {"steps": [edit]}, f"{selector_words(target)} rewritten to say '{words[:80]}'{offer}")
