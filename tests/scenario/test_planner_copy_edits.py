@@ -12,6 +12,9 @@ welcome flow nobody had entered yet failed with "no contacts to preview with".
 
 from __future__ import annotations
 
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from bot.engine.conversation import Conversation
@@ -76,3 +79,35 @@ def test_what_an_email_says_is_rewritten_in_the_marketers_words(engine, settings
     assert not two.failed
     asked = talk.handle("the email should say we miss you", "UAPPROVER", "T2")
     assert asked.calls == [] and "Which email" in asked.text, asked.text  # two emails: which one is asked, none guessed
+
+
+def test_a_tone_and_a_subject_in_one_message_both_happen_and_later_rewrites_keep_the_subject(engine, settings, db):
+    # Mutations tried: without the subject alternative in `choose.EDIT_JOIN` the tone was dropped
+    # unsaid; without `_keep_own_subjects` in `edits._rewrite` the next rewrite put the template's
+    # subject back.
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("welcome series for new signups: hi right away, bestsellers on day 3, 10% off on day 7", "UAPPROVER", "T1").failed
+    campaign_id = db.scalar(select(Campaign.id))
+    both = talk.handle("redo all of them more playful, and the last one's subject should be 'A little something for you'", "UAPPROVER", "T1")
+    drafts = _drafts(db, campaign_id)
+    assert all(draft.params.get("tone") == "playful" for draft in drafts.values()), both.text
+    assert drafts[7].content["copy"]["subject"] == "A little something for you", drafts[7].content
+    talk.handle("the day 7 email should say your first order ships free", "UAPPROVER", "T1")
+    after = _drafts(db, campaign_id)[7]
+    assert after.id != drafts[7].id and after.content["copy"]["subject"] == "A little something for you", after.content
+    assert "ships free" in str(after.content).lower()
+
+
+def test_a_thank_you_for_loyalty_is_not_an_order_confirmation_and_a_time_in_another_zone_is_turned_into_ours(engine, settings, db):
+    seed_store(engine, contacts=60)
+    talk = Conversation(engine, settings, use_agent=False)
+    built = talk.handle("send a thank you for being loyal customers with free shipping to people with 2+ orders tomorrow at 3pm eastern",
+                        "UAPPROVER", "T1")
+    assert not built.failed, built.text
+    campaign = db.scalar(select(Campaign))
+    draft = _drafts(db, campaign.id)[0]
+    assert "your order" not in str(draft.content).lower() and "loyal" in str(draft.content).lower(), draft.content
+    sent = campaign.send_at if campaign.send_at.tzinfo else campaign.send_at.replace(tzinfo=timezone.utc)
+    eastern = sent.astimezone(ZoneInfo("America/New_York"))
+    assert (eastern.hour, eastern.minute) == (15, 0), campaign.send_at

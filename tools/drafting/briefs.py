@@ -111,7 +111,9 @@ def sentence_case(phrase: str) -> str:
 ASKS_FOR = re.compile(r"(?P<review>\b(?:ask\w* (?:them )?(?:for|to (?:leave|write|give))|request\w*|get|invite \w+ to (?:leave|write)|leave|write"
                        r"|collect\w*)\s+(?:an? |some |their |for )?(?:quick |short |honest |product )?(?:reviews?|ratings?|feedback|testimonials?)"
                        r"|\breview (?:request|ask|email|reminder)|\bfeedback (?:request|email)|\bhow (?:do|did) (?:they|you) like)"
-                       r"|\bthank(?:s| you|ing)?\b(?: them| you)?(?: (?:note|email|message))?(?: for (?:their|your|the) (?:order|purchase))?", re.I)
+                       # a thank-you for an order; "thank them for being loyal customers" is for that, in its own words
+                       r"|\bthank(?:s| you|ing)?\b(?!(?: them| you| everyone)?(?: (?:note|email|message))? for (?!(?:their|your|the|an?) (?:order|purchase)))"
+                       r"(?: them| you)?(?: (?:note|email|message))?(?: for (?:their|your|the) (?:order|purchase))?", re.I)
 
 
 # A custom brief naming an email with ready copy ("show some reviews", "10% off a cross-sell"):

@@ -58,7 +58,12 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if codes:
         step["discount_code"] = codes[0]
     if step["purpose"] == "custom":  # "a thank-you email to everyone who ordered this week": what it is, not the request
-        step["brief"] = THANKS_BRIEF if re.search(r"\bthank", lowered) else REVIEW_BRIEF
+        thanks_for = re.search(r"\bthank(?:s|ing)?(?: you)?(?: them| everyone)? for (?!(?:their|your|the|an?) (?:order|purchase))(?!ordering|buying|shopping)(.{3,80}?)(?=$|[,.;!?]| with\b| on\b| code\b)", clean.lower())
+        if thanks_for:
+            # "a thank you for being loyal customers with free shipping": thanks for that, not an order's confirmation
+            step["brief"] = f"Thank them for {thanks_for.group(1).strip()}" + (f", {offer_words}" if (offer_words := _offer_words(lowered)) else "") + "."
+        else:
+            step["brief"] = THANKS_BRIEF if re.search(r"\bthank", lowered) else REVIEW_BRIEF
     if step["purpose"] == "announcement":
         about = ABOUT.search(clean)
         said = (about.group(1) or about.group(2) or about.group(3)).strip() if about else None
@@ -181,6 +186,12 @@ def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
 # A step timed against the order ("a week later", "3 days after they buy", "day 7"): a flow, not one email.
 SEQUENCE_TIMING = re.compile(r"\b(?:day\s*\d+|\d+\s*(?:hours?|days?|weeks?)\s+(?:later|after)|(?:a|one) (?:day|week) (?:later|after)"
                              r"|after (?:they|someone|a customer|customers|people|each) (?:order|buy|purchase)|right away|then)\b")
+def _offer_words(lowered: str) -> str:
+    """"free shipping", "early access": an offer named in words (a percent or code has its own field)."""
+    found = re.search(r"\b(free (?:shipping|delivery|gift|returns)|early access|a (?:free )?gift)\b", lowered)
+    return found.group(1) if found else ""
+
+
 THANKS_BRIEF = "Thank them for their order and say what happens next."
 REVIEW_BRIEF = "Ask them to review what they bought, with a link to leave a review."
 
@@ -216,7 +227,7 @@ def _name(step: dict[str, Any], clean: str) -> str:
         about = None  # "...: free shipping on everything this weekend": named from the words after the colon
     if not about:
         if step["purpose"] == "custom":
-            return "One-off: thank-you" if step.get("brief") == THANKS_BRIEF else "One-off: review request"
+            return "One-off: thank-you" if (step.get("brief") or "").startswith(("Thank them", THANKS_BRIEF)) else "One-off: review request"
         if step["purpose"] == "announcement" and (said := _message_words(clean)):
             return f"One-off: {said.split(', ')[0][:60]}"  # "One-off: christmas sale"
         return f"One-off {step['purpose'].replace('_', ' ')}"

@@ -189,7 +189,9 @@ CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
               r"|reschedule|reword|rewrite|ditch|update|replace|use|take)")
-EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b)", re.I)
+EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b"
+                       # "..., and the last one's subject should be '...'", "..., and subject: '...'"
+                       rf"|(?:the |its |their )?(?:[\w']+ ){{0,3}}?subject(?: line)?\b)", re.I)
 EDIT_START = re.compile(rf"^(?:actually |ok |now |so )*{EDIT_VERBS}\b", re.I)
 
 

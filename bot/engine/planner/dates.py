@@ -344,7 +344,36 @@ def _calendar_day(lowered: str, now: datetime):
     return None
 
 
+# A clock time said in a zone ("3pm eastern", "9am pacific time", "10:00 CET"): that zone's
+# clock, turned into the team's; only right after a time, so "eastern europe" is a place.
+ZONES = {"eastern": "America/New_York", "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+         "central": "America/Chicago", "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago",
+         "mountain": "America/Denver", "mt": "America/Denver", "mst": "America/Denver", "pacific": "America/Los_Angeles",
+         "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "utc": "UTC", "gmt": "UTC",
+         "uk": "Europe/London", "london": "Europe/London", "bst": "Europe/London", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
+         "aest": "Australia/Sydney", "sydney": "Australia/Sydney", "new york": "America/New_York"}
+ZONE_SAID = re.compile(r"(?:\d\s*(?:am|pm)|\d:\d{2}|\bnoon|\bmidday)\s+(?:in\s+)?(" + "|".join(sorted(map(re.escape, ZONES), key=len, reverse=True))
+                       + r")(?:\s+time)?\b")
+
+
+def in_named_zone(moment: datetime, lowered: str) -> datetime:
+    """`moment`'s wall-clock time read in the zone the words name after a time ("3pm eastern"),
+    in `moment`'s own zone again; `moment` as it is when none is named."""
+    said = ZONE_SAID.search(lowered)
+    if said is None:
+        return moment
+    there = moment.replace(tzinfo=ZoneInfo(ZONES[said.group(1)]))
+    return there.astimezone(moment.tzinfo) if moment.tzinfo else there
+
+
 def send_time(lowered: str, now: datetime) -> datetime | None:
+    """The send time the words name, in the team's zone (a time said in another zone, "3pm
+    eastern", is turned into it); see _send_time."""
+    when = _send_time(lowered, now)
+    return in_named_zone(when, lowered) if when is not None else None
+
+
+def _send_time(lowered: str, now: datetime) -> datetime | None:
     """'tomorrow', 'next Monday', 'on friday', 'in 3 days': that day at 09:00 in the team's zone
     (or 'at 3pm'); 'tonight' 19:00 today; else None (sent when it is scheduled)."""
     day = None

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
-from bot.engine.planner.dates import send_time, zone_now
+from bot.engine.planner.dates import ZONE_SAID, in_named_zone, send_time, zone_now
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import percent
 from bot.engine.planner.sequences import (
@@ -349,10 +349,12 @@ def change_send_time(clean: str, lowered: str, state: ThreadState) -> Plan | Non
     if when is None and request.get("send_at") and (clock := re.search(r"\b(?<![\d:])(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b", lowered)):
         # "change the send to 3pm": the same day, at that time
         day = datetime.fromisoformat(str(request["send_at"]))
-        when = day.replace(hour=int(clock.group(1)) % 12 + (12 if clock.group(3) == "pm" else 0), minute=int(clock.group(2) or 0))
+        when = in_named_zone(day.replace(hour=int(clock.group(1)) % 12 + (12 if clock.group(3) == "pm" else 0), minute=int(clock.group(2) or 0)),
+                             lowered)
     if when is None:
         return None
-    return campaign_edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} instead")
+    zone = f" ({said.group(0).strip()})" if (said := ZONE_SAID.search(lowered)) else ""
+    return campaign_edit(state, {"send_at": when.isoformat()}, f"it goes out at {when:%Y-%m-%d %H:%M} {when:%Z}{zone} instead")
 
 
 @on_named_campaign

@@ -62,7 +62,12 @@ def change_tone(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
     plural = re.search(r"\b(?:emails|all|them|every|each|both|whole|everything|sequence|flow|campaign|it|this)\b", lowered)
-    if which is not None and "purpose" in which and plural:
+    # "make all three welcome emails more playful": every step, whatever its kind
+    every = re.search(r"\ball (?:\d+|two|three|four|five|six|of them|of the emails|the emails)\b|\bevery (?:single )?(?:email|one|step|message)\b"
+                      r"|\bthem all\b", lowered)
+    if every:
+        targets = [{"step": index} for index in range(1, len(steps) + 1)]
+    elif which is not None and "purpose" in which and plural:
         # "the welcome emails": every step of that kind
         targets = [{"step": index} for index, step in enumerate(steps, start=1) if step.get("purpose") == which["purpose"]]
     elif which is not None:
