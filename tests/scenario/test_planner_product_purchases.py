@@ -54,6 +54,12 @@ CASES = {
     "how many shoppers in the uk purchased scarves or belts":
         lambda people, orders: [k for k, country in people.items() if country == "GB"
                                 and (_bought(orders, k, "scarf") or _bought(orders, k, "belt"))],
+    # two purchases, each its own way (Mutation tried: without the several-purchases branch of
+    # `stages.bought_products` this read "never ordered shoes", the opposite of what was asked)
+    "how many bought shoes and never bought accessories?":
+        lambda people, orders: [k for k in people if _bought(orders, k, "shoe") and not _bought(orders, k, "accessorie")],
+    "how many bought the cashmere belt or the wool scarf ever":
+        lambda people, orders: [k for k in people if _bought(orders, k, "cashmere belt") or _bought(orders, k, "wool scarf")],
     "how many customers have never bought shoes":
         lambda people, orders: [k for k in people if orders.get(k) is not None and not _bought(orders, k, "shoe")]
         + [k for k in people if orders.get(k) is None],

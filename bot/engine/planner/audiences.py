@@ -286,8 +286,13 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     name = f"{chosen}-{slug}"[:60].rstrip("-")
     save = PlannedCall("create_segment", {"name": name, "spec": spec, "replace": True,
                                           "description": f"retargeting audience: {clean[:200]}"})
+    # "how many of those are in the UK?" next: the people exported, counted (never exported again)
+    who = re.sub(r"^(?:please |can you |could you |pls )*(?:export|upload|push|sync|send|share|get)\s+", "",
+                 (lowered[:match.start()] if match else lowered).strip())
+    who = re.sub(r"\s+(?:to|for|on|into|in)\s+(?:meta|facebook|fb|instagram|ig|google|linkedin)\b.*$", "", who)
     return Plan("export_audience", [save, PlannedCall("export_audience", {"segment": name, **arguments})],
-                reading=f"Read as: export {words} to {chosen} (hashed, as segment '{name}'){leaving_out}")
+                reading=f"Read as: export {words} to {chosen} (hashed, as segment '{name}'){leaving_out}",
+                audience_words=f"how many {who}" if audience.spec and who else None)
 
 
 def special_exports(clean: str, lowered: str, state: ThreadState) -> Plan | None:
@@ -376,6 +381,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     if whose_words:
         # "german revenue", "uk orders": a bare country or people of one is where the buyers live
         audience = describe_audience(as_place_phrase(whose_words.strip()))
+        if audience.spec is None and place_words(f"in {whose_words.strip()}"):
+            audience = describe_audience(f"people in {whose_words.strip()}")  # "orders from texas": a state alone
         if audience.spec == {"event": ORDER}:
             audience.spec = None  # "buyers": whoever placed the orders counted, already
         if audience.spec is not None:

@@ -104,6 +104,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
         return compound
     if (steps := THEN_ACT.split(clean)) and len(steps) == 2 and all(len(step.split()) >= 2 for step in steps):
         # "pause it, then move it to friday": two requests, in order, each read on its own
+        if state.campaign_id is not None and re.match(r"^(?:please |ok |so )*approve (?:it|this|that|them|all|everything)\b", steps[0], re.I) and re.search(
+                r"\bschedul|\bgo live\b|\blaunch|\bturn (?:it|this) on\b|\bstart (?:it|sending)\b", steps[1], re.I):
+            # "approve it and schedule it": going live needs every step approved, so "it" is the campaign
+            steps[0] = f"approve campaign {state.campaign_id}"
         first = _plan(steps[0], state)
         named = next((str(call.arguments["campaign"]) for call in first.calls if str(call.arguments.get("campaign", "")).isdigit()), None)
         if named and not re.search(r"(?:\bcampaign\s*#?|#)\d", steps[1], flags=re.I):
@@ -157,11 +161,19 @@ def _plan(text: str, state: ThreadState) -> Plan:
     # germany", "show me lapsed VIPs"): look, read only, and say how it was read.
     # Nothing else read it, and looking changes nothing: so a sentence that only describes people
     # ("brits and irish who added to cart since thanksgiving") is looked at too.
-    if not _asks_to_act(lowered):
+    file_words = re.search(r"\b(?:csv|spreadsheet|excel|xlsx|download|file|list of (?:their )?emails)\b", lowered)
+    if not _asks_to_act(lowered) or file_words:
         audience = describe_audience(clean)
+        if audience.spec is None and file_words and state.audience_words and re.search(r"\b(?:them|those|these|they)\b", lowered):
+            # "give me a csv of them" after a count: those people, counted, with what Nudge can do instead
+            counted = _plan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
+            if counted.calls and counted.calls[0].name == "preview_segment":
+                audience = Audience(counted.calls[0].arguments["spec"], (counted.reading or "").removeprefix("Read as: ").removeprefix(
+                    "a look at ").removesuffix(" (read only)"))
+                clean = state.audience_words
         if audience.spec is not None:
             # "can i get a csv of ...": no plain file of people leaves Nudge; said, with what it can do
-            note = messages.NO_PLAIN_FILE if re.search(r"\b(?:csv|spreadsheet|excel|xlsx|download|file|list of (?:their )?emails)\b", lowered) else ""
+            note = messages.NO_PLAIN_FILE if file_words else ""
             return _with_unused(Plan("how_many", [PlannedCall("preview_segment", {"spec": audience.spec})],
                                      reading=f"Read as: a look at {audience.reading} (read only){note}", audience_words=clean), clean)
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))

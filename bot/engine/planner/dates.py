@@ -48,7 +48,21 @@ def _black_friday(year: int) -> date:
     return first_thursday + timedelta(days=22)
 
 
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
+    """The nth (1-based; -1 the last) given weekday (Monday 0) of a month."""
+    if nth < 0:
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+
+
 RETAIL_DAYS = {
+    "labour day": lambda year: _nth_weekday(year, 9, 0, 1), "labor day": lambda year: _nth_weekday(year, 9, 0, 1),
+    "memorial day": lambda year: _nth_weekday(year, 5, 0, -1), "mother's day": lambda year: _nth_weekday(year, 5, 6, 2),
+    "father's day": lambda year: _nth_weekday(year, 6, 6, 3), "independence day": lambda year: date(year, 7, 4),
+    "4th of july": lambda year: date(year, 7, 4), "fourth of july": lambda year: date(year, 7, 4),
+    "halloween": lambda year: date(year, 10, 31), "boxing day": lambda year: date(year, 12, 26),
     "black friday": _black_friday,
     "cyber monday": lambda year: _black_friday(year) + timedelta(days=3),
     "thanksgiving": lambda year: _black_friday(year) - timedelta(days=1),

@@ -200,8 +200,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             parts += in_period(shape, stage_time.period, now)
             phrases.append(f"who {what} {stage_time.period.words}{unless}")
         elif ever:
-            parts += [shape, {"event": ORDER, "did": False}]
-            phrases.append(f"who {what} (at any time) and have never ordered")
+            parts += [shape, _never_ordered(product, lowered)]
+            phrases.append(f"who {what} (at any time) and have never ordered" + (f" '{product}'" if "where" in parts[-1] else ""))
         else:
             parts.append(shape)
             named = stage_time.win and stage_time.win.words.startswith(("since", "this", "today"))
@@ -209,8 +209,8 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
             phrases.append(f"who {what} {when}{unless}")
         if negated is not None and not ever:
             # "never ordered, and viewed a product this week": the order's own negation, kept
-            parts.append({"event": ORDER, "did": False})
-            phrases.append("who have never ordered")
+            parts.append(_never_ordered(product, lowered))
+            phrases.append("who have never ordered" + (f" '{product}'" if "where" in parts[-1] else ""))
         order_clause = part_of.get("order", "")
         if "order" in part_of and not negated and order_time.any and not lapsed and order_time is not stage_time:
             # "viewed something in the past 7 days and also placed an order in the past 7 days"
@@ -367,6 +367,13 @@ def describe_audience(text: str, now: datetime | None = None, default_stage_hour
     left = [unclaimed] if unclaimed else [time for kind, time in times.items() if kind not in claimed]
     audience.unclaimed_time = next((time.source for time in left if time.any), None)
     return audience
+
+
+def _never_ordered(product: str | None, lowered: str) -> dict[str, Any]:
+    """No order at all, or ("looked at dresses but never bought one") none with that product."""
+    if product and re.search(r"\b(?:never|not|n't) (?:ever )?(?:bought|ordered|purchased) (?:one|it|them|any|those|that|these)\b", lowered):
+        return {"event": ORDER, "did": False, "where": [{"property": "products", "op": "contains", "value": product}]}
+    return {"event": ORDER, "did": False}
 
 
 def _only_places(words: str) -> bool:

@@ -279,7 +279,7 @@ INTENTS = [
            r"|\b\d+\s*(marketing )?(e?mails?|messages?)\s+(?:a|an|per|1|each|every)\s+(day|week|month)\s*(tops|max|maximum|at most|or fewer|or less)\b"
            r"|\b(?:not|never|don'?t|no) (?:e?mail|send to|message)\w* (?:anyone|anybody|people|customers|contacts|them)\b.*\bmore than \d+\s*times\b"
            r"|^(?:please )?cap (?:hourly|daily|weekly|monthly) (?:marketing )?(?:e?mails?|messages?)\b",
-           170, frequency_rule),
+           170, frequency_rule, unless=r"\b(?:abandon\w*|sequence|flow|series|drip|win.?back|welcome)\b[^.]*[:.]"),
     Intent(AGAIN.replace("(\\d+)", r"\d+") + "|" + PER_PERIOD.pattern, 171, cap_again),
     Intent(r"^(please |actually |ok |okay |so |and |also )*(can you |could you |let's )?(change|set|make|update|rename|edit|switch|use|reword"
            r"|rewrite|retitle|rephrase|tweak)\b"

@@ -48,7 +48,7 @@ EXAMPLES = [
 
 # Chat shorthand, read as the words it stands for.
 SHORTHAND = {"more then": "more than", "less then": "less than", "fewer then": "fewer than", "greater then": "greater than",
-             "higher then": "higher than", "lower then": "lower than", "bigger then": "bigger than", "ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
+             "higher then": "higher than", "ovr": "over", "undr": "under", "lower then": "lower than", "bigger then": "bigger than", "ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
              "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
              "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
@@ -82,6 +82,8 @@ def normalise(text: str) -> str:
                   lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text, flags=re.I)
     # "never-ordered contacts", "non-buyers": the words, not a hyphenated name
     text = re.sub(r"\b(never|not|non|ever)-(ordered|bought|purchased|opened|clicked|buyers?|purchasers?|customers?)\b", r"\1 \2", text, flags=re.I)
+    # "the no-consent ones": no consent, never the consent itself
+    text = re.sub(r"\b(no|zero)-(consent|opt-?in|email consent|permission)\b", r"\1 \2", text, flags=re.I)
     # "the ones whos cart was over 100": whose, before a thing they have
     text = re.sub(r"\bwhos\b(?=\s+(?:cart|basket|order|orders|address|email|checkout|last|first|spend|total|country|consent))", "whose", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)

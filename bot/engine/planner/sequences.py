@@ -163,7 +163,7 @@ def _names_people(clause: str) -> bool:
 _NOT_COPY = re.compile(
     r"^(?:(?:and|also|plus|then|oh|ok)\s+)*(?:(?:add|tack on|throw in|slap on|include|insert|append|put in)\s+)?(?:an?\s+)?"
     r"(?:1 more|one more|another(?: 1| one)?|a final (?:1|one)|1 last 1|one last one"
-    r"|(?:the )?(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|final|last(?! chance)|[2-9](?= (?:email|e-mail|mail|message)))"
+    r"|(?:the )?(?:1st|2nd|3rd|[4-9]th|first|second|third|fourth|fifth|final|last(?! chance)|(?:[1-9]|one|a single|single)(?= (?:email|e-mail|mail|message)))"
     r"(?: 1| one| email| e-mail| mail| message)?)(?=\s|$)"
     r"|^(?:(?:and|also|plus|then)\s+)*(?:add|tack on|throw in|slap on|append)\s+(?:an?\s+)?"
     r"|\b(?:that|which) (?:just )?(?:says?|tells? them|reads?)\s+(?:that\s+)?|\bsaying\s+(?:that\s+)?"

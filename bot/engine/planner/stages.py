@@ -67,8 +67,21 @@ def purchase_filter(lowered: str) -> tuple[list[tuple[str, str]], str] | None:
     """The products an order condition names, each as (what to look for, the words said):
     "bought scarves or belts" -> [("scarf", "scarves"), ("belt", "belts")], with all the words
     said; None when the order names no product."""
+    found = purchases(lowered)
+    return (found[0][0], found[0][1]) if found else None
+
+
+NOT_BEFORE = re.compile(r"(?:\bnever|\bnot|n't|\bno longer|\bwithout)\s+(?:\w+\s+)?(?:ever\s+)?$")
+
+
+def purchases(lowered: str) -> list[tuple[list[tuple[str, str]], str, bool]]:
+    """Every product purchase the words name, in order, each (products, words said, negated):
+    "purchased shoes but never bought accessories" -> shoes bought, accessories not."""
+    found = []
     for match in PURCHASE_WORDS.finditer(lowered):
         what = match.group("what").strip()
+        if category := re.match(r"(?:from|in) (?:the|our) ([a-z][a-z -]*?) (?:category|collection|range|section|department|line)$", what):
+            what = category.group(1)  # "ordered from the bags category": bags
         if not _a_product(what):
             continue
         named, said = [what], match.group("what").strip()
@@ -76,12 +89,13 @@ def purchase_filter(lowered: str) -> tuple[list[tuple[str, str]], str] | None:
         rest = lowered[match.end():]
         while (more := re.match(r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)(?:the |a |an |some )?([a-z][a-z-]+(?: [a-z][a-z-]+)?)"
                                 r"(?=\s+(?:or|but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to"
-                                r"|before|after|at)\b|[,.;:!?]|$)", rest)) and _a_product(more.group(1)):
+                                r"|before|after|at|ever|recently|lately|\d+)\b|[,.;:!?]|$)", rest)) and _a_product(more.group(1)):
             named.append(more.group(1))
             said += more.group(0)
             rest = rest[more.end():]
-        return [(" ".join(_singular(word) for word in product.split()), product) for product in named], said
-    return None
+        products = [(" ".join(_singular(word) for word in product.split()), product) for product in named]
+        found.append((products, said, bool(NOT_BEFORE.search(lowered[:match.start()]))))
+    return found
 
 
 def _a_product(what: str) -> bool:
@@ -161,7 +175,24 @@ def since_start(period: Period, now: datetime) -> list[str]:
 def bought_products(parts: list[dict[str, Any]], phrases: list[str], used: list[str], kinds: set[str], lowered: str) -> None:
     """"bought the cashmere scarf", "never ordered shoes": the order conditions narrowed to orders
     with a line naming that product (by its name, or its catalogue name or category)."""
-    bought = purchase_filter(lowered)
+    found = purchases(lowered)
+    if len(found) > 1 and len({negated for _, _, negated in found}) > 1:
+        # "purchased shoes but never bought accessories": one order condition per purchase, each its own way
+        plain = [part for part in parts if part.get("event") == ORDER and set(part) <= {"event", "did"}]
+        if len(plain) == len([part for part in parts if part.get("event") == ORDER]):
+            for part in plain:
+                parts.remove(part)
+            phrases[:] = [phrase for phrase in phrases if phrase not in ("who have ordered", "who have never ordered")]
+            for products, said, negated in found:
+                lines = [{"event": ORDER, **({"did": False} if negated else {}),
+                          "where": [{"property": "products", "op": "contains", "value": product}]} for product, _ in products]
+                parts.extend(lines if negated or len(lines) == 1 else [{"any": lines}])
+                named = " or ".join(f"'{spoken}'" for _, spoken in products)
+                phrases.append(f"who {'have never ordered' if negated else 'have ordered'} {named} (by product name or category)")
+                used.append(said)
+            kinds.add("product")
+            return
+    bought = (found[0][0], found[0][1]) if found else None
     if not bought:
         return
     orders = [part for part in parts if part.get("event") == ORDER and "where" not in part and "aggregate" not in part]

@@ -162,6 +162,12 @@ _DIRECT_UNIT = re.compile(r"[\s-]+(?:day|hour|week|month|year)s?\b(?![\s-]+(?:\d
                           r"|twelve|fourteen|twenty|thirty)\b)", re.I)
 
 
+TENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+        "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90, **{word: value for word, value in (("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5),
+                                                                         ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9))}}
+HUNDRED_AND = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|\d)\s+hundred\s+(?:and\s+)?(" + "|".join(TENS) + r")"
+                         r"(?:[\s-](one|two|three|four|five|six|seven|eight|nine))?\b", re.I)
 HUNDREDS = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(hundred|thousand|grand)\b", re.I)
 
 
@@ -171,6 +177,9 @@ _FIRST_ORDER = re.compile(r"\s+(?:ever\s+)?(?:orders?|purchases?)\b", re.I)
 def words_to_numbers(text: str) -> str:
     """'two weeks' -> '2 weeks', 'ten percent' -> '10 percent', 'a fortnight' -> '14 days',
     'two hundred' -> '200', 'five grand' -> '5000'."""
+    # "two hundred and fifty", "a hundred and twenty five": the whole number, not 200 and a stray fifty
+    text = HUNDRED_AND.sub(lambda m: str((int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1).lower()]) * 100
+                                         + TENS[m.group(2).lower()] + (NUMBER_WORDS[m.group(3).lower()] if m.group(3) else 0)), text)
     text = HUNDREDS.sub(lambda m: str((int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1).lower()])
                                       * (100 if m.group(2).lower() == "hundred" else 1000)), text)
     text = re.sub(r"\b(?:a|one|the|last|past)?\s*fortnight\b", lambda m: ("last " if re.match(r"(last|past)", m.group(0).strip()) else "") + "14 days", text, flags=re.I)
@@ -375,4 +384,20 @@ def repaired(text: str) -> str:
                                    scorer=fuzz.ratio, score_cutoff=85)
         return found[0] if found else word
 
+    def fix_place(match: re.Match) -> str:
+        # "customers in frnace", "from spian": a misspelt country where a place goes (a closer
+        # cutoff than request words: two swapped letters in a short name score 80)
+        word = match.group(2).lower()
+        if word in DOMAIN_WORDS or word in COMMON_WORDS or word in country_names():
+            return match.group(0)
+        found = process.extractOne(word, [name for name in _single_word_countries() if name[0] == word[0] and abs(len(name) - len(word)) <= 1],
+                                   scorer=fuzz.ratio, score_cutoff=80)
+        return f"{match.group(1)} {found[0]}" if found else match.group(0)
+
+    text = re.sub(r"\b(in|from|outside|excluding|except|and|or|not)\s+([A-Za-z]{5,})\b", fix_place, text, flags=re.I)
     return re.sub(r"(?<![@\w.])[A-Za-z]{6,}(?![@\w.])", fix, text)
+
+
+@lru_cache(maxsize=1)
+def _single_word_countries() -> tuple[str, ...]:
+    return tuple(name for name in country_names() if name.isalpha() and len(name) >= 5)
