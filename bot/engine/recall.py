@@ -81,7 +81,8 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
 
 # "pause everything that's live", "resume all paused campaigns": every campaign in that status.
 EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you )*(?P<verb>pause|halt|freeze|resume|unpause|restart)\s+"
-                            r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence))"
+                            r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence)"
+                            r"|all of (?:them|those|these)|(?:them|those|these) all)"
                             r"(?:\s+(?:that'?s|thats|that is|that are|which (?:is|are)|we have|currently|now|right now))*"
                             r"(?:\s+(?P<status>live|active|running|sending|paused|on hold))?\s*(?:campaigns|flows|ones)?\s*(?:right now|now)?"
                             # "..., we have a site outage": the reason, never a campaign's name

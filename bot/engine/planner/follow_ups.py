@@ -309,7 +309,9 @@ def change_code(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         return refusal
     request = thread_request(state)
     offers = offer_steps(request)
-    which = step_named(lowered, request)
+    # "put the MISSYOU20 code on that one too": the step the thread made last
+    latest = re.search(r"\b(?:that|this) one\b|\bthe (?:new|newest|latest|last added) (?:one|email|step)\b|\b(?:on|to) it too\b", lowered)
+    which = latest_step(state) if latest else step_named(lowered, request)
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
     # a step named by day or place ("the second email", "step 2"); else the step with the offer

@@ -191,7 +191,7 @@ INTENTS = [
     Intent(r"^(?:can i |could i |can we |can you |could you |let me |i want to |i'd like to |i wanna |pls |please )?(?:show|see|view|preview|look at|display|pull up)\b.*"
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
-           r"|^(?:can i |could i |let me )?(?:preview|see|show me) (?:it|this|that|them)\b"
+           r"|^(?:can i |could i |let me )?(?:preview|see|show me|show) (?:it|this|that|them)\b(?!\s+(?:to (?:meta|google|facebook)|campaign))"
            r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:mention|say|include|show|have|contain)\b"
            r"|^what(?:'s| is| are| was)(?: the| its)? (?:subject(?: lines?)?|preheader|headline|copy|body)\b", 231,
            show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),

@@ -128,12 +128,13 @@ def discount_codes(clean: str) -> list[str]:
              if match.group(1).lower() not in NOT_CODES and (re.search(r"\d", match.group(1)) or match.group(1).isupper())]
     # "10% off with WINTER10", "use VIP25 at checkout": a capitalised word with digits after
     # with/use is a code even without the word "code"
-    named += [(match.start(1), match.group(1)) for match in BARE_CODE.finditer(clean)
-              if match.group(1) not in {code for _, code in named}]
+    named += [(match.start(), code) for match in BARE_CODE.finditer(clean)
+              if (code := match.group(1) or match.group(2)) not in {code for _, code in named}]
     return [code for _, code in sorted(named)]
 
 
-BARE_CODE = re.compile(r"\b(?:with|using|use|enter|apply|plus)\s+([A-Z][A-Z_-]*\d+[A-Z0-9_-]*)\b")
+# ... or before the word: "put the MISSYOU20 code on that one too"
+BARE_CODE = re.compile(r"\b(?:with|using|use|enter|apply|plus)\s+([A-Z][A-Z_-]*\d+[A-Z0-9_-]*)\b|\b([A-Z][A-Z_-]*\d+[A-Z0-9_-]*)\s+(?:code|coupon|promo)\b")
 
 
 def hide_codes(lowered: str, codes: list[str]) -> str:

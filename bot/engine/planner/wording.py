@@ -29,7 +29,8 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if state.campaign_id is None or not any(step.get("draft_id") for step in steps):
         return None
     which = step_named(lowered, thread_request(state))
-    if which is None and re.search(r"\b(?:that|this) one\b|\b(?:on|of|in) it\b", lowered):
+    if which is None and re.search(r"\b(?:that|this) one\b|\b(?:on|of|in) it\b|\bthe (?:new|newest|latest|last added|added) (?:one|email|step)\b"
+                                   r"|\bthe one (?:you|we) (?:just )?(?:added|made|wrote)\b|^(?:show|let me see|preview) (?:it|that)(?: to me)?\b", lowered):
         which = latest_step(state)  # "what's the subject line on that one": the step the thread made last
     if which and "missing" in which:
         return step_not_found(thread_request(state), which["missing"])
@@ -41,11 +42,16 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 
 
 # "redo the welcome emails in a more playful tone", "make the day 1 email more urgent"
+TONE_NAMES = (r"friendly|friendlier|warm|warmer|casual|personal|playful|fun|funnier|formal|professional|luxurious|urgent"
+              r"|punchier|gentle|gentler|soft|softer|kinder|calmer")
 TONE_EDIT = re.compile(r"\b(?:more|less|a bit|bit|in an?|with an?|sound|sounds|tone|(?:redo|rewrite|revise|reword|make)\b.*)\s*"
-                       r"(?:more |less )?(?P<tone>friendly|friendlier|warm|warmer|casual|personal|playful|fun|funnier|formal|professional|luxurious|urgent"
-                       r"|punchier)\b(?:\s+(?:tone|voice|vibe))?")
+                       rf"(?:more |less )?(?P<tone>{TONE_NAMES})\b(?:\s+(?:tone|voice|vibe))?")
+# "rewrite it softer", "make it sound more playful": a tone only, never words for the email to say
+TONE_ONLY = re.compile(rf"(?:(?:more|less|a bit|bit|a little|in an?|with an?|sound|sounding)\s+)*(?:{TONE_NAMES})(?:\s+(?:tone|voice|vibe))?"
+                       r"(?:\s+(?:please|then|instead|pls))*")
 # the words for a tone that are no tone's name ("friendlier", "warmer, more personal", "punchier")
-TONE_WORDS = {"friendlier": "friendly", "warmer": "friendly", "personal": "friendly", "funnier": "playful", "punchier": "urgent"}
+TONE_WORDS = {"friendlier": "friendly", "warmer": "friendly", "personal": "friendly", "funnier": "playful", "punchier": "urgent",
+              "gentle": "friendly", "gentler": "friendly", "soft": "friendly", "softer": "friendly", "kinder": "friendly", "calmer": "friendly"}
 
 
 @on_named_campaign
@@ -94,7 +100,7 @@ SAY_EDIT = re.compile(r"^(?:ok |okay |so |actually |and |but |ugh,? |hmm,? |no,?
 def change_words(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """The named step's email (the only one, for a one-off) written again to say the marketer's words."""
     found = SAY_EDIT.match(lowered)
-    if found is None or state.campaign_id is None or TONE_EDIT.fullmatch(found.group("words").strip()):
+    if found is None or state.campaign_id is None or TONE_ONLY.fullmatch(found.group("words").strip(" .!")):
         return None
     request = thread_request(state)
     steps = request.get("steps") or []
