@@ -37,6 +37,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
     lowered = hide_codes(clean.lower(), discount_codes(clean))
     if not lowered.strip(" ?!.@"):
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
+    if again := replies.compared_again(lowered, state, _plan):
+        return again
+    if replies.BOTH_SIDES in (state.audience_words or ""):
+        # a comparison's follow-up that changes only one side: read against its first side
+        state = ThreadState(**{**state.to_dict(), "audience_words": state.audience_words.split(replies.BOTH_SIDES, 1)[0]})
     # "and who spent over 300?": the opener "and" says it adds to the last question, so it is read
     # with it first
     if (refined := refined_question(re.sub(r"^(?:ok|okay|so|hmm+|um+|right)[,.!]?\s+(?=and\b)", "", spoken.lower()), state)

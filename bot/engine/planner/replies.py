@@ -92,4 +92,27 @@ def compared(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
         return None
     return Plan(first.intent, first.calls + second.calls,
                 reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
-                unused=first.unused + second.unused, audience_words=first.audience_words)
+                unused=first.unused + second.unused,
+                # both sides, each whole, so "what about german customers only" changes both
+                audience_words=f"{first.audience_words or first_words}{BOTH_SIDES}{second.audience_words or refined}")
+
+
+BOTH_SIDES = " || compared with || "
+
+
+def compared_again(text: str, state: ThreadState, replan: Replan) -> Plan | None:
+    """A follow-up of a comparison ("what about german customers only" after "revenue yesterday vs
+    the day before"): each side changed as the follow-up says, both answered again."""
+    if BOTH_SIDES not in (state.audience_words or ""):
+        return None
+    sides = state.audience_words.split(BOTH_SIDES, 1)
+    changed = [refined_question(text, ThreadState(**{**state.to_dict(), "audience_words": side})) for side in sides]
+    if None in changed:
+        return None
+    plans = [replan(side, ThreadState(**{**state.to_dict(), "audience_words": None})) for side in changed]
+    if not all(plan.calls and all(call.name in READ_ONLY_COUNTS for call in plan.calls) for plan in plans):
+        return None
+    first, second = plans
+    return Plan(first.intent, first.calls + second.calls,
+                reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
+                unused=first.unused + second.unused, audience_words=f"{changed[0]}{BOTH_SIDES}{changed[1]}")
