@@ -211,6 +211,8 @@ def _purpose(audience: Audience, lowered: str) -> str:
 # What a one-off is about: "announcing our new winter collection", "about our Black Friday sale".
 ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|on(?!\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight"
                    r"|next|this|the \d|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|day \d)))\s+(?:our |the )?([\w' -]{3,60}?)(?=[,.;!?]|$| with | using "
+                   # "about our holiday gift guide on saturday at 9am": the topic ends where its send time begins
+                   r"|(?<!black)(?<!cyber) (?:on |this |next )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b| at \d| on (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
                    r"| to (?:everyone|everybody|all|customers|subscribers|people|contacts|shoppers|buyers|vips?|anyone|our (?:customers|subscribers"
                    r"|vips?|list|buyers|shoppers)|the (?:list|vips?|customers|subscribers))\b)"
                    # "send our holiday gift guide newsletter to ...", "email our holiday gift guide to ...": what it is

@@ -364,6 +364,7 @@ def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
     if re.search(r"opt(ed)?.?ins?\b|\bconsent(ed)?\b|\bsubscribed to (marketing|email)|marketing.?consent|double.?opt"
                  r"|(?<!un)\bsubscribers\b|\b(email|newsletter|mailing) list\b"
                  # "who are subscribed", "how many of them are subscribed": on the list, with consent
-                 r"|\b(?:are|is|still|currently|who'?re|that are|being) subscribed\b|\bsubscribed (?:ones|contacts|people|customers)\b", lowered):
+                 r"|\b(?:are|is|still|currently|who'?re|that are|being) subscribed\b|\bsubscribed (?:ones|contacts|people|customers)\b"
+                 r"|\b(?:everyone|everybody|anyone|all|those|people|customers) (?:who'?s |who is |that'?s )?subscribed\b", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
     return None
