@@ -72,3 +72,20 @@ def test_a_plain_word_name_is_the_segment_only_where_a_segment_goes(engine, sett
     everyone = talk.handle("how many french customers do we have", "UMEMBER", "T3")
     assert "saved segment" not in everyone.text, everyone.text
     assert _count(everyone.text) == len(french), everyone.text
+
+
+def test_a_saved_segments_revenue_is_asked_in_words_and_its_name_is_never_a_place(engine, settings, people):
+    # "fr_loyal customers who ordered ..." was read as France (the name's "fr"), and "what's their
+    # total revenue" after its count was the whole shop's. Mutation tried: `replies.their_orders`
+    # without the saved segment's name (spec only) answers for the whole shop and fails this.
+    talk = Conversation(engine, settings, use_agent=False)
+    talk.handle("create a segment called uk_big of customers in the uk who spent over 300", "UAPPROVER", "T1")
+    members = {key for key, (row, spent) in people.items() if row.country == "GB" and spent > 300}
+    talk.handle("how many are in uk_big", "UMEMBER", "T2")
+    theirs = talk.handle("what's their total revenue", "UMEMBER", "T2")
+    assert "saved segment 'uk_big'" in theirs.text.splitlines()[0], theirs.text
+    with engine.connect() as connection:
+        orders = [row for row in connection.execute(text("SELECT contact_id FROM events WHERE name = 'Order Completed'")) if row.contact_id in members]
+    assert f"{len(orders):,} orders" in theirs.text, theirs.text
+    narrowed = talk.handle("uk_big customers who ordered in the last 30 days", "UMEMBER", "T3")
+    assert "saved segment 'uk_big'" in narrowed.text.splitlines()[0], narrowed.text

@@ -335,7 +335,8 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
         worth_limit["max_value" if below else "min_value"] = amount
         worth_words = f" worth {'under' if below else 'over'} {amount:g}"
         lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
-    spent = SPENT_QUESTION.search(lowered)
+    # "revenue all time", "their total revenue", "how much have they spent": ever, when no time is named
+    spent = SPENT_QUESTION.search(lowered) or re.search(r"\b(?:all.time|ever|lifetime|to date|so far|in total|total (?:revenue|sales|spend))\b", lowered)
     # one person's orders, or every country's, with no time named: all of them (ten years is
     # older than any shop here)
     period, words = report_period(lowered, zone_now(), default="3650d" if who or by_country or spent else "7d")
@@ -395,7 +396,9 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
 # "how much did german customers spend last month", "what did lapsed_north_america spend this
 # year": their orders ("how much has he spent" is a person's, read with the person)
 SPENT_QUESTION = re.compile(r"\b(?:how much|what) (?:did|have|has|do|does) (?:the |our |all )?(?!(?:he|she|they|we|i|you|it) )(?:[\w-]+ ){1,4}?"
-                            r"(?:spend|spent)\b")
+                            r"(?:spend|spent)\b"
+                            # "how much revenue did the fr_loyal segment bring in": that saved segment's orders
+                            r"|\b(?:revenue|sales|spend|spent)\b.*\b(?:the |our )?[\w-]+ segment\b(?!.*\b(?:export|campaign)\b)")
 # "who would get it now?" in a campaign's thread: its audience now (how_many gives the preflight)
 WHO_GETS_IT = r"^(?:so |ok |and |but )?who(?:'d| would| will| is going to| are going to)? (?:get|gets|receive|receives|be getting) (?:it|this|that|these|them)\b"
 # "top countries by revenue", "revenue by country", "which country has the most orders", "break it down by country"

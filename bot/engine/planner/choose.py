@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner import follow_ups, replies
-from bot.engine.planner.audiences import loose_name
+from bot.engine.planner.audiences import loose_name, within_saved_segment
 from bot.engine.planner.dates import planning_at
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
@@ -168,6 +168,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
     # ("brits and irish who added to cart since thanksgiving") is looked at too.
     file_words = re.search(r"\b(?:csv|spreadsheet|excel|xlsx|download|file|list of (?:their )?emails)\b", lowered)
     if not _asks_to_act(lowered) or file_words:
+        if (within := within_saved_segment(clean, lowered, state)) is not None:
+            return within  # "fr_loyal customers who ordered in the last 60 days": that saved segment, narrowed
         audience = describe_audience(clean)
         if audience.spec is None and file_words and state.audience_words and re.search(r"\b(?:them|those|these|they)\b", lowered):
             # "give me a csv of them" after a count: those people, counted, with what Nudge can do instead

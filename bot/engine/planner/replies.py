@@ -56,7 +56,9 @@ def their_orders(lowered: str, state: ThreadState, replan: Replan) -> Plan | Non
     if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
         return None
     counted = replan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
-    spec = counted.calls[0].arguments.get("spec") if counted.calls and counted.calls[0].name == "preview_segment" else None
+    # a spec, or a saved segment's name ("how many are in fr_loyal" then "what's their revenue")
+    spec = (counted.calls[0].arguments.get("spec") or counted.calls[0].arguments.get("name")
+            if counted.calls and counted.calls[0].name == "preview_segment" else None)
     if spec is None:
         return None
     asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
