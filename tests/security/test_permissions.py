@@ -142,8 +142,9 @@ def snapshot(engine) -> dict[str, list]:
 
 def refusals(engine, tool: str) -> list[dict]:
     with engine.connect() as connection:
+        # in the order they were written: PostgreSQL returns an unordered scan in any order
         rows = connection.execute(select(AuditEntry.actor, AuditEntry.details).where(
-            AuditEntry.action == "tool.refused", AuditEntry.subject == tool))
+            AuditEntry.action == "tool.refused", AuditEntry.subject == tool).order_by(AuditEntry.id))
         return [{"actor": actor, **details} for actor, details in rows]
 
 
