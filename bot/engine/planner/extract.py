@@ -76,7 +76,7 @@ class Audience:
 
 # One order's value ("with an order over 100", "orders over 100 dollars"), not a lifetime spend.
 ORDER_VALUE = re.compile(r"\b(?:with |for |on )?(?:an? |their |any |one )?(?:single )?(?:orders?|purchases?)\s+(?:of |worth |valued at |totall?ing "
-                         r"|that (?:was|were|is|are) )*(?P<op>over|above|more than|greater than|at least|under|below|less than)\s*[$€£]?\s*"
+                         r"|(?:that )?(?:was|were|is|are) )*(?P<op>over|above|more than|greater than|at least|under|below|less than)\s*[$€£]?\s*"
                          r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|purchases|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
 
 def describe_audience(text: str, now: datetime | None = None, default_stage_hours: dict[str, int] | None = None,
