@@ -65,16 +65,13 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
         else:
             step["brief"] = THANKS_BRIEF if re.search(r"\bthank", lowered) else REVIEW_BRIEF
     if step["purpose"] == "announcement":
-        about = ABOUT.search(clean)
+        about = _topic(clean)
         said = (about.group(1) or about.group(2) or about.group(3)).strip() if about else None
         # the topic itself ("holiday gift guide"), "our" kept where the marketer said it
         ours = "our " if about and re.search(r"\bour\s+" + re.escape(said or "") + r"\b", clean, flags=re.I) else ""
-        head, colon, tail = re.split(r"(:|\s+-+\s+)", clean, maxsplit=1) if re.search(r":|\s+-+\s+", clean) else (clean, "", "")
+        _, colon, tail = _colon_split(clean)
         # "one email tomorrow to VIPs: early access to the sale, 25% off": what it says follows the colon
         after_colon = tail.strip() if colon and len(tail.split()) >= 2 and not about else ""
-        if about and colon and len(tail.split()) >= 2 and about.start() >= len(head):
-            about = None  # "...: free shipping on everything this weekend": the words after the colon, whole
-            said, after_colon = None, tail.strip()
         about_words = about and about.group(1) and not re.match(r"(?:announce|promote)\b", about.group(0), re.I)
         what = about.group(0) if about_words else f"{ours}{said}" if said else _message_words(clean) or after_colon or brief(clean)
         step["brief"] = CODE_TOKEN.sub(lambda m: codes[int(m.group(1))], what)[:2000]
@@ -223,10 +220,21 @@ ABOUT = re.compile(r"\b(?:announcing|announce|about|promoting|promote|launching|
                    r"([\w' -]{3,60}?)(?= to (?:everyone|all|our|the|customers|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)", re.I)
 
 
-def _name(step: dict[str, Any], clean: str) -> str:
+def _colon_split(clean: str) -> tuple[str, str, str]:
+    """(before, the colon or dash, after): "one email tomorrow to VIPs: early access ..."."""
+    return tuple(re.split(r"(:|\s+-+\s+)", clean, maxsplit=1)) if re.search(r":|\s+-+\s+", clean) else (clean, "", "")
+
+
+def _topic(clean: str) -> re.Match[str] | None:
+    """What a one-off is about ("about our holiday gift guide"); None when those words come after
+    its colon ("...: free shipping on everything this weekend" says all of it there)."""
     about = ABOUT.search(clean)
-    if about and (colon := re.search(r":|\s+-+\s+", clean)) and about.start() >= colon.end():
-        about = None  # "...: free shipping on everything this weekend": named from the words after the colon
+    head, colon, tail = _colon_split(clean)
+    return None if about and colon and len(tail.split()) >= 2 and about.start() >= len(head) else about
+
+
+def _name(step: dict[str, Any], clean: str) -> str:
+    about = _topic(clean)
     if not about:
         if step["purpose"] == "custom":
             return "One-off: thank-you" if (step.get("brief") or "").startswith(("Thank them", THANKS_BRIEF)) else "One-off: review request"

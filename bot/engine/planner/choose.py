@@ -173,11 +173,11 @@ def _plan(text: str, state: ThreadState) -> Plan:
         audience = describe_audience(clean)
         if audience.spec is None and file_words and state.audience_words and re.search(r"\b(?:them|those|these|they)\b", lowered):
             # "give me a csv of them" after a count: those people, counted, with what Nudge can do instead
-            counted = _plan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
-            if counted.calls and counted.calls[0].name == "preview_segment":
-                audience = Audience(counted.calls[0].arguments["spec"], (counted.reading or "").removeprefix("Read as: ").removeprefix(
-                    "a look at ").removesuffix(" (read only)"))
-                clean = state.audience_words
+            if (last := replies.last_counted(state, _plan)) is not None:
+                found, words = last
+                spec = found if isinstance(found, dict) else state.saved_segments.get(found)  # a saved segment: its spec
+                if spec is not None:
+                    audience, clean = Audience(spec, words), state.audience_words
         if audience.spec is not None:
             # "can i get a csv of ...": no plain file of people leaves Nudge; said, with what it can do
             note = messages.NO_PLAIN_FILE if file_words else ""

@@ -253,9 +253,7 @@ def _swapped(previous: str, new: str) -> str | None:
     new = words_to_numbers(new)
     swaps: list[tuple[list[tuple[int, int]], str]] = []
     if places := _places(new):
-        old = [match for words in _places(previous)
-               for match in re.finditer(rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(in|from) )?(?:the )?"
-                                        rf"\b{re.escape(words)}\b", previous)]
+        old = _place_matches(previous)
         excluded = re.search(rf"\b(?:{EXCLUDE_VERBS})\b", new)
         # "revenue from US customers" -> "from canada customers": the old preposition is kept
         # and "us customers" -> "canada customers": none where there was none
@@ -305,10 +303,17 @@ def _swapped(previous: str, new: str) -> str | None:
     return re.sub(r"\s+", " ", previous).strip(" ,")
 
 
+def _place_matches(previous: str) -> list[re.Match[str]]:
+    """Where `previous` names each of its places, with the words that lead in ("excluding", "living
+    in", "from the"); group 1 is the preposition when there is one."""
+    return [match for words in _places(previous)
+            for match in re.finditer(rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(in|from) )?(?:the )?"
+                                     rf"\b{re.escape(words)}\b", previous)]
+
+
 def _without_places(previous: str) -> str:
     """`previous` with its places taken out ("... from customers in germany" -> "...")."""
-    spans = _merged_spans([match.span() for words in _places(previous) for match in re.finditer(
-        rf"(?:\b(?:{EXCLUDE_VERBS})\s+)?(?:\b(?:based |living |located )?(?:in|from) )?(?:the )?\b{re.escape(words)}\b", previous)])
+    spans = _merged_spans([match.span() for match in _place_matches(previous)])
     for begin, end in reversed(spans):
         previous = previous[:begin] + " " + previous[end:]
     previous = re.sub(r"\b(?:from|by|of) customers\s+customers\b", "", previous)

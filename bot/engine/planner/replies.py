@@ -52,21 +52,30 @@ THEIR_ORDERS = re.compile(r"\b(?:their|they|them|those|these)\b.*\b(?:revenue|sa
                           r"|\b(?:revenue|sales|orders|aov)\b.*\b(?:their|they|them|those|these)\b")
 
 
+def last_counted(state: ThreadState, replan: Replan) -> tuple[dict | str, str] | None:
+    """The people the thread's last question counted: their spec, or a saved segment's name
+    ("how many are in fr_loyal"), with the words that read them; None when it counted nobody."""
+    if not state.audience_words:
+        return None
+    counted = replan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
+    if not (counted.calls and counted.calls[0].name == "preview_segment"):
+        return None
+    found = counted.calls[0].arguments.get("spec") or counted.calls[0].arguments.get("name")
+    words = (counted.reading or "").removeprefix("Read as: ").removeprefix("a look at ").removesuffix(" (read only)")
+    return (found, words) if found else None
+
+
 def their_orders(lowered: str, state: ThreadState, replan: Replan) -> Plan | None:
     if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
         return None
-    counted = replan(state.audience_words, ThreadState(**{**state.to_dict(), "audience_words": None}))
-    # a spec, or a saved segment's name ("how many are in fr_loyal" then "what's their revenue")
-    spec = (counted.calls[0].arguments.get("spec") or counted.calls[0].arguments.get("name")
-            if counted.calls and counted.calls[0].name == "preview_segment" else None)
-    if spec is None:
+    if (last := last_counted(state, replan)) is None:
         return None
+    spec, who = last
     asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
     built = replan(asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}", ThreadState(**{**state.to_dict(), "audience_words": None}))
     if not (built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
         return None
     built.calls[0].arguments["segment"] = spec
-    who = (counted.reading or "").removeprefix("Read as: ").removeprefix("a look at ").removesuffix(" (read only)")
     built.reading = (built.reading or "").replace(" and revenue", f" and revenue by {who}", 1)
     built.audience_words = None
     built.words_all_read = True
@@ -92,11 +101,8 @@ def compared(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
     second = replan(refined, ThreadState(**{**state.to_dict(), "audience_words": None})) if refined else None
     if not (second and second.calls and all(call.name in READ_ONLY_COUNTS for call in second.calls)) or second.calls == first.calls:
         return None
-    return Plan(first.intent, first.calls + second.calls,
-                reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
-                unused=first.unused + second.unused,
-                # both sides, each whole, so "what about german customers only" changes both
-                audience_words=f"{first.audience_words or first_words}{BOTH_SIDES}{second.audience_words or refined}")
+    # both sides, each whole, so "what about german customers only" changes both
+    return _both(first, second, first.audience_words or first_words, second.audience_words or refined)
 
 
 BOTH_SIDES = " || compared with || "
@@ -114,7 +120,11 @@ def compared_again(text: str, state: ThreadState, replan: Replan) -> Plan | None
     plans = [replan(side, ThreadState(**{**state.to_dict(), "audience_words": None})) for side in changed]
     if not all(plan.calls and all(call.name in READ_ONLY_COUNTS for call in plan.calls) for plan in plans):
         return None
-    first, second = plans
+    return _both(*plans, *changed)
+
+
+def _both(first: Plan, second: Plan, first_words: str, second_words: str) -> Plan:
+    """One answer for the two sides of a comparison, the thread keeping both sides' words."""
     return Plan(first.intent, first.calls + second.calls,
                 reading=f"{first.reading}; compared with: {(second.reading or '').removeprefix('Read as: ')}",
-                unused=first.unused + second.unused, audience_words=f"{changed[0]}{BOTH_SIDES}{changed[1]}")
+                unused=first.unused + second.unused, audience_words=f"{first_words}{BOTH_SIDES}{second_words}")
