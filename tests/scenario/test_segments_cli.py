@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from datetime import datetime, timezone
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app, register_commands
-from tests.unit.segments_support import add_contact, add_event
+from tests.unit.segments_support import NOW, add_contact, add_event
 
 register_commands()
 RUNNER = CliRunner()
@@ -19,8 +20,10 @@ RUNNER = CliRunner()
 @pytest.fixture
 def store(db, settings, tmp_path):
     """Two visitors (one German without ad consent) and a spec file for them."""
-    add_event(db, add_contact(db, 1, email="ann@example.com", country="US"), "Product Viewed", 5)
-    add_event(db, add_contact(db, 2, email="ben@example.com", country="DE"), "Product Viewed", 5)
+    # the CLI counts against the real clock, the helpers against their fixed NOW: five hours ago, really
+    hours_ago = 5 - (datetime.now(timezone.utc) - NOW).total_seconds() / 3600
+    add_event(db, add_contact(db, 1, email="ann@example.com", country="US"), "Product Viewed", hours_ago)
+    add_event(db, add_contact(db, 2, email="ben@example.com", country="DE"), "Product Viewed", hours_ago)
     db.commit()
     path = tmp_path / "visitors.json"
     path.write_text(json.dumps({"event": "Product Viewed", "within_last": "7d"}))
