@@ -12,6 +12,7 @@ from bot.engine.memory import ThreadState
 from bot.engine.planner import follow_ups, replies
 from bot.engine.planner.audiences import loose_name, within_saved_segment
 from bot.engine.planner.dates import planning_at
+from bot.engine.planner.drafting import decides_campaign
 from bot.engine.planner.extract import Audience, describe_audience
 from bot.engine.planner.intents import ranked
 from bot.engine.planner.plans import Plan, PlannedCall
@@ -109,10 +110,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
         return compound
     if (steps := THEN_ACT.split(clean)) and len(steps) == 2 and all(len(step.split()) >= 2 for step in steps):
         # "pause it, then move it to friday": two requests, in order, each read on its own
-        if state.campaign_id is not None and re.match(r"^(?:please |ok |so )*approve (?:it|this|that|them|all|everything)\b", steps[0], re.I) and re.search(
-                r"\bschedul|\bgo live\b|\blaunch|\bturn (?:it|this) on\b|\bstart (?:it|sending)\b", steps[1], re.I):
-            # "approve it and schedule it": going live needs every step approved, so "it" is the campaign
-            steps[0] = f"approve campaign {state.campaign_id}"
+        first_words = re.sub(r"^(?:ok |so )+", "", steps[0].lower())
+        if decides_campaign(first_words, state, then_schedules=bool(re.search(
+                r"\bschedul|\bgo live\b|\blaunch|\bturn (?:it|this) on\b|\bstart (?:it|sending)\b", steps[1], re.I))):
+            steps[0] = f"approve campaign {state.campaign_id}"  # "approve it, then schedule it": the campaign
         first = _plan(steps[0], state)
         named = next((str(call.arguments["campaign"]) for call in first.calls if str(call.arguments.get("campaign", "")).isdigit()), None)
         if named and not re.search(r"(?:\bcampaign\s*#?|#)\d", steps[1], flags=re.I):

@@ -187,10 +187,8 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) and (missing := missing_step(lowered, state)):
         return missing
-    if (len(state.draft_ids) > 1 and state.campaign_id is not None and not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered)
-            and re.match(r"^(?:please\s+)?(?:can you\s+)?(?:approve|reject|decline)\s+(?:it|this|that|them|these|those)\b(?!\s+(?:draft|email|one|step)\b)", lowered)):
-        # "approve it" right after a campaign was built with several drafts: the campaign, every step
-        return campaign_decision(clean, re.sub(r"^(\S+(?:\s+can you)?\s+\S+)\s+(?:it|this|that|them|these|those)\b",
+    if decides_campaign(lowered, state, then_schedules=bool(THEN_SCHEDULE.search(lowered))):
+        return campaign_decision(clean, re.sub(r"^(\S+(?:\s+can you)?\s+\S+)\s+(?:it|this|that|them|these|those|all|everything)\b",
                                                rf"\1 campaign {state.campaign_id}", lowered, count=1), state)
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
@@ -222,12 +220,7 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if draft is None:
         return Plan("draft", answer="Which draft? Say its number, e.g. 'approve draft 12'.")
     if re.search(r"\bapprov", lowered):
-        calls = [PlannedCall("approve_draft", {"draft_id": draft})]
-        if state.campaign_id is not None and THEN_SCHEDULE.search(lowered):
-            # "approve it and schedule": both, the scheduling confirmed as always
-            calls.append(PlannedCall("schedule_campaign", {"campaign": str(state.campaign_id)}))
-            return Plan("approve_draft", calls, reading=f"Read as: approve draft {draft}, then schedule campaign {state.campaign_id}")
-        return Plan("approve_draft", calls, reading=f"Read as: approve draft {draft}")
+        return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})], reading=f"Read as: approve draft {draft}")
     if re.search(r"\breject|\bdecline", lowered):
         reason = re.split(r"\b(?:because|since|reason:?|as)\b", clean, maxsplit=1)
         why = reason[1].strip(" .:") if len(reason) > 1 and reason[1].strip() else "rejected in chat"
@@ -236,6 +229,19 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if re.search(r"\b(show|preview|see|view|display|open|look at|what does)\b", lowered):
         return Plan("preview_draft", [PlannedCall("preview_draft", {"draft_id": draft})], reading=f"Read as: show draft {draft}")
     return None
+
+
+# "approve it", "reject them" with no draft number: a decision about the thread's campaign or its one draft
+DECIDE_IT = re.compile(r"^(?:please\s+)?(?:can you\s+)?(?:approve|reject|decline)\s+(?:it|this|that|them|these|those|all|everything)\b(?!\s+(?:draft|email|one|step)\b)")
+
+
+def decides_campaign(lowered: str, state: ThreadState, *, then_schedules: bool) -> bool:
+    """Whether "approve it" means the thread's campaign, every step's newest draft: the campaign
+    has several drafts, or the request goes on to schedule it (going live needs every step
+    approved). The one home of that rule: the planner's two-request splitter asks it too."""
+    if state.campaign_id is None or re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) or not DECIDE_IT.match(lowered):
+        return False
+    return len(state.draft_ids) > 1 or (then_schedules and lowered.startswith(("approve", "please approve", "can you approve", "please can you approve")))
 
 
 # "... and schedule it", "... and schedule the whole thing", "... and go live": scheduling after the approval
