@@ -108,6 +108,7 @@ class Conversation:
         outcome = self.execute(plan.calls, turn, state)
         if plan.audience_words and outcome.state is not state:  # it ran: "what about France?" may follow
             outcome.state.audience_words = plan.audience_words
+            outcome.state.orders_of = plan.orders_of
         return with_reading(outcome, plan)
 
     def digest(self, turn: Turn, state: ThreadState) -> Outcome:

@@ -33,6 +33,9 @@ class ThreadState:
     # the words of the thread's last audience question, for "what about France?" (planner.refine);
     # forgotten once a campaign is built or edited, so "only the ones in the US" then edits it
     audience_words: str | None = None
+    # the words of the people whose orders the thread's last question asked about ("what's their
+    # revenue in november" after a count): "and october?" then asks about the same people's orders
+    orders_of: str | None = None
     person: str | None = None  # the contact the thread last asked about, for "unsubscribe her"
     ad_request: dict[str, Any] | None = None  # the last ad copy asked for, for "now do the same for meta"
     rule_key: str | None = None  # the last cap set here, for "make it 2 instead"

@@ -36,9 +36,9 @@ NUMBERED = re.compile(r"\b(?:campaign|sequence|flow)\s*#?\s*(\d+)\b")
 
 def segments(session: Session, text: str, state: ThreadState) -> ThreadState:
     """The state with the saved segments whose names the words hold (this turn's, or the
-    thread's last question's), each with its current spec; the planner decides from the words
+    thread's last question's, or whose orders it asked about), each with its current spec; the planner decides from the words
     around a name whether it names the segment."""
-    words = loose_name(f"{text} {state.audience_words or ''}")
+    words = loose_name(f"{text} {state.audience_words or ''} {state.orders_of or ''}")
     named = {name: spec for name, spec in session.execute(select(Segment.name, Segment.spec).where(Segment.is_current.is_(True)))
              if (loose := loose_name(name)) and re.search(rf"(?<![a-z0-9]){re.escape(loose)}(?![a-z0-9])", words)}
     if named == state.saved_segments:

@@ -28,6 +28,8 @@ OPENERS = (
     r"|btw|by the way|oops|whoops|cheers|good|got it|noted"
     r"|while (?:it'?s|its|it is|they'?re|it'?s still) paused|(?:it'?s|its|it is) paused(?: now)?|now (?:that )?(?:it'?s|its) paused"
     r"|no,? (?:i|we) meant|(?:i|we) meant|what i meant is"
+    # a correction announced before it is said ("let me rephrase - send ...", "false alarm. resume ...")
+    r"|let me rephrase|to rephrase|rephrasing|let me try (?:that )?again|try again|false alarm|my bad|sorry"
 )
 _FILLER = re.compile(rf"^(?:(?:{OPENERS})\b[\s,:;.!-]*)+", re.I)
 _POLITE = re.compile(r"^(?:please|pls|plz|kindly)[\s,]+")

@@ -101,3 +101,18 @@ def test_a_segment_is_redefined_in_words_and_never_saved_half_read(engine, setti
     assert "version 2 of segment 'uk_whales'" in replaced, replaced
     assert reply_number(replaced.split("\n\n", 1)[1].split("version 2", 1)[1]) == len(
         [k for k, p in people.items() if p.country == "GB" and sum(total for _, total in orders.get(k, [])) > 1000]), replaced
+
+
+def test_their_orders_follow_ups_stay_with_the_people_counted(engine, settings, store):
+    """"how many germans ordered 3+ times", "what did they spend in the last 30 days", "and in the
+    last 60?": both revenue answers are those people's, not the whole shop's (ThreadState.orders_of)."""
+    people, orders = store
+    count, recent, wider = _ask(engine, settings, "how many germans ordered at least twice", "what did they spend in the last 30 days",
+                                "and in the last 60 days?")
+    germans = {key for key, person in people.items() if person.country == "DE" and len(orders.get(key, [])) >= 2}
+    assert reply_number(count) == len(germans), count
+    for reply, days in ((recent, 30), (wider, 60)):
+        since = NOW - timedelta(days=days)
+        spent = sum(value for key in germans for at, value in orders[key] if at >= since)
+        assert "revenue by contacts in DE" in reply.splitlines()[0], reply
+        assert f"revenue {round(spent, 2):,.2f}" in reply, reply

@@ -194,7 +194,7 @@ REVIEW_BRIEF = "Ask them to review what they bought, with a link to leave a revi
 
 
 def _purpose(audience: Audience, lowered: str) -> str:
-    if re.search(r"\bthank.?you\b|\bthanks? (?:them|everyone|customers|buyers)\b|\breview requests?\b|\bask\b.*\bfor (?:a )?reviews?\b", lowered):
+    if re.search(r"\bthank.?you\b|\bthank(?:s|ing)? (?:them|everyone|customers|buyers)\b|\breview requests?\b|\bask\b.*\bfor (?:a )?reviews?\b", lowered):
         return "custom"
     if "stage" in audience.kinds and audience.stage in ("cart", "checkout"):
         return "cart_discount" if percent(lowered) or discount_codes(lowered) else "cart_reminder"

@@ -45,17 +45,23 @@ def _plan(text: str, state: ThreadState) -> Plan:
         state = ThreadState(**{**state.to_dict(), "audience_words": state.audience_words.split(replies.BOTH_SIDES, 1)[0]})
     # "and who spent over 300?": the opener "and" says it adds to the last question, so it is read
     # with it first
+    if re.search(r"\b(?:how much|revenue|sales|spend|spent|aov)\b", lowered) and (theirs := replies.their_orders(lowered, state, _plan)):
+        return theirs  # "and how much did they spend this year": their orders, before any refinement of the count
     if (refined := refined_question(re.sub(r"^(?:ok|okay|so|hmm+|um+|right)[,.!]?\s+(?=and\b)", "", spoken.lower()), state)
             or refined_question(lowered, state)) is not None:
         # "what about France?" after a count: the same question with the place swapped
-        built = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None}))
+        built = _plan(refined, ThreadState(**{**state.to_dict(), "audience_words": None, "orders_of": None}))
         if built.calls and built.calls[0].name in ("preview_segment", "order_summary"):
             built.audience_words = refined
-            return built
+            return replies.still_their_orders(built, state, _plan)
     if state.campaign_id is not None and describes_new_campaign(lowered):
-        # a whole new campaign asked for in a thread that built another: built as in a fresh thread
-        fresh = _plan(text, ThreadState(campaigns=state.campaigns))
+        # a whole new campaign asked for in a thread that built another: built as in a fresh thread;
+        # "no, scrap that. i meant a one-off to ...": the new one, the old one left as it is (said)
+        correction = CORRECTION.match(clean)
+        fresh = _plan(clean[correction.end():] if correction else text, ThreadState(campaigns=state.campaigns))
         if fresh.calls and fresh.calls[0].name == "create_sequence":
+            if correction:
+                fresh.reading = f"{fresh.reading}\n(campaign {state.campaign_id} is left as it is: say 'discard campaign {state.campaign_id}' to drop it)"
             return fresh
     if state.pending and (answered := replies.answering(clean, state, _plan)) is not None:
         return answered
@@ -187,6 +193,9 @@ def _plan(text: str, state: ThreadState) -> Plan:
     return Plan("unknown", answer=help_text(messages.UNKNOWN_REQUEST))
 
 
+# "no, scrap that. i meant ...", "forget that, ...": the last request taken back before a new one
+CORRECTION = re.compile(r"^(?:no|nope|actually|wait)?[,.!]?\s*(?:scrap|scratch|forget|ignore|cancel|bin|ditch|drop) (?:that|this|it)(?: one)?[,.!;:-]*\s*"
+                        r"(?:(?:no,?\s*)?(?:i|we) (?:meant|mean)\s+|instead[,:]?\s+)?", re.I)
 # A second question in the same message, and the read-only counts both may be.
 TOLD_FIRST = re.compile(r"^(?:ok |okay |so |alright )?(?:i|we)(?:'ve| have)? (?:just )?(?:set|fixed|updated|changed|added|did|done|sorted|configured"
                         r"|filled in|put in)\b[^,.;!]{0,80}[,.;!]\s*(?:so |now |and )?(?P<rest>.{6,})$", re.I)

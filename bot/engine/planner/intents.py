@@ -246,7 +246,7 @@ INTENTS = [
     Intent(r"\b(orders?|revenue|sales|aov|turnover|takings)\b|\bhow much (did|have|do) (we|i) (sell|sold|make|made|earn|take)\b"
            r"|\bhow much (money|revenue)\b", 190, order_summary,
            unless=r"\b(sequence|flow|campaign|export|segment|abandon|cart|checkout|people|customers|contacts|shoppers"
-                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap"
+                  r"|subscribers|buyers|users|who|placed|ordered|purchased)\b|\bdraft|why|forget|quiet|cap|\b(?:one|1|single) (?:email|message|blast)\b|\bone.?off\b"
                   r"|\b(from|through|via|driven by) (email|emails|campaigns?|nudge)\b"
                   r"|\b(emails?|campaigns?) (drove|drive|brought|generated|made|earned)\b|\battributed\b"
                   r"|\b(series|automation|drip|post.?purchase)\b|^(please )?(can you |could you )?(build|set ?up|create|make)\b"

@@ -27,6 +27,7 @@ class Plan:
     reading: str | None = None  # "Read as: ..." for the reply's first line
     unused: list[str] = field(default_factory=list)  # words the planner could not use
     audience_words: str | None = None  # an audience question's words, kept by the thread for follow-ups
+    orders_of: str | None = None  # with audience_words: whose orders they ask about (ThreadState.orders_of)
     # the builder accounted for every word itself ("drop the $100 minimum" names what goes, not an
     # audience): the unused-word check would name them back wrongly
     words_all_read: bool = False

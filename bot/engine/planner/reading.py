@@ -19,6 +19,7 @@ from bot.engine.planner.vocabulary import (
     NUMBER_WORDS,
     QUOTED,
     countries_in,
+    discount_codes,
     repaired,
     words_to_numbers,
 )
@@ -107,7 +108,10 @@ CLOSERS = re.compile(r"(?:[\s,]+\b(?:then|pls|please|thanks|thx|lol|for now|for 
 
 def without_openers(clean: str) -> str:
     """`clean` without the chat words around the request; unchanged when nothing else is left."""
-    stripped = CLOSERS.sub("", OPENERS.sub("", clean)).strip()
+    opened = OPENERS.sub("", clean)
+    stripped = CLOSERS.sub("", opened).strip()
+    if discount_codes(stripped) != discount_codes(opened):
+        stripped = opened.strip()  # "switch the code to THANKS": a code, not a sign-off
     return stripped if re.search(r"[a-z]{2}", stripped, re.I) else clean
 
 

@@ -66,18 +66,34 @@ def last_counted(state: ThreadState, replan: Replan) -> tuple[dict | str, str] |
 
 
 def their_orders(lowered: str, state: ThreadState, replan: Replan) -> Plan | None:
-    if not (state.audience_words and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(state.audience_words.lower()):
+    people = state.orders_of or state.audience_words  # their orders asked about again: the same people
+    if not (people and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(people.lower()):
         return None
-    if (last := last_counted(state, replan)) is None:
+    if (last := last_counted(ThreadState(**{**state.to_dict(), "audience_words": people}), replan)) is None:
         return None
     spec, who = last
     asked = re.sub(r"\b(?:their|they|them|those|these)(?: people| customers| contacts)?\b|\b(?:from|by|of)\s*(?=\s|$)", " ", lowered)
-    built = replan(asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}", ThreadState(**{**state.to_dict(), "audience_words": None}))
+    asked = re.sub(r"\s+", " ", asked if re.search(r"\b(?:revenue|sales|orders?|aov)\b", asked) else f"revenue {asked}").strip()
+    built = replan(asked, ThreadState(**{**state.to_dict(), "audience_words": None, "orders_of": None}))
     if not (built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
         return None
+    return _of_the_counted(built, spec, who, asked, people)
+
+
+def still_their_orders(built: Plan, state: ThreadState, replan: Replan) -> Plan:
+    """A follow-up of a question about the counted people's orders ("and october?" after "what's
+    their revenue in november"): the same people's orders, as long as it asks about orders."""
+    if not (state.orders_of and built.calls and built.calls[0].name == "order_summary") or "segment" in built.calls[0].arguments:
+        return built
+    if (last := last_counted(ThreadState(**{**state.to_dict(), "audience_words": state.orders_of}), replan)) is None:
+        return built
+    return _of_the_counted(built, *last, built.audience_words, state.orders_of)
+
+
+def _of_the_counted(built: Plan, spec: dict | str, who: str, asked: str | None, people_words: str) -> Plan:
     built.calls[0].arguments["segment"] = spec
     built.reading = (built.reading or "").replace(" and revenue", f" and revenue by {who}", 1)
-    built.audience_words = None
+    built.audience_words, built.orders_of = asked, people_words
     built.words_all_read = True
     return built
 

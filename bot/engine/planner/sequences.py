@@ -187,11 +187,17 @@ def _step_words_of(clause: str) -> str | None:
     return own[:200]
 
 
+# How a request for a new campaign may open: chat words, or a correction of the last one ("no, scrap
+# that. i meant a one-off to ..."): the old campaign is left as it is, the new one built
+START = (r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then|no|nope|actually|scrap that|scratch that|forget that|ignore that"
+         r"|i meant|i mean|we meant)[,.!]?\s+)*")
+
+
 # A request that opens by naming a kind of campaign and goes on to its steps ("win back people who
 # haven't ordered in 90 days: we miss you on day 1, 15% off on day 4") is a new campaign, even in
 # a thread that built another: never an edit of that one.
 NEW_CAMPAIGN_HEAD = re.compile(
-    r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then)[,.!]?\s+)*(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do|do)\s+)?"
+    START + r"(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do|do)\s+)?"
     r"(?:a |an |new |another |one more |also )*(?:win.?back|re-?engage\w*|lapsed|abandoned.?(?:cart|checkout)s?|(?:cart|checkout|basket|browse|browsing)"
     r"[ -]abandon\w*|post.?purchase|after.?purchase|welcome (?:series|flow|sequence|journey|drip|emails)|thank.?you (?:series|flow|sequence))\b")
 _TIMINGS = re.compile(r"\bday\s*\d+\b|\b(?:right away|immediately|straight away|at once)\b|\b\d+\s*(?:h|hours?|days?|weeks?)\s+(?:later|after)\b"
@@ -201,16 +207,17 @@ _TIMINGS = re.compile(r"\bday\s*\d+\b|\b(?:right away|immediately|straight away|
 # ... and one that opens by asking for one email to an audience ("one email tomorrow at noon to
 # everyone who ...", "announce our loyalty program to customers in germany")
 NEW_ONE_OFF_HEAD = re.compile(
-    r"^(?:(?:ok|okay|now|next|also|and|so|great|cool|then)[,.!]?\s+)*(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do)\s+)?"
-    r"(?:(?:a |an |another |one more )?(?:one|1|single|one-off|1-off)[ -](?:\w+ )?(?:email|newsletter|blast|message)\b"
-    r"|(?:announce|promote)\b|(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
+    START + r"(?:(?:please|pls)\s+)?(?:(?:i want|i need|we need|let's do|lets do)\s+)?"
+    r"(?:(?:send |schedule |build |create |make |set up |do )?(?:a |an |another |one more )?(?:one|1|single|one-off|1-off)[ -](?:\w+ )?(?:email|newsletter|blast|message)\b(?=.*\bto\b)"
+    r"|(?:a |an )?(?:one-off|1-off|oneoff) (?:to|for)\b"
+    r"|(?:announce|promote)\b(?=.*\bto\b)|(?:an? )?(?:announcement|newsletter|email blast|promo email)\s+(?:\w+\s+){0,4}?to\b"
     r"|(?:send|email|mail|blast) (?:out )?(?:our|an?|one) (?!\d)[\w' -]{3,60}? to (?:everyone|all|our|the|customers"
-    r"|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)(?=.*\bto\b)")
+    r"|subscribers|contacts|people|shoppers|buyers|anyone|vips?)\b)")
 
 
 # ... or by its audience, then its steps ("people who started checkout in the last 2 days but never
 # finished: reminder after 6 hours, then 10% off on day 2")
-NEW_AUDIENCE_HEAD = re.compile(r"^(?:(?:ok|okay|now|next|also|and|so)[,.!]?\s+)*(?:people|customers|shoppers|anyone|folks|those|users|subscribers"
+NEW_AUDIENCE_HEAD = re.compile(START + r"(?:people|customers|shoppers|anyone|folks|those|users|subscribers"
                                r"|buyers|visitors)\s+(?:who|that|in|from)\b[^:]{5,200}:")
 
 
