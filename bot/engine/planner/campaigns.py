@@ -50,6 +50,11 @@ def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return Plan(tool, [PlannedCall(tool, {"campaign": reference})], reading=f"Read as: {verb} campaign {shown}")
 
 
+# "resume it", "turn the cart flow back on", "put it back live": a paused campaign going again
+BACK_ON = (r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up"
+           r"|\b(?:put|get|bring) (?:it|this|that|them|the [\w' -]{2,40}?) back live\b|\b(?:live|on) again\b")
+
+
 def back_on(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """"turn it back on" for the thread's campaign after an edit put it back to awaiting approval:
     scheduling it (which checks every approval), since a paused campaign is the only one to resume;

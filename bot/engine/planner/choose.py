@@ -125,6 +125,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if named and not re.search(r"(?:\bcampaign\s*#?|#)\d", steps[1], flags=re.I):
             # "approve the new winback email and turn it back on": "it" is the campaign just named
             steps[1] = re.sub(r"\b(?:it|this|that|them)\b", f"campaign {named}", steps[1], count=1)
+        if state.campaign_id is not None and any(call.name == "pause_campaign" and call.arguments.get("campaign") == str(state.campaign_id)
+                                                 for call in first.calls):
+            # "pause it, then make the second email 20% off": the edit is read against the paused campaign
+            state = ThreadState.from_dict({**state.to_dict(), "campaign_status": "paused"})
         plans = [first, _plan(steps[1], state)]
         builds = any(call.name == "create_sequence" for call in plans[0].calls)  # "build X, then schedule it": approvals come first
         if all(p.calls and writes(p) for p in plans) and not builds:
@@ -203,12 +207,20 @@ ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |
                           r"(?: one| email| e-mail| step| message)\s*[?.!]*$")
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
+# The verbs that open an edit of the thread's campaign
+EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
+              r"|reschedule|reword|rewrite|ditch|update|replace|use|take)")
 # "pause it, then move it to friday", "cancel the newsletter and then resume the cart flow": two
 # requests in order (plain "and" joins edits of one thing, read by _compound_edit instead)
 THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"
-                      r"|approve|reject|move|push|export|send|launch|restart|stop|turn|switch)\b)"
-                      # "... and approve the other two", "... and turn it back on": a lifecycle step after another request
-                      r"|,?\s+and\s+(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|restart|go live|turn (?:it|this|that|them) (?:back )?(?:on|off))\b"
+                      rf"|approve|reject|export|launch|restart|stop|turn|{EDIT_VERBS})\b)"
+                      # "... and approve the other two", "..., reject the second", "... and put it back live": a
+                      # lifecycle step after another request
+                      r"|(?:,\s*(?:and\s+)?|,?\s+and\s+)(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|decline|restart|go live"
+                      r"|(?:turn|switch) (?:it|this|that|them|the [\w' -]{2,40}?) (?:back )?(?:on|off)\b|(?:put|bring|get) (?:it|this|that|them|the [\w' -]{2,40}?) back live\b"
+                      r"|put (?:it|this|that|them|the [\w' -]{2,40}?) back on\s*[.!]*$"
+                      # "pause the cart flow and rewrite the day 2 email": an edit after a lifecycle step
+                      r"|rewrite|reword|redo)\b"
                       # "... and cap it at 2 emails a week": a frequency rule after an edit
                       r"|cap (?:it|emails|them|everyone|marketing)\b)",
                       re.I)
@@ -216,8 +228,6 @@ CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\
                             r"|(?:abandoned[- ]cart|cart|abandoned[- ]checkout|checkout|win-?back|welcome|browse(?: abandonment)?|post-?purchase)(?=\s*[,:;-]))"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
-EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
-              r"|reschedule|reword|rewrite|ditch|update|replace|use|take)")
 EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b"
                        # "..., and the last one's subject should be '...'", "..., and subject: '...'"
                        rf"|(?:the |its |their )?(?:[\w']+ ){{0,3}}?subject(?: line)?\b)", re.I)

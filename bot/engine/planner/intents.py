@@ -26,6 +26,7 @@ from bot.engine.planner.audiences import (
 )
 from bot.engine.planner.campaigns import (
     AGAIN,
+    BACK_ON,
     PER_PERIOD,
     back_on,
     campaign_list,
@@ -393,9 +394,8 @@ INTENTS = [
     Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b|\b(turn|switch) (it |this |that |the \w+ )*(off)\b|\bstop sending\b", 95,
            tool="pause_campaign", ask=CAMPAIGN_VERB.format(verb="pause"),
            reading="pause campaign {campaign}", unless=BUILD_FIRST),
-    Intent(r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up", 91, back_on),
-    Intent(r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up"
-           r"|\bstart (it|this|that|them) (up )?again\b|\bbring (it|this|that) back\b|\bturn (it|this|that) on again\b", 90,
+    Intent(BACK_ON, 91, back_on),
+    Intent(BACK_ON + r"|\bstart (it|this|that|them) (up )?again\b|\bbring (it|this|that) back\b|\bturn (it|this|that) on again\b", 90,
            tool="resume_campaign", ask=CAMPAIGN_VERB.format(verb="resume"),
            reading="resume campaign {campaign}", unless=BUILD_FIRST),
     Intent(r"\b(cancel|kill)\b|^stop\b|\bshut (it |this |that |the \w+ )*(down|off)\b|\b(for good|permanently)\b", 90,
