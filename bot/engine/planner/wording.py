@@ -43,15 +43,25 @@ def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 
 # "redo the welcome emails in a more playful tone", "make the day 1 email more urgent"
 TONE_NAMES = (r"friendly|friendlier|warm|warmer|casual|personal|playful|fun|funnier|formal|professional|luxurious|urgent"
-              r"|punchier|gentle|gentler|soft|softer|kinder|calmer")
+              r"|punchier|gentle|gentler|soft|softer|kinder|calmer|human|natural|conversational|relaxed|chatty"
+              # "less pushy", "less salesy", "sounds robotic": what it should stop being
+              r"|pushy|salesy|robotic|stiff|aggressive")
 TONE_EDIT = re.compile(r"\b(?:more|less|a bit|bit|in an?|with an?|sound|sounds|tone|(?:redo|rewrite|revise|reword|make)\b.*)\s*"
                        rf"(?:more |less )?(?P<tone>{TONE_NAMES})\b(?:\s+(?:tone|voice|vibe))?")
 # "rewrite it softer", "make it sound more playful": a tone only, never words for the email to say
 TONE_ONLY = re.compile(rf"(?:(?:more|less|a bit|bit|a little|in an?|with an?|sound|sounding)\s+)*(?:{TONE_NAMES})(?:\s+(?:tone|voice|vibe))?"
                        r"(?:\s+(?:please|then|instead|pls))*")
+def only_tone(words: str) -> bool:
+    """"one in a softer, friendlier tone", "more human and less pushy": tones only, nothing to say."""
+    return TONE_ONLY.fullmatch(words.strip(" .!")) is not None or (TONE_EDIT.search(words) is not None and not re.sub(
+        rf"\b(?:{TONE_NAMES}|more|less|a bit|bit|a little|in|an?|with|sound|sounding|tone|voice|vibe|one|and|please|then|instead|pls|so)\b|[,.!&-]",
+        " ", words).strip())
+
+
 # the words for a tone that are no tone's name ("friendlier", "warmer, more personal", "punchier")
 TONE_WORDS = {"friendlier": "friendly", "warmer": "friendly", "personal": "friendly", "funnier": "playful", "punchier": "urgent",
-              "gentle": "friendly", "gentler": "friendly", "soft": "friendly", "softer": "friendly", "kinder": "friendly", "calmer": "friendly"}
+              "gentle": "friendly", "gentler": "friendly", "soft": "friendly", "softer": "friendly", "kinder": "friendly", "calmer": "friendly",
+              **dict.fromkeys(("human", "natural", "conversational", "relaxed", "chatty", "pushy", "salesy", "robotic", "stiff", "aggressive"), "friendly")}
 
 
 @on_named_campaign
@@ -65,6 +75,8 @@ def change_tone(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     request = thread_request(state)
     steps = request.get("steps") or []
     which = step_named(lowered, request)
+    if which is None and re.search(r"\b(?:that|this) (?:one|email|draft)\b", lowered):
+        which = latest_step(state)  # "redo that one in a softer tone" after rejecting a step's draft
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
     plural = re.search(r"\b(?:emails|all|them|every|each|both|whole|everything|sequence|flow|campaign|it|this)\b", lowered)
@@ -100,12 +112,12 @@ SAY_EDIT = re.compile(r"^(?:ok |okay |so |actually |and |but |ugh,? |hmm,? |no,?
 def change_words(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     """The named step's email (the only one, for a one-off) written again to say the marketer's words."""
     found = SAY_EDIT.match(lowered)
-    if found is None or state.campaign_id is None or TONE_ONLY.fullmatch(found.group("words").strip(" .!")):
+    if found is None or state.campaign_id is None or only_tone(found.group("words")):
         return None
     request = thread_request(state)
     steps = request.get("steps") or []
     named = " ".join(part for part in (found.group("which"), found.group("which2"), found.group("which3")) if part)
-    which = step_named(named + " email", request) if named.strip() else None
+    which = step_named(f"the {named.strip()} email", request) if named.strip() else None  # "the 2 email": a step by its place
     if which and "missing" in which:
         return step_not_found(request, which["missing"])
     if which is None and len(steps) != 1:
