@@ -74,7 +74,8 @@ def within_saved_segment(clean: str, lowered: str, state: ThreadState) -> Plan |
         return None
     loose = loose_name(name)
     rest = re.sub(rf"\b(?:the |our |my )?(?:saved )?(?:segment )?{re.escape(loose)}(?: segment| list| group)?\b", " ", loose_name(lowered))
-    extra = describe_audience(rest)
+    # "how many are in early whales and who are in scotland": the words the name leaves behind
+    extra = describe_audience(re.sub(r"\s+", " ", re.sub(r"\b(?:in|of|from)\s+(?=(?:and|who|that)\b|$)", " ", rest)))
     parts = [part for part in (extra.spec["all"] if extra.spec and set(extra.spec) == {"all"} else [extra.spec] if extra.spec else [])
              if part != {"attribute": "email", "op": "exists"}]
     if not parts:

@@ -211,7 +211,9 @@ STATE_DEMONYMS = {"californians": "california", "texans": "texas", "new yorkers"
                   "alaskans": "alaska", "nevadans": "nevada", "utahns": "utah", "minnesotans": "minnesota", "tennesseans": "tennessee",
                   "ontarians": "ontario", "quebecers": "quebec", "albertans": "alberta", "british columbians": "british columbia",
                   "manitobans": "manitoba", "queenslanders": "queensland", "tasmanians": "tasmania", "bavarians": "bavaria",
-                  "scots": "scotland", "scottish customers": "scotland", "welsh customers": "wales"}
+                  "scots": "scotland", "scottish customers": "scotland", "welsh customers": "wales", "berliners": "berlin",
+                  "catalans": "catalonia", "sicilians": "sicily", "sardinians": "sardinia", "tuscans": "tuscany", "bretons": "brittany",
+                  "andalusians": "andalusia"}
 STATE_PEOPLE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, STATE_DEMONYMS), key=len, reverse=True)) + r")\b")
 
 

@@ -258,7 +258,7 @@ def _swapped(previous: str, new: str) -> str | None:
         # "revenue from US customers" -> "from canada customers": the old preposition is kept
         # and "us customers" -> "canada customers": none where there was none
         preposition = next((match.group(1) + " " for match in old if match.group(1)), "" if old else "in ")
-        if old and not preposition and all(previous[m.start():m.end()] in DEMONYMS for m in old):
+        if old and not preposition and all(previous[m.start():m.end()].removeprefix("the ") in DEMONYMS for m in old):
             preposition = "people in "  # "how many germans ordered" -> "how many people in france ordered"
         # "the us" is found as "us" too: one span, or the second edit cuts into the first
         swaps.append((_merged_spans([match.span() for match in old]), ("excluding " if excluded else preposition) + " and ".join(places)))
@@ -334,7 +334,7 @@ def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _places(text: str) -> list[str]:
     """The words naming places in `text`, bare ("france") or where a place goes ("the US")."""
-    found = countries_in(text)[1] + [phrase for _, _, phrase in regions_in(text)] + place_words(text)
+    found = countries_in(text)[1] + [phrase for _, _, phrase in regions_in(state_people(text))] + place_words(text)
     if re.search(r"\bthe (?:us|u\.s\.?|usa)\b", text):
         # "the us", once: a bare "us" is no place when the words are put back ("are from us")
         found = [word for word in found if word not in ("us", "usa", "u.s.", "u.s")] + ["the us"]

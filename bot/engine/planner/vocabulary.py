@@ -235,6 +235,11 @@ ENGLISH_REGIONS = {
 }
 
 
+# The short names marketers type for a few regions ("quebec and BC", "NSW customers")
+REGION_SHORT_NAMES = {"bc": "british columbia", "pei": "prince edward island", "nsw": "new south wales", "nrw": "nordrhein-westfalen",
+                      "socal": "california", "norcal": "california"}
+
+
 @lru_cache(maxsize=1)
 def region_names() -> dict[str, tuple[str, str]]:
     """Lower-case state, province and region names to (country, region code), from pycountry."""
@@ -248,7 +253,7 @@ def region_names() -> dict[str, tuple[str, str]]:
         elif subdivision.country_code in NAMED_REGION_COUNTRIES and getattr(subdivision, "parent_code", None) is None:
             for name in _own_names(subdivision.name):
                 names.setdefault(name, (subdivision.country_code, code))
-    for english, own in ENGLISH_REGIONS.items():
+    for english, own in {**ENGLISH_REGIONS, **REGION_SHORT_NAMES}.items():
         if own in names:
             names[english] = names[own]
     names.pop("georgia", None)  # the country of that name is meant as often as the state: countries_in reads it
@@ -326,6 +331,12 @@ def _country_fuzzy_keys() -> list[str]:
     return [name for name in country_names() if len(name) >= 6 and " " not in name]
 
 
+@lru_cache(maxsize=1)
+def _several_word_regions() -> frozenset[str]:
+    countries = country_names()
+    return frozenset(name for name in region_names() if " " in name and name not in countries and name not in GROUPS)
+
+
 def countries_in(fragment: str) -> tuple[list[str], list[str]]:
     """ISO codes named in `fragment` (names, demonyms, groups, safe codes), and the words used."""
     from rapidfuzz import fuzz, process
@@ -336,7 +347,13 @@ def countries_in(fragment: str) -> tuple[list[str], list[str]]:
     names = country_names()
     words = re.findall(r"[a-z][a-z.]*[a-z.]|[a-z]{2}", lowered)
     index = 0
+    several_words = _several_word_regions()
     while index < len(words):
+        # "british columbia", "new south wales": a region's own words, never a country's ("british")
+        region = next((size for size in (4, 3, 2) if " ".join(words[index:index + size]) in several_words), 0)
+        if region:
+            index += region
+            continue
         hit = None
         for size in (3, 2, 1):
             phrase = " ".join(words[index:index + size])
