@@ -23,6 +23,7 @@ from bot.engine.planner.reading import percent, read_as
 from bot.engine.planner.sequences import (
     FIRST_STEP,
     STEP_TIMING,
+    THEM,
     parse_steps,
     step_delay,
     step_hours,
@@ -131,10 +132,6 @@ def _message_words(clean: str) -> str:
 # A group named after "to" that no audience reading knows ("to VIPs", "to our superfans").
 UNKNOWN_PEOPLE = re.compile(r"\b(?:to|send|email|mail)\s+(?:our\s+|the\s+|all\s+|my\s+)?((?:vips?|superfans?|fans|loyalists|regulars|insiders|members|"
                             r"[\w-]+ (?:customers|buyers|shoppers|clients|fans))\b)")
-# The people a thread just counted, named by a pronoun ("for them", "to those people").
-THEM = re.compile(r"\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
-                  r"|that list|this list|this segment|that segment)\b")
-
 
 def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Recent buyers, steps written from the marketer's words, no exit when they buy again."""

@@ -410,7 +410,7 @@ INTENTS = [
            80, cart_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bbrows\w* abandon|" + AD_HEAD),
     Intent(r"brows\w* abandon|browse|viewed .*(didn't|did not|but not|without) (buy|purchas|order)", 70,
            browse_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + "|" + AD_HEAD),
-    Intent(r"win.?back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
+    Intent(r"win.?back|win (?:them|those|these|'?em|those people) back|re-?engage|lapsed|come back|(haven't|have not) (ordered|bought|purchased)", 60,
            winback_sequence, cues=(SEQUENCE_WORDS,), unless=SHOW_WORDS + r"|\bon hold\b|\b(pause|resume|cancel|approve|reject|schedule)\b|" + AD_HEAD),
     Intent(r"\b(create|save|make|build|define|new)\b.*\bsegment\b", 50, create_segment),
     # "save that as uk_whales": the audience just counted, kept under that name

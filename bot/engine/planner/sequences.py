@@ -42,6 +42,8 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
                 steps[which]["purpose"] = "cart_discount" if defaults is CART_DEFAULT else steps[which]["purpose"]
             loose += named
             continue
+        if delay is None and not steps and (percent(clause) or named) and re.search(r"\blater\b|\bafter (?:that|this)\b", lowered):
+            delay = {"delay_days": 0}  # "20% off code X, then a reminder 4 days later": the offer goes first
         if delay is None and not steps and FIRST_STEP.search(clause) and (
                 percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello|hi|hey|greet\w*)\b", clause) or _step_words_of(clause)):
             delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
@@ -148,7 +150,7 @@ _HEAD = re.compile(r"\$|\b(buy|buys|purchase|convert\w*|come back|spent|spend\w*
 _PURPOSE_ONLY = re.compile(r"^(?:(?:reminders?|remind|nudge|reviews?|social proof|testimonials?|ratings?|stars?|best.?sellers?"
                            r"|top.?sellers?|popular|offer|deal|incentive|promo|check.?in|follow.?up|note|one|email|mail|message"
                            r"|winback|welcome|intro|introduction|friendly|gentle|quick|short|little|customer|simple|soft|cart"
-                           r"|basket)\s*)+$")
+                           r"|basket|win (?:them |those |these |'?em )?back)\s*)+$")
 
 
 def _names_people(clause: str) -> bool:
@@ -339,10 +341,17 @@ ASKS_FOR_MESSAGES = re.compile(
     r"|coupon|code)\b|\bday \d+|\d+\s*%|\bafter \d+|\boff\b")
 
 
-def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defaults) -> Plan | None:
-    if not ASKS_FOR_MESSAGES.search(lowered):
+# The people a thread just counted, named by a pronoun ("for them", "to those people").
+THEM = re.compile(r"\bwin (?:them|those|these|'?em|those people|these people) back\b|\b(?:for|to|at|email|mail|message|send)\s+(?:them|those|these|that group|that audience|this audience|those people|these people"
+                  r"|that list|this list|this segment|that segment)\b")
+
+
+def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defaults, state: ThreadState) -> Plan | None:
+    if not ASKS_FOR_MESSAGES.search(lowered) and not THEM.search(lowered):
         return None
     audience = describe_audience(lowered, default=stage)
+    if state.audience_words and THEM.search(lowered) and (counted := describe_audience(state.audience_words)).spec is not None:
+        audience = counted  # "build a winback for them" after a count: the people just counted
     spec = audience.spec or {"cart": recipes.cart_abandoners(), "browse": recipes.browse_abandoners(),
                              "lapsed": recipes.lapsed_customers()}[stage]
     steps_text = words_to_numbers(_strip_holdout(lowered))
@@ -361,15 +370,15 @@ def _sequence(intent: str, name: str, stage: str, clean: str, lowered: str, defa
 def cart_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     # a flow for people who started checkout is named for them, so two flows are told apart
     name = "Abandoned checkout" if stage_of(lowered) == "checkout" else "Abandoned cart"
-    return _sequence("cart_sequence", name, "cart", clean, lowered, CART_DEFAULT)
+    return _sequence("cart_sequence", name, "cart", clean, lowered, CART_DEFAULT, state)
 
 
 def browse_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("browse_sequence", "Browse abandonment", "browse", clean, lowered, [(1, "browse_abandonment", None)])
+    return _sequence("browse_sequence", "Browse abandonment", "browse", clean, lowered, [(1, "browse_abandonment", None)], state)
 
 
 def winback_sequence(clean: str, lowered: str, state: ThreadState) -> Plan | None:
-    return _sequence("winback_sequence", "Win-back", "lapsed", clean, lowered, [(0, "winback", None)])
+    return _sequence("winback_sequence", "Win-back", "lapsed", clean, lowered, [(0, "winback", None)], state)
 
 
 # A welcome goes to people who signed up lately: the last day unless the request names a window.
