@@ -101,6 +101,7 @@ def _person_status(ctx: ToolContext, ref: str) -> ExplainResult:
              + (f", {contact.country}" if contact.country else "") + "):",
              _consent_words(contact, zone),
              f"ads: ad consent {_yes(contact.ad_consent)}, do-not-sell {_yes(contact.do_not_sell)}",
+             f"signed up: {_local(contact.created_at, zone)}",
              "may be emailed now: " + ("yes" if verdict.allowed else f"no ({_reason_words(verdict.reason)})")]
     lines += _suppression_lines(ctx.db, contact.email_hash, zone)
     lines += _latest_messages(ctx.db, contact, zone)

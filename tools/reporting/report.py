@@ -270,8 +270,8 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
     by += f" worth under {params.max_value:,.2f}" if params.max_value is not None else ""
     summary = (f"{orders:,} order{'s' * (orders != 1)} from {buyers:,} buyer{'s' * (buyers != 1)}{by} {span}, "
                f"revenue {money:,.2f}, average order value {average:,.2f}.")
-    if last is not None and buyers == 1:  # one person's orders: when they last ordered is the question's point
-        summary += f" Latest order: {last.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}"
+    if last is not None and buyers == 1:  # one person's orders: when they last ordered, and what, is the question's point
+        summary += f" Latest order: {last.astimezone(ctx.settings.zone):%Y-%m-%d %H:%M}" + _what_was_in(ctx, [*order_filter(since, until), *who, *worth])
         summary += f"; first: {first.astimezone(ctx.settings.zone):%Y-%m-%d}." if orders > 1 else "."
     groups = _order_groups(ctx, params, [*order_filter(since, until), *who, *worth], value) if params.by else []
     if groups:
@@ -282,6 +282,15 @@ def order_summary(ctx: ToolContext, params: OrderSummaryInput) -> OrderSummaryRe
             f"; and {len(groups) - 10} more." if len(groups) > 10 else ".")
     return OrderSummaryResult(summary=summary, orders=orders, buyers=buyers, revenue=money, average_order_value=average,
                               since=since, until=until, first_order_at=first, last_order_at=last, groups=groups)
+
+
+def _what_was_in(ctx: ToolContext, where: list) -> str:
+    """", 116.99: Trail Sneaker x1" for the newest of these orders ("what did she buy last")."""
+    properties = ctx.db.scalars(select(Event.properties).where(*where).order_by(Event.occurred_at.desc(), Event.id.desc()).limit(1)).first() or {}
+    lines = [line for line in properties.get("products") or [] if isinstance(line, dict) and line.get("name")]
+    total = properties.get("total", properties.get("revenue"))
+    said = f", {float(total):,.2f}" if isinstance(total, (int, float)) else ""
+    return said + (": " + ", ".join(f"{line['name']} x{line.get('quantity') or 1}" for line in lines[:10]) if lines else "")
 
 
 def _order_groups(ctx: ToolContext, params: OrderSummaryInput, where: list, value: Any) -> list[OrderGroup]:

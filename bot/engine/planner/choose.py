@@ -80,7 +80,8 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
         # "how many unsubscribes total, and how many bounced addresses?": both asked, both answered
         plans = [_plan(part, state) for part in questions]
-        if all(p.calls and all(c.name in replies.READ_ONLY_COUNTS for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
+        # "whens her signup date and how much has she spent": a person's status read too
+        if all(p.calls and all(c.name in replies.READ_ONLY_COUNTS | {"explain_contact"} for c in p.calls) for p in plans) and plans[0].calls != plans[1].calls:
             both = Plan(plans[0].intent, plans[0].calls + plans[1].calls,
                         reading="; and ".join(p.reading.removeprefix("Read as: ") if i else p.reading
                                               for i, p in enumerate(plans) if p.reading), unused=plans[0].unused + plans[1].unused,
@@ -172,7 +173,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if (who := EMAIL_RE.search(clean)) and not _asks_to_act(lowered):
         # "whats the deal with jo@...", "r we allowed to send marketing to jo@...": their status, read only
         return Plan("explain_contact", [PlannedCall("explain_contact", {"contact": who.group(0)})],
-                    reading=f"Read as: the email status of {who.group(0)}: consent, suppressions and latest messages (read only)")
+                    reading=f"Read as: the email status of {who.group(0)}: consent, sign-up date, suppressions and latest messages (read only)")
     # A question about an audience, or an audience named on its own ("customers with 5+ orders in
     # germany", "show me lapsed VIPs"): look, read only, and say how it was read.
     # Nothing else read it, and looking changes nothing: so a sentence that only describes people

@@ -46,7 +46,7 @@ def explain(clean: str, lowered: str, state: ThreadState) -> Plan:
         arguments["campaign"] = reference
         words = f"why {who} did or did not get the emails of campaign {reference if reference.isdigit() else repr(reference)}"
     else:
-        words = f"the email status of {who}: consent, suppressions and latest messages (read only)"
+        words = f"the email status of {who}: consent, sign-up date, suppressions and latest messages (read only)"
     return Plan("explain_contact", [PlannedCall("explain_contact", arguments)], reading=f"Read as: {words}")
 
 
