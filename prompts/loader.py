@@ -1,10 +1,11 @@
 """The one small loader for Nudge's prompt and template files (data kept apart from code).
 
 Files live beside this module: `email/<purpose>.txt` (ready copy for each email purpose: a
-`key: value` header, a `---` line, then the body's paragraphs), `email/tones.txt`, the email
-layouts `email/layout.{html,txt}.j2`, ad copy pools `ads/<purpose>.txt` (`[section]` headers, one
-line per candidate), and the model prompts `drafting.md` and `system.md`. Everything is read as
-UTF-8 text and cached; nothing here renders a template.
+`key: value` header, a `---` line, then the body's paragraphs), `email/tones.txt` (each voice's
+greeting, sign-off and lines), the email layouts `email/layout.{html,txt}.j2`, ad copy pools
+`ads/<purpose>.txt` (`[section]` headers, one line per candidate; `ads/offer.txt` says any ad's
+discount), and the model prompts `drafting.md` and `system.md`. Everything is read as UTF-8 text
+and cached; nothing here renders a template.
 """
 
 from __future__ import annotations
@@ -35,15 +36,18 @@ def email_template(purpose: str) -> dict[str, str]:
     return fields
 
 
-def tones() -> dict[str, tuple[str, str]]:
-    """Tone name -> (greeting, sign-off) for the template writer."""
+TONE_PARTS = ("greeting", "signoff", "subject_opening", "opening", "closing")
+
+
+def tones() -> dict[str, dict[str, str]]:
+    """Voice name -> its TONE_PARTS for the template writer (a part left empty is "")."""
     result = {}
     for line in read("email/tones.txt").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, _, rest = line.partition(":")
-        greeting, _, signoff = rest.partition("|")
-        result[name.strip()] = (greeting.strip(), signoff.strip().replace("\\n", "\n"))
+        parts = [part.strip().replace("\\n", "\n") for part in rest.split("|")]
+        result[name.strip()] = dict(zip(TONE_PARTS, parts + [""] * len(TONE_PARTS)))
     return result
 
 

@@ -9,7 +9,9 @@ Mutations tried: without `conditions.NO_CONSENT` "have no email consent" counted
 `choose._plan` (refine on the words before the openers are taken off) "and who spent over 300
 in total?" counted everyone over 300; without `refine.ORDER_QUESTION` "only UK buyers" after a
 revenue question repeated every country's revenue; without `order_summary`'s `by` the ranking
-question gave the total alone.
+question gave the total alone; without `conversation`'s copy of `Plan.orders_of` "and in the last
+60 days?" after "what did they spend" gave the whole shop's revenue; without
+`campaigns.campaign_audience_narrowed` "how many in germany would get it?" counted every German.
 """
 
 from __future__ import annotations
@@ -116,3 +118,20 @@ def test_their_orders_follow_ups_stay_with_the_people_counted(engine, settings, 
         spent = sum(value for key in germans for at, value in orders[key] if at >= since)
         assert "revenue by contacts in DE" in reply.splitlines()[0], reply
         assert f"revenue {round(spent, 2):,.2f}" in reply, reply
+
+
+def test_who_in_a_place_would_get_the_campaign_is_its_audience_there_and_who_got_it_is_its_report(engine, settings, store):
+    """"how many in germany would get it?" in a win-back's thread counts the win-back's audience in
+    Germany, not every German; "how many people got the win back email?" is its report, not a count."""
+    people, orders = store
+    talk = Conversation(engine, settings, use_agent=False)
+    talk.handle("build a winback for people who haven't ordered in 90 days: 15% off right away", "UAPPROVER", "T-reach")
+    there = talk.handle("how many in germany would get it?", "UAPPROVER", "T-reach").text
+    cutoff = NOW - timedelta(days=90)
+    lapsed = [key for key, person in people.items() if person.country == "DE" and orders.get(key)
+              and max(at for at, _ in orders[key]) < cutoff]
+    assert "audience in DE" in there.splitlines()[0], there
+    assert reply_number(there) == len(lapsed), there
+    got = talk.handle("how many people got the win back email?", "UAPPROVER", "T-reach")
+    assert [call.name for call in got.calls] == ["campaign_report"], got.text
+    assert "0 sent" in got.text, got.text

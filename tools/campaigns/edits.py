@@ -178,7 +178,9 @@ def update_sequence(ctx: ToolContext, args: UpdateSequenceInput) -> UpdateSequen
         campaign.holdout_percent = args.holdout_percent
     _renumber(ctx, steps)
     previous = campaign.status
-    if previous == "paused":
+    # (a rewrite that read the same changed nothing: the paused campaign may simply resume)
+    if previous == "paused" and (new_drafts or any(value is not None for value in (args.segment, args.send_at, args.holdout_percent))
+                                 or args.add_steps or args.remove_steps):
         campaign.status = "awaiting_approval"
         changes.append("back to awaiting approval: approve the new versions, then schedule it again")
     campaign.updated_at = ctx.now()
@@ -264,7 +266,7 @@ def _edit_step(ctx: ToolContext, step: CampaignStep, edit: StepEdit, new_drafts:
             step.draft_id = revised.draft_id
             dropped = f"; its A/B subject \"{variant}\" is dropped, so everyone gets this one" if variant else ""
             changes.append(f"step {step.position} subject is now \"{edit.subject}\" (draft {revised.draft_id}){dropped}")
-        new_drafts.append(step.draft_id)
+        new_drafts += [step.draft_id] if step.draft_id != old else []  # a rewrite that read the same keeps its approval
         ctx.db.execute(update(Message).where(Message.step_id == step.id, Message.status.in_(CLAIMABLE))
                        .values(draft_id=step.draft_id))
     return changes
@@ -335,11 +337,15 @@ def _rewrite(ctx: ToolContext, step: CampaignStep, current: Draft, edit: StepEdi
     except ValidationError as error:
         raise ToolError(f"step {step.position}: {validation_message(error)}") from None
     old = step.draft_id
-    step.draft_id = drafts.redraft_email(ctx, current, retoned).draft_id
+    written = drafts.redraft_email(ctx, current, retoned)
+    step.draft_id = written.draft_id
     said = f"in {'an' if tone[0] in 'aeiou' else 'a'} {tone} tone" if tone else ""
     said += (" and " if tone and brief else "") + (f"to say '{brief[:80]}'" if brief else "")
+    note = written.note.rstrip(".")  # a tone the offline writer does not know, or copy that already read so
+    if step.draft_id == old:
+        return f"step {step.position} not rewritten {said}: {note}"
     kept = "" if edit.subject is not None else _keep_own_subjects(ctx, step, current, edit)
-    return f"step {step.position} rewritten {said} (draft {old} -> {step.draft_id}){kept}"
+    return f"step {step.position} rewritten {said} (draft {old} -> {step.draft_id}){kept}" + (f" ({note})" if note else "")
 
 
 # An offer in a step's own words ("25% off, code LAST25, final chance"): what goes with the offer.

@@ -10,9 +10,9 @@ so the draft card shows them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,10 @@ Purpose = Literal[
     "cart_reminder", "social_proof", "cart_discount", "browse_abandonment",
     "winback", "welcome", "announcement", "custom",
 ]
-Tone = Literal["friendly", "professional", "playful", "urgent"]
+# A tone in the marketer's words ("friendly", "warmer, more human", "short and formal"): the model
+# writer reads it as it is; the template writer places it on its voices (tools.drafting.tones) and
+# the result's note names what it could not.
+Tone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
 Platform = Literal["google_rsa", "google_display", "meta", "linkedin"]
 
 
@@ -44,11 +47,13 @@ class DraftResult(ToolResult):
     subject: str | None = None
     preheader: str | None = None
     fields: dict[str, list[str]] | None = None
+    note: str = ""  # what the writer could not do as asked (a tone it does not know), or why it fell back
 
 
 class _Offer(ToolInput):
     purpose: Purpose = "cart_reminder"
-    tone: Tone = "friendly"
+    tone: Tone | None = Field(None, description="e.g. friendly, warm, professional, playful, urgent, short; "
+                                                "default: the copy's own voice")
     discount_percent: float | None = Field(None, gt=0, le=90)
     discount_code: str | None = Field(None, pattern=DISCOUNT_CODE)
     product: str | None = Field(None, description="product id or name to focus on")
@@ -62,16 +67,17 @@ class DraftEmailInput(_Offer):
 def draft_email(ctx: ToolContext, args: DraftEmailInput) -> DraftResult:
     """Draft a personalised marketing email for a purpose: cart_reminder, social_proof,
     cart_discount (needs discount_percent or discount_code), browse_abandonment, winback,
-    welcome, announcement (needs product or brief) or custom (needs brief). Optional tone
-    (friendly, professional, playful, urgent) and product focus. Returns the stored draft with
-    its compliance findings.
+    welcome, announcement (needs product or brief) or custom (needs brief). Optional tone in
+    your words (friendly, warm, professional, playful, urgent, short, ...) and product focus.
+    Returns the stored draft with its compliance findings.
     """
     return _write_email(ctx, args)
 
 
 def redraft_email(ctx: ToolContext, previous: Draft, args: DraftEmailInput) -> DraftResult:
-    """Write `args` afresh as the next version of `previous` (a changed offer), with the same
-    history as a hand revision: `previous` is superseded and the steps using it move on."""
+    """Write `args` afresh as the next version of `previous` (a changed offer or tone), with the
+    same history as a hand revision: `previous` is superseded and the steps using it move on.
+    Copy that comes out as `previous` already is stores nothing: `previous` is returned, said so."""
     return _write_email(ctx, args, previous)
 
 
@@ -81,7 +87,13 @@ def _write_email(ctx: ToolContext, args: DraftEmailInput, previous: Draft | None
     errors = copy_errors(written.copy)
     if errors:
         raise ToolError("; ".join(errors))
-    draft = _new_email_draft(ctx, written.copy, args.purpose, _params(args, request), written.writer, previous)
+    params = _params(args, request)
+    same_copy = previous is not None and (previous.content or {}).get("copy") == written.copy.model_dump()
+    if same_copy and _untoned(previous.params) == _untoned(params):
+        # a new version would need approving again for nothing ("warmer" after "friendly" reads the same)
+        unchanged = f"Draft {previous.id} already reads this way; it is unchanged."
+        return _result(ctx, previous, " ".join(filter(None, [written.note, unchanged])))
+    draft = _new_email_draft(ctx, written.copy, args.purpose, params, written.writer, previous)
     return _result(ctx, draft, written.note)
 
 
@@ -123,6 +135,10 @@ def _params(args: _Offer, request: writers.Request) -> dict:
     return {k: v for k, v in params.items() if v is not None}
 
 
+def _untoned(params: dict | None) -> dict:
+    return {key: value for key, value in (params or {}).items() if key != "tone"}
+
+
 def _new_email_draft(ctx: ToolContext, copy: EmailCopy, purpose: str, params: dict, writer: str,
                      previous: Draft | None = None) -> Draft:
     html, text = compose(copy)
@@ -159,7 +175,7 @@ def _result(ctx: ToolContext, draft: Draft, note: str = "") -> DraftResult:
     return DraftResult(
         summary="\n".join(lines), draft_id=draft.id, version=draft.version, writer=draft.writer,
         findings=findings, subject=draft.subject, preheader=draft.preheader,
-        fields=(draft.content or {}).get("fields"),
+        fields=(draft.content or {}).get("fields"), note=note,
     )
 
 

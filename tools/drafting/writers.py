@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from jinja2 import UndefinedError
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field, create_model
 from prompts import loader
 from tools.core.llm import chat_model
 from tools.core.settings import Settings
-from tools.drafting import ad_copy, placeholders
+from tools.drafting import ad_copy, placeholders, tones
 from tools.drafting.briefs import (
     ASKS_FOR,
     EVENTS,
@@ -48,15 +49,15 @@ PURPOSES = {
     "announcement": "announce a new product",
     "custom": "a message written from the marketer's brief",
 }
-TONES = ("friendly", "professional", "playful", "urgent")
 
 
 @dataclass
 class Request:
-    """What to write: purpose, tone, the offer, the product in focus and a free-text brief."""
+    """What to write: purpose, tone (the marketer's words; None: the copy's own voice), the
+    offer, the product in focus and a free-text brief."""
 
     purpose: str
-    tone: str = "friendly"
+    tone: str | None = None
     discount_percent: float | None = None
     discount_code: str | None = None
     product: dict[str, Any] = field(default_factory=dict)
@@ -85,12 +86,12 @@ class ModelFailed(Exception):
     """The model's answer failed the checks twice (or the call failed); the message says why."""
 
 
-def _brief_copy(request: Request, fields: dict[str, str]) -> dict[str, str]:
+def _brief_copy(request: Request, fields: dict[str, str], voice: str) -> dict[str, str]:
     """Subject, headline and body paragraphs for an email written from a brief."""
     brief = read_brief(request.brief)
     topic = brief.topic or (request.product.get("name") if request.product else "") or "News"
     offer = brief.offer or (f"{_number(request.discount_percent)}% off" if request.discount_percent else "")
-    urgent = brief.urgent or request.tone == "urgent"
+    urgent = voice == "urgent"  # an urgent brief's voice, unless a tone was asked for ("softer": no pressure)
     subject = f"{topic}, {offer}" if offer else topic
     subject = f"Don't miss it: {subject}" if urgent and len(subject) < 44 else subject
     event = topic.split()[-1].lower() in EVENTS
@@ -123,10 +124,13 @@ def template_email(request: Request) -> EmailCopy:
     elif request.purpose == "custom":
         base = next((name for pattern, name in READY_FOR if pattern.search(request.brief or "")), base)
     fields = loader.email_template(base)
+    tone = tones.read_tone(request.tone)
+    voice = tone.voice or ("urgent" if read_brief(request.brief).urgent else "plain")
     if base == "custom" and request.brief:
-        fields = _brief_copy(request, fields)
-    tone = "urgent" if request.tone == "friendly" and read_brief(request.brief).urgent else request.tone
-    greeting, signoff = loader.tones()[tone]
+        fields = _brief_copy(request, fields, voice)
+    elif tone.short:
+        fields = tones.shortened(fields)  # the ready copy's; a brief's own words are all kept
+    greeting = tones.voice_row(voice)["greeting"]
     body = [greeting, fields["body"]] if fields["body"] else [greeting]
     if request.brief and base != "custom":
         said = read_brief(request.brief)
@@ -147,13 +151,13 @@ def template_email(request: Request) -> EmailCopy:
         body += [f"{detail}." for detail in (said.details or ())]
         if said.offer and not re.search(r"\d\s*%", said.offer) and said.offer.lower() not in " ".join(body).lower():
             body.append(said.offer[0].upper() + said.offer[1:].rstrip(".!") + ".")  # "free shipping on anything"
-    fields, body = _in_tone(fields, body, tone)
     preheader = fields["preheader"]
     if (request.discount_percent or request.prints_code) and "discount_code" not in fields["body"]:
         # a win-back, welcome or browse email with an offer: the offer and its code are printed
         # (rendered per recipient at send time), never only stored on the step
         body.append(OFFER_LINE)
         preheader = OFFER_PREHEADER
+    fields, body, signoff = tones.in_tone(fields, body, voice, tone.short)
     return EmailCopy(
         subject=fields["subject"],
         subject_b=fields.get("subject_b") or None,
@@ -168,27 +172,6 @@ def template_email(request: Request) -> EmailCopy:
     )
 
 
-def _in_tone(fields: dict[str, str], body: list[str], tone: str) -> tuple[dict[str, str], list[str]]:
-    """The ready copy said in `tone` beyond its greeting: urgent copy says it will not wait (and
-    never "no rush"), playful copy opens its subject lightly; friendly and professional keep it."""
-    if tone == "urgent":
-        calm = r"\bNo rush:\s*we have kept it for you\b|\bno rush\b[^.]*\."
-        body = [re.sub(calm, "We are holding it for you, but not for long", part, flags=re.I) for part in body]
-        if not any("will not last" in part for part in body):
-            body.append("It will not last long, so take a look while it is on.")
-        if not re.match(r"(?:last chance|don't miss|hurry|final)", fields["subject"], re.I):
-            # (never shortened: a subject holds template fields, and a cut one would not render)
-            fields = {**fields, "subject": f"Last chance: {_lower_first(fields['subject'])}", "subject_b": ""}
-    elif tone == "playful" and not re.match(r"(?:psst|hey|ooh|oh)\b", fields["subject"], re.I):
-        fields = {**fields, "subject": f"Psst... {_lower_first(fields['subject'])}", "subject_b": ""}
-    return fields, body
-
-
-def _lower_first(subject: str) -> str:
-    """"You left ..." -> "you left ..."; a subject opening with a field or a name ("{{ x }}", "Trail ...") as it is."""
-    return subject[0].lower() + subject[1:] if re.match(r"(?:You|Your|We|Our|Still|Don't|Just|A|The|Here)\b", subject) else subject
-
-
 OFFER_LINE = ("{% if discount_code %}Use code {{ discount_code }} at checkout{% if discount_percent %} for "
               "{{ discount_percent }}% off your next order{% endif %}.{% elif discount_percent %}Enjoy {{ discount_percent }}% off "
               "your next order.{% endif %}")
@@ -198,7 +181,7 @@ OFFER_PREHEADER = ("{% if discount_percent %}{{ discount_percent }}% off{% else 
 
 def write_email(settings: Settings, request: Request) -> Written:
     if not settings.llm_configured:
-        return Written(template_email(request), "template")
+        return Written(template_email(request), "template", tones.note(request.tone))
     example = template_email(request)
     prompt = _prompt("drafting_email.md", request, example=example.model_dump_json(indent=2))
     try:
@@ -244,16 +227,32 @@ def template_ad(platform: str, request: Request, business_name: str | None = Non
     next section when a line does not fit: LinkedIn's one headline comes from the long lines
     within its 70 recommended characters, else from the short headlines (a long product name or
     shop name once left it with none, and the draft was refused). Lines that name the product in
-    focus (or the brief's topic) come first, so the copy names it.
+    focus (or the brief's topic) come first, so the copy names it. An ad with a discount says it
+    in every field, with its code where the field has room: `prompts/ads/offer.txt` adds lines
+    for any purpose, and ends a long line with the offer where the longer line still fits.
     """
     pool = {name: _ad_lines(lines, request, platform) for name, lines in loader.ad_lines(request.purpose).items()}
     focus = (request.product.get("name") or read_brief(request.brief).topic or "").lower()
+    terms = [term for term in (f"{_number(request.discount_percent)}%" if request.discount_percent else "",
+                               (request.discount_code or "").lower()) if term]
+    grown: dict[str, str] = {}  # a line with the offer said after it -> the line
+    if terms:
+        offer = {name: _ad_lines(lines, request, platform) for name, lines in loader.ad_lines("offer").items()}
+        sentences = offer.pop("sentences", [])
+        for name in ("long", "texts"):
+            longer = {f"{line} {said}": line for line in pool.get(name, []) if (said := _offer_sentence(line, sentences, terms))}
+            grown.update(longer)
+            pool[name] = [*longer, *pool.get(name, [])]
+        for name, lines in offer.items():
+            pool[name] = [*pool.get(name, []), *lines]
 
     def fit(names: tuple[str, ...], limit: int, most: int) -> list[str]:
         lines = [line for name in names for line in pool.get(name, []) if ad_copy.count(line, platform) <= limit]
+        said_longer = {grown[line] for line in lines if line in grown}
+        lines = _unique([line for line in lines if line not in said_longer])  # the line with the offer, not both
         if focus:
             lines.sort(key=lambda line: focus not in line.lower())  # stable: file order otherwise
-        return list(dict.fromkeys(lines))[:most]
+        return _offer_first(lines, terms)[:most]
 
     layouts: dict[str, Callable[[], dict[str, list[str]]]] = {
         "google_rsa": lambda: {
@@ -276,6 +275,35 @@ def template_ad(platform: str, request: Request, business_name: str | None = Non
                              "headline": fit(("long", "headlines"), 70, 1)},
     }
     return layouts[platform]()
+
+
+def _offer_sentence(line: str, sentences: list[str], terms: list[str]) -> str | None:
+    """The offer sentence that says just what `line` leaves out of the offer (its code, its
+    percent or both); None when the line says it all already."""
+    missing = {term for term in terms if term not in line.lower()}
+    for sentence in sentences if missing else []:
+        says = {term for term in terms if term in sentence.lower()}
+        if says == missing:
+            return sentence
+    return None
+
+
+def _unique(lines: list[str]) -> list[str]:
+    """`lines` without repeats, whatever their case ("15% Off, Code X" and "15% off, code X")."""
+    seen: dict[str, str] = {}
+    for line in lines:
+        seen.setdefault(line.casefold(), line)
+    return list(seen.values())
+
+
+def _offer_first(lines: list[str], terms: list[str]) -> list[str]:
+    """Lines that say the offer (the most of it first: percent and code) taking turns with the
+    others, so a field says the offer and still says what the ad is for."""
+    def said(line: str) -> int:
+        return sum(term in line.lower() for term in terms)
+    offered = sorted((line for line in lines if said(line)), key=lambda line: -said(line))
+    others = [line for line in lines if not said(line)]
+    return [line for pair in zip_longest(offered, others) for line in pair if line]
 
 
 def _ad_lines(lines: list[str], request: Request, platform: str) -> list[str]:
@@ -305,7 +333,9 @@ def _number(value: float | None) -> str | None:
 def write_ad(settings: Settings, platform: str, request: Request, business_name: str | None = None) -> Written:
     example = template_ad(platform, request, business_name)
     if not settings.llm_configured:
-        return Written(example, "template")
+        # the ready ad lines have one voice: a tone asked for is said to be left out, never dropped unseen
+        unsaid = f"Tone '{request.tone}': the offline writer's ad lines have one voice; with a model configured the tone is written."
+        return Written(example, "template", unsaid if request.tone else "")
     limits = "\n".join(f"- {spec.name}: {_limit_text(spec)}" for spec in ad_copy.SPECS[platform])
     prompt = _prompt("drafting_ad.md", request, platform=platform, limits=limits, example=json.dumps(example, indent=2))
 
@@ -323,7 +353,7 @@ def _prompt(name: str, request: Request, **extra: Any) -> str:
     values = {
         "purpose": request.purpose,
         "purpose_meaning": PURPOSES[request.purpose],
-        "tone": request.tone,
+        "tone": request.tone or "friendly",
         "discount_percent": _number(request.discount_percent),
         "discount_code": request.discount_code,
         "code_at_send": request.code_at_send,

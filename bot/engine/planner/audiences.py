@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.engine import messages
 from bot.engine.memory import ThreadState
+from bot.engine.planner.campaigns import campaign_audience_narrowed, campaign_sends
 from bot.engine.planner.conditions import NOT_ORDERED, clauses, time_of, time_words_in
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import ORDER, Audience, describe_audience
@@ -105,6 +106,8 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         return order_summary(clean, lowered, state)
     if (within := within_saved_segment(clean, lowered, state)) is not None:
         return within
+    if (sends := campaign_sends(clean, lowered, state)) is not None:
+        return sends
     if re.search(r"\bsaved segment\b|\bsegment (?:called|named)\b", lowered) and (name := segment_name(clean)):
         return saved_segment(name)
     if hyphenated := re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?(?:saved\s+)?(?:segment\s+)?['\"]?([a-z0-9]+(?:-[a-z0-9]+)+)['\"]?(?:\s+(?:segment|list|group))?"
@@ -117,6 +120,8 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         # "how many would the checkout abandonment campaign reach": its words name the campaign,
         # not an audience of their own
         audience = Audience(None, "")
+    if (narrowed := campaign_audience_narrowed(clean, lowered, state, audience)) is not None:
+        return narrowed  # "how many in the uk would get it?"
     if audience.spec is None and state.campaign_id is not None and re.search(
             r"\b(audience|segment|enrolled|in it|in the campaign|in there|control group|holdout|hold-out|held out)\b|\b(would|will|could|is going to|are going to) (get|receive|be sent)\b"
             r"|\b(get|gets|receive) (this|it|these|them|the \w+(?: \w+)? emails?)\b|\b(reach|reaches|reaching|hit|go to|goes to)\b"

@@ -10,6 +10,7 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.dates import report_period, unit_hours, zone_now
+from bot.engine.planner.extract import Audience
 from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import (
     campaign_note,
@@ -19,8 +20,9 @@ from bot.engine.planner.reading import (
 from bot.engine.planner.vocabulary import NUMBER_WORDS
 
 
-def report(clean: str, lowered: str, state: ThreadState) -> Plan:
-    period, words = report_period(lowered, zone_now())
+def report(clean: str, lowered: str, state: ThreadState, since_it_began: bool = False) -> Plan:
+    period, words = report_period(lowered, zone_now(), default="3650d" if since_it_began else "7d")
+    words = "since it began" if period == "3650d" and since_it_began else words
     arguments: dict[str, Any] = {"period": period}
     # A name only where one goes: beside a campaign noun, or in "how did X do"; otherwise the
     # question is about every campaign ("how much revenue did our emails drive").
@@ -37,6 +39,33 @@ def report(clean: str, lowered: str, state: ThreadState) -> Plan:
     which = f"campaign {shown}{campaign_note(clean, state)}" if reference else "all campaigns"
     return Plan("campaign_report", [PlannedCall("campaign_report", arguments)],
                 reading=f"Read as: the results of {which} {'over ' if words.startswith('the ') else ''}{words}")
+
+
+# "how many people got the win back email?", "how many have received the cart emails so far": what
+# a campaign sent since it began (its report), never a count of whom its kind of audience describes
+GOT_THE_EMAILS = re.compile(r"^(?:so |ok |and )?how many (?:people |contacts |customers |folks |ppl |of them )?(?:have |has |actually |already )*"
+                            r"(?:got|gotten|received|been sent|were sent|was sent|opened|clicked)\b(?!.*\b(?:consent|opt|unsubscrib|bounce)\w*)"
+                            r"(?=.*\b(?:emails?|campaign|sequence|flow|newsletter|one-?off|blast|it|this|that|one)\b)")
+
+
+def campaign_sends(clean: str, lowered: str, state: ThreadState) -> Plan | None:
+    return report(clean, lowered, state, since_it_began=True) if GOT_THE_EMAILS.search(lowered) else None
+
+
+def campaign_audience_narrowed(clean: str, lowered: str, state: ThreadState, audience: Audience) -> Plan | None:
+    """"how many in the uk would get it?" in a campaign's thread: the campaign's audience, narrowed
+    as the question says (read only); None when the question is not about who the campaign reaches."""
+    request = (state.sequence_request or {}).get("segment")
+    if audience.spec is None or state.campaign_id is None or not isinstance(request, dict) or not CAMPAIGN_REACH.search(lowered):
+        return None
+    parts = [part for part in (audience.spec["all"] if set(audience.spec) == {"all"} else [audience.spec]) if part != {"attribute": "email", "op": "exists"}]
+    return Plan("how_many", [PlannedCall("preview_segment", {"spec": {"all": [request, *parts]}})], audience_words=clean,
+                reading=f"Read as: contacts in campaign {state.campaign_id}'s audience {audience.reading.removeprefix('contacts ')} (read only)")
+
+
+# the campaign's audience asked about: "would get it", "gets this", "in the audience"
+CAMPAIGN_REACH = re.compile(r"\b(would|will|could|is going to|are going to) (get|receive|be sent)\b|\b(get|gets|receive) (this|it|these|them)\b"
+                            r"|\bin (?:the |its |that |this )?(?:campaign'?s? )?audience\b")
 
 
 def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:

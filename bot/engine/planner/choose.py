@@ -4,6 +4,7 @@ about an audience or a contact, or to help with examples.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -129,7 +130,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
         if state.campaign_id is not None and any(call.name == "pause_campaign" and call.arguments.get("campaign") == str(state.campaign_id)
                                                  for call in first.calls):
             # "pause it, then make the second email 20% off": the edit is read against the paused campaign
-            state = ThreadState.from_dict({**state.to_dict(), "campaign_status": "paused"})
+            state = dataclasses.replace(state, campaign_status="paused")
         plans = [first, _plan(steps[1], state)]
         builds = any(call.name == "create_sequence" for call in plans[0].calls)  # "build X, then schedule it": approvals come first
         if all(p.calls and writes(p) for p in plans) and not builds:
