@@ -57,6 +57,13 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
         # says which, so no line is needed, but its steps and audience are the ones to read
         return moved_to(session, named, state), ""
     words = campaign_phrases(text)
+    if not words and (ad_for := AD_FOR.search(text.lower())):
+        # "write linkedin copy for the winter sale": a campaign's name with no campaign noun, taken
+        # only when every word is in one campaign's name (its offer then goes into the ad)
+        said = set(re.findall(r"[a-z0-9]+", ad_for.group(1))) - {"the", "our", "my", "new"}
+        named = [campaign for campaign, _ in campaigns_named(session, ad_for.group(1)) if said <= set(re.findall(r"[a-z0-9]+", campaign.name.lower()))]
+        if named and named[0].id != state.campaign_id:
+            return moved_to(session, named[0], state), f"Taken to mean campaign {named[0].id} '{named[0].name}' ({named[0].status.replace('_', ' ')})."
     if not words:
         return state, ""
     codes, _ = countries_in(words)
@@ -79,6 +86,8 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     return moved, line + "."
 
 
+# ad copy "for the winter sale": what may be a campaign's name, after the ad words
+AD_FOR = re.compile(r"\b(?:ads?|copy|creatives?|headlines?)\b[^.?!]*?\bfor (?:the |our |my )([\w' -]{3,40}?)\s*[?.!]*$")
 # "pause everything that's live", "resume all paused campaigns": every campaign in that status.
 EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you )*(?P<verb>pause|halt|freeze|resume|unpause|restart)\s+"
                             r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence)"

@@ -7,7 +7,8 @@ Mutations tried: planning "add another email on day 7" as a discount change (the
 (no add_step intent) fails `test_steps_are_added_removed_and_recoded_in_place`; dropping the
 marketer's words (`reading.campaign_words` returning nothing) fails
 `test_a_campaign_is_found_by_its_own_name`. Sending the kind's default name ("Abandoned cart")
-still passes: the tool's lookup prefers the live cart campaign to the cancelled namesake.
+still passes: the tool's lookup prefers the live cart campaign to the cancelled namesake. Without
+`recall.AD_FOR` "write linkedin copy for the winter sale" wrote an ad with no offer.
 """
 
 from __future__ import annotations
@@ -149,3 +150,18 @@ def test_every_live_campaign_is_paused_and_a_steps_kind_changes_in_words(engine,
     db.expire_all()
     assert {db.get(Campaign, c.id).status for c in (cart, winback)} == {"paused"}
     assert talk.handle("pause everything thats live", "UAPPROVER", "T3").text.startswith("No campaign is active right now")
+
+
+def test_ad_copy_for_a_campaign_named_without_a_campaign_noun_carries_its_offer(engine, settings, db):
+    """"write linkedin copy for the winter sale" in a new thread: the stored one-off 'winter sale'
+    is the campaign meant (said), and the ad says its 20% and its code; a name no campaign has
+    ("the spring launch") stays an ad about those words, with no offer invented."""
+    seed_store(engine, contacts=40)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("one email on saturday at 9am to everyone: our winter sale, 20% off with code WINTER20", "UAPPROVER", "W1").failed
+    ad = talk.handle("write linkedin copy for the winter sale", "UAPPROVER", "W2")
+    assert [call.name for call in ad.calls] == ["draft_ad_copy"], ad.text
+    assert ad.calls[0].arguments.get("discount_code") == "WINTER20" and "Taken to mean campaign" in ad.text, ad.text
+    assert "WINTER20" in ad.text.split("\n\n", 1)[1], ad.text
+    other = talk.handle("write linkedin copy for the spring launch", "UAPPROVER", "W3")
+    assert "discount_code" not in other.calls[0].arguments and "Taken to mean" not in other.text, other.text

@@ -134,9 +134,12 @@ def _names_thread_campaign(said: str, state: ThreadState) -> bool:
     words (the engine has already moved the thread to the campaign the words fit best)."""
     phrase = re.fullmatch(r"(?:for |about )?(?:the|this|that|our|my)\s+([\w' -]+?)\s+(?:campaign|sequence|flow|series|newsletter|one-?off|blast|e-?mails?)[.!?]*",
                           said.strip().lower())
-    if not phrase:
-        return False
     request = state.sequence_request or {}
+    if not phrase:
+        # "copy for the winter sale": no campaign noun, so every word must be in the campaign's name
+        bare = re.fullmatch(r"(?:for |about )?(?:the|our|my)\s+([\w' -]{3,40}?)[.!?]*", said.strip().lower())
+        named = set(re.findall(r"[a-z0-9]+", (request.get("name") or "").lower()))
+        return bool(bare and named) and set(re.findall(r"[a-z0-9]+", bare.group(1))) - {"the", "our", "new"} <= named
     known = " ".join([request.get("name") or "", *(f"{step.get('purpose', '')} {step.get('brief') or ''}" for step in request.get("steps") or [])])
     known_words = set(re.findall(r"[a-z0-9]+", known.lower().replace("_", " ")))
     words = [word for word in re.findall(r"[a-z0-9]+", phrase.group(1)) if word not in ("the", "our", "new", "a", "an")]
