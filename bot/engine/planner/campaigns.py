@@ -79,6 +79,14 @@ def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     return Plan(tool, [PlannedCall(tool, {"campaign": reference})], reading=f"Read as: {verb} campaign {shown}")
 
 
+# "show me the cart flow", "status of the winback", "which steps still need approving?", "who's
+# excluded and why": one campaign's preflight card (steps, approvals, the audience now, buttons)
+SHOW_CAMPAIGN = (r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
+                 r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"
+                 r"sequence|flow|series)\b|\bwhat'?s happening with\b|\b(?:which|what) (?:steps?|emails?|ones?|drafts?) (?:still |do |does )?(?:need|needs|await|are waiting for)\b.*\bapprov"
+                 r"|\bwho(?:'s| is| are| gets?| got)? (?:excluded|left out|kept out|filtered out)\b")
+
+
 # "resume it", "turn the cart flow back on", "put it back live": a paused campaign going again
 BACK_ON = (r"\b(resume|unpause|restart|re-?enable|re-?activate)\b|\b(turn|switch|put) .*\bback on\b|\bstart (it|this|that|them) (back )?up"
            r"|\b(?:put|get|bring) (?:it|this|that|them|the [\w' -]{2,40}?) back live\b|\b(?:live|on) again\b")
@@ -106,7 +114,7 @@ AGAIN = (r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lo
 
 # "and only one per day" after a cap: another period's cap, the emails understood
 PER_PERIOD = re.compile(r"^(?:and |also |plus |ok |oh and )*(?:only |just |max |at most |no more than |and )*(\d+|one|two|three|four|five|six|seven)"
-                        r" (?:(?:marketing )?e?mails? )?(?:a|an|per|each|every) (day|week|month)$")
+                        r" (?:(?:marketing )?e?mails? )?(?:a|an|1|per|each|every) (day|week|month)$")
 
 
 def cap_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:

@@ -61,7 +61,7 @@ def _named_campaign(lowered: str, state: ThreadState) -> ThreadState:
 
 
 @on_named_campaign
-def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
+def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if refusal := follow_up_refusal(state):
         return refusal
     # "make the 15% one twenty percent": the new percent is not the one that names the step
@@ -69,6 +69,11 @@ def change_discount(clean: str, lowered: str, state: ThreadState) -> Plan:
     if value is None and (bare := re.search(r"\b(?:discount|offer|it|code)\s+(?:up |down )?(?:to|at|of)\s+(\d{1,2}(?:\.\d+)?)\b(?!\s*(?:days?|hours?|h|d|weeks?|[$€£]))",
                                            lowered)):
         value = float(bare.group(1)) if "." in bare.group(1) else int(bare.group(1))  # "bump the discount to 25": percent
+    if value is None and (bare := re.fullmatch(r"(?:and |ok |so |actually )*(?:make|change|bump|set|up) (?:it|that|the discount|the offer) (?:to )?(\d{1,2})"
+                                               r"(?: percent| off| instead)*", lowered.strip(" .!?"))):
+        value = int(bare.group(1)) if 5 <= int(bare.group(1)) <= 90 else None  # "and make it 15" after an offer edit: percent
+    if value is None:
+        return None  # "make it 2 instead": no percent said, so no offer changes
     request = thread_request(state)
     day = re.search(r"day\s*(\d+)", lowered)
     if day is not None:

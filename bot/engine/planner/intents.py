@@ -28,6 +28,7 @@ from bot.engine.planner.campaigns import (
     AGAIN,
     BACK_ON,
     PER_PERIOD,
+    SHOW_CAMPAIGN,
     back_on,
     campaign_list,
     cap_again,
@@ -193,7 +194,8 @@ INTENTS = [
            r"\b(drafts?|emails?|copy|messages?|ones?)\b|\bwhat (?:does|do|will) .*\b(look|read)s? like\b|\blooks? like\b"
            r"|\bwhat (?:does|do|will|did) (?:the |that |this |my |our )?\w+(?: \w+)? (?:email|mail|message|one|step)s? say\b"
            r"|^(?:can i |could i |let me )?(?:preview|see|show me|show) (?:it|this|that|them)\b(?!\s+(?:to (?:meta|google|facebook)|campaign))"
-           r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:mention|say|include|show|have|contain)\b"
+           r"|^(?:does|do|did|will) (?:the|this|that|it|my|our) ?(?:\w+ )?(?:email|mail|message|draft|one)?s? (?:still )?(?:mention|say|include|show|have|contain)\b"
+           r"|^what(?:'s| is) in (?:the |that |this )?(?:[\w-]+ ){0,3}?(?:email|one|step|message|draft)\b"
            r"|^what(?:'s| is| are| was)(?: the| its)? (?:subject(?: lines?)?|preheader|headline|copy|body)\b", 231,
            show_drafts, unless=r"\b(results?|report|stats|performance|campaigns\b|scheduled|live|audience|segment)"),
     Intent(r"\bdraft\b|\bcomplian|can-?spam|\b(?:anything|something|what)\b.*\b(?:block|stop|prevent)\w*\b.*\b(?:this|it|campaign|going out|sending)\b|\blegal(ly)? (ok|okay|fine|allowed|check)|^(approve|reject) (it|this|that)\b"
@@ -214,9 +216,7 @@ INTENTS = [
            tool="discard_campaign", ask=CAMPAIGN_VERB.format(verb="discard"),
            reading="discard campaign {campaign} (it never went live; nothing was sent)"),
     # Showing one campaign is its preflight card: steps, approvals, the audience now, and buttons.
-    Intent(r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
-           r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"
-           r"sequence|flow|series)\b|\bwhat'?s happening with\b", 221, tool="preflight", decline=True,
+    Intent(SHOW_CAMPAIGN, 221, tool="preflight", decline=True,
            reading="show campaign {campaign} (its steps, approvals and audience now)",
            unless=r"\b(results?|report|performance|stats|how (did|is|are|was)|open rate|click rate|consent|segment)\b|@"),
     Intent(r"\b(which|what|list|show|any)\b.*\b(campaigns?|sequences?|flows?|drafts?)\b.*\b(waiting|awaiting|pending|need\w*|"
@@ -311,7 +311,7 @@ INTENTS = [
            r"|^(?:please |ok |actually )*(?:send|make|have) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b\d+\s*(?:h|hours?|days?) (?:after|later)\b"
            r".*\b(?:instead|not|rather than)\b", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also |now |no,? )*(can you |could you |can we |could we |let's )?(make|change|set|bump|raise|lower|give|update|"
-           r"drop|increase|reduce)\b.*\d+\s*%|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
+           r"drop|increase|reduce|swap|switch)\b.*\d+\s*%|^(and |ok |so |actually )*(make|change|bump|set|up) (it|that|the discount|the offer) (to )?\d{1,2}( percent| off| instead)*$|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
            r"(?!\s*(days?|hours?|h|d|weeks?|am|pm))", 160,
            change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
