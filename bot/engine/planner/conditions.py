@@ -75,7 +75,9 @@ def ordered_but_not(clause: str, now: datetime) -> tuple[list[dict[str, Any]], s
     match = ORDERED_BUT_NOT.match(clause.strip())
     if match is None:
         return None
-    first, later = time_of(match.group("pos"), now), time_of(match.group("neg"), now)
+    # "... but not since, with 2+ orders overall": the second window ends where another condition begins
+    negative = re.split(r"\s*,|\s+(?:and|with|who|that|whose)\b", match.group("neg"), maxsplit=1)[0]
+    first, later = time_of(match.group("pos"), now), time_of(negative, now)
     if not first.any:
         return None
     ordered: dict[str, Any] = {"event": ORDER}
@@ -83,7 +85,7 @@ def ordered_but_not(clause: str, now: datetime) -> tuple[list[dict[str, Any]], s
     gap: dict[str, Any] = {"event": ORDER}
     if later.any:
         said = attach(gap, later)
-    elif re.fullmatch(r"since(?: then)?\W*", match.group("neg").strip()) and first.period:
+    elif re.fullmatch(r"since(?: then)?\W*", negative.strip()) and first.period:
         gap["between"] = [first.period.end.isoformat(), (now + timedelta(days=1)).isoformat()]
         said = f"since ({first.period.end:%Y-%m-%d} on)"
     else:
@@ -236,10 +238,21 @@ def spend_condition(clause: str, time: Time | None) -> tuple[dict[str, Any], str
     return condition, words
 
 
+# "over six months ago", "more than a year ago", "at least 90 days ago": longer ago than that
+SIGNED_LONG_AGO = re.compile(r"\b(?:over|more than|at least|longer than|upwards of)\s+(?P<n>\d+|a|an|one)\s*(?P<unit>days?|weeks?|months?|years?)\s+ago\b")
+
+
 def signup_condition(clause: str, time: Time, now: datetime, attribute: str = "created_at",
                      verb: str = "signed up") -> tuple[list[dict[str, Any]], str] | None:
     """The contact-time bounds a clause names ("signed up before march", "opted in since june"):
     `attribute` is the contact's time (created_at, consent_at), `verb` its words in the reading."""
+    if ago := SIGNED_LONG_AGO.search(clause):
+        # "signed up over six months ago": before that day, never within those months
+        amount = 1 if ago.group("n") in ("a", "an", "one") else int(ago.group("n"))
+        days = amount * {"day": 1, "week": 7, "month": 30, "year": 365}[ago.group("unit").rstrip("s")]
+        before = (now - timedelta(days=days)).date()
+        return ([{"attribute": attribute, "op": "lt", "value": before.isoformat() + "T00:00:00"}],
+                f"who {verb} more than {amount} {ago.group('unit').rstrip('s')}{'s' * (amount != 1)} ago (before {before.isoformat()})")
     bounds: list[dict[str, Any]] = []
     words: list[str] = []
     for match in re.finditer(r"\b(before|prior to|earlier than|after|later than)\s+([^,;.]{3,40})", clause):

@@ -51,7 +51,7 @@ EXAMPLES = [
 SHORTHAND = {"more then": "more than", "less then": "less than", "fewer then": "fewer than", "greater then": "greater than",
              "higher then": "higher than", "ovr": "over", "undr": "under", "lower then": "lower than", "bigger then": "bigger than", "ppl": "people", "yday": "yesterday", "yest": "yesterday", "custs": "customers", "cust": "customers",
              "w/o": "without", "w/": "with", "abt": "about", "wk": "week", "wks": "weeks", "mth": "month",
-             "whens": "when is", "wheres": "where is", "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
+             "whens": "when is", "wheres": "where is", "em": "them", "'em": "them", "mths": "months", "subs": "subscribers", "&": "and", "tmrw": "tomorrow", "b/c": "because",
              "no. of": "number of", "num of": "number of", "#of": "number of", "# of": "number of", "avg": "average",
              "tho": "", "though": "", "pls": "please", "plz": "please", "r we": "are we", "r they": "are they",
              "thx": "thanks", "pct": "percent", "hrs": "hours", "hr": "hour", "mins": "minutes", "info": "information", "b4": "before",

@@ -89,6 +89,10 @@ WORDS_INSTEAD = re.compile(r"^(?:and |ok |so |but |hmm,? )*(?:(?:what|how) about
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
+REACHABLE_OF_THEM = re.compile(r"^(?:and |so |ok |but )*how many (?:of (?:them|those|these) |of those people )?(?:can|could|may) we (?:actually |really |legally )?"
+                               r"(?:email|e-mail|reach|contact|mail|send to|message)(?: them| of them)?(?: now| today)?$")
+
+
 def refined_question(lowered: str, state: ThreadState) -> str | None:
     """The thread's last audience question, changed as the follow-up says (to be planned like any
     question); None when the thread has none or the words are not a change to it."""
@@ -96,6 +100,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if REACHABLE_OF_THEM.match(text) and not ORDER_QUESTION.search(previous):
+        return previous  # "and how many of them can we actually email": the same count, which says who is reachable
     when = time_of(words_to_numbers(re.sub(r"\b(?:that|the same) (?:week|month|period|day|quarter|year)\b", " ", text)), zone_now())
     # "what about last month's orders by country": that period instead; "which country brought in
     # the most revenue in the last 30 days" names its own, a question of its own
@@ -120,6 +126,8 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return previous
     # "how does q2 compare", "how did last month compare": the same question for that period
     text = re.sub(r"^how (?:does|do|did|would|about) (.+?) compare(?: (?:to|with) (?:that|it|this|those))?$", r"what about \1", text)
+    # "and under fifty?": the amount in numbers
+    text = re.sub(r"\b(over|above|more than|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)]}", text)
     # "and over 500?", "what about orders over 500 then" after "orders over 300": the order value swapped
     if (worth := re.search(r"\b(orders? (?:of |worth )?)(over|above|more than|under|below|less than) [$€£]?\d[\d,.]*(?:\s*(?:dollars|euros?|pounds|bucks))?", previous)) and (
             new_worth := re.match(r"^(?:and |what about |how about |ok |so )*(?:(?:the )?orders? (?:of |worth )?)?(?P<op>over|above|more than|under|below|less than)"
@@ -142,7 +150,7 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if ALL_PLACES.match(text) and _places(previous):
         return _without_places(previous)
     # "widen it to the last 7 days", "extend it to a month": another window
-    text = re.sub(r"^(?:and |ok |so |now |but )*(?:widen|extend|expand|broaden|stretch|shorten|narrow|change|push|make|set) (?:it|that|this|the window|the time(?: frame)?|the period)"
+    text = re.sub(r"^(?:and |ok |so |now |but )*(?:widen|extend|expand|broaden|stretch|shorten|narrow|change|push|make|set)(?: it| that| this| the window| the time(?: frame)?| the period)?"
                   r"(?: out| back)? to\b", "what about", text)
     # "how about the whole week" after a day: this week
     text = re.sub(r"^((?:and |ok |so )*(?:what|how) about )(?:the )?(?:whole|entire|full) (week|month|year|quarter)$", r"\1this \2", text)
@@ -260,8 +268,14 @@ def _swapped(previous: str, new: str) -> str | None:
         preposition = next((match.group(1) + " " for match in old if match.group(1)), "" if old else "in ")
         if old and not preposition and all(previous[m.start():m.end()].removeprefix("the ") in DEMONYMS for m in old):
             preposition = "people in "  # "how many germans ordered" -> "how many people in france ordered"
-        # "the us" is found as "us" too: one span, or the second edit cuts into the first
-        swaps.append((_merged_spans([match.span() for match in old]), ("excluding " if excluded else preposition) + " and ".join(places)))
+        present = [match for match in old if any(re.search(rf"\b{re.escape(place)}\b", match.group(0)) for place in places)]
+        if excluded and present and len(present) < len(old):
+            swaps.append((_merged_spans([match.span() for match in present]), ""))  # "drop sweden" from three countries: the other two
+        elif excluded:
+            swaps.append(([], "excluding " + " and ".join(places)))  # "but not germany" after the EU: the EU without it
+        else:
+            # "the us" is found as "us" too: one span, or the second edit cuts into the first
+            swaps.append((_merged_spans([match.span() for match in old]), preposition + " and ".join(places)))
     now = zone_now()
     new_time = time_of(new, now)
     if new_time.any:
