@@ -11,7 +11,8 @@ in total?" counted everyone over 300; without `refine.ORDER_QUESTION` "only UK b
 revenue question repeated every country's revenue; without `order_summary`'s `by` the ranking
 question gave the total alone; without `conversation`'s copy of `Plan.orders_of` "and in the last
 60 days?" after "what did they spend" gave the whole shop's revenue; without
-`campaigns.campaign_audience_narrowed` "how many in germany would get it?" counted every German.
+`campaigns.campaign_audience_narrowed` "how many in germany would get it?" counted every German;
+without `conditions.SIGNED_LONG_AGO` "signed up over six months ago" counted the newer sign-ups.
 """
 
 from __future__ import annotations
@@ -135,3 +136,18 @@ def test_who_in_a_place_would_get_the_campaign_is_its_audience_there_and_who_got
     got = talk.handle("how many people got the win back email?", "UAPPROVER", "T-reach")
     assert [call.name for call in got.calls] == ["campaign_report"], got.text
     assert "0 sent" in got.text, got.text
+
+
+def test_signed_up_over_six_months_ago_is_before_then_and_drop_one_place_keeps_the_others(engine, settings, store):
+    """"signed up over six months ago" counts sign-ups older than 180 days (it once counted the
+    newer ones); "drop germany" after three countries counts the other two."""
+    people, orders = store
+    with engine.connect() as connection:
+        signed = {row.id: aware(row.created_at) for row in connection.execute(text("SELECT id, created_at FROM contacts WHERE email IS NOT NULL"))}
+    old, places = _ask(engine, settings, "how many people signed up over six months ago", "how many customers in germany, france and the uk")
+    cutoff = (NOW - timedelta(days=180)).date()
+    assert reply_number(old) == len([key for key, at in signed.items() if at.date() < cutoff]), old
+    talk = Conversation(engine, settings, use_agent=False)
+    talk.handle("how many customers in germany, france and the uk", "UAPPROVER", "T-drop")
+    dropped = talk.handle("drop germany", "UAPPROVER", "T-drop").text
+    assert reply_number(dropped) == len([key for key, person in people.items() if person.country in ("FR", "GB")]), dropped

@@ -270,7 +270,8 @@ def _swapped(previous: str, new: str) -> str | None:
             preposition = "people in "  # "how many germans ordered" -> "how many people in france ordered"
         present = [match for match in old if any(re.search(rf"\b{re.escape(place)}\b", match.group(0)) for place in places)]
         if excluded and present and len(present) < len(old):
-            swaps.append((_merged_spans([match.span() for match in present]), ""))  # "drop sweden" from three countries: the other two
+            # "drop sweden" from three countries: the other two ("in germany, france" keeps its "in")
+            swaps.append((_merged_spans([match.span() for match in present]), next((f"{m.group(1)} " for m in present if m.group(1)), "")))
         elif excluded:
             swaps.append(([], "excluding " + " and ".join(places)))  # "but not germany" after the EU: the EU without it
         else:
@@ -314,6 +315,7 @@ def _swapped(previous: str, new: str) -> str | None:
         previous = f"{previous[:begin]} {words} {previous[end:]}"
     # joiners left dangling by the words taken out ("in , and")
     previous = re.sub(r"(?:\s*,\s*|\s+and\s+|\s+or\s+)+(?=\s*(?:,|$))", " ", previous)
+    previous = re.sub(r"\b(in|from)\s*(?:,\s*|and\s+|or\s+)+", r"\1 ", previous)  # "in , france and the uk"
     return re.sub(r"\s+", " ", previous).strip(" ,")
 
 
