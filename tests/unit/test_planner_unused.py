@@ -30,7 +30,7 @@ def test_a_word_where_an_audience_condition_goes_is_named_when_nothing_read_it()
                        ("how many customers in narnia", "narnia"),
                        ("how many people who havent bought shoes in 60 days", "shoes")]:
         built = plan(text)
-        assert word in built.unused or f"'{word}'" in (built.answer or ""), text
+        assert word in built.unused or f"'{word}" in (built.answer or ""), text  # named back, or asked about ("who counts as 'loyal customers'?")
 
 
 def test_time_words_no_condition_took_are_named():
@@ -54,5 +54,27 @@ def test_a_one_off_to_a_group_the_shop_never_defined_asks_who_they_are():
     for text, group in [("one-off email to VIPs announcing holiday early access, 20% off with code EARLY20, send friday 9am", "vips"),
                         ("send one email to our loyal customers about the sale", "loyal customers")]:
         built = plan(text)
-        assert built.calls == [] and f"Who counts as '{group}'?" in (built.answer or ""), (text, built.answer)
+        assert built.calls == [] and f"who counts as '{group}'?" in (built.answer or "").lower(), (text, built.answer)
     assert plan("one-off email to everyone opted in announcing the sale, send friday 9am").unused == []
+
+
+def test_a_count_or_flow_for_a_group_the_shop_never_defined_asks_and_the_answer_completes_it():
+    """"how many VIPs abandoned a cart this week", "new customers in germany": whom the shop means is
+    asked, never answered for everyone; the reply is read into the request. A thank-you's reason
+    ("for being loyal customers") and a place ("new york") are no such group.
+    Mutation tried: without the `undefined_group` check in `choose._with_unused` the counts ran
+    for everyone with the group named unused; without `THANKS_FOR` the thank-you asked."""
+    for text, group in [("how many VIPs abandoned a cart this week", "vips"), ("show me lapsed VIPs in france", "vips"),
+                        ("how many superfans do we have in the uk", "superfans"), ("how many new customers in germany", "new customers"),
+                        ("build a winback sequence for our big spenders in germany", "big spenders"),
+                        ("how many orders from vip customers last week", "vip customers")]:
+        built = plan(text)
+        assert built.calls == [] and f"who counts as '{group}'?" in (built.answer or "").lower(), (text, built.answer)
+        assert built.pending and built.pending["text"] == text
+    asked = plan("how many VIPs abandoned a cart this week")
+    answered = plan("people with 5+ orders", ThreadState(pending=asked.pending))
+    assert answered.calls[0].name == "preview_segment" and "at least 5 times" in answered.reading, answered.reading
+    assert "added to cart" in answered.reading, answered.reading
+    for text in ["how many new york customers spent over $1,000 lifetime", "how many new customers signed up this month",
+                 "send everyone who ordered 5+ times a thank you for being loyal customers with free shipping on friday noon"]:
+        assert plan(text).calls, text

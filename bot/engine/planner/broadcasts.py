@@ -29,6 +29,7 @@ from bot.engine.planner.sequences import (
     step_hours,
     unplaced_codes,
 )
+from bot.engine.planner.unused import who_counts_as
 from bot.engine.planner.vocabulary import CODE_TOKEN, discount_codes, words_to_numbers
 from tools.audience import recipes
 
@@ -46,9 +47,7 @@ def one_off(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if audience.spec is None and not re.search(r"\b(everyone|everybody|all (our )?(customers|contacts|subscribers))\b", lowered):
         if unknown := UNKNOWN_PEOPLE.search(lowered):
             # "one-off email to VIPs ...": a group the shop has not defined; asked, never guessed
-            return Plan("one_off", answer=f"Who counts as '{unknown.group(1)}'? Say it in conditions, e.g. \"customers who spent over "
-                                          f"500\" or \"people with 3+ orders\", or name a saved segment (\"the vip segment\").",
-                        pending={"text": clean, "group": unknown.group(1)})
+            return who_counts_as("one_off", unknown.group(1), clean)
         return None
     spec = audience.spec or EVERYONE
     words = audience.reading or "every contact with an email address"

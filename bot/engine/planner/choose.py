@@ -20,7 +20,7 @@ from bot.engine.planner.plans import Plan, PlannedCall
 from bot.engine.planner.reading import help_text, normalise, without_openers
 from bot.engine.planner.refine import refined_question
 from bot.engine.planner.sequences import describes_new_campaign
-from bot.engine.planner.unused import unused_words
+from bot.engine.planner.unused import undefined_group, unused_words, who_counts_as
 from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
 from bot.engine.speech import is_question
 from tools import registry
@@ -378,6 +378,8 @@ def _with_unused(built: Plan, clean: str) -> Plan:
                          + [loose_name(name) for name in re.findall(r"the saved segment '([^']+)'", built.reading or "")])
         built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period
                          and word not in answered and not (named and loose_name(word) in named)]
+        if not named and (group := undefined_group(clean, built.unused, built.reading or "")):
+            return who_counts_as(built.intent, group, clean)  # "how many vips in germany": whom the shop means, asked
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):
         # a lookalike seed *is* the best customers: those words are what it does
         said = {"best", "top customers", "vip", "vips", "whales", "big spenders", "high-value", "high value"} if any(

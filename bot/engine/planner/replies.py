@@ -36,6 +36,7 @@ def answering(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
     said = re.sub(r"^(?:to |for )?(?:(?:it'?s|they'?re|that'?s|those are|that means|means)\s+)?", "", said, flags=re.I)
     if len(said.split()) > 14 or describe_audience(said).spec is None or re.match(r"(?:how|what|which|who|why|show|build|create|send|make)\b", said, re.I):
         return None
+    said = re.sub(r"^(?:their |a |the )?first (?:order|purchase)\b", "people who made their first order", said, flags=re.I)  # "first order this month"
     request, group = state.pending.get("text", ""), state.pending.get("group", "")
     found = re.search(rf"(?:\b(?:our|the|all|my)\s+)*\b{re.escape(group)}(?:\s+(?:customers|buyers|shoppers|clients|people|members|fans))?\b",
                       request, flags=re.I) if group else None

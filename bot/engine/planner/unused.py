@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.planner.extract import Audience, audience_part
+from bot.engine.planner.plans import Plan
 from bot.engine.planner.stages import product_filter
 from bot.engine.planner.vocabulary import (
     QUALIFIERS,
@@ -106,3 +107,34 @@ def unused_words(text: str, audience: Audience) -> list[str]:
     if audience.unclaimed_time and audience.unclaimed_time not in found:
         found.append(audience.unclaimed_time)
     return found
+
+
+# Groups of customers each shop defines for itself ("our VIPs", "loyal customers", "superfans",
+# "new customers" with no date): asked about, never answered for everyone and never guessed.
+UNDEFINED_GROUP = re.compile(r"(?:vips?|loyal|loyalists?|high.value|frequent|best|whales?|big spenders|top customers|superfans?|fans|regulars"
+                             r"|insiders|premium|engaged|most valuable|high spenders|at.risk|bargain hunters)")
+NEW_PEOPLE = re.compile(r"\b(?:brand )?new\b(?! (?:york|jersey|mexico|hampshire|zealand|south wales|brunswick|england|orleans|delhi)\b)"
+                        r"(?= (?:[a-z]+ )?(?:customers|buyers|shoppers|clients|people|contacts|users|members)\b)")
+# "a thank you for being loyal customers": why the email thanks them, not who gets it
+THANKS_FOR = re.compile(r"\bthank(?:s|ing)?(?: you| them| everyone)? for [^,.;:]*", re.I)
+
+
+def undefined_group(text: str, unused: list[str], reading: str) -> str | None:
+    """The group a request names that no condition defines ("vips", "loyal", "new"), or None."""
+    text = THANKS_FOR.sub(" ", text)
+    if found := next((word for word in unused if UNDEFINED_GROUP.fullmatch(word) and re.search(rf"\b{re.escape(word)}\b", text, re.I)), None):
+        return found
+    said = NEW_PEOPLE.search(text.lower())
+    if said and not re.search(r"signed up|first order|joined|subscribed|consent", reading):
+        return said.group(0)
+    return None
+
+
+def who_counts_as(intent: str, group: str, clean: str) -> Plan:
+    """The one short question back: who the group is, in conditions or a saved segment's name; the
+    reply completes the request (ThreadState.pending, planner.replies.answering)."""
+    examples = ('"signed up in the last 30 days" or "made their first order this month"' if group.endswith("new")
+                else '"customers who spent over 500" or "people with 3+ orders"')
+    shown = re.search(rf"\b{re.escape(group)}(?:\s+(?:[a-z]+\s+)?(?:customers|buyers|shoppers|clients|people|members|contacts|users))?\b", clean, re.I)
+    return Plan(intent, answer=f"Who counts as '{shown.group(0) if shown else group}'? Say it in conditions, e.g. {examples}, or name a saved segment (\"the vip segment\").",
+                pending={"text": clean, "group": group})

@@ -73,6 +73,7 @@ EXCLUDE_VERBS = (r"exclud\w*|except|without|not in|minus|outside(?: of)?|remove|
 
 # Audience words with no definition here: named back to the marketer, never silently dropped.
 QUALIFIERS = re.compile(r"\b(average order values?|aov|average basket|basket size|order value|cart value|vips?|loyal|high.value|engaged|premium|frequent|best(?!.?sell)|whales?|big spenders|top customers|"
+                        r"superfans?|regulars|insiders|loyalists?|most valuable|high spenders|at.risk|window shoppers|bargain hunters|"
                         r"influencers?|wholesale|students?|men|women|male|female|mobile|desktop|ios|android)\b")
 
 
