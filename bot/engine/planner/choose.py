@@ -41,6 +41,10 @@ def _plan(text: str, state: ThreadState) -> Plan:
         return Plan("help", answer=help_text(messages.EMPTY_REQUEST))
     if again := replies.compared_again(lowered, state, _plan):
         return again
+    if beside := replies.compared_to_last(lowered, state, _plan):
+        return beside  # "and how does that compare to september"
+    if state.audience_words and (compared := replies.compared(re.sub(r"^(?:and |so |ok |now )*(?:what|how) about\s+", "", clean, flags=re.I), state, _plan)):
+        return compared  # "what about revenue this month vs last month for germany": both sides, before any refinement
     if replies.BOTH_SIDES in (state.audience_words or ""):
         # a comparison's follow-up that changes only one side: read against its first side
         state = ThreadState(**{**state.to_dict(), "audience_words": state.audience_words.split(replies.BOTH_SIDES, 1)[0]})

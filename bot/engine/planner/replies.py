@@ -18,6 +18,7 @@ from bot.engine.planner.dates import zone_now
 from bot.engine.planner.extract import describe_audience
 from bot.engine.planner.plans import Plan
 from bot.engine.planner.refine import ORDER_QUESTION, refined_question
+from bot.engine.planner.vocabulary import countries_in, regions_in
 
 Replan = Callable[[str, ThreadState], Plan]
 READ_ONLY_COUNTS = {"preview_segment", "order_summary"}
@@ -105,6 +106,12 @@ def compared(clean: str, state: ThreadState, replan: Replan) -> Plan | None:
     if not sides:
         return None
     first_words, second_words = sides.group("first"), sides.group("second")
+    if (shared := re.search(r"\s+(?:for|in|from|among|by)\s+(?:the\s+)?(?P<who>[\w' -]{2,40})$", second_words)) and (
+            countries_in(shared.group("who"))[0] or regions_in(shared.group("who"))) and not (countries_in(first_words)[0] or regions_in(first_words)):
+        first_words += shared.group(0)  # "revenue this month vs last month for germany": germany on both sides
+    later = time_of(second_words, zone_now())
+    if later.any and not time_of(first_words, zone_now()).any and (said := time_words_in(second_words, later.source)) and said.end() >= len(second_words.rstrip(" ?.!")) - 1:
+        first_words += f" {said.group(0)}"  # "revenue in germany vs france last month": last month on both sides
     first = replan(first_words, state)
     spoken = second_words if second_words.startswith(("in ", "during ", "for ")) else f"in {second_words}"
     if not first.calls and (when := time_of(spoken, zone_now())).any and (found := time_words_in(spoken, when.source)):
@@ -131,13 +138,37 @@ def compared_again(text: str, state: ThreadState, replan: Replan) -> Plan | None
     if BOTH_SIDES not in (state.audience_words or ""):
         return None
     sides = state.audience_words.split(BOTH_SIDES, 1)
-    changed = [refined_question(text, ThreadState(**{**state.to_dict(), "audience_words": side})) for side in sides]
+    if (pair := COMPARED.match(text) or COMPARE_BOTH.match(text)) and not re.match(r"^(?:and |so |ok )*(?:how|what)\b.*\bcompare", text):
+        # "what about spain vs italy" after "germany compared to france": the first side's question, asked of each new side
+        opener = re.sub(r"^(?:and |so |ok |now )*(?:what|how) about\s+", "", pair.group("first"))
+        changed = [refined_question(f"what about {words}", ThreadState(**{**state.to_dict(), "audience_words": sides[0]}))
+                   for words in (opener, pair.group("second"))]
+    else:
+        changed = [refined_question(text, ThreadState(**{**state.to_dict(), "audience_words": side})) for side in sides]
     if None in changed:
         return None
     plans = [replan(side, ThreadState(**{**state.to_dict(), "audience_words": None})) for side in changed]
     if not all(plan.calls and all(call.name in READ_ONLY_COUNTS for call in plan.calls) for plan in plans):
         return None
     return _both(*plans, *changed)
+
+
+# "and how does that compare to september", "compare that with last year", "vs france?": the
+# thread's last question beside the same question changed as the follow-up says
+COMPARE_TO_LAST = re.compile(r"^(?:and |so |ok |now )*(?:how (?:does|do|did|would) (?:that|this|it|those|these) (?:compare|stack up|look) (?:to|with|against|next to)"
+                             r"|compare (?:that|this|it|those|these) (?:to|with|against)|(?:vs\.?|versus|compared (?:to|with)|against))\s+(?P<other>.+?)[?.!]*$")
+
+
+def compared_to_last(text: str, state: ThreadState, replan: Replan) -> Plan | None:
+    if not (state.audience_words and (other := COMPARE_TO_LAST.match(text))) or BOTH_SIDES in state.audience_words:
+        return None
+    fresh = ThreadState(**{**state.to_dict(), "audience_words": None})
+    first = replan(state.audience_words, fresh)
+    refined = refined_question(f"what about {other.group('other')}", state)
+    second = replan(refined, fresh) if refined else None
+    if not (first.calls and second and second.calls) or not all(call.name in READ_ONLY_COUNTS for call in first.calls + second.calls) or first.calls == second.calls:
+        return None
+    return _both(first, second, state.audience_words, refined)
 
 
 def _both(first: Plan, second: Plan, first_words: str, second_words: str) -> Plan:
