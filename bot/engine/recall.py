@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.engine.memory import ThreadState
 from bot.engine.planner.audiences import loose_name
-from bot.engine.planner.reading import campaign_phrases
+from bot.engine.planner.reading import OPENERS, campaign_phrases
 from bot.engine.planner.vocabulary import countries_in
 from tools.core.lookup import campaigns_named, steps_of
 from tools.core.models import Campaign, Draft, Segment
@@ -90,10 +90,12 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
 AD_FOR = re.compile(r"\b(?:ads?|copy|creatives?|headlines?)\b[^.?!]*?\bfor (?:the |our |my )([\w' -]{3,40}?)\s*[?.!]*$")
 # "pause everything that's live", "resume all paused campaigns": every campaign in that status.
 EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you )*(?P<verb>pause|halt|freeze|resume|unpause|restart)\s+"
-                            r"(?:everything|all(?: of)?(?: the| our| my)?(?: campaigns| flows| sequences| emails| ones)?|every (?:campaign|flow|sequence)"
-                            r"|all of (?:them|those|these)|(?:them|those|these) all)"
+                            r"(?:everything|all(?: of)?(?: the| our| my)?(?: (?P<first>live|active|running|sending|paused))?(?: campaigns| flows| sequences| emails| ones)?"
+                            r"|every (?:(?P<every>live|active|running|paused) )?(?:campaign|flow|sequence)|all of (?:them|those|these)|(?:them|those|these) all)"
                             r"(?:\s+(?:that'?s|thats|that is|that are|which (?:is|are)|we have|currently|now|right now))*"
                             r"(?:\s+(?P<status>live|active|running|sending|paused|on hold))?\s*(?:campaigns|flows|ones)?\s*(?:right now|now)?"
+                            # "... except the winter sale": that one left as it is
+                            r"(?:,?\s+(?:except|but not|other than|apart from|besides|excluding|save)\s+(?:for\s+)?(?P<spared>[^,.;!?]{3,60}?))?"
                             # "..., we have a site outage": the reason, never a campaign's name
                             r"(?:\s*[,;:.!-]+\s*(?:we|we're|there|there's|the|our|it|it's|because|since|as|site|due|outage|emergency|urgent|asap)\b.*)?[.!?]*$",
                             re.I)
@@ -102,19 +104,29 @@ EVERY_CAMPAIGN = re.compile(r"^(?:please |ok |okay |so |now |can you |could you 
 def every_campaign(session: Session, text: str) -> tuple[str | None, str]:
     """`text` with "everything that's live" spelled out as the campaigns' numbers ("pause
     campaigns 1, 5"), and a line naming them; (None, answer) when there are none."""
-    match = EVERY_CAMPAIGN.match(text.strip())
+    match = EVERY_CAMPAIGN.match(OPENERS.sub("", text.strip()))  # "ok emergency, pause everything that's live"
     if match is None:
         return text, ""
     verb = match.group("verb").lower()
     pausing = verb in ("pause", "halt", "freeze")
-    status = "paused" if (match.group("status") or "").lower() in ("paused", "on hold") or not pausing else "active"
+    said = (match.group("status") or match.group("first") or match.group("every") or "").lower()
+    status = "paused" if said in ("paused", "on hold") or not pausing else "active"
     found = session.execute(select(Campaign.id, Campaign.name).where(Campaign.status == status).order_by(Campaign.id)).all()
+    spared_line = ""
+    if spared_words := match.group("spared"):
+        ranked = campaigns_named(session, spared_words)
+        spared = [campaign for campaign, score in ranked if score == ranked[0][1]] if ranked else []
+        if not spared:
+            return None, f"No campaign fits '{spared_words.strip()}', so I did not {verb} anything: name the one to leave out by its number."
+        found = [row for row in found if row[0] not in {campaign.id for campaign in spared}]
+        spared_line = " except " + ", ".join(f"{campaign.id} '{campaign.name}'" for campaign in spared)
     if not found:
-        return None, f"No campaign is {status.replace('_', ' ')} right now, so there is nothing to {verb}."
+        return None, f"No campaign is {status.replace('_', ' ')} right now{spared_line and ' besides those left out'}, so there is nothing to {verb}."
     named = ", ".join(f"{number} '{name}'" for number, name in found)
+    line = f"Taken to mean every {status} campaign{spared_line}: {named}."
     if len(found) == 1:
-        return f"{verb} campaign {found[0][0]}", f"Taken to mean every {status} campaign: {named}."
-    return f"{verb} campaigns {', '.join(str(number) for number, _ in found)}", f"Taken to mean every {status} campaign: {named}."
+        return f"{verb} campaign {found[0][0]}", line
+    return f"{verb} campaigns {', '.join(str(number) for number, _ in found)}", line
 
 
 def _countries(spec: Any) -> set[str]:
