@@ -170,3 +170,19 @@ def test_ad_copy_for_a_campaign_named_without_a_campaign_noun_carries_its_offer(
     assert "WINTER20" in ad.text.split("\n\n", 1)[1], ad.text
     other = talk.handle("write linkedin copy for the spring launch", "UAPPROVER", "W3")
     assert "discount_code" not in other.calls[0].arguments and "Taken to mean" not in other.text, other.text
+
+
+def test_approve_it_and_schedule_after_one_step_was_edited_approves_the_campaign_and_schedules_it(engine, settings, db):
+    """"ok approve it and schedule" when the thread last touched one step's draft: every step is
+    approved and the campaign scheduled (it once recursed between the draft and the campaign
+    readings until Python gave up), and "reject it, too salesy" keeps its reason."""
+    seed_store(engine, contacts=40)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle(BUILD, "UAPPROVER", "A1").failed
+    assert not talk.handle("the day 3 email should say our reviews speak for themselves", "UAPPROVER", "A1").failed
+    done = talk.handle("ok approve it and schedule", "UAPPROVER", "A1")
+    assert [call.name for call in done.calls][:1] == ["approve_draft"] and "schedule" in done.text.splitlines()[0], done.text
+    campaign = db.scalar(select(Campaign).order_by(Campaign.id.desc()))
+    db.expire_all()
+    drafts = db.scalars(select(Draft).join(CampaignStep, CampaignStep.draft_id == Draft.id).where(CampaignStep.campaign_id == campaign.id)).all()
+    assert drafts and all(draft.status == "approved" for draft in drafts), [(d.id, d.status) for d in drafts]

@@ -11,7 +11,13 @@ from typing import Any
 from bot.engine import messages
 from bot.engine.memory import ThreadState
 from bot.engine.planner.campaigns import campaign_audience_narrowed, campaign_sends
-from bot.engine.planner.conditions import NOT_ORDERED, clauses, time_of, time_words_in
+from bot.engine.planner.conditions import (
+    NOT_ORDERED,
+    clauses,
+    order_worth,
+    time_of,
+    time_words_in,
+)
 from bot.engine.planner.dates import audience_window, report_period, window, zone_now
 from bot.engine.planner.extract import ORDER, Audience, describe_audience
 from bot.engine.planner.places import as_place_phrase, place_words
@@ -331,16 +337,7 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
     by_country = BY_COUNTRY.search(lowered) if not who else None
     if by_country:
         lowered = lowered[:by_country.start()] + " " + lowered[by_country.end():]
-    worth_limit: dict[str, float] = {}
-    worth_words = ""
-    if worth := ORDER_WORTH.search(lowered):
-        # "how many orders over 300 bucks in the past 3 months": those orders, not every order
-        # (read first: "between dec 2 and dec 2 orders under 50" keeps its period)
-        amount = float(worth.group("amount").replace(",", ""))
-        below = worth.group("op") in ("under", "below", "less than")
-        worth_limit["max_value" if below else "min_value"] = amount
-        worth_words = f" worth {'under' if below else 'over'} {amount:g}"
-        lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
+    worth_limit, worth_words, lowered = order_worth(lowered)
     # "revenue all time", "their total revenue", "how much have they spent": ever, when no time is named
     spent = SPENT_QUESTION.search(lowered) or re.search(r"\b(?:all.time|ever|lifetime|to date|so far|in total|total (?:revenue|sales|spend))\b", lowered)
     # one person's orders, or every country's, with no time named: all of them (ten years is
@@ -417,10 +414,6 @@ RANKS = ((r"\b(?:aov|average order value|average basket|avg order)\b", "average_
 
 
 # An order's own value in an order question: "orders over 300 bucks", "orders under $50".
-ORDER_WORTH = re.compile(r"\b(?:orders?|purchases?|sales)(?:\s+(?!spent\b|spend\w*\b|who\b|that\b|with\b)\S+){0,3}?\s+(?:of |worth |valued at |that (?:were|was) )?(?P<op>over|above|more than|greater than|under|below|less than)"
-                         r"\s*[$€£]?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
-
-
 def consent_question(clean: str, lowered: str, state: ThreadState) -> Plan:
     """"can we email people who never opted in?": the rule, said, and how many it concerns."""
     spec: dict[str, Any] = {"attribute": "email_consent", "op": "in", "value": ["none", "opt_out"]}

@@ -377,11 +377,13 @@ def _with_unused(built: Plan, clean: str) -> Plan:
         reports = any(c.name in ("order_summary", "campaign_report") for c in built.calls)
         period = audience.unclaimed_time if reports else None
         answered = {"average order value", "aov", "order value", "average basket"} if reports else set()
+        bounded = any("min_value" in c.arguments or "max_value" in c.arguments for c in built.calls)  # "orders between $50 and $100"
         # a name the request gives ("a segment called french big spenders") is no audience word
         named = " ".join([loose_name(str(c.arguments["name"])) for c in built.calls if c.name == "create_segment" and c.arguments.get("name")]
                          + [loose_name(name) for name in re.findall(r"the saved segment '([^']+)'", built.reading or "")])
         built.unused += [word for word in unused_words(clean, audience) if word not in built.unused and word != period
-                         and word not in answered and not (named and loose_name(word) in named)]
+                         and word not in answered and not (named and loose_name(word) in named)
+                         and not (bounded and re.fullmatch(r"[$€£]?\s*\d[\d,.]*k?(?:\s*(?:dollars|euros?|pounds|bucks|usd|eur|gbp))?", word))]
         if not named and (group := undefined_group(clean, built.unused, built.reading or "")):
             return who_counts_as(built.intent, group, clean)  # "how many vips in germany": whom the shop means, asked
     elif any(call.name in FIXED_AUDIENCE_TOOLS for call in built.calls):

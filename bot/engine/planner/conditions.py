@@ -381,3 +381,31 @@ def consent_condition(lowered: str) -> tuple[dict[str, Any], str] | None:
                  r"|\b(?:everyone|everybody|anyone|all|those|people|customers) (?:who'?s |who is |that'?s )?subscribed\b", lowered):
         return {"attribute": "email_consent", "op": "in", "value": ["opt_in", "soft_opt_in"]}, "with email consent"
     return None
+
+
+def order_worth(lowered: str) -> tuple[dict[str, float], str, str]:
+    """The order value bounds a question names ("orders over 300 bucks", "orders between 100 and
+    200 dollars"): the order_summary limits, their words, and the sentence without them."""
+    worth_limit: dict[str, float] = {}
+    worth_words = ""
+    if both := ORDER_BETWEEN.search(lowered):
+        # "orders between 100 and 200 dollars last month": both ends
+        low, high = sorted(float(both.group(name).replace(",", "")) for name in ("low", "high"))
+        worth_limit.update(min_value=low, max_value=high)
+        worth_words = f" worth between {low:g} and {high:g}"
+        lowered = lowered[:both.start()] + " " + lowered[both.end():]
+    elif worth := ORDER_WORTH.search(lowered):
+        # "how many orders over 300 bucks in the past 3 months": those orders, not every order
+        # (read first: "between dec 2 and dec 2 orders under 50" keeps its period)
+        amount = float(worth.group("amount").replace(",", ""))
+        below = worth.group("op") in ("under", "below", "less than")
+        worth_limit["max_value" if below else "min_value"] = amount
+        worth_words = f" worth {'under' if below else 'over'} {amount:g}"
+        lowered = lowered[:worth.start()] + " " + lowered[worth.end():]
+    return worth_limit, worth_words, lowered
+
+
+ORDER_BETWEEN = re.compile(r"\b(?:orders?|purchases?|sales)(?:\s+\S+){0,3}?\s+(?:of |worth |valued at )?between\s*[$€£]?\s*(?P<low>\d[\d,]*(?:\.\d+)?)(?![\d-])\s*(?:dollars|euros?|pounds|bucks)?"
+                           r"\s*(?:and|to|-)\s*[$€£]?\s*(?P<high>\d[\d,]*(?:\.\d+)?)(?![\d-])(?!\s*(?:times|orders|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")
+ORDER_WORTH = re.compile(r"\b(?:orders?|purchases?|sales)(?:\s+(?!spent\b|spend\w*\b|who\b|that\b|with\b)\S+){0,3}?\s+(?:of |worth |valued at |that (?:were|was) )?(?P<op>over|above|more than|greater than|under|below|less than)"
+                         r"\s*[$€£]?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)(?!\s*(?:times|orders|days?|weeks?|months?|h|hours?)\b)(?:\s*(?:dollars|euros?|pounds|bucks))?")

@@ -191,8 +191,9 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) and (missing := missing_step(lowered, state)):
         return missing
     if decides_campaign(lowered, state, then_schedules=bool(THEN_SCHEDULE.search(lowered))):
-        return campaign_decision(clean, re.sub(r"^(\S+(?:\s+can you)?\s+\S+)\s+(?:it|this|that|them|these|those|all|everything)\b",
-                                               rf"\1 campaign {state.campaign_id}", lowered, count=1), state)
+        # "approve it (and schedule it)": the campaign, named, so its decision never comes back here
+        named = re.sub(r"\b(approve|reject|decline)\s+(?:it|this|that|them|these|those|all|everything)\b", rf"\1 campaign {state.campaign_id}", lowered, count=1)
+        return campaign_decision(named, named, state)
     draft = _draft_id(lowered, state)
     named_campaign = re.search(r"(?:campaign|sequence|flow|#)\s*#?(\d+)\b", lowered)
     if re.search(r"\bcomplian|\bcan-?spam|\blegal check|\blegal(ly)? (ok|okay|fine|allowed)"
@@ -225,7 +226,7 @@ def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if re.search(r"\bapprov", lowered):
         return Plan("approve_draft", [PlannedCall("approve_draft", {"draft_id": draft})], reading=f"Read as: approve draft {draft}")
     if re.search(r"\breject|\bdecline", lowered):
-        reason = re.split(r"\b(?:because|since|reason:?|as)\b", clean, maxsplit=1)
+        reason = re.split(r"\b(?:because|since|reason:?|as)\b|,|\s-+\s", clean, maxsplit=1)  # "reject it, too salesy"
         why = reason[1].strip(" .:") if len(reason) > 1 and reason[1].strip() else "rejected in chat"
         return Plan("reject_draft", [PlannedCall("reject_draft", {"draft_id": draft, "reason": why[:500]})],
                     reading=f"Read as: reject draft {draft} ({why[:80]})")

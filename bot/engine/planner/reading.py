@@ -87,6 +87,11 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(no|zero)-(consent|opt-?in|email consent|permission)\b", r"\1 \2", text, flags=re.I)
     # "the ones whos cart was over 100": whose, before a thing they have
     text = re.sub(r"\bwhos\b(?=\s+(?:cart|basket|order|orders|address|email|checkout|last|first|spend|total|country|consent))", "whose", text, flags=re.I)
+    # "lapsed customers (6 months no order)", "90 days without a purchase": no order in that time
+    text = re.sub(r"\(?\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:with\s+)?(?:no|without an?|without any)\s+(?:orders?|purchases?)\)?",
+                  r"who haven't ordered in \1 \2", text, flags=re.I)
+    # "opened a cart but didn't buy": a cart started, not an email opened
+    text = re.sub(r"\b(?:opened|started|created|filled|began) (?:a |their |the )?(?:cart|basket)s?\b", "added to cart", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
     for short, full in SHORTHAND.items():
         text = re.sub(rf"(?<![\w/]){re.escape(short)}(?![\w/])", full, text, flags=re.I)

@@ -44,6 +44,9 @@ def parse_steps(lowered: str, defaults: list[tuple[int, str, int | None]], codes
             continue
         if delay is None and not steps and (percent(clause) or named) and re.search(r"\blater\b|\bafter (?:that|this)\b", lowered):
             delay = {"delay_days": 0}  # "20% off code X, then a reminder 4 days later": the offer goes first
+        if (delay is None and not steps and re.search(r"\bthen\b", lowered) and 0 <= lowered.find(":") < lowered.find(clause.strip() or "\0")
+                and _step_words_of(clause)):
+            delay = {"delay_days": 0}  # "...: we miss you, then 15% off on day 5": the first email, right away
         if delay is None and not steps and FIRST_STEP.search(clause) and (
                 percent(clause) or named or re.search(r"\b(?:emails?|mail|message|note|reminder|one|offer|welcome|thank\w*|intro\w*|hello|hi|hey|greet\w*)\b", clause) or _step_words_of(clause)):
             delay = {"delay_days": 0}  # "a thank-you note first", "a reminder right away"
@@ -269,8 +272,8 @@ def _purpose(clause: str, index: int, defaults: list[tuple[int, str, int | None]
         return "cart_discount" if defaults is CART_DEFAULT else defaults[-1][1]
     if has(clause, r"review|social proof|testimonial|rating|star|what others|best.?sell|top.?sell|popular|most loved|favourites|favorites"):
         return "social_proof"
-    if has(clause, r"remind|nudge|left|forgot|still (in|waiting)|check.?in"):
-        return defaults[0][1]
+    if has(clause, r"remind|nudge|left|forgot|still (in|waiting)|check.?in|last chance|final (?:call|chance|push)|one last|going fast"):
+        return defaults[0][1]  # "last chance on day 4" with no offer of its own: a reminder, never another discount
     return defaults[min(index, len(defaults) - 1)][1]
 
 

@@ -79,7 +79,7 @@ def purchases(lowered: str) -> list[tuple[list[tuple[str, str]], str, bool]]:
     "purchased shoes but never bought accessories" -> shoes bought, accessories not."""
     found = []
     for match in PURCHASE_WORDS.finditer(lowered):
-        what = match.group("what").strip()
+        what = re.sub(r"^both\s+(?:a |an |the |some )?", "", match.group("what").strip())  # "bought both a dress and shoes"
         if category := re.match(r"(?:from|in) (?:the|our) ([a-z][a-z -]*?) (?:category|collection|range|section|department|line)$", what):
             what = category.group(1)  # "ordered from the bags category": bags
         if not _a_product(what):
@@ -94,7 +94,15 @@ def purchases(lowered: str) -> list[tuple[list[tuple[str, str]], str, bool]]:
             said += more.group(0)
             rest = rest[more.end():]
         products = [(" ".join(_singular(word) for word in product.split()), product) for product in named]
-        found.append((products, said, bool(NOT_BEFORE.search(lowered[:match.start()]))))
+        negated = bool(NOT_BEFORE.search(lowered[:match.start()]))
+        found.append((products, said, negated))
+        # "a dress and shoes", "dresses and also belts": each bought, a purchase of its own
+        while (more := re.match(r"\s*,?\s+and\s+(?:also\s+)?(?:the |a |an |some )?([a-z][a-z-]+(?: [a-z][a-z-]+)?)"
+                                r"(?=\s+(?:but|and|in|on|during|within|yesterday|today|last|this|over|since|from|who|without|then|to"
+                                r"|before|after|at|ever|recently|lately|\d+)\b|[,.;:!?]|$)", rest)) and _a_product(more.group(1)) and not re.match(
+                                    r"(?:bought|ordered|purchased|spent|spend|signed|live|lives|who|have|has|are|is)\b", more.group(1)):
+            found.append(([(" ".join(_singular(word) for word in more.group(1).split()), more.group(1))], more.group(0).strip(), negated))
+            rest = rest[more.end():]
     return found
 
 
@@ -176,8 +184,8 @@ def bought_products(parts: list[dict[str, Any]], phrases: list[str], used: list[
     """"bought the cashmere scarf", "never ordered shoes": the order conditions narrowed to orders
     with a line naming that product (by its name, or its catalogue name or category)."""
     found = purchases(lowered)
-    if len(found) > 1 and len({negated for _, _, negated in found}) > 1:
-        # "purchased shoes but never bought accessories": one order condition per purchase, each its own way
+    if len(found) > 1:
+        # "purchased shoes but never bought accessories", "bought a dress and shoes": one order condition per purchase, each its own way
         plain = [part for part in parts if part.get("event") == ORDER and set(part) <= {"event", "did"}]
         if len(plain) == len([part for part in parts if part.get("event") == ORDER]):
             for part in plain:
