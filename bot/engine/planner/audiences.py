@@ -121,11 +121,13 @@ def how_many(clean: str, lowered: str, state: ThreadState) -> Plan:
         # "how many are in uk-lapsed-repeat": a hyphenated name is a saved segment's, never prose
         return saved_segment(hyphenated.group(1))
     audience = describe_audience(lowered)
-    if state.campaign_id is not None and re.search(
-            rf"\b(?:the|this|that|our|my)\b[^.?!]*\b(?:{CAMPAIGN_NOUNS}|win-?backs?|welcome|post-?purchase)\b[^.?!]*\b(reach|reaches|go out to|goes to|go to|hit|be sent to)\b", lowered):
-        # "how many would the checkout abandonment campaign reach": its words name the campaign,
-        # not an audience of their own
-        audience = Audience(None, "")
+    if state.campaign_id is not None and (named := re.search(
+            rf"(?:\b(?:the|this|that|our|my)(?:\s+(?!would\b|will\b|could\b|reach\b)[\w'-]+){{0,4}}?\s+(?:{CAMPAIGN_NOUNS}|win-?backs?|welcome|post-?purchase|thing)\b"
+            rf"|\bcampaign\s*#?\d+\b)(?=[^.?!]*\b(reach|reaches|go out to|goes to|go to|hit|be sent to)\b)", lowered)):
+        # "how many would the checkout abandonment campaign reach (in the UK)": its words name the
+        # campaign, not an audience of their own; a place said besides narrows its audience
+        audience = describe_audience(lowered[:named.start()] + " " + lowered[named.end():])
+        audience = audience if audience.spec is not None and (countries_in(lowered)[0] or place_words(lowered)) else Audience(None, "")
     if (narrowed := campaign_audience_narrowed(clean, lowered, state, audience)) is not None:
         return narrowed  # "how many in the uk would get it?"
     if audience.spec is None and state.campaign_id is not None and re.search(

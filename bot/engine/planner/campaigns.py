@@ -65,6 +65,7 @@ def campaign_audience_narrowed(clean: str, lowered: str, state: ThreadState, aud
 
 # the campaign's audience asked about: "would get it", "gets this", "in the audience"
 CAMPAIGN_REACH = re.compile(r"\b(would|will|could|is going to|are going to) (get|receive|be sent)\b|\b(get|gets|receive) (this|it|these|them)\b"
+                            r"|\b(?:reach|reaches|hit|go out to|goes to|be sent to)\b"
                             r"|\bin (?:the |its |that |this )?(?:campaign'?s? )?audience\b")
 
 

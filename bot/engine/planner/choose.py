@@ -118,6 +118,13 @@ def _plan(text: str, state: ThreadState) -> Plan:
             return built
         if not built.calls and built.answer and EDIT_START.match(named.group("rest")):
             return built  # "... move the third email to day 4" of a two-email flow: said, nothing else built
+    if state.campaign_id is not None and (step_first := STEP_FIRST.match(clean)):
+        # "second email: subject 'free shipping, on us' and put a 10% code on it": each edit of that step
+        step = f"the {step_first.group('step')} email"
+        rest = re.sub(r"^subject(?: line)?\s*:?\s*", f"the subject of {step}: ", step_first.group("rest"), flags=re.I)
+        rest = re.sub(r"\b(on|to|for|in) it\b", rf"\1 {step}", rest, flags=re.I)
+        if (built := _plan(rest, state)).calls:
+            return built
     if state.campaign_id is not None and (compound := _compound_edit(clean, state)) is not None:
         return compound
     if (steps := THEN_ACT.split(clean)) and len(steps) == 2 and all(len(step.split()) >= 2 for step in steps):
@@ -213,16 +220,19 @@ ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |
                           r"(?: one| email| e-mail| step| message)\s*[?.!]*$")
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
+# "second email: subject '...'", "day 3 - make it 15% off": a step named first, then what changes in it
+STEP_FIRST = re.compile(r"^(?:the )?(?P<step>(?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?|day \d+))(?: email| one| step| message)?"
+                        r"\s*(?::|\s-+)\s*(?P<rest>.{4,})$", re.I)
 # The verbs that open an edit of the thread's campaign
-EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule"
+EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule|hold"
               r"|reschedule|reword|rewrite|ditch|update|replace|use|take)")
 # "pause it, then move it to friday", "cancel the newsletter and then resume the cart flow": two
 # requests in order (plain "and" joins edits of one thing, read by _compound_edit instead)
 THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after that|\.\s*then)\s+(?=(?:pause|resume|unpause|cancel|schedule|reschedule"
-                      rf"|approve|reject|export|launch|restart|stop|turn|{EDIT_VERBS})\b)"
+                      rf"|approve|reject|export|launch|restart|stop|turn|do|hold|{EDIT_VERBS})\b)"
                       # "... and approve the other two", "..., reject the second", "... and put it back live": a
                       # lifecycle step after another request
-                      r"|(?:,\s*(?:and\s+)?|,?\s+and\s+)(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|decline|restart|go live"
+                      r"|(?:,\s*(?:and\s+|but\s+)?|,?\s+(?:and|but)\s+)(?=(?:approve|schedule|resume|unpause|pause|cancel|launch|reject|decline|restart|go live"
                       r"|(?:turn|switch) (?:it|this|that|them|the [\w' -]{2,40}?) (?:back )?(?:on|off)\b|(?:put|bring|get) (?:it|this|that|them|the [\w' -]{2,40}?) back live\b"
                       r"|put (?:it|this|that|them|the [\w' -]{2,40}?) back on\s*[.!]*$"
                       # "pause the cart flow and rewrite the day 2 email": an edit after a lifecycle step

@@ -33,7 +33,7 @@ from bot.engine.planner.places import (
     place_words,
     state_people,
 )
-from bot.engine.planner.stages import ABANDONED, CART_VALUE, stage_of
+from bot.engine.planner.stages import ABANDONED, CART_VALUE, product_filter, stage_of
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -89,6 +89,7 @@ WORDS_INSTEAD = re.compile(r"^(?:and |ok |so |but |hmm,? )*(?:(?:what|how) about
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
+VIEWED_ANYTHING = re.compile(r"\b(?:viewed|looked at|browsed|checked out|added)\s+(?P<what>something|anything|a product|products|stuff|an item|items|things)\b")
 REACHABLE_OF_THEM = re.compile(r"^(?:and |so |ok |but )*how many (?:of (?:them|those|these) |of those people )?(?:can|could|may) we (?:actually |really |legally )?"
                                r"(?:email|e-mail|reach|contact|mail|send to|message)(?: them| of them)?(?: now| today)?$")
 
@@ -100,6 +101,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if (product := product_filter(text)) and (generic := VIEWED_ANYTHING.search(previous)):
+        # "narrow to people who looked at shoes" after "viewed something but never added to cart": shoes viewed
+        return previous[:generic.start("what")] + product + previous[generic.end("what"):]
     if REACHABLE_OF_THEM.match(text) and not ORDER_QUESTION.search(previous):
         return previous  # "and how many of them can we actually email": the same count, which says who is reachable
     when = time_of(words_to_numbers(re.sub(r"\b(?:that|the same) (?:week|month|period|day|quarter|year)\b", " ", text)), zone_now())

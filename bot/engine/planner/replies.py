@@ -71,6 +71,8 @@ def their_orders(lowered: str, state: ThreadState, replan: Replan) -> Plan | Non
     people = state.orders_of or state.audience_words  # their orders asked about again: the same people
     if not (people and THEIR_ORDERS.search(lowered)) or ORDER_QUESTION.search(people.lower()):
         return None
+    if re.search(r"\bhow many\b(?! orders\b)", lowered) and re.search(r"\d", lowered):
+        return None  # "how many of them spent 1k+ all time": those people with that spend, counted
     if (last := last_counted(ThreadState(**{**state.to_dict(), "audience_words": people}), replan)) is None:
         return None
     spec, who = last
