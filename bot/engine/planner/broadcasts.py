@@ -132,6 +132,13 @@ def _message_words(clean: str) -> str:
 UNKNOWN_PEOPLE = re.compile(r"\b(?:to|send|email|mail)\s+(?:our\s+|the\s+|all\s+|my\s+)?((?:vips?|superfans?|fans|loyalists|regulars|insiders|members|"
                             r"[\w-]+ (?:customers|buyers|shoppers|clients|fans))\b)")
 
+# "make a sequence for people who bought shoes in the last 2 months: care tips on day 2, ...": a
+# flow for buyers, its steps after they enter
+FLOW_FOR_BUYERS = (r"^(?!.*\b(?:win.?back|lapsed|re-?engage\w*|abandon\w*|haven'?t|have not|not (?:in|since)|no orders?|welcome|browse\w*)\b)"
+                   r"(?:please |can you |could you |ok |so )*(?:make|build|create|set up|setup|start|do)\b[^:]*\b(?:sequence|flow|series|drip|journey|automation)\b"
+                   r"[^:]*\bfor\b[^:]*\b(?:bought|ordered|purchased|buyers|purchasers)\b[^:]*:")
+
+
 def post_purchase(clean: str, lowered: str, state: ThreadState) -> Plan:
     """Recent buyers, steps written from the marketer's words, no exit when they buy again."""
     audience = describe_audience(lowered)

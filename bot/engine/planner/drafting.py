@@ -190,6 +190,9 @@ def _draft_id(lowered: str, state: ThreadState) -> int | None:
 def draft_action(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if not re.search(r"\b(?:draft|message)\s*#?\s*\d", lowered) and (missing := missing_step(lowered, state)):
         return missing
+    if re.match(r"^(?:please\s+)?(?:approve|reject|decline)\s+(?:every|each|all(?: of)?(?: the)?) (?:drafts?|emails?|steps?)\b", lowered):
+        # "reject every draft in the abandoned checkout campaign, wrong brand voice": that campaign, every step
+        return campaign_decision(clean, re.sub(r"\b(?:every|each|all(?: of)?(?: the)?) (?:drafts?|emails?|steps?)\s+(?:in|of|for)\s+", "", lowered, count=1), state)
     if decides_campaign(lowered, state, then_schedules=bool(THEN_SCHEDULE.search(lowered))):
         # "approve it (and schedule it)": the campaign, named, so its decision never comes back here
         named = re.sub(r"\b(approve|reject|decline)\s+(?:it|this|that|them|these|those|all|everything)\b", rf"\1 campaign {state.campaign_id}", lowered, count=1)

@@ -353,7 +353,7 @@ INTENTS = [
            r"|\bwelcome (series|sequence|flow|emails|journey|drip|automation|campaign)\b", 145, welcome_sequence,
            unless=r"^(please )?(can you )?(draft|write|compose)\b|\bhow many\b|" + SHOW_WORDS + "|" + AD_HEAD),
     Intent(r"post.?purchase|\bafter (they|someone|a customer|customers|people) (order|buy|purchase)|thank.?you (email|series|sequence|flow)"
-           r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b", 147, broadcasts.post_purchase,
+           r"|\breview requests?\b|\bask (them |customers |buyers )?for (a )?reviews?\b|" + broadcasts.FLOW_FOR_BUYERS, 147, broadcasts.post_purchase,
            unless=SHOW_WORDS + r"|\b(draft|write|compose)\b|^(please )?(can you )?(send|email) (a|an|one)\b|" + AD_HEAD),
     Intent(r"\b(one|1).?off\b|\b(blast|broadcast|newsletter)\b.*\b(to|for)\b|\b(send|email|mail|build|create|make|set up|setup|schedule)\b.*\b(one|1|an?|single) (?:[\w%-]+ ){0,3}"
            r"(email|newsletter|message|coupon|offer|discount|code|reminder|announcement|promo|promotion|update|note|blast|request|thank.?you)\b.*\b(to|for)\b|\b(one|1|single) email\b|^(please )?email (everyone|everybody|all|the|our|people"

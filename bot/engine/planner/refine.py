@@ -33,7 +33,13 @@ from bot.engine.planner.places import (
     place_words,
     state_people,
 )
-from bot.engine.planner.stages import ABANDONED, CART_VALUE, product_filter, stage_of
+from bot.engine.planner.stages import (
+    ABANDONED,
+    CART_VALUE,
+    product_filter,
+    purchases,
+    stage_of,
+)
 from bot.engine.planner.vocabulary import (
     EXCLUDE_VERBS,
     NUMBER_WORDS,
@@ -89,6 +95,8 @@ WORDS_INSTEAD = re.compile(r"^(?:and |ok |so |but |hmm,? )*(?:(?:what|how) about
 INSTEAD = re.compile(r"\s*,?\s*\binstead\b\s*")
 
 
+OTHER_PRODUCT = re.compile(r"^(?:and |or |what about |how about |ok |now )*(?:anything |something |stuff )?(?:from |in )?(?:the |our )?(?P<what>[a-z][a-z -]{1,40}?)"
+                           r"(?: category| collection| range| section| ones| too| instead)*\s*$")
 VIEWED_ANYTHING = re.compile(r"\b(?:viewed|looked at|browsed|checked out|added)\s+(?P<what>something|anything|a product|products|stuff|an item|items|things)\b")
 REACHABLE_OF_THEM = re.compile(r"^(?:and |so |ok |but )*how many (?:of (?:them|those|these) |of those people )?(?:can|could|may) we (?:actually |really |legally )?"
                                r"(?:email|e-mail|reach|contact|mail|send to|message)(?: them| of them)?(?: now| today)?$")
@@ -101,6 +109,11 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    if (bought := purchases(previous)) and (other := OTHER_PRODUCT.match(text)) and not (
+            countries_in(other.group("what"))[0] or regions_in(other.group("what")) or time_of(other.group("what"), zone_now()).any) and purchases(
+            f"bought {other.group('what')}") and bought[0][1] in previous:
+        # "and bags?", "what about anything from the bags category" after "how many bought scarves": that product instead
+        return previous.replace(bought[0][1], other.group("what"), 1)
     if (product := product_filter(text)) and (generic := VIEWED_ANYTHING.search(previous)):
         # "narrow to people who looked at shoes" after "viewed something but never added to cart": shoes viewed
         return previous[:generic.start("what")] + product + previous[generic.end("what"):]
@@ -130,6 +143,14 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
             return previous
     # "how does q2 compare", "how did last month compare": the same question for that period
     text = re.sub(r"^how (?:does|do|did|would|about) (.+?) compare(?: (?:to|with) (?:that|it|this|those))?$", r"what about \1", text)
+    # "bump the spend threshold to five hundred", "what if it's over 500 instead": another amount, said as one
+    text = re.sub(r"^(?:and |ok |so |now )*(?:bump|raise|lower|drop|change|set|make|move|up|push)(?: up| down)? (?:the )?(?:minimum |min )?(?:spend(?:ing)?|threshold|amount"
+                  r"|cut-?off|bar|minimum|floor)(?: threshold| amount| limit| minimum)? (?:up |down )?(?:to|at) ", "over ", text)
+    text = re.sub(r"^(?:and |ok |so )*what if (?:it'?s|it is|it was|we (?:say|make it|do)|we used) ", "", text)
+    if SPEND.search(previous) and re.fullmatch(r"(?:over|above|more than|at least|under|below|less than) [$€£]?\d[\d,.]*k?(?: instead| then)?", text := re.sub(
+            r"\b(over|above|more than|at least|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")(?: hundred)?\b",
+            lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)] * (100 if 'hundred' in m.group(0) else 1)}", text)):
+        text = "spent " + re.sub(r"\s+(?:instead|then)$", "", text)  # a spend question's amount: still its kind of spend
     # "and under fifty?": the amount in numbers
     text = re.sub(r"\b(over|above|more than|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)]}", text)
     # "and over 500?", "what about orders over 500 then" after "orders over 300": the order value swapped
