@@ -110,11 +110,11 @@ def digest(clean: str, lowered: str, state: ThreadState) -> Plan:
 
 
 AGAIN = (r"^(?:ok |okay |actually |no,? |hmm,? |and )*(?:make|change|set|bump|lower|raise|drop|put|move) (?:it|that|the cap|the limit|this)"
-         r"(?: back| down| up)? (?:to |at )?(\d+)(?: (?:a|an|1|per|each|every) (?:day|week|month))?(?: again| instead)*$")
+         r"(?: back| down| up)? (?:to |at )?(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: (?:a|an|1|per|each|every) (?:day|week|month))?(?: again| instead| actually| then| please)*$")
 
 
 # "and only one per day" after a cap: another period's cap, the emails understood
-PER_PERIOD = re.compile(r"^(?:and |also |plus |ok |oh and )*(?:only |just |max |at most |no more than |and )*(\d+|one|two|three|four|five|six|seven)"
+PER_PERIOD = re.compile(r"^(?:and |also |plus |ok |oh and )*(?:(?:nobody|no one|no-one|noone) should get |(?:nobody|no one) gets )?(?:only |just |max |at most |no more than |more than |and )*(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
                         r" (?:(?:marketing )?e?mails? )?(?:a|an|1|per|each|every) (day|week|month)$")
 
 
@@ -129,7 +129,8 @@ def cap_again(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if again is None or state.rule_key not in {key for key, _ in CAP_KEYS.values()}:
         return None
     words = next(words for key, words in CAP_KEYS.values() if key == state.rule_key)
-    return _rule(state.rule_key, again.group(1), f"at most {again.group(1)} marketing emails per contact per {words}")
+    count = str(NUMBER_WORDS.get(again.group(1), again.group(1)))  # "actually make that two"
+    return _rule(state.rule_key, count, f"at most {count} marketing emails per contact per {words}")
 
 
 def frequency_rule(clean: str, lowered: str, state: ThreadState) -> Plan:

@@ -91,6 +91,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\(?\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:with\s+)?(?:no|without an?|without any)\s+(?:orders?|purchases?)\)?",
                   r"who haven't ordered in \1 \2", text, flags=re.I)
     text = re.sub(r"\s+\+\s+", " and ", text)  # "approve + schedule"
+    # "bought like 2 or more times": a hedge, never a product's name
+    text = re.sub(r"\b(bought|ordered|purchased|spent|shopped)\s+(?:like|about|around|roughly|maybe|approx\.?)\s+(?=[$€£]?\d)", r"\1 ", text, flags=re.I)
     # "opened a cart but didn't buy": a cart started, not an email opened
     text = re.sub(r"\b(?:opened|started|created|filled|began) (?:a |their |the )?(?:cart|basket)s?\b", "added to cart", text, flags=re.I)
     text = CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't" if m.group(1) else f"{m.group(2)}'s", text)
