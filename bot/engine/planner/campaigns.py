@@ -21,6 +21,8 @@ from bot.engine.planner.vocabulary import NUMBER_WORDS
 
 
 def report(clean: str, lowered: str, state: ThreadState, since_it_began: bool = False) -> Plan:
+    since_it_began = since_it_began or bool(re.search(r"\bsince (?:it|we|they) (?:started|began|launched|went live)\b|\bsince (?:launch|the start|day one|the beginning)\b"
+                                                    r"|\b(?:so far|all.time|to date|since it began)\b", lowered))
     period, words = report_period(lowered, zone_now(), default="3650d" if since_it_began else "7d")
     words = "since it began" if period == "3650d" and since_it_began else words
     arguments: dict[str, Any] = {"period": period}

@@ -213,11 +213,12 @@ def _plan(text: str, state: ThreadState) -> Plan:
 # "no, scrap that. i meant ...", "forget that, ...": the last request taken back before a new one
 CORRECTION = re.compile(r"^(?:no|nope|actually|wait)?[,.!]?\s*(?:scrap|scratch|forget|ignore|cancel|bin|ditch|drop) (?:that|this|it)(?: one)?[,.!;:-]*\s*"
                         r"(?:(?:no,?\s*)?(?:i|we) (?:meant|mean)\s+|instead[,:]?\s+)?", re.I)
-# A second question in the same message, and the read-only counts both may be.
+# "I set the sender and address now, approve them all again": what they did, then the request
 TOLD_FIRST = re.compile(r"^(?:ok |okay |so |alright )?(?:i|we)(?:'ve| have)? (?:just )?(?:set|fixed|updated|changed|added|did|done|sorted|configured"
                         r"|filled in|put in)\b[^,.;!]{0,80}[,.;!]\s*(?:so |now |and )?(?P<rest>.{6,})$", re.I)
 ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |now )*(?:the )(?P<what>[\w' -]{2,30}?)"
                           r"(?: one| email| e-mail| step| message)\s*[?.!]*$")
+# A second question in the same message ("..., and how many bounced?")
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
 # "second email: subject '...'", "day 3 - make it 15% off": a step named first, then what changes in it

@@ -126,8 +126,7 @@ def ranked(lowered: str) -> list[Intent]:
     return [intent for _, _, intent in sorted(scored, key=lambda item: (-item[0], item[1]))]
 
 
-# Words of ad copy ("ad text", "headlines + descriptions"): over an audience export (130) that
-# "retargeting people who abandoned their cart" would otherwise be.
+# Words of ad copy ("ad text", "headlines + descriptions"), over an export (130) "retargeting ..." would be
 AD_WORDS = (r"\b(ad (copy|text|creative|headlines?|ideas)|headlines?|descriptions|primary text|ad variations?)\b", 20)
 # A sentence that opens by asking for ads ("draft a google ad for the abandoned cart flow", "meta
 # ad for our welcome series"): ad copy, whatever campaign it names, never a new campaign.
@@ -135,14 +134,15 @@ AD_HEAD = (r"^(?:please |can you |could you |pls |now |ok |and )*(?:(?:write|dra
            r"(?:me |us )?(?:an? |some |the |new |fresh )*)?(?:(?:google|meta|facebook|fb|instagram|ig|linkedin|display|search|rsa|tiktok)\s+)*"
            r"(?:ads?|ad copy|headlines?|ad variations?)\b(?! (?:audience|list|export|account|manager|spend|budget))")
 # A sentence that asks to see something never builds one ("show me the cart campaign").
-SHOW_WORDS = (r"^(?:please )?(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
-              r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard|turn|switch|shut|restart|reschedule|relaunch"
+SHOW_WORDS = (r"^(?:please |ok |now |so |then )*(?:can you )?(?:show|display|view|see|list|open|pull up|status|report|results|stats|how'?s?|what|which"
+              r"|cancel|pause|resume|unpause|approve|reject|schedule|stop|kill|discard|turn|switch|shut|restart|reschedule|relaunch|hit pause|put \w+ live"
+              r"|(?:kick off|go live(?: with)?|launch|activate) (?:the|our|my|it|this|that)\b"
               r"|get rid|delete|remove|hold off|edit|change|update|redo|rewrite|swap|bump|move|push)\b"
               # an existing campaign named ("the existing cart campaign (#1)", "the cart sequence's day 3")
               r"|\b(?:existing|current|live|running|paused) (?:\w+ ){0,2}(?:campaign|sequence|flow)\b|\b(?:campaign|sequence|flow)'s\b"
               r"|\b(?:back on|start (?:it|this|that) (?:back )?up)\b")
 # "build an abandoned-cart sequence ... and schedule it": the build; going live needs approvals first.
-BUILD_FIRST = r"^(?:please |can you |could you )?(?:build|create|set ?up|setup|make|draft|write|design)\b"
+BUILD_FIRST = r"^(?:please |can you |could you |let'?s )?(?:build|create|set ?up|setup|make|draft|write|design|(?:kick off|launch|start|roll out) (?:a|an|new|another)\b)\b"
 CAMPAIGN_VERB = 'Which campaign? Say e.g. "{verb} campaign 3", or ask "what\'s scheduled?" to see them.'
 SEQUENCE_WORDS = (r"\b(sequence|flow|series|automation|journey|drip)\b", 5)  # under the control verbs (90)
 
@@ -388,7 +388,7 @@ INTENTS = [
     Intent(r"\bhow many\b|\bcount\b|\bnumber of\b|\bsize of\b|\bhow big\b|\baudience size\b|\bhow large\b|" + audiences.WHO_GETS_IT, 110, how_many),
     # "reschedule" a paused campaign is resuming it (bot.engine.planner.campaigns.restart)
     Intent(r"\b(reschedule|relaunch|re-launch|go live again)\b", 101, restart),
-    Intent(r"\b(schedule|go live|launch|activate|start sending)\b|\b(turn|switch) (it|this|that|the \w+) on\b(?! again)", 100,
+    Intent(r"\b(schedule|go live|launch|activate|start sending|kick (?:it |this |that )?off|put (?:it |this |that )?live)\b|\b(turn|switch) (it|this|that|the \w+) on\b(?! again)", 100,
            tool="schedule_campaign",
            reading="schedule campaign {campaign}", unless=r"what'?s scheduled|what is scheduled|scheduled\?|" + BUILD_FIRST),
     Intent(r"\b(pause|halt|freeze)\b|\bon hold\b|\bhold off\b|\b(turn|switch) (it |this |that |the \w+ )*(off)\b|\bstop sending\b", 95,

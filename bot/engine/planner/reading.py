@@ -197,7 +197,7 @@ NOT_NAME = re.compile(
     r"|opened|clicked|converted|unsubscribed|bounced|approved|rejected|paused|resumed|cancell?ed|edited|changed|created|sent"
     r"|audit|log|history|numbers|doing|looking|like|rates?|money|most|least|best|top|worst|made|brought|drove|came"
     r"|which|what|unsubscribes|bounces|opens|clicks|conversion|performing|performed|sell|sold|holdout|lift|incremental"
-    r"|everything|anything|pending|outstanding|remaining|waiting|new|newest|latest|rest|that's|thats|turn it back on|back on|bring (?:it |this |that )?back|as well|too|approving|approval|excluded|left out|kept out|filtered out|hold off|pass|passes|issues?|problems?|even|would|could|should|block\w*|prevent\w*|going out|out|something|whole thing|thing|lot|whole|versions?|put it back|back live|live again|throw|away|fine|scrap|bin"
+    r"|everything|anything|pending|outstanding|remaining|waiting|new|newest|latest|rest|that's|thats|turn it back on|back on|bring (?:it |this |that )?back|as well|too|approving|approval|excluded|left out|kept out|filtered out|hold off|pass|passes|issues?|problems?|even|kick off|kick|hit pause|hit|go live with|thing|started|began|begun|launched|went live|would|could|should|block\w*|prevent\w*|going out|out|something|whole thing|thing|lot|whole|versions?|put it back|back live|live again|throw|away|fine|scrap|bin"
     r"|control group|uplift|working|worked|put|on hold|hold|freeze|right now|currently|still|anymore|yet|receiving|getting"
     r"|receive|subscribed|unsubscribed|opted in|opted out|allowed|codes?|discount|promo|coupon|single.?use|unique|left|remaining"
     r"|given out|used|pool|for good|forever|permanently|completely|have|has|had|produce|produced|got|hasn't|haven't|received"
