@@ -87,7 +87,8 @@ def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 SHOW_CAMPAIGN = (r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
                  r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"
                  r"sequence|flow|series)\b|\bwhat'?s happening with\b|\b(?:which|what) (?:steps?|emails?|ones?|drafts?) (?:still |do |does )?(?:need|needs|await|are waiting for)\b.*\bapprov"
-                 r"|\bwho(?:'s| is| are| gets?| got)? (?:excluded|left out|kept out|filtered out)\b")
+                 r"|\bwho(?:'s| is| are| gets?| got)? (?:excluded|left out|kept out|filtered out)\b"
+                 r"|^(?:so |and |ok )?is (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:even |already |still |actually )?(?:live|running|active|paused|scheduled|on|sending)(?: yet| now)?\b")
 
 
 # "resume it", "turn the cart flow back on", "put it back live": a paused campaign going again

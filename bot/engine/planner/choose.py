@@ -241,8 +241,9 @@ THEN_ACT = re.compile(r"\s*(?:,\s*(?:and\s+)?then|\band then|;\s*then|,\s*after 
                       # "... and cap it at 2 emails a week": a frequency rule after an edit
                       r"|cap (?:it|emails|them|everyone|marketing)\b)",
                       re.I)
-CAMPAIGN_FIRST = re.compile(r"^(?:in|for|on|with) (?:the|our|my|this|that) (?:[\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
+CAMPAIGN_FIRST = re.compile(r"^(?:(?:in|for|on|with) (?:the|our|my|this|that) (?:[\w' -]{2,40}? (?:campaign|flow|sequence|series|newsletter|one|emails)"
                             r"|(?:abandoned[- ]cart|cart|abandoned[- ]checkout|checkout|win-?back|welcome|browse(?: abandonment)?|post-?purchase)(?=\s*[,:;-]))"
+                            r"|(?:in |for |on )?campaign\s*#?\d+(?:'s)?(?=\s*[,:;-]|\s+(?:make|move|remove|drop|change|add|the|day|step|its)\b))"
                             r"\s*[,:;-]?\s+(?P<rest>(?:please |can you |could you )?[a-z].+)$", re.I)
 # "push the reviews one to day 4 and make the discount 20%": two edits of one campaign, joined
 EDIT_JOIN = re.compile(rf"\s*(?:,\s*)?\b(?:and|then|also|plus)\s+(?:also\s+)?(?={EDIT_VERBS}\b|only\b|just\b|leave out\b|a/?b\b"

@@ -20,6 +20,7 @@ from bot.engine.planner.vocabulary import (
     QUOTED,
     countries_in,
     discount_codes,
+    regions_in,
     repaired,
     words_to_numbers,
 )
@@ -91,6 +92,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"\(?\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:with\s+)?(?:no|without an?|without any)\s+(?:orders?|purchases?)\)?",
                   r"who haven't ordered in \1 \2", text, flags=re.I)
     text = re.sub(r"\s+\+\s+", " and ", text)  # "approve + schedule"
+    # "take quebec out of campaign 20's audience": a place left out
+    text = re.sub(r"\btake ([\w' -]{2,40}?) out(?: of (?:the |its |campaign \d+'s |the campaign'?s? )?(?:audience|segment|list|campaign(?: \d+)?))?\b",
+                  lambda m: f"exclude {m.group(1)}" if countries_in(m.group(1))[0] or regions_in(m.group(1)) else m.group(0), text, flags=re.I)
     # "bought like 2 or more times": a hedge, never a product's name
     text = re.sub(r"\b(bought|ordered|purchased|spent|shopped)\s+(?:like|about|around|roughly|maybe|approx\.?)\s+(?=[$€£]?\d)", r"\1 ", text, flags=re.I)
     # "opened a cart but didn't buy": a cart started, not an email opened
