@@ -41,10 +41,12 @@ EXCLUDED_PEOPLE = re.compile(r"(?:\b(?:exclude|excluding|leave out|leaving out|d
 @on_named_campaign
 def exclude_countries(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     codes = countries_after(lowered, EXCLUDE_VERBS)
-    if not codes and (people := EXCLUDED_PEOPLE.search(lowered)) and state.campaign_id is not None:
-        # people who did something, left out of the campaign's audience
+    region = re.search(rf"\b(?:{EXCLUDE_VERBS})\b\s+(?:people |anyone |those |contacts )?(?:in |from )?(?P<where>[^.;,]+)", lowered)
+    region = region if region and not codes and regions_in(region.group("where")) else None
+    if not codes and state.campaign_id is not None and (region or (people := EXCLUDED_PEOPLE.search(lowered))):
+        # people who did something, or who live in a state or province, left out of the campaign's audience
         request = thread_request(state)
-        left = describe_audience(_in_flow_window("people who " + people.group("who"), request.get("segment")))
+        left = describe_audience("people in " + region.group("where") if region else _in_flow_window("people who " + people.group("who"), request.get("segment")))
         parts = [part for part in (left.spec["all"] if left.spec and set(left.spec) == {"all"} else [left.spec] if left.spec else [])
                  if part != {"attribute": "email", "op": "exists"}]
         if not parts or not isinstance(request.get("segment"), dict):
