@@ -78,8 +78,14 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if theirs := replies.their_orders(lowered, state, _plan):
         return theirs
     if state.campaign_id is not None and (other := ANOTHER_STEP.match(lowered)):
-        # "and the review one?" after looking at a step: that step, looked at (read only)
-        shown = _plan(f"show me the {other.group('what')} email", state)
+        # "and the review one?" after looking at a step: that step, looked at (read only); "and the
+        # next one?": the step after the one the thread last touched
+        what = other.group("what")
+        steps = (state.sequence_request or {}).get("steps") or []
+        if what in ("next", "following", "previous", "one before") and state.draft_ids and (at := next(
+                (index for index, step in enumerate(steps, start=1) if step.get("draft_id") == state.draft_ids[-1]), None)):
+            what = f"step {at + (1 if what in ('next', 'following') else -1)}"
+        shown = _plan(f"show me the {what} email", state)
         if len(shown.calls) == 1 and shown.calls[0].name == "preview_draft":
             return shown
     if len(questions := SECOND_QUESTION.split(clean)) == 2 and all(len(part.split()) >= 3 and is_question(part) for part in questions):
