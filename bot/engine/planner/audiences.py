@@ -176,13 +176,14 @@ def create_segment(clean: str, lowered: str, state: ThreadState) -> Plan:
     reading = None
     if spec is None and name_match and state.audience_words and re.search(r"\b(that|this|these|those|them|it)\b", lowered):
         # "save that as a segment called uk-lapsed": the audience this thread last counted
-        within = within_saved_segment(state.audience_words, state.audience_words.lower(), state)
+        people = state.orders_of or state.audience_words  # after "what did they spend": the people, not the revenue question
+        within = within_saved_segment(people, people.lower(), state)
         if within is not None and within.calls and "spec" in within.calls[0].arguments:
             # the last question was inside a saved segment: its spec and the conditions added to it
             spec = within.calls[0].arguments["spec"]
             reading = "Read as: save " + within.reading.removeprefix("Read as: ") + " as the segment"
         else:
-            last = describe_audience(state.audience_words)
+            last = describe_audience(people)
             spec, reading = last.spec, f"Read as: save {last.reading} as the segment"
     if spec is None or not name_match:
         return Plan("create_segment", answer=messages.ASK_SEGMENT)
@@ -280,7 +281,8 @@ def export_audience(clean: str, lowered: str, state: ThreadState) -> Plan:
     if audience.spec is None and state.audience_words and re.search(
             r"\b(?:them|those|these|they|that list|this list|that audience|this audience|those people|that group|that segment)\b", lowered):
         # "export them to facebook" after a count: the people just counted
-        within = within_saved_segment(state.audience_words, state.audience_words.lower(), state)
+        people = state.orders_of or state.audience_words  # after "what did they spend": the people, not the revenue question
+        within = within_saved_segment(people, people.lower(), state)
         if within is not None and within.calls and "name" in within.calls[0].arguments:
             segment = within.calls[0].arguments["name"]
             return Plan("export_audience", [PlannedCall("export_audience", {"segment": segment, **arguments})],
