@@ -55,7 +55,7 @@ NOT_ORDERED = re.compile(
 # window (whoever never ordered included), not a lapse.
 EXCLUDED_ORDER = re.compile(
     r"\b(?:excluding|exclude|except(?: for)?|leaving out|leave out|minus|but not|not including|other than|without)\s+"
-    r"(?:(?:\w+\s+){0,3}?(?:who|that)\s+(?:(?:have|has|'ve|already|recently)\s+)*(?:bought|ordered|purchased|converted|shopped)"
+    r"(?:(?:(?!and\b|or\b|but\b|plus\b)\w+\s+){0,3}?(?:who|that)\s+(?:(?:have|has|'ve|already|recently)\s+)*(?:bought|ordered|purchased|converted|shopped)"
     r"|(?:the\s+|our\s+|any\s+)?(?:recent\s+)?(?:buyers|purchasers|customers who ordered))\b")
 EVER = re.compile(r"\bnever\b|\bever\b|\bno\s+(?:orders?|purchases?)\b(?!\s+(?:in|for|within|during|since|over|the)\b)|\bzero\b"
                   r"|\b0 orders\b|\bnon[- ]?|\byet\b")

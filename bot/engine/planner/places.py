@@ -128,6 +128,8 @@ def as_place_phrase(text: str) -> str:
     become "in france"; what else it says stays after them ("the eu ones with consent" ->
     "in eu with consent"); text with no bare country is returned as it is."""
     codes, words = countries_in(text)
+    if not codes and (regions := regions_in(state_people(text))) and not place_words(text):
+        text, words, codes = state_people(text), [phrase for _, _, phrase in regions], ["region"]  # "just ontario", "the berliners"
     if not codes or place_words(text):
         return text
     rest = text
@@ -213,7 +215,7 @@ STATE_DEMONYMS = {"californians": "california", "texans": "texas", "new yorkers"
                   "manitobans": "manitoba", "queenslanders": "queensland", "tasmanians": "tasmania", "bavarians": "bavaria",
                   "scots": "scotland", "scottish customers": "scotland", "welsh customers": "wales", "berliners": "berlin",
                   "catalans": "catalonia", "sicilians": "sicily", "sardinians": "sardinia", "tuscans": "tuscany", "bretons": "brittany",
-                  "andalusians": "andalusia"}
+                  "andalusians": "andalusia", "welsh": "wales", "scottish": "scotland"}
 STATE_PEOPLE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, STATE_DEMONYMS), key=len, reverse=True)) + r")\b")
 
 

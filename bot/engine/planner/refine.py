@@ -109,6 +109,7 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     if not previous:
         return None
     text = lowered.strip(" ?!.")
+    text = re.sub(r"^((?:and|but|so|ok|now|what about)\s+)(?!only\b|just\b)(.{3,60}?)\s+only$", r"\1only \2", text)  # "and full opt in only?"
     if (bought := purchases(previous)) and (other := OTHER_PRODUCT.match(text)) and not (
             countries_in(other.group("what"))[0] or regions_in(other.group("what")) or time_of(other.group("what"), zone_now()).any) and purchases(
             f"bought {other.group('what')}") and bought[0][1] in previous:
@@ -174,6 +175,9 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
                   r"(?: out| back)? to\b", "what about", text)  # "what if we widen it to a week": another window
     if ALL_PLACES.match(text) and _places(previous):
         return _without_places(previous)
+    widen = re.match(r"^(?:and |ok |so |now |but )*(?:widen|extend|expand|broaden|open)(?: it| that| this)?(?: out| up)? to (?P<rest>.+)$", text)
+    if widen and _places(widen.group("rest")) and not time_of(widen.group("rest"), zone_now()).any:
+        text = "add " + widen.group("rest")  # "widen to austria and switzerland too": more places, the old ones kept
     # "widen it to the last 7 days", "extend it to a month": another window
     text = re.sub(r"^(?:and |ok |so |now |but )*(?:widen|extend|expand|broaden|stretch|shorten|narrow|change|push|make|set)(?: it| that| this| the window| the time(?: frame)?| the period)?"
                   r"(?: out| back)? to\b", "what about", text)
