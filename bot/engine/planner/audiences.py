@@ -410,7 +410,8 @@ SPENT_QUESTION = re.compile(r"\b(?:how much|what) (?:did|have|has|do|does) (?:th
 WHO_GETS_IT = r"^(?:so |ok |and |but )?who(?:'d| would| will| is going to| are going to)? (?:get|gets|receive|receives|be getting) (?:it|this|that|these|them)\b"
 # "top countries by revenue", "revenue by country", "which country has the most orders", "break it down by country"
 BY_COUNTRY = re.compile(r"\b(?:(?:by|per|for each|each|every|across|in each) countr(?:y|ies)|(?:which|what|top|best|biggest|leading|highest|our top"
-                        r"|the top) (?:\d+ )?countr(?:y|ies)(?: (?:has|have|had|brought|drove|made|gives?|gave|spends?|spent|orders?|ordered|bought|buys)\b)?"
+                        r"|the top) (?:\d+ )?(?:countr(?:y|ies)|markets?)(?: (?:has|have|had|brought|drove|made|gives?|gave|spends?|spent|orders?|ordered|bought|buys)\b)?"
+                        r"|\b(?:biggest|best|top|largest|strongest) markets?\b"
                         r"|country (?:breakdown|split|by country)|break(?:ing)? (?:it |that |this |them )?down\b[^.]*?\bcountr(?:y|ies))\b")
 RANKS = ((r"\b(?:aov|average order value|average basket|avg order)\b", "average_order_value"),
          (r"\b(?:most|how many|number of) (?:customers|buyers|shoppers|people|purchasers)\b|\bby (?:customers|buyers|shoppers|people)\b", "buyers"),
