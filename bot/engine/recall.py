@@ -57,6 +57,8 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
         # says which, so no line is needed, but its steps and audience are the ones to read
         return moved_to(session, named, state), ""
     words = campaign_phrases(text)
+    if state.campaign_id is not None and STEP_OF_IT.search(words):
+        words = ""  # "move the discount to the first email": a step of the thread's campaign, never another campaign's name
     if not words and (ad_for := AD_FOR.search(text.lower())):
         # "write linkedin copy for the winter sale": a campaign's name with no campaign noun, taken
         # only when every word is in one campaign's name (its offer then goes into the ad)
@@ -86,6 +88,8 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
     return moved, line + "."
 
 
+# a step named by its place ("the first email", "the day 3 one"): the thread's own campaign's
+STEP_OF_IT = re.compile(r"\b(?:first|second|third|fourth|fifth|last|final|next|previous|day \d+|\d+(?:st|nd|rd|th)?) (?:email|e-mail|one|step|message|mail)s?\b")
 # ad copy "for the winter sale": what may be a campaign's name, after the ad words
 AD_FOR = re.compile(r"\b(?:ads?|copy|creatives?|headlines?)\b[^.?!]*?\bfor (?:the |our |my )([\w' -]{3,40}?)\s*[?.!]*$")
 # "pause everything that's live", "resume all paused campaigns": every campaign in that status.

@@ -405,7 +405,9 @@ def order_summary(clean: str, lowered: str, state: ThreadState) -> Plan:
 SPENT_QUESTION = re.compile(r"\b(?:how much|what) (?:did|have|has|do|does) (?:the |our |all )?(?!(?:he|she|they|we|i|you|it) )(?:[\w-]+ ){1,4}?"
                             r"(?:spend|spent)\b"
                             # "how much revenue did the fr_loyal segment bring in": that saved segment's orders
-                            r"|\b(?:revenue|sales|spend|spent)\b.*\b(?:the |our )?[\w-]+ segment\b(?!.*\b(?:export|campaign)\b)")
+                            r"|\b(?:revenue|sales|spend|spent)\b.*\b(?:the |our )?[\w-]+ segment\b(?!.*\b(?:export|campaign)\b)"
+                            # "how much revenue did customers in france bring in": those people's orders
+                            r"|\b(?:how much|revenue|sales)\b.*\b(?:customers|buyers|shoppers|people|clients) (?:in|from)\b.*\b(?:bring|brought|generate|make|made)\b")
 # "who would get it now?" in a campaign's thread: its audience now (how_many gives the preflight)
 WHO_GETS_IT = r"^(?:so |ok |and |but )?who(?:'d| would| will| is going to| are going to)? (?:get|gets|receive|receives|be getting) (?:it|this|that|these|them)\b"
 # "top countries by revenue", "revenue by country", "which country has the most orders", "break it down by country"

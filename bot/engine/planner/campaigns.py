@@ -86,7 +86,7 @@ def restart(clean: str, lowered: str, state: ThreadState) -> Plan | None:
 # excluded and why": one campaign's preflight card (steps, approvals, the audience now, buttons)
 SHOW_CAMPAIGN = (r"^(please )?(can you )?(show|display|open|see|view|pull up|bring up)( me| us)? (the |our |my )?(?!campaigns\b)"
                  r".*\b(campaign|sequence|flow|series|automation)\b(?!s)|\bstatus of\b|\bwhere (is|are|'s) (the |our )?.*\b(campaign|"
-                 r"sequence|flow|series)\b|\bwhat'?s happening with\b|\b(?:which|what) (?:steps?|emails?|ones?|drafts?) (?:still |do |does )?(?:need|needs|await|are waiting for)\b.*\bapprov"
+                 r"sequence|flow|series)\b|\bwhat'?s happening with\b|\b(?:which|what) (?:steps?|emails?|ones?|drafts?) (?:are |is |do |does )?(?:still )?(?:need|needs|await|awaiting|waiting for|waiting on)\b.*\bapprov"
                  r"|\bwho(?:'s| is| are| gets?| got)? (?:excluded|left out|kept out|filtered out)\b"
                  r"|^(?:so |and |ok )?is (?:it|this|that|the [\w-]+(?: [\w-]+)?) (?:even |already |still |actually )?(?:live|running|active|paused|scheduled|on|sending)(?: yet| now)?\b")
 

@@ -118,7 +118,8 @@ def drop_condition(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     if kind is None:
         return Plan("update_sequence", answer=messages.WHICH_CONDITION.format(campaign=state.campaign_id))
     taken: list[str] = []
-    checkout_flow = "checkout" in str(thread_request(state).get("name") or "").lower()
+    # a one-off was written for whom it names ("everyone who started checkout ... over 100"): it stays theirs
+    checkout_flow = "checkout" in str(thread_request(state).get("name") or "").lower() or thread_request(state).get("kind") == "one_off"
 
     def without(part: dict[str, Any]) -> dict[str, Any] | None:
         if kind == "place" and place_part(part):

@@ -311,7 +311,7 @@ INTENTS = [
            r"|^(?:please |ok |actually )*(?:send|make|have) (?:the|that|this) (?:\w+ ){0,3}?(?:one|email|step|message|reminder)\b.*\b\d+\s*(?:h|hours?|days?) (?:after|later)\b"
            r".*\b(?:instead|not|rather than)\b", 232, move_step),
     Intent(r"^(please |actually |ok |okay |so |and |hmm,? |also |now |no,? )*(can you |could you |can we |could we |let's )?(make|change|set|bump|raise|lower|give|update|"
-           r"drop|increase|reduce|swap|switch)\b.*\d+\s*%|^(and |ok |so |actually )*(make|change|bump|set|up) (it|that|the discount|the offer) (to )?\d{1,2}( percent| off| instead)*$|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
+           r"drop|increase|reduce|swap|switch|put)\b.*\d+\s*%(?!.*\b(?:held? ?out|holdout|control)\b)|^(and |ok |so |actually )*(make|change|bump|set|up) (it|that|the discount|the offer) (to )?\d{1,2}( percent| off| instead)*$|\bday \d+ (should|will|must|needs to|has to) (be|have|get|give)\b.*\d+\s*%"
            r"|^(please |ok |so |and |also )*(bump|raise|lower|drop|increase|reduce|change|set|make|up)\b.*\b(discount|offer)\b.*\bto \d{1,2}\b"
            r"(?!\s*(days?|hours?|h|d|weeks?|am|pm))", 160,
            change_discount, unless=r"\b(?:make|create|build|set up) (?:me |us )?(?:a|an|new)\b|\b(sequence|flow|campaign|series) for\b"),
