@@ -186,3 +186,19 @@ def test_approve_it_and_schedule_after_one_step_was_edited_approves_the_campaign
     db.expire_all()
     drafts = db.scalars(select(Draft).join(CampaignStep, CampaignStep.draft_id == Draft.id).where(CampaignStep.campaign_id == campaign.id)).all()
     assert drafts and all(draft.status == "approved" for draft in drafts), [(d.id, d.status) for d in drafts]
+
+
+def test_a_step_named_by_its_place_is_the_threads_campaigns_not_another_campaign_named_like_it(engine, settings, db):
+    """"move the discount to the first email" in a checkout flow's thread moves that flow's offer;
+    another thread's one-off 'cart discount' is not taken to be meant (the focus once moved there,
+    and the next edit, a holdout, landed on the wrong campaign).
+    Mutation tried: without `recall.STEP_OF_IT` the edit went to the one-off."""
+    seed_store(engine, contacts=40)
+    talk = Conversation(engine, settings, use_agent=False)
+    assert not talk.handle("email everyone who started checkout in the last 48 hrs with 10% off code CART10", "UAPPROVER", "H1").failed
+    assert not talk.handle("set up an abandoned checkout flow: reminder after 6 hours, 10% off on day 2 code UK10", "UAPPROVER", "H2").failed
+    flow = db.scalar(select(Campaign).order_by(Campaign.id.desc()))
+    moved = talk.handle("move the discount to the first email", "UAPPROVER", "H2")
+    assert [call.arguments.get("campaign") for call in moved.calls if call.name == "update_sequence"] == [str(flow.id)], moved.text
+    held = talk.handle("add a 15 percent holdout", "UAPPROVER", "H2")
+    assert held.text.startswith(f"Read as: change campaign {flow.id} in place"), held.text
