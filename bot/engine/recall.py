@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.engine.memory import ThreadState
 from bot.engine.planner.audiences import loose_name
 from bot.engine.planner.reading import OPENERS, campaign_phrases
-from bot.engine.planner.vocabulary import countries_in
+from bot.engine.planner.vocabulary import STEP_PLACE, countries_in
 from tools.core.lookup import campaigns_named, steps_of
 from tools.core.models import Campaign, Draft, Segment
 from tools.drafting.approvals import newest_version
@@ -89,7 +89,7 @@ def focus(session: Session, text: str, state: ThreadState) -> tuple[ThreadState,
 
 
 # a step named by its place ("the first email", "the day 3 one"): the thread's own campaign's
-STEP_OF_IT = re.compile(r"\b(?:first|second|third|fourth|fifth|last|final|next|previous|day \d+|\d+(?:st|nd|rd|th)?) (?:email|e-mail|one|step|message|mail)s?\b")
+STEP_OF_IT = re.compile(rf"\b(?:{STEP_PLACE}|next|previous) (?:email|e-mail|one|step|message|mail)s?\b")
 # ad copy "for the winter sale": what may be a campaign's name, after the ad words
 AD_FOR = re.compile(r"\b(?:ads?|copy|creatives?|headlines?)\b[^.?!]*?\bfor (?:the |our |my )([\w' -]{3,40}?)\s*[?.!]*$")
 # "pause everything that's live", "resume all paused campaigns": every campaign in that status.

@@ -21,7 +21,12 @@ from bot.engine.planner.reading import help_text, normalise, without_openers
 from bot.engine.planner.refine import refined_question
 from bot.engine.planner.sequences import describes_new_campaign
 from bot.engine.planner.unused import undefined_group, unused_words, who_counts_as
-from bot.engine.planner.vocabulary import EMAIL_RE, discount_codes, hide_codes
+from bot.engine.planner.vocabulary import (
+    EMAIL_RE,
+    STEP_PLACE,
+    discount_codes,
+    hide_codes,
+)
 from bot.engine.speech import is_question
 from tools import registry
 
@@ -228,7 +233,7 @@ ANOTHER_STEP = re.compile(r"^(?:and |what about |how about |and what about |ok |
 SECOND_QUESTION = re.compile(r"(?:\s*(?:[,;]|\?)\s*(?:and\s+|also\s+|plus\s+)?|\s+(?:and|also|plus)\s+)"
                              r"(?=(?:how many|how much|what(?:'s| is| was) (?:our|the) (?:revenue|total))\b)", re.I)
 # "second email: subject '...'", "day 3 - make it 15% off": a step named first, then what changes in it
-STEP_FIRST = re.compile(r"^(?:the )?(?P<step>(?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?|day \d+))(?: email| one| step| message)?"
+STEP_FIRST = re.compile(rf"^(?:the )?(?P<step>{STEP_PLACE})(?: email| one| step| message)?"
                         r"\s*(?::|\s-+)\s*(?P<rest>.{4,})$", re.I)
 # The verbs that open an edit of the thread's campaign
 EDIT_VERBS = (r"(?:make|move|push|pull|change|set|add|drop|remove|give|bump|put|lower|raise|cut|exclude|switch|swap|rename|delete|send|schedule|hold"

@@ -148,12 +148,11 @@ def refined_question(lowered: str, state: ThreadState) -> str | None:
     text = re.sub(r"^(?:and |ok |so |now )*(?:bump|raise|lower|drop|change|set|make|move|up|push)(?: up| down)? (?:the )?(?:minimum |min )?(?:spend(?:ing)?|threshold|amount"
                   r"|cut-?off|bar|minimum|floor)(?: threshold| amount| limit| minimum)? (?:up |down )?(?:to|at) ", "over ", text)
     text = re.sub(r"^(?:and |ok |so )*what if (?:it'?s|it is|it was|we (?:say|make it|do)|we used) ", "", text)
-    if SPEND.search(previous) and re.fullmatch(r"(?:over|above|more than|at least|under|below|less than) [$€£]?\d[\d,.]*k?(?: instead| then)?", text := re.sub(
-            r"\b(over|above|more than|at least|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")(?: hundred)?\b",
-            lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)] * (100 if 'hundred' in m.group(0) else 1)}", text)):
+    # "and under fifty?", "to five hundred": the amount in numbers
+    text = re.sub(r"\b(over|above|more than|at least|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")(?: hundred)?\b",
+                  lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)] * (100 if 'hundred' in m.group(0) else 1)}", text)
+    if SPEND.search(previous) and re.fullmatch(r"(?:over|above|more than|at least|under|below|less than) [$€£]?\d[\d,.]*k?(?: instead| then)?", text):
         text = "spent " + re.sub(r"\s+(?:instead|then)$", "", text)  # a spend question's amount: still its kind of spend
-    # "and under fifty?": the amount in numbers
-    text = re.sub(r"\b(over|above|more than|under|below|less than) (" + "|".join(NUMBER_WORDS) + r")\b", lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2)]}", text)
     # "and over 500?", "what about orders over 500 then" after "orders over 300": the order value swapped
     if (worth := re.search(r"\b(orders? (?:of |worth )?)(over|above|more than|under|below|less than) [$€£]?\d[\d,.]*(?:\s*(?:dollars|euros?|pounds|bucks))?", previous)) and (
             new_worth := re.match(r"^(?:and |what about |how about |ok |so )*(?:(?:the )?orders? (?:of |worth )?)?(?P<op>over|above|more than|under|below|less than)"

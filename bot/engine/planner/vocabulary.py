@@ -148,6 +148,9 @@ def hide_codes(lowered: str, codes: list[str]) -> str:
 
 CODE_TOKEN = re.compile(r"\bdiscountcode(\d+)\b")
 
+# A campaign's step named by its place ("the second email", "the 3rd one", "day 5")
+STEP_PLACE = r"(?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?|day \d+)"
+
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 

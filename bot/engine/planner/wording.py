@@ -19,7 +19,7 @@ from bot.engine.planner.steps import (
     step_not_found,
     thread_request,
 )
-from bot.engine.planner.vocabulary import TONES, discount_codes
+from bot.engine.planner.vocabulary import STEP_PLACE, TONES, discount_codes
 
 
 def show_drafts(clean: str, lowered: str, state: ThreadState) -> Plan | None:
@@ -117,7 +117,7 @@ def change_words(clean: str, lowered: str, state: ThreadState) -> Plan | None:
     request = thread_request(state)
     steps = request.get("steps") or []
     named = " ".join(part for part in (found.group("which"), found.group("which2"), found.group("which3")) if part)
-    if place := re.search(r"\b(?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?|day \d+)\b(?=\s*$)", named.strip()):
+    if place := re.search(rf"\b{STEP_PLACE}\b(?=\s*$)", named.strip()):
         named = place.group(0)  # "the german winback's second email": the step by its place, the campaign already found
     which = step_named(f"the {named.strip()} email", request) if named.strip() else None  # "the 2 email": a step by its place
     if which and "missing" in which:
