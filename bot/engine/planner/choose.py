@@ -83,8 +83,7 @@ def _plan(text: str, state: ThreadState) -> Plan:
     if theirs := replies.their_orders(lowered, state, _plan):
         return theirs
     if state.campaign_id is not None and (other := ANOTHER_STEP.match(lowered)):
-        # "and the review one?" after looking at a step: that step, looked at (read only); "and the
-        # next one?": the step after the one the thread last touched
+        # "and the review one?" after looking at a step: that one, read only ("the next one": the step after it)
         what = other.group("what")
         steps = (state.sequence_request or {}).get("steps") or []
         if what in ("next", "following", "previous", "one before") and state.draft_ids and (at := next(
